@@ -1,0 +1,91 @@
+// `aitbc coordinator` as a user runs it: --help lists the flags, environment variables set them,
+// it serves on the port it prints, keeps jobs across a restart, and exits cleanly on SIGTERM.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
+
+function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
+  const child = spawn(process.execPath, [BIN, 'coordinator', '--port', '0', '--log-level', 'silent', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve({ child, url: match[1]!, stderr: () => stderr });
+    });
+    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
+  });
+}
+
+function stop(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.on('exit', (code) => resolve(code));
+    child.kill('SIGTERM');
+  });
+}
+
+test('--help lists every flag of API.md with its environment variable', () => {
+  const help = spawnSync(process.execPath, [BIN, 'coordinator', '--help'], { encoding: 'utf8' });
+  assert.equal(help.status, 0, help.stderr);
+  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds']) assert.match(help.stdout, new RegExp(flag));
+  for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY']) assert.match(help.stdout, new RegExp(`env: ${env}`));
+});
+
+test('a bad flag value is refused with a reason', () => {
+  const bad = spawnSync(process.execPath, [BIN, 'coordinator', '--port', 'eighty'], { encoding: 'utf8' });
+  assert.notEqual(bad.status, 0);
+  assert.match(bad.stderr, /--port.*whole number/);
+});
+
+test('serves, honours env settings, keeps jobs across a restart and stops on SIGTERM', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-cli-'));
+  const db = join(dir, 'nested', 'coordinator.db');
+  const env = { AITBC_ADMIN_KEY: 'admin-from-env', AITBC_MODELS: 'llama3.2', AITBC_MAX_PROMPT_CHARS: '10' };
+  try {
+    let running = await start(['--db', db], env);
+    const health = await (await fetch(`${running.url}/v1/health`)).json();
+    assert.equal(health.status, 'ok');
+    const created = await fetch(`${running.url}/v1/admin/keys`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'admin-from-env', 'content-type': 'application/json' },
+      body: JSON.stringify({ scopes: ['client'] }),
+    });
+    assert.equal(created.status, 201);
+    const { key } = await created.json();
+    const submit = (prompt: string) =>
+      fetch(`${running.url}/v1/jobs`, { method: 'POST', headers: { 'x-api-key': key }, body: JSON.stringify({ model: 'llama3.2', prompt, max_price: '1' }) });
+    assert.equal((await (await submit('way too long a prompt')).json()).error_code, 'VALIDATION_PROMPT_TOO_LONG');
+    const job = await (await submit('short')).json();
+    assert.equal(job.status, 'queued');
+    assert.equal(await stop(running.child), 0);
+
+    running = await start(['--db', db], env);
+    const again = await (await fetch(`${running.url}/v1/jobs/${job.job_id}`, { headers: { authorization: `Bearer ${key}` } })).json();
+    assert.equal(again.status, 'queued');
+    assert.equal(await stop(running.child), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('without --admin-key a key is generated and printed', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-cli-'));
+  try {
+    const running = await start(['--db', join(dir, 'c.db')]);
+    const printed = /admin key \(generated[^:]*\): (\S+)/.exec(running.stderr())?.[1];
+    assert.ok(printed);
+    const list = await fetch(`${running.url}/v1/admin/keys`, { headers: { 'x-api-key': printed } });
+    assert.equal(list.status, 200);
+    assert.equal(await stop(running.child), 0);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});

@@ -1,0 +1,137 @@
+// Builds the coordinator's HTTP app without listening: tests call `app.inject` or `listen(0)`,
+// `server.ts` adds the port, the sweeper and signal handling.
+
+import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
+import swagger from '@fastify/swagger';
+import swaggerUi from '@fastify/swagger-ui';
+import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { ApiError, REQUEST_ID_PATTERN, newId } from '@aitbc/protocol';
+import { resolveConfig, type CoordinatorConfig } from './config.ts';
+import type { CoordinatorStore } from './store/store.ts';
+import { KeyService } from './services/keys.ts';
+import { JobService } from './services/jobs.ts';
+import { MinerDirectory } from './services/miner-directory.ts';
+import { MinerService } from './services/miners.ts';
+import { Sweeper } from './services/sweeper.ts';
+import { WorkSignal } from './services/work-signal.ts';
+import { installAuth } from './http/auth.ts';
+import { installErrorHandling, RouteTable } from './http/errors.ts';
+import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS, errorResponses } from './http/schemas.ts';
+import { validatorCompiler } from './http/validation.ts';
+import { createdJobView } from './http/views.ts';
+import { registerAdminRoutes } from './routes/admin.ts';
+import { registerJobRoutes } from './routes/jobs.ts';
+import { registerMinerRoutes } from './routes/miners.ts';
+import { registerPublicRoutes } from './routes/public.ts';
+import { VERSION } from './version.ts';
+
+export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
+
+export interface Services {
+  config: CoordinatorConfig;
+  store: CoordinatorStore;
+  signal: WorkSignal;
+  keys: KeyService;
+  directory: MinerDirectory;
+  jobs: JobService;
+  miners: MinerService;
+  sweeper: Sweeper;
+  startedAt: number;
+}
+
+export interface BuildOptions {
+  store: CoordinatorStore;
+  config?: Partial<CoordinatorConfig>;
+  /** Pino options or false; default: silent (tests). The CLI passes JSON logging at info. */
+  logger?: boolean | { level: string };
+}
+
+export async function buildApp(options: BuildOptions): Promise<{ app: App; services: Services }> {
+  const config = resolveConfig(options.config);
+  const app = Fastify({
+    logger: options.logger ?? false,
+    bodyLimit: config.bodyLimitBytes,
+    // A client's own request id is echoed when it is sane; otherwise we make one.
+    genReqId: (request) => {
+      const sent = request.headers['x-request-id'];
+      return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : newId('req');
+    },
+    requestIdLogLabel: 'request_id',
+    routerOptions: { ignoreTrailingSlash: true },
+  }).withTypeProvider<TypeBoxTypeProvider>();
+
+  const store = options.store;
+  const signal = new WorkSignal();
+  const directory = new MinerDirectory(store, config);
+  const services: Services = {
+    config,
+    store,
+    signal,
+    directory,
+    keys: new KeyService(store, config.adminKey, config.now),
+    jobs: new JobService(store, directory, signal, config, createdJobView),
+    miners: new MinerService(store, directory, signal, config),
+    sweeper: new Sweeper(store, signal, config, app.log),
+    startedAt: config.now(),
+  };
+
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-ID', request.id);
+  });
+
+  // Any content type is read as JSON (curl -d sends form encoding by default); empty means none.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
+    const text = body as string;
+    if (text.trim() === '') return done(null, undefined);
+    try {
+      done(null, JSON.parse(text));
+    } catch {
+      done(new ApiError('VALIDATION_INVALID_FORMAT', 'Request body is not valid JSON', { field: 'body' }), undefined);
+    }
+  });
+
+  // Every route documents the errors it can give: auth errors where a scope is needed, body
+  // errors where it takes a body, and the internal error everywhere.
+  const routes = new RouteTable();
+  app.addHook('onRoute', (route) => {
+    routes.add(route.method, route.url);
+    const schema = (route.schema ??= {}) as Record<string, unknown>;
+    const extra = [...ALWAYS_ERRORS];
+    if (route.config?.scope) {
+      extra.push(...AUTH_ERRORS);
+      schema.security = [{ apiKey: [] }, { bearer: [] }];
+    }
+    if (schema.body) extra.push(...BODY_ERRORS);
+    if (schema.querystring || schema.params) extra.push('VALIDATION_INVALID_FORMAT', 'VALIDATION_OUT_OF_RANGE', 'VALIDATION_INVALID_TYPE');
+    const responses = (schema.response ??= {}) as Record<string, unknown>;
+    for (const [status, response] of Object.entries(errorResponses(...extra))) {
+      const existing = responses[status] as { description?: string } | undefined;
+      responses[status] = existing ? { ...existing, description: `${existing.description}; ${(response as { description: string }).description}` } : response;
+    }
+  });
+
+  await app.register(swagger, {
+    openapi: {
+      info: { title: 'AITBC coordinator', version: VERSION, description: 'Job marketplace API. Errors use the seed envelope; see seed/error-codes.md.' },
+      components: {
+        securitySchemes: {
+          apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },
+          bearer: { type: 'http', scheme: 'bearer' },
+        },
+      },
+    },
+  });
+  await app.register(swaggerUi, { routePrefix: '/docs' });
+
+  installAuth(app, services.keys);
+  installErrorHandling(app, routes);
+  registerPublicRoutes(app, services);
+  registerAdminRoutes(app, services);
+  registerJobRoutes(app, services);
+  registerMinerRoutes(app, services);
+  app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
+  return { app, services };
+}

@@ -1,0 +1,44 @@
+// Everything an operator can set on a coordinator, with the defaults API.md gives.
+
+export interface CoordinatorConfig {
+  /** Bootstrap key with scope `admin`; never stored. */
+  adminKey: string | null;
+  maxPromptChars: number;
+  /** Models accepted even when no online miner offers them. */
+  models: string[];
+  /** Seconds without a heartbeat after which a miner counts as offline. */
+  minerTimeoutSeconds: number;
+  /** Seconds a claim stays valid without a heartbeat. */
+  leaseSeconds: number;
+  /** Claims per job before a lapsed or retryable failure fails it for good. */
+  maxAttempts: number;
+  /** Chain the receipts settle on (goes into every receipt template). */
+  chainId: string;
+  /** How often the sweeper expires jobs and re-queues lapsed leases. */
+  sweepIntervalMs: number;
+  /** Longest long-poll a miner may ask for. */
+  maxWaitSeconds: number;
+  /** Largest request body in bytes (a completion carries the whole output). */
+  bodyLimitBytes: number;
+  /** Time in epoch ms; replaced in tests. */
+  now: () => number;
+}
+
+export const DEFAULT_CONFIG: CoordinatorConfig = {
+  adminKey: null,
+  maxPromptChars: 32_000,
+  models: [],
+  minerTimeoutSeconds: 30,
+  leaseSeconds: 60,
+  maxAttempts: 3,
+  chainId: 'aitbc-devnet',
+  sweepIntervalMs: 1_000,
+  maxWaitSeconds: 60,
+  bodyLimitBytes: 4 * 1024 * 1024,
+  now: () => Date.now(),
+};
+
+export function resolveConfig(overrides: Partial<CoordinatorConfig> = {}): CoordinatorConfig {
+  const defined = Object.fromEntries(Object.entries(overrides).filter(([, value]) => value !== undefined));
+  return { ...DEFAULT_CONFIG, ...defined };
+}

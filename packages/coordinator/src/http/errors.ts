@@ -1,0 +1,62 @@
+// Turns every failure into the seed envelope: ApiErrors as they are, Fastify's own errors (bad
+// JSON, body too large, unknown route) into the matching code, and anything else into
+// SYSTEM_INTERNAL_ERROR, logged with the request id and never shown to the caller.
+
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { ApiError } from '@aitbc/protocol';
+
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: ApiError): FastifyReply {
+  if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
+  return reply.code(error.status).type('application/json; charset=utf-8').send(error.toEnvelope(request.id));
+}
+
+function fromFastify(error: FastifyError): ApiError | null {
+  switch (error.code) {
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return new ApiError('PAYLOAD_TOO_LARGE', `Request body is over the limit of this server (${error.message.replace(/^.*?(\d+).*$/, '$1')} bytes)`);
+    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
+      return new ApiError('VALIDATION_INVALID_FORMAT', 'Content-Length does not match the body sent', { field: 'Content-Length' });
+    case 'FST_ERR_BAD_URL':
+      return new ApiError('VALIDATION_INVALID_FORMAT', 'The URL is not valid (bad percent-encoding?)', { field: 'url' });
+    default:
+      return null;
+  }
+}
+
+/** Route patterns by method, to tell 405 (path known, method not) from 404. */
+export class RouteTable {
+  private readonly routes: { method: string; pattern: RegExp }[] = [];
+
+  add(methods: string | string[], url: string): void {
+    const source = url
+      .split('/')
+      .map((part) => (part.startsWith(':') ? '[^/]+' : part === '*' ? '.*' : part.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/');
+    const pattern = new RegExp(`^${source}/?$`);
+    for (const method of [methods].flat()) this.routes.push({ method, pattern });
+  }
+
+  methodsFor(path: string): string[] {
+    return [...new Set(this.routes.filter((route) => route.pattern.test(path)).map((route) => route.method))];
+  }
+}
+
+export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
+    if (error instanceof ApiError) return sendError(reply, request, error);
+    const mapped = fromFastify(error);
+    if (mapped) return sendError(reply, request, mapped);
+    request.log.error({ err: error, request_id: request.id }, 'unexpected error');
+    return sendError(reply, request, new ApiError('SYSTEM_INTERNAL_ERROR', `Unexpected server error; retry, and report request id ${request.id} if it persists`));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    const path = request.url.split('?')[0] ?? '/';
+    const allowed = routes.methodsFor(path).filter((method) => method !== 'HEAD');
+    if (allowed.length > 0) {
+      reply.header('Allow', allowed.join(', '));
+      return sendError(reply, request, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`));
+    }
+    return sendError(reply, request, new ApiError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /openapi.json for the API`));
+  });
+}

@@ -1,0 +1,319 @@
+// Wire schemas (TypeBox): one definition gives request validation, the handlers' TypeScript types
+// and the OpenAPI document. Shapes follow ../shared/API.md; amounts are decimal strings of AITBC.
+
+import { Type, type Static, type TSchema } from 'typebox';
+import { ERROR_CATALOGUE, type ErrorCode } from '@aitbc/protocol';
+import { JOB_STATUSES, SCOPES, type JobStatus, type Scope } from '../store/store.ts';
+
+const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+export const Amount = Type.String({ description: 'Decimal string of AITBC, at most 6 decimals (1 µAIT)', examples: ['2.5'] });
+export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
+export const ModelName = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._:/-]{0,127}$', description: 'Model name, e.g. llama3.2' });
+export const MinerId = Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$', description: '1–64 of A-Z a-z 0-9 . _ -' });
+export const JobId = Type.String({ description: 'job-…' });
+// Plain `enum` rather than a union of literals, so a bad value names the allowed ones.
+export const Status = Type.Unsafe<JobStatus>({ type: 'string', enum: [...JOB_STATUSES] });
+export const ScopeName = Type.Unsafe<Scope>({ type: 'string', enum: [...SCOPES] });
+
+export const ErrorEnvelope = Type.Object(
+  {
+    detail: Type.String(),
+    error_code: Type.String(),
+    request_id: Type.String(),
+    field: Type.Optional(Type.String({ description: 'Dotted path of the offending field, or a header name' })),
+    retry_after: Type.Optional(Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying' })),
+  },
+  { description: 'The seed error envelope' },
+);
+
+/** Response schemas for the given error codes, grouped by HTTP status, each listing its codes. */
+export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {
+  const byStatus = new Map<number, ErrorCode[]>();
+  for (const code of new Set(codes)) {
+    const status = ERROR_CATALOGUE[code].status;
+    byStatus.set(status, [...(byStatus.get(status) ?? []), code]);
+  }
+  const responses: Record<number, TSchema> = {};
+  for (const [status, list] of byStatus) {
+    responses[status] = { ...ErrorEnvelope, description: list.map((code) => `\`${code}\`: ${ERROR_CATALOGUE[code].description}`).join('; ') };
+  }
+  return responses;
+}
+
+export const AUTH_ERRORS: ErrorCode[] = ['AUTH_MISSING_KEY', 'AUTH_INVALID_KEY', 'AUTH_EXPIRED_KEY', 'AUTH_INSUFFICIENT_SCOPE'];
+export const BODY_ERRORS: ErrorCode[] = ['VALIDATION_MISSING_FIELD', 'VALIDATION_INVALID_TYPE', 'VALIDATION_OUT_OF_RANGE', 'VALIDATION_INVALID_FORMAT', 'PAYLOAD_TOO_LARGE'];
+export const ALWAYS_ERRORS: ErrorCode[] = ['SYSTEM_INTERNAL_ERROR'];
+
+// ---- keys
+
+export const CreateKeyBody = Type.Object(
+  {
+    scopes: Type.Array(ScopeName, { minItems: 1, maxItems: 3 }),
+    account: Type.Optional(Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$', description: 'Balance the key spends from; default: an account of its own' })),
+    expires_at: Type.Optional(Timestamp),
+    rate_limit_per_minute: Type.Optional(Type.Integer({ minimum: 1, maximum: 1_000_000 })),
+    daily_job_quota: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+  },
+  { additionalProperties: false },
+);
+
+export const KeyView = Type.Object({
+  key_id: Type.String(),
+  scopes: Type.Array(Type.String()),
+  account: Type.String(),
+  expires_at: Nullable(Timestamp),
+  created_at: Timestamp,
+  revoked_at: Nullable(Timestamp),
+  rate_limit_per_minute: Nullable(Type.Integer()),
+  daily_job_quota: Nullable(Type.Integer()),
+});
+
+export const CreatedKey = Type.Object({ ...KeyView.properties, key: Type.String({ description: 'Shown once; stored only hashed' }) });
+
+export const KeyIdParams = Type.Object({ key_id: Type.String() });
+
+// ---- jobs
+
+export const JobParams = Type.Object(
+  {
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+    temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+    top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+    seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
+    stop: Type.Optional(Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 4 })),
+  },
+  { additionalProperties: false },
+);
+
+export const SubmitJobBody = Type.Object(
+  {
+    model: ModelName,
+    prompt: Type.String({ minLength: 1 }),
+    params: Type.Optional(JobParams),
+    max_price: Amount,
+    ttl_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400, default: 900 })),
+    miner_id: Type.Optional(Type.String({ description: 'Pin the job to this miner' })),
+  },
+  { additionalProperties: false },
+);
+export type SubmitJobBody = Static<typeof SubmitJobBody>;
+
+export const CreatedJob = Type.Object({
+  job_id: Type.String(),
+  status: Status,
+  model: Type.String(),
+  max_price: Amount,
+  created_at: Timestamp,
+  deadline: Timestamp,
+});
+
+export const JobView = Type.Object({
+  job_id: Type.String(),
+  status: Status,
+  model: Type.String(),
+  max_price: Amount,
+  price: Nullable(Amount),
+  miner_id: Nullable(Type.String()),
+  attempts: Type.Integer(),
+  created_at: Timestamp,
+  started_at: Nullable(Timestamp),
+  completed_at: Nullable(Timestamp),
+  deadline: Timestamp,
+  error: Nullable(Type.String()),
+  receipt_id: Nullable(Type.String()),
+});
+
+export const JobIdParams = Type.Object({ id: JobId });
+
+export const ListJobsQuery = Type.Object(
+  {
+    status: Type.Optional(Status),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const JobList = Type.Object({ items: Type.Array(JobView), next_cursor: Nullable(Type.String()) });
+
+export const ReceiptSignature = Type.Object({
+  alg: Type.String(),
+  role: Type.String(),
+  key_id: Type.String(),
+  sig: Type.String(),
+});
+
+/** A receipt as RECEIPTS.md defines it (the checks beyond shape live in @aitbc/protocol). */
+export const Receipt = Type.Object({
+  version: Type.Integer(),
+  receipt_id: Type.String(),
+  chain_id: Type.String(),
+  job_id: Type.String(),
+  client: Type.String(),
+  provider: Type.String(),
+  miner_id: Type.String(),
+  model: Type.String(),
+  units: Type.String(),
+  unit_type: Type.String(),
+  unit_price: Type.String(),
+  price: Type.String(),
+  prompt_hash: Type.String(),
+  output_hash: Type.String(),
+  started_at: Type.Integer(),
+  completed_at: Type.Integer(),
+  nonce: Type.String(),
+  signatures: Type.Array(ReceiptSignature),
+});
+
+export const Usage = Type.Object(
+  {
+    prompt_tokens: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+    completion_tokens: Type.Integer({ minimum: 0, maximum: 100_000_000 }),
+  },
+  { additionalProperties: false },
+);
+
+export const JobResult = Type.Object({
+  job_id: Type.String(),
+  status: Type.Literal('completed'),
+  output: Type.String(),
+  usage: Usage,
+  price: Amount,
+  receipt: Receipt,
+});
+
+// ---- miners
+
+export const RegisterMinerBody = Type.Object(
+  {
+    miner_id: MinerId,
+    public_key: Type.String({ description: 'base64url of the raw 32-byte Ed25519 public key' }),
+    payout_address: Type.Optional(Type.String({ description: "ait1…; default: the address of public_key" })),
+    models: Type.Array(ModelName, { minItems: 1, maxItems: 64, uniqueItems: true }),
+    max_concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, default: 1 })),
+    prices: Type.Record(Type.String(), Amount, { description: 'AITBC per token, one entry per model' }),
+    gpu: Type.Optional(
+      Type.Object(
+        {
+          name: Type.String({ minLength: 1, maxLength: 128 }),
+          memory_gb: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
+        },
+        { additionalProperties: false },
+      ),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const MinerView = Type.Object({
+  miner_id: Type.String(),
+  public_key: Type.String(),
+  payout_address: Type.String(),
+  models: Type.Array(Type.String()),
+  prices: Type.Record(Type.String(), Amount),
+  max_concurrency: Type.Integer(),
+  gpu: Nullable(Type.Object({ name: Type.String(), memory_gb: Type.Optional(Type.Number()) })),
+  status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
+  last_seen_at: Timestamp,
+  registered_at: Timestamp,
+});
+
+export const MinerIdBody = Type.Object({ miner_id: MinerId }, { additionalProperties: false });
+export const MinerIdParams = Type.Object({ miner_id: Type.String() });
+
+export const HeartbeatView = Type.Object({
+  miner_id: Type.String(),
+  status: Type.Literal('online'),
+  running_jobs: Type.Array(Type.String(), { description: 'Jobs the coordinator believes this miner holds; abandon any other' }),
+  lease_expires_at: Nullable(Timestamp),
+});
+
+export const PollBody = Type.Object(
+  {
+    miner_id: MinerId,
+    wait_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, default: 20 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ReceiptTemplate = Type.Object({
+  version: Type.Integer(),
+  chain_id: Type.String(),
+  job_id: Type.String(),
+  client: Type.String(),
+  provider: Type.String(),
+  miner_id: Type.String(),
+  model: Type.String(),
+  unit_type: Type.String(),
+  unit_price: Type.String(),
+  nonce: Type.String(),
+  prompt_hash: Type.String(),
+});
+
+export const ClaimedJob = Type.Object({
+  job_id: Type.String(),
+  model: Type.String(),
+  prompt: Type.String(),
+  params: JobParams,
+  max_price: Amount,
+  unit_price: Amount,
+  deadline: Timestamp,
+  claimed_at: Timestamp,
+  lease_expires_at: Timestamp,
+  attempt: Type.Integer(),
+  client: Type.String(),
+  receipt_template: ReceiptTemplate,
+});
+
+export const CompleteBody = Type.Object(
+  {
+    miner_id: MinerId,
+    output: Type.String(),
+    usage: Usage,
+    receipt: Type.Object({}, { additionalProperties: true, description: 'The receipt of RECEIPTS.md, signed by the miner' }),
+  },
+  { additionalProperties: false },
+);
+
+export const CompletedView = Type.Object({ job_id: Type.String(), status: Status, price: Amount, receipt: Receipt });
+
+export const FailBody = Type.Object(
+  {
+    miner_id: MinerId,
+    reason: Type.String({ minLength: 1, maxLength: 2000 }),
+    retryable: Type.Optional(Type.Boolean({ default: true })),
+  },
+  { additionalProperties: false },
+);
+
+// ---- public
+
+export const ReceiptIdParams = Type.Object({ id: Type.String() });
+
+export const ModelList = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(
+    Type.Object({
+      id: Type.String(),
+      object: Type.Literal('model'),
+      owned_by: Type.String(),
+      miners_online: Type.Integer(),
+      min_price: Nullable(Amount),
+    }),
+  ),
+});
+
+export const Health = Type.Object({
+  status: Type.Literal('ok'),
+  version: Type.String(),
+  uptime_s: Type.Integer(),
+  db: Type.Literal('ok'),
+  chain: Type.Union([Type.Literal('ok'), Type.Literal('unreachable'), Type.Literal('disabled')]),
+});
+
+export const CoordinatorInfo = Type.Object({
+  public_key: Nullable(Type.String({ description: 'Co-signing key (arrives with receipt co-signatures)' })),
+  chain_id: Type.String(),
+  version: Type.String(),
+});

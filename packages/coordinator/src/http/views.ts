@@ -1,0 +1,76 @@
+// Records → wire shapes: bigint µAIT becomes a decimal string, epoch ms an RFC 3339 string.
+
+import { formatAmount } from '@aitbc/protocol';
+import type { ApiKeyRecord, JobRecord, MinerRecord } from '../store/store.ts';
+import type { Claim } from '../services/miners.ts';
+import { receiptTemplateFor } from '../services/receipt-check.ts';
+
+export const iso = (ms: number): string => new Date(ms).toISOString();
+const isoOrNull = (ms: number | null): string | null => (ms === null ? null : iso(ms));
+
+export function keyView(key: ApiKeyRecord) {
+  return {
+    key_id: key.keyId,
+    scopes: key.scopes,
+    account: key.account,
+    expires_at: isoOrNull(key.expiresAt),
+    created_at: iso(key.createdAt),
+    revoked_at: isoOrNull(key.revokedAt),
+    rate_limit_per_minute: key.rateLimitPerMinute,
+    daily_job_quota: key.dailyJobQuota,
+  };
+}
+
+export function createdJobView(job: JobRecord) {
+  return { job_id: job.jobId, status: job.status, model: job.model, max_price: formatAmount(job.maxPriceMicro), created_at: iso(job.createdAt), deadline: iso(job.deadline) };
+}
+
+export function jobView(job: JobRecord) {
+  return {
+    job_id: job.jobId,
+    status: job.status,
+    model: job.model,
+    max_price: formatAmount(job.maxPriceMicro),
+    price: job.priceMicro === null ? null : formatAmount(job.priceMicro),
+    miner_id: job.minerId,
+    attempts: job.attempts,
+    created_at: iso(job.createdAt),
+    started_at: isoOrNull(job.claimedAt),
+    completed_at: job.status === 'completed' ? isoOrNull(job.endedAt) : null,
+    deadline: iso(job.deadline),
+    error: job.error,
+    receipt_id: job.receiptId,
+  };
+}
+
+export function claimView({ job, miner }: Claim, chainId: string) {
+  return {
+    job_id: job.jobId,
+    model: job.model,
+    prompt: job.prompt,
+    params: job.params,
+    max_price: formatAmount(job.maxPriceMicro),
+    unit_price: formatAmount(job.unitPriceMicro!),
+    deadline: iso(job.deadline),
+    claimed_at: iso(job.claimedAt!),
+    lease_expires_at: iso(job.leaseExpiresAt!),
+    attempt: job.attempts,
+    client: job.account,
+    receipt_template: receiptTemplateFor(job, miner, chainId),
+  };
+}
+
+export function minerView(miner: MinerRecord, online: boolean) {
+  return {
+    miner_id: miner.minerId,
+    public_key: miner.publicKey,
+    payout_address: miner.payoutAddress,
+    models: [...miner.prices.keys()],
+    prices: Object.fromEntries([...miner.prices].map(([model, price]) => [model, formatAmount(price)])),
+    max_concurrency: miner.maxConcurrency,
+    gpu: miner.gpu,
+    status: online ? ('online' as const) : ('offline' as const),
+    last_seen_at: iso(miner.lastSeenAt),
+    registered_at: iso(miner.registeredAt),
+  };
+}

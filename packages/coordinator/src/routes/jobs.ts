@@ -1,0 +1,98 @@
+// Client routes: submit, list, read, result, cancel, receipt. A client sees only its account's jobs.
+
+import { formatAmount } from '@aitbc/protocol';
+import type { App, Services } from '../app.ts';
+import { principalOf } from '../http/auth.ts';
+import { CreatedJob, JobIdParams, JobList, JobResult, JobView, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '../http/schemas.ts';
+import { jobView } from '../http/views.ts';
+
+/** How long a client should wait before asking again for a running job's result. */
+const RESULT_RETRY_AFTER_S = 2;
+
+export function registerJobRoutes(app: App, { jobs }: Services): void {
+  app.post(
+    '/v1/jobs',
+    {
+      config: { scope: 'client' },
+      schema: {
+        tags: ['client'],
+        summary: 'Submit a job (Idempotency-Key makes retries safe for 24 h)',
+        body: SubmitJobBody,
+        response: {
+          201: CreatedJob,
+          ...errorResponses('VALIDATION_PROMPT_TOO_LONG', 'VALIDATION_INVALID_MODEL', 'MINER_NOT_FOUND', 'MINER_OFFLINE', 'MINER_CAPACITY_FULL'),
+        },
+      },
+    },
+    async (request, reply) => {
+      const idempotencyKey = request.headers['idempotency-key'];
+      const result = await jobs.submit(principalOf(request), request.body, Array.isArray(idempotencyKey) ? idempotencyKey.join(',') : idempotencyKey);
+      if (result.replayed) reply.header('Idempotent-Replayed', 'true');
+      // A replay answers with the stored original, so it carries the original job and times.
+      return reply.code(201).send(JSON.parse(result.body));
+    },
+  );
+
+  app.get(
+    '/v1/jobs',
+    { config: { scope: 'client' }, schema: { tags: ['client'], summary: "List the account's jobs, newest first", querystring: ListJobsQuery, response: { 200: JobList } } },
+    async (request) => {
+      const page = await jobs.list(principalOf(request), request.query);
+      return { items: page.items.map(jobView), next_cursor: page.nextCursor };
+    },
+  );
+
+  app.get(
+    '/v1/jobs/:id',
+    { config: { scope: 'client' }, schema: { tags: ['client'], summary: 'A job', params: JobIdParams, response: { 200: JobView, ...errorResponses('JOB_NOT_FOUND') } } },
+    async (request) => jobView(await jobs.get(principalOf(request), request.params.id)),
+  );
+
+  app.get(
+    '/v1/jobs/:id/result',
+    {
+      config: { scope: 'client' },
+      schema: {
+        tags: ['client'],
+        summary: 'Output, usage, price and receipt; 202 with the job view while it runs',
+        params: JobIdParams,
+        response: { 200: JobResult, 202: JobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS') },
+      },
+    },
+    async (request, reply) => {
+      const { job, receipt } = await jobs.result(principalOf(request), request.params.id);
+      if (!receipt) return reply.code(202).header('Retry-After', String(RESULT_RETRY_AFTER_S)).send(jobView(job));
+      return {
+        job_id: job.jobId,
+        status: 'completed' as const,
+        output: job.output!,
+        usage: { prompt_tokens: job.promptTokens!, completion_tokens: job.completionTokens! },
+        price: formatAmount(job.priceMicro!),
+        receipt: receipt.receipt,
+      };
+    },
+  );
+
+  app.post(
+    '/v1/jobs/:id/cancel',
+    {
+      config: { scope: 'client' },
+      schema: {
+        tags: ['client'],
+        summary: 'Cancel a queued or running job',
+        params: JobIdParams,
+        response: { 200: JobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'VALIDATION_INVALID_FORMAT') },
+      },
+    },
+    async (request) => jobView(await jobs.cancel(principalOf(request), request.params.id)),
+  );
+
+  app.get(
+    '/v1/jobs/:id/receipt',
+    {
+      config: { scope: 'client' },
+      schema: { tags: ['client'], summary: "The job's receipt", params: JobIdParams, response: { 200: Receipt, ...errorResponses('JOB_NOT_FOUND', 'RECEIPT_NOT_FOUND') } },
+    },
+    async (request) => (await jobs.receiptForJob(principalOf(request), request.params.id)).receipt,
+  );
+}

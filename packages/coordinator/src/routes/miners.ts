@@ -1,0 +1,120 @@
+// Miner routes: register, heartbeat, long-poll, explicit claim, complete, fail. A miner key acts
+// only for the miners it registered.
+
+import { formatAmount } from '@aitbc/protocol';
+import type { App, Services } from '../app.ts';
+import { principalOf } from '../http/auth.ts';
+import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '../http/schemas.ts';
+import { claimView, iso, jobView, minerView } from '../http/views.ts';
+import { Type } from 'typebox';
+
+export function registerMinerRoutes(app: App, { miners, config }: Services): void {
+  app.post(
+    '/v1/miners/register',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: 'Register a miner (201), or update one this key registered (200)',
+        body: RegisterMinerBody,
+        response: { 200: MinerView, 201: MinerView, ...errorResponses('MINER_ALREADY_REGISTERED') },
+      },
+    },
+    async (request, reply) => {
+      const { miner, created } = await miners.register(principalOf(request), request.body);
+      return reply.code(created ? 201 : 200).send(minerView(miner, true));
+    },
+  );
+
+  app.post(
+    '/v1/miners/heartbeat',
+    {
+      config: { scope: 'miner' },
+      schema: { tags: ['miner'], summary: 'Mark the miner alive and extend its leases', body: MinerIdBody, response: { 200: HeartbeatView, ...errorResponses('MINER_NOT_FOUND') } },
+    },
+    async (request) => {
+      const beat = await miners.heartbeat(principalOf(request), request.body.miner_id);
+      return { miner_id: beat.minerId, status: 'online' as const, running_jobs: beat.runningJobIds, lease_expires_at: beat.leaseExpiresAt === null ? null : iso(beat.leaseExpiresAt) };
+    },
+  );
+
+  app.post(
+    '/v1/miners/poll',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: 'Long-poll: claim the next job, waiting up to wait_seconds (204 when none came)',
+        body: PollBody,
+        response: { 200: ClaimedJob, 204: Type.Null({ description: 'No job within wait_seconds' }), ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL') },
+      },
+    },
+    async (request, reply) => {
+      // Stop waiting (and never hand out a job) once the miner has hung up.
+      const hangUp = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) hangUp.abort();
+      });
+      const claim = await miners.poll(principalOf(request), request.body.miner_id, request.body.wait_seconds ?? 20, hangUp.signal);
+      if (!claim) return reply.code(204).send(null);
+      return claimView(claim, config.chainId);
+    },
+  );
+
+  app.post(
+    '/v1/jobs/:id/claim',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: 'Claim one specific queued job',
+        params: JobIdParams,
+        body: MinerIdBody,
+        response: {
+          200: ClaimedJob,
+          ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL', 'JOB_NOT_FOUND', 'JOB_ALREADY_CLAIMED', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'VALIDATION_INVALID_MODEL'),
+        },
+      },
+    },
+    async (request) => claimView(await miners.claim(principalOf(request), request.params.id, request.body.miner_id), config.chainId),
+  );
+
+  app.post(
+    '/v1/jobs/:id/complete',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: 'Complete a held job with its output and the miner-signed receipt',
+        params: JobIdParams,
+        body: CompleteBody,
+        response: {
+          200: CompletedView,
+          ...errorResponses('MINER_NOT_FOUND', 'JOB_NOT_FOUND', 'JOB_ALREADY_CLAIMED', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'RECEIPT_INVALID_SIGNATURE'),
+        },
+      },
+    },
+    async (request) => {
+      const { job, receipt } = await miners.complete(principalOf(request), request.params.id, request.body);
+      return { job_id: job.jobId, status: job.status, price: formatAmount(job.priceMicro!), receipt };
+    },
+  );
+
+  app.post(
+    '/v1/jobs/:id/fail',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: 'Report a failure; retryable failures go back to the queue while attempts remain',
+        params: JobIdParams,
+        body: FailBody,
+        response: {
+          200: JobView,
+          ...errorResponses('MINER_NOT_FOUND', 'JOB_NOT_FOUND', 'JOB_ALREADY_CLAIMED', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS'),
+        },
+      },
+    },
+    async (request) => jobView(await miners.fail(principalOf(request), request.params.id, request.body)),
+  );
+}

@@ -1,0 +1,50 @@
+// Routes anyone may call: health, the coordinator's identity, models on offer, public miner and
+// receipt views.
+
+import type { App, Services } from '../app.ts';
+import { formatAmount } from '@aitbc/protocol';
+import { CoordinatorInfo, Health, MinerIdParams, MinerView, ModelList, Receipt, ReceiptIdParams, errorResponses } from '../http/schemas.ts';
+import { minerView } from '../http/views.ts';
+import { VERSION } from '../version.ts';
+
+export function registerPublicRoutes(app: App, services: Services): void {
+  const { config, directory, jobs } = services;
+
+  app.get('/v1/health', { schema: { tags: ['public'], summary: 'Liveness and dependencies', response: { 200: Health } } }, async () => {
+    await services.store.ping();
+    return { status: 'ok' as const, version: VERSION, uptime_s: Math.floor((config.now() - services.startedAt) / 1000), db: 'ok' as const, chain: 'disabled' as const };
+  });
+
+  app.get('/v1/coordinator', { schema: { tags: ['public'], summary: 'The key that co-signs receipts', response: { 200: CoordinatorInfo } } }, async () => ({
+    public_key: null,
+    chain_id: config.chainId,
+    version: VERSION,
+  }));
+
+  app.get('/v1/models', { schema: { tags: ['public'], summary: 'Models on offer (OpenAI list shape)', response: { 200: ModelList } } }, async () => {
+    const offers = new Map((await directory.offers()).map((offer) => [offer.model, offer]));
+    const names = [...new Set([...offers.keys(), ...config.models])].sort();
+    return {
+      object: 'list' as const,
+      data: names.map((name) => {
+        const offer = offers.get(name);
+        return { id: name, object: 'model' as const, owned_by: 'aitbc', miners_online: offer?.minersOnline ?? 0, min_price: offer ? formatAmount(offer.minPriceMicro) : null };
+      }),
+    };
+  });
+
+  app.get(
+    '/v1/miners/:miner_id',
+    { schema: { tags: ['public'], summary: 'Public view of a miner', params: MinerIdParams, response: { 200: MinerView, ...errorResponses('MINER_NOT_FOUND') } } },
+    async (request) => {
+      const miner = await directory.require(request.params.miner_id);
+      return minerView(miner, directory.isOnline(miner));
+    },
+  );
+
+  app.get(
+    '/v1/receipts/:id',
+    { schema: { tags: ['receipts'], summary: 'A receipt (hashes only, never prompt or output)', params: ReceiptIdParams, response: { 200: Receipt, ...errorResponses('RECEIPT_NOT_FOUND') } } },
+    async (request) => (await jobs.receipt(request.params.id)).receipt,
+  );
+}

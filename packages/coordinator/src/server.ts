@@ -1,0 +1,46 @@
+// Runs a coordinator: opens the store, builds the app, listens, sweeps, and shuts down cleanly
+// on SIGINT/SIGTERM (in-flight requests finish; long-polls are answered 204).
+
+import { buildApp, type App, type Services } from './app.ts';
+import type { CoordinatorConfig } from './config.ts';
+import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+
+export interface ServeOptions {
+  port: number;
+  host: string;
+  dbPath: string;
+  config: Partial<CoordinatorConfig>;
+  logger?: boolean | { level: string };
+}
+
+export interface RunningCoordinator {
+  app: App;
+  services: Services;
+  url: string;
+  close(): Promise<void>;
+}
+
+export async function startCoordinator(options: ServeOptions): Promise<RunningCoordinator> {
+  const store = new SqliteStore({ path: options.dbPath });
+  const { app, services } = await buildApp({ store, config: options.config, logger: options.logger ?? false });
+  await services.sweeper.sweepOnce();
+  services.sweeper.start();
+  await app.listen({ port: options.port, host: options.host });
+  const address = app.server.address();
+  const port = typeof address === 'object' && address ? address.port : options.port;
+  let closing: Promise<void> | null = null;
+  return {
+    app,
+    services,
+    url: `http://${options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host}:${port}`,
+    close() {
+      closing ??= (async () => {
+        services.signal.close();
+        await services.sweeper.stop();
+        await app.close();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}

@@ -1,0 +1,201 @@
+// The client side of the marketplace: submit, read, list, cancel, fetch results. Knows nothing of
+// HTTP; throws ApiError with the seed's codes.
+
+import { ApiError, canonicalize, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
+import type { CoordinatorConfig } from '../config.ts';
+import type { CoordinatorStore, JobParams, JobRecord, JobStatus, StoredReceipt } from '../store/store.ts';
+import type { MinerDirectory } from './miner-directory.ts';
+import type { Principal } from './principal.ts';
+import type { WorkSignal } from './work-signal.ts';
+
+const IDEMPOTENCY_WINDOW_MS = 24 * 60 * 60 * 1000;
+const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
+
+export interface SubmitInput {
+  model: string;
+  prompt: string;
+  params?: JobParams | undefined;
+  max_price: string;
+  ttl_seconds?: number | undefined;
+  miner_id?: string | undefined;
+}
+
+/** `submitted` is the 201 body, already serialised so that a replay returns it byte for byte. */
+export type SubmitResult = { replayed: boolean; body: string };
+
+export interface Cursor {
+  createdAt: number;
+  jobId: string;
+}
+
+export function encodeCursor(cursor: Cursor): string {
+  return Buffer.from(`${cursor.createdAt}:${cursor.jobId}`, 'utf8').toString('base64url');
+}
+
+export function decodeCursor(text: string): Cursor {
+  const decoded = Buffer.from(text, 'base64url').toString('utf8');
+  const match = /^(\d{1,15}):(job-[A-Za-z0-9]+)$/.exec(decoded);
+  if (!match) throw new ApiError('VALIDATION_INVALID_FORMAT', "Query 'cursor' is not a cursor this server issued; pass next_cursor unchanged", { field: 'cursor' });
+  return { createdAt: Number(match[1]), jobId: match[2]! };
+}
+
+export class JobService {
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly miners: MinerDirectory,
+    private readonly signal: WorkSignal,
+    private readonly config: CoordinatorConfig,
+    private readonly renderCreated: (job: JobRecord) => unknown,
+  ) {}
+
+  async submit(principal: Principal, input: SubmitInput, idempotencyKey: string | undefined): Promise<SubmitResult> {
+    if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
+      throw new ApiError('VALIDATION_INVALID_FORMAT', 'Header Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
+    }
+    const now = this.config.now();
+    const requestHash = sha256Hex(canonicalize(input));
+    if (idempotencyKey !== undefined) {
+      // A retry must get its original answer even if the market changed since (miner gone, …).
+      const prior = await this.store.findIdempotentSubmit(principal.account, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS);
+      if (prior) return this.replay(prior, requestHash);
+    }
+    const maxPriceMicro = parseMoneyField(input.max_price, 'max_price');
+    if (maxPriceMicro <= 0n) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'max_price' must be more than 0", { field: 'max_price' });
+    if (input.prompt.length > this.config.maxPromptChars) {
+      throw new ApiError('VALIDATION_PROMPT_TOO_LONG', `Prompt has ${input.prompt.length} characters; this coordinator accepts at most ${this.config.maxPromptChars}`, {
+        field: 'prompt',
+      });
+    }
+    await this.checkModelAndPin(input.model, input.miner_id);
+
+    const job = {
+      jobId: newId('job'),
+      account: principal.account,
+      model: input.model,
+      prompt: input.prompt,
+      params: input.params ?? {},
+      maxPriceMicro,
+      minUnits: input.params?.max_tokens ?? 1,
+      pinnedMinerId: input.miner_id ?? null,
+      createdAt: now,
+      deadline: now + (input.ttl_seconds ?? 900) * 1000,
+    };
+    const body = JSON.stringify(this.renderCreated({ ...job, status: 'queued', attempts: 0 } as JobRecord));
+    const idempotency =
+      idempotencyKey === undefined
+        ? null
+        : { key: idempotencyKey, requestHash, notBefore: now - IDEMPOTENCY_WINDOW_MS, response: body };
+    const outcome = await this.store.submitJob(job, idempotency);
+    if (outcome.kind === 'existing') return this.replay(outcome.prior, requestHash);
+    this.signal.notify();
+    return { replayed: false, body };
+  }
+
+  private replay(prior: { requestHash: string; response: string }, requestHash: string): SubmitResult {
+    if (prior.requestHash !== requestHash) {
+      throw new ApiError('VALIDATION_INVALID_FORMAT', 'This Idempotency-Key was already used with a different request body; use a new key for a new job', {
+        field: 'Idempotency-Key',
+      });
+    }
+    return { replayed: true, body: prior.response };
+  }
+
+  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined): Promise<void> {
+    if (pinnedMinerId !== undefined) {
+      const miner = await this.miners.require(pinnedMinerId);
+      if (!miner.prices.has(model)) {
+        throw new ApiError('VALIDATION_INVALID_MODEL', `Miner ${pinnedMinerId} does not offer model '${model}'; it offers ${[...miner.prices.keys()].join(', ')}`, {
+          field: 'model',
+        });
+      }
+      if (!this.miners.isOnline(miner)) {
+        throw new ApiError('MINER_OFFLINE', `Miner ${pinnedMinerId} has not been seen for over ${this.config.minerTimeoutSeconds} s; pick another miner or retry later`, {
+          retryAfterSeconds: 10,
+        });
+      }
+      const running = await this.store.countRunning(pinnedMinerId);
+      if (running >= miner.maxConcurrency) {
+        throw new ApiError('MINER_CAPACITY_FULL', `Miner ${pinnedMinerId} is running ${running} of ${miner.maxConcurrency} jobs; wait or pick another miner`, {
+          retryAfterSeconds: 5,
+        });
+      }
+      return;
+    }
+    const accepted = await this.miners.acceptedModels();
+    if (!accepted.includes(model)) {
+      const offer = accepted.length > 0 ? `available now: ${accepted.join(', ')}` : 'no model is available now (no miner is online)';
+      throw new ApiError('VALIDATION_INVALID_MODEL', `Model '${model}' is not offered by any online miner; ${offer}. See GET /v1/models`, { field: 'model' });
+    }
+  }
+
+  /** The caller's job, after settling its deadline; someone else's job is JOB_NOT_FOUND. */
+  async get(principal: Principal, jobId: string): Promise<JobRecord> {
+    await this.store.expireDue(this.config.now(), jobId);
+    const job = await this.store.getJob(jobId);
+    if (!job || job.account !== principal.account) throw new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
+    return job;
+  }
+
+  async list(principal: Principal, query: { status?: JobStatus | undefined; limit?: number | undefined; cursor?: string | undefined }) {
+    await this.store.expireDue(this.config.now());
+    const page = await this.store.listJobs(principal.account, {
+      status: query.status ?? null,
+      limit: query.limit ?? 20,
+      after: query.cursor ? decodeCursor(query.cursor) : null,
+    });
+    return { items: page.items, nextCursor: page.next ? encodeCursor(page.next) : null };
+  }
+
+  async cancel(principal: Principal, jobId: string): Promise<JobRecord> {
+    const outcome = await this.store.cancelJob(jobId, principal.account, this.config.now());
+    if (outcome.kind === 'done') return outcome.job;
+    if (!outcome.job) throw new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
+    throw terminalError(outcome.job);
+  }
+
+  /** The finished job, or null while it is still queued or running. */
+  async result(principal: Principal, jobId: string): Promise<{ job: JobRecord; receipt: StoredReceipt } | { job: JobRecord; receipt: null }> {
+    const job = await this.get(principal, jobId);
+    if (job.status === 'queued' || job.status === 'running') return { job, receipt: null };
+    if (job.status !== 'completed') throw terminalError(job);
+    const receipt = await this.store.getReceipt(job.receiptId!);
+    return { job, receipt: receipt! };
+  }
+
+  async receiptForJob(principal: Principal, jobId: string): Promise<StoredReceipt> {
+    const job = await this.get(principal, jobId);
+    const receipt = job.receiptId ? await this.store.getReceipt(job.receiptId) : null;
+    if (!receipt) throw new ApiError('RECEIPT_NOT_FOUND', `Job ${jobId} has no receipt (status ${job.status}); receipts exist once a job completes`);
+    return receipt;
+  }
+
+  async receipt(receiptId: string): Promise<StoredReceipt> {
+    const receipt = await this.store.getReceipt(receiptId);
+    if (!receipt) throw new ApiError('RECEIPT_NOT_FOUND', `Receipt ${receiptId} not found`);
+    return receipt;
+  }
+}
+
+export function parseMoneyField(text: string, field: string): bigint {
+  try {
+    return parseAmount(text);
+  } catch (error) {
+    throw new ApiError('VALIDATION_INVALID_FORMAT', `Field '${field}' ${(error as Error).message}`, { field });
+  }
+}
+
+/** The error for a job that has left the queued/running states, per API.md. */
+export function terminalError(job: JobRecord): ApiError {
+  switch (job.status) {
+    case 'completed':
+      return new ApiError('JOB_ALREADY_COMPLETED', `Job ${job.jobId} already completed`);
+    case 'cancelled':
+      return new ApiError('JOB_ALREADY_CANCELLED', `Job ${job.jobId} was cancelled; submit a new job`);
+    case 'expired':
+      return new ApiError('JOB_EXPIRED', `Job ${job.jobId} passed its deadline ${new Date(job.deadline).toISOString()}; submit a new job`);
+    case 'failed':
+      return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} failed: ${job.error ?? 'no reason given'}`);
+    default:
+      return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} is ${job.status}`);
+  }
+}

@@ -1,0 +1,228 @@
+// The miner side of the marketplace: register, heartbeat, long-poll claims, complete, fail.
+// Every call is checked against the key that registered the miner, and every job transition is
+// guarded in the store on the job's state, its miner and the claim's nonce.
+
+import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, randomHex, type Receipt } from '@aitbc/protocol';
+import type { CoordinatorConfig } from '../config.ts';
+import type { CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
+import { parseMoneyField, terminalError } from './jobs.ts';
+import type { MinerDirectory } from './miner-directory.ts';
+import type { Principal } from './principal.ts';
+import { checkMinerReceipt } from './receipt-check.ts';
+import type { WorkSignal } from './work-signal.ts';
+
+/** Re-check the queue at least this often while waiting (jobs can arrive from another process). */
+const POLL_RECHECK_MS = 2_000;
+
+export interface RegisterInput {
+  miner_id: string;
+  public_key: string;
+  payout_address?: string | undefined;
+  models: string[];
+  max_concurrency?: number | undefined;
+  prices: Record<string, string>;
+  gpu?: GpuInfo | undefined;
+}
+
+export interface CompleteInput {
+  miner_id: string;
+  output: string;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  receipt: unknown;
+}
+
+export interface FailInput {
+  miner_id: string;
+  reason: string;
+  retryable?: boolean | undefined;
+}
+
+export interface Claim {
+  job: JobRecord;
+  miner: MinerRecord;
+}
+
+export class MinerService {
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly directory: MinerDirectory,
+    private readonly signal: WorkSignal,
+    private readonly config: CoordinatorConfig,
+  ) {}
+
+  private get leaseMs(): number {
+    return this.config.leaseSeconds * 1000;
+  }
+
+  async register(principal: Principal, input: RegisterInput): Promise<{ miner: MinerRecord; created: boolean }> {
+    let publicKey: Uint8Array;
+    try {
+      publicKey = parsePublicKey(input.public_key);
+    } catch (error) {
+      throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'public_key' ${(error as Error).message}`, { field: 'public_key' });
+    }
+    if (input.payout_address !== undefined && !isValidAddress(input.payout_address)) {
+      throw new ApiError('VALIDATION_INVALID_FORMAT', "Field 'payout_address' must be an AITBC address (ait1…, bech32m)", { field: 'payout_address' });
+    }
+    const prices = new Map<string, bigint>();
+    for (const model of input.models) {
+      const price = input.prices[model];
+      if (price === undefined) throw new ApiError('VALIDATION_MISSING_FIELD', `Field 'prices.${model}' is required: every model needs a price per token`, { field: `prices.${model}` });
+      prices.set(model, parseMoneyField(price, `prices.${model}`));
+    }
+    for (const model of Object.keys(input.prices)) {
+      if (!prices.has(model)) throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'prices.${model}' prices a model that is not in 'models'`, { field: `prices.${model}` });
+    }
+    const outcome = await this.store.registerMiner(
+      {
+        minerId: input.miner_id,
+        ownerKeyId: principal.keyId,
+        publicKey: input.public_key,
+        // Without a payout address the miner is paid at the address of its own signing key.
+        payoutAddress: input.payout_address ?? addressFromPublicKey(publicKey),
+        maxConcurrency: input.max_concurrency ?? 1,
+        gpu: input.gpu ?? null,
+        prices,
+      },
+      this.config.now(),
+    );
+    if (outcome.kind === 'owned_by_other') {
+      throw new ApiError('MINER_ALREADY_REGISTERED', `Miner id ${input.miner_id} is registered by another key; choose a different miner_id`);
+    }
+    this.signal.notify();
+    return { miner: outcome.miner, created: outcome.created };
+  }
+
+  async heartbeat(principal: Principal, minerId: string) {
+    await this.directory.requireOwned(principal, minerId);
+    const now = this.config.now();
+    const { runningJobIds } = await this.store.heartbeat(minerId, now, this.leaseMs);
+    return { minerId, runningJobIds, leaseExpiresAt: runningJobIds.length > 0 ? now + this.leaseMs : null };
+  }
+
+  /**
+   * Long-poll: claims the oldest matching job, waiting up to `waitSeconds` for one to appear.
+   * Returns null when none came. A miner already at max_concurrency is told so at once.
+   */
+  async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
+    const miner = await this.directory.requireOwned(principal, minerId);
+    // Waiting is wall-clock time (a monotonic timer), unlike job times, which follow config.now.
+    const waitUntil = performance.now() + Math.min(waitSeconds, this.config.maxWaitSeconds) * 1000;
+    for (;;) {
+      const generation = this.signal.generation;
+      const nonce = randomHex(16);
+      const outcome = await this.store.claimNext({ minerId, now: this.config.now(), leaseMs: this.leaseMs, nonce });
+      if (outcome.kind === 'capacity_full') throw capacityFull(miner, outcome.running);
+      if (outcome.kind === 'claimed') {
+        if (abort?.aborted) {
+          // The miner hung up while we claimed: give the job back rather than wait for the lease.
+          await this.store.releaseClaim(outcome.job.jobId, minerId, nonce, this.config.now());
+          this.signal.notify();
+          return null;
+        }
+        return { job: outcome.job, miner };
+      }
+      const remaining = waitUntil - performance.now();
+      if (remaining <= 0 || abort?.aborted || this.signal.closed) return null;
+      await this.signal.wait(generation, Math.min(remaining, POLL_RECHECK_MS), abort);
+    }
+  }
+
+  async claim(principal: Principal, jobId: string, minerId: string): Promise<Claim> {
+    const miner = await this.directory.requireOwned(principal, minerId);
+    const now = this.config.now();
+    await this.store.expireDue(now, jobId);
+    const outcome = await this.store.claimJob(jobId, { minerId, now, leaseMs: this.leaseMs, nonce: randomHex(16) });
+    switch (outcome.kind) {
+      case 'claimed':
+        return { job: outcome.job, miner };
+      case 'not_found':
+        throw new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
+      case 'capacity_full':
+        throw capacityFull(miner, outcome.running);
+      case 'unavailable':
+        throw unavailable(outcome.job, miner);
+    }
+  }
+
+  async complete(principal: Principal, jobId: string, input: CompleteInput): Promise<{ job: JobRecord; receipt: Receipt }> {
+    const miner = await this.directory.requireOwned(principal, input.miner_id);
+    const now = this.config.now();
+    await this.store.expireDue(now, jobId);
+    const job = await this.heldJob(jobId, miner.minerId);
+    const { receipt, priceMicro } = checkMinerReceipt({
+      receipt: input.receipt,
+      job,
+      miner,
+      chainId: this.config.chainId,
+      output: input.output,
+      promptTokens: input.usage.prompt_tokens,
+      completionTokens: input.usage.completion_tokens,
+      now,
+    });
+    const outcome = await this.store.completeJob({
+      jobId,
+      minerId: miner.minerId,
+      claimNonce: job.claimNonce!,
+      output: input.output,
+      promptTokens: input.usage.prompt_tokens,
+      completionTokens: input.usage.completion_tokens,
+      priceMicro,
+      receipt,
+      now,
+    });
+    // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
+    if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
+    return { job: outcome.job, receipt };
+  }
+
+  async fail(principal: Principal, jobId: string, input: FailInput): Promise<JobRecord> {
+    const miner = await this.directory.requireOwned(principal, input.miner_id);
+    const outcome = await this.store.failJob({
+      jobId,
+      minerId: miner.minerId,
+      reason: input.reason,
+      retryable: input.retryable ?? true,
+      now: this.config.now(),
+      maxAttempts: this.config.maxAttempts,
+    });
+    if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
+    if (outcome.job.status === 'queued') this.signal.notify();
+    return outcome.job;
+  }
+
+  private async heldJob(jobId: string, minerId: string): Promise<JobRecord> {
+    const job = await this.store.getJob(jobId);
+    if (!job || job.status !== 'running' || job.minerId !== minerId) throw notHeld(job, jobId, minerId);
+    return job;
+  }
+}
+
+function capacityFull(miner: MinerRecord, running: number): ApiError {
+  return new ApiError('MINER_CAPACITY_FULL', `Miner ${miner.minerId} already runs ${running} of ${miner.maxConcurrency} jobs; complete or fail one before polling again`, {
+    retryAfterSeconds: 1,
+  });
+}
+
+/** Why this miner cannot act on a job it does not hold, in the code API.md gives. */
+function notHeld(job: JobRecord | null, jobId: string, minerId: string): ApiError {
+  if (!job) return new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
+  if (job.status === 'running') {
+    return job.minerId === minerId
+      ? new ApiError('JOB_INVALID_STATUS', `Job ${jobId} was re-claimed since your receipt was built; use the latest claim`)
+      : new ApiError('JOB_ALREADY_CLAIMED', `Job ${jobId} is held by another miner`);
+  }
+  if (job.status === 'queued') {
+    return new ApiError('JOB_INVALID_STATUS', `Job ${jobId} is queued, not held by miner ${minerId}: its lease lapsed (heartbeat more often than every lease) or it was never claimed`);
+  }
+  return terminalError(job);
+}
+
+function unavailable(job: JobRecord, miner: MinerRecord): ApiError {
+  if (job.status !== 'queued') return job.status === 'running' ? new ApiError('JOB_ALREADY_CLAIMED', `Job ${job.jobId} is held by another miner`) : terminalError(job);
+  if (job.pinnedMinerId !== null && job.pinnedMinerId !== miner.minerId) return new ApiError('JOB_ALREADY_CLAIMED', `Job ${job.jobId} is reserved for another miner`);
+  if (!miner.prices.has(job.model)) {
+    return new ApiError('VALIDATION_INVALID_MODEL', `Job ${job.jobId} needs model '${job.model}', which miner ${miner.minerId} did not register`, { field: 'model' });
+  }
+  return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} pays at most its max_price, below this miner's price for ${job.minUnits} tokens`);
+}

@@ -1,0 +1,99 @@
+// What the coordinator expects of a miner's receipt: the template it hands out at claim time and
+// the field-by-field check of the signed receipt that comes back with the output.
+
+import {
+  ApiError,
+  computeReceiptId,
+  formatAmount,
+  hashText,
+  parsePublicKey,
+  priceFor,
+  validateReceiptShape,
+  verifyReceiptSignature,
+  type Receipt,
+  type ReceiptTemplate,
+} from '@aitbc/protocol';
+import type { JobRecord, MinerRecord } from '../store/store.ts';
+
+/** Clock skew tolerated on the receipt's times (API.md). */
+export const RECEIPT_TIME_TOLERANCE_MS = 5_000;
+
+export function receiptTemplateFor(job: JobRecord, miner: MinerRecord, chainId: string): ReceiptTemplate {
+  return {
+    version: 1,
+    chain_id: chainId,
+    job_id: job.jobId,
+    client: job.account,
+    provider: miner.payoutAddress,
+    miner_id: miner.minerId,
+    model: job.model,
+    unit_type: 'tokens',
+    unit_price: formatAmount(job.unitPriceMicro!),
+    nonce: job.claimNonce!,
+    prompt_hash: hashText(job.prompt),
+  };
+}
+
+export interface ReceiptCheckInput {
+  receipt: unknown;
+  job: JobRecord;
+  miner: MinerRecord;
+  chainId: string;
+  output: string;
+  promptTokens: number;
+  completionTokens: number;
+  now: number;
+}
+
+function mismatch(field: string, detail: string): ApiError {
+  return new ApiError('VALIDATION_INVALID_FORMAT', `Receipt field '${field}' ${detail}`, { field: `receipt.${field}` });
+}
+
+/**
+ * Returns the receipt and its price once it is well formed, signed by the miner's registered key
+ * and agrees with the job; otherwise the error API.md names (400 for the signature, 422 with
+ * `receipt.<field>` and the expected value for contents).
+ */
+export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt; priceMicro: bigint } {
+  const shape = validateReceiptShape(input.receipt);
+  if (!shape.ok) {
+    const code = shape.problem.startsWith('is required') ? 'VALIDATION_MISSING_FIELD' : 'VALIDATION_INVALID_FORMAT';
+    throw new ApiError(code, `Receipt field '${shape.field}' ${shape.problem}`, { field: `receipt.${shape.field}` });
+  }
+  const receipt = shape.receipt;
+  const roles = receipt.signatures.map((signature) => signature.role);
+  if (roles.length !== 1 || roles[0] !== 'miner') {
+    throw mismatch('signatures', 'must hold exactly one signature, the miner\'s; the coordinator adds its own');
+  }
+  if (!verifyReceiptSignature(receipt, 'miner', parsePublicKey(input.miner.publicKey))) {
+    throw new ApiError(
+      'RECEIPT_INVALID_SIGNATURE',
+      `The miner signature does not verify against the key registered for miner ${input.miner.minerId}; sign the receipt bytes with that key`,
+    );
+  }
+
+  const template = receiptTemplateFor(input.job, input.miner, input.chainId);
+  for (const [field, expected] of Object.entries(template)) {
+    const actual = (receipt as unknown as Record<string, unknown>)[field];
+    if (actual !== expected) throw mismatch(field, `must be ${JSON.stringify(expected)} (from the claim's receipt_template), got ${JSON.stringify(actual)}`);
+  }
+  const units = BigInt(input.promptTokens) + BigInt(input.completionTokens);
+  if (receipt.units !== units.toString()) throw mismatch('units', `must be "${units}" (usage.prompt_tokens + usage.completion_tokens), got "${receipt.units}"`);
+  const priceMicro = priceFor(units, input.job.unitPriceMicro!, input.job.maxPriceMicro);
+  if (receipt.price !== formatAmount(priceMicro)) {
+    throw mismatch('price', `must be "${formatAmount(priceMicro)}" (min(max_price, units × unit_price)), got "${receipt.price}"`);
+  }
+  const outputHash = hashText(input.output);
+  if (receipt.output_hash !== outputHash) throw mismatch('output_hash', `must be "${outputHash}" (sha256 of the output sent), got "${receipt.output_hash}"`);
+  const claimedAt = input.job.claimedAt!;
+  if (receipt.started_at < claimedAt - RECEIPT_TIME_TOLERANCE_MS) {
+    throw mismatch('started_at', `must not be before the claim at ${claimedAt} (epoch ms, 5 s tolerance), got ${receipt.started_at}`);
+  }
+  if (receipt.completed_at > input.now + RECEIPT_TIME_TOLERANCE_MS) {
+    throw mismatch('completed_at', `must not be in the future (now ${input.now} epoch ms, 5 s tolerance), got ${receipt.completed_at}`);
+  }
+  if (receipt.completed_at < receipt.started_at) throw mismatch('completed_at', `must not be before started_at (${receipt.started_at})`);
+  const receiptId = computeReceiptId(receipt);
+  if (receipt.receipt_id !== receiptId) throw mismatch('receipt_id', `must be "${receiptId}" (derived from the receipt's canonical bytes), got "${receipt.receipt_id}"`);
+  return { receipt, priceMicro };
+}

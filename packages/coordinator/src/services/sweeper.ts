@@ -1,0 +1,54 @@
+// Background upkeep, so that nothing waits for a read to happen: expires jobs past their deadline,
+// re-queues jobs whose lease lapsed (failing those out of attempts), and forgets old idempotency keys.
+
+import type { FastifyBaseLogger } from 'fastify';
+import type { CoordinatorConfig } from '../config.ts';
+import type { CoordinatorStore, SweepResult } from '../store/store.ts';
+import type { WorkSignal } from './work-signal.ts';
+
+const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
+
+export class Sweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<SweepResult> | null = null;
+
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly signal: WorkSignal,
+    private readonly config: CoordinatorConfig,
+    private readonly log: FastifyBaseLogger,
+  ) {}
+
+  /** One pass; the tests call it directly to step time. Deadline first, so an expired job is never re-queued. */
+  async sweepOnce(): Promise<SweepResult> {
+    const now = this.config.now();
+    const expired = await this.store.expireDue(now);
+    const { requeued, failed } = await this.store.requeueLapsed(now, this.config.maxAttempts);
+    await this.store.pruneIdempotencyKeys(now - IDEMPOTENCY_RETENTION_MS);
+    if (requeued > 0) this.signal.notify();
+    if (expired + requeued + failed > 0) this.log.info({ expired, requeued, failed }, 'sweep');
+    return { expired, requeued, failed };
+  }
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.running = this.sweepOnce()
+        .catch((error: unknown) => {
+          this.log.error({ err: error }, 'sweep failed');
+          return { expired: 0, requeued: 0, failed: 0 };
+        })
+        .finally(() => {
+          this.running = null;
+        });
+    }, this.config.sweepIntervalMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running;
+  }
+}

@@ -1,0 +1,469 @@
+// The embedded engine: one SQLite file in WAL mode through better-sqlite3. Each store method is
+// one synchronous transaction (never held across an await); write transactions are IMMEDIATE so
+// that two processes sharing the file serialise instead of failing with SQLITE_BUSY mid-way.
+
+import Database from 'better-sqlite3';
+import type { Receipt } from '@aitbc/protocol';
+import { migrate } from './migrate.ts';
+import type {
+  ApiKeyRecord,
+  ClaimJobOutcome,
+  ClaimNextOutcome,
+  ClaimRequest,
+  Completion,
+  CoordinatorStore,
+  IdempotencyClaim,
+  JobPage,
+  JobRecord,
+  JobStatus,
+  MinerRecord,
+  MinerRegistration,
+  ModelOffer,
+  NewJob,
+  Scope,
+  StoredReceipt,
+  SubmitOutcome,
+  TransitionOutcome,
+} from '../store.ts';
+
+type Row = Record<string, unknown>;
+
+const num = (value: unknown): number => Number(value as bigint);
+const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value as bigint));
+const bigOrNull = (value: unknown): bigint | null => (value === null ? null : (value as bigint));
+const strOrNull = (value: unknown): string | null => (value === null ? null : (value as string));
+
+function toKey(row: Row): ApiKeyRecord {
+  return {
+    keyId: row.key_id as string,
+    keyHash: row.key_hash as string,
+    scopes: (row.scopes as string).split(',') as Scope[],
+    account: row.account as string,
+    rateLimitPerMinute: numOrNull(row.rate_limit_per_minute),
+    dailyJobQuota: numOrNull(row.daily_job_quota),
+    expiresAt: numOrNull(row.expires_at),
+    createdAt: num(row.created_at),
+    revokedAt: numOrNull(row.revoked_at),
+  };
+}
+
+function toJob(row: Row): JobRecord {
+  return {
+    jobId: row.job_id as string,
+    account: row.account as string,
+    model: row.model as string,
+    prompt: row.prompt as string,
+    params: JSON.parse(row.params as string),
+    maxPriceMicro: row.max_price_micro as bigint,
+    minUnits: num(row.min_units),
+    pinnedMinerId: strOrNull(row.pinned_miner_id),
+    status: row.status as JobStatus,
+    attempts: num(row.attempts),
+    createdAt: num(row.created_at),
+    queuedAt: num(row.queued_at),
+    deadline: num(row.deadline),
+    minerId: strOrNull(row.miner_id),
+    claimedAt: numOrNull(row.claimed_at),
+    leaseExpiresAt: numOrNull(row.lease_expires_at),
+    claimNonce: strOrNull(row.claim_nonce),
+    unitPriceMicro: bigOrNull(row.unit_price_micro),
+    endedAt: numOrNull(row.ended_at),
+    output: strOrNull(row.output),
+    promptTokens: numOrNull(row.prompt_tokens),
+    completionTokens: numOrNull(row.completion_tokens),
+    priceMicro: bigOrNull(row.price_micro),
+    receiptId: strOrNull(row.receipt_id),
+    error: strOrNull(row.error),
+  };
+}
+
+const CLAIMABLE = `
+  j.status = 'queued' AND j.deadline > @now
+  AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
+  AND j.max_price_micro >= mm.unit_price_micro * j.min_units`;
+
+export interface SqliteStoreOptions {
+  /** Path of the database file (created if missing), or ':memory:' for throwaway tests. */
+  path: string;
+}
+
+export class SqliteStore implements CoordinatorStore {
+  readonly db: Database.Database;
+
+  constructor(options: SqliteStoreOptions) {
+    this.db = new Database(options.path);
+    this.db.pragma('journal_mode = WAL');
+    // WAL makes NORMAL durable against process crashes; only an OS crash can lose the last commits.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('foreign_keys = ON');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.defaultSafeIntegers(true);
+    migrate(this.db);
+  }
+
+  private write<T>(fn: () => T): T {
+    return this.db.transaction(fn).immediate();
+  }
+
+  private jobRow(jobId: string): JobRecord | null {
+    const row = this.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as Row | undefined;
+    return row ? toJob(row) : null;
+  }
+
+  // ---- keys
+
+  async insertKey(key: ApiKeyRecord): Promise<void> {
+    this.db
+      .prepare(
+        `INSERT INTO api_keys (key_id, key_hash, scopes, account, rate_limit_per_minute, daily_job_quota, expires_at, created_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      )
+      .run(key.keyId, key.keyHash, key.scopes.join(','), key.account, key.rateLimitPerMinute, key.dailyJobQuota, key.expiresAt, key.createdAt, key.revokedAt);
+  }
+
+  async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
+    return row ? toKey(row) : null;
+  }
+
+  async revokeKey(keyId: string, now: number): Promise<boolean> {
+    const result = this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL').run(now, keyId);
+    if (result.changes > 0) return true;
+    return this.db.prepare('SELECT 1 FROM api_keys WHERE key_id = ?').get(keyId) !== undefined;
+  }
+
+  async listKeys(): Promise<ApiKeyRecord[]> {
+    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, key_id').all() as Row[]).map(toKey);
+  }
+
+  // ---- miners
+
+  private minerRow(minerId: string): MinerRecord | null {
+    const row = this.db.prepare('SELECT * FROM miners WHERE miner_id = ?').get(minerId) as Row | undefined;
+    if (!row) return null;
+    const prices = new Map<string, bigint>();
+    for (const price of this.db.prepare('SELECT model, unit_price_micro FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
+      prices.set(price.model as string, price.unit_price_micro as bigint);
+    }
+    return {
+      minerId: row.miner_id as string,
+      ownerKeyId: row.owner_key_id as string,
+      publicKey: row.public_key as string,
+      payoutAddress: row.payout_address as string,
+      maxConcurrency: num(row.max_concurrency),
+      gpu: row.gpu === null ? null : JSON.parse(row.gpu as string),
+      prices,
+      registeredAt: num(row.registered_at),
+      updatedAt: num(row.updated_at),
+      lastSeenAt: num(row.last_seen_at),
+    };
+  }
+
+  async registerMiner(miner: MinerRegistration, now: number) {
+    return this.write(() => {
+      const existing = this.db.prepare('SELECT owner_key_id FROM miners WHERE miner_id = ?').get(miner.minerId) as Row | undefined;
+      if (existing && existing.owner_key_id !== miner.ownerKeyId) return { kind: 'owned_by_other' as const };
+      const gpu = miner.gpu === null ? null : JSON.stringify(miner.gpu);
+      if (existing) {
+        this.db
+          .prepare('UPDATE miners SET public_key = ?, payout_address = ?, max_concurrency = ?, gpu = ?, updated_at = ?, last_seen_at = ? WHERE miner_id = ?')
+          .run(miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, miner.minerId);
+        this.db.prepare('DELETE FROM miner_models WHERE miner_id = ?').run(miner.minerId);
+      } else {
+        this.db
+          .prepare(
+            `INSERT INTO miners (miner_id, owner_key_id, public_key, payout_address, max_concurrency, gpu, registered_at, updated_at, last_seen_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          )
+          .run(miner.minerId, miner.ownerKeyId, miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, now);
+      }
+      const insertPrice = this.db.prepare('INSERT INTO miner_models (miner_id, model, unit_price_micro) VALUES (?, ?, ?)');
+      for (const [model, price] of miner.prices) insertPrice.run(miner.minerId, model, price);
+      return { kind: 'registered' as const, created: !existing, miner: this.minerRow(miner.minerId)! };
+    });
+  }
+
+  async getMiner(minerId: string): Promise<MinerRecord | null> {
+    return this.minerRow(minerId);
+  }
+
+  async heartbeat(minerId: string, now: number, leaseMs: number): Promise<{ runningJobIds: string[] }> {
+    return this.write(() => {
+      this.db.prepare('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
+      const ids = this.db
+        .prepare("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
+        .pluck()
+        .all(now + leaseMs, minerId) as string[];
+      return { runningJobIds: ids.sort() };
+    });
+  }
+
+  async countRunning(minerId: string): Promise<number> {
+    return num(this.db.prepare("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'").pluck().get(minerId));
+  }
+
+  async modelOffers(onlineSince: number): Promise<ModelOffer[]> {
+    const rows = this.db
+      .prepare(
+        `SELECT mm.model, count(*) AS miners_online, min(mm.unit_price_micro) AS min_price
+         FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
+         WHERE m.last_seen_at >= ? GROUP BY mm.model ORDER BY mm.model`,
+      )
+      .all(onlineSince) as Row[];
+    return rows.map((row) => ({ model: row.model as string, minersOnline: num(row.miners_online), minPriceMicro: row.min_price as bigint }));
+  }
+
+  // ---- jobs
+
+  async submitJob(job: NewJob, idempotency: IdempotencyClaim | null): Promise<SubmitOutcome> {
+    return this.write((): SubmitOutcome => {
+      if (idempotency) {
+        const prior = this.db
+          .prepare('SELECT request_hash, response, created_at FROM idempotency_keys WHERE account = ? AND idempotency_key = ?')
+          .get(job.account, idempotency.key) as Row | undefined;
+        if (prior && num(prior.created_at) >= idempotency.notBefore) {
+          return { kind: 'existing', prior: { requestHash: prior.request_hash as string, response: prior.response as string } };
+        }
+        if (prior) this.db.prepare('DELETE FROM idempotency_keys WHERE account = ? AND idempotency_key = ?').run(job.account, idempotency.key);
+      }
+      this.db
+        .prepare(
+          `INSERT INTO jobs (job_id, account, model, prompt, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
+        )
+        .run(job.jobId, job.account, job.model, job.prompt, JSON.stringify(job.params), job.maxPriceMicro, job.minUnits, job.pinnedMinerId, job.createdAt, job.createdAt, job.deadline);
+      if (idempotency) {
+        this.db
+          .prepare('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+          .run(job.account, idempotency.key, idempotency.requestHash, job.jobId, idempotency.response, job.createdAt);
+      }
+      return { kind: 'created', job: this.jobRow(job.jobId)! };
+    });
+  }
+
+  async findIdempotentSubmit(account: string, key: string, notBefore: number) {
+    const row = this.db
+      .prepare('SELECT request_hash, response FROM idempotency_keys WHERE account = ? AND idempotency_key = ? AND created_at >= ?')
+      .get(account, key, notBefore) as Row | undefined;
+    return row ? { requestHash: row.request_hash as string, response: row.response as string } : null;
+  }
+
+  async getJob(jobId: string): Promise<JobRecord | null> {
+    return this.jobRow(jobId);
+  }
+
+  async listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage> {
+    const conditions = ['account = @account'];
+    if (query.status) conditions.push('status = @status');
+    if (query.after) conditions.push('(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND job_id < @afterJobId))');
+    const rows = this.db
+      .prepare(`SELECT * FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT @take`)
+      .all({
+        account,
+        status: query.status,
+        afterCreatedAt: query.after?.createdAt ?? null,
+        afterJobId: query.after?.jobId ?? null,
+        take: query.limit + 1,
+      }) as Row[];
+    const items = rows.slice(0, query.limit).map(toJob);
+    const last = items.at(-1);
+    return { items, next: rows.length > query.limit && last ? { createdAt: last.createdAt, jobId: last.jobId } : null };
+  }
+
+  /** Running count against max_concurrency, or null when the miner does not exist. */
+  private capacityLeft(minerId: string): { left: number; running: number } | null {
+    const row = this.db
+      .prepare("SELECT m.max_concurrency, (SELECT count(*) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS running FROM miners m WHERE m.miner_id = ?")
+      .get(minerId) as Row | undefined;
+    if (!row) return null;
+    return { left: num(row.max_concurrency) - num(row.running), running: num(row.running) };
+  }
+
+  private claim(jobId: string, unitPriceMicro: bigint, request: ClaimRequest): JobRecord {
+    this.db.prepare('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(request.now, request.minerId);
+    const row = this.db
+      .prepare(
+        `UPDATE jobs SET status = 'running', miner_id = @minerId, attempts = attempts + 1, claimed_at = @now,
+           lease_expires_at = @leaseExpiresAt, claim_nonce = @nonce, unit_price_micro = @unitPrice
+         WHERE job_id = @jobId AND status = 'queued' RETURNING *`,
+      )
+      .get({ minerId: request.minerId, now: request.now, leaseExpiresAt: request.now + request.leaseMs, nonce: request.nonce, unitPrice: unitPriceMicro, jobId }) as Row;
+    return toJob(row);
+  }
+
+  // The whole claim is one IMMEDIATE transaction: the SELECT and the guarded UPDATE see the same
+  // snapshot and no other writer can interleave, so each job has exactly one winner.
+  async claimNext(request: ClaimRequest): Promise<ClaimNextOutcome> {
+    return this.write((): ClaimNextOutcome => {
+      const capacity = this.capacityLeft(request.minerId);
+      if (!capacity) return { kind: 'none' };
+      if (capacity.left <= 0) return { kind: 'capacity_full', running: capacity.running };
+      const pick = this.db
+        .prepare(
+          `SELECT j.job_id, mm.unit_price_micro FROM jobs j
+           JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
+           WHERE ${CLAIMABLE}
+           ORDER BY j.queued_at, j.job_id LIMIT 1`,
+        )
+        .get({ minerId: request.minerId, now: request.now }) as Row | undefined;
+      if (!pick) return { kind: 'none' };
+      return { kind: 'claimed', job: this.claim(pick.job_id as string, pick.unit_price_micro as bigint, request) };
+    });
+  }
+
+  async claimJob(jobId: string, request: ClaimRequest): Promise<ClaimJobOutcome> {
+    return this.write((): ClaimJobOutcome => {
+      const job = this.jobRow(jobId);
+      if (!job) return { kind: 'not_found' };
+      const pick = this.db
+        .prepare(
+          `SELECT mm.unit_price_micro FROM jobs j
+           JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
+           WHERE j.job_id = @jobId AND ${CLAIMABLE}`,
+        )
+        .get({ minerId: request.minerId, now: request.now, jobId }) as Row | undefined;
+      if (!pick) return { kind: 'unavailable', job };
+      const capacity = this.capacityLeft(request.minerId);
+      if (!capacity || capacity.left <= 0) return { kind: 'capacity_full', running: capacity?.running ?? 0 };
+      return { kind: 'claimed', job: this.claim(jobId, pick.unit_price_micro as bigint, request) };
+    });
+  }
+
+  async releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean> {
+    const result = this.db
+      .prepare(
+        `UPDATE jobs SET status = 'queued', miner_id = NULL, attempts = attempts - 1, claimed_at = NULL, lease_expires_at = NULL,
+           claim_nonce = NULL, unit_price_micro = NULL
+         WHERE job_id = ? AND status = 'running' AND miner_id = ? AND claim_nonce = ? AND deadline > ?`,
+      )
+      .run(jobId, minerId, claimNonce, now);
+    return result.changes > 0;
+  }
+
+  async completeJob(completion: Completion): Promise<TransitionOutcome> {
+    return this.write((): TransitionOutcome => {
+      this.expire(completion.now, completion.jobId);
+      const row = this.db
+        .prepare(
+          `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output,
+             prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL
+           WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
+        )
+        .get({
+          now: completion.now,
+          output: completion.output,
+          promptTokens: completion.promptTokens,
+          completionTokens: completion.completionTokens,
+          price: completion.priceMicro,
+          receiptId: completion.receipt.receipt_id,
+          jobId: completion.jobId,
+          minerId: completion.minerId,
+          nonce: completion.claimNonce,
+        }) as Row | undefined;
+      if (!row) return { kind: 'refused', job: this.jobRow(completion.jobId) };
+      const job = toJob(row);
+      this.db
+        .prepare('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.now);
+      return { kind: 'done', job };
+    });
+  }
+
+  async failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number }): Promise<TransitionOutcome> {
+    return this.write((): TransitionOutcome => {
+      this.expire(input.now, input.jobId);
+      const job = this.jobRow(input.jobId);
+      if (!job || job.status !== 'running' || job.minerId !== input.minerId) return { kind: 'refused', job };
+      const requeue = input.retryable && job.attempts < input.maxAttempts;
+      const row = requeue
+        ? this.db
+            .prepare(
+              `UPDATE jobs SET status = 'queued', miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL,
+                 unit_price_micro = NULL, queued_at = @now, error = @error WHERE job_id = @jobId RETURNING *`,
+            )
+            .get({ now: input.now, error: `attempt ${job.attempts} failed on miner ${input.minerId}: ${input.reason}`, jobId: input.jobId })
+        : this.db
+            .prepare(`UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL, error = @error WHERE job_id = @jobId RETURNING *`)
+            .get({
+              now: input.now,
+              error: input.retryable ? `failed after ${job.attempts} attempts; last on miner ${input.minerId}: ${input.reason}` : `miner ${input.minerId}: ${input.reason}`,
+              jobId: input.jobId,
+            });
+      return { kind: 'done', job: toJob(row as Row) };
+    });
+  }
+
+  async cancelJob(jobId: string, account: string, now: number): Promise<TransitionOutcome> {
+    return this.write((): TransitionOutcome => {
+      this.expire(now, jobId);
+      const row = this.db
+        .prepare(
+          `UPDATE jobs SET status = 'cancelled', ended_at = ?, lease_expires_at = NULL, error = 'cancelled by the client'
+           WHERE job_id = ? AND account = ? AND status IN ('queued', 'running') RETURNING *`,
+        )
+        .get(now, jobId, account) as Row | undefined;
+      if (row) return { kind: 'done', job: toJob(row) };
+      const job = this.jobRow(jobId);
+      return { kind: 'refused', job: job && job.account === account ? job : null };
+    });
+  }
+
+  private expire(now: number, jobId?: string): number {
+    const base = `UPDATE jobs SET status = 'expired', ended_at = @now, lease_expires_at = NULL,
+        error = 'deadline passed before the job completed'
+      WHERE status IN ('queued', 'running') AND deadline <= @now`;
+    const statement = jobId === undefined ? this.db.prepare(base) : this.db.prepare(`${base} AND job_id = @jobId`);
+    return statement.run(jobId === undefined ? { now } : { now, jobId }).changes;
+  }
+
+  async expireDue(now: number, jobId?: string): Promise<number> {
+    return this.write(() => this.expire(now, jobId));
+  }
+
+  async requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
+    return this.write(() => {
+      const failed = this.db
+        .prepare(
+          `UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL,
+             error = 'lease lapsed on attempt ' || attempts || ' of ' || @maxAttempts || ' (miner ' || miner_id || ' stopped heartbeating)'
+           WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= @maxAttempts`,
+        )
+        .run({ now, maxAttempts }).changes;
+      const requeued = this.db
+        .prepare(
+          `UPDATE jobs SET status = 'queued', error = 'lease lapsed on attempt ' || attempts || ' (miner ' || miner_id || ' stopped heartbeating)',
+             miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL, unit_price_micro = NULL, queued_at = @now
+           WHERE status = 'running' AND lease_expires_at <= @now`,
+        )
+        .run({ now }).changes;
+      return { requeued, failed };
+    });
+  }
+
+  async pruneIdempotencyKeys(olderThan: number): Promise<number> {
+    return this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(olderThan).changes;
+  }
+
+  // ---- receipts
+
+  async getReceipt(receiptId: string): Promise<StoredReceipt | null> {
+    const row = this.db.prepare('SELECT * FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+    if (!row) return null;
+    return {
+      receiptId: row.receipt_id as string,
+      jobId: row.job_id as string,
+      minerId: row.miner_id as string,
+      account: row.account as string,
+      receipt: JSON.parse(row.body as string) as Receipt,
+      createdAt: num(row.created_at),
+    };
+  }
+
+  async ping(): Promise<void> {
+    this.db.prepare('SELECT 1').get();
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.close();
+  }
+}

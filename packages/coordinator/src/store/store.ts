@@ -1,0 +1,204 @@
+// The coordinator's storage contract. Services speak only this interface; each engine (SQLite
+// now, PostgreSQL later) implements it with its own SQL. Every method is one transaction and
+// returns plain values: bigint µAIT for money, epoch-ms numbers for time.
+
+import type { Receipt } from '@aitbc/protocol';
+
+export type Scope = 'client' | 'miner' | 'admin';
+export const SCOPES: readonly Scope[] = ['client', 'miner', 'admin'];
+
+export interface ApiKeyRecord {
+  keyId: string;
+  keyHash: string;
+  scopes: Scope[];
+  account: string;
+  rateLimitPerMinute: number | null;
+  dailyJobQuota: number | null;
+  expiresAt: number | null;
+  createdAt: number;
+  revokedAt: number | null;
+}
+
+export interface GpuInfo {
+  name: string;
+  memory_gb?: number;
+}
+
+export interface MinerRecord {
+  minerId: string;
+  ownerKeyId: string;
+  publicKey: string;
+  payoutAddress: string;
+  maxConcurrency: number;
+  gpu: GpuInfo | null;
+  /** Model name → µAIT per unit. */
+  prices: Map<string, bigint>;
+  registeredAt: number;
+  updatedAt: number;
+  lastSeenAt: number;
+}
+
+export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt'>;
+
+export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
+export type JobStatus = (typeof JOB_STATUSES)[number];
+
+export interface JobParams {
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export interface JobRecord {
+  jobId: string;
+  account: string;
+  model: string;
+  prompt: string;
+  params: JobParams;
+  maxPriceMicro: bigint;
+  minUnits: number;
+  pinnedMinerId: string | null;
+  status: JobStatus;
+  attempts: number;
+  createdAt: number;
+  queuedAt: number;
+  deadline: number;
+  minerId: string | null;
+  claimedAt: number | null;
+  leaseExpiresAt: number | null;
+  claimNonce: string | null;
+  unitPriceMicro: bigint | null;
+  endedAt: number | null;
+  output: string | null;
+  promptTokens: number | null;
+  completionTokens: number | null;
+  priceMicro: bigint | null;
+  receiptId: string | null;
+  error: string | null;
+}
+
+export type NewJob = Pick<
+  JobRecord,
+  'jobId' | 'account' | 'model' | 'prompt' | 'params' | 'maxPriceMicro' | 'minUnits' | 'pinnedMinerId' | 'createdAt' | 'deadline'
+>;
+
+export interface IdempotencyClaim {
+  key: string;
+  requestHash: string;
+  /** Rows created before this time are stale and may be replaced. */
+  notBefore: number;
+  /** The 201 body to replay, built from the job about to be inserted. */
+  response: string;
+}
+
+export interface IdempotentSubmit {
+  requestHash: string;
+  response: string;
+}
+
+/** `existing`: the idempotency key was taken (by a concurrent submit) before this one landed. */
+export type SubmitOutcome = { kind: 'created'; job: JobRecord } | { kind: 'existing'; prior: IdempotentSubmit };
+
+export interface ClaimRequest {
+  minerId: string;
+  now: number;
+  leaseMs: number;
+  /** Fresh per claim; binds the receipt to this claim. */
+  nonce: string;
+}
+
+export type ClaimNextOutcome = { kind: 'claimed'; job: JobRecord } | { kind: 'none' } | { kind: 'capacity_full'; running: number };
+
+export type ClaimJobOutcome =
+  | { kind: 'claimed'; job: JobRecord }
+  | { kind: 'capacity_full'; running: number }
+  /** The job exists but is not claimable by this miner (state, model, pin, price or deadline). */
+  | { kind: 'unavailable'; job: JobRecord }
+  | { kind: 'not_found' };
+
+export interface Completion {
+  jobId: string;
+  minerId: string;
+  claimNonce: string;
+  output: string;
+  promptTokens: number;
+  completionTokens: number;
+  priceMicro: bigint;
+  receipt: Receipt;
+  now: number;
+}
+
+/** A guarded transition: either it happened, or here is the job as it stands (null if unknown). */
+export type TransitionOutcome = { kind: 'done'; job: JobRecord } | { kind: 'refused'; job: JobRecord | null };
+
+export interface JobPage {
+  items: JobRecord[];
+  /** Position after the last item, or null at the end. */
+  next: { createdAt: number; jobId: string } | null;
+}
+
+export interface ModelOffer {
+  model: string;
+  minersOnline: number;
+  minPriceMicro: bigint;
+}
+
+export interface SweepResult {
+  expired: number;
+  requeued: number;
+  failed: number;
+}
+
+export interface StoredReceipt {
+  receiptId: string;
+  jobId: string;
+  minerId: string;
+  account: string;
+  receipt: Receipt;
+  createdAt: number;
+}
+
+export interface CoordinatorStore {
+  // keys
+  insertKey(key: ApiKeyRecord): Promise<void>;
+  findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
+  revokeKey(keyId: string, now: number): Promise<boolean>;
+  listKeys(): Promise<ApiKeyRecord[]>;
+
+  // miners
+  /** Inserts or updates; refuses (returns the existing owner) when another key owns the id. */
+  registerMiner(miner: MinerRegistration, now: number): Promise<{ kind: 'registered'; created: boolean; miner: MinerRecord } | { kind: 'owned_by_other' }>;
+  getMiner(minerId: string): Promise<MinerRecord | null>;
+  /** Marks the miner alive and extends the leases of its running jobs to `now + leaseMs`. */
+  heartbeat(minerId: string, now: number, leaseMs: number): Promise<{ runningJobIds: string[] }>;
+  countRunning(minerId: string): Promise<number>;
+  modelOffers(onlineSince: number): Promise<ModelOffer[]>;
+
+  // jobs
+  submitJob(job: NewJob, idempotency: IdempotencyClaim | null): Promise<SubmitOutcome>;
+  findIdempotentSubmit(account: string, key: string, notBefore: number): Promise<IdempotentSubmit | null>;
+  getJob(jobId: string): Promise<JobRecord | null>;
+  listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage>;
+  /** Atomically hands the oldest matching queued job to the miner (exactly one winner). */
+  claimNext(request: ClaimRequest): Promise<ClaimNextOutcome>;
+  claimJob(jobId: string, request: ClaimRequest): Promise<ClaimJobOutcome>;
+  /** Puts a just-claimed job back without counting the attempt (the miner never received it). */
+  releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean>;
+  completeJob(completion: Completion): Promise<TransitionOutcome>;
+  failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number }): Promise<TransitionOutcome>;
+  cancelJob(jobId: string, account: string, now: number): Promise<TransitionOutcome>;
+  /** Expires every queued or running job past its deadline (all of them when jobId is null). */
+  expireDue(now: number, jobId?: string): Promise<number>;
+  /** Re-queues running jobs whose lease lapsed, failing those that used up maxAttempts. */
+  requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }>;
+  pruneIdempotencyKeys(olderThan: number): Promise<number>;
+
+  // receipts
+  getReceipt(receiptId: string): Promise<StoredReceipt | null>;
+
+  /** Throws when the database cannot answer. */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}

@@ -1,0 +1,150 @@
+// A coordinator on a real port and a fresh SQLite file per test, plus the few client and miner
+// moves the tests need, spoken over real HTTP.
+
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { base64urlEncode, completeReceipt, generateKeyPair, parseAmount, signReceipt, type Receipt, type ReceiptTemplate } from '@aitbc/protocol';
+import { buildApp, type App, type Services } from '../src/app.ts';
+import type { CoordinatorConfig } from '../src/config.ts';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { CoordinatorStore } from '../src/store/store.ts';
+
+export const ADMIN_KEY = 'aitbc_test_admin_key';
+
+/** A clock the test moves by hand. */
+export class ManualClock {
+  constructor(public ms = Date.UTC(2026, 10, 24, 12, 0, 0)) {}
+  now = (): number => this.ms;
+  advance(ms: number): void {
+    this.ms += ms;
+  }
+}
+
+export interface HttpAnswer {
+  status: number;
+  headers: Headers;
+  body: any;
+  text: string;
+}
+
+export interface TestCoordinator {
+  app: App;
+  services: Services;
+  store: SqliteStore;
+  url: string;
+  dbPath: string;
+  request(method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<HttpAnswer>;
+  createKey(scopes: string[], extra?: Record<string, unknown>): Promise<string>;
+  close(): Promise<void>;
+}
+
+export async function startTestCoordinator(
+  config: Partial<CoordinatorConfig> = {},
+  wrapStore: (store: SqliteStore) => CoordinatorStore = (store) => store,
+): Promise<TestCoordinator> {
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
+  const dbPath = join(dir, 'coordinator.db');
+  const store = new SqliteStore({ path: dbPath });
+  const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, ...config } });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.server.address();
+  const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+
+  const request: TestCoordinator['request'] = async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers['x-api-key'] = options.key;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(url + path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+
+  return {
+    app,
+    services,
+    store,
+    url,
+    dbPath,
+    request,
+    async createKey(scopes, extra = {}) {
+      const answer = await request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes, ...extra } });
+      if (answer.status !== 201) throw new Error(`key creation failed: ${answer.text}`);
+      return answer.body.key as string;
+    },
+    async close() {
+      services.signal.close();
+      await services.sweeper.stop();
+      await app.close();
+      await store.close();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+/** A miner identity: its signing key and what it registers with. */
+export class TestMiner {
+  readonly keys = generateKeyPair();
+
+  constructor(
+    readonly coordinator: TestCoordinator,
+    readonly apiKey: string,
+    readonly minerId: string,
+    readonly models: Record<string, string> = { 'llama3.2': '0.002' },
+    readonly maxConcurrency = 1,
+  ) {}
+
+  get publicKey(): string {
+    return base64urlEncode(this.keys.publicKey);
+  }
+
+  register(extra: Record<string, unknown> = {}): Promise<HttpAnswer> {
+    return this.coordinator.request('POST', '/v1/miners/register', {
+      key: this.apiKey,
+      body: { miner_id: this.minerId, public_key: this.publicKey, models: Object.keys(this.models), prices: this.models, max_concurrency: this.maxConcurrency, ...extra },
+    });
+  }
+
+  poll(waitSeconds = 0): Promise<HttpAnswer> {
+    return this.coordinator.request('POST', '/v1/miners/poll', { key: this.apiKey, body: { miner_id: this.minerId, wait_seconds: waitSeconds } });
+  }
+
+  heartbeat(): Promise<HttpAnswer> {
+    return this.coordinator.request('POST', '/v1/miners/heartbeat', { key: this.apiKey, body: { miner_id: this.minerId } });
+  }
+
+  /** The signed receipt and completion body for a claimed job (from a poll or claim answer). */
+  completion(claim: { receipt_template: ReceiptTemplate; max_price: string; claimed_at: string }, output = 'the answer', usage = { prompt_tokens: 5, completion_tokens: 7 }, now = Date.parse(claim.claimed_at)) {
+    const unsigned = completeReceipt(claim.receipt_template, {
+      units: BigInt(usage.prompt_tokens + usage.completion_tokens),
+      maxPriceMicro: parseAmount(claim.max_price),
+      output,
+      startedAt: Date.parse(claim.claimed_at),
+      completedAt: now,
+    });
+    const receipt: Receipt = signReceipt(unsigned, 'miner', this.keys.secretKey);
+    return { miner_id: this.minerId, output, usage, receipt };
+  }
+
+  complete(jobId: string, body: unknown): Promise<HttpAnswer> {
+    return this.coordinator.request('POST', `/v1/jobs/${jobId}/complete`, { key: this.apiKey, body });
+  }
+
+  fail(jobId: string, reason = 'backend crashed', retryable = true): Promise<HttpAnswer> {
+    return this.coordinator.request('POST', `/v1/jobs/${jobId}/fail`, { key: this.apiKey, body: { miner_id: this.minerId, reason, retryable } });
+  }
+}
+
+export function submitBody(extra: Record<string, unknown> = {}) {
+  return { model: 'llama3.2', prompt: 'Explain ZK proofs.', params: { max_tokens: 64, temperature: 0.7 }, max_price: '2.5', ...extra };
+}
