@@ -57,7 +57,6 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : newId('req');
     },
-    requestIdLogLabel: 'request_id',
     routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 

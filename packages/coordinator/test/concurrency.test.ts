@@ -88,10 +88,11 @@ test('a job submitted while a miner waits is handed to it in that same poll', as
 });
 
 test('short lease over real HTTP: silent miners lose the job twice, the third lapse fails it', async () => {
-  const coordinator = await startTestCoordinator({ leaseSeconds: 1, sweepIntervalMs: 100 });
+  const coordinator = await startTestCoordinator({ leaseSeconds: 1, sweepIntervalMs: 100, models: ['llama3.2'] });
   try {
     const client = await coordinator.createKey(['client']);
     const submitted = await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() });
+    assert.equal(submitted.status, 201, submitted.text);
     const jobId = submitted.body.job_id;
     for (const attempt of [1, 2, 3]) {
       const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), `silent-${attempt}`);

@@ -47,6 +47,7 @@ export async function startTestCoordinator(
   const dbPath = join(dir, 'coordinator.db');
   const store = new SqliteStore({ path: dbPath });
   const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, ...config } });
+  services.sweeper.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;

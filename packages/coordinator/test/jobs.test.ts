@@ -223,7 +223,7 @@ describe('deadlines, leases and attempts', () => {
         assert.match(view.error, /lease lapsed/);
       } else {
         assert.equal(view.status, 'failed');
-        assert.match(view.error, /lease lapsed on attempt 3 of 3/);
+        assert.match(view.error, /lease lapsed on attempt 3 of 3 \(miner gpu-box-1 stopped heartbeating\)/);
       }
     }
   });

@@ -428,7 +428,7 @@ export class SqliteStore implements CoordinatorStore {
              error = 'lease lapsed on attempt ' || attempts || ' of ' || @maxAttempts || ' (miner ' || miner_id || ' stopped heartbeating)'
            WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= @maxAttempts`,
         )
-        .run({ now, maxAttempts }).changes;
+        .run({ now, maxAttempts: BigInt(maxAttempts) }).changes; // a bigint binds as INTEGER, so the message says 3, not 3.0
       const requeued = this.db
         .prepare(
           `UPDATE jobs SET status = 'queued', error = 'lease lapsed on attempt ' || attempts || ' (miner ' || miner_id || ' stopped heartbeating)',

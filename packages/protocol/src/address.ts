@@ -1,0 +1,20 @@
+// AITBC addresses: `ait1…`, bech32m of the first 20 bytes of SHA-256(public key).
+
+import { sha256 } from '@noble/hashes/sha2.js';
+import { bech32m } from '@scure/base';
+
+const HRP = 'ait';
+
+export function addressFromPublicKey(publicKey: Uint8Array): string {
+  return bech32m.encode(HRP, bech32m.toWords(sha256(publicKey).slice(0, 20)));
+}
+
+export function isValidAddress(text: string): boolean {
+  if (typeof text !== 'string' || !text.startsWith(`${HRP}1`)) return false;
+  try {
+    const decoded = bech32m.decode(text as `${string}1${string}`);
+    return decoded.prefix === HRP && bech32m.fromWords(decoded.words).length === 20;
+  } catch {
+    return false;
+  }
+}

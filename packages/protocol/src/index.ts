@@ -1,0 +1,9 @@
+// @aitbc/protocol: the browser-safe truth every AITBC package shares.
+export * from './errors.ts';
+export * from './encoding.ts';
+export * from './money.ts';
+export * from './ids.ts';
+export * from './jcs.ts';
+export * from './keys.ts';
+export * from './address.ts';
+export * from './receipt.ts';

@@ -1,0 +1,48 @@
+// Ed25519 keys and signatures. Verification is strict RFC 8032 (zip215: false): a consensus-
+// relevant choice, so every verifier (coordinator, chain, browser) accepts exactly the same set.
+
+import { ed25519 } from '@noble/curves/ed25519.js';
+import { base64urlDecode } from './encoding.ts';
+
+export interface KeyPair {
+  secretKey: Uint8Array;
+  publicKey: Uint8Array;
+}
+
+export function generateKeyPair(): KeyPair {
+  const secretKey = ed25519.utils.randomSecretKey();
+  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+}
+
+export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
+  return ed25519.getPublicKey(secretKey);
+}
+
+/** base64url raw 32-byte key → bytes, refusing anything that is not a point on the curve. */
+export function parsePublicKey(text: string): Uint8Array {
+  let bytes: Uint8Array;
+  try {
+    bytes = base64urlDecode(text);
+  } catch {
+    throw new RangeError('must be base64url (no padding) of a raw 32-byte Ed25519 public key');
+  }
+  if (bytes.length !== 32) throw new RangeError(`must be 32 bytes of Ed25519 public key, got ${bytes.length}`);
+  try {
+    ed25519.Point.fromBytes(bytes);
+  } catch {
+    throw new RangeError('is not a valid Ed25519 public key (not a curve point)');
+  }
+  return bytes;
+}
+
+export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
+  return ed25519.sign(message, secretKey);
+}
+
+export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
+  try {
+    return ed25519.verify(signature, message, publicKey, { zip215: false });
+  } catch {
+    return false;
+  }
+}
