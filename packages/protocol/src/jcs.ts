@@ -1,17 +1,28 @@
 // RFC 8785 JSON Canonicalization Scheme: the bytes every party signs. Keys sorted by UTF-16 code
 // units; numbers and strings serialised as ECMAScript's JSON.stringify does (which RFC 8785 adopts).
 
+// I-JSON (RFC 7493), which RFC 8785 requires, forbids unpaired surrogates: other languages cannot
+// reproduce their bytes.
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
+function quote(text: string, path: string): string {
+  if (LONE_SURROGATE.test(text)) throw new TypeError(`${path}: string has an unpaired surrogate`);
+  return JSON.stringify(text);
+}
+
 export function canonicalize(value: unknown): string {
   return write(value, '$');
 }
 
 function write(value: unknown, path: string): string {
-  if (value === null || typeof value === 'boolean' || typeof value === 'string') return JSON.stringify(value);
+  if (value === null || typeof value === 'boolean') return JSON.stringify(value);
+  if (typeof value === 'string') return quote(value, path);
   if (typeof value === 'number') {
     if (!Number.isFinite(value)) throw new TypeError(`${path}: ${value} has no JSON form`);
     return JSON.stringify(value);
   }
-  if (Array.isArray(value)) return `[${value.map((item, i) => write(item, `${path}[${i}]`)).join(',')}]`;
+  // Index loop, not map: map skips holes of a sparse array and would emit "[1,,3]".
+  if (Array.isArray(value)) return `[${Array.from({ length: value.length }, (_, i) => write(value[i], `${path}[${i}]`)).join(',')}]`;
   if (typeof value === 'object') {
     const prototype = Object.getPrototypeOf(value);
     if (prototype !== Object.prototype && prototype !== null) throw new TypeError(`${path}: only plain objects can be canonicalized`);
@@ -21,7 +32,7 @@ function write(value: unknown, path: string): string {
     return `{${keys
       .map((key) => {
         if (record[key] === undefined) throw new TypeError(`${path}.${key} is undefined`);
-        return `${JSON.stringify(key)}:${write(record[key], `${path}.${key}`)}`;
+        return `${quote(key, path)}:${write(record[key], `${path}.${key}`)}`;
       })
       .join(',')}}`;
   }

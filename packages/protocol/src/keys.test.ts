@@ -25,6 +25,10 @@ test('public keys must be base64url of a 32-byte curve point', () => {
   const offCurve = new Uint8Array(32);
   offCurve[0] = 2;
   assert.throws(() => parsePublicKey(base64urlEncode(offCurve)), /not a valid Ed25519 public key/);
+  // y = 1 is the identity: on the curve but small order, so no signature could ever verify under it.
+  const identity = new Uint8Array(32);
+  identity[0] = 1;
+  assert.throws(() => parsePublicKey(base64urlEncode(identity)), /small-order/);
 });
 
 test('base64url is strict', () => {

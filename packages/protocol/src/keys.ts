@@ -27,11 +27,14 @@ export function parsePublicKey(text: string): Uint8Array {
     throw new RangeError('must be base64url (no padding) of a raw 32-byte Ed25519 public key');
   }
   if (bytes.length !== 32) throw new RangeError(`must be 32 bytes of Ed25519 public key, got ${bytes.length}`);
+  let point;
   try {
-    ed25519.Point.fromBytes(bytes);
+    point = ed25519.Point.fromBytes(bytes);
   } catch {
     throw new RangeError('is not a valid Ed25519 public key (not a curve point)');
   }
+  // Strict verification rejects every signature under a small-order key, so refuse it at the door.
+  if (point.isSmallOrder()) throw new RangeError('is not a usable Ed25519 public key (small-order point)');
   return bytes;
 }
 

@@ -7,7 +7,7 @@ import { createHash, createPublicKey, verify as nodeVerify } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { buildVectors } from '../scripts/make-vectors.ts';
-import { base64urlDecode, fromHex, toHex } from './encoding.ts';
+import { base64urlDecode, base64urlEncode, fromHex, toHex } from './encoding.ts';
 import { canonicalize } from './jcs.ts';
 import { generateKeyPair, publicKeyFromSecret } from './keys.ts';
 import { addressFromPublicKey } from './address.ts';
@@ -109,4 +109,17 @@ test('malformed input is reported, never thrown', () => {
     assert.equal(verdict.checks[0]!.name, 'shape');
     assert.equal(verdict.checks[0]!.ok, false);
   }
+});
+
+test('a changed signature byte fails only that role; key_id is never consulted', () => {
+  const signed: Receipt = vectors.receipts[0].signed;
+  const [miner, coordinator] = signed.signatures;
+  const sig = base64urlDecode(miner!.sig);
+  sig[10]! ^= 0x40;
+  const broken = { ...signed, signatures: [{ ...miner!, sig: base64urlEncode(sig) }, coordinator!] };
+  const verdict = verifyReceipt(broken, { miner: minerKey, coordinator: coordinatorKey });
+  assert.equal(verdict.valid, false);
+  assert.deepEqual(verdict.checks.filter((c) => !c.ok).map((c) => c.name), ['miner_signature']);
+  const hinted = { ...signed, signatures: [{ ...miner!, key_id: 'not-even-a-key' }, coordinator!] };
+  assert.equal(verifyReceipt(hinted, { miner: minerKey, coordinator: coordinatorKey }).valid, true);
 });

@@ -164,7 +164,7 @@ export function validateReceiptShape(value: unknown): ShapeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, field: '', problem: 'must be a JSON object' };
   const record = value as Record<string, unknown>;
   for (const field of RECEIPT_FIELDS) {
-    if (!(field in record)) return { ok: false, field, problem: 'is required' };
+    if (!Object.hasOwn(record, field)) return { ok: false, field, problem: 'is required' };
     const [check, rule] = FIELD_RULES[field];
     if (!check(record[field])) return { ok: false, field, problem: rule };
   }

@@ -59,7 +59,7 @@ CREATE TABLE jobs (
   receipt_id        TEXT,
   error             TEXT
 ) STRICT;
-CREATE INDEX jobs_queue ON jobs(status, model, queued_at);
+CREATE INDEX jobs_queue ON jobs(status, model, queued_at, job_id);
 CREATE INDEX jobs_by_account ON jobs(account, created_at, job_id);
 CREATE INDEX jobs_by_miner ON jobs(miner_id, status);
 CREATE INDEX jobs_by_deadline ON jobs(status, deadline);
