@@ -26,9 +26,10 @@ async function storeClaims(jobs: number): Promise<void> {
         now,
       );
     }
+    await store.credit('alice', BigInt(jobs) * 2_500_000n, now);
     let started = performance.now();
     for (let i = 0; i < jobs; i++) {
-      await store.submitJob({ jobId: newId('job'), account: 'alice', model: i % 2 ? 'llama3.2' : 'qwen2.5', prompt: `p${i}`, params: {}, maxPriceMicro: 2_500_000n, minUnits: 1, pinnedMinerId: null, createdAt: now + i, deadline: now + 900_000 }, null);
+      await store.submitJob({ jobId: newId('job'), account: 'alice', model: i % 2 ? 'llama3.2' : 'qwen2.5', prompt: `p${i}`, params: {}, maxPriceMicro: 2_500_000n, minUnits: 1, pinnedMinerId: null, createdAt: now + i, deadline: now + 900_000 }, null, null);
     }
     const submitMs = performance.now() - started;
     started = performance.now();
@@ -49,7 +50,7 @@ async function storeClaims(jobs: number): Promise<void> {
 async function httpRoundTrips(jobs: number, minerCount: number): Promise<void> {
   const coordinator = await startTestCoordinator({ models: ['llama3.2'] });
   try {
-    const client = await coordinator.createKey(['client']);
+    const client = await coordinator.createClient('alice', '100000');
     const miners = await Promise.all(
       Array.from({ length: minerCount }, async (_, i) => {
         const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), `bench-${i}`);

@@ -1,7 +1,7 @@
 // `aitbc coordinator` as a user runs it: --help lists the flags, environment variables set them,
 // it serves on the port it prints, keeps jobs across a restart, and exits cleanly on SIGTERM.
 
-import { test } from 'node:test';
+import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -10,9 +10,17 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const BIN = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
+const children = new Set<ChildProcess>();
+
+// A failed assertion must not leave a server running (the test process would never exit).
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+});
 
 function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
   const child = spawn(process.execPath, [BIN, 'coordinator', '--port', '0', '--log-level', 'silent', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
   let stderr = '';
   return new Promise((resolve, reject) => {
     child.stderr!.on('data', (chunk: Buffer) => {
@@ -35,8 +43,9 @@ function stop(child: ChildProcess): Promise<number | null> {
 test('--help lists every flag of API.md with its environment variable', () => {
   const help = spawnSync(process.execPath, [BIN, 'coordinator', '--help'], { encoding: 'utf8' });
   assert.equal(help.status, 0, help.stderr);
-  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds']) assert.match(help.stdout, new RegExp(flag));
-  for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY']) assert.match(help.stdout, new RegExp(`env: ${env}`));
+  const text = help.stdout.replace(/\s+/g, ' ');
+  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds']) assert.match(text, new RegExp(flag));
+  for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY', 'AITBC_MINER_TIMEOUT']) assert.match(text, new RegExp(`env: ${env}\\b`));
 });
 
 test('a bad flag value is refused with a reason', () => {
@@ -56,10 +65,16 @@ test('serves, honours env settings, keeps jobs across a restart and stops on SIG
     const created = await fetch(`${running.url}/v1/admin/keys`, {
       method: 'POST',
       headers: { 'x-api-key': 'admin-from-env', 'content-type': 'application/json' },
-      body: JSON.stringify({ scopes: ['client'] }),
+      body: JSON.stringify({ scopes: ['client'], account: 'alice' }),
     });
     assert.equal(created.status, 201);
     const { key } = await created.json();
+    const credited = await fetch(`${running.url}/v1/admin/accounts/alice/credit`, {
+      method: 'POST',
+      headers: { 'x-api-key': 'admin-from-env' },
+      body: JSON.stringify({ amount: '5' }),
+    });
+    assert.equal(credited.status, 200);
     const submit = (prompt: string) =>
       fetch(`${running.url}/v1/jobs`, { method: 'POST', headers: { 'x-api-key': key }, body: JSON.stringify({ model: 'llama3.2', prompt, max_price: '1' }) });
     assert.equal((await (await submit('way too long a prompt')).json()).error_code, 'VALIDATION_PROMPT_TOO_LONG');
@@ -70,6 +85,18 @@ test('serves, honours env settings, keeps jobs across a restart and stops on SIG
     running = await start(['--db', db], env);
     const again = await (await fetch(`${running.url}/v1/jobs/${job.job_id}`, { headers: { authorization: `Bearer ${key}` } })).json();
     assert.equal(again.status, 'queued');
+    const account = await (await fetch(`${running.url}/v1/account`, { headers: { authorization: `Bearer ${key}` } })).json();
+    assert.deepEqual(account, { account: 'alice', available: '4', escrowed: '1' });
+    const coordinatorKey = (await (await fetch(`${running.url}/v1/coordinator`)).json()).public_key;
+    assert.equal(await stop(running.child), 0);
+
+    const audit = spawnSync(process.execPath, [BIN, 'coordinator', 'check-ledger', '--db', db], { encoding: 'utf8' });
+    assert.equal(audit.status, 0, audit.stdout + audit.stderr);
+    assert.match(audit.stdout, /credited 5 = available 4 \+ escrowed 1 \+ earned 0 \+ claimed 0 AITBC\nledger OK/);
+
+    running = await start(['--db', db], env);
+    const sameKey = (await (await fetch(`${running.url}/v1/coordinator`)).json()).public_key;
+    assert.equal(sameKey, coordinatorKey, 'the co-signing key survives a restart');
     assert.equal(await stop(running.child), 0);
   } finally {
     rmSync(dir, { recursive: true, force: true });

@@ -6,10 +6,15 @@ import swagger from '@fastify/swagger';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, REQUEST_ID_PATTERN, newId } from '@aitbc/protocol';
+import { ApiError, REQUEST_ID_PATTERN, generateKeyPair, newId } from '@aitbc/protocol';
 import { resolveConfig, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorStore } from './store/store.ts';
+import { AccountService } from './services/accounts.ts';
 import { KeyService } from './services/keys.ts';
+import { Maintenance } from './services/maintenance.ts';
+import { ReceiptService } from './services/receipts.ts';
+import { TokenBuckets } from './services/token-bucket.ts';
+import { installLoadShedding, installMaintenanceGuard, installRateLimit, type LoadMonitor } from './http/guards.ts';
 import { JobService } from './services/jobs.ts';
 import { MinerDirectory } from './services/miner-directory.ts';
 import { MinerService } from './services/miners.ts';
@@ -22,6 +27,8 @@ import { validatorCompiler } from './http/validation.ts';
 import { createdJobView } from './http/views.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { registerMoneyRoutes } from './routes/money.ts';
+import { registerReceiptRoutes } from './routes/receipts.ts';
 import { registerMinerRoutes } from './routes/miners.ts';
 import { registerPublicRoutes } from './routes/public.ts';
 import { VERSION } from './version.ts';
@@ -36,7 +43,11 @@ export interface Services {
   directory: MinerDirectory;
   jobs: JobService;
   miners: MinerService;
+  accounts: AccountService;
+  receipts: ReceiptService;
+  maintenance: Maintenance;
   sweeper: Sweeper;
+  load: LoadMonitor;
   startedAt: number;
 }
 
@@ -63,6 +74,17 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const store = options.store;
   const signal = new WorkSignal();
   const directory = new MinerDirectory(store, config);
+  const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
+  const maintenance = new Maintenance(store);
+  await maintenance.refresh();
+  const buckets = new TokenBuckets(config.now);
+
+  // onRequest hooks run in this order: request id, maintenance (before auth), load shedding, auth, rate limit.
+  app.setValidatorCompiler(validatorCompiler);
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-ID', request.id);
+  });
+  installMaintenanceGuard(app, maintenance);
   const services: Services = {
     config,
     store,
@@ -70,15 +92,18 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     directory,
     keys: new KeyService(store, config.adminKey, config.now),
     jobs: new JobService(store, directory, signal, config, createdJobView),
-    miners: new MinerService(store, directory, signal, config),
+    miners: new MinerService(store, directory, signal, config, signingKey),
+    accounts: new AccountService(store, directory, config),
+    receipts: new ReceiptService(store, directory, config, signingKey),
+    maintenance,
     sweeper: new Sweeper(store, signal, config, app.log),
+    load: installLoadShedding(app, config),
     startedAt: config.now(),
   };
+  services.sweeper.also(() => maintenance.refresh());
+  services.sweeper.also(() => buckets.prune());
+  app.addHook('onClose', async () => services.load.stop());
 
-  app.setValidatorCompiler(validatorCompiler);
-  app.addHook('onRequest', async (request, reply) => {
-    reply.header('X-Request-ID', request.id);
-  });
 
   // Any content type is read as JSON (curl -d sends form encoding by default); empty means none.
   app.removeAllContentTypeParsers();
@@ -126,11 +151,14 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   await app.register(swaggerUi, { routePrefix: '/docs' });
 
   installAuth(app, services.keys);
+  installRateLimit(app, buckets, config);
   installErrorHandling(app, routes);
   registerPublicRoutes(app, services);
   registerAdminRoutes(app, services);
   registerJobRoutes(app, services);
   registerMinerRoutes(app, services);
+  registerMoneyRoutes(app, services);
+  registerReceiptRoutes(app, services);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, services };
 }

@@ -20,6 +20,14 @@ export interface CoordinatorConfig {
   maxWaitSeconds: number;
   /** Largest request body in bytes (a completion carries the whole output). */
   bodyLimitBytes: number;
+  /** Ed25519 secret key that co-signs receipts; null → a throwaway key (tests only). */
+  coordinatorSecretKey: Uint8Array | null;
+  /** Requests per minute for keys created without a limit; null → unlimited. */
+  defaultRateLimitPerMinute: number | null;
+  /** Shed load (SYSTEM_OVERLOADED) above this many requests in flight, long-polls not counted. */
+  maxInFlight: number;
+  /** Shed load when the event loop lags more than this (ms, p99 over the last second). */
+  maxEventLoopDelayMs: number;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -35,6 +43,10 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   sweepIntervalMs: 1_000,
   maxWaitSeconds: 60,
   bodyLimitBytes: 4 * 1024 * 1024,
+  coordinatorSecretKey: null,
+  defaultRateLimitPerMinute: null,
+  maxInFlight: 512,
+  maxEventLoopDelayMs: 1_000,
   now: () => Date.now(),
 };
 

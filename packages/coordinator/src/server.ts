@@ -3,12 +3,15 @@
 
 import { buildApp, type App, type Services } from './app.ts';
 import type { CoordinatorConfig } from './config.ts';
+import { loadOrCreateCoordinatorKey } from './identity.ts';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 
 export interface ServeOptions {
   port: number;
   host: string;
   dbPath: string;
+  /** Where the co-signing key lives (made on first start). */
+  keyFile: string;
   config: Partial<CoordinatorConfig>;
   logger?: boolean | { level: string };
 }
@@ -22,7 +25,8 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(options: ServeOptions): Promise<RunningCoordinator> {
   const store = new SqliteStore({ path: options.dbPath });
-  const { app, services } = await buildApp({ store, config: options.config, logger: options.logger ?? false });
+  const coordinatorSecretKey = loadOrCreateCoordinatorKey(options.keyFile);
+  const { app, services } = await buildApp({ store, config: { ...options.config, coordinatorSecretKey }, logger: options.logger ?? false });
   await services.sweeper.sweepOnce();
   services.sweeper.start();
   await app.listen({ port: options.port, host: options.host });

@@ -12,7 +12,7 @@ const JOBS = 500;
 test(`${MINERS} long-polling miners, ${JOBS} jobs: each claimed exactly once and completed once`, async () => {
   const coordinator = await startTestCoordinator({ sweepIntervalMs: 200 });
   try {
-    const client = await coordinator.createKey(['client']);
+    const client = await coordinator.createClient('alice', '100000');
     const miners = await Promise.all(
       Array.from({ length: MINERS }, async (_, i) => {
         const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), `miner-${i}`);
@@ -65,6 +65,7 @@ test(`${MINERS} long-polling miners, ${JOBS} jobs: each claimed exactly once and
       assert.equal(stored?.status, 'completed');
       assert.equal(stored?.attempts, 1);
     }
+    await coordinator.assertLedger();
   } finally {
     await coordinator.close();
   }
@@ -73,7 +74,7 @@ test(`${MINERS} long-polling miners, ${JOBS} jobs: each claimed exactly once and
 test('a job submitted while a miner waits is handed to it in that same poll', async () => {
   const coordinator = await startTestCoordinator();
   try {
-    const client = await coordinator.createKey(['client']);
+    const client = await coordinator.createClient('alice', '100000');
     const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'waiter');
     await miner.register();
     const waiting = miner.poll(30);
@@ -90,7 +91,7 @@ test('a job submitted while a miner waits is handed to it in that same poll', as
 test('short lease over real HTTP: silent miners lose the job twice, the third lapse fails it', async () => {
   const coordinator = await startTestCoordinator({ leaseSeconds: 1, sweepIntervalMs: 100, models: ['llama3.2'] });
   try {
-    const client = await coordinator.createKey(['client']);
+    const client = await coordinator.createClient('alice', '100000');
     const submitted = await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() });
     assert.equal(submitted.status, 201, submitted.text);
     const jobId = submitted.body.job_id;
@@ -121,7 +122,7 @@ test('short lease over real HTTP: silent miners lose the job twice, the third la
 test('a miner that hangs up mid-poll is not handed the job', async () => {
   const coordinator = await startTestCoordinator();
   try {
-    const client = await coordinator.createKey(['client']);
+    const client = await coordinator.createClient('alice', '100000');
     const quitter = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'quitter');
     const stayer = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'stayer');
     await quitter.register();

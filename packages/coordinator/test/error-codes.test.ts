@@ -54,8 +54,8 @@ async function settleMiner(): Promise<void> {
 before(async () => {
   // llama3.2 stays accepted while the clock jumps past the miner timeout.
   coordinator = await startTestCoordinator({ now: clock.now, maxPromptChars: 100, bodyLimitBytes: 64 * 1024, models: ['llama3.2'] });
-  client = await coordinator.createKey(['client'], { account: 'alice' });
-  otherClient = await coordinator.createKey(['client'], { account: 'bob' });
+  client = await coordinator.createClient('alice');
+  otherClient = await coordinator.createClient('bob');
   minerKey = await coordinator.createKey(['miner']);
   otherMinerKey = await coordinator.createKey(['miner']);
   miner = new TestMiner(coordinator, minerKey, 'gpu-box-1');

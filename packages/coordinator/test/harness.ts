@@ -36,6 +36,11 @@ export interface TestCoordinator {
   dbPath: string;
   request(method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<HttpAnswer>;
   createKey(scopes: string[], extra?: Record<string, unknown>): Promise<string>;
+  /** A client key for `account`, credited with `amount` AITBC. */
+  createClient(account: string, amount?: string, extra?: Record<string, unknown>): Promise<string>;
+  credit(account: string, amount: string): Promise<HttpAnswer>;
+  /** The ledger audit; throws with every problem when the books do not balance. */
+  assertLedger(): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -71,6 +76,13 @@ export async function startTestCoordinator(
     return { status: response.status, headers: response.headers, body: parsed, text };
   };
 
+  const createKey: TestCoordinator['createKey'] = async (scopes, extra = {}) => {
+    const answer = await request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes, ...extra } });
+    if (answer.status !== 201) throw new Error(`key creation failed: ${answer.text}`);
+    return answer.body.key as string;
+  };
+  const credit: TestCoordinator['credit'] = (account, amount) => request('POST', `/v1/admin/accounts/${account}/credit`, { key: ADMIN_KEY, body: { amount } });
+
   return {
     app,
     services,
@@ -78,10 +90,17 @@ export async function startTestCoordinator(
     url,
     dbPath,
     request,
-    async createKey(scopes, extra = {}) {
-      const answer = await request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes, ...extra } });
-      if (answer.status !== 201) throw new Error(`key creation failed: ${answer.text}`);
-      return answer.body.key as string;
+    createKey,
+    credit,
+    async createClient(account, amount = '1000', extra = {}) {
+      const key = await createKey(['client'], { account, ...extra });
+      const credited = await credit(account, amount);
+      if (credited.status !== 200) throw new Error(`credit failed: ${credited.text}`);
+      return key;
+    },
+    async assertLedger() {
+      const audit = await store.auditLedger();
+      if (!audit.ok) throw new Error(`ledger problems:\n${audit.problems.join('\n')}`);
     },
     async close() {
       services.signal.close();

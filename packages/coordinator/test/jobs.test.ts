@@ -15,13 +15,17 @@ let miner: TestMiner;
 beforeEach(async () => {
   clock = new ManualClock();
   coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 60 });
-  client = await coordinator.createKey(['client'], { account: 'alice' });
+  client = await coordinator.createClient('alice');
   minerKey = await coordinator.createKey(['miner']);
   miner = new TestMiner(coordinator, minerKey, 'gpu-box-1', { 'llama3.2': '0.002' }, 2);
   assert.equal((await miner.register()).status, 201);
 });
 
-afterEach(() => coordinator.close());
+afterEach(async () => {
+  // Whatever a test did, the books must balance.
+  await coordinator.assertLedger();
+  await coordinator.close();
+});
 
 async function submit(extra: Record<string, unknown> = {}): Promise<string> {
   const answer = await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody(extra) });
@@ -132,7 +136,7 @@ describe('client views', () => {
     const list = await coordinator.request('GET', '/v1/jobs', { key: client });
     assert.equal(list.body.items.length, 1);
     // The same key from another account is another request.
-    const bob = await coordinator.createKey(['client'], { account: 'bob' });
+    const bob = await coordinator.createClient('bob');
     const bobs = await coordinator.request('POST', '/v1/jobs', { key: bob, body: submitBody(), headers });
     assert.notEqual(bobs.body.job_id, first.body.job_id);
   });
@@ -150,7 +154,7 @@ describe('client views', () => {
       ids.push(await submit());
       clock.advance(10);
     }
-    const bob = await coordinator.createKey(['client'], { account: 'bob' });
+    const bob = await coordinator.createClient('bob');
     await coordinator.request('POST', '/v1/jobs', { key: bob, body: submitBody() });
     await coordinator.request('POST', `/v1/jobs/${ids[1]}/cancel`, { key: client });
 

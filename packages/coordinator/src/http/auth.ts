@@ -9,7 +9,8 @@ import { ApiError } from '@aitbc/protocol';
 
 declare module 'fastify' {
   interface FastifyContextConfig {
-    scope?: Scope;
+    /** The scope a route needs; 'any' = any valid key. */
+    scope?: Scope | 'any';
   }
   interface FastifyRequest {
     principal: Principal | null;
@@ -33,7 +34,7 @@ export function installAuth(app: FastifyInstance, keys: KeyService): void {
     const scope = request.routeOptions.config.scope;
     if (!scope) return;
     const principal = await keys.authenticate(presentedKey(request));
-    requireScope(principal, scope);
+    if (scope !== 'any') requireScope(principal, scope);
     request.principal = principal;
   });
 }

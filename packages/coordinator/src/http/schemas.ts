@@ -313,7 +313,51 @@ export const Health = Type.Object({
 });
 
 export const CoordinatorInfo = Type.Object({
-  public_key: Nullable(Type.String({ description: 'Co-signing key (arrives with receipt co-signatures)' })),
+  public_key: Type.String({ description: 'base64url Ed25519 key that co-signs every receipt; pin it' }),
   chain_id: Type.String(),
   version: Type.String(),
+});
+
+// ---- money and receipts
+
+export const AccountView = Type.Object({ account: Type.String(), available: Amount, escrowed: Amount });
+export const AccountParams = Type.Object({ account: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' }) });
+export const CreditBody = Type.Object({ amount: Amount }, { additionalProperties: false });
+
+export const EarningsView = Type.Object({
+  miner_id: Type.String(),
+  earned: Amount,
+  claimed: Amount,
+  unclaimed_receipts: Type.Integer(),
+});
+
+export const VerifyBody = Type.Object({ receipt: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false });
+export const VerifyView = Type.Object({
+  valid: Type.Boolean(),
+  checks: Type.Array(Type.Object({ name: Type.String(), ok: Type.Boolean(), detail: Type.String() })),
+});
+
+export const ReceiptClaimView = Type.Object({
+  receipt_id: Type.String(),
+  miner_id: Type.String(),
+  amount: Amount,
+  claimed_at: Timestamp,
+  settlement: Type.Union([Type.Literal('pending'), Type.Literal('settled')]),
+});
+
+export const MaintenanceBody = Type.Object(
+  {
+    enabled: Type.Boolean(),
+    message: Type.Optional(Type.String({ maxLength: 500 })),
+    retry_after: Type.Optional(Type.Integer({ minimum: 1, maximum: 86_400 })),
+  },
+  { additionalProperties: false },
+);
+export const MaintenanceView = Type.Object({ enabled: Type.Boolean(), message: Type.String(), retry_after: Type.Integer() });
+
+export const LedgerAuditView = Type.Object({
+  ok: Type.Boolean(),
+  problems: Type.Array(Type.String()),
+  jobs: Type.Integer(),
+  totals: Type.Object({ credited: Amount, available: Amount, escrowed: Amount, earned: Amount, claimed: Amount }),
 });

@@ -1,11 +1,11 @@
-// Admin routes: API keys (created with scopes, expiry and limits; shown once; revocable).
+// Admin routes: API keys (created with scopes, expiry and limits; shown once; revocable) and maintenance mode.
 
 import { Type } from 'typebox';
 import type { App, Services } from '../app.ts';
-import { CreateKeyBody, CreatedKey, KeyIdParams, KeyView, errorResponses } from '../http/schemas.ts';
+import { CreateKeyBody, CreatedKey, KeyIdParams, KeyView, MaintenanceBody, MaintenanceView, errorResponses } from '../http/schemas.ts';
 import { keyView } from '../http/views.ts';
 
-export function registerAdminRoutes(app: App, { keys }: Services): void {
+export function registerAdminRoutes(app: App, { keys, maintenance }: Services): void {
   app.post(
     '/v1/admin/keys',
     {
@@ -40,6 +40,15 @@ export function registerAdminRoutes(app: App, { keys }: Services): void {
     async (request, reply) => {
       await keys.revoke(request.params.key_id);
       return reply.code(204).send(null);
+    },
+  );
+
+  app.put(
+    '/v1/admin/maintenance',
+    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'Turn maintenance mode on or off (admin routes keep working)', body: MaintenanceBody, response: { 200: MaintenanceView } } },
+    async (request) => {
+      const state = await maintenance.set({ enabled: request.body.enabled, message: request.body.message ?? '', retryAfterSeconds: request.body.retry_after ?? 60 });
+      return { enabled: state.enabled, message: state.message, retry_after: state.retryAfterSeconds };
     },
   );
 }

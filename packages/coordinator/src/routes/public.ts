@@ -1,14 +1,13 @@
-// Routes anyone may call: health, the coordinator's identity, models on offer, public miner and
-// receipt views.
+// Routes anyone may call: health, the coordinator's identity, models on offer, public miner views.
 
 import type { App, Services } from '../app.ts';
-import { formatAmount } from '@aitbc/protocol';
-import { CoordinatorInfo, Health, MinerIdParams, MinerView, ModelList, Receipt, ReceiptIdParams, errorResponses } from '../http/schemas.ts';
+import { base64urlEncode, formatAmount } from '@aitbc/protocol';
+import { CoordinatorInfo, Health, MinerIdParams, MinerView, ModelList, errorResponses } from '../http/schemas.ts';
 import { minerView } from '../http/views.ts';
 import { VERSION } from '../version.ts';
 
 export function registerPublicRoutes(app: App, services: Services): void {
-  const { config, directory, jobs } = services;
+  const { config, directory, receipts } = services;
 
   app.get('/v1/health', { schema: { tags: ['public'], summary: 'Liveness and dependencies', response: { 200: Health } } }, async () => {
     await services.store.ping();
@@ -16,7 +15,7 @@ export function registerPublicRoutes(app: App, services: Services): void {
   });
 
   app.get('/v1/coordinator', { schema: { tags: ['public'], summary: 'The key that co-signs receipts', response: { 200: CoordinatorInfo } } }, async () => ({
-    public_key: null,
+    public_key: base64urlEncode(receipts.publicKey),
     chain_id: config.chainId,
     version: VERSION,
   }));
@@ -40,11 +39,5 @@ export function registerPublicRoutes(app: App, services: Services): void {
       const miner = await directory.require(request.params.miner_id);
       return minerView(miner, directory.isOnline(miner));
     },
-  );
-
-  app.get(
-    '/v1/receipts/:id',
-    { schema: { tags: ['receipts'], summary: 'A receipt (hashes only, never prompt or output)', params: ReceiptIdParams, response: { 200: Receipt, ...errorResponses('RECEIPT_NOT_FOUND') } } },
-    async (request) => (await jobs.receipt(request.params.id)).receipt,
   );
 }

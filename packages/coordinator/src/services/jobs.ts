@@ -1,7 +1,7 @@
 // The client side of the marketplace: submit, read, list, cancel, fetch results. Knows nothing of
 // HTTP; throws ApiError with the seed's codes.
 
-import { ApiError, canonicalize, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
+import { ApiError, canonicalize, formatAmount, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, JobParams, JobRecord, JobStatus, StoredReceipt } from '../store/store.ts';
 import type { MinerDirectory } from './miner-directory.ts';
@@ -85,10 +85,24 @@ export class JobService {
       idempotencyKey === undefined
         ? null
         : { key: idempotencyKey, requestHash, notBefore: now - IDEMPOTENCY_WINDOW_MS, response: body };
-    const outcome = await this.store.submitJob(job, idempotency);
-    if (outcome.kind === 'existing') return this.replay(outcome.prior, requestHash);
-    this.signal.notify();
-    return { replayed: false, body };
+    const quota = principal.dailyJobQuota === null ? null : { keyId: principal.keyId, day: utcDay(now), limit: principal.dailyJobQuota };
+    const outcome = await this.store.submitJob(job, idempotency, quota);
+    switch (outcome.kind) {
+      case 'existing':
+        return this.replay(outcome.prior, requestHash);
+      case 'insufficient_balance':
+        throw new ApiError(
+          'PAYMENT_INSUFFICIENT_BALANCE',
+          `Account ${principal.account} has ${formatAmount(outcome.availableMicro)} AITBC available; this job escrows max_price ${formatAmount(maxPriceMicro)}. Top up, or lower max_price`,
+        );
+      case 'quota_exceeded':
+        throw new ApiError('RATE_QUOTA_EXCEEDED', `This key's quota of ${principal.dailyJobQuota} jobs per UTC day is used up; it resets at ${new Date(nextUtcMidnight(now)).toISOString()}`, {
+          retryAfterSeconds: (nextUtcMidnight(now) - now) / 1000,
+        });
+      case 'created':
+        this.signal.notify();
+        return { replayed: false, body };
+    }
   }
 
   private replay(prior: { requestHash: string; response: string }, requestHash: string): SubmitResult {
@@ -168,13 +182,11 @@ export class JobService {
     if (!receipt) throw new ApiError('RECEIPT_NOT_FOUND', `Job ${jobId} has no receipt (status ${job.status}); receipts exist once a job completes`);
     return receipt;
   }
-
-  async receipt(receiptId: string): Promise<StoredReceipt> {
-    const receipt = await this.store.getReceipt(receiptId);
-    if (!receipt) throw new ApiError('RECEIPT_NOT_FOUND', `Receipt ${receiptId} not found`);
-    return receipt;
-  }
 }
+
+const DAY_MS = 86_400_000;
+export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
+const nextUtcMidnight = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS + DAY_MS;
 
 export function parseMoneyField(text: string, field: string): bigint {
   try {

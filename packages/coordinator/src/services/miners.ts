@@ -2,7 +2,7 @@
 // Every call is checked against the key that registered the miner, and every job transition is
 // guarded in the store on the job's state, its miner and the claim's nonce.
 
-import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, randomHex, type Receipt } from '@aitbc/protocol';
+import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, randomHex, signReceipt, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
 import { parseMoneyField, terminalError } from './jobs.ts';
@@ -48,6 +48,7 @@ export class MinerService {
     private readonly directory: MinerDirectory,
     private readonly signal: WorkSignal,
     private readonly config: CoordinatorConfig,
+    private readonly coordinatorSecretKey: Uint8Array,
   ) {}
 
   private get leaseMs(): number {
@@ -150,7 +151,7 @@ export class MinerService {
     const now = this.config.now();
     await this.store.expireDue(now, jobId);
     const job = await this.heldJob(jobId, miner.minerId);
-    const { receipt, priceMicro } = checkMinerReceipt({
+    const { receipt: minerSigned, priceMicro } = checkMinerReceipt({
       receipt: input.receipt,
       job,
       miner,
@@ -160,6 +161,8 @@ export class MinerService {
       completionTokens: input.usage.completion_tokens,
       now,
     });
+    // The co-signature covers the same bytes; nothing else is added to the receipt.
+    const receipt = signReceipt(minerSigned, 'coordinator', this.coordinatorSecretKey);
     const outcome = await this.store.completeJob({
       jobId,
       minerId: miner.minerId,

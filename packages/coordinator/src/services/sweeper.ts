@@ -11,6 +11,7 @@ const IDEMPOTENCY_RETENTION_MS = 24 * 60 * 60 * 1000;
 export class Sweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<SweepResult> | null = null;
+  private readonly chores: (() => unknown)[] = [];
 
   constructor(
     private readonly store: CoordinatorStore,
@@ -19,12 +20,18 @@ export class Sweeper {
     private readonly log: FastifyBaseLogger,
   ) {}
 
+  /** Adds upkeep to every tick (refreshing cached settings, pruning memory). */
+  also(chore: () => unknown): void {
+    this.chores.push(chore);
+  }
+
   /** One pass; the tests call it directly to step time. Deadline first, so an expired job is never re-queued. */
   async sweepOnce(): Promise<SweepResult> {
     const now = this.config.now();
     const expired = await this.store.expireDue(now);
     const { requeued, failed } = await this.store.requeueLapsed(now, this.config.maxAttempts);
     await this.store.pruneIdempotencyKeys(now - IDEMPOTENCY_RETENTION_MS);
+    for (const chore of this.chores) await chore();
     if (requeued > 0) this.signal.notify();
     if (expired + requeued + failed > 0) this.log.info({ expired, requeued, failed }, 'sweep');
     return { expired, requeued, failed };

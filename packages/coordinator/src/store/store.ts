@@ -98,8 +98,46 @@ export interface IdempotentSubmit {
   response: string;
 }
 
+export interface QuotaClaim {
+  keyId: string;
+  /** UTC day, YYYY-MM-DD. */
+  day: string;
+  limit: number;
+}
+
 /** `existing`: the idempotency key was taken (by a concurrent submit) before this one landed. */
-export type SubmitOutcome = { kind: 'created'; job: JobRecord } | { kind: 'existing'; prior: IdempotentSubmit };
+export type SubmitOutcome =
+  | { kind: 'created'; job: JobRecord }
+  | { kind: 'existing'; prior: IdempotentSubmit }
+  | { kind: 'insufficient_balance'; availableMicro: bigint }
+  | { kind: 'quota_exceeded'; used: number };
+
+export interface AccountBalance {
+  account: string;
+  availableMicro: bigint;
+  escrowedMicro: bigint;
+}
+
+export interface MinerEarnings {
+  minerId: string;
+  /** Paid by completed jobs and not yet claimed. */
+  earnedMicro: bigint;
+  /** Claimed, awaiting settlement on chain. */
+  claimedMicro: bigint;
+  unclaimedReceipts: number;
+}
+
+export type ReceiptClaimOutcome =
+  | { kind: 'claimed'; amountMicro: bigint; claimedAt: number }
+  | { kind: 'already_claimed'; claimedAt: number }
+  | { kind: 'not_found' };
+
+export interface LedgerAudit {
+  ok: boolean;
+  problems: string[];
+  totals: { credited: bigint; available: bigint; escrowed: bigint; earned: bigint; claimed: bigint };
+  jobs: number;
+}
 
 export interface ClaimRequest {
   minerId: string;
@@ -157,7 +195,9 @@ export interface StoredReceipt {
   minerId: string;
   account: string;
   receipt: Receipt;
+  priceMicro: bigint;
   createdAt: number;
+  claimedAt: number | null;
 }
 
 export interface CoordinatorStore {
@@ -177,7 +217,8 @@ export interface CoordinatorStore {
   modelOffers(onlineSince: number): Promise<ModelOffer[]>;
 
   // jobs
-  submitJob(job: NewJob, idempotency: IdempotencyClaim | null): Promise<SubmitOutcome>;
+  /** Inserts the job and escrows its max_price in one transaction, within balance and daily quota. */
+  submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null): Promise<SubmitOutcome>;
   findIdempotentSubmit(account: string, key: string, notBefore: number): Promise<IdempotentSubmit | null>;
   getJob(jobId: string): Promise<JobRecord | null>;
   listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage>;
@@ -197,6 +238,18 @@ export interface CoordinatorStore {
 
   // receipts
   getReceipt(receiptId: string): Promise<StoredReceipt | null>;
+  /** Moves the receipt's price from the miner's earned to claimed, once. */
+  claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome>;
+
+  // money
+  getAccount(account: string): Promise<AccountBalance>;
+  credit(account: string, amountMicro: bigint, now: number): Promise<AccountBalance>;
+  minerEarnings(minerId: string): Promise<MinerEarnings>;
+  auditLedger(): Promise<LedgerAudit>;
+
+  // operator settings shared by every process on this database
+  getSetting<T>(name: string): Promise<T | null>;
+  putSetting(name: string, value: unknown): Promise<void>;
 
   /** Throws when the database cannot answer. */
   ping(): Promise<void>;

@@ -4,8 +4,10 @@
 
 import Database from 'better-sqlite3';
 import type { Receipt } from '@aitbc/protocol';
+import { bucket, Ledger } from './ledger.ts';
 import { migrate } from './migrate.ts';
 import type {
+  AccountBalance,
   ApiKeyRecord,
   ClaimJobOutcome,
   ClaimNextOutcome,
@@ -16,10 +18,14 @@ import type {
   JobPage,
   JobRecord,
   JobStatus,
+  LedgerAudit,
+  MinerEarnings,
   MinerRecord,
   MinerRegistration,
   ModelOffer,
   NewJob,
+  QuotaClaim,
+  ReceiptClaimOutcome,
   Scope,
   StoredReceipt,
   SubmitOutcome,
@@ -89,6 +95,7 @@ export interface SqliteStoreOptions {
 
 export class SqliteStore implements CoordinatorStore {
   readonly db: Database.Database;
+  private readonly ledger: Ledger;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -99,6 +106,7 @@ export class SqliteStore implements CoordinatorStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.defaultSafeIntegers(true);
     migrate(this.db);
+    this.ledger = new Ledger(this.db);
   }
 
   private write<T>(fn: () => T): T {
@@ -215,7 +223,7 @@ export class SqliteStore implements CoordinatorStore {
 
   // ---- jobs
 
-  async submitJob(job: NewJob, idempotency: IdempotencyClaim | null): Promise<SubmitOutcome> {
+  async submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null): Promise<SubmitOutcome> {
     return this.write((): SubmitOutcome => {
       if (idempotency) {
         const prior = this.db
@@ -225,6 +233,19 @@ export class SqliteStore implements CoordinatorStore {
           return { kind: 'existing', prior: { requestHash: prior.request_hash as string, response: prior.response as string } };
         }
         if (prior) this.db.prepare('DELETE FROM idempotency_keys WHERE account = ? AND idempotency_key = ?').run(job.account, idempotency.key);
+      }
+      if (quota) {
+        const used = num(this.db.prepare('SELECT coalesce((SELECT submits FROM key_usage WHERE key_id = ? AND day = ?), 0)').pluck().get(quota.keyId, quota.day));
+        if (used >= quota.limit) return { kind: 'quota_exceeded', used };
+      }
+      this.ledger.ensureAccount(job.account, job.createdAt);
+      const available = this.db.prepare('SELECT available FROM accounts WHERE account = ?').pluck().get(job.account) as bigint;
+      if (available < job.maxPriceMicro) return { kind: 'insufficient_balance', availableMicro: available };
+      // Only accepted submits count against the quota.
+      if (quota) {
+        this.db
+          .prepare('INSERT INTO key_usage (key_id, day, submits) VALUES (?, ?, 1) ON CONFLICT (key_id, day) DO UPDATE SET submits = submits + 1')
+          .run(quota.keyId, quota.day);
       }
       this.db
         .prepare(
@@ -237,6 +258,10 @@ export class SqliteStore implements CoordinatorStore {
           .prepare('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(job.account, idempotency.key, idempotency.requestHash, job.jobId, idempotency.response, job.createdAt);
       }
+      this.ledger.post('escrow', [
+        { bucket: bucket.available(job.account), amount: -job.maxPriceMicro },
+        { bucket: bucket.escrowed(job.account), amount: job.maxPriceMicro },
+      ], { now: job.createdAt, jobId: job.jobId });
       return { kind: 'created', job: this.jobRow(job.jobId)! };
     });
   }
@@ -371,8 +396,13 @@ export class SqliteStore implements CoordinatorStore {
       if (!row) return { kind: 'refused', job: this.jobRow(completion.jobId) };
       const job = toJob(row);
       this.db
-        .prepare('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, created_at) VALUES (?, ?, ?, ?, ?, ?)')
-        .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.now);
+        .prepare('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+        .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.now);
+      this.ledger.post('payout', [
+        { bucket: bucket.escrowed(job.account), amount: -job.maxPriceMicro },
+        { bucket: bucket.earned(completion.minerId), amount: completion.priceMicro },
+        { bucket: bucket.available(job.account), amount: job.maxPriceMicro - completion.priceMicro },
+      ], { now: completion.now, jobId: job.jobId, receiptId: completion.receipt.receipt_id });
       return { kind: 'done', job };
     });
   }
@@ -397,7 +427,9 @@ export class SqliteStore implements CoordinatorStore {
               error: input.retryable ? `failed after ${job.attempts} attempts; last on miner ${input.minerId}: ${input.reason}` : `miner ${input.minerId}: ${input.reason}`,
               jobId: input.jobId,
             });
-      return { kind: 'done', job: toJob(row as Row) };
+      const updated = toJob(row as Row);
+      if (updated.status === 'failed') this.ledger.refund(updated, input.now);
+      return { kind: 'done', job: updated };
     });
   }
 
@@ -410,7 +442,11 @@ export class SqliteStore implements CoordinatorStore {
            WHERE job_id = ? AND account = ? AND status IN ('queued', 'running') RETURNING *`,
         )
         .get(now, jobId, account) as Row | undefined;
-      if (row) return { kind: 'done', job: toJob(row) };
+      if (row) {
+        const job = toJob(row);
+        this.ledger.refund(job, now);
+        return { kind: 'done', job };
+      }
       const job = this.jobRow(jobId);
       return { kind: 'refused', job: job && job.account === account ? job : null };
     });
@@ -420,8 +456,10 @@ export class SqliteStore implements CoordinatorStore {
     const base = `UPDATE jobs SET status = 'expired', ended_at = @now, lease_expires_at = NULL,
         error = 'deadline passed before the job completed'
       WHERE status IN ('queued', 'running') AND deadline <= @now`;
-    const statement = jobId === undefined ? this.db.prepare(base) : this.db.prepare(`${base} AND job_id = @jobId`);
-    return statement.run(jobId === undefined ? { now } : { now, jobId }).changes;
+    const statement = jobId === undefined ? this.db.prepare(`${base} RETURNING *`) : this.db.prepare(`${base} AND job_id = @jobId RETURNING *`);
+    const expired = (statement.all(jobId === undefined ? { now } : { now, jobId }) as Row[]).map(toJob);
+    for (const job of expired) this.ledger.refund(job, now);
+    return expired.length;
   }
 
   async expireDue(now: number, jobId?: string): Promise<number> {
@@ -430,13 +468,17 @@ export class SqliteStore implements CoordinatorStore {
 
   async requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
     return this.write(() => {
-      const failed = this.db
-        .prepare(
-          `UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL,
-             error = 'lease lapsed on attempt ' || attempts || ' of ' || @maxAttempts || ' (miner ' || miner_id || ' stopped heartbeating)'
-           WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= @maxAttempts`,
-        )
-        .run({ now, maxAttempts: BigInt(maxAttempts) }).changes; // a bigint binds as INTEGER, so the message says 3, not 3.0
+      const failedJobs = (
+        this.db
+          .prepare(
+            `UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL,
+               error = 'lease lapsed on attempt ' || attempts || ' of ' || @maxAttempts || ' (miner ' || miner_id || ' stopped heartbeating)'
+             WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= @maxAttempts RETURNING *`,
+          )
+          .all({ now, maxAttempts: BigInt(maxAttempts) }) as Row[] // a bigint binds as INTEGER, so the message says 3, not 3.0
+      ).map(toJob);
+      for (const job of failedJobs) this.ledger.refund(job, now);
+      const failed = failedJobs.length;
       const requeued = this.db
         .prepare(
           `UPDATE jobs SET status = 'queued', error = 'lease lapsed on attempt ' || attempts || ' (miner ' || miner_id || ' stopped heartbeating)',
@@ -463,8 +505,64 @@ export class SqliteStore implements CoordinatorStore {
       minerId: row.miner_id as string,
       account: row.account as string,
       receipt: JSON.parse(row.body as string) as Receipt,
+      priceMicro: row.price_micro as bigint,
       createdAt: num(row.created_at),
+      claimedAt: numOrNull(row.claimed_at),
     };
+  }
+
+  async claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome> {
+    return this.write((): ReceiptClaimOutcome => {
+      const row = this.db.prepare('SELECT miner_id, job_id, price_micro, claimed_at FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+      if (!row) return { kind: 'not_found' };
+      if (row.claimed_at !== null) return { kind: 'already_claimed', claimedAt: num(row.claimed_at) };
+      this.db.prepare('UPDATE receipts SET claimed_at = ? WHERE receipt_id = ? AND claimed_at IS NULL').run(now, receiptId);
+      const amount = row.price_micro as bigint;
+      this.ledger.post('claim', [
+        { bucket: bucket.earned(row.miner_id as string), amount: -amount },
+        { bucket: bucket.claimed(row.miner_id as string), amount },
+      ], { now, jobId: row.job_id as string, receiptId });
+      return { kind: 'claimed', amountMicro: amount, claimedAt: now };
+    });
+  }
+
+  // ---- money
+
+  async getAccount(account: string): Promise<AccountBalance> {
+    const row = this.db.prepare('SELECT available, escrowed FROM accounts WHERE account = ?').get(account) as Row | undefined;
+    return { account, availableMicro: (row?.available as bigint) ?? 0n, escrowedMicro: (row?.escrowed as bigint) ?? 0n };
+  }
+
+  async credit(account: string, amountMicro: bigint, now: number): Promise<AccountBalance> {
+    this.write(() =>
+      this.ledger.post('credit', [
+        { bucket: bucket.external, amount: -amountMicro },
+        { bucket: bucket.available(account), amount: amountMicro },
+      ], { now }),
+    );
+    return this.getAccount(account);
+  }
+
+  async minerEarnings(minerId: string): Promise<MinerEarnings> {
+    const row = this.db.prepare('SELECT earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
+    const unclaimed = num(this.db.prepare('SELECT count(*) FROM receipts WHERE miner_id = ? AND claimed_at IS NULL').pluck().get(minerId));
+    return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: unclaimed };
+  }
+
+  async auditLedger(): Promise<LedgerAudit> {
+    // One read transaction, so the audit sees a single consistent snapshot.
+    return this.db.transaction(() => this.ledger.audit())();
+  }
+
+  // ---- settings
+
+  async getSetting<T>(name: string): Promise<T | null> {
+    const value = this.db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string | undefined;
+    return value === undefined ? null : (JSON.parse(value) as T);
+  }
+
+  async putSetting(name: string, value: unknown): Promise<void> {
+    this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, JSON.stringify(value));
   }
 
   async ping(): Promise<void> {

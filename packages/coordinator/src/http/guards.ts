@@ -1,0 +1,83 @@
+// Request guards that run before any handler, in this order: maintenance (before authentication,
+// per API.md), load shedding, then after authentication the per-key rate limit.
+
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { ApiError } from '@aitbc/protocol';
+import type { CoordinatorConfig } from '../config.ts';
+import type { Maintenance } from '../services/maintenance.ts';
+import type { TokenBuckets } from '../services/token-bucket.ts';
+
+const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
+const LOAD_EXEMPT = /^\/(v1\/health|metrics)/;
+/** Long-polls wait by design; counting them as load would shed the miners we are waiting for. */
+const LONG_POLL = '/v1/miners/poll';
+
+const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '/';
+
+export function installMaintenanceGuard(app: FastifyInstance, maintenance: Maintenance): void {
+  app.addHook('onRequest', async (request) => {
+    const state = maintenance.current;
+    if (!state.enabled || MAINTENANCE_EXEMPT.test(pathOf(request))) return;
+    throw new ApiError('SYSTEM_MAINTENANCE', state.message || 'The coordinator is in maintenance; retry later', { retryAfterSeconds: state.retryAfterSeconds });
+  });
+}
+
+export interface LoadMonitor {
+  inFlight(): number;
+  eventLoopDelayMs(): number;
+  stop(): void;
+}
+
+export function installLoadShedding(app: FastifyInstance, config: CoordinatorConfig): LoadMonitor {
+  let inFlight = 0;
+  let lagMs = 0;
+  const histogram = monitorEventLoopDelay({ resolution: 20 });
+  histogram.enable();
+  const sampler = setInterval(() => {
+    lagMs = histogram.percentile(99) / 1e6;
+    histogram.reset();
+  }, 1_000);
+  sampler.unref();
+
+  app.addHook('onRequest', async (request, reply) => {
+    const path = pathOf(request);
+    if (LOAD_EXEMPT.test(path)) return;
+    if (lagMs > config.maxEventLoopDelayMs) {
+      throw new ApiError('SYSTEM_OVERLOADED', `The coordinator is overloaded (event loop lag ${Math.round(lagMs)} ms); retry with backoff`, { retryAfterSeconds: Math.ceil(lagMs / 1000) + 1 });
+    }
+    if (path === LONG_POLL) return;
+    if (inFlight >= config.maxInFlight) {
+      throw new ApiError('SYSTEM_OVERLOADED', `The coordinator is at capacity (${inFlight} requests in flight); retry with backoff`, { retryAfterSeconds: 1 });
+    }
+    inFlight++;
+    // 'close' fires once whether the answer was sent or the client went away.
+    reply.raw.once('close', () => inFlight--);
+  });
+
+  return {
+    inFlight: () => inFlight,
+    eventLoopDelayMs: () => lagMs,
+    stop: () => {
+      clearInterval(sampler);
+      histogram.disable();
+    },
+  };
+}
+
+export function installRateLimit(app: FastifyInstance, buckets: TokenBuckets, config: CoordinatorConfig): void {
+  app.addHook('onRequest', async (request, reply) => {
+    const principal = request.principal;
+    if (!principal) return;
+    const limit = principal.rateLimitPerMinute ?? config.defaultRateLimitPerMinute;
+    if (limit === null) return;
+    const verdict = buckets.take(principal.keyId, limit);
+    reply.header('X-RateLimit-Limit', String(verdict.limit));
+    reply.header('X-RateLimit-Remaining', String(verdict.remaining));
+    reply.header('X-RateLimit-Reset', String(Math.ceil(verdict.resetMs / 1000)));
+    if (!verdict.allowed) {
+      const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
+      throw new ApiError('RATE_LIMIT_EXCEEDED', `Rate limit of ${limit} requests per minute exceeded. Retry after ${seconds} seconds`, { retryAfterSeconds: verdict.retryAfterMs / 1000 });
+    }
+  });
+}

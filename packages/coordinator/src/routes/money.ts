@@ -1,0 +1,46 @@
+// Balances and earnings: the caller's account, a miner's earnings, admin credit and the ledger audit.
+
+import { formatAmount } from '@aitbc/protocol';
+import type { App, Services } from '../app.ts';
+import { principalOf } from '../http/auth.ts';
+import { AccountParams, AccountView, CreditBody, EarningsView, LedgerAuditView, MinerIdParams, errorResponses } from '../http/schemas.ts';
+import type { AccountBalance, LedgerAudit } from '../store/store.ts';
+
+const accountView = (balance: AccountBalance) => ({ account: balance.account, available: formatAmount(balance.availableMicro), escrowed: formatAmount(balance.escrowedMicro) });
+
+export function auditView(audit: LedgerAudit) {
+  const totals = Object.fromEntries(Object.entries(audit.totals).map(([name, micro]) => [name, formatAmount(micro)])) as Record<keyof LedgerAudit['totals'], string>;
+  return { ok: audit.ok, problems: audit.problems, jobs: audit.jobs, totals };
+}
+
+export function registerMoneyRoutes(app: App, { accounts }: Services): void {
+  app.get(
+    '/v1/account',
+    { config: { scope: 'any' }, schema: { tags: ['client'], summary: "The key's account: available and escrowed AITBC", response: { 200: AccountView } } },
+    async (request) => accountView(await accounts.balance(principalOf(request))),
+  );
+
+  app.get(
+    '/v1/miners/:miner_id/earnings',
+    {
+      config: { scope: 'miner' },
+      schema: { tags: ['miner'], summary: "A miner's earnings: paid and unclaimed, and claimed awaiting settlement", params: MinerIdParams, response: { 200: EarningsView, ...errorResponses('MINER_NOT_FOUND') } },
+    },
+    async (request) => {
+      const earnings = await accounts.earnings(principalOf(request), request.params.miner_id);
+      return { miner_id: earnings.minerId, earned: formatAmount(earnings.earnedMicro), claimed: formatAmount(earnings.claimedMicro), unclaimed_receipts: earnings.unclaimedReceipts };
+    },
+  );
+
+  app.post(
+    '/v1/admin/accounts/:account/credit',
+    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'Credit an account (devnet and operators; deposits come with the chain)', params: AccountParams, body: CreditBody, response: { 200: AccountView } } },
+    async (request) => accountView(await accounts.credit(request.params.account, request.body.amount)),
+  );
+
+  app.get(
+    '/v1/admin/ledger',
+    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'Audit the ledger: balances equal the ledger and nothing was created or lost', response: { 200: LedgerAuditView } } },
+    async () => auditView(await accounts.audit()),
+  );
+}

@@ -1,0 +1,39 @@
+// Receipts: public reads and verification against pinned keys, and a miner's one-time claim.
+
+import { formatAmount } from '@aitbc/protocol';
+import type { App, Services } from '../app.ts';
+import { principalOf } from '../http/auth.ts';
+import { Receipt, ReceiptClaimView, ReceiptIdParams, VerifyBody, VerifyView, errorResponses } from '../http/schemas.ts';
+import { iso } from '../http/views.ts';
+
+export function registerReceiptRoutes(app: App, { receipts }: Services): void {
+  app.get(
+    '/v1/receipts/:id',
+    { schema: { tags: ['receipts'], summary: 'A co-signed receipt (hashes only, never prompt or output)', params: ReceiptIdParams, response: { 200: Receipt, ...errorResponses('RECEIPT_NOT_FOUND') } } },
+    async (request) => (await receipts.get(request.params.id)).receipt,
+  );
+
+  app.post(
+    '/v1/receipts/verify',
+    { schema: { tags: ['receipts'], summary: 'Check a receipt with pinned keys only (registered miner key, this coordinator key)', body: VerifyBody, response: { 200: VerifyView } } },
+    async (request) => receipts.verify(request.body.receipt),
+  );
+
+  app.post(
+    '/v1/receipts/:id/claim',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: "Claim a receipt's earnings for settlement (once)",
+        params: ReceiptIdParams,
+        response: { 200: ReceiptClaimView, ...errorResponses('RECEIPT_NOT_FOUND', 'RECEIPT_ALREADY_CLAIMED', 'MINER_NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const claim = await receipts.claim(principalOf(request), request.params.id);
+      // Settlement on chain arrives with the chain node; until then every claim is pending.
+      return { receipt_id: claim.receiptId, miner_id: claim.minerId, amount: formatAmount(claim.amountMicro), claimed_at: iso(claim.claimedAt), settlement: 'pending' as const };
+    },
+  );
+}

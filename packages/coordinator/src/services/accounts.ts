@@ -1,0 +1,35 @@
+// Balances as their owners see them, admin credit, miners' earnings and the ledger audit.
+
+import { ApiError } from '@aitbc/protocol';
+import type { CoordinatorConfig } from '../config.ts';
+import type { AccountBalance, CoordinatorStore, LedgerAudit, MinerEarnings } from '../store/store.ts';
+import { parseMoneyField } from './jobs.ts';
+import type { MinerDirectory } from './miner-directory.ts';
+import type { Principal } from './principal.ts';
+
+export class AccountService {
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly directory: MinerDirectory,
+    private readonly config: CoordinatorConfig,
+  ) {}
+
+  balance(principal: Principal): Promise<AccountBalance> {
+    return this.store.getAccount(principal.account);
+  }
+
+  async credit(account: string, amount: string): Promise<AccountBalance> {
+    const micro = parseMoneyField(amount, 'amount');
+    if (micro <= 0n) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'amount' must be more than 0", { field: 'amount' });
+    return this.store.credit(account, micro, this.config.now());
+  }
+
+  async earnings(principal: Principal, minerId: string): Promise<MinerEarnings> {
+    await this.directory.requireOwned(principal, minerId);
+    return this.store.minerEarnings(minerId);
+  }
+
+  audit(): Promise<LedgerAudit> {
+    return this.store.auditLedger();
+  }
+}

@@ -1,0 +1,46 @@
+// Per-key rate limits as token buckets: `limit` tokens a minute, refilled continuously, so a key
+// may burst up to its limit and then runs at limit/60 per second. `retryAfterMs` is the real time
+// until one token is back. In memory, per process; the Redis store of the scale-out path will
+// keep the same arithmetic.
+
+export interface BucketVerdict {
+  allowed: boolean;
+  limit: number;
+  remaining: number;
+  /** Until the next request would pass (0 when allowed). */
+  retryAfterMs: number;
+  /** Until the bucket is full again. */
+  resetMs: number;
+}
+
+const WINDOW_MS = 60_000;
+
+export class TokenBuckets {
+  private readonly buckets = new Map<string, { tokens: number; at: number }>();
+
+  constructor(private readonly now: () => number) {}
+
+  take(key: string, limitPerMinute: number): BucketVerdict {
+    const now = this.now();
+    const ratePerMs = limitPerMinute / WINDOW_MS;
+    const bucket = this.buckets.get(key) ?? { tokens: limitPerMinute, at: now };
+    bucket.tokens = Math.min(limitPerMinute, bucket.tokens + Math.max(0, now - bucket.at) * ratePerMs);
+    bucket.at = now;
+    const allowed = bucket.tokens >= 1;
+    if (allowed) bucket.tokens -= 1;
+    this.buckets.set(key, bucket);
+    return {
+      allowed,
+      limit: limitPerMinute,
+      remaining: Math.floor(bucket.tokens),
+      retryAfterMs: allowed ? 0 : (1 - bucket.tokens) / ratePerMs,
+      resetMs: (limitPerMinute - bucket.tokens) / ratePerMs,
+    };
+  }
+
+  /** Forgets buckets that have refilled completely (they behave exactly like new ones). */
+  prune(): void {
+    const now = this.now();
+    for (const [key, bucket] of this.buckets) if (now - bucket.at >= WINDOW_MS) this.buckets.delete(key);
+  }
+}
