@@ -28,13 +28,37 @@ export interface HttpAnswer {
   text: string;
 }
 
+export type RequestFn = (method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }) => Promise<HttpAnswer>;
+
+/** JSON over real HTTP to `url`; network failures reject (the crash test relies on that). */
+export function httpClient(url: string): RequestFn {
+  return async (method, path, options = {}) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.key) headers['x-api-key'] = options.key;
+    let body: string | undefined = options.rawBody;
+    if (options.body !== undefined) {
+      body = JSON.stringify(options.body);
+      headers['content-type'] = 'application/json';
+    }
+    const response = await fetch(url + path, { method, headers, body });
+    const text = await response.text();
+    let parsed: unknown = null;
+    try {
+      parsed = text ? JSON.parse(text) : null;
+    } catch {
+      parsed = null;
+    }
+    return { status: response.status, headers: response.headers, body: parsed, text };
+  };
+}
+
 export interface TestCoordinator {
   app: App;
   services: Services;
   store: SqliteStore;
   url: string;
   dbPath: string;
-  request(method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }): Promise<HttpAnswer>;
+  request: RequestFn;
   createKey(scopes: string[], extra?: Record<string, unknown>): Promise<string>;
   /** A client key for `account`, credited with `amount` AITBC. */
   createClient(account: string, amount?: string, extra?: Record<string, unknown>): Promise<string>;
@@ -57,24 +81,7 @@ export async function startTestCoordinator(
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
-  const request: TestCoordinator['request'] = async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.key) headers['x-api-key'] = options.key;
-    let body: string | undefined = options.rawBody;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
-    }
-    const response = await fetch(url + path, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    return { status: response.status, headers: response.headers, body: parsed, text };
-  };
+  const request = httpClient(url);
 
   const createKey: TestCoordinator['createKey'] = async (scopes, extra = {}) => {
     const answer = await request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes, ...extra } });
@@ -117,7 +124,7 @@ export class TestMiner {
   readonly keys = generateKeyPair();
 
   constructor(
-    readonly coordinator: TestCoordinator,
+    readonly coordinator: { request: RequestFn },
     readonly apiKey: string,
     readonly minerId: string,
     readonly models: Record<string, string> = { 'llama3.2': '0.002' },
