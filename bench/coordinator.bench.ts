@@ -1,14 +1,19 @@
 // `npm run bench`: the coordinator's job throughput on this machine.
-//  1. store: claims per second straight on the SQLite store (one IMMEDIATE transaction each);
-//  2. HTTP: jobs per second through submit → long-poll claim → signed completion over real
-//     HTTP with 20 miners, receipts built and verified (Ed25519) on the way.
+//  1. store: submits and claims per second straight on the SQLite store;
+//  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
+//  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
+//     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
+//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64urlEncode, generateKeyPair, newId, randomHex } from '@aitbc/protocol';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt } from '@aitbc/protocol';
+import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
-import { startTestCoordinator, submitBody, TestMiner } from '../packages/coordinator/test/harness.ts';
+import { drive, jsonClient } from './load.ts';
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
 
@@ -47,39 +52,88 @@ async function storeClaims(jobs: number): Promise<void> {
   }
 }
 
-async function httpRoundTrips(jobs: number, minerCount: number): Promise<void> {
-  const coordinator = await startTestCoordinator({ models: ['llama3.2'] });
-  try {
-    const client = await coordinator.createClient('alice', '100000');
-    const miners = await Promise.all(
-      Array.from({ length: minerCount }, async (_, i) => {
-        const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), `bench-${i}`);
-        await miner.register();
-        return miner;
-      }),
-    );
-    let completed = 0;
-    const started = performance.now();
-    const workers = miners.map(async (miner) => {
-      while (completed < jobs) {
-        const poll = await miner.poll(1);
-        if (poll.status !== 200) continue;
-        const done = await miner.complete(poll.body.job_id, miner.completion(poll.body, 'output', undefined, Date.now()));
-        if (done.status !== 200) throw new Error(done.text);
-        completed++;
-      }
+/** Starts `node <args>` and resolves with its URL once it says where it listens. */
+function spawnServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve({ url: match[1]!, child });
     });
-    for (let i = 0; i < jobs; i += 50) {
-      await Promise.all(Array.from({ length: Math.min(50, jobs - i) }, () => coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() })));
-    }
-    await Promise.all(workers);
-    const ms = performance.now() - started;
-    console.log(`http    ${jobs} jobs submitted, claimed and completed by ${minerCount} miners in ${ms.toFixed(0)} ms = ${rate(jobs, ms)} (client, miners and server share this process)`);
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
+  });
+}
+
+const LOOPS = 20;
+const SECONDS = 8;
+
+async function bareCeiling(): Promise<number> {
+  const { url, child } = await spawnServer(['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url))]);
+  try {
+    const call = jsonClient(url, LOOPS);
+    await drive(LOOPS, 1, async (loop) => void (await call('POST', '/echo', { n: loop }))); // warm-up
+    const { perSecond } = await drive(LOOPS, SECONDS, async (loop) => {
+      const answer = await call('POST', '/echo', { n: loop });
+      if (answer.status !== 200) throw new Error(`bare route answered ${answer.status}`);
+    });
+    return perSecond;
   } finally {
-    await coordinator.close();
+    child.kill();
   }
 }
 
+async function lifecycles(): Promise<number> {
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-'));
+  const admin = 'bench-admin';
+  const cli = fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
+  // AITBC_BENCH_PROFILE=<dir> writes a V8 CPU profile of the coordinator there.
+  const profile = process.env.AITBC_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.AITBC_BENCH_PROFILE] : [];
+  const { url, child } = await spawnServer([...profile, cli, 'coordinator', '--port', '0', '--db', join(dir, 'c.db'), '--admin-key', admin, '--models', 'llama3.2', '--log-level', 'silent', '--max-in-flight', '100000']);
+  try {
+    const call = jsonClient(url, LOOPS * 2);
+    const clientKey = (await call('POST', '/v1/admin/keys', { scopes: ['client'], account: 'bench' }, { 'x-api-key': admin })).body.key;
+    await call('POST', '/v1/admin/accounts/bench/credit', { amount: '1000000' }, { 'x-api-key': admin });
+    const miners = await Promise.all(
+      Array.from({ length: LOOPS }, async (_, i) => {
+        const key = (await call('POST', '/v1/admin/keys', { scopes: ['miner'] }, { 'x-api-key': admin })).body.key;
+        const keys = generateKeyPair();
+        const minerId = `bench-${i}`;
+        await call('POST', '/v1/miners/register', { miner_id: minerId, public_key: base64urlEncode(keys.publicKey), models: ['llama3.2'], prices: { 'llama3.2': '0.002' } }, { 'x-api-key': key });
+        return { key, keys, minerId };
+      }),
+    );
+    // One lifecycle: a client submits, a miner long-polls it out, runs nothing, signs, completes.
+    const lifecycle = async (loop: number) => {
+      const miner = miners[loop]!;
+      const submitted = await call('POST', '/v1/jobs', { model: 'llama3.2', prompt: `bench ${loop}`, max_price: '0.1' }, { 'x-api-key': clientKey });
+      if (submitted.status !== 201) throw new Error(`submit answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
+      let poll = await call('POST', '/v1/miners/poll', { miner_id: miner.minerId, wait_seconds: 5 }, { 'x-api-key': miner.key });
+      while (poll.status === 204) poll = await call('POST', '/v1/miners/poll', { miner_id: miner.minerId, wait_seconds: 5 }, { 'x-api-key': miner.key });
+      const job = poll.body;
+      const output = 'bench output';
+      const unsigned = completeReceipt(job.receipt_template, { units: 5n, maxPriceMicro: parseAmount(job.max_price), output, startedAt: Date.parse(job.claimed_at), completedAt: Date.now() });
+      const receipt = signReceipt(unsigned, 'miner', miner.keys.secretKey);
+      const done = await call('POST', `/v1/jobs/${job.job_id}/complete`, { miner_id: miner.minerId, output, usage: { prompt_tokens: 2, completion_tokens: 3 }, receipt }, { 'x-api-key': miner.key });
+      if (done.status !== 200) throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
+    };
+    await drive(LOOPS, 1, lifecycle); // warm-up
+    const { perSecond } = await drive(LOOPS, SECONDS, lifecycle);
+    return perSecond;
+  } finally {
+    child.kill('SIGINT');
+    await new Promise((resolve) => child.once('exit', resolve));
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+// The simulated miners sign with OpenSSL too, so the load generator is not the bottleneck.
+useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 await storeClaims(5000);
-await httpRoundTrips(2000, 20);
+const bare = await bareCeiling();
+const measured = await lifecycles();
+const ceiling = bare / 3;
+console.log(`ceiling bare Fastify route: ${Math.round(bare).toLocaleString('en')} requests/s → ${Math.round(ceiling).toLocaleString('en')} lifecycles/s (3 requests each); ${LOOPS} concurrent loops, ${SECONDS} s`);
+console.log(`http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured).toLocaleString('en')}/s = ${((measured / ceiling) * 100).toFixed(0)} % of the ceiling`);

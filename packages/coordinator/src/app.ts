@@ -7,6 +7,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { ApiError, REQUEST_ID_PATTERN, generateKeyPair, newId } from '@aitbc/protocol';
+import { useNodeCrypto } from '@aitbc/protocol/node';
 import { resolveConfig, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorStore } from './store/store.ts';
 import { AccountService } from './services/accounts.ts';
@@ -60,6 +61,8 @@ export interface BuildOptions {
 
 export async function buildApp(options: BuildOptions): Promise<{ app: App; services: Services }> {
   const config = resolveConfig(options.config);
+  // OpenSSL instead of pure-JS crypto: every completion verifies and co-signs a receipt.
+  useNodeCrypto();
   const app = Fastify({
     logger: options.logger ?? false,
     bodyLimit: config.bodyLimitBytes,

@@ -1,12 +1,12 @@
 // AITBC addresses: `ait1…`, bech32m of the first 20 bytes of SHA-256(public key).
 
-import { sha256 } from '@noble/hashes/sha2.js';
+import { cryptoBackend } from './crypto-backend.ts';
 import { bech32m } from '@scure/base';
 
 const HRP = 'ait';
 
 export function addressFromPublicKey(publicKey: Uint8Array): string {
-  return bech32m.encode(HRP, bech32m.toWords(sha256(publicKey).slice(0, 20)));
+  return bech32m.encode(HRP, bech32m.toWords(cryptoBackend().sha256(publicKey).slice(0, 20)));
 }
 
 export function isValidAddress(text: string): boolean {

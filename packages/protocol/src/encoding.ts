@@ -1,6 +1,6 @@
 // Byte encodings shared by every package: base64url (keys, signatures), hex, UTF-8, SHA-256.
 
-import { sha256 } from '@noble/hashes/sha2.js';
+import { cryptoBackend } from './crypto-backend.ts';
 import { base64urlnopad } from '@scure/base';
 
 const encoder = new TextEncoder();
@@ -39,5 +39,5 @@ export function fromHex(hex: string): Uint8Array {
 
 /** Hex SHA-256; strings are hashed as UTF-8. */
 export function sha256Hex(data: Uint8Array | string): string {
-  return toHex(sha256(typeof data === 'string' ? utf8(data) : data));
+  return toHex(cryptoBackend().sha256(typeof data === 'string' ? utf8(data) : data));
 }

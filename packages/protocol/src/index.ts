@@ -7,3 +7,4 @@ export * from './jcs.ts';
 export * from './keys.ts';
 export * from './address.ts';
 export * from './receipt.ts';
+export * from './crypto-backend.ts';

@@ -1,7 +1,9 @@
-// Ed25519 keys and signatures. Verification is strict RFC 8032 (zip215: false): a consensus-
-// relevant choice, so every verifier (coordinator, chain, browser) accepts exactly the same set.
+// Ed25519 keys and signatures through the crypto backend (crypto-backend.ts). Verification is
+// strict RFC 8032 (noble with zip215: false, or OpenSSL): a consensus-relevant choice, spelled out
+// in node-crypto.ts.
 
 import { ed25519 } from '@noble/curves/ed25519.js';
+import { cryptoBackend } from './crypto-backend.ts';
 import { base64urlDecode } from './encoding.ts';
 
 export interface KeyPair {
@@ -11,11 +13,11 @@ export interface KeyPair {
 
 export function generateKeyPair(): KeyPair {
   const secretKey = ed25519.utils.randomSecretKey();
-  return { secretKey, publicKey: ed25519.getPublicKey(secretKey) };
+  return { secretKey, publicKey: cryptoBackend().getPublicKey(secretKey) };
 }
 
 export function publicKeyFromSecret(secretKey: Uint8Array): Uint8Array {
-  return ed25519.getPublicKey(secretKey);
+  return cryptoBackend().getPublicKey(secretKey);
 }
 
 /** base64url raw 32-byte key → bytes, refusing anything that is not a point on the curve. */
@@ -39,13 +41,9 @@ export function parsePublicKey(text: string): Uint8Array {
 }
 
 export function sign(message: Uint8Array, secretKey: Uint8Array): Uint8Array {
-  return ed25519.sign(message, secretKey);
+  return cryptoBackend().sign(message, secretKey);
 }
 
 export function verify(signature: Uint8Array, message: Uint8Array, publicKey: Uint8Array): boolean {
-  try {
-    return ed25519.verify(signature, message, publicKey, { zip215: false });
-  } catch {
-    return false;
-  }
+  return cryptoBackend().verify(signature, message, publicKey);
 }

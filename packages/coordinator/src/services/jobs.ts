@@ -100,7 +100,7 @@ export class JobService {
           retryAfterSeconds: (nextUtcMidnight(now) - now) / 1000,
         });
       case 'created':
-        this.signal.notify();
+        this.signal.notify(outcome.job);
         return { replayed: false, body };
     }
   }

@@ -90,7 +90,6 @@ export class MinerService {
     if (outcome.kind === 'owned_by_other') {
       throw new ApiError('MINER_ALREADY_REGISTERED', `Miner id ${input.miner_id} is registered by another key; choose a different miner_id`);
     }
-    this.signal.notify();
     return { miner: outcome.miner, created: outcome.created };
   }
 
@@ -107,6 +106,7 @@ export class MinerService {
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
     const miner = await this.directory.requireOwned(principal, minerId);
+    const who = { minerId, models: new Set(miner.prices.keys()) };
     // Waiting is wall-clock time (a monotonic timer), unlike job times, which follow config.now.
     const waitUntil = performance.now() + Math.min(waitSeconds, this.config.maxWaitSeconds) * 1000;
     for (;;) {
@@ -118,14 +118,14 @@ export class MinerService {
         if (abort?.aborted) {
           // The miner hung up while we claimed: give the job back rather than wait for the lease.
           await this.store.releaseClaim(outcome.job.jobId, minerId, nonce, this.config.now());
-          this.signal.notify();
+          this.signal.notify(outcome.job);
           return null;
         }
         return { job: outcome.job, miner };
       }
       const remaining = waitUntil - performance.now();
       if (remaining <= 0 || abort?.aborted || this.signal.closed) return null;
-      await this.signal.wait(generation, Math.min(remaining, POLL_RECHECK_MS), abort);
+      await this.signal.wait(generation, Math.min(remaining, POLL_RECHECK_MS), who, abort);
     }
   }
 
@@ -149,7 +149,7 @@ export class MinerService {
   async complete(principal: Principal, jobId: string, input: CompleteInput): Promise<{ job: JobRecord; receipt: Receipt }> {
     const miner = await this.directory.requireOwned(principal, input.miner_id);
     const now = this.config.now();
-    await this.store.expireDue(now, jobId);
+    // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
     const { receipt: minerSigned, priceMicro } = checkMinerReceipt({
       receipt: input.receipt,
@@ -190,7 +190,7 @@ export class MinerService {
       maxAttempts: this.config.maxAttempts,
     });
     if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
-    if (outcome.job.status === 'queued') this.signal.notify();
+    if (outcome.job.status === 'queued') this.signal.notify(outcome.job);
     return outcome.job;
   }
 

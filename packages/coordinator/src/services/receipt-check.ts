@@ -3,10 +3,10 @@
 
 import {
   ApiError,
+  base64urlDecode,
   computeReceiptId,
   formatAmount,
   hashText,
-  parsePublicKey,
   priceFor,
   validateReceiptShape,
   verifyReceiptSignature,
@@ -65,7 +65,8 @@ export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt;
   if (roles.length !== 1 || roles[0] !== 'miner') {
     throw mismatch('signatures', 'must hold exactly one signature, the miner\'s; the coordinator adds its own');
   }
-  if (!verifyReceiptSignature(receipt, 'miner', parsePublicKey(input.miner.publicKey))) {
+  // The key was checked to be a usable curve point at registration; here it only needs decoding.
+  if (!verifyReceiptSignature(receipt, 'miner', base64urlDecode(input.miner.publicKey))) {
     throw new ApiError(
       'RECEIPT_INVALID_SIGNATURE',
       `The miner signature does not verify against the key registered for miner ${input.miner.minerId}; sign the receipt bytes with that key`,

@@ -1,11 +1,28 @@
 // Wakes long-polling miners when work may have appeared. It only wakes: the jobs table stays the
-// truth, and every waiter re-runs its claim after waking. A generation counter closes the gap
-// between "claim found nothing" and "start waiting", so a submit in between is never missed.
+// truth, and a woken miner re-runs its claim. A new job wakes one waiting miner that can take it
+// (the pinned miner, or the longest-waiting one offering the model), not every waiter, so a burst
+// of submits does not become a burst of empty claim transactions. A generation counter closes the
+// gap between "claim found nothing" and "start waiting": a miner that missed a notify re-checks.
+
+export interface WorkHint {
+  model: string;
+  pinnedMinerId: string | null;
+}
+
+interface Waiter {
+  minerId: string;
+  models: ReadonlySet<string>;
+  wake: () => void;
+}
 
 export class WorkSignal {
   private generationCounter = 0;
-  private readonly waiters = new Set<() => void>();
+  private waiters: Waiter[] = [];
   private closedFlag = false;
+
+  get generation(): number {
+    return this.generationCounter;
+  }
 
   /** True once the server is shutting down: waiters stop waiting for good. */
   get closed(): boolean {
@@ -17,34 +34,39 @@ export class WorkSignal {
     this.notify();
   }
 
-  get generation(): number {
-    return this.generationCounter;
-  }
-
-  notify(): void {
+  /** Wakes the one waiter that fits `hint`, or everyone when there is no hint (re-queues, shutdown). */
+  notify(hint?: WorkHint): void {
     this.generationCounter++;
-    const woken = [...this.waiters];
-    this.waiters.clear();
-    for (const wake of woken) wake();
+    if (!hint) {
+      const woken = this.waiters;
+      this.waiters = [];
+      for (const waiter of woken) waiter.wake();
+      return;
+    }
+    const index = this.waiters.findIndex((waiter) => (hint.pinnedMinerId ? waiter.minerId === hint.pinnedMinerId : waiter.models.has(hint.model)));
+    if (index < 0) return;
+    const [waiter] = this.waiters.splice(index, 1);
+    waiter!.wake();
   }
 
-  /** Resolves on the next notify after `seenGeneration`, after `timeoutMs`, or on abort. */
-  wait(seenGeneration: number, timeoutMs: number, signal?: AbortSignal): Promise<void> {
+  /** Resolves on a notify meant for this miner after `seenGeneration`, after `timeoutMs`, or on abort. */
+  wait(seenGeneration: number, timeoutMs: number, who: { minerId: string; models: ReadonlySet<string> }, signal?: AbortSignal): Promise<void> {
     if (this.generationCounter !== seenGeneration || timeoutMs <= 0 || signal?.aborted || this.closedFlag) return Promise.resolve();
     return new Promise((resolve) => {
+      const waiter: Waiter = { ...who, wake: () => done() };
       const done = () => {
         clearTimeout(timer);
-        this.waiters.delete(done);
+        this.waiters = this.waiters.filter((other) => other !== waiter);
         signal?.removeEventListener('abort', done);
         resolve();
       };
       const timer = setTimeout(done, timeoutMs);
-      this.waiters.add(done);
+      this.waiters.push(waiter);
       signal?.addEventListener('abort', done, { once: true });
     });
   }
 
   get waiting(): number {
-    return this.waiters.size;
+    return this.waiters.length;
   }
 }

@@ -2,7 +2,7 @@
 // and keeps the balance tables in step, always inside the caller's transaction; and audits the
 // whole book against balances and jobs.
 
-import type { Database } from 'better-sqlite3';
+import type { Statement } from 'better-sqlite3';
 import { formatAmount, randomHex } from '@aitbc/protocol';
 import type { LedgerAudit } from '../store.ts';
 
@@ -32,30 +32,40 @@ function column(name: string): { table: 'accounts' | 'miner_earnings'; column: s
   throw new Error(`unknown ledger bucket ${name}`);
 }
 
+// Movement ids only need to be unique: a random per-process prefix and a counter (no syscall per id).
+const movementPrefix = `mv-${randomHex(6)}-`;
+let movementCounter = 0;
+const nextMovementId = () => `${movementPrefix}${(movementCounter++).toString(36)}`;
+
 export class Ledger {
-  constructor(private readonly db: Database) {}
+  /** `sql` prepares (and caches) a statement on the store's connection. */
+  constructor(private readonly sql: (text: string) => Statement) {}
 
   ensureAccount(account: string, now: number): void {
-    this.db.prepare('INSERT INTO accounts (account, created_at) VALUES (?, ?) ON CONFLICT (account) DO NOTHING').run(account, now);
+    this.sql('INSERT INTO accounts (account, created_at) VALUES (?, ?) ON CONFLICT (account) DO NOTHING').run(account, now);
   }
 
   /** Posts one movement. Must run inside a write transaction; the CHECKs refuse any negative balance. */
   post(kind: MovementKind, legs: Leg[], refs: { now: number; jobId?: string | null; receiptId?: string | null }): void {
     const total = legs.reduce((sum, leg) => sum + leg.amount, 0n);
     if (total !== 0n) throw new Error(`unbalanced ${kind} movement: legs sum to ${total}`);
-    const movementId = `mv-${randomHex(12)}`;
-    const insert = this.db.prepare('INSERT INTO ledger (movement_id, kind, bucket, amount, job_id, receipt_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
+    const movementId = nextMovementId();
+    const insert = this.sql('INSERT INTO ledger (movement_id, kind, bucket, amount, job_id, receipt_id, at) VALUES (?, ?, ?, ?, ?, ?, ?)');
     for (const leg of legs) {
       if (leg.amount === 0n) continue;
       insert.run(movementId, kind, leg.bucket, leg.amount, refs.jobId ?? null, refs.receiptId ?? null, refs.now);
       const target = column(leg.bucket);
       if (!target) continue;
-      if (target.table === 'miner_earnings') {
-        this.db.prepare('INSERT INTO miner_earnings (miner_id) VALUES (?) ON CONFLICT (miner_id) DO NOTHING').run(target.id);
+      if (leg.amount < 0n) {
+        // A debit needs an existing balance; the CHECK refuses any that would go negative.
+        const changed = this.sql(`UPDATE ${target.table} SET ${target.column} = ${target.column} + ? WHERE ${target.key} = ?`).run(leg.amount, target.id).changes;
+        if (changed === 0) throw new Error(`ledger debit from ${leg.bucket}, which has no balance`);
+      } else if (target.table === 'accounts') {
+        // One upsert creates the balance row on first use and applies the credit.
+        this.sql(`INSERT INTO accounts (account, ${target.column}, created_at) VALUES (?, ?, ?) ON CONFLICT (account) DO UPDATE SET ${target.column} = ${target.column} + excluded.${target.column}`).run(target.id, leg.amount, refs.now);
       } else {
-        this.ensureAccount(target.id, refs.now);
+        this.sql(`INSERT INTO miner_earnings (miner_id, ${target.column}) VALUES (?, ?) ON CONFLICT (miner_id) DO UPDATE SET ${target.column} = ${target.column} + excluded.${target.column}`).run(target.id, leg.amount);
       }
-      this.db.prepare(`UPDATE ${target.table} SET ${target.column} = ${target.column} + ? WHERE ${target.key} = ?`).run(leg.amount, target.id);
     }
   }
 
@@ -72,25 +82,25 @@ export class Ledger {
     const big = (value: unknown) => (value === null || value === undefined ? 0n : BigInt(value as bigint));
     const fmt = (value: bigint) => `${formatAmount(value)} AITBC`;
 
-    for (const row of this.db.prepare('SELECT movement_id, sum(amount) AS total FROM ledger GROUP BY movement_id HAVING sum(amount) != 0').all() as { movement_id: string; total: bigint }[]) {
+    for (const row of this.sql('SELECT movement_id, sum(amount) AS total FROM ledger GROUP BY movement_id HAVING sum(amount) != 0').all() as { movement_id: string; total: bigint }[]) {
       problems.push(`movement ${row.movement_id} does not balance (sums to ${fmt(row.total)})`);
     }
 
     const sums = new Map<string, bigint>();
-    for (const row of this.db.prepare('SELECT bucket, sum(amount) AS total FROM ledger GROUP BY bucket').all() as { bucket: string; total: bigint }[]) sums.set(row.bucket, row.total);
+    for (const row of this.sql('SELECT bucket, sum(amount) AS total FROM ledger GROUP BY bucket').all() as { bucket: string; total: bigint }[]) sums.set(row.bucket, row.total);
     const totals = { credited: -(sums.get(bucket.external) ?? 0n), available: 0n, escrowed: 0n, earned: 0n, claimed: 0n };
     const compare = (name: string, stored: bigint) => {
       const booked = sums.get(name) ?? 0n;
       if (booked !== stored) problems.push(`${name} holds ${fmt(stored)} but the ledger says ${fmt(booked)}`);
       sums.delete(name);
     };
-    for (const row of this.db.prepare('SELECT account, available, escrowed FROM accounts').all() as { account: string; available: bigint; escrowed: bigint }[]) {
+    for (const row of this.sql('SELECT account, available, escrowed FROM accounts').all() as { account: string; available: bigint; escrowed: bigint }[]) {
       compare(bucket.available(row.account), row.available);
       compare(bucket.escrowed(row.account), row.escrowed);
       totals.available += row.available;
       totals.escrowed += row.escrowed;
     }
-    for (const row of this.db.prepare('SELECT miner_id, earned, claimed FROM miner_earnings').all() as { miner_id: string; earned: bigint; claimed: bigint }[]) {
+    for (const row of this.sql('SELECT miner_id, earned, claimed FROM miner_earnings').all() as { miner_id: string; earned: bigint; claimed: bigint }[]) {
       compare(bucket.earned(row.miner_id), row.earned);
       compare(bucket.claimed(row.miner_id), row.claimed);
       totals.earned += row.earned;
@@ -101,8 +111,8 @@ export class Ledger {
     const held = totals.available + totals.escrowed + totals.earned + totals.claimed;
     if (held !== totals.credited) problems.push(`balances hold ${fmt(held)} but ${fmt(totals.credited)} came in: money was created or lost`);
 
-    for (const row of this.db
-      .prepare(
+    for (const row of this
+      .sql(
         `SELECT a.account, a.escrowed, coalesce((SELECT sum(max_price_micro) FROM jobs j WHERE j.account = a.account AND j.status IN ('queued', 'running')), 0) AS open
          FROM accounts a`,
       )
@@ -112,14 +122,18 @@ export class Ledger {
 
     // Per job: one escrow of max_price; open jobs nothing else; completed one payout of its price;
     // every other end one refund of everything.
-    const jobs = this.db
-      .prepare(
-        `SELECT j.job_id, j.status, j.max_price_micro, j.price_micro,
-           (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.job_id = j.job_id AND l.kind = 'escrow') AS escrows,
-           (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.job_id = j.job_id AND l.kind = 'payout') AS payouts,
-           (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.job_id = j.job_id AND l.kind = 'refund') AS refunds,
-           (SELECT coalesce(sum(amount), 0) FROM ledger l WHERE l.job_id = j.job_id AND l.kind = 'payout' AND l.bucket LIKE 'earned:%') AS paid
-         FROM jobs j`,
+    const jobs = this
+      .sql(
+        `WITH per_job AS (
+           SELECT job_id,
+             count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
+             count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
+             count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
+             sum(CASE WHEN kind = 'payout' AND bucket LIKE 'earned:%' THEN amount ELSE 0 END) AS paid
+           FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
+         SELECT j.job_id, j.status, j.max_price_micro, j.price_micro,
+           coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid, 0) AS paid
+         FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id`,
       )
       .all() as { job_id: string; status: string; max_price_micro: bigint; price_micro: bigint | null; escrows: bigint; payouts: bigint; refunds: bigint; paid: bigint }[];
     for (const job of jobs) {
@@ -133,12 +147,15 @@ export class Ledger {
         problems.push(`${job.status} job ${job.job_id} has ${payouts} payouts and ${refunds} refunds`);
       }
     }
-    for (const row of this.db
-      .prepare(
-        `SELECT e.miner_id, e.earned, e.claimed,
-           coalesce((SELECT sum(price_micro) FROM receipts r WHERE r.miner_id = e.miner_id AND r.claimed_at IS NULL), 0) AS unclaimed_receipts,
-           coalesce((SELECT sum(price_micro) FROM receipts r WHERE r.miner_id = e.miner_id AND r.claimed_at IS NOT NULL), 0) AS claimed_receipts
-         FROM miner_earnings e`,
+    for (const row of this
+      .sql(
+        `WITH per_miner AS (
+           SELECT miner_id,
+             sum(CASE WHEN claimed_at IS NULL THEN price_micro ELSE 0 END) AS unclaimed_receipts,
+             sum(CASE WHEN claimed_at IS NOT NULL THEN price_micro ELSE 0 END) AS claimed_receipts
+           FROM receipts GROUP BY miner_id)
+         SELECT e.miner_id, e.earned, e.claimed, coalesce(p.unclaimed_receipts, 0) AS unclaimed_receipts, coalesce(p.claimed_receipts, 0) AS claimed_receipts
+         FROM miner_earnings e LEFT JOIN per_miner p ON p.miner_id = e.miner_id`,
       )
       .all() as { miner_id: string; earned: bigint; claimed: bigint; unclaimed_receipts: bigint; claimed_receipts: bigint }[]) {
       if (big(row.earned) !== big(row.unclaimed_receipts) || big(row.claimed) !== big(row.claimed_receipts)) {

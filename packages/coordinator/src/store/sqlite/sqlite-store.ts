@@ -106,7 +106,19 @@ export class SqliteStore implements CoordinatorStore {
     this.db.pragma('busy_timeout = 5000');
     this.db.defaultSafeIntegers(true);
     migrate(this.db);
-    this.ledger = new Ledger(this.db);
+    this.ledger = new Ledger((text) => this.sql(text));
+  }
+
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** A prepared statement, compiled once per SQL text (preparing costs more than running). */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) {
+      statement = this.db.prepare(text);
+      this.statements.set(text, statement);
+    }
+    return statement;
   }
 
   private write<T>(fn: () => T): T {
@@ -114,15 +126,15 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   private jobRow(jobId: string): JobRecord | null {
-    const row = this.db.prepare('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as Row | undefined;
+    const row = this.sql('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as Row | undefined;
     return row ? toJob(row) : null;
   }
 
   // ---- keys
 
   async insertKey(key: ApiKeyRecord): Promise<void> {
-    this.db
-      .prepare(
+    this
+      .sql(
         `INSERT INTO api_keys (key_id, key_hash, scopes, account, rate_limit_per_minute, daily_job_quota, expires_at, created_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
@@ -130,27 +142,27 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const row = this.db.prepare('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
+    const row = this.sql('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
     return row ? toKey(row) : null;
   }
 
   async revokeKey(keyId: string, now: number): Promise<boolean> {
-    const result = this.db.prepare('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL').run(now, keyId);
+    const result = this.sql('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL').run(now, keyId);
     if (result.changes > 0) return true;
-    return this.db.prepare('SELECT 1 FROM api_keys WHERE key_id = ?').get(keyId) !== undefined;
+    return this.sql('SELECT 1 FROM api_keys WHERE key_id = ?').get(keyId) !== undefined;
   }
 
   async listKeys(): Promise<ApiKeyRecord[]> {
-    return (this.db.prepare('SELECT * FROM api_keys ORDER BY created_at, key_id').all() as Row[]).map(toKey);
+    return (this.sql('SELECT * FROM api_keys ORDER BY created_at, key_id').all() as Row[]).map(toKey);
   }
 
   // ---- miners
 
   private minerRow(minerId: string): MinerRecord | null {
-    const row = this.db.prepare('SELECT * FROM miners WHERE miner_id = ?').get(minerId) as Row | undefined;
+    const row = this.sql('SELECT * FROM miners WHERE miner_id = ?').get(minerId) as Row | undefined;
     if (!row) return null;
     const prices = new Map<string, bigint>();
-    for (const price of this.db.prepare('SELECT model, unit_price_micro FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
+    for (const price of this.sql('SELECT model, unit_price_micro FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
       prices.set(price.model as string, price.unit_price_micro as bigint);
     }
     return {
@@ -169,23 +181,23 @@ export class SqliteStore implements CoordinatorStore {
 
   async registerMiner(miner: MinerRegistration, now: number) {
     return this.write(() => {
-      const existing = this.db.prepare('SELECT owner_key_id FROM miners WHERE miner_id = ?').get(miner.minerId) as Row | undefined;
+      const existing = this.sql('SELECT owner_key_id FROM miners WHERE miner_id = ?').get(miner.minerId) as Row | undefined;
       if (existing && existing.owner_key_id !== miner.ownerKeyId) return { kind: 'owned_by_other' as const };
       const gpu = miner.gpu === null ? null : JSON.stringify(miner.gpu);
       if (existing) {
-        this.db
-          .prepare('UPDATE miners SET public_key = ?, payout_address = ?, max_concurrency = ?, gpu = ?, updated_at = ?, last_seen_at = ? WHERE miner_id = ?')
+        this
+          .sql('UPDATE miners SET public_key = ?, payout_address = ?, max_concurrency = ?, gpu = ?, updated_at = ?, last_seen_at = ? WHERE miner_id = ?')
           .run(miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, miner.minerId);
-        this.db.prepare('DELETE FROM miner_models WHERE miner_id = ?').run(miner.minerId);
+        this.sql('DELETE FROM miner_models WHERE miner_id = ?').run(miner.minerId);
       } else {
-        this.db
-          .prepare(
+        this
+          .sql(
             `INSERT INTO miners (miner_id, owner_key_id, public_key, payout_address, max_concurrency, gpu, registered_at, updated_at, last_seen_at)
              VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
           )
           .run(miner.minerId, miner.ownerKeyId, miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, now);
       }
-      const insertPrice = this.db.prepare('INSERT INTO miner_models (miner_id, model, unit_price_micro) VALUES (?, ?, ?)');
+      const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro) VALUES (?, ?, ?)');
       for (const [model, price] of miner.prices) insertPrice.run(miner.minerId, model, price);
       return { kind: 'registered' as const, created: !existing, miner: this.minerRow(miner.minerId)! };
     });
@@ -197,9 +209,9 @@ export class SqliteStore implements CoordinatorStore {
 
   async heartbeat(minerId: string, now: number, leaseMs: number): Promise<{ runningJobIds: string[] }> {
     return this.write(() => {
-      this.db.prepare('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
-      const ids = this.db
-        .prepare("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
+      this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
+      const ids = this
+        .sql("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
         .pluck()
         .all(now + leaseMs, minerId) as string[];
       return { runningJobIds: ids.sort() };
@@ -207,12 +219,12 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async countRunning(minerId: string): Promise<number> {
-    return num(this.db.prepare("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'").pluck().get(minerId));
+    return num(this.sql("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'").pluck().get(minerId));
   }
 
   async modelOffers(onlineSince: number): Promise<ModelOffer[]> {
-    const rows = this.db
-      .prepare(
+    const rows = this
+      .sql(
         `SELECT mm.model, count(*) AS miners_online, min(mm.unit_price_micro) AS min_price
          FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
          WHERE m.last_seen_at >= ? GROUP BY mm.model ORDER BY mm.model`,
@@ -226,36 +238,36 @@ export class SqliteStore implements CoordinatorStore {
   async submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null): Promise<SubmitOutcome> {
     return this.write((): SubmitOutcome => {
       if (idempotency) {
-        const prior = this.db
-          .prepare('SELECT request_hash, response, created_at FROM idempotency_keys WHERE account = ? AND idempotency_key = ?')
+        const prior = this
+          .sql('SELECT request_hash, response, created_at FROM idempotency_keys WHERE account = ? AND idempotency_key = ?')
           .get(job.account, idempotency.key) as Row | undefined;
         if (prior && num(prior.created_at) >= idempotency.notBefore) {
           return { kind: 'existing', prior: { requestHash: prior.request_hash as string, response: prior.response as string } };
         }
-        if (prior) this.db.prepare('DELETE FROM idempotency_keys WHERE account = ? AND idempotency_key = ?').run(job.account, idempotency.key);
+        if (prior) this.sql('DELETE FROM idempotency_keys WHERE account = ? AND idempotency_key = ?').run(job.account, idempotency.key);
       }
       if (quota) {
-        const used = num(this.db.prepare('SELECT coalesce((SELECT submits FROM key_usage WHERE key_id = ? AND day = ?), 0)').pluck().get(quota.keyId, quota.day));
+        const used = num(this.sql('SELECT coalesce((SELECT submits FROM key_usage WHERE key_id = ? AND day = ?), 0)').pluck().get(quota.keyId, quota.day));
         if (used >= quota.limit) return { kind: 'quota_exceeded', used };
       }
       this.ledger.ensureAccount(job.account, job.createdAt);
-      const available = this.db.prepare('SELECT available FROM accounts WHERE account = ?').pluck().get(job.account) as bigint;
+      const available = this.sql('SELECT available FROM accounts WHERE account = ?').pluck().get(job.account) as bigint;
       if (available < job.maxPriceMicro) return { kind: 'insufficient_balance', availableMicro: available };
       // Only accepted submits count against the quota.
       if (quota) {
-        this.db
-          .prepare('INSERT INTO key_usage (key_id, day, submits) VALUES (?, ?, 1) ON CONFLICT (key_id, day) DO UPDATE SET submits = submits + 1')
+        this
+          .sql('INSERT INTO key_usage (key_id, day, submits) VALUES (?, ?, 1) ON CONFLICT (key_id, day) DO UPDATE SET submits = submits + 1')
           .run(quota.keyId, quota.day);
       }
-      this.db
-        .prepare(
+      this
+        .sql(
           `INSERT INTO jobs (job_id, account, model, prompt, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
         )
         .run(job.jobId, job.account, job.model, job.prompt, JSON.stringify(job.params), job.maxPriceMicro, job.minUnits, job.pinnedMinerId, job.createdAt, job.createdAt, job.deadline);
       if (idempotency) {
-        this.db
-          .prepare('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
+        this
+          .sql('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(job.account, idempotency.key, idempotency.requestHash, job.jobId, idempotency.response, job.createdAt);
       }
       this.ledger.post('escrow', [
@@ -267,8 +279,8 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async findIdempotentSubmit(account: string, key: string, notBefore: number) {
-    const row = this.db
-      .prepare('SELECT request_hash, response FROM idempotency_keys WHERE account = ? AND idempotency_key = ? AND created_at >= ?')
+    const row = this
+      .sql('SELECT request_hash, response FROM idempotency_keys WHERE account = ? AND idempotency_key = ? AND created_at >= ?')
       .get(account, key, notBefore) as Row | undefined;
     return row ? { requestHash: row.request_hash as string, response: row.response as string } : null;
   }
@@ -281,8 +293,8 @@ export class SqliteStore implements CoordinatorStore {
     const conditions = ['account = @account'];
     if (query.status) conditions.push('status = @status');
     if (query.after) conditions.push('(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND job_id < @afterJobId))');
-    const rows = this.db
-      .prepare(`SELECT * FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT @take`)
+    const rows = this
+      .sql(`SELECT * FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT @take`)
       .all({
         account,
         status: query.status,
@@ -297,17 +309,17 @@ export class SqliteStore implements CoordinatorStore {
 
   /** Running count against max_concurrency, or null when the miner does not exist. */
   private capacityLeft(minerId: string): { left: number; running: number } | null {
-    const row = this.db
-      .prepare("SELECT m.max_concurrency, (SELECT count(*) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS running FROM miners m WHERE m.miner_id = ?")
+    const row = this
+      .sql("SELECT m.max_concurrency, (SELECT count(*) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS running FROM miners m WHERE m.miner_id = ?")
       .get(minerId) as Row | undefined;
     if (!row) return null;
     return { left: num(row.max_concurrency) - num(row.running), running: num(row.running) };
   }
 
   private claim(jobId: string, unitPriceMicro: bigint, request: ClaimRequest): JobRecord {
-    this.db.prepare('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(request.now, request.minerId);
-    const row = this.db
-      .prepare(
+    this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(request.now, request.minerId);
+    const row = this
+      .sql(
         `UPDATE jobs SET status = 'running', miner_id = @minerId, attempts = attempts + 1, claimed_at = @now,
            lease_expires_at = @leaseExpiresAt, claim_nonce = @nonce, unit_price_micro = @unitPrice
          WHERE job_id = @jobId AND status = 'queued' RETURNING *`,
@@ -326,14 +338,14 @@ export class SqliteStore implements CoordinatorStore {
       const capacity = this.capacityLeft(request.minerId);
       if (!capacity) return { kind: 'none' };
       if (capacity.left <= 0) return { kind: 'capacity_full', running: capacity.running };
-      const oldestForModel = this.db.prepare(
+      const oldestForModel = this.sql(
         `SELECT j.job_id, j.queued_at, mm.unit_price_micro FROM jobs j INDEXED BY jobs_queue
          JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
          WHERE j.model = @model AND ${CLAIMABLE}
          ORDER BY j.queued_at, j.job_id LIMIT 1`,
       );
       let pick: Row | undefined;
-      for (const model of this.db.prepare('SELECT model FROM miner_models WHERE miner_id = ?').pluck().all(request.minerId) as string[]) {
+      for (const model of this.sql('SELECT model FROM miner_models WHERE miner_id = ?').pluck().all(request.minerId) as string[]) {
         const candidate = oldestForModel.get({ minerId: request.minerId, now: request.now, model }) as Row | undefined;
         if (candidate && (!pick || (candidate.queued_at as bigint) < (pick.queued_at as bigint) || (candidate.queued_at === pick.queued_at && (candidate.job_id as string) < (pick.job_id as string)))) {
           pick = candidate;
@@ -348,8 +360,8 @@ export class SqliteStore implements CoordinatorStore {
     return this.write((): ClaimJobOutcome => {
       const job = this.jobRow(jobId);
       if (!job) return { kind: 'not_found' };
-      const pick = this.db
-        .prepare(
+      const pick = this
+        .sql(
           `SELECT mm.unit_price_micro FROM jobs j
            JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
            WHERE j.job_id = @jobId AND ${CLAIMABLE}`,
@@ -363,8 +375,8 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean> {
-    const result = this.db
-      .prepare(
+    const result = this
+      .sql(
         `UPDATE jobs SET status = 'queued', miner_id = NULL, attempts = attempts - 1, claimed_at = NULL, lease_expires_at = NULL,
            claim_nonce = NULL, unit_price_micro = NULL
          WHERE job_id = ? AND status = 'running' AND miner_id = ? AND claim_nonce = ? AND deadline > ?`,
@@ -376,8 +388,8 @@ export class SqliteStore implements CoordinatorStore {
   async completeJob(completion: Completion): Promise<TransitionOutcome> {
     return this.write((): TransitionOutcome => {
       this.expire(completion.now, completion.jobId);
-      const row = this.db
-        .prepare(
+      const row = this
+        .sql(
           `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output,
              prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL
            WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
@@ -395,8 +407,8 @@ export class SqliteStore implements CoordinatorStore {
         }) as Row | undefined;
       if (!row) return { kind: 'refused', job: this.jobRow(completion.jobId) };
       const job = toJob(row);
-      this.db
-        .prepare('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      this
+        .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.now);
       this.ledger.post('payout', [
         { bucket: bucket.escrowed(job.account), amount: -job.maxPriceMicro },
@@ -414,14 +426,14 @@ export class SqliteStore implements CoordinatorStore {
       if (!job || job.status !== 'running' || job.minerId !== input.minerId) return { kind: 'refused', job };
       const requeue = input.retryable && job.attempts < input.maxAttempts;
       const row = requeue
-        ? this.db
-            .prepare(
+        ? this
+            .sql(
               `UPDATE jobs SET status = 'queued', miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL,
                  unit_price_micro = NULL, queued_at = @now, error = @error WHERE job_id = @jobId RETURNING *`,
             )
             .get({ now: input.now, error: `attempt ${job.attempts} failed on miner ${input.minerId}: ${input.reason}`, jobId: input.jobId })
-        : this.db
-            .prepare(`UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL, error = @error WHERE job_id = @jobId RETURNING *`)
+        : this
+            .sql(`UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL, error = @error WHERE job_id = @jobId RETURNING *`)
             .get({
               now: input.now,
               error: input.retryable ? `failed after ${job.attempts} attempts; last on miner ${input.minerId}: ${input.reason}` : `miner ${input.minerId}: ${input.reason}`,
@@ -436,8 +448,8 @@ export class SqliteStore implements CoordinatorStore {
   async cancelJob(jobId: string, account: string, now: number): Promise<TransitionOutcome> {
     return this.write((): TransitionOutcome => {
       this.expire(now, jobId);
-      const row = this.db
-        .prepare(
+      const row = this
+        .sql(
           `UPDATE jobs SET status = 'cancelled', ended_at = ?, lease_expires_at = NULL, error = 'cancelled by the client'
            WHERE job_id = ? AND account = ? AND status IN ('queued', 'running') RETURNING *`,
         )
@@ -456,7 +468,7 @@ export class SqliteStore implements CoordinatorStore {
     const base = `UPDATE jobs SET status = 'expired', ended_at = @now, lease_expires_at = NULL,
         error = 'deadline passed before the job completed'
       WHERE status IN ('queued', 'running') AND deadline <= @now`;
-    const statement = jobId === undefined ? this.db.prepare(`${base} RETURNING *`) : this.db.prepare(`${base} AND job_id = @jobId RETURNING *`);
+    const statement = jobId === undefined ? this.sql(`${base} RETURNING *`) : this.sql(`${base} AND job_id = @jobId RETURNING *`);
     const expired = (statement.all(jobId === undefined ? { now } : { now, jobId }) as Row[]).map(toJob);
     for (const job of expired) this.ledger.refund(job, now);
     return expired.length;
@@ -469,8 +481,8 @@ export class SqliteStore implements CoordinatorStore {
   async requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
     return this.write(() => {
       const failedJobs = (
-        this.db
-          .prepare(
+        this
+          .sql(
             `UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL,
                error = 'lease lapsed on attempt ' || attempts || ' of ' || @maxAttempts || ' (miner ' || miner_id || ' stopped heartbeating)'
              WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= @maxAttempts RETURNING *`,
@@ -479,8 +491,8 @@ export class SqliteStore implements CoordinatorStore {
       ).map(toJob);
       for (const job of failedJobs) this.ledger.refund(job, now);
       const failed = failedJobs.length;
-      const requeued = this.db
-        .prepare(
+      const requeued = this
+        .sql(
           `UPDATE jobs SET status = 'queued', error = 'lease lapsed on attempt ' || attempts || ' (miner ' || miner_id || ' stopped heartbeating)',
              miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL, unit_price_micro = NULL, queued_at = @now
            WHERE status = 'running' AND lease_expires_at <= @now`,
@@ -491,13 +503,13 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async pruneIdempotencyKeys(olderThan: number): Promise<number> {
-    return this.db.prepare('DELETE FROM idempotency_keys WHERE created_at < ?').run(olderThan).changes;
+    return this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(olderThan).changes;
   }
 
   // ---- receipts
 
   async getReceipt(receiptId: string): Promise<StoredReceipt | null> {
-    const row = this.db.prepare('SELECT * FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+    const row = this.sql('SELECT * FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
     if (!row) return null;
     return {
       receiptId: row.receipt_id as string,
@@ -513,10 +525,10 @@ export class SqliteStore implements CoordinatorStore {
 
   async claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome> {
     return this.write((): ReceiptClaimOutcome => {
-      const row = this.db.prepare('SELECT miner_id, job_id, price_micro, claimed_at FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+      const row = this.sql('SELECT miner_id, job_id, price_micro, claimed_at FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
       if (!row) return { kind: 'not_found' };
       if (row.claimed_at !== null) return { kind: 'already_claimed', claimedAt: num(row.claimed_at) };
-      this.db.prepare('UPDATE receipts SET claimed_at = ? WHERE receipt_id = ? AND claimed_at IS NULL').run(now, receiptId);
+      this.sql('UPDATE receipts SET claimed_at = ? WHERE receipt_id = ? AND claimed_at IS NULL').run(now, receiptId);
       const amount = row.price_micro as bigint;
       this.ledger.post('claim', [
         { bucket: bucket.earned(row.miner_id as string), amount: -amount },
@@ -529,7 +541,7 @@ export class SqliteStore implements CoordinatorStore {
   // ---- money
 
   async getAccount(account: string): Promise<AccountBalance> {
-    const row = this.db.prepare('SELECT available, escrowed FROM accounts WHERE account = ?').get(account) as Row | undefined;
+    const row = this.sql('SELECT available, escrowed FROM accounts WHERE account = ?').get(account) as Row | undefined;
     return { account, availableMicro: (row?.available as bigint) ?? 0n, escrowedMicro: (row?.escrowed as bigint) ?? 0n };
   }
 
@@ -544,8 +556,8 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async minerEarnings(minerId: string): Promise<MinerEarnings> {
-    const row = this.db.prepare('SELECT earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
-    const unclaimed = num(this.db.prepare('SELECT count(*) FROM receipts WHERE miner_id = ? AND claimed_at IS NULL').pluck().get(minerId));
+    const row = this.sql('SELECT earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
+    const unclaimed = num(this.sql('SELECT count(*) FROM receipts WHERE miner_id = ? AND claimed_at IS NULL').pluck().get(minerId));
     return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: unclaimed };
   }
 
@@ -557,16 +569,16 @@ export class SqliteStore implements CoordinatorStore {
   // ---- settings
 
   async getSetting<T>(name: string): Promise<T | null> {
-    const value = this.db.prepare('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string | undefined;
+    const value = this.sql('SELECT value FROM settings WHERE name = ?').pluck().get(name) as string | undefined;
     return value === undefined ? null : (JSON.parse(value) as T);
   }
 
   async putSetting(name: string, value: unknown): Promise<void> {
-    this.db.prepare('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, JSON.stringify(value));
+    this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, JSON.stringify(value));
   }
 
   async ping(): Promise<void> {
-    this.db.prepare('SELECT 1').get();
+    this.sql('SELECT 1').get();
   }
 
   async close(): Promise<void> {

@@ -59,11 +59,12 @@ CREATE TABLE jobs (
   receipt_id        TEXT,
   error             TEXT
 ) STRICT;
-CREATE INDEX jobs_queue ON jobs(status, model, queued_at, job_id);
+-- Partial indexes hold only open jobs, so finished jobs stop costing index writes.
+CREATE INDEX jobs_queue ON jobs(model, queued_at, job_id) WHERE status = 'queued';
+CREATE INDEX jobs_running_by_miner ON jobs(miner_id) WHERE status = 'running';
+CREATE INDEX jobs_open_by_deadline ON jobs(deadline) WHERE status IN ('queued', 'running');
+CREATE INDEX jobs_running_by_lease ON jobs(lease_expires_at) WHERE status = 'running';
 CREATE INDEX jobs_by_account ON jobs(account, created_at, job_id);
-CREATE INDEX jobs_by_miner ON jobs(miner_id, status);
-CREATE INDEX jobs_by_deadline ON jobs(status, deadline);
-CREATE INDEX jobs_by_lease ON jobs(status, lease_expires_at);
 
 CREATE TABLE receipts (
   receipt_id TEXT PRIMARY KEY,

@@ -1,0 +1,48 @@
+// The load generator shared by both measurements: keep-alive HTTP/1.1 with JSON bodies, N
+// concurrent loops for a fixed time, counting what completed.
+
+import { Agent, request as httpRequest } from 'node:http';
+
+export interface JsonAnswer {
+  status: number;
+  body: any;
+}
+
+export function jsonClient(base: string, connections: number) {
+  const url = new URL(base);
+  const agent = new Agent({ keepAlive: true, maxSockets: connections });
+  return (method: string, path: string, body?: unknown, headers: Record<string, string> = {}): Promise<JsonAnswer> =>
+    new Promise((resolve, reject) => {
+      const payload = body === undefined ? undefined : JSON.stringify(body);
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, method, path, agent, headers: { ...headers, ...(payload ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(payload) } : {}) } },
+        (res) => {
+          const chunks: Buffer[] = [];
+          res.on('data', (chunk: Buffer) => chunks.push(chunk));
+          res.on('end', () => {
+            const text = Buffer.concat(chunks).toString('utf8');
+            resolve({ status: res.statusCode ?? 0, body: text ? JSON.parse(text) : null });
+          });
+        },
+      );
+      req.on('error', reject);
+      req.end(payload);
+    });
+}
+
+/** Runs `loops` copies of `step` for `seconds`; returns completed steps per second. */
+export async function drive(loops: number, seconds: number, step: (loop: number) => Promise<void>): Promise<{ count: number; perSecond: number }> {
+  const until = performance.now() + seconds * 1000;
+  let count = 0;
+  const started = performance.now();
+  await Promise.all(
+    Array.from({ length: loops }, async (_, loop) => {
+      while (performance.now() < until) {
+        await step(loop);
+        count++;
+      }
+    }),
+  );
+  const elapsed = (performance.now() - started) / 1000;
+  return { count, perSecond: count / elapsed };
+}
