@@ -15,7 +15,7 @@ import { KeyService } from './services/keys.ts';
 import { Maintenance } from './services/maintenance.ts';
 import { ReceiptService } from './services/receipts.ts';
 import { TokenBuckets } from './services/token-bucket.ts';
-import { installLoadShedding, installMaintenanceGuard, installRateLimit, type LoadMonitor } from './http/guards.ts';
+import { LOAD_EXEMPT, MAINTENANCE_EXEMPT, installLoadShedding, installMaintenanceGuard, installRateLimit, type LoadMonitor } from './http/guards.ts';
 import { JobService } from './services/jobs.ts';
 import { MinerDirectory } from './services/miner-directory.ts';
 import { MinerService } from './services/miners.ts';
@@ -28,6 +28,7 @@ import { validatorCompiler } from './http/validation.ts';
 import { createdJobView } from './http/views.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
+import { registerMetricsRoute } from './routes/metrics.ts';
 import { registerMoneyRoutes } from './routes/money.ts';
 import { registerReceiptRoutes } from './routes/receipts.ts';
 import { registerMinerRoutes } from './routes/miners.ts';
@@ -127,8 +128,10 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     routes.add(route.method, route.url);
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     const extra = [...ALWAYS_ERRORS];
+    if (!MAINTENANCE_EXEMPT.test(route.url)) extra.push('SYSTEM_MAINTENANCE');
+    if (!LOAD_EXEMPT.test(route.url)) extra.push('SYSTEM_OVERLOADED');
     if (route.config?.scope) {
-      extra.push(...AUTH_ERRORS);
+      extra.push(...AUTH_ERRORS, 'RATE_LIMIT_EXCEEDED');
       schema.security = [{ apiKey: [] }, { bearer: [] }];
     }
     if (schema.body) extra.push(...BODY_ERRORS);
@@ -162,6 +165,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   registerMinerRoutes(app, services);
   registerMoneyRoutes(app, services);
   registerReceiptRoutes(app, services);
+  registerMetricsRoute(app, services);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, services };
 }

@@ -189,6 +189,24 @@ describe('client views', () => {
   });
 });
 
+describe('operations', () => {
+  test('/metrics counts jobs by state and requests by route, in the Prometheus format, even in maintenance', async () => {
+    const jobId = await submit();
+    await submit();
+    const poll = await miner.poll(0);
+    await miner.complete(jobId, miner.completion(poll.body, 'x', undefined, clock.now()));
+    await coordinator.request('PUT', '/v1/admin/maintenance', { key: 'aitbc_test_admin_key', body: { enabled: true } });
+    const metrics = await coordinator.request('GET', '/metrics');
+    assert.equal(metrics.status, 200);
+    assert.match(metrics.headers.get('content-type') ?? '', /^text\/plain; version=0\.0\.4/);
+    assert.match(metrics.text, /^aitbc_jobs\{status="completed"\} 1$/m);
+    assert.match(metrics.text, /^aitbc_jobs\{status="queued"\} 1$/m);
+    assert.match(metrics.text, /^aitbc_miners_online 1$/m);
+    assert.match(metrics.text, /^aitbc_http_requests_total\{method="POST",route="\/v1\/jobs",status="201"\} 2$/m);
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key: client })).body.error_code, 'SYSTEM_MAINTENANCE');
+  });
+});
+
 describe('deadlines, leases and attempts', () => {
   test('the sweeper expires a job past its deadline without anyone reading it', async () => {
     const jobId = await submit({ ttl_seconds: 10 });

@@ -8,8 +8,9 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
 import type { TokenBuckets } from '../services/token-bucket.ts';
 
-const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
-const LOAD_EXEMPT = /^\/(v1\/health|metrics)/;
+/** Paths that answer during maintenance (API.md) and paths never shed under load. */
+export const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
+export const LOAD_EXEMPT = /^\/(v1\/health|metrics)/;
 /** Long-polls wait by design; counting them as load would shed the miners we are waiting for. */
 const LONG_POLL = '/v1/miners/poll';
 

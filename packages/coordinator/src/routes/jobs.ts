@@ -20,7 +20,7 @@ export function registerJobRoutes(app: App, { jobs }: Services): void {
         body: SubmitJobBody,
         response: {
           201: CreatedJob,
-          ...errorResponses('VALIDATION_PROMPT_TOO_LONG', 'VALIDATION_INVALID_MODEL', 'MINER_NOT_FOUND', 'MINER_OFFLINE', 'MINER_CAPACITY_FULL'),
+          ...errorResponses('VALIDATION_PROMPT_TOO_LONG', 'VALIDATION_INVALID_MODEL', 'MINER_NOT_FOUND', 'MINER_OFFLINE', 'MINER_CAPACITY_FULL', 'PAYMENT_INSUFFICIENT_BALANCE', 'RATE_QUOTA_EXCEEDED'),
         },
       },
     },

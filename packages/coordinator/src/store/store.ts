@@ -215,6 +215,10 @@ export interface CoordinatorStore {
   heartbeat(minerId: string, now: number, leaseMs: number): Promise<{ runningJobIds: string[] }>;
   countRunning(minerId: string): Promise<number>;
   modelOffers(onlineSince: number): Promise<ModelOffer[]>;
+  /** Miners seen since the given time. */
+  countMinersOnline(onlineSince: number): Promise<number>;
+  /** How many jobs are in each state. */
+  jobCounts(): Promise<Record<JobStatus, number>>;
 
   // jobs
   /** Inserts the job and escrows its max_price in one transaction, within balance and daily quota. */

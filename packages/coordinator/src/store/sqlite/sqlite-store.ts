@@ -31,6 +31,7 @@ import type {
   SubmitOutcome,
   TransitionOutcome,
 } from '../store.ts';
+import { JOB_STATUSES } from '../store.ts';
 
 type Row = Record<string, unknown>;
 
@@ -231,6 +232,16 @@ export class SqliteStore implements CoordinatorStore {
       )
       .all(onlineSince) as Row[];
     return rows.map((row) => ({ model: row.model as string, minersOnline: num(row.miners_online), minPriceMicro: row.min_price as bigint }));
+  }
+
+  async countMinersOnline(onlineSince: number): Promise<number> {
+    return num(this.sql('SELECT count(*) FROM miners WHERE last_seen_at >= ?').pluck().get(onlineSince));
+  }
+
+  async jobCounts(): Promise<Record<JobStatus, number>> {
+    const counts = Object.fromEntries(JOB_STATUSES.map((status) => [status, 0])) as Record<JobStatus, number>;
+    for (const row of this.sql('SELECT status, count(*) AS n FROM jobs GROUP BY status').all() as Row[]) counts[row.status as JobStatus] = num(row.n);
+    return counts;
   }
 
   // ---- jobs
