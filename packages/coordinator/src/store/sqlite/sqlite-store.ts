@@ -105,6 +105,7 @@ export class SqliteStore implements CoordinatorStore {
     this.db.pragma('synchronous = NORMAL');
     this.db.pragma('foreign_keys = ON');
     this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('wal_autocheckpoint = 10000');
     this.db.defaultSafeIntegers(true);
     migrate(this.db);
     this.ledger = new Ledger((text) => this.sql(text));
