@@ -1,0 +1,158 @@
+// The typed AITBC client: every coordinator route, grouped as the API is (jobs, account,
+// receipts, miners, admin), with the retry rules of transport.ts and receipt checks against
+// pinned keys.
+
+import { base64urlDecode, randomHex, verifyReceipt, type Receipt, type ReceiptCheck } from '@aitbc/protocol';
+import { AitbcError, WaitTimeoutError } from './errors.ts';
+import { Transport, type TransportOptions } from './transport.ts';
+import type {
+  Account,
+  ClaimedJob,
+  CoordinatorInfo,
+  CreatedJob,
+  CreatedKey,
+  Earnings,
+  Heartbeat,
+  Job,
+  JobPage,
+  JobResult,
+  JobStatus,
+  Miner,
+  MinerRegistration,
+  ModelList,
+  ReceiptClaim,
+  ReceiptVerdict,
+  SubmitJobParameters,
+} from './types.ts';
+
+export type ClientOptions = TransportOptions;
+
+const enc = encodeURIComponent;
+
+export interface RunOptions {
+  /** Give up waiting after this long (the job keeps running; fetch it later). Default 15 min. */
+  timeoutMs?: number;
+  /** Called on every status change while waiting. */
+  onStatus?: (job: Job) => void;
+}
+
+export class AitbcClient {
+  private readonly http: Transport;
+  private readonly sleep: (ms: number) => Promise<void>;
+
+  constructor(options: ClientOptions) {
+    this.http = new Transport(options);
+    this.sleep = options.sleep ?? ((ms) => new Promise((resolve) => setTimeout(resolve, ms)));
+  }
+
+  private async call<T>(method: 'GET' | 'POST' | 'PUT' | 'DELETE', path: string, body: unknown, idempotent: boolean, extra: { headers?: Record<string, string>; extraTimeoutMs?: number } = {}): Promise<T> {
+    const answer = await this.http.send({ method, path, body, idempotent, ...extra });
+    return answer.body as T;
+  }
+
+  readonly jobs = {
+    /**
+     * Submits a job, escrowing `max_price`. Safe to retry: an Idempotency-Key (one is made when
+     * not given) makes the coordinator answer a repeat with the original job, never a second one.
+     * @example const job = await client.jobs.submit({ model: 'llama3.2', prompt: 'Hi', max_price: '0.5' });
+     */
+    submit: (parameters: SubmitJobParameters, options: { idempotencyKey?: string } = {}): Promise<CreatedJob> =>
+      this.call('POST', '/v1/jobs', parameters, true, { headers: { 'idempotency-key': options.idempotencyKey ?? `sdk-${randomHex(16)}` } }),
+    get: (jobId: string): Promise<Job> => this.call('GET', `/v1/jobs/${enc(jobId)}`, undefined, true),
+    list: (query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<JobPage> => {
+      const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+      return this.call('GET', `/v1/jobs${search.size ? `?${search}` : ''}`, undefined, true);
+    },
+    cancel: (jobId: string): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/cancel`, undefined, true),
+    /** The result once completed, or null while the job is queued or running. */
+    result: async (jobId: string): Promise<JobResult | null> => {
+      const answer = await this.http.send({ method: 'GET', path: `/v1/jobs/${enc(jobId)}/result`, idempotent: true });
+      return answer.status === 202 ? null : (answer.body as JobResult);
+    },
+    receipt: (jobId: string): Promise<Receipt> => this.call('GET', `/v1/jobs/${enc(jobId)}/receipt`, undefined, true),
+    /**
+     * Submits and waits for the result, polling with backoff (1 s growing to 5 s). Throws the
+     * job's own error when it fails, is cancelled or expires.
+     */
+    run: async (parameters: SubmitJobParameters, options: RunOptions = {}): Promise<JobResult> => {
+      const created = await this.jobs.submit(parameters);
+      const giveUpAt = Date.now() + (options.timeoutMs ?? 15 * 60_000);
+      let lastStatus: string | null = null;
+      for (let wait = 1000; ; wait = Math.min(5000, wait * 1.5)) {
+        const result = await this.jobs.result(created.job_id);
+        if (result) return result;
+        if (options.onStatus) {
+          const job = await this.jobs.get(created.job_id);
+          if (job.status !== lastStatus) options.onStatus(job);
+          lastStatus = job.status;
+        }
+        if (Date.now() + wait > giveUpAt) {
+          throw new WaitTimeoutError({ errorCode: 'SDK_WAIT_TIMEOUT', detail: `Job ${created.job_id} has not finished; fetch it later with jobs.result()`, status: 0 });
+        }
+        await this.sleep(wait);
+      }
+    },
+  };
+
+  readonly account = {
+    get: (): Promise<Account> => this.call('GET', '/v1/account', undefined, true),
+  };
+
+  readonly receipts = {
+    get: (receiptId: string): Promise<Receipt> => this.call('GET', `/v1/receipts/${enc(receiptId)}`, undefined, true),
+    /** The coordinator's own verification (its pinned keys). */
+    verifyRemote: (receipt: Receipt): Promise<ReceiptVerdict> => this.call('POST', '/v1/receipts/verify', { receipt }, true),
+    /**
+     * Verifies here, with keys fetched from the coordinator's registry and its published key, or
+     * with keys the caller pins (base64url) — never a key carried inside the receipt.
+     */
+    verify: async (receipt: Receipt, pinned: { minerPublicKey?: string; coordinatorPublicKey?: string } = {}): Promise<{ valid: boolean; checks: ReceiptCheck[] }> => {
+      const minerKey = pinned.minerPublicKey ?? (await this.miners.get(receipt.miner_id)).public_key;
+      const coordinatorKey = pinned.coordinatorPublicKey ?? (await this.coordinator()).public_key;
+      return verifyReceipt(receipt, { miner: base64urlDecode(minerKey), coordinator: base64urlDecode(coordinatorKey) });
+    },
+  };
+
+  readonly miners = {
+    register: (registration: MinerRegistration): Promise<Miner> => this.call('POST', '/v1/miners/register', registration, true),
+    get: (minerId: string): Promise<Miner> => this.call('GET', `/v1/miners/${enc(minerId)}`, undefined, true),
+    heartbeat: (minerId: string): Promise<Heartbeat> => this.call('POST', '/v1/miners/heartbeat', { miner_id: minerId }, true),
+    /** Long-poll: a claimed job, or null when none came within `waitSeconds`. */
+    poll: async (minerId: string, waitSeconds = 20): Promise<ClaimedJob | null> => {
+      // Not idempotent: a poll whose answer was lost may have claimed a job (its lease lapses).
+      const answer = await this.http.send({ method: 'POST', path: '/v1/miners/poll', body: { miner_id: minerId, wait_seconds: waitSeconds }, idempotent: false, extraTimeoutMs: waitSeconds * 1000 });
+      return answer.status === 204 ? null : (answer.body as ClaimedJob);
+    },
+    claim: (jobId: string, minerId: string): Promise<ClaimedJob> => this.call('POST', `/v1/jobs/${enc(jobId)}/claim`, { miner_id: minerId }, false),
+    complete: (jobId: string, completion: { miner_id: string; output: string; usage: { prompt_tokens: number; completion_tokens: number }; receipt: Receipt }) =>
+      this.call<{ job_id: string; status: JobStatus; price: string; receipt: Receipt }>('POST', `/v1/jobs/${enc(jobId)}/complete`, completion, true),
+    fail: (jobId: string, failure: { miner_id: string; reason: string; retryable?: boolean }): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/fail`, failure, true),
+    earnings: (minerId: string): Promise<Earnings> => this.call('GET', `/v1/miners/${enc(minerId)}/earnings`, undefined, true),
+    claimReceipt: (receiptId: string): Promise<ReceiptClaim> => this.call('POST', `/v1/receipts/${enc(receiptId)}/claim`, undefined, true),
+  };
+
+  readonly admin = {
+    // Creating a key or crediting twice would not be harmless: these are never retried after
+    // a failure that may have run on the server.
+    createKey: (spec: { scopes: string[]; account?: string; expires_at?: string; rate_limit_per_minute?: number; daily_job_quota?: number }): Promise<CreatedKey> =>
+      this.call('POST', '/v1/admin/keys', spec, false),
+    revokeKey: (keyId: string): Promise<void> => this.call('DELETE', `/v1/admin/keys/${enc(keyId)}`, undefined, true),
+    credit: (account: string, amount: string): Promise<Account> => this.call('POST', `/v1/admin/accounts/${enc(account)}/credit`, { amount }, false),
+    setMaintenance: (state: { enabled: boolean; message?: string; retry_after?: number }) =>
+      this.call<{ enabled: boolean; message: string; retry_after: number }>('PUT', '/v1/admin/maintenance', state, true),
+  };
+
+  models(): Promise<ModelList> {
+    return this.call('GET', '/v1/models', undefined, true);
+  }
+
+  coordinator(): Promise<CoordinatorInfo> {
+    return this.call('GET', '/v1/coordinator', undefined, true);
+  }
+
+  health(): Promise<{ status: 'ok'; version: string; uptime_s: number; db: string; chain: string }> {
+    return this.call('GET', '/v1/health', undefined, true);
+  }
+}
+
+export { AitbcError };

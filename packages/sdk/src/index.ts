@@ -1,0 +1,5 @@
+// @aitbc/sdk: a typed client for the AITBC coordinator, usable from Node and browsers.
+export { AitbcClient, type ClientOptions, type RunOptions } from './client.ts';
+export * from './errors.ts';
+export { DEFAULT_RETRY, backoffMs, mayRetry, type RetryPolicy, type TransportOptions } from './transport.ts';
+export type * from './types.ts';

@@ -1,0 +1,154 @@
+// Wire shapes of the coordinator API (API.md); amounts are decimal strings of AITBC, times RFC 3339.
+
+import type { Receipt, ReceiptTemplate } from '@aitbc/protocol';
+
+export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
+
+export interface JobParams {
+  max_tokens?: number;
+  temperature?: number;
+  top_p?: number;
+  seed?: number;
+  stop?: string[];
+}
+
+export interface SubmitJobParameters {
+  model: string;
+  prompt: string;
+  params?: JobParams;
+  /** Most the job may cost, escrowed in full at submit, e.g. "2.5". */
+  max_price: string;
+  ttl_seconds?: number;
+  /** Pin the job to one miner. */
+  miner_id?: string;
+}
+
+export interface CreatedJob {
+  job_id: string;
+  status: JobStatus;
+  model: string;
+  max_price: string;
+  created_at: string;
+  deadline: string;
+}
+
+export interface Job {
+  job_id: string;
+  status: JobStatus;
+  model: string;
+  max_price: string;
+  price: string | null;
+  miner_id: string | null;
+  attempts: number;
+  created_at: string;
+  started_at: string | null;
+  completed_at: string | null;
+  deadline: string;
+  error: string | null;
+  receipt_id: string | null;
+}
+
+export interface JobResult {
+  job_id: string;
+  status: 'completed';
+  output: string;
+  usage: { prompt_tokens: number; completion_tokens: number };
+  price: string;
+  receipt: Receipt;
+}
+
+export interface JobPage {
+  items: Job[];
+  next_cursor: string | null;
+}
+
+export interface Account {
+  account: string;
+  available: string;
+  escrowed: string;
+}
+
+export interface MinerRegistration {
+  miner_id: string;
+  public_key: string;
+  payout_address?: string;
+  models: string[];
+  prices: Record<string, string>;
+  max_concurrency?: number;
+  gpu?: { name: string; memory_gb?: number };
+}
+
+export interface Miner {
+  miner_id: string;
+  public_key: string;
+  payout_address: string;
+  models: string[];
+  prices: Record<string, string>;
+  max_concurrency: number;
+  gpu: { name: string; memory_gb?: number } | null;
+  status: 'online' | 'offline';
+  last_seen_at: string;
+  registered_at: string;
+}
+
+export interface ClaimedJob {
+  job_id: string;
+  model: string;
+  prompt: string;
+  params: JobParams;
+  max_price: string;
+  unit_price: string;
+  deadline: string;
+  claimed_at: string;
+  lease_expires_at: string;
+  attempt: number;
+  client: string;
+  receipt_template: ReceiptTemplate;
+}
+
+export interface Heartbeat {
+  miner_id: string;
+  status: 'online';
+  running_jobs: string[];
+  lease_expires_at: string | null;
+}
+
+export interface Earnings {
+  miner_id: string;
+  earned: string;
+  claimed: string;
+  unclaimed_receipts: number;
+}
+
+export interface ReceiptClaim {
+  receipt_id: string;
+  miner_id: string;
+  amount: string;
+  claimed_at: string;
+  settlement: 'pending' | 'settled';
+}
+
+export interface ReceiptVerdict {
+  valid: boolean;
+  checks: { name: string; ok: boolean; detail: string }[];
+}
+
+export interface CoordinatorInfo {
+  public_key: string;
+  chain_id: string;
+  version: string;
+}
+
+export interface ModelList {
+  object: 'list';
+  data: { id: string; object: 'model'; owned_by: string; miners_online: number; min_price: string | null }[];
+}
+
+export interface CreatedKey {
+  key_id: string;
+  key: string;
+  scopes: string[];
+  account: string;
+  expires_at: string | null;
+  created_at: string;
+}
