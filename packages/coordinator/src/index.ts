@@ -4,5 +4,4 @@ export { startCoordinator, type RunningCoordinator, type ServeOptions } from './
 export { DEFAULT_CONFIG, resolveConfig, type CoordinatorConfig } from './config.ts';
 export { SqliteStore } from './store/sqlite/sqlite-store.ts';
 export type { CoordinatorStore } from './store/store.ts';
-export { loadOrCreateCoordinatorKey } from './identity.ts';
 export { auditView } from './routes/money.ts';

@@ -3,7 +3,7 @@
 
 import { buildApp, type App, type Services } from './app.ts';
 import type { CoordinatorConfig } from './config.ts';
-import { loadOrCreateCoordinatorKey } from './identity.ts';
+import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { SqliteStore } from './store/sqlite/sqlite-store.ts';
 
 export interface ServeOptions {
@@ -25,7 +25,7 @@ export interface RunningCoordinator {
 
 export async function startCoordinator(options: ServeOptions): Promise<RunningCoordinator> {
   const store = new SqliteStore({ path: options.dbPath });
-  const coordinatorSecretKey = loadOrCreateCoordinatorKey(options.keyFile);
+  const coordinatorSecretKey = loadOrCreateKeyFile(options.keyFile).secretKey;
   const { app, services } = await buildApp({ store, config: { ...options.config, coordinatorSecretKey }, logger: options.logger ?? false });
   await services.sweeper.sweepOnce();
   services.sweeper.start();

@@ -117,10 +117,13 @@ export class AitbcClient {
     register: (registration: MinerRegistration): Promise<Miner> => this.call('POST', '/v1/miners/register', registration, true),
     get: (minerId: string): Promise<Miner> => this.call('GET', `/v1/miners/${enc(minerId)}`, undefined, true),
     heartbeat: (minerId: string): Promise<Heartbeat> => this.call('POST', '/v1/miners/heartbeat', { miner_id: minerId }, true),
-    /** Long-poll: a claimed job, or null when none came within `waitSeconds`. */
-    poll: async (minerId: string, waitSeconds = 20): Promise<ClaimedJob | null> => {
+    /**
+     * Long-poll: a claimed job, or null when none came within `waitSeconds`. Aborting `signal`
+     * hangs up, and the coordinator then hands the job to someone else.
+     */
+    poll: async (minerId: string, waitSeconds = 20, options: { signal?: AbortSignal } = {}): Promise<ClaimedJob | null> => {
       // Not idempotent: a poll whose answer was lost may have claimed a job (its lease lapses).
-      const answer = await this.http.send({ method: 'POST', path: '/v1/miners/poll', body: { miner_id: minerId, wait_seconds: waitSeconds }, idempotent: false, extraTimeoutMs: waitSeconds * 1000 });
+      const answer = await this.http.send({ method: 'POST', path: '/v1/miners/poll', body: { miner_id: minerId, wait_seconds: waitSeconds }, idempotent: false, extraTimeoutMs: waitSeconds * 1000, signal: options.signal });
       return answer.status === 204 ? null : (answer.body as ClaimedJob);
     },
     claim: (jobId: string, minerId: string): Promise<ClaimedJob> => this.call('POST', `/v1/jobs/${enc(jobId)}/claim`, { miner_id: minerId }, false),

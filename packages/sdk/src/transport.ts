@@ -37,6 +37,8 @@ export interface HttpRequest {
   idempotent: boolean;
   /** Extra time this request may legitimately take (a long-poll's wait). */
   extraTimeoutMs?: number;
+  /** Abandons the request (and its retries). */
+  signal?: AbortSignal | undefined;
 }
 
 export interface HttpAnswer {
@@ -83,7 +85,7 @@ export class Transport {
         if (!(error instanceof AitbcError)) throw error;
         const delay = backoffMs(attempt, error, this.policy, this.random);
         const outOfTime = Date.now() - started + delay > this.policy.maxElapsedMs;
-        if (!mayRetry(error, request.idempotent) || attempt + 1 >= this.policy.maxAttempts || outOfTime) throw error;
+        if (!mayRetry(error, request.idempotent) || attempt + 1 >= this.policy.maxAttempts || outOfTime || request.signal?.aborted) throw error;
         await this.sleep(delay);
       }
     }
@@ -100,7 +102,9 @@ export class Transport {
     const timeoutMs = (this.options.timeoutMs ?? 30_000) + (request.extraTimeoutMs ?? 0);
     let response: Response;
     try {
-      response = await this.fetchFn(this.options.baseUrl.replace(/\/$/, '') + request.path, { method: request.method, headers, body, signal: AbortSignal.timeout(timeoutMs) });
+      const timeout = AbortSignal.timeout(timeoutMs);
+      const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
+      response = await this.fetchFn(this.options.baseUrl.replace(/\/$/, '') + request.path, { method: request.method, headers, body, signal });
     } catch (cause) {
       throw new NetworkError({ errorCode: 'NETWORK_ERROR', detail: `No answer from ${this.options.baseUrl}: ${(cause as Error).message}`, status: 0, cause });
     }

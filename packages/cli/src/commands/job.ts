@@ -1,0 +1,133 @@
+// `aitbc job submit|status|result|cancel|list`: jobs from the command line, built on the SDK.
+
+import { Command, Option } from 'commander';
+import type { Job, JobResult, SubmitJobParameters } from '@aitbc/sdk';
+import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
+import { printJson, printTable, reportError, statusLine } from '../output.ts';
+import { integerIn } from '../options.ts';
+import { describeVerdict } from './receipt.ts';
+
+interface SubmitFlags extends ConnectionFlags {
+  model: string;
+  prompt: string;
+  maxPrice: string;
+  maxTokens?: number;
+  temperature?: string;
+  ttl?: number;
+  minerId?: string;
+  wait?: boolean;
+}
+
+const action =
+  <A extends unknown[]>(run: (...args: A) => Promise<void>) =>
+  (...args: A) =>
+    run(...args).catch(reportError);
+
+function printJob(job: Job): void {
+  printTable(
+    ['field', 'value'],
+    Object.entries(job).map(([field, value]) => [field, value === null ? '-' : String(value)]),
+  );
+}
+
+async function printResult(result: JobResult, flags: ConnectionFlags, verify: boolean): Promise<void> {
+  const client = connect(flags);
+  const verdict = verify ? await client.receipts.verify(result.receipt) : null;
+  if (flags.json) return printJson(verdict ? { ...result, verification: verdict } : result);
+  process.stdout.write(`${result.output}\n\n`);
+  process.stdout.write(`job ${result.job_id}: ${result.usage.prompt_tokens} + ${result.usage.completion_tokens} tokens, price ${result.price} AITBC\n`);
+  process.stdout.write(`receipt ${result.receipt.receipt_id}${verdict ? `: ${describeVerdict(verdict)}` : ''}\n`);
+}
+
+export function jobCommand(): Command {
+  const job = new Command('job').description('submit and follow jobs');
+
+  job.addCommand(
+    withConnection(new Command('submit'))
+      .description('submit a job (with --wait: wait and print the output, price and verified receipt)')
+      .requiredOption('--model <model>', 'model to run, e.g. demo or llama3.2')
+      .requiredOption('--prompt <text>', 'the prompt')
+      .option('--max-price <aitbc>', 'most the job may cost, escrowed at submit', '1')
+      .addOption(new Option('--max-tokens <n>', 'completion tokens at most').argParser(integerIn(1, 32768)))
+      .option('--temperature <t>', 'sampling temperature, 0–2')
+      .addOption(new Option('--ttl <seconds>', 'deadline from now').argParser(integerIn(10, 86400)))
+      .option('--miner-id <id>', 'pin the job to one miner')
+      .option('--wait', 'wait for the result')
+      .action(
+        action(async (flags: SubmitFlags) => {
+          const client = connect(flags);
+          const parameters: SubmitJobParameters = { model: flags.model, prompt: flags.prompt, max_price: flags.maxPrice };
+          const params: SubmitJobParameters['params'] = {};
+          if (flags.maxTokens !== undefined) params.max_tokens = flags.maxTokens;
+          if (flags.temperature !== undefined) params.temperature = Number(flags.temperature);
+          if (Object.keys(params).length > 0) parameters.params = params;
+          if (flags.ttl !== undefined) parameters.ttl_seconds = flags.ttl;
+          if (flags.minerId !== undefined) parameters.miner_id = flags.minerId;
+          if (!flags.wait) {
+            const created = await client.jobs.submit(parameters);
+            return flags.json ? printJson(created) : void process.stdout.write(`${created.job_id} ${created.status} (max_price ${created.max_price} AITBC escrowed, deadline ${created.deadline})\n`);
+          }
+          const status = flags.json ? null : statusLine();
+          try {
+            const result = await client.jobs.run(parameters, { onStatus: (current) => status?.update(`${current.job_id} ${current.status}${current.miner_id ? ` on ${current.miner_id}` : ''}`) });
+            status?.done();
+            await printResult(result, flags, true);
+          } finally {
+            status?.done();
+          }
+        }),
+      ),
+  );
+
+  job.addCommand(
+    withConnection(new Command('status'))
+      .description("a job's state")
+      .argument('<job-id>')
+      .action(action(async (jobId: string, flags: ConnectionFlags) => {
+        const found = await connect(flags).jobs.get(jobId);
+        return flags.json ? printJson(found) : printJob(found);
+      })),
+  );
+
+  job.addCommand(
+    withConnection(new Command('result'))
+      .description("a finished job's output, price and receipt")
+      .argument('<job-id>')
+      .action(action(async (jobId: string, flags: ConnectionFlags) => {
+        const result = await connect(flags).jobs.result(jobId);
+        if (!result) {
+          process.stderr.write(`${jobId} is not finished yet; try again, or use: aitbc job status ${jobId}\n`);
+          process.exitCode = 2;
+          return;
+        }
+        await printResult(result, flags, false);
+      })),
+  );
+
+  job.addCommand(
+    withConnection(new Command('cancel'))
+      .description('cancel a queued or running job (its escrow comes back)')
+      .argument('<job-id>')
+      .action(action(async (jobId: string, flags: ConnectionFlags) => {
+        const cancelled = await connect(flags).jobs.cancel(jobId);
+        return flags.json ? printJson(cancelled) : void process.stdout.write(`${cancelled.job_id} ${cancelled.status}\n`);
+      })),
+  );
+
+  job.addCommand(
+    withConnection(new Command('list'))
+      .description('your jobs, newest first')
+      .option('--status <status>', 'only jobs in this state')
+      .addOption(new Option('--limit <n>', 'how many').default(20).argParser(integerIn(1, 100)))
+      .action(action(async (flags: ConnectionFlags & { status?: string; limit: number }) => {
+        const page = await connect(flags).jobs.list({ ...(flags.status ? { status: flags.status as Job['status'] } : {}), limit: flags.limit });
+        if (flags.json) return printJson(page);
+        printTable(
+          ['job', 'status', 'model', 'price', 'miner', 'created'],
+          page.items.map((item) => [item.job_id, item.status, item.model, item.price ?? `≤ ${item.max_price}`, item.miner_id ?? '-', item.created_at]),
+        );
+        if (page.next_cursor) process.stdout.write('(more: use --json for next_cursor)\n');
+      })),
+  );
+  return job;
+}

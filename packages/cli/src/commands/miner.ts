@@ -1,0 +1,77 @@
+// `aitbc miner`: runs the miner daemon in front of a model server; `aitbc miner doctor` checks
+// the setup in plain words.
+
+import { hostname } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
+import { MinerDaemon, createBackend, detectGpu, runDoctor } from '@aitbc/miner';
+import { readDevnetFile } from '../devnet-file.ts';
+import { commaList, integerIn } from '../options.ts';
+import { reportError } from '../output.ts';
+
+interface MinerFlags {
+  coordinatorUrl?: string;
+  apiKey?: string;
+  minerId: string;
+  backend: 'demo' | 'ollama' | 'openai';
+  backendUrl?: string;
+  backendApiKey?: string;
+  models?: string[];
+  price: string;
+  maxConcurrency: number;
+  dataDir: string;
+  payoutAddress?: string;
+}
+
+export function minerCommand(): Command {
+  return new Command('miner')
+    .description('Run a miner: take jobs from a coordinator and run them on a model server')
+    .argument('[task]', "'doctor': check the coordinator, key, backend, models and GPU instead of mining")
+    .addOption(new Option('--coordinator-url <url>', 'coordinator URL (default: ./.aitbc/devnet.json, then http://127.0.0.1:8080)').env('AITBC_URL'))
+    .addOption(new Option('--api-key <key>', 'API key with scope miner (default: the devnet miner key)').env('AITBC_API_KEY'))
+    .addOption(new Option('--miner-id <id>', 'this miner\'s id').env('AITBC_MINER_ID').default(`${hostname().replace(/[^A-Za-z0-9._-]/g, '-').slice(0, 60)}-1`))
+    .addOption(new Option('--backend <kind>', "model server: 'demo' (built-in text generator, not an LLM), 'ollama' or 'openai' (any OpenAI-compatible server)").choices(['demo', 'ollama', 'openai']).env('AITBC_BACKEND').default('demo'))
+    .addOption(new Option('--backend-url <url>', 'model server URL (ollama: http://127.0.0.1:11434; openai: e.g. http://127.0.0.1:8000/v1)').env('AITBC_BACKEND_URL'))
+    .addOption(new Option('--backend-api-key <key>', 'API key for an OpenAI-compatible server').env('AITBC_BACKEND_API_KEY'))
+    .addOption(new Option('--models <list>', 'models to offer (default: all the backend has)').env('AITBC_MODELS').argParser(commaList))
+    .addOption(new Option('--price <aitbc>', 'price per token for every model').env('AITBC_PRICE').default('0.001'))
+    .addOption(new Option('--max-concurrency <n>', 'jobs at once').env('AITBC_MAX_CONCURRENCY').default(1).argParser(integerIn(1, 256)))
+    .addOption(new Option('--data-dir <dir>', 'where the miner keeps its signing key').env('AITBC_MINER_DATA_DIR').default('./.aitbc/miner'))
+    .addOption(new Option('--payout-address <ait1…>', 'where earnings settle (default: the address of the signing key)'))
+    .action(async (task: string | undefined, flags: MinerFlags, command: Command) => {
+      useNodeCrypto();
+      const devnet = readDevnetFile();
+      const coordinatorUrl = flags.coordinatorUrl ?? devnet?.coordinator_url ?? 'http://127.0.0.1:8080';
+      const apiKey = flags.apiKey ?? devnet?.miner_key;
+      const backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey });
+      if (task === 'doctor') {
+        const checks = await runDoctor({ coordinatorUrl, apiKey, backend, models: flags.models, gpu: () => detectGpu() });
+        for (const check of checks) process.stdout.write(`${check.ok ? '✔' : '✖'} ${check.name}: ${check.detail}\n`);
+        process.exitCode = checks.every((check) => check.ok) ? 0 : 1;
+        return;
+      }
+      if (task !== undefined) command.error(`error: unknown task '${task}'; the only task is doctor`);
+      if (!apiKey) command.error('error: no API key: pass --api-key or set AITBC_API_KEY to a key with scope miner (or start `aitbc devnet`)');
+      try {
+        const daemon = new MinerDaemon({
+          coordinatorUrl,
+          apiKey: apiKey!,
+          minerId: flags.minerId,
+          keys: loadOrCreateKeyFile(resolve(join(flags.dataDir, 'miner-key.json'))),
+          backend,
+          models: flags.models,
+          pricePerToken: flags.price,
+          maxConcurrency: flags.maxConcurrency,
+          payoutAddress: flags.payoutAddress,
+          gpu: await detectGpu(),
+        });
+        await daemon.start();
+        const stop = () => void daemon.stop().then(() => process.exit(0));
+        process.once('SIGINT', stop);
+        process.once('SIGTERM', stop);
+      } catch (error) {
+        reportError(error);
+      }
+    });
+}

@@ -1,0 +1,52 @@
+// What the miner asks of a model server: list its models and generate text for a prompt,
+// yielding pieces as they are produced (so streaming to clients can follow unchanged) and ending
+// with the token usage the server reported.
+
+export interface GenerateRequest {
+  model: string;
+  prompt: string;
+  maxTokens?: number | undefined;
+  temperature?: number | undefined;
+  topP?: number | undefined;
+  seed?: number | undefined;
+  stop?: string[] | undefined;
+  /** Aborted when the job is cancelled, its lease is lost or the miner shuts down. */
+  signal?: AbortSignal | undefined;
+}
+
+export interface Usage {
+  promptTokens: number;
+  completionTokens: number;
+}
+
+export type GenerationEvent = { type: 'text'; text: string } | { type: 'done'; usage: Usage };
+
+export type BackendErrorKind =
+  /** The server has no such model: not retryable on this miner. */
+  | 'model_not_found'
+  /** The server could not be reached or answered 5xx: retryable (another attempt may work). */
+  | 'unavailable'
+  /** The server refused the request itself (4xx other than a missing model): not retryable. */
+  | 'rejected'
+  /** The generation was aborted through `signal`. */
+  | 'aborted';
+
+export class BackendError extends Error {
+  readonly kind: BackendErrorKind;
+  constructor(kind: BackendErrorKind, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'BackendError';
+    this.kind = kind;
+  }
+
+  get retryable(): boolean {
+    return this.kind === 'unavailable';
+  }
+}
+
+export interface Backend {
+  /** `demo`, `ollama` or `openai`. */
+  readonly name: string;
+  listModels(): Promise<string[]>;
+  generate(request: GenerateRequest): AsyncIterable<GenerationEvent>;
+}

@@ -1,0 +1,211 @@
+// The miner daemon: registers with the coordinator, heartbeats, long-polls for work with up to
+// max_concurrency jobs at once, runs each on its backend, completes it with a signed receipt or
+// reports the failure, rides out coordinator outages with backoff, and on stop() finishes or
+// hands back every job it holds — it never abandons a lease silently.
+
+import { completeReceipt, parseAmount, signReceipt, type KeyPair } from '@aitbc/protocol';
+import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, type ClaimedJob } from '@aitbc/sdk';
+import { BackendError, type Backend, type Usage } from './backends/backend.ts';
+
+export interface MinerEvent {
+  event: string;
+  [detail: string]: unknown;
+}
+
+export interface MinerOptions {
+  coordinatorUrl: string;
+  apiKey: string;
+  minerId: string;
+  keys: KeyPair;
+  backend: Backend;
+  /** Models to offer; default: every model the backend lists. */
+  models?: string[] | undefined;
+  /** AITBC per token for every offered model. */
+  pricePerToken: string;
+  maxConcurrency: number;
+  payoutAddress?: string | undefined;
+  gpu?: { name: string; memory_gb?: number } | null | undefined;
+  /** Seconds a long-poll waits for work. */
+  pollWaitSeconds?: number;
+  /** How often to heartbeat (keep well under the coordinator's lease and miner timeout). */
+  heartbeatMs?: number;
+  /** How long stop() lets running jobs finish before handing them back. */
+  shutdownGraceMs?: number;
+  log?: (event: MinerEvent) => void;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export class MinerDaemon {
+  private readonly client: AitbcClient;
+  private readonly log: (event: MinerEvent) => void;
+  private readonly running = new Map<string, AbortController>();
+  private stopping = false;
+  /** Aborted on stop(): hangs up waiting long-polls so no new job is claimed while leaving. */
+  private readonly polls = new AbortController();
+  private slots: Promise<void>[] = [];
+  private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Backoff while the coordinator is unreachable. */
+  private retryDelayMs = 0;
+  completed = 0;
+  failed = 0;
+
+  constructor(private readonly options: MinerOptions) {
+    // The daemon handles outages itself (reconnect with backoff), so the client does not wait long.
+    this.client = new AitbcClient({ baseUrl: options.coordinatorUrl, apiKey: options.apiKey, retry: { maxAttempts: 2, maxElapsedMs: 5_000 } });
+    this.log = options.log ?? ((event) => process.stderr.write(JSON.stringify({ at: new Date().toISOString(), miner: options.minerId, ...event }) + '\n'));
+  }
+
+  /** Registers (waiting for the coordinator if it is away) and starts the work loops. */
+  async start(): Promise<void> {
+    const models = this.options.models ?? (await this.options.backend.listModels());
+    if (models.length === 0) throw new Error(`the ${this.options.backend.name} backend offers no models; pull or load one, or pass --models`);
+    const prices = Object.fromEntries(models.map((model) => [model, this.options.pricePerToken]));
+    await this.untilStopped(() =>
+      this.client.miners.register({
+        miner_id: this.options.minerId,
+        public_key: Buffer.from(this.options.keys.publicKey).toString('base64url'),
+        models,
+        prices,
+        max_concurrency: this.options.maxConcurrency,
+        ...(this.options.payoutAddress ? { payout_address: this.options.payoutAddress } : {}),
+        ...(this.options.gpu ? { gpu: this.options.gpu } : {}),
+      }),
+    );
+    this.log({ event: 'registered', models, price_per_token: this.options.pricePerToken, max_concurrency: this.options.maxConcurrency, backend: this.options.backend.name });
+    this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? 10_000);
+    this.slots = Array.from({ length: this.options.maxConcurrency }, () => this.workLoop());
+  }
+
+  /** Stops polling, lets running jobs finish within the grace period, hands back the rest. */
+  async stop(): Promise<void> {
+    if (this.stopping) return;
+    this.stopping = true;
+    this.log({ event: 'stopping', running: this.running.size });
+    this.polls.abort();
+    const grace = setTimeout(() => {
+      for (const controller of this.running.values()) controller.abort(new Error('miner shutting down'));
+    }, this.options.shutdownGraceMs ?? 10_000);
+    await Promise.all(this.slots);
+    clearTimeout(grace);
+    if (this.heartbeatTimer) clearInterval(this.heartbeatTimer);
+    this.log({ event: 'stopped', completed: this.completed, failed: this.failed });
+  }
+
+  /** Retries `action` through coordinator outages with capped exponential backoff. */
+  private async untilStopped<T>(action: () => Promise<T>): Promise<T> {
+    for (;;) {
+      try {
+        const result = await action();
+        this.retryDelayMs = 0;
+        return result;
+      } catch (error) {
+        if (!(error instanceof NetworkError || (error instanceof AitbcError && error.status >= 500)) || this.stopping) throw error;
+        this.retryDelayMs = Math.min(30_000, Math.max(1_000, this.retryDelayMs * 2));
+        this.log({ event: 'coordinator_unreachable', error: error.errorCode, detail: error.detail, retry_in_ms: this.retryDelayMs });
+        await sleep(this.retryDelayMs);
+      }
+    }
+  }
+
+  private async heartbeat(): Promise<void> {
+    try {
+      const beat = await this.client.miners.heartbeat(this.options.minerId);
+      // A job the coordinator no longer thinks we hold was cancelled, expired or re-queued: stop it.
+      for (const [jobId, controller] of this.running) {
+        if (!beat.running_jobs.includes(jobId)) controller.abort(new Error('the coordinator no longer assigns this job to us'));
+      }
+    } catch (error) {
+      this.log({ event: 'heartbeat_failed', error: error instanceof AitbcError ? error.errorCode : String(error) });
+    }
+  }
+
+  private async workLoop(): Promise<void> {
+    while (!this.stopping) {
+      let job: ClaimedJob | null;
+      try {
+        job = await this.untilStopped(() => this.client.miners.poll(this.options.minerId, this.options.pollWaitSeconds ?? 20, { signal: this.polls.signal }));
+      } catch (error) {
+        if (this.stopping) return;
+        if (error instanceof ServiceUnavailableError && error.errorCode === 'MINER_CAPACITY_FULL') {
+          await sleep((error.retryAfter ?? 1) * 1000);
+          continue;
+        }
+        this.log({ event: 'poll_failed', error: error instanceof AitbcError ? error.errorCode : String(error), detail: error instanceof AitbcError ? error.detail : undefined });
+        await sleep(5_000);
+        continue;
+      }
+      if (!job) continue;
+      if (this.stopping) {
+        await this.report(job, 'the miner is shutting down', true);
+        return;
+      }
+      await this.run(job);
+    }
+  }
+
+  private async run(job: ClaimedJob): Promise<void> {
+    const controller = new AbortController();
+    this.running.set(job.job_id, controller);
+    const startedAt = Date.now();
+    this.log({ event: 'job_started', job_id: job.job_id, model: job.model, attempt: job.attempt });
+    try {
+      let output = '';
+      let usage: Usage | null = null;
+      for await (const event of this.options.backend.generate({
+        model: job.model,
+        prompt: job.prompt,
+        maxTokens: job.params.max_tokens,
+        temperature: job.params.temperature,
+        topP: job.params.top_p,
+        seed: job.params.seed,
+        stop: job.params.stop,
+        signal: controller.signal,
+      })) {
+        if (event.type === 'text') output += event.text;
+        else usage = event.usage;
+      }
+      if (!usage) throw new BackendError('unavailable', `the ${this.options.backend.name} backend ended without reporting usage`);
+      const receipt = signReceipt(
+        completeReceipt(job.receipt_template, {
+          units: BigInt(usage.promptTokens + usage.completionTokens),
+          maxPriceMicro: parseAmount(job.max_price),
+          output,
+          startedAt,
+          completedAt: Date.now(),
+        }),
+        'miner',
+        this.options.keys.secretKey,
+      );
+      const done = await this.untilStopped(() =>
+        this.client.miners.complete(job.job_id, { miner_id: this.options.minerId, output, usage: { prompt_tokens: usage!.promptTokens, completion_tokens: usage!.completionTokens }, receipt }),
+      );
+      this.completed++;
+      this.log({ event: 'job_completed', job_id: job.job_id, price: done.price, receipt_id: done.receipt.receipt_id });
+    } catch (error) {
+      if (error instanceof ConflictError || (error instanceof AitbcError && error.errorCode === 'JOB_INVALID_STATUS')) {
+        // Cancelled, expired or re-queued while we worked: nothing to report, nobody to pay.
+        this.log({ event: 'job_dropped', job_id: job.job_id, reason: error.detail });
+      } else if (error instanceof BackendError) {
+        const reason = error.kind === 'aborted' ? String((controller.signal.reason as Error | undefined)?.message ?? error.message) : error.message;
+        await this.report(job, reason, error.kind === 'aborted' ? this.stopping : error.retryable);
+      } else {
+        await this.report(job, `miner error: ${error instanceof Error ? error.message : String(error)}`, true);
+      }
+    } finally {
+      this.running.delete(job.job_id);
+    }
+  }
+
+  /** Tells the coordinator a job failed here (retryable: someone else may run it). */
+  private async report(job: ClaimedJob, reason: string, retryable: boolean): Promise<void> {
+    this.failed++;
+    this.log({ event: 'job_failed', job_id: job.job_id, reason, retryable });
+    try {
+      await this.client.miners.fail(job.job_id, { miner_id: this.options.minerId, reason, retryable });
+    } catch (error) {
+      // Already cancelled or expired there, or the coordinator is away: the lease lapses and re-queues it.
+      this.log({ event: 'fail_report_failed', job_id: job.job_id, error: error instanceof AitbcError ? error.errorCode : String(error) });
+    }
+  }
+}

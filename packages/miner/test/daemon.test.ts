@@ -1,0 +1,192 @@
+// The miner daemon against a real coordinator, with a scripted backend standing in for the model
+// server: concurrency, signed completions, failures reported with the right retryability, cancel
+// noticed through heartbeats, graceful stop, and riding out a coordinator that is not there yet.
+
+import { afterEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { generateKeyPair } from '@aitbc/protocol';
+import { AitbcClient } from '@aitbc/sdk';
+import { BackendError, type Backend, type GenerateRequest, type GenerationEvent } from '../src/backends/backend.ts';
+import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
+import { buildApp } from '../../coordinator/src/app.ts';
+import { SqliteStore } from '../../coordinator/src/store/sqlite/sqlite-store.ts';
+import { startTestCoordinator, type TestCoordinator } from '../../coordinator/test/harness.ts';
+
+/** A backend whose behaviour per prompt is scripted by the test. */
+class ScriptedBackend implements Backend {
+  readonly name = 'scripted';
+  active = 0;
+  maxActive = 0;
+  gates = new Map<string, Promise<void>>();
+
+  async listModels(): Promise<string[]> {
+    return ['m1'];
+  }
+
+  async *generate(request: GenerateRequest): AsyncIterable<GenerationEvent> {
+    this.active++;
+    this.maxActive = Math.max(this.maxActive, this.active);
+    try {
+      if (request.prompt.startsWith('missing')) throw new BackendError('model_not_found', `model ${request.model} is not installed`);
+      if (request.prompt.startsWith('flaky')) throw new BackendError('unavailable', 'the model server answered 500');
+      const gate = this.gates.get(request.prompt);
+      if (gate) {
+        await Promise.race([
+          gate,
+          new Promise((_, reject) => request.signal?.addEventListener('abort', () => reject(new BackendError('aborted', 'aborted')), { once: true })),
+        ]);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 20));
+      yield { type: 'text', text: 'echo: ' };
+      yield { type: 'text', text: request.prompt };
+      yield { type: 'done', usage: { promptTokens: 3, completionTokens: 4 } };
+    } finally {
+      this.active--;
+    }
+  }
+}
+
+let coordinator: TestCoordinator | null = null;
+let daemon: MinerDaemon | null = null;
+
+afterEach(async () => {
+  await daemon?.stop();
+  daemon = null;
+  await coordinator?.assertLedger();
+  await coordinator?.close();
+  coordinator = null;
+});
+
+async function setUp(options: { maxConcurrency?: number; shutdownGraceMs?: number } = {}) {
+  coordinator = await startTestCoordinator({ models: ['m1'], leaseSeconds: 30 });
+  const backend = new ScriptedBackend();
+  const events: MinerEvent[] = [];
+  daemon = new MinerDaemon({
+    coordinatorUrl: coordinator.url,
+    apiKey: await coordinator.createKey(['miner']),
+    minerId: 'daemon-1',
+    keys: generateKeyPair(),
+    backend,
+    pricePerToken: '0.01',
+    maxConcurrency: options.maxConcurrency ?? 2,
+    pollWaitSeconds: 1,
+    heartbeatMs: 100,
+    shutdownGraceMs: options.shutdownGraceMs ?? 5_000,
+    log: (event) => events.push(event),
+  });
+  await daemon.start();
+  const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('alice', '100') });
+  return { backend, events, client, coordinator };
+}
+
+const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
+  for (let i = 0; i < 200; i++) {
+    if (await condition()) return;
+    await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  assert.fail(`timed out waiting for ${what}`);
+};
+
+test('runs jobs up to max_concurrency at once and completes each with a receipt that verifies', async () => {
+  const { backend, client } = await setUp({ maxConcurrency: 2 });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  for (const prompt of ['a', 'b', 'c']) backend.gates.set(prompt, gate);
+  const jobs = await Promise.all(['a', 'b', 'c'].map((prompt) => client.jobs.submit({ model: 'm1', prompt, max_price: '1' })));
+  await waitFor(() => backend.active === 2, 'two jobs running');
+  release();
+  for (const job of jobs) {
+    await waitFor(async () => (await client.jobs.get(job.job_id)).status === 'completed', `${job.job_id} completed`);
+    const result = (await client.jobs.result(job.job_id))!;
+    assert.match(result.output, /^echo: [abc]$/);
+    assert.equal(result.price, '0.07');
+    assert.equal((await client.receipts.verify(result.receipt)).valid, true);
+  }
+  assert.equal(backend.maxActive, 2, 'never more than max_concurrency');
+});
+
+test('a missing model fails the job for good; a flaky server sends it back to the queue', async () => {
+  const { client, events } = await setUp({ maxConcurrency: 1 });
+  const missing = await client.jobs.submit({ model: 'm1', prompt: 'missing model', max_price: '1' });
+  await waitFor(async () => (await client.jobs.get(missing.job_id)).status === 'failed', 'failed');
+  assert.match((await client.jobs.get(missing.job_id)).error ?? '', /model m1 is not installed/);
+
+  const flaky = await client.jobs.submit({ model: 'm1', prompt: 'flaky server', max_price: '1' });
+  await waitFor(async () => (await client.jobs.get(flaky.job_id)).status === 'failed', 'failed after 3 attempts');
+  const view = await client.jobs.get(flaky.job_id);
+  assert.equal(view.attempts, 3, 'retryable failures were retried until attempts ran out');
+  assert.ok(events.some((event) => event.event === 'job_failed' && event.retryable === true));
+  assert.deepEqual(await client.account.get(), { account: 'alice', available: '100', escrowed: '0' });
+});
+
+test('a job cancelled while it runs is stopped through the heartbeat, and nobody is paid', async () => {
+  const { backend, client, events } = await setUp();
+  backend.gates.set('long', new Promise(() => undefined));
+  const job = await client.jobs.submit({ model: 'm1', prompt: 'long', max_price: '1' });
+  await waitFor(() => backend.active === 1, 'running');
+  await client.jobs.cancel(job.job_id);
+  await waitFor(() => backend.active === 0, 'generation aborted');
+  assert.ok(events.some((event) => event.event === 'job_failed' && event.job_id === job.job_id));
+  assert.equal((await client.jobs.get(job.job_id)).status, 'cancelled');
+});
+
+test('stop() hands back a job it cannot finish in the grace period: re-queued, not abandoned', async () => {
+  const { backend, client } = await setUp({ shutdownGraceMs: 100 });
+  backend.gates.set('endless', new Promise(() => undefined));
+  const job = await client.jobs.submit({ model: 'm1', prompt: 'endless', max_price: '1' });
+  await waitFor(() => backend.active === 1, 'running');
+  await daemon!.stop();
+  daemon = null;
+  const view = await client.jobs.get(job.job_id);
+  assert.equal(view.status, 'queued', 'back in the queue at once, without waiting for the lease');
+  assert.match(view.error ?? '', /miner shutting down/);
+});
+
+test('starts before the coordinator and connects once it is up', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-miner-'));
+  const dbPath = join(dir, 'coordinator.db');
+  const open = async () => {
+    const store = new SqliteStore({ path: dbPath });
+    return { store, ...(await buildApp({ store, config: { adminKey: 'admin', models: ['m1'] } })) };
+  };
+  // An operator made the miner a key earlier; the coordinator is down when the miner starts.
+  let server = await open();
+  const key = (await server.app.inject({ method: 'POST', url: '/v1/admin/keys', headers: { 'x-api-key': 'admin' }, payload: { scopes: ['miner'] } })).json().key as string;
+  await server.app.close();
+  await server.store.close();
+  const probe = createServer();
+  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
+  const port = (probe.address() as { port: number }).port;
+  await new Promise((resolve) => probe.close(resolve));
+
+  const events: MinerEvent[] = [];
+  const early = new MinerDaemon({
+    coordinatorUrl: `http://127.0.0.1:${port}`,
+    apiKey: key,
+    minerId: 'early',
+    keys: generateKeyPair(),
+    backend: new ScriptedBackend(),
+    pricePerToken: '0.01',
+    maxConcurrency: 1,
+    pollWaitSeconds: 1,
+    log: (event) => events.push(event),
+  });
+  const starting = early.start();
+  await waitFor(() => events.some((event) => event.event === 'coordinator_unreachable'), 'a reconnect attempt');
+  server = await open();
+  await server.app.listen({ port, host: '127.0.0.1' });
+  try {
+    await starting;
+    assert.ok(events.some((event) => event.event === 'registered'));
+    assert.equal((await server.app.inject({ method: 'GET', url: '/v1/miners/early' })).json().status, 'online');
+    await early.stop();
+  } finally {
+    await server.app.close();
+    await server.store.close();
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
