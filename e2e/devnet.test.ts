@@ -1,0 +1,91 @@
+// The README's promise, end to end, as a new user would type it: `aitbc devnet` in one terminal,
+// `aitbc job submit --model demo --prompt "hello" --wait` in another, and the output, the price
+// and a verified receipt come back. Then Ctrl-C, a restart that keeps the data, and a clear error
+// for a port that is taken.
+
+import { after, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const BIN = fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
+const home = mkdtempSync(join(tmpdir(), 'aitbc-devnet-'));
+const children = new Set<ChildProcess>();
+
+after(() => {
+  for (const child of children) child.kill('SIGKILL');
+  rmSync(home, { recursive: true, force: true });
+});
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+function devnet(port: number): Promise<{ child: ChildProcess; stdout: string }> {
+  const child = spawn(process.execPath, [BIN, 'devnet', '--port', String(port)], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
+  children.add(child);
+  child.on('exit', () => children.delete(child));
+  let stdout = '';
+  let stderr = '';
+  return new Promise((resolve, reject) => {
+    child.stdout!.on('data', (chunk: Buffer) => {
+      stdout += chunk.toString();
+      if (stdout.includes('Try:')) resolve({ child, stdout });
+    });
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.on('exit', (code) => reject(new Error(`devnet exited with ${code}: ${stdout}${stderr}`)));
+  });
+}
+
+const aitbc = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: home, encoding: 'utf8', timeout: 60_000 });
+
+function interrupt(child: ChildProcess): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    child.once('exit', (code) => resolve(code));
+    child.kill('SIGINT');
+  });
+}
+
+test('devnet, then a job from the command line: output, price and a verified receipt', async () => {
+  const port = await freePort();
+  const first = await devnet(port);
+  assert.match(first.stdout, /demo client {2}account demo, 1000 AITBC available/);
+  const file = JSON.parse(readFileSync(join(home, '.aitbc', 'devnet.json'), 'utf8'));
+  for (const field of ['coordinator_url', 'admin_key', 'client_key', 'miner_id']) assert.ok(file[field], field);
+
+  const run = aitbc('job', 'submit', '--model', 'demo', '--prompt', 'hello', '--wait');
+  assert.equal(run.status, 0, run.stdout + run.stderr);
+  assert.match(run.stdout, /price \d+(\.\d+)? AITBC/);
+  assert.match(run.stdout, /receipt rcpt-[0-9a-f]{32}: verified \(.*miner_signature, coordinator_signature.*\)/);
+
+  const listed = aitbc('job', 'list', '--json');
+  const jobs = JSON.parse(listed.stdout).items;
+  assert.equal(jobs.length, 1);
+  assert.equal(jobs[0].status, 'completed');
+
+  const bad = aitbc('job', 'submit', '--model', 'no-such-model', '--prompt', 'x');
+  assert.equal(bad.status, 1);
+  assert.match(bad.stderr, /error VALIDATION_INVALID_MODEL: .*\nwhat to do: Use valid model\nrequest id: req-/);
+
+  const taken = spawnSync(process.execPath, [BIN, 'devnet', '--port', String(port), '--data-dir', join(home, 'other')], { encoding: 'utf8', timeout: 60_000 });
+  assert.notEqual(taken.status, 0);
+  assert.match(taken.stderr, new RegExp(`port ${port} is in use .*pass --port`));
+
+  assert.equal(await interrupt(first.child), 0, 'Ctrl-C stops cleanly');
+
+  const second = await devnet(port);
+  const account = JSON.parse(aitbc('account', '--json').stdout);
+  assert.equal(account.account, 'demo');
+  assert.notEqual(account.available, '1000', 'the restart kept the spent balance: no second funding');
+  assert.equal(JSON.parse(aitbc('job', 'list', '--json').stdout).items.length, 1, 'and the job');
+  assert.equal(await interrupt(second.child), 0);
+});
