@@ -1,6 +1,8 @@
 // Runs a coordinator: opens the store, builds the app, listens, sweeps, and shuts down cleanly
 // on SIGINT/SIGTERM (in-flight requests finish; long-polls are answered 204).
 
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { buildApp, type App, type Services } from './app.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
@@ -24,6 +26,7 @@ export interface RunningCoordinator {
 }
 
 export async function startCoordinator(options: ServeOptions): Promise<RunningCoordinator> {
+  if (options.dbPath !== ':memory:') mkdirSync(dirname(options.dbPath), { recursive: true });
   const store = new SqliteStore({ path: options.dbPath });
   const coordinatorSecretKey = loadOrCreateKeyFile(options.keyFile).secretKey;
   const { app, services } = await buildApp({ store, config: { ...options.config, coordinatorSecretKey }, logger: options.logger ?? false });

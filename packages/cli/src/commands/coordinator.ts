@@ -1,7 +1,7 @@
 // `aitbc coordinator`: runs the job marketplace HTTP API on a SQLite file;
 // `aitbc coordinator check-ledger` audits that file's books and exits non-zero on any problem.
 
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -61,7 +61,6 @@ export function coordinatorCommand(): Command {
       const dbPath = resolve(flags.db);
       if (task === 'check-ledger') return checkLedger(dbPath);
       if (task !== undefined) command.error(`error: unknown task '${task}'; the only task is check-ledger`);
-      mkdirSync(dirname(dbPath), { recursive: true });
       const adminKey = flags.adminKey ?? `aitbc_admin_${randomBytes(24).toString('base64url')}`;
       const running = await startCoordinator({
         port: flags.port,

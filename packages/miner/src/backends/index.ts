@@ -1,0 +1,26 @@
+// The model-server backends of the miner and the factory that picks one from configuration.
+
+import type { Backend } from './backend.ts';
+import { DemoBackend } from './demo.ts';
+import { OllamaBackend } from './ollama.ts';
+import { OpenAiBackend } from './openai.ts';
+
+export * from './backend.ts';
+export { DemoBackend, countTokens } from './demo.ts';
+export { OllamaBackend } from './ollama.ts';
+export { OpenAiBackend } from './openai.ts';
+
+export type BackendKind = 'demo' | 'ollama' | 'openai';
+
+export function createBackend(kind: BackendKind, options: { url?: string; apiKey?: string } = {}): Backend {
+  switch (kind) {
+    case 'demo':
+      return new DemoBackend();
+    case 'ollama':
+      return new OllamaBackend(options.url ? { baseUrl: options.url } : {});
+    case 'openai':
+      // No default: vLLM, llama.cpp and LM Studio each listen on a different port.
+      if (!options.url) throw new Error('the openai backend needs the server URL, e.g. http://127.0.0.1:8000/v1');
+      return new OpenAiBackend({ baseUrl: options.url, apiKey: options.apiKey });
+  }
+}

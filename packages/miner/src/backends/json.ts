@@ -1,0 +1,26 @@
+// Small helpers for reading untyped JSON answers from model servers without trusting their shape.
+
+import { BackendError } from './backend.ts';
+
+export function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+/** Parses one JSON document from a stream; a malformed one means the server is misbehaving. */
+export function parseStreamJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw new BackendError('unavailable', `${source} sent a malformed stream line: ${text.slice(0, 200)}`, { cause: error });
+  }
+}
+
+/** A non-negative token count, or undefined when the server did not give one. */
+export function tokenCount(value: unknown): number | undefined {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0 ? Math.trunc(value) : undefined;
+}
+
+/** Drops undefined entries so request bodies carry only the parameters the caller set. */
+export function compact(fields: Record<string, unknown>): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
+}

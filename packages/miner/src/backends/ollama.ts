@@ -1,0 +1,120 @@
+// Backend for a local Ollama server, through its native API: /api/tags to list models and a
+// streamed /api/chat (newline-delimited JSON) to generate.
+
+import { BackendError, type Backend, type GenerateRequest, type GenerationEvent } from './backend.ts';
+import { DEFAULT_TIMEOUT_MS, HttpCall, kindForStatus, readServerError, trimBaseUrl } from './http.ts';
+import { compact, isRecord, parseStreamJson, tokenCount } from './json.ts';
+import { readLines } from './lines.ts';
+
+export interface OllamaOptions {
+  /** Default http://127.0.0.1:11434. */
+  baseUrl?: string;
+  fetch?: typeof fetch;
+  /** Longest silence tolerated from the server (see DEFAULT_TIMEOUT_MS). */
+  timeoutMs?: number;
+}
+
+export class OllamaBackend implements Backend {
+  readonly name = 'ollama';
+  readonly #baseUrl: string;
+  readonly #fetch: typeof fetch;
+  readonly #timeoutMs: number;
+
+  constructor(options: OllamaOptions = {}) {
+    this.#baseUrl = trimBaseUrl(options.baseUrl ?? 'http://127.0.0.1:11434');
+    this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
+    this.#timeoutMs = options.timeoutMs ?? DEFAULT_TIMEOUT_MS;
+  }
+
+  async listModels(): Promise<string[]> {
+    const call = new HttpCall(`ollama at ${this.#baseUrl}`, this.#timeoutMs, undefined);
+    try {
+      const response = await call.send(this.#fetch, `${this.#baseUrl}/api/tags`, { method: 'GET' });
+      if (!response.ok) {
+        const error = await readServerError(response);
+        throw new BackendError(kindForStatus(error.status), `ollama at ${this.#baseUrl} answered ${error.status} to /api/tags: ${error.message}`);
+      }
+      const body: unknown = await response.json().catch((cause: unknown) => {
+        throw new BackendError('unavailable', `ollama at ${this.#baseUrl} sent a malformed model list`, { cause });
+      });
+      const models = isRecord(body) && Array.isArray(body['models']) ? body['models'] : [];
+      const names = new Set<string>();
+      for (const model of models) {
+        if (!isRecord(model)) continue;
+        const name = typeof model['name'] === 'string' ? model['name'] : model['model'];
+        if (typeof name !== 'string' || name === '') continue;
+        names.add(name);
+        // Ollama resolves a bare name to its `:latest` tag, so jobs may ask for either.
+        if (name.endsWith(':latest')) names.add(name.slice(0, -':latest'.length));
+      }
+      return [...names];
+    } catch (error) {
+      throw call.fail(error);
+    } finally {
+      call.close();
+    }
+  }
+
+  async *generate(request: GenerateRequest): AsyncGenerator<GenerationEvent> {
+    const source = `ollama at ${this.#baseUrl} (model ${request.model})`;
+    const call = new HttpCall(source, this.#timeoutMs, request.signal);
+    try {
+      const response = await call.send(this.#fetch, `${this.#baseUrl}/api/chat`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify(chatBody(request)),
+      });
+      if (!response.ok) throw await this.#answerError(response, request.model);
+      if (!response.body) throw new BackendError('unavailable', `${source}: empty answer`);
+      for await (const line of readLines(response.body, (waiting) => call.waiting(waiting))) {
+        call.throwIfAborted();
+        if (line.trim() === '') continue;
+        const chunk = parseStreamJson(line, source);
+        if (!isRecord(chunk)) throw new BackendError('unavailable', `${source}: unexpected stream line ${line.slice(0, 200)}`);
+        // Ollama reports failures after the 200 (model crash, out of memory) as an `error` line.
+        if (chunk['error'] !== undefined) throw new BackendError('unavailable', `${source}: ${String(chunk['error'])}`);
+        const message = chunk['message'];
+        const content = isRecord(message) ? message['content'] : undefined;
+        if (typeof content === 'string' && content !== '') yield { type: 'text', text: content };
+        if (chunk['done'] === true) {
+          const usage = { promptTokens: tokenCount(chunk['prompt_eval_count']) ?? 0, completionTokens: tokenCount(chunk['eval_count']) ?? 0 };
+          // Released before the last event, in case the consumer never asks for more.
+          call.close();
+          yield { type: 'done', usage };
+          return;
+        }
+      }
+      throw new BackendError('unavailable', `${source}: the stream ended before generation was done`);
+    } catch (error) {
+      throw call.fail(error);
+    } finally {
+      call.close();
+    }
+  }
+
+  async #answerError(response: Response, model: string): Promise<BackendError> {
+    const error = await readServerError(response);
+    // Ollama: 404 {"error":"model \"x\" not found, try pulling it first"}. A 404 saying anything
+    // else (e.g. no /api/chat at all) is not about the model.
+    if (error.status === 404 && /\bmodel\b.*not found/i.test(error.message)) {
+      return new BackendError('model_not_found', `ollama at ${this.#baseUrl} has no model ${model} (${error.message}); run: ollama pull ${model}`);
+    }
+    return new BackendError(kindForStatus(error.status), `ollama at ${this.#baseUrl} answered ${error.status}: ${error.message}`);
+  }
+}
+
+function chatBody(request: GenerateRequest): Record<string, unknown> {
+  const options = compact({
+    num_predict: request.maxTokens,
+    temperature: request.temperature,
+    top_p: request.topP,
+    seed: request.seed,
+    stop: request.stop && request.stop.length > 0 ? request.stop : undefined,
+  });
+  return compact({
+    model: request.model,
+    messages: [{ role: 'user', content: request.prompt }],
+    stream: true,
+    options: Object.keys(options).length > 0 ? options : undefined,
+  });
+}
