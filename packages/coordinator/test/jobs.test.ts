@@ -194,7 +194,8 @@ describe('operations', () => {
     const jobId = await submit();
     await submit();
     const poll = await miner.poll(0);
-    await miner.complete(jobId, miner.completion(poll.body, 'x', undefined, clock.now()));
+    assert.equal(poll.body.job_id, jobId, 'first in, first out, even within one millisecond');
+    assert.equal((await miner.complete(jobId, miner.completion(poll.body, 'x', undefined, clock.now()))).status, 200);
     await coordinator.request('PUT', '/v1/admin/maintenance', { key: 'aitbc_test_admin_key', body: { enabled: true } });
     const metrics = await coordinator.request('GET', '/metrics');
     assert.equal(metrics.status, 200);

@@ -353,15 +353,15 @@ export class SqliteStore implements CoordinatorStore {
       if (!capacity) return { kind: 'none' };
       if (capacity.left <= 0) return { kind: 'capacity_full', running: capacity.running };
       const oldestForModel = this.sql(
-        `SELECT j.job_id, j.queued_at, mm.unit_price_micro FROM jobs j INDEXED BY jobs_queue
+        `SELECT j.job_id, j.queued_at, j.rowid AS seq, mm.unit_price_micro FROM jobs j INDEXED BY jobs_queue
          JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
          WHERE j.model = @model AND ${CLAIMABLE}
-         ORDER BY j.queued_at, j.job_id LIMIT 1`,
+         ORDER BY j.queued_at, j.rowid LIMIT 1`,
       );
       let pick: Row | undefined;
       for (const model of this.sql('SELECT model FROM miner_models WHERE miner_id = ?').pluck().all(request.minerId) as string[]) {
         const candidate = oldestForModel.get({ minerId: request.minerId, now: request.now, model }) as Row | undefined;
-        if (candidate && (!pick || (candidate.queued_at as bigint) < (pick.queued_at as bigint) || (candidate.queued_at === pick.queued_at && (candidate.job_id as string) < (pick.job_id as string)))) {
+        if (candidate && (!pick || (candidate.queued_at as bigint) < (pick.queued_at as bigint) || (candidate.queued_at === pick.queued_at && (candidate.seq as bigint) < (pick.seq as bigint)))) {
           pick = candidate;
         }
       }

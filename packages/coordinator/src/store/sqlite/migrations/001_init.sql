@@ -60,7 +60,8 @@ CREATE TABLE jobs (
   error             TEXT
 ) STRICT;
 -- Partial indexes hold only open jobs, so finished jobs stop costing index writes.
-CREATE INDEX jobs_queue ON jobs(model, queued_at, job_id) WHERE status = 'queued';
+-- Index entries end with the rowid, so (queued_at, rowid) is exact FIFO, insertion order breaking ties.
+CREATE INDEX jobs_queue ON jobs(model, queued_at) WHERE status = 'queued';
 CREATE INDEX jobs_running_by_miner ON jobs(miner_id) WHERE status = 'running';
 CREATE INDEX jobs_open_by_deadline ON jobs(deadline) WHERE status IN ('queued', 'running');
 CREATE INDEX jobs_running_by_lease ON jobs(lease_expires_at) WHERE status = 'running';
