@@ -7,10 +7,10 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { freePort } from '../packages/coordinator/test/harness.ts';
 
 const BIN = fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'aitbc-devnet-'));
@@ -20,14 +20,6 @@ after(() => {
   for (const child of children) child.kill('SIGKILL');
   rmSync(home, { recursive: true, force: true });
 });
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function devnet(port: number): Promise<{ child: ChildProcess; stdout: string }> {
   const child = spawn(process.execPath, [BIN, 'devnet', '--port', String(port)], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });

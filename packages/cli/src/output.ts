@@ -46,3 +46,9 @@ export function statusLine(): { update(text: string): void; done(): void } {
     },
   };
 }
+
+/** Wraps a command action so any error is reported in the same words and exit code. */
+export const action =
+  <A extends unknown[]>(run: (...args: A) => Promise<void>) =>
+  (...args: A): Promise<void> =>
+    run(...args).catch(reportError);

@@ -5,24 +5,15 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { httpClient, submitBody, TestMiner, type HttpAnswer } from './harness.ts';
+import { freePort, httpClient, submitBody, TestMiner, type HttpAnswer } from './harness.ts';
 
 const BIN = fileURLToPath(new URL('../../cli/bin/aitbc.js', import.meta.url));
 const ADMIN = 'crash-admin';
 const JOBS = 300;
 const MINERS = 6;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 function startCoordinator(db: string, port: number): Promise<ChildProcess> {
   const child = spawn(process.execPath, [BIN, 'coordinator', '--db', db, '--port', String(port), '--admin-key', ADMIN, '--models', 'llama3.2', '--lease-seconds', '2', '--log-level', 'silent'], {

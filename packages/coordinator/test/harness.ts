@@ -2,6 +2,7 @@
 // moves the tests need, spoken over real HTTP.
 
 import { mkdtempSync, rmSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, parseAmount, signReceipt, type Receipt, type ReceiptTemplate } from '@aitbc/protocol';
@@ -11,6 +12,15 @@ import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { CoordinatorStore } from '../src/store/store.ts';
 
 export const ADMIN_KEY = 'aitbc_test_admin_key';
+
+/** A port nothing listens on right now (a server is bound to port 0, noted and closed). */
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as { port: number }).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
 
 /** A clock the test moves by hand. */
 export class ManualClock {

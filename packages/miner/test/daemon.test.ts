@@ -5,7 +5,6 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@aitbc/protocol';
@@ -14,7 +13,7 @@ import { BackendError, type Backend, type GenerateRequest, type GenerationEvent 
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
 import { buildApp } from '../../coordinator/src/app.ts';
 import { SqliteStore } from '../../coordinator/src/store/sqlite/sqlite-store.ts';
-import { startTestCoordinator, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { freePort, startTestCoordinator, type TestCoordinator } from '../../coordinator/test/harness.ts';
 
 /** A backend whose behaviour per prompt is scripted by the test. */
 class ScriptedBackend implements Backend {
@@ -158,10 +157,7 @@ test('starts before the coordinator and connects once it is up', async () => {
   const key = (await server.app.inject({ method: 'POST', url: '/v1/admin/keys', headers: { 'x-api-key': 'admin' }, payload: { scopes: ['miner'] } })).json().key as string;
   await server.app.close();
   await server.store.close();
-  const probe = createServer();
-  await new Promise<void>((resolve) => probe.listen(0, '127.0.0.1', resolve));
-  const port = (probe.address() as { port: number }).port;
-  await new Promise((resolve) => probe.close(resolve));
+  const port = await freePort();
 
   const events: MinerEvent[] = [];
   const early = new MinerDaemon({

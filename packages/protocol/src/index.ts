@@ -8,3 +8,4 @@ export * from './keys.ts';
 export * from './address.ts';
 export * from './receipt.ts';
 export * from './crypto-backend.ts';
+export type * from './job-params.ts';

@@ -12,8 +12,10 @@ export class AitbcError extends Error {
   readonly status: number;
   /** What the seed says to do about it. */
   readonly resolution: string | undefined;
+  /** Seconds until a retry can pass, when the server said (rate limits and every 503). */
+  readonly retryAfter: number | undefined;
 
-  constructor(init: { errorCode: string; detail: string; requestId?: string | undefined; status: number; cause?: unknown }) {
+  constructor(init: { errorCode: string; detail: string; requestId?: string | undefined; status: number; retryAfter?: number | undefined; cause?: unknown }) {
     super(`${init.errorCode}: ${init.detail}${init.requestId ? ` (request ${init.requestId})` : ''}`, init.cause === undefined ? undefined : { cause: init.cause });
     this.name = new.target.name;
     this.errorCode = init.errorCode;
@@ -21,6 +23,7 @@ export class AitbcError extends Error {
     this.requestId = init.requestId;
     this.status = init.status;
     this.resolution = isErrorCode(init.errorCode) ? ERROR_CATALOGUE[init.errorCode].resolution : undefined;
+    this.retryAfter = init.retryAfter;
   }
 
   /** Whether the seed's Retryable column (and API.md) allow retrying this error. */
@@ -50,24 +53,11 @@ export class ValidationError extends AitbcError {
   }
 }
 /** 429: rate limit (retryable after `retryAfter`) or daily quota (not retryable). */
-export class RateLimitError extends AitbcError {
-  /** Seconds until a request would pass. */
-  readonly retryAfter: number | undefined;
-  constructor(init: ConstructorParameters<typeof AitbcError>[0] & { retryAfter?: number | undefined }) {
-    super(init);
-    this.retryAfter = init.retryAfter;
-  }
-}
+export class RateLimitError extends AitbcError {}
 /** 500 and 502: the coordinator or a dependency failed. */
 export class ServerError extends AitbcError {}
 /** 503: maintenance, overload, or a miner offline or full; `retryAfter` says when to come back. */
-export class ServiceUnavailableError extends AitbcError {
-  readonly retryAfter: number | undefined;
-  constructor(init: ConstructorParameters<typeof AitbcError>[0] & { retryAfter?: number | undefined }) {
-    super(init);
-    this.retryAfter = init.retryAfter;
-  }
-}
+export class ServiceUnavailableError extends AitbcError {}
 /** jobs.run() stopped waiting; the job itself goes on. */
 export class WaitTimeoutError extends AitbcError {}
 /** No HTTP answer at all (connection refused, reset, timeout). */
@@ -81,8 +71,8 @@ export function errorFromResponse(status: number, body: unknown, headerRequestId
     detail: typeof envelope.detail === 'string' ? envelope.detail : `HTTP ${status} without an AITBC error body`,
     requestId: typeof envelope.request_id === 'string' ? envelope.request_id : (headerRequestId ?? undefined),
     status,
+    retryAfter: typeof envelope.retry_after === 'number' ? envelope.retry_after : undefined,
   };
-  const retryAfter = typeof envelope.retry_after === 'number' ? envelope.retry_after : undefined;
   if (status === 400) return new BadRequestError(init);
   if (status === 401) return new AuthenticationError(init);
   if (status === 402) return new PaymentError(init);
@@ -90,8 +80,8 @@ export function errorFromResponse(status: number, body: unknown, headerRequestId
   if (status === 404 || status === 405) return new NotFoundError(init);
   if (status === 409 || status === 410) return new ConflictError(init);
   if (status === 413 || status === 422) return new ValidationError({ ...init, field: envelope.field });
-  if (status === 429) return new RateLimitError({ ...init, retryAfter });
-  if (status === 503) return new ServiceUnavailableError({ ...init, retryAfter });
+  if (status === 429) return new RateLimitError(init);
+  if (status === 503) return new ServiceUnavailableError(init);
   if (status >= 500) return new ServerError(init);
   return new AitbcError(init);
 }

@@ -57,7 +57,7 @@ export function mayRetry(error: AitbcError, idempotent: boolean): boolean {
 
 /** The wait before attempt `attempt + 1` (attempt counts from 0). */
 export function backoffMs(attempt: number, error: AitbcError, policy: RetryPolicy, random: () => number): number {
-  const retryAfter = (error as { retryAfter?: number }).retryAfter;
+  const retryAfter = error.retryAfter;
   // The server knows when it will take the request: wait that long, plus a little spread.
   if (retryAfter !== undefined) return retryAfter * 1000 * (1 + 0.1 * random());
   return random() * Math.min(policy.maxDelayMs, policy.baseDelayMs * 2 ** attempt);

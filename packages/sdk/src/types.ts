@@ -1,16 +1,10 @@
 // Wire shapes of the coordinator API (API.md); amounts are decimal strings of AITBC, times RFC 3339.
 
-import type { Receipt, ReceiptTemplate } from '@aitbc/protocol';
+import type { JobParams, Receipt, ReceiptTemplate } from '@aitbc/protocol';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
 
-export interface JobParams {
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  seed?: number;
-  stop?: string[];
-}
+export type { JobParams };
 
 export interface SubmitJobParameters {
   model: string;

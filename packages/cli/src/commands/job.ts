@@ -3,7 +3,7 @@
 import { Command, Option } from 'commander';
 import type { Job, JobResult, SubmitJobParameters } from '@aitbc/sdk';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
-import { printJson, printTable, reportError, statusLine } from '../output.ts';
+import { action, printJson, printTable, statusLine } from '../output.ts';
 import { integerIn } from '../options.ts';
 import { describeVerdict } from './receipt.ts';
 
@@ -17,11 +17,6 @@ interface SubmitFlags extends ConnectionFlags {
   minerId?: string;
   wait?: boolean;
 }
-
-const action =
-  <A extends unknown[]>(run: (...args: A) => Promise<void>) =>
-  (...args: A) =>
-    run(...args).catch(reportError);
 
 function printJob(job: Job): void {
   printTable(

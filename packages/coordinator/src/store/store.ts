@@ -2,7 +2,7 @@
 // now, PostgreSQL later) implements it with its own SQL. Every method is one transaction and
 // returns plain values: bigint µAIT for money, epoch-ms numbers for time.
 
-import type { Receipt } from '@aitbc/protocol';
+import type { JobParams, Receipt } from '@aitbc/protocol';
 
 export type Scope = 'client' | 'miner' | 'admin';
 export const SCOPES: readonly Scope[] = ['client', 'miner', 'admin'];
@@ -43,13 +43,7 @@ export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' |
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
-export interface JobParams {
-  max_tokens?: number;
-  temperature?: number;
-  top_p?: number;
-  seed?: number;
-  stop?: string[];
-}
+export type { JobParams };
 
 export interface JobRecord {
   jobId: string;
