@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -63,6 +63,27 @@ test('devnet, then a job from the command line: output, price and a verified rec
   const jobs = JSON.parse(listed.stdout).items;
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0].status, 'completed');
+
+  // Receipts: verified by id; a tampered copy in a file is refused with the failing checks named.
+  const receiptId = jobs[0].receipt_id;
+  const verified = aitbc('receipt', 'verify', receiptId);
+  assert.equal(verified.status, 0, verified.stderr);
+  assert.match(verified.stdout, new RegExp(`^${receiptId}: verified`));
+  const receipt = JSON.parse(aitbc('receipt', 'show', receiptId, '--json').stdout);
+  const tamperedPath = join(home, 'tampered.json');
+  writeFileSync(tamperedPath, JSON.stringify({ ...receipt, price: '999' }));
+  const refused = aitbc('receipt', 'verify', tamperedPath);
+  assert.equal(refused.status, 1);
+  assert.match(refused.stdout, /INVALID: .*miner_signature/);
+
+  // Keys: the admin key from devnet.json makes and revokes keys.
+  const created = JSON.parse(aitbc('keys', 'create', '--scopes', 'client', '--account', 'zed', '--json').stdout);
+  assert.match(created.key, /^aitbc_/);
+  assert.equal(aitbc('account', '--api-key', created.key, '--json').status, 0);
+  assert.match(aitbc('keys', 'revoke', created.key_id).stdout, /revoked/);
+  const revoked = aitbc('account', '--api-key', created.key);
+  assert.equal(revoked.status, 1);
+  assert.match(revoked.stderr, /error AUTH_INVALID_KEY/);
 
   const bad = aitbc('job', 'submit', '--model', 'no-such-model', '--prompt', 'x');
   assert.equal(bad.status, 1);
