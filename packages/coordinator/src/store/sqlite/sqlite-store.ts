@@ -5,7 +5,8 @@
 import Database from 'better-sqlite3';
 import type { Receipt } from '@aitbc/protocol';
 import { bucket, Ledger } from './ledger.ts';
-import { migrate } from './migrate.ts';
+import { applyMigrations } from '@aitbc/protocol/node';
+import { fileURLToPath } from 'node:url';
 import type {
   AccountBalance,
   ApiKeyRecord,
@@ -109,7 +110,7 @@ export class SqliteStore implements CoordinatorStore {
     // (+13 % lifecycles/s in `npm run bench`).
     this.db.pragma('wal_autocheckpoint = 10000');
     this.db.defaultSafeIntegers(true);
-    migrate(this.db);
+    applyMigrations(this.db, fileURLToPath(new URL('./migrations/', import.meta.url)));
     this.ledger = new Ledger((text) => this.sql(text));
   }
 

@@ -1,0 +1,45 @@
+// Blocks: a header whose hash covers every field, signed by its proposer over a domain tag and
+// that hash, plus the transactions in order. Roots tie the header to its contents.
+
+import { base64urlDecode, base64urlEncode, canonicalize, sha256Hex, sign, utf8, verify } from '@aitbc/protocol';
+import type { SignedTx } from './tx.ts';
+
+export const BLOCK_DOMAIN_TAG = 'AITBC-BLOCK-v1\n';
+
+export interface BlockHeader {
+  height: number;
+  parent_hash: string;
+  /** Epoch ms. */
+  timestamp: number;
+  /** base64url public key of the authority that proposed it ('' for genesis). */
+  proposer: string;
+  tx_root: string;
+  receipt_root: string;
+  state_root: string;
+}
+
+export interface Block {
+  header: BlockHeader;
+  hash: string;
+  /** base64url proposer signature over the tag and the hash ('' for genesis). */
+  signature: string;
+  txs: SignedTx[];
+}
+
+export function blockHash(header: BlockHeader): string {
+  return sha256Hex(canonicalize(header));
+}
+
+const signingBytes = (hash: string) => utf8(BLOCK_DOMAIN_TAG + hash);
+
+export function signBlockHash(hash: string, secretKey: Uint8Array): string {
+  return base64urlEncode(sign(signingBytes(hash), secretKey));
+}
+
+export function checkBlockSignature(block: Block): boolean {
+  try {
+    return verify(base64urlDecode(block.signature), signingBytes(block.hash), base64urlDecode(block.header.proposer));
+  } catch {
+    return false;
+  }
+}

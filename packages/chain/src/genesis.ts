@@ -1,0 +1,49 @@
+// The genesis file: the chain's id, its authorities (who may propose and sign blocks), the block
+// interval, the initial allocations and the coordinators allowed to settle receipts. Every node
+// of a chain starts from the same file; its hash is the chain's identity.
+
+import { canonicalize, isCanonicalAmount, isValidAddress, parsePublicKey, sha256Hex } from '@aitbc/protocol';
+
+export interface Genesis {
+  chain_id: string;
+  /** Epoch ms; the genesis block's timestamp. */
+  genesis_time: number;
+  block_interval_ms: number;
+  /** base64url Ed25519 public keys, in proposer order. */
+  authorities: string[];
+  /** base64url Ed25519 public keys of coordinators allowed to settle receipts. */
+  coordinators: string[];
+  allocations: { address: string; amount: string }[];
+}
+
+export function genesisHash(genesis: Genesis): string {
+  return sha256Hex(canonicalize(genesis));
+}
+
+/** Throws an Error naming the first thing wrong. */
+export function validateGenesis(value: unknown): Genesis {
+  const genesis = value as Genesis;
+  const fail = (message: string): never => {
+    throw new Error(`genesis: ${message}`);
+  };
+  if (typeof value !== 'object' || value === null) fail('must be a JSON object');
+  if (typeof genesis.chain_id !== 'string' || !/^[a-z0-9][a-z0-9-]{0,63}$/.test(genesis.chain_id)) fail('chain_id must be 1–64 of a-z 0-9 -');
+  if (!Number.isSafeInteger(genesis.genesis_time) || genesis.genesis_time < 0) fail('genesis_time must be epoch milliseconds');
+  if (!Number.isSafeInteger(genesis.block_interval_ms) || genesis.block_interval_ms < 50) fail('block_interval_ms must be an integer ≥ 50');
+  if (!Array.isArray(genesis.authorities) || genesis.authorities.length === 0) fail('authorities must list at least one public key');
+  for (const key of [...genesis.authorities, ...(genesis.coordinators ?? [])]) {
+    try {
+      parsePublicKey(key);
+    } catch (error) {
+      fail(`public key ${JSON.stringify(key)} ${(error as Error).message}`);
+    }
+  }
+  if (new Set(genesis.authorities).size !== genesis.authorities.length) fail('authorities must be distinct');
+  if (!Array.isArray(genesis.coordinators)) fail('coordinators must be a list (it may be empty)');
+  if (!Array.isArray(genesis.allocations)) fail('allocations must be a list');
+  for (const allocation of genesis.allocations) {
+    if (!isValidAddress(allocation.address)) fail(`allocation address ${JSON.stringify(allocation.address)} is not an ait1… address`);
+    if (!isCanonicalAmount(allocation.amount)) fail(`allocation amount ${JSON.stringify(allocation.amount)} is not a canonical decimal string`);
+  }
+  return genesis;
+}

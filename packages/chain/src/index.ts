@@ -1,0 +1,8 @@
+// @aitbc/chain: the proof-of-authority chain node (transactions, blocks, state, storage, RPC).
+export * from './tx.ts';
+export * from './block.ts';
+export * from './genesis.ts';
+export * from './merkle.ts';
+export * from './state.ts';
+export * from './node.ts';
+export { ChainStore } from './store/chain-store.ts';

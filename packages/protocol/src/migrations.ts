@@ -1,0 +1,35 @@
+// Applies numbered SQL files (`001_name.sql`, …) from a folder in order, each inside a
+// transaction that also records it, so a crash mid-migration leaves the previous version. Node
+// only; shared by every SQLite store (coordinator, chain). Typed structurally so that this
+// package does not depend on better-sqlite3.
+
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+
+interface Statement {
+  run(...params: unknown[]): unknown;
+  all(...params: unknown[]): unknown[];
+}
+
+export interface MigratableDatabase {
+  exec(sql: string): unknown;
+  prepare(sql: string): Statement;
+  transaction(fn: () => void): { immediate(): void };
+}
+
+export function applyMigrations(db: MigratableDatabase, dir: string): number {
+  db.exec('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at INTEGER NOT NULL) STRICT');
+  const applied = new Set((db.prepare('SELECT version FROM schema_migrations').all() as { version: number | bigint }[]).map((row) => Number(row.version)));
+  let count = 0;
+  for (const name of readdirSync(dir).filter((file) => /^\d+_.+\.sql$/.test(file)).sort()) {
+    const version = Number.parseInt(name, 10);
+    if (applied.has(version)) continue;
+    const sql = readFileSync(join(dir, name), 'utf8');
+    db.transaction(() => {
+      db.exec(sql);
+      db.prepare('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)').run(version, name, Date.now());
+    }).immediate();
+    count++;
+  }
+  return count;
+}
