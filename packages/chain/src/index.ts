@@ -6,3 +6,4 @@ export * from './merkle.ts';
 export * from './state.ts';
 export * from './node.ts';
 export { ChainStore } from './store/chain-store.ts';
+export { buildRpc } from './rpc.ts';

@@ -6,6 +6,7 @@ import { coordinatorCommand } from './commands/coordinator.ts';
 import { devnetCommand } from './commands/devnet.ts';
 import { jobCommand } from './commands/job.ts';
 import { minerCommand } from './commands/miner.ts';
+import { nodeCommand } from './commands/node.ts';
 import { receiptCommand } from './commands/receipt.ts';
 
 const program = new Command('aitbc')
@@ -16,6 +17,7 @@ const program = new Command('aitbc')
 program.addCommand(devnetCommand());
 program.addCommand(coordinatorCommand());
 program.addCommand(minerCommand());
+program.addCommand(nodeCommand());
 program.addCommand(jobCommand());
 program.addCommand(receiptCommand());
 program.addCommand(accountCommand());

@@ -1,0 +1,91 @@
+// The node's HTTP RPC, on paths tools can rely on: head, blocks by height or hash (with their
+// transactions), transactions, submit, mempool, accounts. Errors use the same envelope as the
+// coordinator ({detail, error_code, request_id, field?}) with the chain's own codes:
+// BLOCK_NOT_FOUND, TX_NOT_FOUND (404), TX_REJECTED (422), VALIDATION_INVALID_FORMAT (422),
+// ROUTE_NOT_FOUND (404), SYSTEM_INTERNAL_ERROR (500).
+
+import Fastify, { type FastifyInstance } from 'fastify';
+import { isValidAddress, newId } from '@aitbc/protocol';
+import type { Block } from './block.ts';
+import { TxRejectedError, type ChainNode } from './node.ts';
+import { txHash } from './tx.ts';
+
+class RpcError extends Error {
+  constructor(
+    readonly status: number,
+    readonly code: string,
+    detail: string,
+    readonly field?: string,
+  ) {
+    super(detail);
+  }
+}
+
+const blockView = (block: Block) => ({
+  height: block.header.height,
+  hash: block.hash,
+  header: block.header,
+  signature: block.signature,
+  transactions: block.txs.map((tx) => ({ hash: txHash(tx.body), ...tx })),
+  receipts: [],
+});
+
+export function buildRpc(node: ChainNode): FastifyInstance {
+  const app = Fastify({ logger: false, genReqId: () => newId('req') });
+  app.addHook('onRequest', async (request, reply) => {
+    reply.header('X-Request-ID', request.id);
+  });
+  app.setErrorHandler((error, request, reply) => {
+    const rpc =
+      error instanceof RpcError
+        ? error
+        : (error as { statusCode?: number }).statusCode === 400
+          ? new RpcError(422, 'VALIDATION_INVALID_FORMAT', 'Request body is not valid JSON', 'body')
+          : new RpcError(500, 'SYSTEM_INTERNAL_ERROR', `Unexpected node error; report request id ${request.id}`);
+    if (rpc.status === 500) request.log.error({ err: error }, 'rpc failure');
+    return reply.code(rpc.status).send({ detail: rpc.message, error_code: rpc.code, request_id: request.id, ...(rpc.field ? { field: rpc.field } : {}) });
+  });
+  app.setNotFoundHandler((request, reply) =>
+    reply.code(404).send({ detail: `No route ${request.method} ${request.url}; see the README for the RPC paths`, error_code: 'ROUTE_NOT_FOUND', request_id: request.id }),
+  );
+
+  app.get('/rpc/head', async () => {
+    const head = node.head();
+    return { chain_id: node.genesis.chain_id, height: head.header.height, hash: head.hash, timestamp: head.header.timestamp, state_root: head.header.state_root };
+  });
+
+  app.get<{ Params: { id: string } }>('/rpc/blocks/:id', async (request) => {
+    const { id } = request.params;
+    const block = /^\d{1,15}$/.test(id) ? node.store.blockAt(Number(id)) : node.store.blockByHash(id);
+    if (!block) throw new RpcError(404, 'BLOCK_NOT_FOUND', `No block ${id} (head is at height ${node.head().header.height})`);
+    return blockView(block);
+  });
+
+  app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', async (request) => {
+    const stored = node.store.tx(request.params.hash);
+    if (stored) return { hash: stored.hash, status: 'included', block_height: stored.blockHeight, position: stored.position, ...stored.tx };
+    const pending = node.pending().find((tx) => txHash(tx.body) === request.params.hash);
+    if (pending) return { hash: request.params.hash, status: 'pending', block_height: null, position: null, ...pending };
+    throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
+  });
+
+  app.post('/rpc/txs', async (request, reply) => {
+    try {
+      const hash = node.submit(request.body);
+      return reply.code(202).send({ hash, status: 'pending' });
+    } catch (error) {
+      if (error instanceof TxRejectedError) throw new RpcError(422, 'TX_REJECTED', error.message, error.field);
+      throw error;
+    }
+  });
+
+  app.get('/rpc/mempool', async () => ({ transactions: node.pending().map((tx) => ({ hash: txHash(tx.body), ...tx })) }));
+
+  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', async (request) => {
+    const { address } = request.params;
+    if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
+    return { address, ...node.balanceOf(address) };
+  });
+
+  return app;
+}

@@ -1,0 +1,49 @@
+// The RPC paths tools rely on, over app.inject: submit, mempool, head, blocks by height and
+// hash, transactions, accounts, and errors in the envelope.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
+import { ChainNode } from '../src/node.ts';
+import { buildRpc } from '../src/rpc.ts';
+import { ChainStore } from '../src/store/chain-store.ts';
+import { signTx } from '../src/tx.ts';
+
+test('submit, produce, and read everything back over RPC', async () => {
+  const authority = generateKeyPair();
+  const alice = generateKeyPair();
+  const bob = addressFromPublicKey(generateKeyPair().publicKey);
+  const store = new ChainStore(':memory:');
+  const node = new ChainNode(store, { chain_id: 'aitbc-rpc', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '10' }] }, authority);
+  const rpc = buildRpc(node);
+  try {
+    const tx = signTx({ type: 'transfer', chain_id: 'aitbc-rpc', to: bob, amount: '4', fee: '0', nonce: 0, memo: 'alice' } as never, alice.secretKey);
+    const submitted = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: tx });
+    assert.equal(submitted.statusCode, 202);
+    const { hash } = submitted.json();
+    assert.equal((await rpc.inject({ url: '/rpc/mempool' })).json().transactions[0].hash, hash);
+    assert.equal((await rpc.inject({ url: `/rpc/txs/${hash}` })).json().status, 'pending');
+
+    const block = node.produce()!;
+    assert.deepEqual((await rpc.inject({ url: '/rpc/head' })).json(), { chain_id: 'aitbc-rpc', height: 1, hash: block.hash, timestamp: block.header.timestamp, state_root: block.header.state_root });
+    const byHeight = (await rpc.inject({ url: '/rpc/blocks/1' })).json();
+    assert.equal(byHeight.hash, block.hash);
+    assert.equal(byHeight.transactions[0].hash, hash);
+    assert.deepEqual((await rpc.inject({ url: `/rpc/blocks/${block.hash}` })).json(), byHeight);
+    const included = (await rpc.inject({ url: `/rpc/txs/${hash}` })).json();
+    assert.deepEqual([included.status, included.block_height, included.body.memo], ['included', 1, 'alice']);
+    assert.deepEqual((await rpc.inject({ url: `/rpc/accounts/${bob}` })).json(), { address: bob, balance: '4', nonce: 0 });
+
+    const rejected = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: tx });
+    assert.equal(rejected.statusCode, 422);
+    assert.equal(rejected.json().error_code, 'TX_REJECTED');
+    assert.equal(rejected.json().request_id, rejected.headers['x-request-id']);
+    assert.equal((await rpc.inject({ url: '/rpc/blocks/99' })).json().error_code, 'BLOCK_NOT_FOUND');
+    assert.equal((await rpc.inject({ url: '/rpc/txs/00' })).json().error_code, 'TX_NOT_FOUND');
+    assert.equal((await rpc.inject({ url: '/rpc/accounts/bob' })).json().field, 'address');
+    assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
+  } finally {
+    await rpc.close();
+    store.close();
+  }
+});
