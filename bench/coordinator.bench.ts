@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
+import { benchChain } from './chain.bench.ts';
 import { drive, jsonClient } from './load.ts';
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
@@ -132,6 +133,7 @@ async function lifecycles(): Promise<number> {
 useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 await storeClaims(5000);
+await benchChain();
 const bare = await bareCeiling();
 const measured = await lifecycles();
 const ceiling = bare / 3;

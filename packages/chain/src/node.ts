@@ -36,6 +36,8 @@ export const MEMPOOL_LIMIT = 10_000;
 export class ChainNode {
   private readonly mempool = new Map<string, SignedTx>();
   private timer: NodeJS.Timeout | null = null;
+  /** The stored head, kept in memory: admission and production consult it constantly. */
+  private headBlock: Block;
 
   constructor(
     readonly store: ChainStore,
@@ -48,6 +50,7 @@ export class ChainNode {
     const stored = store.getMeta('genesis_hash');
     if (stored && stored !== expected) throw new Error(`this database belongs to another genesis (${stored}); use a fresh --data-dir for this chain`);
     if (!store.head()) this.writeGenesisBlock(expected);
+    this.headBlock = store.head()!;
   }
 
   private writeGenesisBlock(hash: string): void {
@@ -67,7 +70,7 @@ export class ChainNode {
   }
 
   head(): Block {
-    return this.store.head()!;
+    return this.headBlock;
   }
 
   /** The authority whose turn it is to propose `height` (round robin). */
@@ -176,6 +179,7 @@ export class ChainNode {
     });
     if (overlay.root() !== header.state_root) reject('state_root does not match the state after executing the block');
     this.store.commit(block, hashes, overlay.changed);
+    this.headBlock = block;
     for (const hash of hashes) this.mempool.delete(hash);
   }
 
