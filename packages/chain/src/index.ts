@@ -7,3 +7,4 @@ export * from './state.ts';
 export * from './node.ts';
 export { ChainStore } from './store/chain-store.ts';
 export { buildRpc } from './rpc.ts';
+export * from './wallet/index.ts';

@@ -87,5 +87,11 @@ export function buildRpc(node: ChainNode): FastifyInstance {
     return { address, ...node.balanceOf(address) };
   });
 
+  app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', async (request) => {
+    const { address } = request.params;
+    if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
+    return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
+  });
+
   return app;
 }

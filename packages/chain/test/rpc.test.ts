@@ -33,6 +33,8 @@ test('submit, produce, and read everything back over RPC', async () => {
     const included = (await rpc.inject({ url: `/rpc/txs/${hash}` })).json();
     assert.deepEqual([included.status, included.block_height, included.body.memo], ['included', 1, 'alice']);
     assert.deepEqual((await rpc.inject({ url: `/rpc/accounts/${bob}` })).json(), { address: bob, balance: '4', nonce: 0 });
+    const history = (await rpc.inject({ url: `/rpc/accounts/${bob}/txs` })).json();
+    assert.deepEqual(history.transactions.map((entry: { hash: string }) => entry.hash), [hash], 'received transfers are in the history');
 
     const rejected = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: tx });
     assert.equal(rejected.statusCode, 422);

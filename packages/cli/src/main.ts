@@ -8,6 +8,7 @@ import { jobCommand } from './commands/job.ts';
 import { minerCommand } from './commands/miner.ts';
 import { nodeCommand } from './commands/node.ts';
 import { receiptCommand } from './commands/receipt.ts';
+import { walletCommand } from './commands/wallet.ts';
 
 const program = new Command('aitbc')
   .description('AITBC: an open marketplace for AI compute')
@@ -22,5 +23,6 @@ program.addCommand(jobCommand());
 program.addCommand(receiptCommand());
 program.addCommand(accountCommand());
 program.addCommand(keysCommand());
+program.addCommand(walletCommand());
 
 await program.parseAsync(process.argv);

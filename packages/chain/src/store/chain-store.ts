@@ -80,14 +80,22 @@ export class ChainStore implements AccountReader {
     return { tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash, blockHeight: Number(row.block_height), position: Number(row.position) };
   }
 
+  /** Transactions sent or received by an address, newest first. */
+  txsOf(address: string, limit: number): StoredTx[] {
+    const rows = this.db
+      .prepare('SELECT * FROM transactions WHERE sender = ? UNION SELECT * FROM transactions WHERE recipient = ? ORDER BY block_height DESC, position DESC LIMIT ?')
+      .all(address, address, limit) as Row[];
+    return rows.map((row) => ({ tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash: row.hash as string, blockHeight: Number(row.block_height), position: Number(row.position) }));
+  }
+
   /** Writes a validated block and the accounts it changed, all or nothing. */
   commit(block: Block, txHashes: string[], changed: Map<string, Account>): void {
     this.db.transaction(() => {
       this.db
         .prepare('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)')
         .run(block.header.height, block.hash, JSON.stringify(block.header), block.signature, block.txs.length);
-      const insertTx = this.db.prepare('INSERT INTO transactions (hash, block_height, position, sender, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?)');
-      block.txs.forEach((tx, position) => insertTx.run(txHashes[position], block.header.height, position, tx.body.from, tx.body.nonce, JSON.stringify(tx.body), tx.signature));
+      const insertTx = this.db.prepare('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      block.txs.forEach((tx, position) => insertTx.run(txHashes[position], block.header.height, position, tx.body.from, tx.body.to, tx.body.nonce, JSON.stringify(tx.body), tx.signature));
       const upsert = this.db.prepare('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       for (const [address, account] of changed) upsert.run(address, account.balance, account.nonce);
     }).immediate();

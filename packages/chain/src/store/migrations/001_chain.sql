@@ -14,12 +14,14 @@ CREATE TABLE transactions (
   block_height INTEGER NOT NULL REFERENCES blocks(height),
   position     INTEGER NOT NULL,
   sender       TEXT NOT NULL,
+  recipient    TEXT NOT NULL,
   nonce        INTEGER NOT NULL,
   body         TEXT NOT NULL,
   signature    TEXT NOT NULL,
   UNIQUE (block_height, position),
   UNIQUE (sender, nonce)
 ) STRICT;
+CREATE INDEX transactions_by_recipient ON transactions(recipient);
 
 CREATE TABLE receipts (
   receipt_id   TEXT PRIMARY KEY,

@@ -1,0 +1,140 @@
+// `aitbc wallet`: keys in encrypted keystore files (scrypt + AES-256-GCM, never written in clear)
+// and transfers through a node's RPC. The passphrase comes from --passphrase-file, then
+// AITBC_WALLET_PASSPHRASE, then a prompt.
+
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { Command, Option } from 'commander';
+import { isValidAddress } from '@aitbc/protocol';
+import { useNodeCrypto } from '@aitbc/protocol/node';
+import { signTx, WalletDirectory, resolvePassphrase } from '@aitbc/chain';
+import { action, printJson, printTable } from '../output.ts';
+
+interface WalletFlags {
+  walletDir: string;
+  nodeUrl: string;
+  passphraseFile?: string;
+  json?: boolean;
+}
+
+const common = (command: Command) =>
+  command
+    .addOption(new Option('--wallet-dir <dir>', 'where the keystore files live').env('AITBC_WALLET_DIR').default('./.aitbc/wallets'))
+    .addOption(new Option('--node-url <url>', 'chain node RPC').env('AITBC_NODE_URL').default('http://127.0.0.1:8545'))
+    .option('--passphrase-file <path>', 'read the passphrase from this file (else AITBC_WALLET_PASSPHRASE, else a prompt)')
+    .option('--json', 'print JSON for scripts');
+
+async function rpc(flags: WalletFlags, path: string, init?: RequestInit): Promise<any> {
+  let response: Response;
+  try {
+    response = await fetch(flags.nodeUrl.replace(/\/$/, '') + path, init);
+  } catch (error) {
+    throw new Error(`no chain node answers at ${flags.nodeUrl} (${(error as Error).message}); start one (aitbc node) or pass --node-url`);
+  }
+  const body = await response.json();
+  if (!response.ok) throw new Error(`${body.error_code}: ${body.detail} (request ${body.request_id})`);
+  return body;
+}
+
+const wallets = (flags: WalletFlags) => new WalletDirectory(resolve(flags.walletDir));
+const addressOf = (flags: WalletFlags, nameOrAddress: string) => (isValidAddress(nameOrAddress) ? nameOrAddress : wallets(flags).get(nameOrAddress).address);
+
+export function walletCommand(): Command {
+  const wallet = new Command('wallet').description('encrypted keys and transfers on the AITBC chain');
+  wallet.hook('preAction', () => useNodeCrypto());
+
+  wallet.addCommand(
+    common(new Command('create').argument('<name>').description('make a new key, encrypted with a passphrase')).action(
+      action(async (name: string, flags: WalletFlags) => {
+        const passphrase = await resolvePassphrase({ passphraseFile: flags.passphraseFile, confirm: true });
+        const file = await wallets(flags).create(name, passphrase);
+        if (flags.json) return printJson({ name: file.name, address: file.address });
+        process.stdout.write(`${file.name}: ${file.address}\n`);
+      }),
+    ),
+  );
+
+  wallet.addCommand(
+    common(new Command('import').argument('<name>').requiredOption('--secret-key-file <path>', 'a file holding the 32-byte secret key in hex').description('encrypt an existing key')).action(
+      action(async (name: string, flags: WalletFlags & { secretKeyFile: string }) => {
+        const passphrase = await resolvePassphrase({ passphraseFile: flags.passphraseFile, confirm: true });
+        const file = await wallets(flags).import(name, readFileSync(flags.secretKeyFile, 'utf8'), passphrase);
+        if (flags.json) return printJson({ name: file.name, address: file.address });
+        process.stdout.write(`${file.name}: ${file.address}\n`);
+      }),
+    ),
+  );
+
+  wallet.addCommand(
+    common(new Command('list').description('wallets in the directory')).action(
+      action(async (flags: WalletFlags) => {
+        const list = wallets(flags).list().map((file) => ({ name: file.name, address: file.address }));
+        if (flags.json) return printJson(list);
+        printTable(['name', 'address'], list.map((entry) => [entry.name, entry.address]));
+      }),
+    ),
+  );
+
+  wallet.addCommand(
+    common(new Command('address').argument('<name>').description("a wallet's address")).action(
+      action(async (name: string, flags: WalletFlags) => void process.stdout.write(`${wallets(flags).get(name).address}\n`)),
+    ),
+  );
+
+  wallet.addCommand(
+    common(new Command('balance').argument('<name-or-address>').description('balance and nonce on chain')).action(
+      action(async (target: string, flags: WalletFlags) => {
+        const account = await rpc(flags, `/rpc/accounts/${addressOf(flags, target)}`);
+        if (flags.json) return printJson(account);
+        process.stdout.write(`${account.address}: ${account.balance} AITBC (nonce ${account.nonce})\n`);
+      }),
+    ),
+  );
+
+  wallet.addCommand(
+    common(new Command('send').argument('<name>').description('sign and submit a transfer'))
+      .requiredOption('--to <address>', 'recipient ait1… address')
+      .requiredOption('--amount <aitbc>', 'amount in AITBC, e.g. 2.5')
+      .option('--fee <aitbc>', 'fee for the block proposer', '0.001')
+      .option('--memo <text>', 'memo (a coordinator deposit names the account here)')
+      .action(
+        action(async (name: string, flags: WalletFlags & { to: string; amount: string; fee: string; memo?: string }) => {
+          const passphrase = await resolvePassphrase({ passphraseFile: flags.passphraseFile });
+          const unlocked = await wallets(flags).unlock(name, passphrase);
+          const head = await rpc(flags, '/rpc/head');
+          const account = await rpc(flags, `/rpc/accounts/${unlocked.address}`);
+          // Transactions still in the mempool have taken nonces too.
+          const pending = (await rpc(flags, '/rpc/mempool')).transactions.filter((tx: { body: { from: string } }) => tx.body.from === unlocked.address).length;
+          const tx = signTx(
+            { type: 'transfer', chain_id: head.chain_id, to: flags.to, amount: flags.amount, fee: flags.fee, nonce: account.nonce + pending, ...(flags.memo ? { memo: flags.memo } : {}) } as never,
+            unlocked.secretKey,
+          );
+          const submitted = await rpc(flags, '/rpc/txs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+          if (flags.json) return printJson(submitted);
+          process.stdout.write(`${submitted.hash} ${submitted.status}: ${flags.amount} AITBC from ${unlocked.address} to ${flags.to}\n`);
+        }),
+      ),
+  );
+
+  wallet.addCommand(
+    common(new Command('history').argument('<name-or-address>').description('transfers sent and received, newest first')).action(
+      action(async (target: string, flags: WalletFlags) => {
+        const address = addressOf(flags, target);
+        const { transactions } = await rpc(flags, `/rpc/accounts/${address}/txs`);
+        if (flags.json) return printJson(transactions);
+        printTable(
+          ['block', 'tx', 'direction', 'amount', 'counterparty', 'memo'],
+          transactions.map((tx: { block_height: number; hash: string; body: { from: string; to: string; amount: string; memo?: string } }) => [
+            String(tx.block_height),
+            tx.hash.slice(0, 16),
+            tx.body.from === address ? 'out' : 'in',
+            tx.body.amount,
+            tx.body.from === address ? tx.body.to : tx.body.from,
+            tx.body.memo ?? '',
+          ]),
+        );
+      }),
+    ),
+  );
+  return wallet;
+}
