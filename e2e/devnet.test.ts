@@ -5,47 +5,20 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runAitbc, startAitbc, stopWith } from '../packages/cli/test/processes.ts';
 import { freePort } from '../packages/coordinator/test/harness.ts';
 
-const BIN = fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
 const home = mkdtempSync(join(tmpdir(), 'aitbc-devnet-'));
-const children = new Set<ChildProcess>();
+after(() => rmSync(home, { recursive: true, force: true }));
 
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  rmSync(home, { recursive: true, force: true });
-});
-
-function devnet(port: number): Promise<{ child: ChildProcess; stdout: string }> {
-  const child = spawn(process.execPath, [BIN, 'devnet', '--port', String(port)], { cwd: home, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let stdout = '';
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stdout!.on('data', (chunk: Buffer) => {
-      stdout += chunk.toString();
-      if (stdout.includes('Try:')) resolve({ child, stdout });
-    });
-    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    child.on('exit', (code) => reject(new Error(`devnet exited with ${code}: ${stdout}${stderr}`)));
-  });
-}
-
-const aitbc = (...args: string[]) => spawnSync(process.execPath, [BIN, ...args], { cwd: home, encoding: 'utf8', timeout: 60_000 });
-
-function interrupt(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGINT');
-  });
-}
+const devnet = (port: number) =>
+  startAitbc(['devnet', '--port', String(port)], /Try:/, { cwd: home }).then((started) => ({ child: started.child, stdout: started.output() }));
+const aitbc = (...args: string[]) => runAitbc(args, { cwd: home });
+const interrupt = (child: ChildProcess) => stopWith(child, 'SIGINT');
 
 test('devnet, then a job from the command line: output, price and a verified receipt', async () => {
   const port = await freePort();
@@ -89,7 +62,7 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /error VALIDATION_INVALID_MODEL: .*\nwhat to do: Use valid model\nrequest id: req-/);
 
-  const taken = spawnSync(process.execPath, [BIN, 'devnet', '--port', String(port), '--data-dir', join(home, 'other')], { encoding: 'utf8', timeout: 60_000 });
+  const taken = runAitbc(['devnet', '--port', String(port), '--data-dir', join(home, 'other')]);
   assert.notEqual(taken.status, 0);
   assert.match(taken.stderr, new RegExp(`port ${port} is in use .*pass --port`));
 

@@ -1,47 +1,24 @@
 // `aitbc coordinator` as a user runs it: --help lists the flags, environment variables set them,
 // it serves on the port it prints, keeps jobs across a restart, and exits cleanly on SIGTERM.
 
-import { after, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runAitbc, startAitbc, stopWith } from './processes.ts';
 
-const BIN = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
-const children = new Set<ChildProcess>();
-
-// A failed assertion must not leave a server running (the test process would never exit).
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-});
-
-function start(args: string[], env: Record<string, string> = {}): Promise<{ child: ChildProcess; url: string; stderr: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'coordinator', '--port', '0', '--log-level', 'silent', ...args], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let stderr = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve({ child, url: match[1]!, stderr: () => stderr });
-    });
-    child.on('exit', (code) => reject(new Error(`exited with ${code}: ${stderr}`)));
-  });
-}
-
-function stop(child: ChildProcess): Promise<number | null> {
-  return new Promise((resolve) => {
-    child.removeAllListeners('exit');
-    child.on('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
-}
+const start = (args: string[], env: Record<string, string> = {}) =>
+  startAitbc(['coordinator', '--port', '0', '--log-level', 'silent', ...args], /listening on (http:\/\/\S+)/, { env: { ...process.env, ...env } }).then((started) => ({
+    child: started.child,
+    url: started.ready[1]!,
+    stderr: started.output,
+  }));
+const stop = (child: ChildProcess) => stopWith(child);
 
 test('--help lists every flag of API.md with its environment variable', () => {
-  const help = spawnSync(process.execPath, [BIN, 'coordinator', '--help'], { encoding: 'utf8' });
+  const help = runAitbc(['coordinator', '--help']);
   assert.equal(help.status, 0, help.stderr);
   const text = help.stdout.replace(/\s+/g, ' ');
   for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds']) assert.match(text, new RegExp(flag));
@@ -49,7 +26,7 @@ test('--help lists every flag of API.md with its environment variable', () => {
 });
 
 test('a bad flag value is refused with a reason', () => {
-  const bad = spawnSync(process.execPath, [BIN, 'coordinator', '--port', 'eighty'], { encoding: 'utf8' });
+  const bad = runAitbc(['coordinator', '--port', 'eighty']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--port.*whole number/);
 });
@@ -90,7 +67,7 @@ test('serves, honours env settings, keeps jobs across a restart and stops on SIG
     const coordinatorKey = (await (await fetch(`${running.url}/v1/coordinator`)).json()).public_key;
     assert.equal(await stop(running.child), 0);
 
-    const audit = spawnSync(process.execPath, [BIN, 'coordinator', 'check-ledger', '--db', db], { encoding: 'utf8' });
+    const audit = runAitbc(['coordinator', 'check-ledger', '--db', db]);
     assert.equal(audit.status, 0, audit.stdout + audit.stderr);
     assert.match(audit.stdout, /credited 5 = available 4 \+ escrowed 1 \+ earned 0 \+ claimed 0 AITBC\nledger OK/);
 

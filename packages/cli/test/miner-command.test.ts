@@ -3,42 +3,23 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { startAitbc, stopWith } from './processes.ts';
 import { AitbcClient } from '@aitbc/sdk';
 import { startTestCoordinator } from '../../coordinator/test/harness.ts';
 
-const BIN = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-miner-cli-'));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-function startMiner(url: string, key: string): Promise<{ child: ChildProcess; log: () => string }> {
-  const child = spawn(process.execPath, [BIN, 'miner', '--coordinator-url', url, '--api-key', key, '--miner-id', 'cli-miner', '--data-dir', join(dir, 'miner'), '--price', '0.001'], { cwd: dir, stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let log = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('"event":"registered"')) resolve({ child, log: () => log });
-    });
-    child.on('exit', (code) => reject(new Error(`miner exited with ${code}: ${log}`)));
-  });
-}
-
-const stopped = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', (code) => resolve(code));
-    child.kill('SIGTERM');
-  });
+const startMiner = (url: string, key: string) =>
+  startAitbc(['miner', '--coordinator-url', url, '--api-key', key, '--miner-id', 'cli-miner', '--data-dir', join(dir, 'miner'), '--price', '0.001'], /"event":"registered"/, { cwd: dir }).then((started) => ({
+    child: started.child,
+    log: started.output,
+  }));
+const stopped = (child: ChildProcess) => stopWith(child);
 
 test('serves jobs with the demo backend, keeps its key, and stops on SIGTERM', async () => {
   const coordinator = await startTestCoordinator();

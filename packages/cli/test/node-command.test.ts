@@ -3,51 +3,28 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runAitbc, startAitbc, stopWith } from './processes.ts';
 import { addressFromPublicKey, generateKeyPair } from '@aitbc/protocol';
 import { signTx } from '@aitbc/chain';
 import { freePort } from '../../coordinator/test/harness.ts';
 
-const BIN = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-node-'));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(dir, { recursive: true, force: true }));
 
-function startNode(port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'node', '--data-dir', dir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(child);
-  child.on('exit', () => children.delete(child));
-  let log = '';
-  return new Promise((resolve, reject) => {
-    child.stderr!.on('data', (chunk: Buffer) => {
-      log += chunk.toString();
-      if (log.includes('RPC on')) resolve(child);
-    });
-    child.on('exit', (code) => reject(new Error(`node exited with ${code}: ${log}`)));
-  });
-}
-
-const stop = (child: ChildProcess) =>
-  new Promise<number | null>((resolve) => {
-    child.removeAllListeners('exit');
-    child.once('exit', resolve);
-    child.kill('SIGTERM');
-  });
+const startNode = (port: number) => startAitbc(['node', '--data-dir', dir, '--port', String(port)], /RPC on/).then((started) => started.child);
+const stop = (child: ChildProcess) => stopWith(child);
 
 test('init, transfer over RPC into a block, restart', async () => {
   const alice = generateKeyPair();
   const bob = addressFromPublicKey(generateKeyPair().publicKey);
-  const init = spawnSync(process.execPath, [BIN, 'node', 'init', '--data-dir', dir, '--chain-id', 'aitbc-cli', '--block-interval', '100', '--allocate', `${addressFromPublicKey(alice.publicKey)}=50`], { encoding: 'utf8' });
+  const init = runAitbc(['node', 'init', '--data-dir', dir, '--chain-id', 'aitbc-cli', '--block-interval', '100', '--allocate', `${addressFromPublicKey(alice.publicKey)}=50`]);
   assert.equal(init.status, 0, init.stderr);
   assert.match(init.stdout, /^wrote .*genesis\.json\nauthority ait1/);
-  const again = spawnSync(process.execPath, [BIN, 'node', 'init', '--data-dir', dir], { encoding: 'utf8' });
+  const again = runAitbc(['node', 'init', '--data-dir', dir]);
   assert.notEqual(again.status, 0);
   assert.match(again.stderr, /exists; a genesis is written once/);
 

@@ -3,23 +3,17 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runAitbc, startAitbc, stopWith } from './processes.ts';
 import { freePort } from '../../coordinator/test/harness.ts';
 
-const BIN = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-wallet-'));
-const children = new Set<ChildProcess>();
-after(() => {
-  for (const child of children) child.kill('SIGKILL');
-  rmSync(dir, { recursive: true, force: true });
-});
+after(() => rmSync(dir, { recursive: true, force: true }));
 
 const env = { ...process.env, AITBC_WALLET_DIR: join(dir, 'wallets'), AITBC_WALLET_PASSPHRASE: 'correct horse battery staple' };
-const aitbc = (args: string[], extraEnv: Record<string, string> = {}) => spawnSync(process.execPath, [BIN, ...args], { encoding: 'utf8', env: { ...env, ...extraEnv }, timeout: 60_000 });
+const aitbc = (args: string[], extraEnv: Record<string, string> = {}) => runAitbc(args, { env: { ...env, ...extraEnv } });
 
 test('create, fund at genesis, send, balance, history', async () => {
   const alice = aitbc(['wallet', 'create', 'alice', '--json']);
@@ -32,9 +26,7 @@ test('create, fund at genesis, send, balance, history', async () => {
   const chainDir = join(dir, 'chain');
   assert.equal(aitbc(['node', 'init', '--data-dir', chainDir, '--chain-id', 'aitbc-wallet', '--block-interval', '100', '--allocate', `${aliceAddress}=100`]).status, 0);
   const port = await freePort();
-  const node = spawn(process.execPath, [BIN, 'node', '--data-dir', chainDir, '--port', String(port)], { stdio: ['ignore', 'ignore', 'pipe'] });
-  children.add(node);
-  await new Promise<void>((resolve) => node.stderr!.on('data', (chunk: Buffer) => chunk.toString().includes('RPC on') && resolve()));
+  const node = (await startAitbc(['node', '--data-dir', chainDir, '--port', String(port)], /RPC on/, { env })).child;
   const nodeUrl = `http://127.0.0.1:${port}`;
 
   const wrong = aitbc(['wallet', 'send', 'alice', '--to', bobAddress, '--amount', '1', '--node-url', nodeUrl], { AITBC_WALLET_PASSPHRASE: 'wrong' });
@@ -55,5 +47,5 @@ test('create, fund at genesis, send, balance, history', async () => {
   assert.match(balance, /: 12\.5 AITBC \(nonce 0\)/);
   assert.match(aitbc(['wallet', 'balance', aliceAddress, '--node-url', nodeUrl]).stdout, /: 87\.499 AITBC \(nonce 1\)/);
   assert.match(aitbc(['wallet', 'history', 'bob', '--node-url', nodeUrl]).stdout, new RegExp(`in\\s+12\\.5\\s+${aliceAddress}\\s+rent`));
-  node.kill('SIGTERM');
+  assert.equal(await stopWith(node), 0);
 });

@@ -1,0 +1,58 @@
+// Running `aitbc` as a person would: a separate process, awaited until it says it is ready, and
+// never outliving the test file (a failed assertion must not leave a server running).
+
+import { after } from 'node:test';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+
+export const AITBC = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
+
+const running = new Set<ChildProcess>();
+after(() => {
+  for (const child of running) child.kill('SIGKILL');
+});
+
+export interface Started {
+  child: ChildProcess;
+  /** Everything it printed so far, stdout and stderr together. */
+  output: () => string;
+  ready: RegExpExecArray;
+}
+
+export interface ProcessOptions {
+  cwd?: string;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Starts `aitbc <args>` and resolves once its output matches `ready`. */
+export function startAitbc(args: string[], ready: RegExp, options: ProcessOptions = {}): Promise<Started> {
+  const child = spawn(process.execPath, [AITBC, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'] });
+  running.add(child);
+  child.on('exit', () => running.delete(child));
+  let output = '';
+  return new Promise((resolve, reject) => {
+    const onData = (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = ready.exec(output);
+      if (match) resolve({ child, output: () => output, ready: match });
+    };
+    child.stdout!.on('data', onData);
+    child.stderr!.on('data', onData);
+    child.once('exit', (code) => reject(new Error(`aitbc ${args.join(' ')} exited with ${code} before it was ready:\n${output}`)));
+  });
+}
+
+/** Sends `signal` and resolves with the exit code. */
+export function stopWith(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'): Promise<number | null> {
+  return new Promise((resolve) => {
+    child.removeAllListeners('exit');
+    if (child.exitCode !== null || child.signalCode !== null) return resolve(child.exitCode);
+    child.once('exit', (code) => resolve(code));
+    child.kill(signal);
+  });
+}
+
+/** Runs `aitbc <args>` to completion. */
+export function runAitbc(args: string[], options: ProcessOptions = {}) {
+  return spawnSync(process.execPath, [AITBC, ...args], { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', timeout: 60_000 });
+}
