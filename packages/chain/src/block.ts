@@ -2,6 +2,8 @@
 // that hash, plus the transactions in order. Roots tie the header to its contents.
 
 import { base64urlDecode, base64urlEncode, canonicalize, sha256Hex, sign, utf8, verify } from '@aitbc/protocol';
+import type { Receipt } from '@aitbc/protocol';
+import { merkleRoot } from './merkle.ts';
 import type { SignedTx } from './tx.ts';
 
 export const BLOCK_DOMAIN_TAG = 'AITBC-BLOCK-v1\n';
@@ -42,4 +44,14 @@ export function checkBlockSignature(block: Block): boolean {
   } catch {
     return false;
   }
+}
+
+/** The receipts a block settles, in order (from its settle transactions). */
+export function blockReceipts(block: Pick<Block, 'txs'>): Receipt[] {
+  return block.txs.flatMap((tx) => (tx.body.type === 'settle' ? tx.body.receipts : []));
+}
+
+/** Merkle root over the receipts' hashes (SHA-256 of each whole, co-signed receipt). */
+export function receiptRoot(receipts: Receipt[]): string {
+  return merkleRoot(receipts.map((receipt) => sha256Hex(canonicalize(receipt))));
 }

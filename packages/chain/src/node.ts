@@ -6,8 +6,8 @@
 // This is the single-authority core (instant finality). Round-robin proposers are already the
 // schedule; votes, peers and sync come next (issue 5).
 
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
-import { blockHash, checkBlockSignature, signBlockHash, type Block, type BlockHeader } from './block.ts';
+import { addressFromPublicKey, base64urlDecode, base64urlEncode, computeReceiptId, formatAmount, parseAmount, publicKeyFromSecret, verifyReceiptSignature, type KeyPair } from '@aitbc/protocol';
+import { blockHash, blockReceipts, checkBlockSignature, receiptRoot, signBlockHash, type Block, type BlockHeader } from './block.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
 import { EMPTY_ROOT, merkleRoot } from './merkle.ts';
 import { StateOverlay, TxExecutionError } from './state.ts';
@@ -83,6 +83,39 @@ export class ChainNode {
     return [...this.mempool.values()];
   }
 
+  /**
+   * A settlement must be signed by a genesis coordinator, every receipt co-signed by it and signed
+   * by the miner key it names, never settled before, and paid exactly: one payout per provider of
+   * the sum of its receipts' prices. Adds the receipt ids to `seen`.
+   */
+  private checkSettlement(tx: SignedTx, seen: Set<string>): void {
+    if (tx.body.type !== 'settle') return;
+    const body = tx.body;
+    if (!this.genesis.coordinators.includes(body.public_key)) throw new TxExecutionError('the signer is not a coordinator listed in genesis');
+    const coordinatorKey = base64urlDecode(body.public_key);
+    const owed = new Map<string, bigint>();
+    for (const receipt of body.receipts) {
+      const name = `receipt ${receipt.receipt_id}`;
+      if (receipt.chain_id !== this.genesis.chain_id) throw new TxExecutionError(`${name} is for chain ${receipt.chain_id}`);
+      if (computeReceiptId(receipt) !== receipt.receipt_id) throw new TxExecutionError(`${name}: receipt_id does not match its contents`);
+      if (!verifyReceiptSignature(receipt, 'coordinator', coordinatorKey)) throw new TxExecutionError(`${name}: no valid signature of the settling coordinator`);
+      const minerKey = body.miner_keys[receipt.miner_id];
+      if (!minerKey) throw new TxExecutionError(`${name}: miner_keys has no key for miner ${receipt.miner_id}`);
+      if (!verifyReceiptSignature(receipt, 'miner', base64urlDecode(minerKey))) throw new TxExecutionError(`${name}: the miner signature does not verify with the key named for ${receipt.miner_id}`);
+      if (seen.has(receipt.receipt_id) || this.store.receipt(receipt.receipt_id)) throw new TxExecutionError(`${name} was already settled`);
+      seen.add(receipt.receipt_id);
+      owed.set(receipt.provider, (owed.get(receipt.provider) ?? 0n) + parseAmount(receipt.price));
+    }
+    const expected = [...owed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([address, amount]) => ({ address, amount: formatAmount(amount) }));
+    if (JSON.stringify(expected) !== JSON.stringify(body.payouts)) {
+      throw new TxExecutionError(`payouts must be exactly the receipts' prices per provider, sorted by address: ${JSON.stringify(expected)}`);
+    }
+  }
+
+  private settledInMempool(): Set<string> {
+    return new Set(blockReceipts({ txs: this.pending() }).map((receipt) => receipt.receipt_id));
+  }
+
   /** Admission: a transaction enters the mempool only if it could run now; otherwise a clear reason. */
   submit(value: unknown): string {
     const shape = validateTxShape(value);
@@ -99,6 +132,7 @@ export class ChainNode {
       overlay.apply(queued, this.feeRecipient());
     }
     try {
+      this.checkSettlement(tx, this.settledInMempool());
       overlay.apply(tx, this.feeRecipient());
     } catch (error) {
       if (error instanceof TxExecutionError) throw new TxRejectedError(error.message);
@@ -121,9 +155,11 @@ export class ChainNode {
     if (this.proposerFor(height) !== me || this.mempool.size === 0) return null;
     const overlay = new StateOverlay(this.store);
     const included: SignedTx[] = [];
+    const settled = new Set<string>();
     // Lowest nonce first per sender, so a sender's queued transactions land in order.
     for (const tx of this.pending().sort((a, b) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
       try {
+        this.checkSettlement(tx, settled);
         overlay.apply(tx, this.feeRecipient(height));
         included.push(tx);
       } catch (error) {
@@ -138,7 +174,7 @@ export class ChainNode {
       timestamp: Math.max(this.now(), parent.header.timestamp + 1),
       proposer: me,
       tx_root: merkleRoot(included.map((tx) => txHash(tx.body))),
-      receipt_root: EMPTY_ROOT,
+      receipt_root: receiptRoot(blockReceipts({ txs: included })),
       state_root: overlay.root(),
     };
     const hash = blockHash(header);
@@ -163,14 +199,16 @@ export class ChainNode {
     if (header.timestamp > this.now() + 5_000) reject('timestamp is in the future');
     const hashes = block.txs.map((tx) => txHash(tx.body));
     if (merkleRoot(hashes) !== header.tx_root) reject('tx_root does not match the transactions');
-    if (header.receipt_root !== EMPTY_ROOT) reject('receipt_root does not match the receipts');
+    if (header.receipt_root !== receiptRoot(blockReceipts(block))) reject('receipt_root does not match the receipts');
     if (new Set(hashes).size !== hashes.length) reject('a transaction appears twice');
     const overlay = new StateOverlay(this.store);
+    const settled = new Set<string>();
     block.txs.forEach((tx, position) => {
       const shape = validateTxShape(tx);
       if (!shape.ok || tx.body.chain_id !== this.genesis.chain_id || !checkTxSignature(tx)) reject(`transaction ${position} is malformed or badly signed`);
       if (this.store.tx(hashes[position]!)) reject(`transaction ${position} was already included in an earlier block (replay)`);
       try {
+        this.checkSettlement(tx, settled);
         overlay.apply(tx, addressFromPublicKey(base64urlDecode(header.proposer)));
       } catch (error) {
         if (error instanceof TxExecutionError) reject(`transaction ${position} cannot run: ${error.message}`);

@@ -1,12 +1,12 @@
 // The node's HTTP RPC, on paths tools can rely on: head, blocks by height or hash (with their
 // transactions), transactions, submit, mempool, accounts. Errors use the same envelope as the
 // coordinator ({detail, error_code, request_id, field?}) with the chain's own codes:
-// BLOCK_NOT_FOUND, TX_NOT_FOUND (404), TX_REJECTED (422), VALIDATION_INVALID_FORMAT (422),
+// BLOCK_NOT_FOUND, TX_NOT_FOUND, RECEIPT_NOT_FOUND (404), TX_REJECTED (422), VALIDATION_INVALID_FORMAT (422),
 // ROUTE_NOT_FOUND (404), SYSTEM_INTERNAL_ERROR (500).
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import { isValidAddress, newId } from '@aitbc/protocol';
-import type { Block } from './block.ts';
+import { blockReceipts, type Block } from './block.ts';
 import { TxRejectedError, type ChainNode } from './node.ts';
 import { txHash } from './tx.ts';
 
@@ -27,7 +27,7 @@ const blockView = (block: Block) => ({
   header: block.header,
   signature: block.signature,
   transactions: block.txs.map((tx) => ({ hash: txHash(tx.body), ...tx })),
-  receipts: [],
+  receipts: blockReceipts(block),
 });
 
 export function buildRpc(node: ChainNode): FastifyInstance {
@@ -85,6 +85,12 @@ export function buildRpc(node: ChainNode): FastifyInstance {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     return { address, ...node.balanceOf(address) };
+  });
+
+  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', async (request) => {
+    const found = node.store.receipt(request.params.id);
+    if (!found) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.id} is not settled on this chain`);
+    return { receipt: found.receipt, block_height: found.blockHeight };
   });
 
   app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', async (request) => {

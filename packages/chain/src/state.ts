@@ -31,17 +31,18 @@ export class StateOverlay {
     this.changed.set(address, { ...account, balance: account.balance + amount });
   }
 
-  /** Applies a transfer, or throws TxExecutionError saying why it cannot run now. */
+  /** Applies a transfer or a settlement's payouts, or throws TxExecutionError saying why it cannot run now. */
   apply(tx: SignedTx, feeRecipient: string): void {
     const { body } = tx;
     const sender = this.get(body.from);
     if (body.nonce !== sender.nonce) throw new TxExecutionError(`nonce ${body.nonce} is not the sender's next nonce ${sender.nonce}`);
-    const amount = parseAmount(body.amount);
     const fee = parseAmount(body.fee);
-    if (amount <= 0n) throw new TxExecutionError('amount must be more than 0');
-    if (sender.balance < amount + fee) throw new TxExecutionError(`balance ${formatAmount(sender.balance)} does not cover amount + fee ${formatAmount(amount + fee)}`);
-    this.changed.set(body.from, { balance: sender.balance - amount - fee, nonce: sender.nonce + 1 });
-    this.credit(body.to, amount);
+    const credits = body.type === 'transfer' ? [{ address: body.to, amount: parseAmount(body.amount) }] : body.payouts.map((payout) => ({ address: payout.address, amount: parseAmount(payout.amount) }));
+    if (body.type === 'transfer' && credits[0]!.amount <= 0n) throw new TxExecutionError('amount must be more than 0');
+    const total = credits.reduce((sum, credit) => sum + credit.amount, 0n);
+    if (sender.balance < total + fee) throw new TxExecutionError(`balance ${formatAmount(sender.balance)} does not cover amount + fee ${formatAmount(total + fee)}`);
+    this.changed.set(body.from, { balance: sender.balance - total - fee, nonce: sender.nonce + 1 });
+    for (const credit of credits) this.credit(credit.address, credit.amount);
     if (fee > 0n) this.credit(feeRecipient, fee);
   }
 

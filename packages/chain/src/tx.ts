@@ -1,9 +1,9 @@
 // Chain transactions: typed bodies, Ed25519-signed over a domain tag and the canonical (RFC 8785)
 // bytes of the body, which carries the chain id, so a signature is valid on one chain only.
-// The hash covers the unsigned body. `transfer` is the first type; `settle` and `anchor_proof`
-// follow.
+// The hash covers the unsigned body. Types: `transfer`, `settle` (anchor_proof follows).
 
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, canonicalize, isCanonicalAmount, isValidAddress, publicKeyFromSecret, sha256Hex, sign, utf8, verify } from '@aitbc/protocol';
+import type { Receipt } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlDecode, base64urlEncode, canonicalize, isCanonicalAmount, isValidAddress, publicKeyFromSecret, sha256Hex, sign, utf8, validateReceiptShape, verify } from '@aitbc/protocol';
 
 export const TX_DOMAIN_TAG = 'AITBC-TX-v1\n';
 
@@ -22,7 +22,28 @@ export interface TransferBody {
   memo?: string;
 }
 
-export type TxBody = TransferBody;
+/**
+ * A coordinator settles co-signed receipts: it pays each receipt's price to the receipt's
+ * provider from its own balance. The node re-verifies every receipt (the coordinator's signature
+ * with the signer's key, which genesis must list; the miner's with the key named here), checks
+ * that the payouts are exactly the receipts' prices per provider, and refuses a receipt it has
+ * seen before.
+ */
+export interface SettleBody {
+  type: 'settle';
+  chain_id: string;
+  from: string;
+  public_key: string;
+  fee: string;
+  nonce: number;
+  /** miner_id → base64url public key the miner signed with. */
+  miner_keys: Record<string, string>;
+  receipts: Receipt[];
+  /** One entry per provider address, sorted by address. */
+  payouts: { address: string; amount: string }[];
+}
+
+export type TxBody = TransferBody | SettleBody;
 
 export interface SignedTx {
   body: TxBody;
@@ -58,6 +79,7 @@ export function checkTxSignature(tx: SignedTx): boolean {
 export type TxShape = { ok: true; tx: SignedTx } | { ok: false; field: string; problem: string };
 
 const MEMO_MAX = 256;
+export const SETTLE_MAX_RECEIPTS = 500;
 
 /** Checks every field's presence and form; `field` names the first one wrong. */
 export function validateTxShape(value: unknown): TxShape {
@@ -66,14 +88,35 @@ export function validateTxShape(value: unknown): TxShape {
   const { body, signature } = value as { body?: Record<string, unknown>; signature?: unknown };
   if (typeof signature !== 'string') return fail('signature', 'must be a base64url string');
   if (typeof body !== 'object' || body === null) return fail('body', 'must be an object');
-  if (body.type !== 'transfer') return fail('body.type', "must be 'transfer'");
-  const allowed = new Set(['type', 'chain_id', 'from', 'public_key', 'to', 'amount', 'fee', 'nonce', 'memo']);
-  for (const key of Object.keys(body)) if (!allowed.has(key)) return fail(`body.${key}`, 'is not a transfer field');
+  if (body.type !== 'transfer' && body.type !== 'settle') return fail('body.type', "must be 'transfer' or 'settle'");
+  const allowed = new Set(
+    body.type === 'transfer'
+      ? ['type', 'chain_id', 'from', 'public_key', 'to', 'amount', 'fee', 'nonce', 'memo']
+      : ['type', 'chain_id', 'from', 'public_key', 'fee', 'nonce', 'miner_keys', 'receipts', 'payouts'],
+  );
+  for (const key of Object.keys(body)) if (!allowed.has(key)) return fail(`body.${key}`, `is not a ${body.type} field`);
   if (typeof body.chain_id !== 'string' || body.chain_id.length === 0) return fail('body.chain_id', 'must be a non-empty string');
-  for (const field of ['from', 'to'] as const) if (typeof body[field] !== 'string' || !isValidAddress(body[field] as string)) return fail(`body.${field}`, 'must be an ait1… address');
+  if (typeof body.from !== 'string' || !isValidAddress(body.from)) return fail('body.from', 'must be an ait1… address');
   if (typeof body.public_key !== 'string') return fail('body.public_key', 'must be a base64url public key');
-  for (const field of ['amount', 'fee'] as const) if (typeof body[field] !== 'string' || !isCanonicalAmount(body[field] as string)) return fail(`body.${field}`, 'must be a canonical decimal string of AITBC');
+  if (typeof body.fee !== 'string' || !isCanonicalAmount(body.fee)) return fail('body.fee', 'must be a canonical decimal string of AITBC');
   if (!Number.isSafeInteger(body.nonce) || (body.nonce as number) < 0) return fail('body.nonce', 'must be a non-negative integer');
-  if (body.memo !== undefined && (typeof body.memo !== 'string' || body.memo.length > MEMO_MAX)) return fail('body.memo', `must be a string of at most ${MEMO_MAX} characters`);
+  if (body.type === 'transfer') {
+    if (typeof body.to !== 'string' || !isValidAddress(body.to)) return fail('body.to', 'must be an ait1… address');
+    if (typeof body.amount !== 'string' || !isCanonicalAmount(body.amount)) return fail('body.amount', 'must be a canonical decimal string of AITBC');
+    if (body.memo !== undefined && (typeof body.memo !== 'string' || body.memo.length > MEMO_MAX)) return fail('body.memo', `must be a string of at most ${MEMO_MAX} characters`);
+    return { ok: true, tx: value as SignedTx };
+  }
+  if (typeof body.miner_keys !== 'object' || body.miner_keys === null || Array.isArray(body.miner_keys)) return fail('body.miner_keys', 'must map miner ids to public keys');
+  if (!Array.isArray(body.receipts) || body.receipts.length === 0 || body.receipts.length > SETTLE_MAX_RECEIPTS) return fail('body.receipts', `must list 1–${SETTLE_MAX_RECEIPTS} receipts`);
+  for (const [i, receipt] of body.receipts.entries()) {
+    const shape = validateReceiptShape(receipt);
+    if (!shape.ok) return fail(`body.receipts.${i}.${shape.field}`, shape.problem);
+  }
+  if (!Array.isArray(body.payouts)) return fail('body.payouts', 'must be a list');
+  for (const [i, payout] of (body.payouts as unknown[]).entries()) {
+    const entry = payout as { address?: unknown; amount?: unknown };
+    if (typeof entry?.address !== 'string' || !isValidAddress(entry.address)) return fail(`body.payouts.${i}.address`, 'must be an ait1… address');
+    if (typeof entry.amount !== 'string' || !isCanonicalAmount(entry.amount)) return fail(`body.payouts.${i}.amount`, 'must be a canonical decimal string of AITBC');
+  }
   return { ok: true, tx: value as SignedTx };
 }

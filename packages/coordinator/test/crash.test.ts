@@ -100,7 +100,9 @@ test('SIGKILL mid-burst: nothing lost, nothing duplicated, nothing paid twice', 
     const keys = Array.from({ length: JOBS }, (_, i) => `submit-${i}`);
     for (let i = 0; i < JOBS; i += 30) {
       await submitAll(keys.slice(i, i + 30));
-      if (!killed && i >= JOBS / 2 && acknowledgedCompletions.size > 20) {
+      if (i === JOBS / 2) {
+        // Mid-burst, once miners are completing too: both kinds of write are in flight.
+        for (let wait = 0; wait < 200 && acknowledgedCompletions.size <= 20; wait++) await new Promise((resolve) => setTimeout(resolve, 50));
         child.kill('SIGKILL');
         killed = true;
         await new Promise((resolve) => child.once('exit', resolve));

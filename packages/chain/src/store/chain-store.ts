@@ -4,7 +4,8 @@
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { applyMigrations } from '@aitbc/protocol/node';
-import type { Block, BlockHeader } from '../block.ts';
+import type { Receipt } from '@aitbc/protocol';
+import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Account, AccountReader } from '../state.ts';
 import type { SignedTx } from '../tx.ts';
 
@@ -80,6 +81,12 @@ export class ChainStore implements AccountReader {
     return { tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash, blockHeight: Number(row.block_height), position: Number(row.position) };
   }
 
+  /** A settled receipt and the block that holds it. */
+  receipt(receiptId: string): { receipt: Receipt; blockHeight: number } | null {
+    const row = this.db.prepare('SELECT body, block_height FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+    return row ? { receipt: JSON.parse(row.body as string) as Receipt, blockHeight: Number(row.block_height) } : null;
+  }
+
   /** Transactions sent or received by an address, newest first. */
   txsOf(address: string, limit: number): StoredTx[] {
     const rows = this.db
@@ -95,7 +102,11 @@ export class ChainStore implements AccountReader {
         .prepare('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)')
         .run(block.header.height, block.hash, JSON.stringify(block.header), block.signature, block.txs.length);
       const insertTx = this.db.prepare('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      block.txs.forEach((tx, position) => insertTx.run(txHashes[position], block.header.height, position, tx.body.from, tx.body.to, tx.body.nonce, JSON.stringify(tx.body), tx.signature));
+      block.txs.forEach((tx, position) =>
+        insertTx.run(txHashes[position], block.header.height, position, tx.body.from, tx.body.type === 'transfer' ? tx.body.to : '', tx.body.nonce, JSON.stringify(tx.body), tx.signature),
+      );
+      const insertReceipt = this.db.prepare('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
+      blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
       const upsert = this.db.prepare('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       for (const [address, account] of changed) upsert.run(address, account.balance, account.nonce);
     }).immediate();

@@ -49,6 +49,17 @@ export function devnetCommand(): Command {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') command.error(`error: port ${flags.port} is in use (another devnet or coordinator?); pass --port to pick another`);
         throw error;
       }
+      // Listen for Ctrl-C from here on, so stopping during start-up is clean too.
+      const running = coordinator;
+      let miner: MinerDaemon | null = null;
+      const shutdown = () => {
+        process.stderr.write('stopping devnet…\n');
+        void (miner?.stop() ?? Promise.resolve())
+          .then(() => running.close())
+          .then(() => process.exit(0));
+      };
+      process.once('SIGINT', shutdown);
+      process.once('SIGTERM', shutdown);
       const admin = new AitbcClient({ baseUrl: coordinator.url, apiKey: adminKey });
       const stillValid = async (key: string | undefined) => {
         if (!key) return false;
@@ -79,7 +90,7 @@ export function devnetCommand(): Command {
           command.error(`error: no Ollama answers at ${flags.ollamaUrl} (${(error as Error).message}); start it (ollama serve), pass --ollama-url, or use --miner demo`);
         }
       }
-      const miner = new MinerDaemon({
+      miner = new MinerDaemon({
         coordinatorUrl: coordinator.url,
         apiKey: minerKey!,
         minerId,
@@ -111,14 +122,5 @@ export function devnetCommand(): Command {
           '',
         ].join('\n'),
       );
-      const shutdown = () => {
-        process.stderr.write('stopping devnet…\n');
-        void miner
-          .stop()
-          .then(() => coordinator.close())
-          .then(() => process.exit(0));
-      };
-      process.once('SIGINT', shutdown);
-      process.once('SIGTERM', shutdown);
     });
 }

@@ -66,10 +66,11 @@ export function minerCommand(): Command {
           payoutAddress: flags.payoutAddress,
           gpu: await detectGpu(),
         });
-        await daemon.start();
+        // Listen first: a signal during registration must also stop cleanly.
         const stop = () => void daemon.stop().then(() => process.exit(0));
         process.once('SIGINT', stop);
         process.once('SIGTERM', stop);
+        await daemon.start();
       } catch (error) {
         reportError(error);
       }
