@@ -5,6 +5,7 @@
 // ROUTE_NOT_FOUND (404), SYSTEM_INTERNAL_ERROR (500).
 
 import Fastify, { type FastifyInstance } from 'fastify';
+import swagger from '@fastify/swagger';
 import { isValidAddress, newId } from '@aitbc/protocol';
 import { blockReceipts, type Block } from './block.ts';
 import { TxRejectedError, type ChainNode } from './node.ts';
@@ -30,8 +31,18 @@ const blockView = (block: Block) => ({
   receipts: blockReceipts(block),
 });
 
-export function buildRpc(node: ChainNode): FastifyInstance {
+const envelope = {
+  type: 'object',
+  properties: { detail: { type: 'string' }, error_code: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' } },
+} as const;
+const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
+const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
+
+export async function buildRpc(node: ChainNode): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, genReqId: () => newId('req') });
+  await app.register(swagger, {
+    openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
+  });
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
   });
@@ -49,19 +60,19 @@ export function buildRpc(node: ChainNode): FastifyInstance {
     reply.code(404).send({ detail: `No route ${request.method} ${request.url}; see the README for the RPC paths`, error_code: 'ROUTE_NOT_FOUND', request_id: request.id }),
   );
 
-  app.get('/rpc/head', async () => {
+  app.get('/rpc/head', { schema: { summary: 'The head block: chain id, height, hash, timestamp, state root' } }, async () => {
     const head = node.head();
     return { chain_id: node.genesis.chain_id, height: head.header.height, hash: head.hash, timestamp: head.header.timestamp, state_root: head.header.state_root };
   });
 
-  app.get<{ Params: { id: string } }>('/rpc/blocks/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/rpc/blocks/:id', { schema: { summary: 'A block by height or hash, with its transactions and receipts', params: hashParam('id', 'height or block hash'), response: errors([404, '`BLOCK_NOT_FOUND`']) } }, async (request) => {
     const { id } = request.params;
     const block = /^\d{1,15}$/.test(id) ? node.store.blockAt(Number(id)) : node.store.blockByHash(id);
     if (!block) throw new RpcError(404, 'BLOCK_NOT_FOUND', `No block ${id} (head is at height ${node.head().header.height})`);
     return blockView(block);
   });
 
-  app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', async (request) => {
+  app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', { schema: { summary: 'A transaction, included or pending', params: hashParam('hash', 'transaction hash'), response: errors([404, '`TX_NOT_FOUND`']) } }, async (request) => {
     const stored = node.store.tx(request.params.hash);
     if (stored) return { hash: stored.hash, status: 'included', block_height: stored.blockHeight, position: stored.position, ...stored.tx };
     const pending = node.pending().find((tx) => txHash(tx.body) === request.params.hash);
@@ -69,7 +80,7 @@ export function buildRpc(node: ChainNode): FastifyInstance {
     throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
   });
 
-  app.post('/rpc/txs', async (request, reply) => {
+  app.post('/rpc/txs', { schema: { summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', response: errors([422, '`TX_REJECTED` with the reason, or `VALIDATION_INVALID_FORMAT`']) } }, async (request, reply) => {
     try {
       const hash = node.submit(request.body);
       return reply.code(202).send({ hash, status: 'pending' });
@@ -79,25 +90,26 @@ export function buildRpc(node: ChainNode): FastifyInstance {
     }
   });
 
-  app.get('/rpc/mempool', async () => ({ transactions: node.pending().map((tx) => ({ hash: txHash(tx.body), ...tx })) }));
+  app.get('/rpc/mempool', { schema: { summary: 'Transactions waiting for a block' } }, async () => ({ transactions: node.pending().map((tx) => ({ hash: txHash(tx.body), ...tx })) }));
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', async (request) => {
+  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', { schema: { summary: 'Balance and nonce of an address', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     return { address, ...node.balanceOf(address) };
   });
 
-  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', async (request) => {
+  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', { schema: { summary: 'A settled receipt and the height of its block', params: hashParam('id', 'receipt id (rcpt-…)'), response: errors([404, '`RECEIPT_NOT_FOUND`']) } }, async (request) => {
     const found = node.store.receipt(request.params.id);
     if (!found) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.id} is not settled on this chain`);
     return { receipt: found.receipt, block_height: found.blockHeight };
   });
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', async (request) => {
+  app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', { schema: { summary: 'Transactions sent or received by an address, newest first', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
   });
 
+  app.get('/rpc/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

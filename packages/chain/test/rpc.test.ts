@@ -15,7 +15,7 @@ test('submit, produce, and read everything back over RPC', async () => {
   const bob = addressFromPublicKey(generateKeyPair().publicKey);
   const store = new ChainStore(':memory:');
   const node = new ChainNode(store, { chain_id: 'aitbc-rpc', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '10' }] }, authority);
-  const rpc = buildRpc(node);
+  const rpc = await buildRpc(node);
   try {
     const tx = signTx({ type: 'transfer', chain_id: 'aitbc-rpc', to: bob, amount: '4', fee: '0', nonce: 0, memo: 'alice' } as never, alice.secretKey);
     const submitted = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: tx });
@@ -44,6 +44,11 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ url: '/rpc/txs/00' })).json().error_code, 'TX_NOT_FOUND');
     assert.equal((await rpc.inject({ url: '/rpc/accounts/bob' })).json().field, 'address');
     assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
+    const openapi = (await rpc.inject({ url: '/rpc/openapi.json' })).json();
+    assert.deepEqual(Object.keys(openapi.paths).sort(), [
+      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks/{id}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/txs', '/rpc/txs/{hash}',
+    ]);
+    assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /TX_REJECTED/);
   } finally {
     await rpc.close();
     store.close();

@@ -44,7 +44,7 @@ export function nodeCommand(): Command {
       const authority = existsSync(keyPath) ? loadOrCreateKeyFile(keyPath) : null;
       const store = new ChainStore(join(dir, 'chain.db'));
       const chain = new ChainNode(store, genesis, authority);
-      const rpc = buildRpc(chain);
+      const rpc = await buildRpc(chain);
       try {
         await rpc.listen({ port: flags.port, host: '127.0.0.1' });
       } catch (error) {
