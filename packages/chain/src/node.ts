@@ -132,7 +132,8 @@ export class ChainNode {
       overlay.apply(queued, this.feeRecipient());
     }
     try {
-      this.checkSettlement(tx, this.settledInMempool());
+      // Only a settlement needs the receipts already waiting in the mempool.
+      if (tx.body.type === 'settle') this.checkSettlement(tx, this.settledInMempool());
       overlay.apply(tx, this.feeRecipient());
     } catch (error) {
       if (error instanceof TxExecutionError) throw new TxRejectedError(error.message);

@@ -3,31 +3,21 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { runAitbc, startAitbc } from '../../cli/test/processes.ts';
 import { freePort, httpClient, submitBody, TestMiner, type HttpAnswer } from './harness.ts';
 
-const BIN = fileURLToPath(new URL('../../cli/bin/aitbc.js', import.meta.url));
 const ADMIN = 'crash-admin';
 const JOBS = 300;
 const MINERS = 6;
 
-function startCoordinator(db: string, port: number): Promise<ChildProcess> {
-  const child = spawn(process.execPath, [BIN, 'coordinator', '--db', db, '--port', String(port), '--admin-key', ADMIN, '--models', 'llama3.2', '--lease-seconds', '2', '--log-level', 'silent'], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      if (stderr.includes('listening on')) resolve(child);
-    });
-    child.once('exit', (code) => reject(new Error(`coordinator exited (${code}): ${stderr}`)));
-  });
-}
+const startCoordinator = (db: string, port: number) =>
+  startAitbc(['coordinator', '--db', db, '--port', String(port), '--admin-key', ADMIN, '--models', 'llama3.2', '--lease-seconds', '2', '--log-level', 'silent'], /listening on/).then(
+    (started) => started.child,
+  );
 
 /** A process killed by a signal has a signalCode and no exitCode. */
 const dead = (child: ChildProcess) => child.exitCode !== null || child.signalCode !== null;
@@ -162,7 +152,7 @@ test('SIGKILL mid-burst: nothing lost, nothing duplicated, nothing paid twice', 
     await new Promise((resolve) => (dead(child) ? resolve(null) : child.once('exit', resolve)));
   }
 
-  const audit = spawnSync(process.execPath, [BIN, 'coordinator', 'check-ledger', '--db', db], { encoding: 'utf8' });
+  const audit = runAitbc(['coordinator', 'check-ledger', '--db', db]);
   assert.equal(audit.status, 0, audit.stdout + audit.stderr);
   assert.match(audit.stdout, new RegExp(`^${JOBS} jobs; credited 1000 = available \\S+ \\+ escrowed 0 \\+ earned 0 \\+ claimed \\S+ AITBC\\nledger OK\\n$`));
   rmSync(dir, { recursive: true, force: true });

@@ -3,7 +3,7 @@
 // reports the failure, rides out coordinator outages with backoff, and on stop() finishes or
 // hands back every job it holds — it never abandons a lease silently.
 
-import { completeReceipt, parseAmount, signReceipt, type KeyPair } from '@aitbc/protocol';
+import { base64urlEncode, completeReceipt, parseAmount, signReceipt, type KeyPair } from '@aitbc/protocol';
 import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, type ClaimedJob } from '@aitbc/sdk';
 import { BackendError, type Backend, type Usage } from './backends/backend.ts';
 
@@ -64,7 +64,7 @@ export class MinerDaemon {
     await this.untilStopped(() =>
       this.client.miners.register({
         miner_id: this.options.minerId,
-        public_key: Buffer.from(this.options.keys.publicKey).toString('base64url'),
+        public_key: base64urlEncode(this.options.keys.publicKey),
         models,
         prices,
         max_concurrency: this.options.maxConcurrency,

@@ -21,15 +21,14 @@ export function registerPublicRoutes(app: App, services: Services): void {
   }));
 
   app.get('/v1/models', { schema: { tags: ['public'], summary: 'Models on offer (OpenAI list shape)', response: { 200: ModelList } } }, async () => {
-    const offers = new Map((await directory.offers()).map((offer) => [offer.model, offer]));
-    const names = [...new Set([...offers.keys(), ...config.models])].sort();
-    return {
-      object: 'list' as const,
-      data: names.map((name) => {
-        const offer = offers.get(name);
-        return { id: name, object: 'model' as const, owned_by: 'aitbc', miners_online: offer?.minersOnline ?? 0, min_price: offer ? formatAmount(offer.minPriceMicro) : null };
-      }),
-    };
+    const data = (await directory.catalogue()).map(({ model, offer }) => ({
+      id: model,
+      object: 'model' as const,
+      owned_by: 'aitbc',
+      miners_online: offer?.minersOnline ?? 0,
+      min_price: offer ? formatAmount(offer.minPriceMicro) : null,
+    }));
+    return { object: 'list' as const, data };
   });
 
   app.get(

@@ -39,9 +39,13 @@ export class MinerDirectory {
     return this.store.modelOffers(this.onlineSince());
   }
 
-  /** Models a job may ask for: what online miners offer plus the operator's --models. */
+  /** Every model a job may ask for — what online miners offer plus the operator's --models — with its offer, if any. */
+  async catalogue(): Promise<{ model: string; offer: ModelOffer | null }[]> {
+    const offers = new Map((await this.offers()).map((offer) => [offer.model, offer]));
+    return [...new Set([...offers.keys(), ...this.config.models])].sort().map((model) => ({ model, offer: offers.get(model) ?? null }));
+  }
+
   async acceptedModels(): Promise<string[]> {
-    const offered = (await this.offers()).map((offer) => offer.model);
-    return [...new Set([...offered, ...this.config.models])].sort();
+    return (await this.catalogue()).map((entry) => entry.model);
   }
 }
