@@ -73,6 +73,11 @@ export class ChainNode {
     return this.headBlock;
   }
 
+  /** The highest final block: it and its ancestors are never reverted. */
+  finalized(): { height: number; hash: string } {
+    return { height: this.headBlock.header.height, hash: this.headBlock.hash };
+  }
+
   /** The authority whose turn it is to propose `height` (round robin). */
   proposerFor(height: number): string {
     const authorities = this.genesis.authorities;

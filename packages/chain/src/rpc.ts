@@ -11,6 +11,8 @@ import { blockReceipts, type Block } from './block.ts';
 import { TxRejectedError, type ChainNode } from './node.ts';
 import { txHash } from './tx.ts';
 
+export const BLOCK_RANGE_MAX = 100;
+
 class RpcError extends Error {
   constructor(
     readonly status: number,
@@ -60,10 +62,37 @@ export async function buildRpc(node: ChainNode): Promise<FastifyInstance> {
     reply.code(404).send({ detail: `No route ${request.method} ${request.url}; see the README for the RPC paths`, error_code: 'ROUTE_NOT_FOUND', request_id: request.id }),
   );
 
-  app.get('/rpc/head', { schema: { summary: 'The head block: chain id, height, hash, timestamp, state root' } }, async () => {
+  app.get('/rpc/head', { schema: { summary: 'The head block (chain id, height, hash, timestamp, state root) and the highest final block' } }, async () => {
     const head = node.head();
-    return { chain_id: node.genesis.chain_id, height: head.header.height, hash: head.hash, timestamp: head.header.timestamp, state_root: head.header.state_root };
+    const final = node.finalized();
+    return {
+      chain_id: node.genesis.chain_id,
+      height: head.header.height,
+      hash: head.hash,
+      timestamp: head.header.timestamp,
+      state_root: head.header.state_root,
+      finalized_height: final.height,
+      finalized_hash: final.hash,
+    };
   });
+
+  app.get<{ Querystring: { from?: string; limit?: string } }>(
+    '/rpc/blocks',
+    {
+      schema: {
+        summary: 'Blocks by height range (sync): up to `limit` (default and max 100) blocks from height `from`, in order',
+        querystring: { type: 'object', properties: { from: { type: 'string' }, limit: { type: 'string' } } },
+        response: errors([422, '`VALIDATION_INVALID_FORMAT`']),
+      },
+    },
+    async (request) => {
+      const from = Number(request.query.from ?? 0);
+      const limit = Number(request.query.limit ?? BLOCK_RANGE_MAX);
+      if (!Number.isSafeInteger(from) || from < 0) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', 'from must be a block height (0 or more)', 'from');
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > BLOCK_RANGE_MAX) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `limit must be 1–${BLOCK_RANGE_MAX}`, 'limit');
+      return { blocks: node.store.blockRange(from, limit).map(blockView) };
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/rpc/blocks/:id', { schema: { summary: 'A block by height or hash, with its transactions and receipts', params: hashParam('id', 'height or block hash'), response: errors([404, '`BLOCK_NOT_FOUND`']) } }, async (request) => {
     const { id } = request.params;
@@ -74,9 +103,9 @@ export async function buildRpc(node: ChainNode): Promise<FastifyInstance> {
 
   app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', { schema: { summary: 'A transaction, included or pending', params: hashParam('hash', 'transaction hash'), response: errors([404, '`TX_NOT_FOUND`']) } }, async (request) => {
     const stored = node.store.tx(request.params.hash);
-    if (stored) return { hash: stored.hash, status: 'included', block_height: stored.blockHeight, position: stored.position, ...stored.tx };
+    if (stored) return { hash: stored.hash, status: 'included', final: stored.blockHeight <= node.finalized().height, block_height: stored.blockHeight, position: stored.position, ...stored.tx };
     const pending = node.pending().find((tx) => txHash(tx.body) === request.params.hash);
-    if (pending) return { hash: request.params.hash, status: 'pending', block_height: null, position: null, ...pending };
+    if (pending) return { hash: request.params.hash, status: 'pending', final: false, block_height: null, position: null, ...pending };
     throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
   });
 

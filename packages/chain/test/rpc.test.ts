@@ -25,7 +25,7 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ url: `/rpc/txs/${hash}` })).json().status, 'pending');
 
     const block = node.produce()!;
-    assert.deepEqual((await rpc.inject({ url: '/rpc/head' })).json(), { chain_id: 'aitbc-rpc', height: 1, hash: block.hash, timestamp: block.header.timestamp, state_root: block.header.state_root });
+    assert.deepEqual((await rpc.inject({ url: '/rpc/head' })).json(), { chain_id: 'aitbc-rpc', height: 1, hash: block.hash, timestamp: block.header.timestamp, state_root: block.header.state_root, finalized_height: 1, finalized_hash: block.hash });
     const byHeight = (await rpc.inject({ url: '/rpc/blocks/1' })).json();
     assert.equal(byHeight.hash, block.hash);
     assert.equal(byHeight.transactions[0].hash, hash);
@@ -46,7 +46,7 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
     const openapi = (await rpc.inject({ url: '/rpc/openapi.json' })).json();
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
-      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks/{id}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/txs', '/rpc/txs/{hash}',
+      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/txs', '/rpc/txs/{hash}',
     ]);
     assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /TX_REJECTED/);
   } finally {

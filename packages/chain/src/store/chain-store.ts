@@ -70,6 +70,11 @@ export class ChainStore implements AccountReader {
     return row ? this.toBlock(row) : null;
   }
 
+  /** Up to `limit` consecutive blocks from `from`. */
+  blockRange(from: number, limit: number): Block[] {
+    return (this.db.prepare('SELECT * FROM blocks WHERE height >= ? ORDER BY height LIMIT ?').all(from, limit) as Row[]).map((row) => this.toBlock(row));
+  }
+
   blockByHash(hash: string): Block | null {
     const row = this.db.prepare('SELECT * FROM blocks WHERE hash = ?').get(hash) as Row | undefined;
     return row ? this.toBlock(row) : null;
