@@ -5,6 +5,7 @@ export * from './genesis.ts';
 export * from './merkle.ts';
 export * from './state.ts';
 export * from './node.ts';
+export * from './consensus.ts';
 export { ChainStore } from './store/chain-store.ts';
 export { buildRpc } from './rpc.ts';
 export * from './wallet/index.ts';

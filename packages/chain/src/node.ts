@@ -1,13 +1,13 @@
-// A chain node: starts from genesis, admits signed transactions into its mempool, and — when it
-// is an authority and its turn — proposes blocks. Every block it stores, its own included, goes
-// through the same full validation: height, parent, proposer schedule, signature, roots, and
-// every transaction re-executed against state.
-//
-// This is the single-authority core (instant finality). Round-robin proposers are already the
-// schedule; votes, peers and sync come next (issue 5).
+// A chain node: starts from genesis, admits signed transactions into its mempool, proposes blocks
+// in its own slots when it is an authority, votes for its head, and follows the network's longest
+// branch above the last final block (consensus.ts has the rules). Every block it stores, its own
+// included, goes through the same full validation: height, parent, proposer schedule, signature,
+// roots, and every transaction re-executed against state.
 
+import { EventEmitter } from 'node:events';
 import { addressFromPublicKey, base64urlDecode, base64urlEncode, computeReceiptId, formatAmount, parseAmount, publicKeyFromSecret, verifyReceiptSignature, type KeyPair } from '@aitbc/protocol';
 import { blockHash, blockReceipts, checkBlockSignature, receiptRoot, signBlockHash, type Block, type BlockHeader } from './block.ts';
+import { checkVote, finalityThreshold, proposerForSlot, signVote, slotOf, type Vote } from './consensus.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
 import { EMPTY_ROOT, merkleRoot } from './merkle.ts';
 import { StateOverlay, TxExecutionError } from './state.ts';
@@ -32,25 +32,53 @@ export class BlockRejectedError extends Error {
 }
 
 export const MEMPOOL_LIMIT = 10_000;
+/** Blocks off the current branch kept in case that branch becomes the longer one. */
+export const SIDE_BLOCK_LIMIT = 2_000;
+/** How far ahead of this node's clock a block's timestamp may be. */
+export const MAX_CLOCK_DRIFT_MS = 2_000;
 
-export class ChainNode {
+/** What became of a block handed to `receive`. */
+export type ReceiveOutcome = 'imported' | 'known' | 'side' | 'missing-parent';
+
+export interface FinalBlock {
+  height: number;
+  hash: string;
+}
+
+/**
+ * Events: 'tx' (tx, hash) admitted to the mempool; 'block' (block) added to this node's chain;
+ * 'reorg' ({ ancestor, reverted }) blocks above `ancestor` replaced by a longer branch; 'vote'
+ * (vote) a new latest vote of an authority; 'finalized' (FinalBlock).
+ */
+export class ChainNode extends EventEmitter {
   private readonly mempool = new Map<string, SignedTx>();
+  /** Valid-looking blocks that are not on this node's chain (other branches, or early arrivals). */
+  private readonly side = new Map<string, Block>();
+  private readonly latestVotes = new Map<string, Vote>();
   private timer: NodeJS.Timeout | null = null;
   /** The stored head, kept in memory: admission and production consult it constantly. */
   private headBlock: Block;
+  private finalBlock: FinalBlock;
+  /** This node's authority public key (base64url), if it is one. */
+  readonly authorityKey: string | null;
 
   constructor(
     readonly store: ChainStore,
     readonly genesis: Genesis,
-    /** This node's authority key, if it is one. */
     private readonly authority: KeyPair | null = null,
     private readonly now: () => number = () => Date.now(),
   ) {
+    super();
     const expected = genesisHash(genesis);
     const stored = store.getMeta('genesis_hash');
     if (stored && stored !== expected) throw new Error(`this database belongs to another genesis (${stored}); use a fresh --data-dir for this chain`);
     if (!store.head()) this.writeGenesisBlock(expected);
     this.headBlock = store.head()!;
+    const finalHeight = Number(store.getMeta('finalized_height') ?? 0);
+    this.finalBlock = { height: finalHeight, hash: store.hashAt(finalHeight)! };
+    for (const vote of store.votes()) this.latestVotes.set(vote.authority, vote);
+    this.authorityKey = authority ? base64urlEncode(publicKeyFromSecret(authority.secretKey)) : null;
+    if (this.authorityKey && !genesis.authorities.includes(this.authorityKey)) throw new Error('this authority key is not one of the genesis authorities');
   }
 
   private writeGenesisBlock(hash: string): void {
@@ -74,14 +102,13 @@ export class ChainNode {
   }
 
   /** The highest final block: it and its ancestors are never reverted. */
-  finalized(): { height: number; hash: string } {
-    return { height: this.headBlock.header.height, hash: this.headBlock.hash };
+  finalized(): FinalBlock {
+    return this.finalBlock;
   }
 
-  /** The authority whose turn it is to propose `height` (round robin). */
-  proposerFor(height: number): string {
-    const authorities = this.genesis.authorities;
-    return authorities[height % authorities.length]!;
+  /** Each authority's latest vote known here. */
+  votes(): Vote[] {
+    return [...this.latestVotes.values()];
   }
 
   pending(): SignedTx[] {
@@ -134,31 +161,34 @@ export class ChainNode {
     // Run it after the sender's pending transactions, as the next block would.
     const overlay = new StateOverlay(this.store);
     for (const queued of this.pending().filter((other) => other.body.from === tx.body.from).sort((a, b) => a.body.nonce - b.body.nonce)) {
-      overlay.apply(queued, this.feeRecipient());
+      overlay.apply(queued, this.nextFeeRecipient());
     }
     try {
       // Only a settlement needs the receipts already waiting in the mempool.
       if (tx.body.type === 'settle') this.checkSettlement(tx, this.settledInMempool());
-      overlay.apply(tx, this.feeRecipient());
+      overlay.apply(tx, this.nextFeeRecipient());
     } catch (error) {
       if (error instanceof TxExecutionError) throw new TxRejectedError(error.message);
       throw error;
     }
     this.mempool.set(hash, tx);
+    this.emit('tx', tx, hash);
     return hash;
   }
 
-  private feeRecipient(height = this.head().header.height + 1): string {
-    return addressFromPublicKey(base64urlDecode(this.proposerFor(height)));
+  /** Admission runs a transaction as the current slot's proposer would. */
+  private nextFeeRecipient(): string {
+    return addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
   }
 
-  /** Proposes the next block from the mempool, if this node is an authority and it is its turn. */
+  /** Proposes the next block from the mempool, if this node is the authority of the current slot. */
   produce(): Block | null {
-    if (!this.authority) return null;
+    if (!this.authority || !this.authorityKey || this.mempool.size === 0) return null;
     const parent = this.head();
-    const height = parent.header.height + 1;
-    const me = base64urlEncode(publicKeyFromSecret(this.authority.secretKey));
-    if (this.proposerFor(height) !== me || this.mempool.size === 0) return null;
+    const timestamp = this.now();
+    const slot = slotOf(timestamp, this.genesis);
+    if (proposerForSlot(slot, this.genesis) !== this.authorityKey || slot <= slotOf(parent.header.timestamp, this.genesis)) return null;
+    const feeRecipient = addressFromPublicKey(base64urlDecode(this.authorityKey));
     const overlay = new StateOverlay(this.store);
     const included: SignedTx[] = [];
     const settled = new Set<string>();
@@ -166,7 +196,7 @@ export class ChainNode {
     for (const tx of this.pending().sort((a, b) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
       try {
         this.checkSettlement(tx, settled);
-        overlay.apply(tx, this.feeRecipient(height));
+        overlay.apply(tx, feeRecipient);
         included.push(tx);
       } catch (error) {
         if (!(error instanceof TxExecutionError)) throw error;
@@ -175,10 +205,10 @@ export class ChainNode {
     }
     if (included.length === 0) return null;
     const header: BlockHeader = {
-      height,
+      height: parent.header.height + 1,
       parent_hash: parent.hash,
-      timestamp: Math.max(this.now(), parent.header.timestamp + 1),
-      proposer: me,
+      timestamp,
+      proposer: this.authorityKey,
       tx_root: merkleRoot(included.map((tx) => txHash(tx.body))),
       receipt_root: receiptRoot(blockReceipts({ txs: included })),
       state_root: overlay.root(),
@@ -189,8 +219,22 @@ export class ChainNode {
     return block;
   }
 
-  /** Validates a block completely and stores it; throws BlockRejectedError with the reason. */
+  /** Checks a block can only be an authority's, in its slot: hash, schedule and signature. */
+  private checkSealed(block: Block, reject: (reason: string) => never): void {
+    const { header } = block;
+    if (blockHash(header) !== block.hash) reject('hash does not match the header');
+    if (header.proposer !== proposerForSlot(slotOf(header.timestamp, this.genesis), this.genesis)) reject('proposer is not the authority scheduled for the slot of its timestamp');
+    if (!checkBlockSignature(block)) reject('the proposer signature does not verify');
+    if (header.timestamp > this.now() + MAX_CLOCK_DRIFT_MS) reject('timestamp is in the future');
+  }
+
+  /** Validates a block on top of the head completely and stores it; throws BlockRejectedError with the reason. */
   import(block: Block): void {
+    this.append(block);
+    this.afterChainChange();
+  }
+
+  private append(block: Block): void {
     const reject = (reason: string): never => {
       throw new BlockRejectedError(`block ${block.header?.height}: ${reason}`);
     };
@@ -198,11 +242,8 @@ export class ChainNode {
     const { header } = block;
     if (header.height !== parent.header.height + 1) reject(`height ${header.height} does not follow ${parent.header.height}`);
     if (header.parent_hash !== parent.hash) reject('parent_hash is not the hash of the current head');
-    if (blockHash(header) !== block.hash) reject('hash does not match the header');
-    if (header.proposer !== this.proposerFor(header.height)) reject(`proposer is not the authority scheduled for this height`);
-    if (!checkBlockSignature(block)) reject('the proposer signature does not verify');
-    if (header.timestamp <= parent.header.timestamp) reject('timestamp is not after the parent');
-    if (header.timestamp > this.now() + 5_000) reject('timestamp is in the future');
+    this.checkSealed(block, reject);
+    if (slotOf(header.timestamp, this.genesis) <= slotOf(parent.header.timestamp, this.genesis)) reject('timestamp is not in a later slot than the parent');
     const hashes = block.txs.map((tx) => txHash(tx.body));
     if (merkleRoot(hashes) !== header.tx_root) reject('tx_root does not match the transactions');
     if (header.receipt_root !== receiptRoot(blockReceipts(block))) reject('receipt_root does not match the receipts');
@@ -224,16 +265,184 @@ export class ChainNode {
     if (overlay.root() !== header.state_root) reject('state_root does not match the state after executing the block');
     this.store.commit(block, hashes, overlay.changed);
     this.headBlock = block;
+    this.side.delete(block.hash);
     for (const hash of hashes) this.mempool.delete(hash);
+    this.emit('block', block);
   }
 
-  /** Proposes a block every block_interval_ms while there is work. */
+  /**
+   * Takes a block from a peer, the RPC or sync. One that extends the head is imported; one on
+   * another branch is kept, and when its branch becomes longer than this node's (and starts above
+   * the final block) the node switches to it. 'missing-parent' asks the caller to sync.
+   */
+  receive(value: unknown): ReceiveOutcome {
+    const block = value as Block;
+    const shapeOk =
+      typeof value === 'object' && value !== null && typeof block.hash === 'string' && typeof block.signature === 'string' && Array.isArray(block.txs) && typeof block.header === 'object' && block.header !== null && Number.isSafeInteger(block.header.height) && Number.isSafeInteger(block.header.timestamp);
+    if (!shapeOk) throw new BlockRejectedError('a block is {header, hash, signature, txs}');
+    if (this.store.heightOf(block.hash) !== null || this.side.has(block.hash)) return 'known';
+    if (block.header.parent_hash === this.head().hash) {
+      this.import(block);
+      this.extendFromSide();
+      return 'imported';
+    }
+    const reject = (reason: string): never => {
+      throw new BlockRejectedError(`block ${block.header.height}: ${reason}`);
+    };
+    if (block.header.height <= this.finalBlock.height) reject(`it conflicts with final block ${this.finalBlock.height}`);
+    this.checkSealed(block, reject);
+    this.keepSide(block);
+    const branch = this.branchTo(block);
+    if (!branch) return 'missing-parent';
+    if (branch.ancestor < this.finalBlock.height) {
+      for (const member of branch.blocks) this.side.delete(member.hash);
+      reject(`its branch leaves this chain at height ${branch.ancestor}, below final block ${this.finalBlock.height}`);
+    }
+    if (block.header.height <= this.head().header.height) return 'side';
+    this.switchTo(branch.ancestor, branch.blocks);
+    this.extendFromSide();
+    return 'imported';
+  }
+
+  private keepSide(block: Block): void {
+    this.side.set(block.hash, block);
+    if (this.side.size <= SIDE_BLOCK_LIMIT) return;
+    let lowest: Block | null = null;
+    for (const candidate of this.side.values()) if (!lowest || candidate.header.height < lowest.header.height) lowest = candidate;
+    this.side.delete(lowest!.hash);
+  }
+
+  /** The side blocks from `tip` back to this node's chain, or null when an ancestor is missing. */
+  private branchTo(tip: Block): { ancestor: number; blocks: Block[] } | null {
+    const blocks = [tip];
+    for (;;) {
+      const parentHash = blocks[0]!.header.parent_hash;
+      const height = this.store.heightOf(parentHash);
+      if (height !== null) return { ancestor: height, blocks };
+      const parent = this.side.get(parentHash);
+      if (!parent) return null;
+      blocks.unshift(parent);
+    }
+  }
+
+  /** Reverts this node's blocks above `ancestor` and imports `branch`; on a bad branch block, restores the old chain. */
+  private switchTo(ancestor: number, branch: Block[]): void {
+    const revertTo = (height: number): Block[] => {
+      const reverted: Block[] = [];
+      while (this.headBlock.header.height > height) {
+        reverted.unshift(this.store.revertHead());
+        this.headBlock = this.store.head()!;
+      }
+      return reverted;
+    };
+    const reverted = revertTo(ancestor);
+    try {
+      for (const block of branch) this.append(block);
+    } catch (error) {
+      revertTo(ancestor);
+      for (const block of reverted) this.append(block);
+      for (const block of branch) this.side.delete(block.hash);
+      throw error;
+    }
+    for (const block of reverted) this.keepSide(block);
+    this.emit('reorg', { ancestor, reverted });
+    // Their transactions go back to the mempool if they still can run.
+    for (const tx of reverted.flatMap((block) => block.txs)) {
+      try {
+        this.submit(tx);
+      } catch {
+        // included in the new branch, or no longer valid
+      }
+    }
+    this.afterChainChange();
+  }
+
+  /** Imports side blocks that now extend the head (they arrived before their parent). */
+  private extendFromSide(): void {
+    for (let next = this.childOfHead(); next; next = this.childOfHead()) {
+      try {
+        this.import(next);
+      } catch (error) {
+        this.side.delete(next.hash);
+        if (!(error instanceof BlockRejectedError)) throw error;
+      }
+    }
+  }
+
+  private childOfHead(): Block | undefined {
+    for (const block of this.side.values()) if (block.header.parent_hash === this.headBlock.hash) return block;
+    return undefined;
+  }
+
+  private onChain(vote: Vote): boolean {
+    return this.store.hashAt(vote.height) === vote.hash;
+  }
+
+  /**
+   * Records an authority's vote if it is valid and newer than its last one; returns whether it
+   * was new. Votes may arrive before their block: they count once the block is on this chain.
+   */
+  addVote(value: unknown): boolean {
+    if (!checkVote(value, this.genesis)) return false;
+    const previous = this.latestVotes.get(value.authority);
+    if (previous && previous.height >= value.height) return false;
+    const vote: Vote = { authority: value.authority, height: value.height, hash: value.hash, signature: value.signature };
+    this.store.putVote(vote);
+    this.latestVotes.set(vote.authority, vote);
+    this.emit('vote', vote);
+    this.updateFinality();
+    return true;
+  }
+
+  /**
+   * An authority votes for its head. Its votes only ever extend its previous vote, so no two
+   * conflicting blocks can both gather votes from more than two thirds; it may leave a vote's
+   * branch only once that vote can no longer reach the threshold (enough authorities have voted
+   * on this chain at or above its height).
+   */
+  private castVote(): void {
+    if (!this.authority || !this.authorityKey) return;
+    const head = this.headBlock;
+    if (head.header.height === 0) return;
+    const mine = this.latestVotes.get(this.authorityKey);
+    if (mine && mine.height >= head.header.height) return;
+    if (mine && !this.onChain(mine)) {
+      const n = this.genesis.authorities.length;
+      const against = this.votes().filter((vote) => vote.authority !== this.authorityKey && vote.height >= mine.height && this.onChain(vote)).length;
+      if (against < n - finalityThreshold(n) + 1) return;
+    }
+    this.addVote(signVote(this.genesis.chain_id, head.header.height, head.hash, this.authorityKey, this.authority.secretKey));
+  }
+
+  /** The highest block on this chain that more than two thirds of the authorities voted for (or for a descendant). */
+  private updateFinality(): void {
+    const heights = this.votes()
+      .filter((vote) => this.onChain(vote))
+      .map((vote) => vote.height)
+      .sort((a, b) => b - a);
+    const needed = finalityThreshold(this.genesis.authorities.length);
+    const height = Math.min(heights[needed - 1] ?? 0, this.headBlock.header.height);
+    if (height <= this.finalBlock.height) return;
+    this.finalBlock = { height, hash: this.store.hashAt(height)! };
+    this.store.setMeta('finalized_height', String(height));
+    this.store.dropUndoThrough(height);
+    for (const [hash, block] of this.side) if (block.header.height <= height) this.side.delete(hash);
+    this.emit('finalized', this.finalBlock);
+  }
+
+  private afterChainChange(): void {
+    this.castVote();
+    this.updateFinality();
+  }
+
+  /** Proposes in this node's slots while there is work; checks a few times per slot. */
   start(onBlock: (block: Block) => void = () => undefined): void {
     if (this.timer) return;
+    const tick = Math.max(10, Math.min(250, Math.floor(this.genesis.block_interval_ms / 4)));
     this.timer = setInterval(() => {
       const block = this.produce();
       if (block) onBlock(block);
-    }, this.genesis.block_interval_ms);
+    }, tick);
   }
 
   stop(): void {

@@ -28,11 +28,17 @@ const genesis: Genesis = {
   allocations: [{ address: addressFromPublicKey(coordinator.publicKey), amount: '100' }],
 };
 
+// One clock for every node of a test; each block is made one slot later.
+let clock = genesis.genesis_time;
+const produceNext = (chain: ChainNode) => {
+  clock += genesis.block_interval_ms;
+  return chain.produce();
+};
+
 function node(key: KeyPair | null = authority): ChainNode {
   const store = new ChainStore(':memory:');
   stores.push(store);
-  let clock = genesis.genesis_time;
-  return new ChainNode(store, genesis, key, () => (clock += 1000));
+  return new ChainNode(store, genesis, key, () => clock);
 }
 
 function receipt(units: bigint, signer = coordinator, minerKey = miner): Receipt {
@@ -58,7 +64,7 @@ test('a settlement pays each receipt once to its provider and anchors it in the 
   const chain = node();
   const receipts = [receipt(100n), receipt(23n)];
   chain.submit(settle(receipts, 0));
-  const block = chain.produce()!;
+  const block = produceNext(chain)!;
   assert.equal(chain.balanceOf(provider).balance, '0.246');
   assert.equal(chain.balanceOf(addressFromPublicKey(coordinator.publicKey)).balance, '99.754');
   assert.equal(chain.store.receipt(receipts[1]!.receipt_id)?.blockHeight, block.header.height);

@@ -1,11 +1,14 @@
 // The node's storage: one SQLite file (WAL). A block, its transactions and the accounts it
 // changed are written in one transaction, so a crash leaves either the whole block or none of it.
+// Each block also records the account values it replaced, so that a block not yet final can be
+// reverted (again in one transaction) when the network settles on a longer branch.
 
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { applyMigrations } from '@aitbc/protocol/node';
 import type { Receipt } from '@aitbc/protocol';
 import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
+import type { Vote } from '../consensus.ts';
 import type { Account, AccountReader } from '../state.ts';
 import type { SignedTx } from '../tx.ts';
 
@@ -75,6 +78,16 @@ export class ChainStore implements AccountReader {
     return (this.db.prepare('SELECT * FROM blocks WHERE height >= ? ORDER BY height LIMIT ?').all(from, limit) as Row[]).map((row) => this.toBlock(row));
   }
 
+  /** The height of a stored block, or null. */
+  heightOf(hash: string): number | null {
+    const height = this.db.prepare('SELECT height FROM blocks WHERE hash = ?').pluck().get(hash) as bigint | undefined;
+    return height === undefined ? null : Number(height);
+  }
+
+  hashAt(height: number): string | null {
+    return (this.db.prepare('SELECT hash FROM blocks WHERE height = ?').pluck().get(height) as string | undefined) ?? null;
+  }
+
   blockByHash(hash: string): Block | null {
     const row = this.db.prepare('SELECT * FROM blocks WHERE hash = ?').get(hash) as Row | undefined;
     return row ? this.toBlock(row) : null;
@@ -113,8 +126,54 @@ export class ChainStore implements AccountReader {
       const insertReceipt = this.db.prepare('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
       blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
       const upsert = this.db.prepare('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
-      for (const [address, account] of changed) upsert.run(address, account.balance, account.nonce);
+      const before = this.db.prepare('SELECT balance, nonce FROM accounts WHERE address = ?');
+      const undo = this.db.prepare('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
+      for (const [address, account] of changed) {
+        const previous = before.get(address) as Row | undefined;
+        undo.run(block.header.height, address, previous?.balance ?? null, previous?.nonce ?? null);
+        upsert.run(address, account.balance, account.nonce);
+      }
     }).immediate();
+  }
+
+  /** Removes the head block and restores the accounts it changed; returns the removed block. */
+  revertHead(): Block {
+    return this.db.transaction(() => {
+      const head = this.head();
+      if (!head || head.header.height === 0) throw new Error('the genesis block cannot be reverted');
+      const height = head.header.height;
+      const restore = this.db.prepare('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
+      const remove = this.db.prepare('DELETE FROM accounts WHERE address = ?');
+      for (const row of this.db.prepare('SELECT address, balance, nonce FROM block_undo WHERE height = ?').all(height) as Row[]) {
+        if (row.balance === null) remove.run(row.address);
+        else restore.run(row.address, row.balance, row.nonce);
+      }
+      this.db.prepare('DELETE FROM block_undo WHERE height = ?').run(height);
+      this.db.prepare('DELETE FROM receipts WHERE block_height = ?').run(height);
+      this.db.prepare('DELETE FROM transactions WHERE block_height = ?').run(height);
+      this.db.prepare('DELETE FROM blocks WHERE height = ?').run(height);
+      return head;
+    }).immediate();
+  }
+
+  /** Final blocks are never reverted, so their undo records can go. */
+  dropUndoThrough(height: number): void {
+    this.db.prepare('DELETE FROM block_undo WHERE height <= ?').run(height);
+  }
+
+  votes(): Vote[] {
+    return (this.db.prepare('SELECT authority, height, hash, signature FROM votes').all() as Row[]).map((row) => ({
+      authority: row.authority as string,
+      height: Number(row.height),
+      hash: row.hash as string,
+      signature: row.signature as string,
+    }));
+  }
+
+  putVote(vote: Vote): void {
+    this.db
+      .prepare('INSERT INTO votes (authority, height, hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT (authority) DO UPDATE SET height = excluded.height, hash = excluded.hash, signature = excluded.signature')
+      .run(vote.authority, vote.height, vote.hash, vote.signature);
   }
 
   close(): void {
