@@ -202,9 +202,10 @@ test('forged and outside votes do not count', () => {
 test('a block from the wrong slot or with a bad seal is refused wherever it comes from', () => {
   const network = new Network();
   network.pay(0, 0);
-  let block: Block | undefined;
-  network.nodes[0]!.once('block', (made: Block) => (block = made));
-  while (!block) network.slot();
+  let made: Block | undefined;
+  network.nodes[0]!.once('block', (block: Block) => (made = block));
+  while (!made) network.slot();
+  const block = made;
   const follower = new ChainNode(new ChainStore(':memory:'), genesis, null, () => network.clock);
   stores.push(follower.store);
   const wrongKey = keys[(genesis.authorities.indexOf(block.header.proposer) + 1) % 3]!;
