@@ -7,5 +7,7 @@ export * from './state.ts';
 export * from './node.ts';
 export * from './consensus.ts';
 export { ChainStore } from './store/chain-store.ts';
-export { buildRpc } from './rpc.ts';
+export { buildRpc, BLOCK_RANGE_MAX } from './rpc.ts';
+export { Gossip, type GossipOptions } from './p2p.ts';
 export * from './wallet/index.ts';
+export * from './views.ts';

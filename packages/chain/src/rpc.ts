@@ -1,14 +1,18 @@
 // The node's HTTP RPC, on paths tools can rely on: head, blocks by height or hash (with their
-// transactions), transactions, submit, mempool, accounts. Errors use the same envelope as the
-// coordinator ({detail, error_code, request_id, field?}) with the chain's own codes:
-// BLOCK_NOT_FOUND, TX_NOT_FOUND, RECEIPT_NOT_FOUND (404), TX_REJECTED (422), VALIDATION_INVALID_FORMAT (422),
-// ROUTE_NOT_FOUND (404), SYSTEM_INTERNAL_ERROR (500).
+// transactions) and by range (sync), transactions, submit, mempool, accounts, receipts, and WS
+// /rpc/ws subscriptions. Peers gossip at /p2p. Errors use the same envelope as the coordinator
+// ({detail, error_code, request_id, field?}) with the chain's own codes: BLOCK_NOT_FOUND,
+// TX_NOT_FOUND, RECEIPT_NOT_FOUND (404), TX_REJECTED, BLOCK_REJECTED, VALIDATION_INVALID_FORMAT
+// (422), ROUTE_NOT_FOUND (404), SYSTEM_INTERNAL_ERROR (500).
 
 import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import { isValidAddress, newId } from '@aitbc/protocol';
-import { blockReceipts, type Block } from './block.ts';
-import { TxRejectedError, type ChainNode } from './node.ts';
+import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
+import type { Gossip } from './p2p.ts';
+import { subscribe } from './subscriptions.ts';
+import { blockView } from './views.ts';
 import { txHash } from './tx.ts';
 
 export const BLOCK_RANGE_MAX = 100;
@@ -24,14 +28,6 @@ class RpcError extends Error {
   }
 }
 
-const blockView = (block: Block) => ({
-  height: block.header.height,
-  hash: block.hash,
-  header: block.header,
-  signature: block.signature,
-  transactions: block.txs.map((tx) => ({ hash: txHash(tx.body), ...tx })),
-  receipts: blockReceipts(block),
-});
 
 const envelope = {
   type: 'object',
@@ -40,8 +36,9 @@ const envelope = {
 const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
 const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
 
-export async function buildRpc(node: ChainNode): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, genReqId: () => newId('req') });
+export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {}): Promise<FastifyInstance> {
+  const app = Fastify({ logger: false, genReqId: () => newId('req'), bodyLimit: 16 * 1024 * 1024 });
+  await app.register(websocket, { options: { maxPayload: 16 * 1024 * 1024 } });
   await app.register(swagger, {
     openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
   });
@@ -138,6 +135,26 @@ export async function buildRpc(node: ChainNode): Promise<FastifyInstance> {
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
   });
+
+  app.post('/rpc/blocks', { schema: { summary: 'Hand the node a block {header, hash, signature, txs}; it is fully validated like any other', response: errors([422, '`BLOCK_REJECTED` with the reason']) } }, async (request, reply) => {
+    try {
+      const outcome = node.receive(request.body);
+      return reply.code(202).send({ outcome, head: node.head().header.height });
+    } catch (error) {
+      if (error instanceof BlockRejectedError) throw new RpcError(422, 'BLOCK_REJECTED', error.message);
+      throw error;
+    }
+  });
+
+  app.get(
+    '/rpc/ws',
+    { websocket: true, schema: { summary: 'WebSocket: subscribe with ?topics=heads,finalized,txs,receipts (default all); one JSON message per event' } },
+    (socket, request) => subscribe(node, socket, (request.query as { topics?: string }).topics),
+  );
+  if (options.gossip) {
+    const gossip = options.gossip;
+    app.get('/p2p', { websocket: true, schema: { hide: true } }, (socket) => void gossip.accept(socket));
+  }
 
   app.get('/rpc/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;

@@ -23,7 +23,7 @@ test('init, transfer over RPC into a block, restart', async () => {
   const bob = addressFromPublicKey(generateKeyPair().publicKey);
   const init = runAitbc(['node', 'init', '--data-dir', dir, '--chain-id', 'aitbc-cli', '--block-interval', '100', '--allocate', `${addressFromPublicKey(alice.publicKey)}=50`]);
   assert.equal(init.status, 0, init.stderr);
-  assert.match(init.stdout, /^wrote .*genesis\.json\nauthority ait1/);
+  assert.match(init.stdout, /^wrote .*genesis\.json; every node of this chain starts from a copy of it\nauthority ait1/);
   const again = runAitbc(['node', 'init', '--data-dir', dir]);
   assert.notEqual(again.status, 0);
   assert.match(again.stderr, /exists; a genesis is written once/);

@@ -1,12 +1,14 @@
-// `aitbc node init` writes a genesis file and this node's authority key; `aitbc node` runs the
-// chain node: it produces a block every interval while there is work and serves the RPC.
+// `aitbc node init` writes a genesis file and this node's authority key; `aitbc node key` makes
+// and prints the key alone (to list several authorities in one genesis); `aitbc node` runs the
+// chain node: it proposes in its slots while there is work, votes, gossips with its peers, syncs,
+// and serves the RPC.
 
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { addressFromPublicKey, base64urlEncode, isCanonicalAmount, isValidAddress } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlEncode, isCanonicalAmount, isValidAddress, parsePublicKey } from '@aitbc/protocol';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
-import { ChainNode, ChainStore, buildRpc, validateGenesis, type Genesis } from '@aitbc/chain';
+import { ChainNode, ChainStore, Gossip, buildRpc, validateGenesis, type Genesis } from '@aitbc/chain';
 import { integerIn } from '../options.ts';
 
 const collectAllocation = (text: string, previous: { address: string; amount: string }[] = []) => {
@@ -18,17 +20,28 @@ const collectAllocation = (text: string, previous: { address: string; amount: st
 interface NodeFlags {
   dataDir: string;
   port: number;
+  genesis?: string;
+  peer: string[];
   chainId: string;
   blockInterval: number;
   allocate: { address: string; amount: string }[];
+  authority: string[];
+  coordinator: string[];
 }
+
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+const log = (event: Record<string, unknown>) => process.stderr.write(JSON.stringify({ at: new Date().toISOString(), ...event }) + '\n');
 
 export function nodeCommand(): Command {
   return new Command('node')
-    .description('Run a chain node (one authority for now; peers come next); `aitbc node init` writes its genesis')
-    .argument('[task]', "'init': write genesis.json and this node's authority key instead of running")
+    .description('Run a chain node (an authority if its data dir holds an authority key of the genesis); `aitbc node init` writes a genesis, `aitbc node key` an authority key')
+    .argument('[task]', "'init': write genesis.json (and this node's authority key); 'key': make or show this node's authority key")
     .addOption(new Option('--data-dir <dir>', 'genesis, keys and the chain database').default('./.aitbc/chain'))
-    .addOption(new Option('--port <port>', 'RPC port').env('AITBC_NODE_PORT').default(8545).argParser(integerIn(0, 65535)))
+    .addOption(new Option('--port <port>', 'RPC and peer port').env('AITBC_NODE_PORT').default(8545).argParser(integerIn(0, 65535)))
+    .option('--genesis <file>', 'the genesis file (default: genesis.json in the data dir)')
+    .option('--peer <url>', 'a peer to dial, ws://host:port/p2p (repeatable)', collect, [])
+    .option('--authority <public-key>', 'init: an authority, in proposer order (repeatable; default: this node alone)', collect, [])
+    .option('--coordinator <public-key>', 'init: a coordinator allowed to settle receipts (repeatable)', collect, [])
     .option('--chain-id <id>', 'init: the chain id', 'aitbc-devnet')
     .addOption(new Option('--block-interval <ms>', 'init: milliseconds between blocks while there is work').default(1000).argParser(integerIn(50, 600_000)))
     .option('--allocate <address=amount>', 'init: an initial balance (repeatable)', collectAllocation, [])
@@ -36,26 +49,42 @@ export function nodeCommand(): Command {
       useNodeCrypto();
       const dir = resolve(flags.dataDir);
       if (task === 'init') return init(dir, flags, command);
-      if (task !== undefined) command.error(`error: unknown task '${task}'; the only task is init`);
-      const genesisPath = join(dir, 'genesis.json');
-      if (!existsSync(genesisPath)) command.error(`error: no genesis at ${genesisPath}; run: aitbc node init --data-dir ${flags.dataDir}`);
+      if (task === 'key') {
+        mkdirSync(dir, { recursive: true });
+        const key = loadOrCreateKeyFile(join(dir, 'authority-key.json'));
+        process.stdout.write(`${base64urlEncode(key.publicKey)}\n`);
+        return;
+      }
+      if (task !== undefined) command.error(`error: unknown task '${task}'; tasks are init and key`);
+      const genesisPath = flags.genesis ? resolve(flags.genesis) : join(dir, 'genesis.json');
+      if (!existsSync(genesisPath)) command.error(`error: no genesis at ${genesisPath}; run: aitbc node init --data-dir ${flags.dataDir}, or pass --genesis`);
       const genesis = validateGenesis(JSON.parse(readFileSync(genesisPath, 'utf8')));
       const keyPath = join(dir, 'authority-key.json');
       const authority = existsSync(keyPath) ? loadOrCreateKeyFile(keyPath) : null;
+      if (authority && !genesis.authorities.includes(base64urlEncode(authority.publicKey))) command.error(`error: ${keyPath} is not one of this genesis's authorities; remove it to run as a follower`);
+      mkdirSync(dir, { recursive: true });
       const store = new ChainStore(join(dir, 'chain.db'));
       const chain = new ChainNode(store, genesis, authority);
-      const rpc = await buildRpc(chain);
+      const gossip = new Gossip(chain, { peers: flags.peer, rpcUrl: `http://127.0.0.1:${flags.port}`, log });
+      const rpc = await buildRpc(chain, { gossip });
       try {
         await rpc.listen({ port: flags.port, host: '127.0.0.1' });
       } catch (error) {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') command.error(`error: port ${flags.port} is in use; pass --port to pick another`);
         throw error;
       }
-      chain.start((block) => process.stderr.write(JSON.stringify({ at: new Date().toISOString(), event: 'block', height: block.header.height, hash: block.hash, txs: block.txs.length }) + '\n'));
+      chain.on('block', (block) => log({ event: 'block', height: block.header.height, hash: block.hash, txs: block.txs.length }));
+      chain.on('finalized', (final) => log({ event: 'finalized', height: final.height, hash: final.hash }));
+      chain.on('reorg', ({ ancestor, reverted }) => log({ event: 'reorg', ancestor, reverted: reverted.length }));
+      gossip.start();
+      chain.start();
       const port = (rpc.server.address() as { port: number }).port;
-      process.stderr.write(`AITBC node for ${genesis.chain_id} at height ${chain.head().header.height}; RPC on http://127.0.0.1:${port}/rpc/head${authority ? ' (authority)' : ''}\n`);
+      process.stderr.write(
+        `AITBC node for ${genesis.chain_id} at height ${chain.head().header.height} (final ${chain.finalized().height}); RPC on http://127.0.0.1:${port}/rpc/head${authority ? ' (authority)' : ''}; ${flags.peer.length} peer(s)\n`,
+      );
       const stop = () => {
         chain.stop();
+        gossip.stop();
         void rpc.close().then(() => {
           store.close();
           process.exit(0);
@@ -70,15 +99,17 @@ function init(dir: string, flags: NodeFlags, command: Command): void {
   const genesisPath = join(dir, 'genesis.json');
   if (existsSync(genesisPath)) command.error(`error: ${genesisPath} exists; a genesis is written once (move it away to start a new chain)`);
   mkdirSync(dir, { recursive: true });
-  const authority = loadOrCreateKeyFile(join(dir, 'authority-key.json'));
+  // With no --authority this node is the only one, and its key is made here.
+  const authorities = flags.authority.length > 0 ? flags.authority : [base64urlEncode(loadOrCreateKeyFile(join(dir, 'authority-key.json')).publicKey)];
   const genesis: Genesis = validateGenesis({
     chain_id: flags.chainId,
     genesis_time: Date.now(),
     block_interval_ms: flags.blockInterval,
-    authorities: [base64urlEncode(authority.publicKey)],
-    coordinators: [],
+    authorities,
+    coordinators: flags.coordinator,
     allocations: flags.allocate,
   });
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n');
-  process.stdout.write(`wrote ${genesisPath}\nauthority ${addressFromPublicKey(authority.publicKey)} (key in ${join(dir, 'authority-key.json')})\n`);
+  const listed = authorities.map((key) => `authority ${addressFromPublicKey(parsePublicKey(key))}`).join('\n');
+  process.stdout.write(`wrote ${genesisPath}; every node of this chain starts from a copy of it\n${listed}\n`);
 }
