@@ -34,6 +34,8 @@ import { registerReceiptRoutes } from './routes/receipts.ts';
 import { registerMinerRoutes } from './routes/miners.ts';
 import { registerPublicRoutes } from './routes/public.ts';
 import { VERSION } from './version.ts';
+import { ChainService } from './chain/chain-service.ts';
+import { registerChainRoutes } from './routes/chain.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -50,6 +52,8 @@ export interface Services {
   maintenance: Maintenance;
   sweeper: Sweeper;
   load: LoadMonitor;
+  /** The link to the chain node; null without --chain-url. */
+  chain: ChainService | null;
   startedAt: number;
 }
 
@@ -102,11 +106,13 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     maintenance,
     sweeper: new Sweeper(store, signal, config, app.log),
     load: installLoadShedding(app, config),
+    chain: config.chainUrl ? new ChainService(store, config, signingKey, app.log) : null,
     startedAt: config.now(),
   };
   services.sweeper.also(() => maintenance.refresh());
   services.sweeper.also(() => buckets.prune());
   app.addHook('onClose', async () => services.load.stop());
+  app.addHook('onClose', async () => services.chain?.stop());
 
 
   // Any content type is read as JSON (curl -d sends form encoding by default); empty means none.
@@ -165,6 +171,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   registerMinerRoutes(app, services);
   registerMoneyRoutes(app, services);
   registerReceiptRoutes(app, services);
+  registerChainRoutes(app, services);
   registerMetricsRoute(app, services);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, services };

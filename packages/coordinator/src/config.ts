@@ -28,6 +28,16 @@ export interface CoordinatorConfig {
   maxInFlight: number;
   /** Shed load when the event loop lags more than this (ms, p99 over the last second). */
   maxEventLoopDelayMs: number;
+  /** RPC URL of a chain node; null → no chain (deposits, settlement and withdrawals off). */
+  chainUrl: string | null;
+  /** How often the chain loop reads final blocks and moves the outbox. */
+  chainPollMs: number;
+  /** Timeout of each call to the chain node. */
+  chainTimeoutMs: number;
+  /** Receipts per settlement transaction (the chain takes at most 500). */
+  settleBatchMax: number;
+  /** A batch goes out when settleBatchMax receipts wait, or when the oldest has waited this long. */
+  settleWaitMs: number;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -47,6 +57,11 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   defaultRateLimitPerMinute: null,
   maxInFlight: 512,
   maxEventLoopDelayMs: 1_000,
+  chainUrl: null,
+  chainPollMs: 1_000,
+  chainTimeoutMs: 5_000,
+  settleBatchMax: 500,
+  settleWaitMs: 10_000,
   now: () => Date.now(),
 };
 

@@ -5,3 +5,5 @@ export { DEFAULT_CONFIG, resolveConfig, type CoordinatorConfig } from './config.
 export { SqliteStore } from './store/sqlite/sqlite-store.ts';
 export type { CoordinatorStore } from './store/store.ts';
 export { auditView } from './routes/money.ts';
+export { ChainService } from './chain/chain-service.ts';
+export { chainAdminView } from './routes/chain.ts';

@@ -32,6 +32,7 @@ export async function startCoordinator(options: ServeOptions): Promise<RunningCo
   const { app, services } = await buildApp({ store, config: { ...options.config, coordinatorSecretKey }, logger: options.logger ?? false });
   await services.sweeper.sweepOnce();
   services.sweeper.start();
+  await services.chain?.start();
   await app.listen({ port: options.port, host: options.host });
   const address = app.server.address();
   const port = typeof address === 'object' && address ? address.port : options.port;
@@ -44,6 +45,7 @@ export async function startCoordinator(options: ServeOptions): Promise<RunningCo
       closing ??= (async () => {
         services.signal.close();
         await services.sweeper.stop();
+        await services.chain?.stop();
         await app.close();
         await store.close();
       })();

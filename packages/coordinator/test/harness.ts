@@ -87,6 +87,7 @@ export async function startTestCoordinator(
   const store = new SqliteStore({ path: dbPath });
   const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, ...config } });
   services.sweeper.start();
+  await services.chain?.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
   const address = app.server.address();
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
@@ -122,6 +123,7 @@ export async function startTestCoordinator(
     async close() {
       services.signal.close();
       await services.sweeper.stop();
+      await services.chain?.stop();
       await app.close();
       await store.close();
       rmSync(dir, { recursive: true, force: true });

@@ -316,11 +316,17 @@ export const CoordinatorInfo = Type.Object({
   public_key: Type.String({ description: 'base64url Ed25519 key that co-signs every receipt; pin it' }),
   chain_id: Type.String(),
   version: Type.String(),
+  clearing_address: Type.Optional(Type.String({ description: 'With a chain: deposit here (a transfer whose memo is your account name)' })),
 });
 
 // ---- money and receipts
 
-export const AccountView = Type.Object({ account: Type.String(), available: Amount, escrowed: Amount });
+export const AccountView = Type.Object({
+  account: Type.String(),
+  available: Amount,
+  escrowed: Amount,
+  withdrawing: Amount,
+});
 export const AccountParams = Type.Object({ account: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' }) });
 export const CreditBody = Type.Object({ amount: Amount }, { additionalProperties: false });
 
@@ -329,6 +335,7 @@ export const EarningsView = Type.Object({
   earned: Amount,
   claimed: Amount,
   unclaimed_receipts: Type.Integer(),
+  settled: Amount,
 });
 
 export const VerifyBody = Type.Object({ receipt: Type.Object({}, { additionalProperties: true }) }, { additionalProperties: false });
@@ -359,5 +366,68 @@ export const LedgerAuditView = Type.Object({
   ok: Type.Boolean(),
   problems: Type.Array(Type.String()),
   jobs: Type.Integer(),
-  totals: Type.Object({ credited: Amount, available: Amount, escrowed: Amount, earned: Amount, claimed: Amount }),
+  totals: Type.Object({ credited: Amount, available: Amount, escrowed: Amount, earned: Amount, claimed: Amount, withdrawing: Amount }),
 });
+
+// ---- chain
+
+export const WithdrawBody = Type.Object(
+  {
+    to: Type.String({ description: 'ait1… address the AITBC go to' }),
+    amount: Amount,
+  },
+  { additionalProperties: false },
+);
+
+export const OutboxView = Type.Object({
+  outbox_id: Type.Integer(),
+  kind: Type.Union([Type.Literal('settle'), Type.Literal('withdraw')]),
+  state: Type.String({ description: 'queued → pending (signed) → sent → final; or failed (PAYMENT_FAILED) or duplicate (RECEIPT_ALREADY_CLAIMED)' }),
+  amount: Amount,
+  receipts: Type.Integer(),
+  account: Nullable(Type.String()),
+  to: Nullable(Type.String()),
+  nonce: Nullable(Type.Integer()),
+  tx_hash: Nullable(Type.String()),
+  block_height: Nullable(Type.Integer()),
+  error_code: Nullable(Type.String()),
+  error: Nullable(Type.String()),
+  created_at: Timestamp,
+  updated_at: Timestamp,
+});
+
+export const WithdrawalView = Type.Object({
+  withdrawal_id: Type.Integer(),
+  account: Type.String(),
+  to: Type.String(),
+  amount: Amount,
+  status: Type.String({ description: 'queued until signed and sent; final once in a final block; failed (refunded) if the chain refuses it' }),
+  available: Amount,
+  created_at: Timestamp,
+});
+
+export const ChainAdminView = Type.Object({
+  chain: Type.Union([Type.Literal('ok'), Type.Literal('unreachable'), Type.Literal('disabled')]),
+  chain_url: Nullable(Type.String()),
+  clearing_address: Nullable(Type.String()),
+  on_chain_balance: Nullable(Amount),
+  books: Nullable(
+    Type.Object({
+      available: Amount,
+      escrowed: Amount,
+      unsettled_earnings: Amount,
+      pending_withdrawals: Amount,
+      unmatched_deposits: Amount,
+      admin_credits: Amount,
+      total: Amount,
+    }),
+  ),
+  difference: Nullable(Type.String({ description: 'on_chain_balance − books.total; 0 when the books match the chain (transactions in flight make it move briefly)' })),
+  deposit_cursor: Nullable(Type.Integer()),
+  outbox: Type.Array(OutboxView),
+  unmatched_deposits: Type.Array(
+    Type.Object({ tx_hash: Type.String(), block_height: Type.Integer(), from: Type.String(), amount: Amount, memo: Nullable(Type.String()), seen_at: Timestamp }),
+  ),
+});
+
+export const OutboxIdParams = Type.Object({ outbox_id: Type.Integer({ minimum: 1 }) });

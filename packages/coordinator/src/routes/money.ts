@@ -6,7 +6,12 @@ import { principalOf } from '../http/auth.ts';
 import { AccountParams, AccountView, CreditBody, EarningsView, LedgerAuditView, MinerIdParams, errorResponses } from '../http/schemas.ts';
 import type { AccountBalance, LedgerAudit } from '../store/store.ts';
 
-const accountView = (balance: AccountBalance) => ({ account: balance.account, available: formatAmount(balance.availableMicro), escrowed: formatAmount(balance.escrowedMicro) });
+const accountView = (balance: AccountBalance) => ({
+  account: balance.account,
+  available: formatAmount(balance.availableMicro),
+  escrowed: formatAmount(balance.escrowedMicro),
+  withdrawing: formatAmount(balance.withdrawingMicro),
+});
 
 export function auditView(audit: LedgerAudit) {
   const totals = Object.fromEntries(Object.entries(audit.totals).map(([name, micro]) => [name, formatAmount(micro)])) as Record<keyof LedgerAudit['totals'], string>;
@@ -28,13 +33,13 @@ export function registerMoneyRoutes(app: App, { accounts }: Services): void {
     },
     async (request) => {
       const earnings = await accounts.earnings(principalOf(request), request.params.miner_id);
-      return { miner_id: earnings.minerId, earned: formatAmount(earnings.earnedMicro), claimed: formatAmount(earnings.claimedMicro), unclaimed_receipts: earnings.unclaimedReceipts };
+      return { miner_id: earnings.minerId, earned: formatAmount(earnings.earnedMicro), claimed: formatAmount(earnings.claimedMicro), unclaimed_receipts: earnings.unclaimedReceipts, settled: formatAmount(earnings.settledMicro) };
     },
   );
 
   app.post(
     '/v1/admin/accounts/:account/credit',
-    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'Credit an account (devnet and operators; deposits come with the chain)', params: AccountParams, body: CreditBody, response: { 200: AccountView } } },
+    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'Credit an account (devnet and operators; with a chain, clients deposit on chain instead, and a credit is money the chain does not hold)', params: AccountParams, body: CreditBody, response: { 200: AccountView } } },
     async (request) => accountView(await accounts.credit(request.params.account, request.body.amount)),
   );
 

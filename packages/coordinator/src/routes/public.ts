@@ -11,13 +11,14 @@ export function registerPublicRoutes(app: App, services: Services): void {
 
   app.get('/v1/health', { schema: { tags: ['public'], summary: 'Liveness and dependencies', response: { 200: Health } } }, async () => {
     await services.store.ping();
-    return { status: 'ok' as const, version: VERSION, uptime_s: Math.floor((config.now() - services.startedAt) / 1000), db: 'ok' as const, chain: 'disabled' as const };
+    return { status: 'ok' as const, version: VERSION, uptime_s: Math.floor((config.now() - services.startedAt) / 1000), db: 'ok' as const, chain: services.chain?.status ?? ('disabled' as const) };
   });
 
-  app.get('/v1/coordinator', { schema: { tags: ['public'], summary: 'The key that co-signs receipts', response: { 200: CoordinatorInfo } } }, async () => ({
+  app.get('/v1/coordinator', { schema: { tags: ['public'], summary: 'The key that co-signs receipts, and the clearing address deposits go to', response: { 200: CoordinatorInfo } } }, async () => ({
     public_key: base64urlEncode(receipts.publicKey),
     chain_id: config.chainId,
     version: VERSION,
+    ...(services.chain ? { clearing_address: services.chain.clearingAddress } : {}),
   }));
 
   app.get('/v1/models', { schema: { tags: ['public'], summary: 'Models on offer (OpenAI list shape)', response: { 200: ModelList } } }, async () => {

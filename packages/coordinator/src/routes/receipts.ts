@@ -32,8 +32,7 @@ export function registerReceiptRoutes(app: App, { receipts }: Services): void {
     },
     async (request) => {
       const claim = await receipts.claim(principalOf(request), request.params.id);
-      // Settlement on chain arrives with the chain node; until then every claim is pending.
-      return { receipt_id: claim.receiptId, miner_id: claim.minerId, amount: formatAmount(claim.amountMicro), claimed_at: iso(claim.claimedAt), settlement: 'pending' as const };
+      return { receipt_id: claim.receiptId, miner_id: claim.minerId, amount: formatAmount(claim.amountMicro), claimed_at: iso(claim.claimedAt), settlement: claim.settled ? ('settled' as const) : ('pending' as const) };
     },
   );
 }

@@ -53,6 +53,6 @@ export class ReceiptService {
     if (outcome.kind === 'already_claimed') {
       throw new ApiError('RECEIPT_ALREADY_CLAIMED', `Receipt ${receiptId} was already claimed at ${new Date(outcome.claimedAt).toISOString()}; its earnings are pending settlement`);
     }
-    return { receiptId, minerId: stored.minerId, amountMicro: outcome.amountMicro, claimedAt: outcome.claimedAt };
+    return { receiptId, minerId: stored.minerId, amountMicro: outcome.amountMicro, claimedAt: outcome.claimedAt, settled: outcome.settled };
   }
 }

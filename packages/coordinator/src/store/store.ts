@@ -110,6 +110,8 @@ export interface AccountBalance {
   account: string;
   availableMicro: bigint;
   escrowedMicro: bigint;
+  /** Asked to withdraw; the transfer is not final yet. */
+  withdrawingMicro: bigint;
 }
 
 export interface MinerEarnings {
@@ -119,17 +121,20 @@ export interface MinerEarnings {
   /** Claimed, awaiting settlement on chain. */
   claimedMicro: bigint;
   unclaimedReceipts: number;
+  /** Paid out on chain to the payout address. */
+  settledMicro: bigint;
 }
 
 export type ReceiptClaimOutcome =
-  | { kind: 'claimed'; amountMicro: bigint; claimedAt: number }
+  /** `settled`: the receipt was already paid on chain, so the claim moves no money. */
+  | { kind: 'claimed'; amountMicro: bigint; claimedAt: number; settled: boolean }
   | { kind: 'already_claimed'; claimedAt: number }
   | { kind: 'not_found' };
 
 export interface LedgerAudit {
   ok: boolean;
   problems: string[];
-  totals: { credited: bigint; available: bigint; escrowed: bigint; earned: bigint; claimed: bigint };
+  totals: { credited: bigint; available: bigint; escrowed: bigint; earned: bigint; claimed: bigint; withdrawing: bigint };
   jobs: number;
 }
 
@@ -192,6 +197,60 @@ export interface StoredReceipt {
   priceMicro: bigint;
   createdAt: number;
   claimedAt: number | null;
+  settledAt: number | null;
+}
+
+// ---- the chain (only used with --chain-url)
+
+/** A transfer to the clearing address, seen in a final block. */
+export interface ChainDeposit {
+  txHash: string;
+  blockHeight: number;
+  fromAddress: string;
+  amountMicro: bigint;
+  memo: string | null;
+}
+
+export interface DepositRecord extends ChainDeposit {
+  /** The credited account; null when the memo named no account we know. */
+  account: string | null;
+  createdAt: number;
+}
+
+export type OutboxState = 'queued' | 'pending' | 'sent' | 'final' | 'failed' | 'duplicate';
+export const OPEN_OUTBOX_STATES: readonly OutboxState[] = ['queued', 'pending', 'sent'];
+
+/** A transaction the clearing key sends: a settlement batch or a withdrawal. */
+export interface OutboxRecord {
+  outboxId: number;
+  kind: 'settle' | 'withdraw';
+  state: OutboxState;
+  account: string | null;
+  toAddress: string | null;
+  amountMicro: bigint;
+  receiptCount: number;
+  nonce: number | null;
+  txHash: string | null;
+  /** The signed transaction exactly as sent, JSON. */
+  txJson: string | null;
+  blockHeight: number | null;
+  errorCode: string | null;
+  error: string | null;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export type WithdrawalOutcome = { kind: 'queued'; withdrawal: OutboxRecord; balance: AccountBalance } | { kind: 'insufficient_balance'; availableMicro: bigint };
+
+/** What the books say the clearing address should hold, by kind. */
+export interface ChainBooks {
+  availableMicro: bigint;
+  escrowedMicro: bigint;
+  unsettledEarningsMicro: bigint;
+  pendingWithdrawalsMicro: bigint;
+  unmatchedDepositsMicro: bigint;
+  /** Admin credits minus nothing: money in the books that never came from the chain. */
+  adminCreditsMicro: bigint;
 }
 
 export interface CoordinatorStore {
@@ -244,6 +303,37 @@ export interface CoordinatorStore {
   credit(account: string, amountMicro: bigint, now: number): Promise<AccountBalance>;
   minerEarnings(minerId: string): Promise<MinerEarnings>;
   auditLedger(): Promise<LedgerAudit>;
+
+  // chain (deposits, settlement batches, withdrawals, the outbox)
+  /** The next block height the deposit watcher reads (0 on a fresh database). */
+  chainCursor(): Promise<number>;
+  /** Records deposits (once per tx hash), credits the matched ones and moves the cursor, in one transaction. */
+  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number): Promise<{ credited: number; unmatched: number }>;
+  unmatchedDeposits(limit: number): Promise<DepositRecord[]>;
+  /** Puts up to maxReceipts unbatched receipts into a new settlement row when there are maxReceipts of them or the oldest was made before `olderThan`. */
+  queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null>;
+  settlementReceipts(outboxId: number): Promise<StoredReceipt[]>;
+  /** Moves the amount from available to withdrawing and queues the transfer, in one transaction. */
+  requestWithdrawal(input: { account: string; toAddress: string; amountMicro: bigint }, now: number): Promise<WithdrawalOutcome>;
+  getOutbox(outboxId: number): Promise<OutboxRecord | null>;
+  /** Rows in the given states, oldest first. */
+  listOutbox(states: readonly OutboxState[], limit: number): Promise<OutboxRecord[]>;
+  /** The highest nonce any row was signed with that is or may be on chain (pending, sent, final). */
+  lastNonce(): Promise<number | null>;
+  /** queued → pending: the signed transaction is stored before it is sent. */
+  signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): Promise<void>;
+  markOutboxSent(outboxId: number, now: number): Promise<void>;
+  /** pending/sent → queued: the node refused this exact transaction for its nonce, so it is signed again later. */
+  unsignOutbox(outboxId: number, reason: string, now: number): Promise<void>;
+  /** Final on chain: the money leaves the books (earnings or the withdrawal → external). */
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number): Promise<void>;
+  /** Refused: a withdrawal is refunded to available; a settlement keeps its receipts (visible, unsettled). */
+  failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void>;
+  /** A settlement refused as a duplicate: receipts found on chain are settled, the rest go back to be batched again. */
+  resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void>;
+  /** Puts a failed settlement's receipts back to be batched again (an operator's retry). */
+  retryFailedSettlement(outboxId: number, now: number): Promise<boolean>;
+  chainBooks(): Promise<ChainBooks>;
 
   // operator settings shared by every process on this database
   getSetting<T>(name: string): Promise<T | null>;

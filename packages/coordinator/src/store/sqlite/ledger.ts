@@ -6,7 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import { formatAmount, randomHex } from '@aitbc/protocol';
 import type { LedgerAudit } from '../store.ts';
 
-export type MovementKind = 'credit' | 'escrow' | 'refund' | 'payout' | 'claim';
+export type MovementKind = 'credit' | 'escrow' | 'refund' | 'payout' | 'claim' | 'deposit' | 'settle' | 'withdraw' | 'withdrawn' | 'withdraw_refund';
 
 export interface Leg {
   bucket: string;
@@ -16,8 +16,11 @@ export interface Leg {
 export const bucket = {
   available: (account: string) => `available:${account}`,
   escrowed: (account: string) => `escrowed:${account}`,
+  /** Asked to withdraw, transfer not final yet. */
+  withdrawing: (account: string) => `withdrawing:${account}`,
   earned: (minerId: string) => `earned:${minerId}`,
   claimed: (minerId: string) => `claimed:${minerId}`,
+  /** Outside the books: admin credits and deposits come from here, settlements and withdrawals go here. */
   external: 'external',
 };
 
@@ -27,7 +30,7 @@ function column(name: string): { table: 'accounts' | 'miner_earnings'; column: s
   const colon = name.indexOf(':');
   const kind = name.slice(0, colon);
   const id = name.slice(colon + 1);
-  if (kind === 'available' || kind === 'escrowed') return { table: 'accounts', column: kind, key: 'account', id };
+  if (kind === 'available' || kind === 'escrowed' || kind === 'withdrawing') return { table: 'accounts', column: kind, key: 'account', id };
   if (kind === 'earned' || kind === 'claimed') return { table: 'miner_earnings', column: kind, key: 'miner_id', id };
   throw new Error(`unknown ledger bucket ${name}`);
 }
@@ -88,17 +91,19 @@ export class Ledger {
 
     const sums = new Map<string, bigint>();
     for (const row of this.sql('SELECT bucket, sum(amount) AS total FROM ledger GROUP BY bucket').all() as { bucket: string; total: bigint }[]) sums.set(row.bucket, row.total);
-    const totals = { credited: -(sums.get(bucket.external) ?? 0n), available: 0n, escrowed: 0n, earned: 0n, claimed: 0n };
+    const totals = { credited: -(sums.get(bucket.external) ?? 0n), available: 0n, escrowed: 0n, earned: 0n, claimed: 0n, withdrawing: 0n };
     const compare = (name: string, stored: bigint) => {
       const booked = sums.get(name) ?? 0n;
       if (booked !== stored) problems.push(`${name} holds ${fmt(stored)} but the ledger says ${fmt(booked)}`);
       sums.delete(name);
     };
-    for (const row of this.sql('SELECT account, available, escrowed FROM accounts').all() as { account: string; available: bigint; escrowed: bigint }[]) {
+    for (const row of this.sql('SELECT account, available, escrowed, withdrawing FROM accounts').all() as { account: string; available: bigint; escrowed: bigint; withdrawing: bigint }[]) {
       compare(bucket.available(row.account), row.available);
       compare(bucket.escrowed(row.account), row.escrowed);
+      compare(bucket.withdrawing(row.account), row.withdrawing);
       totals.available += row.available;
       totals.escrowed += row.escrowed;
+      totals.withdrawing += row.withdrawing;
     }
     for (const row of this.sql('SELECT miner_id, earned, claimed FROM miner_earnings').all() as { miner_id: string; earned: bigint; claimed: bigint }[]) {
       compare(bucket.earned(row.miner_id), row.earned);
@@ -108,7 +113,7 @@ export class Ledger {
     }
     sums.delete(bucket.external);
     for (const [name, total] of sums) if (total !== 0n) problems.push(`ledger bucket ${name} holds ${fmt(total)} with no balance row`);
-    const held = totals.available + totals.escrowed + totals.earned + totals.claimed;
+    const held = totals.available + totals.escrowed + totals.earned + totals.claimed + totals.withdrawing;
     if (held !== totals.credited) problems.push(`balances hold ${fmt(held)} but ${fmt(totals.credited)} came in: money was created or lost`);
 
     for (const row of this
@@ -151,8 +156,8 @@ export class Ledger {
       .sql(
         `WITH per_miner AS (
            SELECT miner_id,
-             sum(CASE WHEN claimed_at IS NULL THEN price_micro ELSE 0 END) AS unclaimed_receipts,
-             sum(CASE WHEN claimed_at IS NOT NULL THEN price_micro ELSE 0 END) AS claimed_receipts
+             sum(CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN price_micro ELSE 0 END) AS unclaimed_receipts,
+             sum(CASE WHEN claimed_at IS NOT NULL AND settled_at IS NULL THEN price_micro ELSE 0 END) AS claimed_receipts
            FROM receipts GROUP BY miner_id)
          SELECT e.miner_id, e.earned, e.claimed, coalesce(p.unclaimed_receipts, 0) AS unclaimed_receipts, coalesce(p.claimed_receipts, 0) AS claimed_receipts
          FROM miner_earnings e LEFT JOIN per_miner p ON p.miner_id = e.miner_id`,
@@ -161,6 +166,24 @@ export class Ledger {
       if (big(row.earned) !== big(row.unclaimed_receipts) || big(row.claimed) !== big(row.claimed_receipts)) {
         problems.push(`miner ${row.miner_id} has earned ${fmt(big(row.earned))} / claimed ${fmt(big(row.claimed))} but its receipts say ${fmt(big(row.unclaimed_receipts))} / ${fmt(big(row.claimed_receipts))}`);
       }
+    }
+    // Chain: money set aside for withdrawals equals the open withdrawals; each settled receipt left the books once.
+    for (const row of this
+      .sql(
+        `SELECT a.account, a.withdrawing, coalesce((SELECT sum(amount_micro) FROM chain_outbox o WHERE o.account = a.account AND o.kind = 'withdraw' AND o.state IN ('queued', 'pending', 'sent')), 0) AS open
+         FROM accounts a`,
+      )
+      .all() as { account: string; withdrawing: bigint; open: bigint }[]) {
+      if (big(row.withdrawing) !== big(row.open)) problems.push(`account ${row.account} has ${fmt(big(row.withdrawing))} withdrawing but its open withdrawals hold ${fmt(big(row.open))}`);
+    }
+    for (const row of this
+      .sql(
+        `SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
+         FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`,
+      )
+      .all() as { receipt_id: string; settled_at: bigint | null; settles: bigint }[]) {
+      const expected = row.settled_at === null ? 0 : 1;
+      if (Number(row.settles) !== expected) problems.push(`receipt ${row.receipt_id} left the books ${Number(row.settles)} times on settlement (expected ${expected})`);
     }
     return { ok: problems.length === 0, problems, totals, jobs: jobs.length };
   }

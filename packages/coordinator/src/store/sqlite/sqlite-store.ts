@@ -5,11 +5,18 @@
 import Database from 'better-sqlite3';
 import type { Receipt } from '@aitbc/protocol';
 import { bucket, Ledger } from './ledger.ts';
+import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
 import { fileURLToPath } from 'node:url';
 import type {
   AccountBalance,
   ApiKeyRecord,
+  ChainBooks,
+  ChainDeposit,
+  DepositRecord,
+  OutboxRecord,
+  OutboxState,
+  WithdrawalOutcome,
   ClaimJobOutcome,
   ClaimNextOutcome,
   ClaimRequest,
@@ -98,6 +105,7 @@ export interface SqliteStoreOptions {
 export class SqliteStore implements CoordinatorStore {
   readonly db: Database.Database;
   private readonly ledger: Ledger;
+  private readonly chain: SqliteChainTables;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -112,6 +120,7 @@ export class SqliteStore implements CoordinatorStore {
     this.db.defaultSafeIntegers(true);
     applyMigrations(this.db, fileURLToPath(new URL('./migrations/', import.meta.url)));
     this.ledger = new Ledger((text) => this.sql(text));
+    this.chain = new SqliteChainTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, (account) => this.balanceRow(account));
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -525,39 +534,35 @@ export class SqliteStore implements CoordinatorStore {
 
   async getReceipt(receiptId: string): Promise<StoredReceipt | null> {
     const row = this.sql('SELECT * FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
-    if (!row) return null;
-    return {
-      receiptId: row.receipt_id as string,
-      jobId: row.job_id as string,
-      minerId: row.miner_id as string,
-      account: row.account as string,
-      receipt: JSON.parse(row.body as string) as Receipt,
-      priceMicro: row.price_micro as bigint,
-      createdAt: num(row.created_at),
-      claimedAt: numOrNull(row.claimed_at),
-    };
+    return row ? toStoredReceipt(row) : null;
   }
 
   async claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome> {
     return this.write((): ReceiptClaimOutcome => {
-      const row = this.sql('SELECT miner_id, job_id, price_micro, claimed_at FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+      const row = this.sql('SELECT miner_id, job_id, price_micro, claimed_at, settled_at FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
       if (!row) return { kind: 'not_found' };
       if (row.claimed_at !== null) return { kind: 'already_claimed', claimedAt: num(row.claimed_at) };
       this.sql('UPDATE receipts SET claimed_at = ? WHERE receipt_id = ? AND claimed_at IS NULL').run(now, receiptId);
       const amount = row.price_micro as bigint;
+      // Already paid on chain: the earnings left the books with the settlement.
+      if (row.settled_at !== null) return { kind: 'claimed', amountMicro: amount, claimedAt: now, settled: true };
       this.ledger.post('claim', [
         { bucket: bucket.earned(row.miner_id as string), amount: -amount },
         { bucket: bucket.claimed(row.miner_id as string), amount },
       ], { now, jobId: row.job_id as string, receiptId });
-      return { kind: 'claimed', amountMicro: amount, claimedAt: now };
+      return { kind: 'claimed', amountMicro: amount, claimedAt: now, settled: false };
     });
   }
 
   // ---- money
 
+  private balanceRow(account: string): AccountBalance {
+    const row = this.sql('SELECT available, escrowed, withdrawing FROM accounts WHERE account = ?').get(account) as Row | undefined;
+    return { account, availableMicro: (row?.available as bigint) ?? 0n, escrowedMicro: (row?.escrowed as bigint) ?? 0n, withdrawingMicro: (row?.withdrawing as bigint) ?? 0n };
+  }
+
   async getAccount(account: string): Promise<AccountBalance> {
-    const row = this.sql('SELECT available, escrowed FROM accounts WHERE account = ?').get(account) as Row | undefined;
-    return { account, availableMicro: (row?.available as bigint) ?? 0n, escrowedMicro: (row?.escrowed as bigint) ?? 0n };
+    return this.balanceRow(account);
   }
 
   async credit(account: string, amountMicro: bigint, now: number): Promise<AccountBalance> {
@@ -572,13 +577,70 @@ export class SqliteStore implements CoordinatorStore {
 
   async minerEarnings(minerId: string): Promise<MinerEarnings> {
     const row = this.sql('SELECT earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
-    const unclaimed = num(this.sql('SELECT count(*) FROM receipts WHERE miner_id = ? AND claimed_at IS NULL').pluck().get(minerId));
-    return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: unclaimed };
+    const receipts = this
+      .sql('SELECT count(CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN 1 END) AS unclaimed, coalesce(sum(CASE WHEN settled_at IS NOT NULL THEN price_micro END), 0) AS settled FROM receipts WHERE miner_id = ?')
+      .get(minerId) as Row;
+    return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: num(receipts.unclaimed), settledMicro: receipts.settled as bigint };
   }
 
   async auditLedger(): Promise<LedgerAudit> {
     // One read transaction, so the audit sees a single consistent snapshot.
     return this.db.transaction(() => this.ledger.audit())();
+  }
+
+  // ---- chain (see chain-tables.ts)
+
+  async chainCursor(): Promise<number> {
+    return this.chain.chainCursor();
+  }
+  async recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number) {
+    return this.chain.recordDeposits(scan, now);
+  }
+  async unmatchedDeposits(limit: number): Promise<DepositRecord[]> {
+    return this.chain.unmatchedDeposits(limit);
+  }
+  async queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null> {
+    return this.chain.queueSettlement(options, now);
+  }
+  async settlementReceipts(outboxId: number): Promise<StoredReceipt[]> {
+    return this.chain.settlementReceipts(outboxId);
+  }
+  async requestWithdrawal(input: { account: string; toAddress: string; amountMicro: bigint }, now: number): Promise<WithdrawalOutcome> {
+    return this.chain.requestWithdrawal(input, now);
+  }
+  async getOutbox(outboxId: number): Promise<OutboxRecord | null> {
+    return this.chain.getOutbox(outboxId);
+  }
+  async listOutbox(states: readonly OutboxState[], limit: number): Promise<OutboxRecord[]> {
+    return this.chain.listOutbox(states, limit);
+  }
+  async lastNonce(): Promise<number | null> {
+    return this.chain.lastNonce();
+  }
+  async signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): Promise<void> {
+    this.chain.signOutbox(outboxId, signed, now);
+  }
+  async markOutboxSent(outboxId: number, now: number): Promise<void> {
+    this.chain.markOutboxSent(outboxId, now);
+  }
+  async unsignOutbox(outboxId: number, reason: string, now: number): Promise<void> {
+    this.chain.unsignOutbox(outboxId, reason, now);
+  }
+  async finalizeOutbox(outboxId: number, blockHeight: number, now: number): Promise<void> {
+    this.chain.finalizeOutbox(outboxId, blockHeight, now);
+  }
+  async failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void> {
+    this.chain.failOutbox(outboxId, errorCode, error, now);
+  }
+  async resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void> {
+    this.chain.resolveDuplicate(outboxId, settledReceiptIds, detail, now);
+  }
+  async retryFailedSettlement(outboxId: number, now: number): Promise<boolean> {
+    return this.chain.retryFailedSettlement(outboxId, now);
+  }
+  async chainBooks(): Promise<ChainBooks> {
+    // One read transaction: every figure from the same snapshot.
+    return this.db.transaction(() => this.chain.chainBooks())();
   }
 
   // ---- settings

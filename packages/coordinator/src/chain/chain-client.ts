@@ -1,0 +1,98 @@
+// The coordinator's view of a chain node: its HTTP RPC, with a timeout on every call. A node that
+// cannot be reached, times out or answers 5xx is SYSTEM_UPSTREAM_ERROR (502), so routes that need
+// it say so in the seed's envelope; a refused transaction is an answer, not an error.
+
+import { ApiError, type Receipt } from '@aitbc/protocol';
+import type { SignedTx } from '@aitbc/chain';
+
+export interface ChainHead {
+  chain_id: string;
+  height: number;
+  hash: string;
+  finalized_height: number;
+}
+
+export interface ChainTxView {
+  hash: string;
+  status: 'included' | 'pending';
+  final: boolean;
+  block_height: number | null;
+}
+
+export interface ChainBlock {
+  height: number;
+  hash: string;
+  transactions: (SignedTx & { hash: string })[];
+}
+
+export type SubmitOutcome = { kind: 'accepted'; hash: string } | { kind: 'refused'; reason: string };
+
+export class ChainClient {
+  constructor(
+    readonly url: string,
+    private readonly timeoutMs = 5_000,
+  ) {}
+
+  private unreachable(detail: string): ApiError {
+    return new ApiError('SYSTEM_UPSTREAM_ERROR', `The chain node at ${this.url} ${detail}; nothing was changed. Retry later; operators: check that the node runs and --chain-url points at it`);
+  }
+
+  /** JSON from the node; null for a 404; throws SYSTEM_UPSTREAM_ERROR when it cannot answer. */
+  private async call<T>(method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: T } | null> {
+    let response: Response;
+    try {
+      response = await fetch(this.url + path, {
+        method,
+        headers: body === undefined ? {} : { 'content-type': 'application/json' },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(this.timeoutMs),
+      });
+    } catch (error) {
+      const reason = (error as Error).name === 'TimeoutError' ? `did not answer within ${this.timeoutMs} ms` : 'cannot be reached';
+      throw this.unreachable(reason);
+    }
+    const text = await response.text().catch(() => '');
+    if (response.status === 404 && method === 'GET') return null;
+    if (response.status >= 500) throw this.unreachable(`answered ${response.status}`);
+    let parsed: T;
+    try {
+      parsed = JSON.parse(text) as T;
+    } catch {
+      throw this.unreachable(`answered ${response.status} with something that is not JSON`);
+    }
+    if (response.status >= 400 && !(method === 'POST' && response.status === 422)) throw this.unreachable(`answered ${response.status}: ${text.slice(0, 200)}`);
+    return { status: response.status, body: parsed };
+  }
+
+  async head(): Promise<ChainHead> {
+    const answer = await this.call<ChainHead>('GET', '/rpc/head');
+    if (!answer) throw this.unreachable('has no /rpc/head (is it an AITBC node?)');
+    return answer.body;
+  }
+
+  /** Up to `limit` blocks from height `from`, in order. */
+  async blocks(from: number, limit: number): Promise<ChainBlock[]> {
+    const answer = await this.call<{ blocks: ChainBlock[] }>('GET', `/rpc/blocks?from=${from}&limit=${limit}`);
+    return answer?.body.blocks ?? [];
+  }
+
+  async tx(hash: string): Promise<ChainTxView | null> {
+    return (await this.call<ChainTxView>('GET', `/rpc/txs/${encodeURIComponent(hash)}`))?.body ?? null;
+  }
+
+  async account(address: string): Promise<{ balance: string; nonce: number }> {
+    const answer = await this.call<{ balance: string; nonce: number }>('GET', `/rpc/accounts/${encodeURIComponent(address)}`);
+    if (!answer) throw this.unreachable(`does not know account ${address}`);
+    return answer.body;
+  }
+
+  async receipt(receiptId: string): Promise<{ receipt: Receipt; block_height: number } | null> {
+    return (await this.call<{ receipt: Receipt; block_height: number }>('GET', `/rpc/receipts/${encodeURIComponent(receiptId)}`))?.body ?? null;
+  }
+
+  async submit(tx: SignedTx): Promise<SubmitOutcome> {
+    const answer = (await this.call<{ hash?: string; detail?: string }>('POST', '/rpc/txs', tx))!;
+    if (answer.status === 422) return { kind: 'refused', reason: answer.body.detail ?? 'refused without a reason' };
+    return { kind: 'accepted', hash: answer.body.hash ?? '' };
+  }
+}

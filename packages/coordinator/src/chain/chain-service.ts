@@ -1,0 +1,174 @@
+// The coordinator's link to its chain (only with --chain-url): a background loop that credits
+// deposits from final blocks, groups completed receipts into settlement batches and moves the
+// outbox along; plus withdrawals and the operator's view. When the node is down the loop keeps
+// trying: nothing is lost, batches wait in the database and go out when it is back.
+
+import type { FastifyBaseLogger } from 'fastify';
+import { ApiError, addressFromPublicKey, formatAmount, isValidAddress, parseAmount, publicKeyFromSecret } from '@aitbc/protocol';
+import type { CoordinatorConfig } from '../config.ts';
+import type { ChainBooks, CoordinatorStore, DepositRecord, OutboxRecord } from '../store/store.ts';
+import { ChainClient } from './chain-client.ts';
+import { DepositWatcher } from './deposit-watcher.ts';
+import { OutboxSender } from './outbox-sender.ts';
+import { parseMoneyField } from '../services/jobs.ts';
+
+export type ChainStatus = 'ok' | 'unreachable';
+
+/** Where the chain loop reports: the app's logger, or a silent one for one-off checks. */
+export type ChainLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
+
+/** How many outbox moves one tick may make (each waits for the node). */
+const STEPS_PER_TICK = 20;
+
+export interface ChainOverview {
+  chainUrl: string;
+  clearingAddress: string;
+  status: ChainStatus;
+  onChainBalanceMicro: bigint | null;
+  books: ChainBooks;
+  depositCursor: number;
+  outbox: OutboxRecord[];
+  unmatchedDeposits: DepositRecord[];
+}
+
+export class ChainService {
+  readonly client: ChainClient;
+  readonly clearingAddress: string;
+  private readonly watcher: DepositWatcher;
+  private readonly sender: OutboxSender;
+  private statusNow: ChainStatus = 'unreachable';
+  private timer: NodeJS.Timeout | null = null;
+  /** The tick under way: ticks never overlap, so the outbox has one sender. */
+  private running: Promise<void> | null = null;
+  private tickAgain = false;
+  private stopped = false;
+
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly config: CoordinatorConfig,
+    secretKey: Uint8Array,
+    private readonly log: ChainLog,
+  ) {
+    this.client = new ChainClient(config.chainUrl!, config.chainTimeoutMs);
+    this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(secretKey));
+    this.watcher = new DepositWatcher(store, this.client, this.clearingAddress, config.now);
+    this.sender = new OutboxSender(store, this.client, { chainId: config.chainId, clearingAddress: this.clearingAddress, secretKey, now: config.now, log });
+  }
+
+  get status(): ChainStatus {
+    return this.statusNow;
+  }
+
+  /** Checks the node serves our chain (when it answers), runs one tick, then ticks every chainPollMs. */
+  async start(): Promise<void> {
+    this.stopped = false;
+    try {
+      const head = await this.client.head();
+      if (head.chain_id !== this.config.chainId) {
+        throw new Error(`the chain node at ${this.client.url} serves chain ${head.chain_id}, but this coordinator settles on ${this.config.chainId} (--chain-id)`);
+      }
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      this.log.warn({ chain_url: this.client.url }, 'chain node unreachable at start; deposits and settlements wait for it');
+    }
+    await this.tick();
+    this.schedule();
+  }
+
+  private schedule(): void {
+    if (this.stopped) return;
+    this.timer = setTimeout(() => void this.tick().finally(() => this.schedule()), this.config.chainPollMs);
+    this.timer.unref();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.timer) clearTimeout(this.timer);
+    await this.running;
+  }
+
+  /** Runs a pass now, or once more right after the one under way. */
+  tick(): Promise<void> {
+    if (this.running) {
+      this.tickAgain = true;
+      return this.running;
+    }
+    this.running = this.pass().finally(() => {
+      this.running = null;
+      if (this.tickAgain && !this.stopped) {
+        this.tickAgain = false;
+        void this.tick();
+      }
+    });
+    return this.running;
+  }
+
+  /** One pass: batch receipts (database only), then deposits and the outbox (need the node). */
+  private async pass(): Promise<void> {
+    try {
+      const now = this.config.now();
+      while (await this.store.queueSettlement({ maxReceipts: this.config.settleBatchMax, olderThan: now - this.config.settleWaitMs }, now));
+      const deposits = await this.watcher.scanOnce();
+      if (deposits.credited + deposits.unmatched > 0) this.log.info(deposits, 'deposits recorded');
+      if (deposits.unmatched > 0) this.log.warn({ unmatched: deposits.unmatched }, 'deposits whose memo names no account: kept for an operator (GET /v1/admin/chain)');
+      for (let step = 0; step < STEPS_PER_TICK && !this.stopped && (await this.sender.step()); step++);
+      this.setStatus('ok');
+    } catch (error) {
+      if (error instanceof ApiError && error.code === 'SYSTEM_UPSTREAM_ERROR') this.setStatus('unreachable', error.message);
+      else this.log.error({ err: error }, 'chain tick failed');
+    }
+  }
+
+  private setStatus(status: ChainStatus, detail?: string): void {
+    if (status !== this.statusNow) {
+      if (status === 'ok') this.log.info({ chain_url: this.client.url }, 'chain node reachable');
+      else this.log.warn({ chain_url: this.client.url, detail }, 'chain node unreachable; will keep trying');
+    }
+    this.statusNow = status;
+  }
+
+  /** Queues a withdrawal: 502 when the node is unreachable (nothing moves), 402 when it does not fit. */
+  async withdraw(account: string, input: { to: string; amount: string }): Promise<{ withdrawal: OutboxRecord; availableMicro: bigint }> {
+    if (!isValidAddress(input.to)) throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'to' must be an ait1… address (got ${JSON.stringify(input.to).slice(0, 80)})`, { field: 'to' });
+    if (input.to === this.clearingAddress) throw new ApiError('VALIDATION_INVALID_FORMAT', "Field 'to' is this coordinator's own clearing address; withdraw to an address of yours", { field: 'to' });
+    const amountMicro = parseMoneyField(input.amount, 'amount');
+    if (amountMicro <= 0n) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'amount' must be more than 0", { field: 'amount' });
+    await this.client.head();
+    const outcome = await this.store.requestWithdrawal({ account, toAddress: input.to, amountMicro }, this.config.now());
+    if (outcome.kind === 'insufficient_balance') {
+      throw new ApiError('PAYMENT_INSUFFICIENT_BALANCE', `Account ${account} has ${formatAmount(outcome.availableMicro)} AITBC available; the withdrawal needs ${formatAmount(amountMicro)}`);
+    }
+    void this.tick();
+    return { withdrawal: outcome.withdrawal, availableMicro: outcome.balance.availableMicro };
+  }
+
+  /** An operator retries a refused settlement: its receipts go into the next batch. */
+  async retrySettlement(outboxId: number): Promise<OutboxRecord> {
+    if (!(await this.store.retryFailedSettlement(outboxId, this.config.now()))) {
+      throw new ApiError('VALIDATION_INVALID_FORMAT', `Outbox entry ${outboxId} is not a failed settlement`, { field: 'outbox_id' });
+    }
+    return (await this.store.getOutbox(outboxId))!;
+  }
+
+  /** Balances on chain and in the books, the outbox (open, failed, duplicate) and unmatched deposits; the balance is null while the node is unreachable. */
+  async overview(): Promise<ChainOverview> {
+    let onChainBalanceMicro: bigint | null = null;
+    try {
+      onChainBalanceMicro = parseAmount((await this.client.account(this.clearingAddress)).balance);
+      this.setStatus('ok');
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error;
+      this.setStatus('unreachable', error.message);
+    }
+    return {
+      chainUrl: this.client.url,
+      clearingAddress: this.clearingAddress,
+      status: this.statusNow,
+      onChainBalanceMicro,
+      books: await this.store.chainBooks(),
+      depositCursor: await this.store.chainCursor(),
+      outbox: await this.store.listOutbox(['queued', 'pending', 'sent', 'failed', 'duplicate'], 100),
+      unmatchedDeposits: await this.store.unmatchedDeposits(100),
+    };
+  }
+}

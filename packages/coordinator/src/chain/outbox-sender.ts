@@ -1,0 +1,123 @@
+// Sends the clearing key's transactions (settlement batches and withdrawals) from the outbox, one
+// at a time in nonce order: a row is signed and stored with its nonce before it is sent, and the
+// next row is signed only once the previous one is final (or refused). So a crash re-sends the
+// identical transaction, never a second one, and no two transactions that could both land ever
+// share a nonce. The price: one coordinator transaction per block (a settlement carries up to 500
+// receipts). A nonce is given again only after the node refused the transaction holding it, which
+// therefore never entered a mempool.
+
+import { formatAmount, parseAmount } from '@aitbc/protocol';
+import { signTx, txHash, type SettleBody, type SignedTx, type TransferBody } from '@aitbc/chain';
+import type { CoordinatorStore, OutboxRecord } from '../store/store.ts';
+import type { ChainClient } from './chain-client.ts';
+import type { ChainLog } from './chain-service.ts';
+
+export interface OutboxSenderOptions {
+  chainId: string;
+  clearingAddress: string;
+  /** The coordinator's key: its address is the clearing address, and genesis lists it as a coordinator. */
+  secretKey: Uint8Array;
+  now: () => number;
+  log: ChainLog;
+}
+
+export class OutboxSender {
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly chain: ChainClient,
+    private readonly options: OutboxSenderOptions,
+  ) {}
+
+  /** One move of the state machine; false when there is nothing to do until the chain moves. */
+  async step(): Promise<boolean> {
+    const [inFlight] = await this.store.listOutbox(['pending', 'sent'], 1);
+    if (inFlight) return this.advance(inFlight);
+    const [next] = await this.store.listOutbox(['queued'], 1);
+    if (!next) return false;
+    const signed = await this.sign(next);
+    return signed ? this.send({ ...next, ...signed, state: 'pending' }) : true;
+  }
+
+  private async advance(row: OutboxRecord): Promise<boolean> {
+    if (row.state === 'sent') {
+      const view = await this.chain.tx(row.txHash!);
+      if (view?.status === 'included' && view.final) {
+        await this.store.finalizeOutbox(row.outboxId, view.block_height!, this.options.now());
+        this.options.log.info({ outbox_id: row.outboxId, kind: row.kind, tx_hash: row.txHash, block_height: view.block_height, amount: formatAmount(row.amountMicro) }, 'chain transaction final');
+        return true;
+      }
+      if (view) return false;
+      // The node no longer has it (it restarted and lost its mempool, or dropped it): the same bytes again.
+    }
+    return this.send(row);
+  }
+
+  private async sign(row: OutboxRecord): Promise<{ nonce: number; txHash: string; txJson: string } | null> {
+    const { nonce: chainNonce } = await this.chain.account(this.options.clearingAddress);
+    const last = await this.store.lastNonce();
+    const nonce = Math.max(chainNonce, last === null ? 0 : last + 1);
+    const body = row.kind === 'withdraw' ? this.withdrawBody(row, nonce) : await this.settleBody(row, nonce);
+    if (!body) {
+      await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', 'the batch has no receipts left to settle', this.options.now());
+      return null;
+    }
+    const tx = signTx(body, this.options.secretKey);
+    const signed = { nonce, txHash: txHash(tx.body), txJson: JSON.stringify(tx) };
+    await this.store.signOutbox(row.outboxId, signed, this.options.now());
+    return signed;
+  }
+
+  private withdrawBody(row: OutboxRecord, nonce: number): Omit<TransferBody, 'from' | 'public_key'> {
+    return { type: 'transfer', chain_id: this.options.chainId, to: row.toAddress!, amount: formatAmount(row.amountMicro), fee: '0', nonce, memo: `aitbc withdrawal ${row.outboxId}` };
+  }
+
+  /** The receipts as co-signed, the miners' registered keys, and exactly one payout per provider, sorted by address. */
+  private async settleBody(row: OutboxRecord, nonce: number): Promise<Omit<SettleBody, 'from' | 'public_key'> | null> {
+    const receipts = await this.store.settlementReceipts(row.outboxId);
+    if (receipts.length === 0) return null;
+    const minerKeys: Record<string, string> = {};
+    const owed = new Map<string, bigint>();
+    for (const { receipt } of receipts) {
+      if (!(receipt.miner_id in minerKeys)) {
+        const miner = await this.store.getMiner(receipt.miner_id);
+        if (miner) minerKeys[receipt.miner_id] = miner.publicKey;
+      }
+      owed.set(receipt.provider, (owed.get(receipt.provider) ?? 0n) + parseAmount(receipt.price));
+    }
+    const payouts = [...owed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([address, amount]) => ({ address, amount: formatAmount(amount) }));
+    return { type: 'settle', chain_id: this.options.chainId, fee: '0', nonce, miner_keys: minerKeys, receipts: receipts.map((stored) => stored.receipt), payouts };
+  }
+
+  private async send(row: OutboxRecord): Promise<boolean> {
+    const tx = JSON.parse(row.txJson!) as SignedTx;
+    const outcome = await this.chain.submit(tx);
+    // A refusal of a transaction the node already holds ("already known") is a success: ask, do not parse.
+    if (outcome.kind === 'accepted' || (await this.chain.tx(row.txHash!))) {
+      await this.store.markOutboxSent(row.outboxId, this.options.now());
+      return true;
+    }
+    await this.refused(row, outcome.reason);
+    return true;
+  }
+
+  private async refused(row: OutboxRecord, reason: string): Promise<void> {
+    const now = this.options.now();
+    const log = this.options.log;
+    if (row.kind === 'settle' && /already settled/i.test(reason)) {
+      // RECEIPT_ALREADY_CLAIMED on chain: those receipts were paid; the others go into a new batch.
+      const onChain: string[] = [];
+      for (const stored of await this.store.settlementReceipts(row.outboxId)) if (await this.chain.receipt(stored.receiptId)) onChain.push(stored.receiptId);
+      await this.store.resolveDuplicate(row.outboxId, onChain, reason, now);
+      log.warn({ outbox_id: row.outboxId, error_code: 'RECEIPT_ALREADY_CLAIMED', already_settled: onChain.length, reason }, 'settlement refused as a duplicate: receipts already on chain count as settled');
+      return;
+    }
+    if (/\bnonce\b/i.test(reason)) {
+      // This exact transaction can never run; its content is signed again with the chain's next nonce.
+      await this.store.unsignOutbox(row.outboxId, reason, now);
+      log.warn({ outbox_id: row.outboxId, nonce: row.nonce, reason }, 'chain refused the nonce; signing again');
+      return;
+    }
+    await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', reason, now);
+    log.error({ outbox_id: row.outboxId, kind: row.kind, error_code: 'PAYMENT_FAILED', reason }, row.kind === 'withdraw' ? 'withdrawal refused by the chain; refunded to available' : 'settlement refused by the chain; its receipts stay unsettled (GET /v1/admin/chain)');
+  }
+}

@@ -1,0 +1,264 @@
+// The SQLite side of the coordinator on a chain: deposits, settlement batches, withdrawals and the
+// outbox of signed transactions. Each method is one transaction; money moves through the ledger
+// in the same transaction as the state change it pays for.
+
+import type { Statement } from 'better-sqlite3';
+import type { Receipt } from '@aitbc/protocol';
+import { bucket, type Ledger } from './ledger.ts';
+import type { AccountBalance, ChainBooks, ChainDeposit, DepositRecord, OutboxRecord, OutboxState, StoredReceipt, WithdrawalOutcome } from '../store.ts';
+
+type Row = Record<string, unknown>;
+
+const CURSOR_SETTING = 'chain_cursor';
+const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value as bigint));
+
+function toOutbox(row: Row): OutboxRecord {
+  return {
+    outboxId: Number(row.outbox_id as bigint),
+    kind: row.kind as OutboxRecord['kind'],
+    state: row.state as OutboxState,
+    account: row.account as string | null,
+    toAddress: row.to_address as string | null,
+    amountMicro: row.amount_micro as bigint,
+    receiptCount: Number((row.receipt_count as bigint | undefined) ?? 0n),
+    nonce: numOrNull(row.nonce),
+    txHash: row.tx_hash as string | null,
+    txJson: row.tx_json as string | null,
+    blockHeight: numOrNull(row.block_height),
+    errorCode: row.error_code as string | null,
+    error: row.error as string | null,
+    createdAt: Number(row.created_at as bigint),
+    updatedAt: Number(row.updated_at as bigint),
+  };
+}
+
+export function toStoredReceipt(row: Row): StoredReceipt {
+  return {
+    receiptId: row.receipt_id as string,
+    jobId: row.job_id as string,
+    minerId: row.miner_id as string,
+    account: row.account as string,
+    receipt: JSON.parse(row.body as string) as Receipt,
+    priceMicro: row.price_micro as bigint,
+    createdAt: Number(row.created_at as bigint),
+    claimedAt: numOrNull(row.claimed_at),
+    settledAt: numOrNull(row.settled_at),
+  };
+}
+
+const OUTBOX_SELECT = `SELECT o.*, (SELECT count(*) FROM receipts r WHERE r.settlement_id = o.outbox_id) AS receipt_count FROM chain_outbox o`;
+
+export class SqliteChainTables {
+  constructor(
+    private readonly sql: (text: string) => Statement,
+    private readonly write: <T>(fn: () => T) => T,
+    private readonly ledger: Ledger,
+    private readonly balance: (account: string) => AccountBalance,
+  ) {}
+
+  private outboxRow(outboxId: number): OutboxRecord | null {
+    const row = this.sql(`${OUTBOX_SELECT} WHERE o.outbox_id = ?`).get(outboxId) as Row | undefined;
+    return row ? toOutbox(row) : null;
+  }
+
+  /** Changes a row's state only from the states given; false when it was elsewhere (a concurrent step). */
+  private move(outboxId: number, from: OutboxState[], set: Record<string, unknown>, now: number): boolean {
+    const columns = Object.keys(set);
+    const assignments = [...columns.map((column) => `${column} = @${column}`), 'updated_at = @now'].join(', ');
+    const placeholders = from.map((_, i) => `@from${i}`).join(', ');
+    const params: Record<string, unknown> = { ...set, now, outboxId };
+    from.forEach((state, i) => (params[`from${i}`] = state));
+    return this.sql(`UPDATE chain_outbox SET ${assignments} WHERE outbox_id = @outboxId AND state IN (${placeholders})`).run(params).changes > 0;
+  }
+
+  chainCursor(): number {
+    const value = this.sql('SELECT value FROM settings WHERE name = ?').pluck().get(CURSOR_SETTING) as string | undefined;
+    return value === undefined ? 0 : (JSON.parse(value) as number);
+  }
+
+  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number): { credited: number; unmatched: number } {
+    return this.write(() => {
+      let credited = 0;
+      let unmatched = 0;
+      // A memo names an account that exists: one with a balance row or an API key spending from it.
+      const known = this.sql('SELECT EXISTS (SELECT 1 FROM accounts WHERE account = @name) OR EXISTS (SELECT 1 FROM api_keys WHERE account = @name)').pluck();
+      for (const deposit of scan.deposits) {
+        const memo = deposit.memo?.trim() ?? '';
+        const account = memo !== '' && Number(known.get({ name: memo })) === 1 ? memo : null;
+        const inserted = this
+          .sql('INSERT INTO chain_deposits (tx_hash, block_height, from_address, amount_micro, memo, account, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash) DO NOTHING')
+          .run(deposit.txHash, deposit.blockHeight, deposit.fromAddress, deposit.amountMicro, deposit.memo, account, now).changes;
+        if (inserted === 0) continue; // seen before: never credited twice
+        if (account === null) {
+          unmatched++;
+          continue;
+        }
+        this.ledger.post('deposit', [
+          { bucket: bucket.external, amount: -deposit.amountMicro },
+          { bucket: bucket.available(account), amount: deposit.amountMicro },
+        ], { now });
+        credited++;
+      }
+      this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(scan.nextHeight));
+      return { credited, unmatched };
+    });
+  }
+
+  unmatchedDeposits(limit: number): DepositRecord[] {
+    return (this.sql('SELECT * FROM chain_deposits WHERE account IS NULL ORDER BY created_at, tx_hash LIMIT ?').all(limit) as Row[]).map((row) => ({
+      txHash: row.tx_hash as string,
+      blockHeight: Number(row.block_height as bigint),
+      fromAddress: row.from_address as string,
+      amountMicro: row.amount_micro as bigint,
+      memo: row.memo as string | null,
+      account: null,
+      createdAt: Number(row.created_at as bigint),
+    }));
+  }
+
+  queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): OutboxRecord | null {
+    return this.write(() => {
+      const waiting = this
+        .sql('SELECT receipt_id, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL ORDER BY created_at LIMIT ?')
+        .all(options.maxReceipts) as Row[];
+      if (waiting.length === 0) return null;
+      if (waiting.length < options.maxReceipts && Number(waiting[0]!.created_at as bigint) > options.olderThan) return null;
+      const total = waiting.reduce((sum, row) => sum + (row.price_micro as bigint), 0n);
+      const outboxId = Number(
+        this
+          .sql("INSERT INTO chain_outbox (kind, state, amount_micro, created_at, updated_at) VALUES ('settle', 'queued', ?, ?, ?) RETURNING outbox_id")
+          .pluck()
+          .get(total, now, now) as bigint,
+      );
+      const attach = this.sql('UPDATE receipts SET settlement_id = ? WHERE receipt_id = ?');
+      for (const row of waiting) attach.run(outboxId, row.receipt_id);
+      return this.outboxRow(outboxId);
+    });
+  }
+
+  settlementReceipts(outboxId: number): StoredReceipt[] {
+    return (this.sql('SELECT * FROM receipts WHERE settlement_id = ? ORDER BY created_at, receipt_id').all(outboxId) as Row[]).map(toStoredReceipt);
+  }
+
+  requestWithdrawal(input: { account: string; toAddress: string; amountMicro: bigint }, now: number): WithdrawalOutcome {
+    return this.write((): WithdrawalOutcome => {
+      const available = (this.sql('SELECT available FROM accounts WHERE account = ?').pluck().get(input.account) as bigint | undefined) ?? 0n;
+      if (available < input.amountMicro) return { kind: 'insufficient_balance', availableMicro: available };
+      const outboxId = Number(
+        this
+          .sql("INSERT INTO chain_outbox (kind, state, account, to_address, amount_micro, created_at, updated_at) VALUES ('withdraw', 'queued', ?, ?, ?, ?, ?) RETURNING outbox_id")
+          .pluck()
+          .get(input.account, input.toAddress, input.amountMicro, now, now) as bigint,
+      );
+      this.ledger.post('withdraw', [
+        { bucket: bucket.available(input.account), amount: -input.amountMicro },
+        { bucket: bucket.withdrawing(input.account), amount: input.amountMicro },
+      ], { now });
+      return { kind: 'queued', withdrawal: this.outboxRow(outboxId)!, balance: this.balance(input.account) };
+    });
+  }
+
+  getOutbox(outboxId: number): OutboxRecord | null {
+    return this.outboxRow(outboxId);
+  }
+
+  listOutbox(states: readonly OutboxState[], limit: number): OutboxRecord[] {
+    const placeholders = states.map(() => '?').join(', ');
+    return (this.sql(`${OUTBOX_SELECT} WHERE o.state IN (${placeholders}) ORDER BY o.outbox_id LIMIT ?`).all(...states, limit) as Row[]).map(toOutbox);
+  }
+
+  lastNonce(): number | null {
+    return numOrNull(this.sql("SELECT max(nonce) FROM chain_outbox WHERE state IN ('pending', 'sent', 'final')").pluck().get());
+  }
+
+  signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): void {
+    this.write(() => {
+      if (!this.move(outboxId, ['queued'], { nonce: signed.nonce, tx_hash: signed.txHash, tx_json: signed.txJson, state: 'pending' }, now)) throw new Error(`outbox ${outboxId} is not queued`);
+    });
+  }
+
+  markOutboxSent(outboxId: number, now: number): void {
+    this.write(() => this.move(outboxId, ['pending'], { state: 'sent' }, now));
+  }
+
+  unsignOutbox(outboxId: number, reason: string, now: number): void {
+    this.write(() => this.move(outboxId, ['pending', 'sent'], { state: 'queued', nonce: null, tx_hash: null, tx_json: null, error: reason }, now));
+  }
+
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number): void {
+    this.write(() => {
+      const row = this.outboxRow(outboxId);
+      if (!row || !this.move(outboxId, ['pending', 'sent'], { state: 'final', block_height: blockHeight, error: null, error_code: null }, now)) return;
+      if (row.kind === 'withdraw') {
+        this.ledger.post('withdrawn', [
+          { bucket: bucket.withdrawing(row.account!), amount: -row.amountMicro },
+          { bucket: bucket.external, amount: row.amountMicro },
+        ], { now });
+      } else {
+        this.settle(this.settlementReceipts(outboxId), now);
+      }
+    });
+  }
+
+  /** The receipts' earnings leave the books: paid on chain to the miners' payout addresses. */
+  private settle(receipts: StoredReceipt[], now: number): void {
+    const mark = this.sql('UPDATE receipts SET settled_at = ? WHERE receipt_id = ? AND settled_at IS NULL');
+    for (const receipt of receipts) {
+      if (mark.run(now, receipt.receiptId).changes === 0) continue;
+      const from = receipt.claimedAt === null ? bucket.earned(receipt.minerId) : bucket.claimed(receipt.minerId);
+      this.ledger.post('settle', [
+        { bucket: from, amount: -receipt.priceMicro },
+        { bucket: bucket.external, amount: receipt.priceMicro },
+      ], { now, jobId: receipt.jobId, receiptId: receipt.receiptId });
+    }
+  }
+
+  failOutbox(outboxId: number, errorCode: string, error: string, now: number): void {
+    this.write(() => {
+      const row = this.outboxRow(outboxId);
+      if (!row || !this.move(outboxId, ['queued', 'pending', 'sent'], { state: 'failed', error_code: errorCode, error }, now)) return;
+      if (row.kind === 'withdraw') {
+        this.ledger.post('withdraw_refund', [
+          { bucket: bucket.withdrawing(row.account!), amount: -row.amountMicro },
+          { bucket: bucket.available(row.account!), amount: row.amountMicro },
+        ], { now });
+      }
+    });
+  }
+
+  resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): void {
+    this.write(() => {
+      if (!this.move(outboxId, ['pending', 'sent'], { state: 'duplicate', error_code: 'RECEIPT_ALREADY_CLAIMED', error: detail }, now)) return;
+      const onChain = new Set(settledReceiptIds);
+      const receipts = this.settlementReceipts(outboxId);
+      this.settle(receipts.filter((receipt) => onChain.has(receipt.receiptId)), now);
+      const detach = this.sql('UPDATE receipts SET settlement_id = NULL WHERE receipt_id = ? AND settled_at IS NULL');
+      for (const receipt of receipts) if (!onChain.has(receipt.receiptId)) detach.run(receipt.receiptId);
+    });
+  }
+
+  retryFailedSettlement(outboxId: number, now: number): boolean {
+    return this.write(() => {
+      const row = this.outboxRow(outboxId);
+      if (!row || row.kind !== 'settle' || row.state !== 'failed') return false;
+      this.sql('UPDATE receipts SET settlement_id = NULL WHERE settlement_id = ? AND settled_at IS NULL').run(outboxId);
+      this.move(outboxId, ['failed'], { error: `${row.error ?? ''} (receipts put back to be settled again)` }, now);
+      return true;
+    });
+  }
+
+  chainBooks(): ChainBooks {
+    const accounts = this.sql('SELECT coalesce(sum(available), 0) AS available, coalesce(sum(escrowed), 0) AS escrowed, coalesce(sum(withdrawing), 0) AS withdrawing FROM accounts').get() as Row;
+    const earnings = this.sql('SELECT coalesce(sum(earned), 0) + coalesce(sum(claimed), 0) FROM miner_earnings').pluck().get() as bigint;
+    const unmatched = this.sql('SELECT coalesce(sum(amount_micro), 0) FROM chain_deposits WHERE account IS NULL').pluck().get() as bigint;
+    const credits = this.sql("SELECT coalesce(sum(amount), 0) FROM ledger WHERE kind = 'credit' AND bucket = 'external'").pluck().get() as bigint;
+    return {
+      availableMicro: accounts.available as bigint,
+      escrowedMicro: accounts.escrowed as bigint,
+      unsettledEarningsMicro: earnings,
+      pendingWithdrawalsMicro: accounts.withdrawing as bigint,
+      unmatchedDepositsMicro: unmatched,
+      adminCreditsMicro: -credits,
+    };
+  }
+}
