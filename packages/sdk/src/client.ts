@@ -23,6 +23,8 @@ import type {
   ReceiptClaim,
   ReceiptVerdict,
   SubmitJobParameters,
+  Withdrawal,
+  WithdrawParameters,
 } from './types.ts';
 
 export type ClientOptions = TransportOptions;
@@ -96,6 +98,13 @@ export class AitbcClient {
 
   readonly account = {
     get: (): Promise<Account> => this.call('GET', '/v1/account', undefined, true),
+    /**
+     * Withdraws available AITBC to an address on chain. The amount is set aside at once and
+     * leaves the account when the transfer is final; a refused transfer is refunded. Never
+     * retried after a failure that may have run on the server (that could withdraw twice).
+     * @example await client.account.withdraw({ to: 'ait1…', amount: '2.5' });
+     */
+    withdraw: (parameters: WithdrawParameters): Promise<Withdrawal> => this.call('POST', '/v1/account/withdraw', parameters, false),
   };
 
   readonly receipts = {

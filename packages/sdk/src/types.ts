@@ -60,6 +60,26 @@ export interface Account {
   account: string;
   available: string;
   escrowed: string;
+  /** Asked to withdraw; leaves the account once the transfer is final on chain. */
+  withdrawing: string;
+}
+
+export interface WithdrawParameters {
+  /** ait1… address the AITBC go to. */
+  to: string;
+  /** Decimal string of AITBC. */
+  amount: string;
+}
+
+export interface Withdrawal {
+  withdrawal_id: number;
+  account: string;
+  to: string;
+  amount: string;
+  status: string;
+  /** What is left available after the withdrawal was set aside. */
+  available: string;
+  created_at: string;
 }
 
 export interface MinerRegistration {
@@ -112,6 +132,8 @@ export interface Earnings {
   earned: string;
   claimed: string;
   unclaimed_receipts: number;
+  /** Paid on chain to the payout address. */
+  settled: string;
 }
 
 export interface ReceiptClaim {
@@ -131,6 +153,8 @@ export interface CoordinatorInfo {
   public_key: string;
   chain_id: string;
   version: string;
+  /** With a chain: where deposits go (a transfer whose memo is the account name). */
+  clearing_address?: string;
 }
 
 export interface ModelList {

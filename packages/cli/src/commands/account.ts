@@ -6,15 +6,30 @@ import { action, printJson } from '../output.ts';
 import { integerIn } from '../options.ts';
 
 export function accountCommand(): Command {
-  return withConnection(new Command('account'))
-    .description("your account's available and escrowed AITBC")
+  const account = withConnection(new Command('account'))
+    .description("your account's available and escrowed AITBC; `account withdraw` sends some to an address on chain")
     .action(
       action(async (flags: ConnectionFlags) => {
-        const account = await connect(flags).account.get();
-        if (flags.json) return printJson(account);
-        process.stdout.write(`${account.account}: ${account.available} AITBC available, ${account.escrowed} escrowed\n`);
+        const balance = await connect(flags).account.get();
+        if (flags.json) return printJson(balance);
+        const withdrawing = balance.withdrawing && balance.withdrawing !== '0' ? `, ${balance.withdrawing} withdrawing` : '';
+        process.stdout.write(`${balance.account}: ${balance.available} AITBC available, ${balance.escrowed} escrowed${withdrawing}\n`);
       }),
     );
+  account.addCommand(
+    withConnection(new Command('withdraw'))
+      .description('withdraw available AITBC to an ait1… address (the coordinator must run with a chain)')
+      .requiredOption('--to <address>', 'ait1… address')
+      .requiredOption('--amount <aitbc>', 'amount in AITBC, e.g. 2.5')
+      .action(
+        action(async (flags: ConnectionFlags & { to: string; amount: string }) => {
+          const withdrawal = await connect(flags).account.withdraw({ to: flags.to, amount: flags.amount });
+          if (flags.json) return printJson(withdrawal);
+          process.stdout.write(`withdrawal ${withdrawal.withdrawal_id}: ${withdrawal.amount} AITBC to ${withdrawal.to} ${withdrawal.status}; ${withdrawal.available} AITBC still available\n`);
+        }),
+      ),
+  );
+  return account;
 }
 
 export function keysCommand(): Command {

@@ -5,7 +5,8 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { DEFAULT_CONFIG, SqliteStore, auditView, startCoordinator } from '@aitbc/coordinator';
+import { ChainService, DEFAULT_CONFIG, SqliteStore, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
+import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { commaList, integerIn } from '../options.ts';
 
 interface CoordinatorFlags {
@@ -19,6 +20,8 @@ interface CoordinatorFlags {
   minerTimeout: number;
   leaseSeconds: number;
   chainId: string;
+  chainUrl?: string;
+  settleInterval: number;
   defaultRateLimit?: number;
   maxInFlight: number;
   maxEventLoopDelay: number;
@@ -48,6 +51,13 @@ export function coordinatorCommand(): Command {
       new Option('--lease-seconds <seconds>', 'how long a claim lives without a heartbeat').env('AITBC_LEASE_SECONDS').default(DEFAULT_CONFIG.leaseSeconds).argParser(integerIn(1, 86_400)),
     )
     .addOption(new Option('--chain-id <id>', 'chain the receipts settle on').env('AITBC_CHAIN_ID').default(DEFAULT_CONFIG.chainId))
+    .addOption(new Option('--chain-url <url>', 'RPC URL of a chain node: credit deposits, settle receipts, allow withdrawals (check-ledger: compare with the chain)').env('AITBC_CHAIN_URL'))
+    .addOption(
+      new Option('--settle-interval <seconds>', 'settle once the oldest unsettled receipt has waited this long (or 500 receipts wait)')
+        .env('AITBC_SETTLE_INTERVAL')
+        .default(DEFAULT_CONFIG.settleWaitMs / 1000)
+        .argParser(integerIn(0, 86_400)),
+    )
     .addOption(new Option('--default-rate-limit <per-minute>', 'requests per minute for keys created without a limit (default: none)').env('AITBC_DEFAULT_RATE_LIMIT').argParser(integerIn(1, 1_000_000)))
     .addOption(new Option('--max-in-flight <n>', 'shed load above this many requests in flight (long-polls not counted)').env('AITBC_MAX_IN_FLIGHT').default(DEFAULT_CONFIG.maxInFlight).argParser(integerIn(1, 1_000_000)))
     .addOption(
@@ -59,14 +69,15 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
     .action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
       const dbPath = resolve(flags.db);
-      if (task === 'check-ledger') return checkLedger(dbPath);
+      const keyFile = resolve(flags.keyFile ?? join(dirname(dbPath), 'coordinator-key.json'));
+      if (task === 'check-ledger') return checkLedger(dbPath, flags.chainUrl ? { url: flags.chainUrl, keyFile, chainId: flags.chainId } : null);
       if (task !== undefined) command.error(`error: unknown task '${task}'; the only task is check-ledger`);
       const adminKey = flags.adminKey ?? `aitbc_admin_${randomBytes(24).toString('base64url')}`;
       const running = await startCoordinator({
         port: flags.port,
         host: flags.host,
         dbPath,
-        keyFile: resolve(flags.keyFile ?? join(dirname(dbPath), 'coordinator-key.json')),
+        keyFile,
         logger: { level: flags.logLevel },
         config: {
           adminKey,
@@ -75,6 +86,8 @@ export function coordinatorCommand(): Command {
           minerTimeoutSeconds: flags.minerTimeout,
           leaseSeconds: flags.leaseSeconds,
           chainId: flags.chainId,
+          chainUrl: flags.chainUrl ?? null,
+          settleWaitMs: flags.settleInterval * 1000,
           defaultRateLimitPerMinute: flags.defaultRateLimit ?? null,
           maxInFlight: flags.maxInFlight,
           maxEventLoopDelayMs: flags.maxEventLoopDelay,
@@ -83,6 +96,9 @@ export function coordinatorCommand(): Command {
       const lines = [
         `AITBC coordinator listening on ${running.url}  (API docs: ${running.url}/docs)`,
         `database: ${dbPath}`,
+        running.services.chain
+          ? `chain: ${flags.chainUrl} (${running.services.chain.status}); clearing address ${running.services.chain.clearingAddress}: deposits with memo = account name are credited once final`
+          : 'chain: none (pass --chain-url to credit deposits and settle receipts on chain)',
         flags.adminKey ? 'admin key: the one given by --admin-key / AITBC_ADMIN_KEY' : `admin key (generated for this run; pass --admin-key to fix one): ${adminKey}`,
       ];
       process.stderr.write(lines.join('\n') + '\n');
@@ -101,7 +117,7 @@ export function coordinatorCommand(): Command {
     });
 }
 
-async function checkLedger(dbPath: string): Promise<void> {
+async function checkLedger(dbPath: string, chain: { url: string; keyFile: string; chainId: string } | null): Promise<void> {
   if (!existsSync(dbPath)) {
     process.stderr.write(`no coordinator database at ${dbPath}; pass --db\n`);
     process.exitCode = 2;
@@ -112,12 +128,41 @@ async function checkLedger(dbPath: string): Promise<void> {
     const audit = auditView(await store.auditLedger());
     const { totals } = audit;
     process.stdout.write(
-      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed} + earned ${totals.earned} + claimed ${totals.claimed} AITBC\n`,
+      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed} + earned ${totals.earned} + claimed ${totals.claimed} + withdrawing ${totals.withdrawing} AITBC\n`,
     );
     for (const problem of audit.problems) process.stdout.write(`PROBLEM: ${problem}\n`);
     process.stdout.write(audit.ok ? 'ledger OK\n' : `ledger has ${audit.problems.length} problem(s)\n`);
-    process.exitCode = audit.ok ? 0 : 1;
+    const chainOk = chain ? await checkAgainstChain(store, chain) : true;
+    process.exitCode = audit.ok && chainOk ? 0 : 1;
   } finally {
     await store.close();
   }
+}
+
+/** The clearing address's balance on chain against the books; false (and says why) when they differ. */
+async function checkAgainstChain(store: SqliteStore, chain: { url: string; keyFile: string; chainId: string }): Promise<boolean> {
+  if (!existsSync(chain.keyFile)) {
+    process.stdout.write(`PROBLEM: no coordinator key at ${chain.keyFile}, so no clearing address to check; pass --key-file\n`);
+    return false;
+  }
+  const quiet = { info() {}, warn() {}, error() {} };
+  const service = new ChainService(store, resolveConfig({ chainUrl: chain.url, chainId: chain.chainId }), loadOrCreateKeyFile(chain.keyFile).secretKey, quiet);
+  const view = await chainAdminView(service);
+  if (view.on_chain_balance === null || !view.books) {
+    process.stdout.write(`PROBLEM: the chain node at ${chain.url} cannot be reached\n`);
+    return false;
+  }
+  const { books } = view;
+  process.stdout.write(
+    `chain: clearing ${view.clearing_address} holds ${view.on_chain_balance} AITBC; books: available ${books.available} + escrowed ${books.escrowed} + unsettled earnings ${books.unsettled_earnings} + pending withdrawals ${books.pending_withdrawals} + unmatched deposits ${books.unmatched_deposits} = ${books.total} AITBC\n`,
+  );
+  for (const entry of view.outbox.filter((row) => row.state === 'failed')) process.stdout.write(`PAYMENT_FAILED: ${entry.kind} ${entry.outbox_id} (${entry.amount} AITBC): ${entry.error}\n`);
+  if (view.difference === '0') {
+    process.stdout.write('chain OK\n');
+    return true;
+  }
+  const inFlight = view.outbox.filter((row) => row.state === 'pending' || row.state === 'sent').length;
+  const why = [books.admin_credits !== '0' ? `admin credits of ${books.admin_credits} AITBC never came from the chain` : '', inFlight > 0 ? `${inFlight} transaction(s) in flight: run again` : ''].filter(Boolean).join('; ');
+  process.stdout.write(`PROBLEM: the chain holds ${view.difference} AITBC more than the books${why ? ` (${why})` : ''}\n`);
+  return false;
 }
