@@ -128,10 +128,13 @@ export class Gossip {
     }
   }
 
-  /** Fetches the peer's blocks above this node's final block, in pages, and takes each in turn. */
-  sync(peer: Peer): Promise<void> {
-    if (this.syncing || !peer.rpcUrl) return this.syncing ?? Promise.resolve();
-    const base = peer.rpcUrl;
+  private sync(peer: Peer): Promise<void> {
+    return peer.rpcUrl ? this.syncFrom(peer.rpcUrl) : Promise.resolve();
+  }
+
+  /** Fetches a node's blocks above this node's final block, in pages, and takes each in turn (one sync at a time). */
+  syncFrom(base: string): Promise<void> {
+    if (this.syncing) return this.syncing;
     this.syncing = (async () => {
       let from = this.node.finalized().height + 1;
       for (;;) {

@@ -2,6 +2,7 @@
 // hash, transactions, accounts, and errors in the envelope.
 
 import { test } from 'node:test';
+import WebSocket from 'ws';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
 import { ChainNode } from '../src/node.ts';
@@ -49,6 +50,53 @@ test('submit, produce, and read everything back over RPC', async () => {
       '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/txs', '/rpc/txs/{hash}',
     ]);
     assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /TX_REJECTED/);
+    assert.match(openapi.paths['/rpc/blocks'].post.responses['422'].description, /BLOCK_REJECTED/);
+  } finally {
+    await rpc.close();
+    store.close();
+  }
+});
+
+test('WS /rpc/ws pushes pending and included transactions, new heads and finality; block ranges page', async () => {
+  const authority = generateKeyPair();
+  const alice = generateKeyPair();
+  const bob = addressFromPublicKey(generateKeyPair().publicKey);
+  const store = new ChainStore(':memory:');
+  let clock = 1_000;
+  const node = new ChainNode(store, { chain_id: 'aitbc-ws', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '10' }] }, authority, () => clock);
+  const rpc = await buildRpc(node);
+  try {
+    await rpc.listen({ port: 0, host: '127.0.0.1' });
+    const url = `ws://127.0.0.1:${(rpc.server.address() as { port: number }).port}/rpc/ws`;
+    const refused = new WebSocket(`${url}?topics=heads,gossip`);
+    const refusal = await new Promise<string>((resolve) => refused.once('message', (data) => resolve(data.toString())));
+    assert.equal(JSON.parse(refusal).field, 'topics');
+
+    const socket = new WebSocket(`${url}?topics=heads,finalized,txs`);
+    const messages: Record<string, unknown>[] = [];
+    socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    await new Promise((resolve) => socket.once('open', resolve));
+    while (node.listenerCount('tx') === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the server side has subscribed
+    const hashes: string[] = [];
+    for (let nonce = 0; nonce < 3; nonce++) {
+      hashes.push(node.submit(signTx({ type: 'transfer', chain_id: 'aitbc-ws', to: bob, amount: '1', fee: '0', nonce } as never, alice.secretKey)));
+      clock += 100;
+      node.produce();
+    }
+    for (let i = 0; i < 100 && messages.length < 12; i++) await new Promise((resolve) => setTimeout(resolve, 10));
+    socket.terminate();
+    const first = messages.slice(0, 4);
+    assert.deepEqual(first, [
+      { topic: 'txs', hash: hashes[0], status: 'pending', block_height: null },
+      { topic: 'heads', height: 1, hash: node.store.hashAt(1), timestamp: 1_100, txs: 1 },
+      { topic: 'txs', hash: hashes[0], status: 'included', block_height: 1 },
+      { topic: 'finalized', height: 1, hash: node.store.hashAt(1) },
+    ]);
+    assert.equal(messages.length, 12, 'four messages per block');
+
+    const page = (await rpc.inject({ url: '/rpc/blocks?from=1&limit=2' })).json();
+    assert.deepEqual(page.blocks.map((block: { height: number }) => block.height), [1, 2]);
+    assert.equal((await rpc.inject({ url: '/rpc/blocks?from=1&limit=500' })).json().field, 'limit');
   } finally {
     await rpc.close();
     store.close();

@@ -33,22 +33,31 @@ export class ChainStore implements AccountReader {
     applyMigrations(this.db, fileURLToPath(new URL('./migrations/', import.meta.url)));
   }
 
+  private readonly statements = new Map<string, Database.Statement>();
+
+  /** Statements are compiled once: import and admission run the same few queries constantly. */
+  private sql(text: string): Database.Statement {
+    let statement = this.statements.get(text);
+    if (!statement) this.statements.set(text, (statement = this.db.prepare(text)));
+    return statement;
+  }
+
   getMeta(name: string): string | null {
-    return (this.db.prepare('SELECT value FROM meta WHERE name = ?').pluck().get(name) as string | undefined) ?? null;
+    return (this.sql('SELECT value FROM meta WHERE name = ?').pluck().get(name) as string | undefined) ?? null;
   }
 
   setMeta(name: string, value: string): void {
-    this.db.prepare('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
+    this.sql('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
   }
 
   account(address: string): Account {
-    const row = this.db.prepare('SELECT balance, nonce FROM accounts WHERE address = ?').get(address) as Row | undefined;
+    const row = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?').get(address) as Row | undefined;
     return row ? { balance: row.balance as bigint, nonce: Number(row.nonce) } : { balance: 0n, nonce: 0 };
   }
 
   allAccounts(): Map<string, Account> {
     const accounts = new Map<string, Account>();
-    for (const row of this.db.prepare('SELECT address, balance, nonce FROM accounts').all() as Row[]) {
+    for (const row of this.sql('SELECT address, balance, nonce FROM accounts').all() as Row[]) {
       accounts.set(row.address as string, { balance: row.balance as bigint, nonce: Number(row.nonce) });
     }
     return accounts;
@@ -56,7 +65,7 @@ export class ChainStore implements AccountReader {
 
   private toBlock(row: Row): Block {
     const height = Number(row.height);
-    const txs = (this.db.prepare('SELECT body, signature FROM transactions WHERE block_height = ? ORDER BY position').all(height) as Row[]).map((tx) => ({
+    const txs = (this.sql('SELECT body, signature FROM transactions WHERE block_height = ? ORDER BY position').all(height) as Row[]).map((tx) => ({
       body: JSON.parse(tx.body as string),
       signature: tx.signature as string,
     }));
@@ -64,44 +73,44 @@ export class ChainStore implements AccountReader {
   }
 
   head(): Block | null {
-    const row = this.db.prepare('SELECT * FROM blocks ORDER BY height DESC LIMIT 1').get() as Row | undefined;
+    const row = this.sql('SELECT * FROM blocks ORDER BY height DESC LIMIT 1').get() as Row | undefined;
     return row ? this.toBlock(row) : null;
   }
 
   blockAt(height: number): Block | null {
-    const row = this.db.prepare('SELECT * FROM blocks WHERE height = ?').get(height) as Row | undefined;
+    const row = this.sql('SELECT * FROM blocks WHERE height = ?').get(height) as Row | undefined;
     return row ? this.toBlock(row) : null;
   }
 
   /** Up to `limit` consecutive blocks from `from`. */
   blockRange(from: number, limit: number): Block[] {
-    return (this.db.prepare('SELECT * FROM blocks WHERE height >= ? ORDER BY height LIMIT ?').all(from, limit) as Row[]).map((row) => this.toBlock(row));
+    return (this.sql('SELECT * FROM blocks WHERE height >= ? ORDER BY height LIMIT ?').all(from, limit) as Row[]).map((row) => this.toBlock(row));
   }
 
   /** The height of a stored block, or null. */
   heightOf(hash: string): number | null {
-    const height = this.db.prepare('SELECT height FROM blocks WHERE hash = ?').pluck().get(hash) as bigint | undefined;
+    const height = this.sql('SELECT height FROM blocks WHERE hash = ?').pluck().get(hash) as bigint | undefined;
     return height === undefined ? null : Number(height);
   }
 
   hashAt(height: number): string | null {
-    return (this.db.prepare('SELECT hash FROM blocks WHERE height = ?').pluck().get(height) as string | undefined) ?? null;
+    return (this.sql('SELECT hash FROM blocks WHERE height = ?').pluck().get(height) as string | undefined) ?? null;
   }
 
   blockByHash(hash: string): Block | null {
-    const row = this.db.prepare('SELECT * FROM blocks WHERE hash = ?').get(hash) as Row | undefined;
+    const row = this.sql('SELECT * FROM blocks WHERE hash = ?').get(hash) as Row | undefined;
     return row ? this.toBlock(row) : null;
   }
 
   tx(hash: string): StoredTx | null {
-    const row = this.db.prepare('SELECT * FROM transactions WHERE hash = ?').get(hash) as Row | undefined;
+    const row = this.sql('SELECT * FROM transactions WHERE hash = ?').get(hash) as Row | undefined;
     if (!row) return null;
     return { tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash, blockHeight: Number(row.block_height), position: Number(row.position) };
   }
 
   /** A settled receipt and the block that holds it. */
   receipt(receiptId: string): { receipt: Receipt; blockHeight: number } | null {
-    const row = this.db.prepare('SELECT body, block_height FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+    const row = this.sql('SELECT body, block_height FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
     return row ? { receipt: JSON.parse(row.body as string) as Receipt, blockHeight: Number(row.block_height) } : null;
   }
 
@@ -119,15 +128,15 @@ export class ChainStore implements AccountReader {
       this.db
         .prepare('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)')
         .run(block.header.height, block.hash, JSON.stringify(block.header), block.signature, block.txs.length);
-      const insertTx = this.db.prepare('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
+      const insertTx = this.sql('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       block.txs.forEach((tx, position) =>
         insertTx.run(txHashes[position], block.header.height, position, tx.body.from, tx.body.type === 'transfer' ? tx.body.to : '', tx.body.nonce, JSON.stringify(tx.body), tx.signature),
       );
-      const insertReceipt = this.db.prepare('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
+      const insertReceipt = this.sql('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
       blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
-      const upsert = this.db.prepare('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
-      const before = this.db.prepare('SELECT balance, nonce FROM accounts WHERE address = ?');
-      const undo = this.db.prepare('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
+      const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
+      const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');
+      const undo = this.sql('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
       for (const [address, account] of changed) {
         const previous = before.get(address) as Row | undefined;
         undo.run(block.header.height, address, previous?.balance ?? null, previous?.nonce ?? null);
@@ -142,27 +151,27 @@ export class ChainStore implements AccountReader {
       const head = this.head();
       if (!head || head.header.height === 0) throw new Error('the genesis block cannot be reverted');
       const height = head.header.height;
-      const restore = this.db.prepare('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
-      const remove = this.db.prepare('DELETE FROM accounts WHERE address = ?');
-      for (const row of this.db.prepare('SELECT address, balance, nonce FROM block_undo WHERE height = ?').all(height) as Row[]) {
+      const restore = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
+      const remove = this.sql('DELETE FROM accounts WHERE address = ?');
+      for (const row of this.sql('SELECT address, balance, nonce FROM block_undo WHERE height = ?').all(height) as Row[]) {
         if (row.balance === null) remove.run(row.address);
         else restore.run(row.address, row.balance, row.nonce);
       }
-      this.db.prepare('DELETE FROM block_undo WHERE height = ?').run(height);
-      this.db.prepare('DELETE FROM receipts WHERE block_height = ?').run(height);
-      this.db.prepare('DELETE FROM transactions WHERE block_height = ?').run(height);
-      this.db.prepare('DELETE FROM blocks WHERE height = ?').run(height);
+      this.sql('DELETE FROM block_undo WHERE height = ?').run(height);
+      this.sql('DELETE FROM receipts WHERE block_height = ?').run(height);
+      this.sql('DELETE FROM transactions WHERE block_height = ?').run(height);
+      this.sql('DELETE FROM blocks WHERE height = ?').run(height);
       return head;
     }).immediate();
   }
 
   /** Final blocks are never reverted, so their undo records can go. */
   dropUndoThrough(height: number): void {
-    this.db.prepare('DELETE FROM block_undo WHERE height <= ?').run(height);
+    this.sql('DELETE FROM block_undo WHERE height <= ?').run(height);
   }
 
   votes(): Vote[] {
-    return (this.db.prepare('SELECT authority, height, hash, signature FROM votes').all() as Row[]).map((row) => ({
+    return (this.sql('SELECT authority, height, hash, signature FROM votes').all() as Row[]).map((row) => ({
       authority: row.authority as string,
       height: Number(row.height),
       hash: row.hash as string,
