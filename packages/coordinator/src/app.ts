@@ -3,6 +3,7 @@
 
 import Fastify, { type FastifyBaseLogger, type FastifyInstance, type RawServerDefault } from 'fastify';
 import swagger from '@fastify/swagger';
+import websocket from '@fastify/websocket';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -36,6 +37,9 @@ import { registerPublicRoutes } from './routes/public.ts';
 import { VERSION } from './version.ts';
 import { ChainService } from './chain/chain-service.ts';
 import { registerChainRoutes } from './routes/chain.ts';
+import { registerJobStreamRoute } from './routes/job-stream.ts';
+import { registerOpenAiRoutes } from './routes/openai.ts';
+import { StreamHub } from './services/stream-hub.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -52,6 +56,8 @@ export interface Services {
   maintenance: Maintenance;
   sweeper: Sweeper;
   load: LoadMonitor;
+  /** Live output of jobs that OpenAI-compatible clients wait on. */
+  hub: StreamHub;
   /** The link to the chain node; null without --chain-url. */
   chain: ChainService | null;
   startedAt: number;
@@ -86,6 +92,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const maintenance = new Maintenance(store);
   await maintenance.refresh();
   const buckets = new TokenBuckets(config.now);
+  const hub = new StreamHub();
 
   // onRequest hooks run in this order: request id, maintenance (before auth), load shedding, auth, rate limit.
   app.setValidatorCompiler(validatorCompiler);
@@ -100,7 +107,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     directory,
     keys: new KeyService(store, config.adminKey, config.now),
     jobs: new JobService(store, directory, signal, config, createdJobView),
-    miners: new MinerService(store, directory, signal, config, signingKey),
+    miners: new MinerService(store, directory, signal, config, signingKey, hub),
+    hub,
     accounts: new AccountService(store, directory, config),
     receipts: new ReceiptService(store, directory, config, signingKey),
     maintenance,
@@ -161,6 +169,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
+  await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
 
   installAuth(app, services.keys);
   installRateLimit(app, buckets, config);
@@ -172,6 +181,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   registerMoneyRoutes(app, services);
   registerReceiptRoutes(app, services);
   registerChainRoutes(app, services);
+  registerOpenAiRoutes(app, services);
+  registerJobStreamRoute(app, services);
   registerMetricsRoute(app, services);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, services };

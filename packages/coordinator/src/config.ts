@@ -38,6 +38,8 @@ export interface CoordinatorConfig {
   settleBatchMax: number;
   /** A batch goes out when settleBatchMax receipts wait, or when the oldest has waited this long. */
   settleWaitMs: number;
+  /** What an OpenAI-compatible request may cost (escrowed) when it names no max_price, in AITBC. */
+  openAiMaxPrice: string;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -62,6 +64,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   chainTimeoutMs: 5_000,
   settleBatchMax: 500,
   settleWaitMs: 10_000,
+  openAiMaxPrice: '1',
   now: () => Date.now(),
 };
 

@@ -6,6 +6,7 @@
 import { base64urlEncode, completeReceipt, parseAmount, signReceipt, type KeyPair } from '@aitbc/protocol';
 import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, type ClaimedJob } from '@aitbc/sdk';
 import { BackendError, type Backend, type Usage } from './backends/backend.ts';
+import { StreamChannel } from './stream-channel.ts';
 
 export interface MinerEvent {
   event: string;
@@ -35,6 +36,9 @@ export interface MinerOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Why a generation was aborted when the coordinator asked the miner to stop (the client left). */
+class StopRequested extends Error {}
 
 export class MinerDaemon {
   private readonly client: AitbcClient;
@@ -148,24 +152,47 @@ export class MinerDaemon {
     const controller = new AbortController();
     this.running.set(job.job_id, controller);
     const startedAt = Date.now();
-    this.log({ event: 'job_started', job_id: job.job_id, model: job.model, attempt: job.attempt });
+    this.log({ event: 'job_started', job_id: job.job_id, model: job.model, attempt: job.attempt, stream: job.stream });
+    const channel = job.stream
+      ? await StreamChannel.open({
+          coordinatorUrl: this.options.coordinatorUrl,
+          apiKey: this.options.apiKey,
+          jobId: job.job_id,
+          minerId: this.options.minerId,
+          onStop: (reason) => controller.abort(new StopRequested(reason)),
+          log: (detail) => this.log(detail as MinerEvent),
+        })
+      : null;
     try {
       let output = '';
       let usage: Usage | null = null;
-      for await (const event of this.options.backend.generate({
-        model: job.model,
-        prompt: job.prompt,
-        maxTokens: job.params.max_tokens,
-        temperature: job.params.temperature,
-        topP: job.params.top_p,
-        seed: job.params.seed,
-        stop: job.params.stop,
-        signal: controller.signal,
-      })) {
-        if (event.type === 'text') output += event.text;
-        else usage = event.usage;
+      let pieces = 0;
+      try {
+        for await (const event of this.options.backend.generate({
+          model: job.model,
+          prompt: job.prompt,
+          maxTokens: job.params.max_tokens,
+          temperature: job.params.temperature,
+          topP: job.params.top_p,
+          seed: job.params.seed,
+          stop: job.params.stop,
+          signal: controller.signal,
+        })) {
+          if (event.type === 'text') {
+            output += event.text;
+            pieces++;
+            channel?.text(event.text);
+          } else usage = event.usage;
+        }
+      } catch (error) {
+        if (!(controller.signal.reason instanceof StopRequested && error instanceof BackendError && error.kind === 'aborted')) throw error;
+        // The client went away: bill what was produced. Servers report usage only at the end, so
+        // the prompt is estimated at 4 characters a token and each streamed piece counts as one.
+        usage = { promptTokens: Math.ceil(job.prompt.length / 4), completionTokens: pieces };
+        this.log({ event: 'job_stopped', job_id: job.job_id, reason: controller.signal.reason.message, pieces });
       }
       if (!usage) throw new BackendError('unavailable', `the ${this.options.backend.name} backend ended without reporting usage`);
+      await channel?.end();
       const receipt = signReceipt(
         completeReceipt(job.receipt_template, {
           units: BigInt(usage.promptTokens + usage.completionTokens),
@@ -193,6 +220,9 @@ export class MinerDaemon {
         await this.report(job, `miner error: ${error instanceof Error ? error.message : String(error)}`, true);
       }
     } finally {
+      // After a failure was reported (so that it may be retried elsewhere if no output went out);
+      // a no-op once the stream ended cleanly.
+      channel?.abort();
       this.running.delete(job.job_id);
     }
   }

@@ -118,6 +118,8 @@ export interface ClaimedJob {
   attempt: number;
   client: string;
   receipt_template: ReceiptTemplate;
+  /** A client is waiting for the output as it is produced: stream it over WS /v1/jobs/{id}/stream. */
+  stream: boolean;
 }
 
 export interface Heartbeat {

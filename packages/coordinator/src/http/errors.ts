@@ -4,10 +4,24 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@aitbc/protocol';
+import { withOpenAiError } from '../services/openai-format.ts';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** An OpenAI-compatible route: errors also carry OpenAI's `error` object. */
+    openai?: boolean;
+  }
+}
+
+/** The body of an error answer: the seed envelope, plus OpenAI's error object on OpenAI routes. */
+export function errorBody(request: FastifyRequest, error: ApiError) {
+  const envelope = error.toEnvelope(request.id);
+  return request.routeOptions?.config?.openai ? withOpenAiError(envelope, error.status) : envelope;
+}
 
 export function sendError(reply: FastifyReply, request: FastifyRequest, error: ApiError): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-  return reply.code(error.status).type('application/json; charset=utf-8').send(error.toEnvelope(request.id));
+  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(request, error));
 }
 
 function fromFastify(error: FastifyError): ApiError | null {

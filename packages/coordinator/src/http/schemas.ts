@@ -23,6 +23,12 @@ export const ErrorEnvelope = Type.Object(
     request_id: Type.String(),
     field: Type.Optional(Type.String({ description: 'Dotted path of the offending field, or a header name' })),
     retry_after: Type.Optional(Type.Integer({ minimum: 1, description: 'Seconds to wait before retrying' })),
+    error: Type.Optional(
+      Type.Object(
+        { message: Type.String(), type: Type.String(), code: Type.String(), param: Type.Union([Type.String(), Type.Null()]) },
+        { description: "OpenAI's error object, on the OpenAI-compatible routes only" },
+      ),
+    ),
   },
   { description: 'The seed error envelope' },
 );
@@ -264,6 +270,7 @@ export const ClaimedJob = Type.Object({
   attempt: Type.Integer(),
   client: Type.String(),
   receipt_template: ReceiptTemplate,
+  stream: Type.Boolean({ description: 'A client is waiting for the output as it is produced: send it over WS /v1/jobs/{id}/stream' }),
 });
 
 export const CompleteBody = Type.Object(
@@ -274,6 +281,40 @@ export const CompleteBody = Type.Object(
     receipt: Type.Object({}, { additionalProperties: true, description: 'The receipt of RECEIPTS.md, signed by the miner' }),
   },
   { additionalProperties: false },
+);
+
+// ---- OpenAI-compatible routes: the fields we honour are checked; any other field an OpenAI client
+// sends (penalties, logit_bias, …) is accepted and ignored, so that clients work unchanged.
+
+const OpenAiCommon = {
+  model: ModelName,
+  max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+  temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
+  top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
+  seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
+  stop: Type.Optional(Type.Union([Type.String({ minLength: 1, maxLength: 64 }), Type.Array(Type.String({ minLength: 1, maxLength: 64 }), { maxItems: 4 }), Type.Null()])),
+  n: Type.Optional(Type.Integer({ minimum: 1, description: 'Must be 1' })),
+  stream: Type.Optional(Type.Boolean()),
+  stream_options: Type.Optional(Type.Union([Type.Object({ include_usage: Type.Optional(Type.Boolean()) }, { additionalProperties: true }), Type.Null()])),
+  user: Type.Optional(Type.String({ maxLength: 256 })),
+  max_price: Type.Optional(Type.String({ description: 'AITBC extension: the most this request may cost (escrowed), in AITBC; default set by the operator' })),
+};
+
+const ChatContent = Type.Union([
+  Type.String(),
+  Type.Array(Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) }, { additionalProperties: true })),
+  Type.Null(),
+]);
+
+export const ChatCompletionBody = Type.Object(
+  { ...OpenAiCommon, messages: Type.Array(Type.Object({ role: Type.String({ minLength: 1 }), content: ChatContent }, { additionalProperties: true }), { minItems: 1 }) },
+  { additionalProperties: true },
+);
+
+export const CompletionBody = Type.Object(
+  { ...OpenAiCommon, prompt: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1 })]) },
+  { additionalProperties: true },
 );
 
 export const CompletedView = Type.Object({ job_id: Type.String(), status: Status, price: Amount, receipt: Receipt });

@@ -43,7 +43,7 @@ export function jobView(job: JobRecord) {
   };
 }
 
-export function claimView({ job, miner }: Claim, chainId: string) {
+export function claimView({ job, miner }: Claim, chainId: string, stream: boolean) {
   return {
     job_id: job.jobId,
     model: job.model,
@@ -57,6 +57,7 @@ export function claimView({ job, miner }: Claim, chainId: string) {
     attempt: job.attempts,
     client: job.account,
     receipt_template: receiptTemplateFor(job, miner, chainId),
+    stream,
   };
 }
 

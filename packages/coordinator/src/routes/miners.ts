@@ -8,7 +8,7 @@ import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatView, JobId
 import { claimView, iso, jobView, minerView } from '../http/views.ts';
 import { Type } from 'typebox';
 
-export function registerMinerRoutes(app: App, { miners, config }: Services): void {
+export function registerMinerRoutes(app: App, { miners, config, hub }: Services): void {
   app.post(
     '/v1/miners/register',
     {
@@ -57,7 +57,7 @@ export function registerMinerRoutes(app: App, { miners, config }: Services): voi
       });
       const claim = await miners.poll(principalOf(request), request.body.miner_id, request.body.wait_seconds ?? 20, hangUp.signal);
       if (!claim) return reply.code(204).send(null);
-      return claimView(claim, config.chainId);
+      return claimView(claim, config.chainId, hub.isLive(claim.job.jobId));
     },
   );
 
@@ -76,7 +76,10 @@ export function registerMinerRoutes(app: App, { miners, config }: Services): voi
         },
       },
     },
-    async (request) => claimView(await miners.claim(principalOf(request), request.params.id, request.body.miner_id), config.chainId),
+    async (request) => {
+      const claim = await miners.claim(principalOf(request), request.params.id, request.body.miner_id);
+      return claimView(claim, config.chainId, hub.isLive(claim.job.jobId));
+    },
   );
 
   app.post(

@@ -48,7 +48,8 @@ export class JobService {
     private readonly renderCreated: (job: JobRecord) => unknown,
   ) {}
 
-  async submit(principal: Principal, input: SubmitInput, idempotencyKey: string | undefined): Promise<SubmitResult> {
+  /** `jobId` lets a caller watch the job's stream before any miner can claim it. */
+  async submit(principal: Principal, input: SubmitInput, idempotencyKey: string | undefined, jobId: string = newId('job')): Promise<SubmitResult> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ApiError('VALIDATION_INVALID_FORMAT', 'Header Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
     }
@@ -69,7 +70,7 @@ export class JobService {
     await this.checkModelAndPin(input.model, input.miner_id);
 
     const job = {
-      jobId: newId('job'),
+      jobId,
       account: principal.account,
       model: input.model,
       prompt: input.prompt,

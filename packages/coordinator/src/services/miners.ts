@@ -9,6 +9,7 @@ import { parseMoneyField, terminalError } from './jobs.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import { checkMinerReceipt } from './receipt-check.ts';
+import type { StreamHub } from './stream-hub.ts';
 import type { WorkSignal } from './work-signal.ts';
 
 /** Re-check the queue at least this often while waiting (jobs can arrive from another process). */
@@ -49,6 +50,7 @@ export class MinerService {
     private readonly signal: WorkSignal,
     private readonly config: CoordinatorConfig,
     private readonly coordinatorSecretKey: Uint8Array,
+    private readonly hub: StreamHub,
   ) {}
 
   private get leaseMs(): number {
@@ -176,22 +178,44 @@ export class MinerService {
     });
     // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
     if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
+    this.hub.completed(jobId, outcome.job, receipt);
     return { job: outcome.job, receipt };
   }
 
   async fail(principal: Principal, jobId: string, input: FailInput): Promise<JobRecord> {
     const miner = await this.directory.requireOwned(principal, input.miner_id);
+    return this.failHeld(jobId, miner.minerId, input.reason, input.retryable ?? true);
+  }
+
+  /** The miner's stream broke before it said it was done: the job fails for good and is refunded. */
+  async abandonStream(jobId: string, minerId: string): Promise<void> {
+    try {
+      await this.failHeld(jobId, minerId, 'the miner disconnected in the middle of the stream', false);
+    } catch (error) {
+      if (!(error instanceof ApiError)) throw error; // it completed, or was cancelled or expired meanwhile
+    }
+  }
+
+  private async failHeld(jobId: string, minerId: string, reason: string, retryable: boolean): Promise<JobRecord> {
     const outcome = await this.store.failJob({
       jobId,
-      minerId: miner.minerId,
-      reason: input.reason,
-      retryable: input.retryable ?? true,
+      minerId,
+      reason,
+      // A client already has part of this job's output: running it again elsewhere would repeat it.
+      retryable: retryable && this.hub.relayed(jobId) === 0,
       now: this.config.now(),
       maxAttempts: this.config.maxAttempts,
     });
-    if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
+    if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, minerId);
     if (outcome.job.status === 'queued') this.signal.notify(outcome.job);
+    else this.hub.failed(jobId, new ApiError('SYSTEM_UPSTREAM_ERROR', `The miner failed the job: ${reason}. Its escrow was refunded; retry the request`));
     return outcome.job;
+  }
+
+  /** For the miner's stream: the job must be running on a miner this key registered. */
+  async requireHeld(principal: Principal, jobId: string, minerId: string): Promise<void> {
+    const miner = await this.directory.requireOwned(principal, minerId);
+    await this.heldJob(jobId, miner.minerId);
   }
 
   private async heldJob(jobId: string, minerId: string): Promise<JobRecord> {

@@ -1,0 +1,76 @@
+// Waits for one job on behalf of an OpenAI-compatible request: pieces of output as the miner
+// streams them, then the outcome. The hub wakes it at once; a check of the store every second
+// also catches what the hub cannot see (expiry by the sweeper, a cancel, another process).
+
+import { ApiError, type Receipt } from '@aitbc/protocol';
+import type { CoordinatorStore, JobRecord } from '../store/store.ts';
+import { terminalError } from './jobs.ts';
+import type { StreamEvent, StreamHub } from './stream-hub.ts';
+
+const CHECK_EVERY_MS = 1_000;
+
+export type JobOutcome = { job: JobRecord; receipt: Receipt };
+
+export class JobWaiter {
+  /** Everything relayed to this waiter so far. */
+  relayedText = '';
+  private onText: (text: string) => void = () => undefined;
+  private readonly unwatch: () => void;
+  private readonly timer: NodeJS.Timeout;
+  private resolve!: (outcome: JobOutcome) => void;
+  private reject!: (error: ApiError) => void;
+  private settled = false;
+  readonly outcome: Promise<JobOutcome>;
+
+  constructor(
+    private readonly store: CoordinatorStore,
+    hub: StreamHub,
+    private readonly jobId: string,
+    live: boolean,
+  ) {
+    this.outcome = new Promise<JobOutcome>((resolve, reject) => {
+      this.resolve = resolve;
+      this.reject = reject;
+    });
+    this.outcome.catch(() => undefined); // a caller that never awaits must not crash the process
+    this.unwatch = hub.watch(jobId, live, (event) => this.handle(event));
+    this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
+  }
+
+  /** Receives each piece from now on (pieces already relayed are in relayedText). */
+  pieces(listener: (text: string) => void): void {
+    this.onText = listener;
+  }
+
+  private handle(event: StreamEvent): void {
+    if (this.settled) return;
+    if (event.type === 'text') {
+      this.relayedText += event.text;
+      this.onText(event.text);
+    } else if (event.type === 'completed') this.finish(() => this.resolve({ job: event.job, receipt: event.receipt }));
+    else this.finish(() => this.reject(event.error));
+  }
+
+  private async check(): Promise<void> {
+    const job = await this.store.getJob(this.jobId);
+    if (this.settled || !job || job.status === 'queued' || job.status === 'running') return;
+    if (job.status === 'completed') {
+      const stored = await this.store.getReceipt(job.receiptId!);
+      this.finish(() => this.resolve({ job, receipt: stored!.receipt }));
+    } else if (job.status === 'failed') {
+      this.finish(() => this.reject(new ApiError('SYSTEM_UPSTREAM_ERROR', `The job failed on its miner: ${job.error ?? 'no reason given'}. Its escrow was refunded; retry the request`)));
+    } else this.finish(() => this.reject(terminalError(job)));
+  }
+
+  private finish(settle: () => void): void {
+    if (this.settled) return;
+    this.settled = true;
+    this.close();
+    settle();
+  }
+
+  close(): void {
+    clearInterval(this.timer);
+    this.unwatch();
+  }
+}

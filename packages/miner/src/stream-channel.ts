@@ -1,0 +1,54 @@
+// The miner's side of WS /v1/jobs/{id}/stream: pieces of output go to the coordinator as the
+// backend produces them, and a 'stop' from the coordinator (the client went away) aborts the
+// generation. The miner dials out; if the stream cannot be opened the job still runs and its
+// output goes with the completion as always.
+
+import WebSocket from 'ws';
+
+export class StreamChannel {
+  private constructor(private readonly socket: WebSocket) {}
+
+  /** Opens the stream; resolves null (and the job runs unstreamed) if the coordinator refuses or cannot be reached. */
+  static open(options: { coordinatorUrl: string; apiKey: string; jobId: string; minerId: string; onStop: (reason: string) => void; log: (detail: Record<string, unknown>) => void }): Promise<StreamChannel | null> {
+    const url = new URL(`/v1/jobs/${encodeURIComponent(options.jobId)}/stream`, options.coordinatorUrl);
+    url.protocol = url.protocol === 'https:' ? 'wss:' : 'ws:';
+    url.searchParams.set('miner_id', options.minerId);
+    const socket = new WebSocket(url, { headers: { 'X-Api-Key': options.apiKey } });
+    socket.on('message', (data) => {
+      try {
+        const message = JSON.parse(data.toString()) as { type?: string; reason?: string; error_code?: string; detail?: string };
+        if (message.type === 'stop') options.onStop(message.reason ?? 'stopped by the coordinator');
+        else if (message.error_code) options.log({ event: 'stream_refused', job_id: options.jobId, error: message.error_code, detail: message.detail });
+      } catch {
+        // not ours to read
+      }
+    });
+    return new Promise((resolve) => {
+      socket.once('open', () => resolve(new StreamChannel(socket)));
+      socket.once('error', (error) => {
+        options.log({ event: 'stream_unavailable', job_id: options.jobId, error: error.message });
+        resolve(null);
+      });
+    });
+  }
+
+  text(text: string): void {
+    if (this.socket.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify({ type: 'text', text }));
+  }
+
+  /** All output was sent: say so (a stream closed without 'end' means the miner died) and close. */
+  end(): Promise<void> {
+    if (this.socket.readyState !== WebSocket.OPEN) return Promise.resolve();
+    return new Promise((resolve) => {
+      this.socket.send(JSON.stringify({ type: 'end' }), () => {
+        this.socket.once('close', () => resolve());
+        this.socket.close(1000);
+      });
+    });
+  }
+
+  /** Drops the stream without 'end': the coordinator fails the job (used when the job itself fails). */
+  abort(): void {
+    this.socket.terminate();
+  }
+}
