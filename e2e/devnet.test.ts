@@ -1,7 +1,8 @@
 // The README's promise, end to end, as a new user would type it: `aitbc devnet` in one terminal,
 // `aitbc job submit --model demo --prompt "hello" --wait` in another, and the output, the price
-// and a verified receipt come back. Then Ctrl-C, a restart that keeps the data, and a clear error
-// for a port that is taken.
+// and a verified receipt come back; the receipt is then settled in a block, the miner's balance
+// on chain rises by exactly the price, and the clearing address holds exactly what the books say.
+// Then Ctrl-C, a restart that keeps the data, and a clear error for a port that is taken.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -9,23 +10,43 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { runAitbc, startAitbc, stopWith } from '../packages/cli/test/processes.ts';
 import { freePort } from '../packages/coordinator/test/harness.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'aitbc-devnet-'));
 after(() => rmSync(home, { recursive: true, force: true }));
 
-const devnet = (port: number) =>
-  startAitbc(['devnet', '--port', String(port)], /Try:/, { cwd: home }).then((started) => ({ child: started.child, stdout: started.output() }));
+const devnet = (port: number, chainPort: number) =>
+  startAitbc(['devnet', '--port', String(port), '--chain-port', String(chainPort)], /Try:/, { cwd: home }).then((started) => ({ child: started.child, stdout: started.output() }));
 const aitbc = (...args: string[]) => runAitbc(args, { cwd: home });
 const interrupt = (child: ChildProcess) => stopWith(child, 'SIGINT');
+const getJson = async (url: string, headers: Record<string, string> = {}) => {
+  const response = await fetch(url, { headers });
+  return { status: response.status, body: (await response.json()) as any };
+};
+
+/** Polls until `check` gives a truthy value; fails naming `what` after `ms`. */
+async function until<T>(check: () => Promise<T>, what: string, ms = 30_000): Promise<T> {
+  const giveUpAt = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
 
 test('devnet, then a job from the command line: output, price and a verified receipt', async () => {
   const port = await freePort();
-  const first = await devnet(port);
-  assert.match(first.stdout, /demo client {2}account demo, 1000 AITBC available/);
+  const chainPort = await freePort();
+  const first = await devnet(port, chainPort);
+  assert.match(first.stdout, /demo client {2}account demo, 1000 AITBC available \(deposited on chain/);
   const file = JSON.parse(readFileSync(join(home, '.aitbc', 'devnet.json'), 'utf8'));
-  for (const field of ['coordinator_url', 'admin_key', 'client_key', 'miner_id']) assert.ok(file[field], field);
+  for (const field of ['coordinator_url', 'chain_url', 'clearing_address', 'admin_key', 'client_key', 'miner_id']) assert.ok(file[field], field);
+  const payout = (await getJson(`${file.coordinator_url}/v1/miners/${file.miner_id}`)).body.payout_address as string;
+  const balanceOf = async (address: string) => parseAmount((await getJson(`${file.chain_url}/rpc/accounts/${address}`)).body.balance);
+  const minerBefore = await balanceOf(payout);
 
   const run = aitbc('job', 'submit', '--model', 'demo', '--prompt', 'hello', '--wait');
   assert.equal(run.status, 0, run.stdout + run.stderr);
@@ -37,8 +58,27 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(jobs.length, 1);
   assert.equal(jobs[0].status, 'completed');
 
-  // Receipts: verified by id; a tampered copy in a file is refused with the failing checks named.
+  // On chain: the receipt settled in a block, the miner paid exactly the price, and the clearing
+  // address holding exactly the clients' money plus unsettled earnings.
   const receiptId = jobs[0].receipt_id;
+  const settled = await until(async () => {
+    const answer = await getJson(`${file.chain_url}/rpc/receipts/${receiptId}`);
+    return answer.status === 200 && answer.body;
+  }, 'the receipt in a block');
+  assert.equal(settled.receipt.receipt_id, receiptId);
+  assert.ok((await getJson(`${file.chain_url}/rpc/blocks/${settled.block_height}`)).body.receipts.some((r: { receipt_id: string }) => r.receipt_id === receiptId));
+  assert.equal(formatAmount((await balanceOf(payout)) - minerBefore), jobs[0].price, "the miner's on-chain balance rose by exactly the price");
+  const books = await until(async () => {
+    const view = (await getJson(`${file.coordinator_url}/v1/admin/chain`, { 'x-api-key': file.admin_key })).body;
+    return view.outbox.length === 0 && view.difference === '0' && view;
+  }, 'the books to match the chain');
+  const account = JSON.parse(aitbc('account', '--json').stdout);
+  assert.equal(books.on_chain_balance, formatAmount(parseAmount(account.available) + parseAmount(account.escrowed) + parseAmount(books.books.unsettled_earnings)));
+  const checked = aitbc('coordinator', 'check-ledger', '--db', join(home, '.aitbc', 'coordinator.db'), '--chain-url', file.chain_url);
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /ledger OK\n[^]*chain OK/);
+
+  // Receipts: verified by id; a tampered copy in a file is refused with the failing checks named.
   const verified = aitbc('receipt', 'verify', receiptId);
   assert.equal(verified.status, 0, verified.stderr);
   assert.match(verified.stdout, new RegExp(`^${receiptId}: verified`));
@@ -62,16 +102,16 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(bad.status, 1);
   assert.match(bad.stderr, /error VALIDATION_INVALID_MODEL: .*\nwhat to do: Use valid model\nrequest id: req-/);
 
-  const taken = runAitbc(['devnet', '--port', String(port), '--data-dir', join(home, 'other')]);
+  const taken = runAitbc(['devnet', '--port', String(port), '--chain-port', String(await freePort()), '--data-dir', join(home, 'other')]);
   assert.notEqual(taken.status, 0);
   assert.match(taken.stderr, new RegExp(`port ${port} is in use .*pass --port`));
 
   assert.equal(await interrupt(first.child), 0, 'Ctrl-C stops cleanly');
 
-  const second = await devnet(port);
-  const account = JSON.parse(aitbc('account', '--json').stdout);
-  assert.equal(account.account, 'demo');
-  assert.notEqual(account.available, '1000', 'the restart kept the spent balance: no second funding');
+  const second = await devnet(port, chainPort);
+  const again = JSON.parse(aitbc('account', '--json').stdout);
+  assert.equal(again.account, 'demo');
+  assert.notEqual(again.available, '1000', 'the restart kept the spent balance: no second funding');
   assert.equal(JSON.parse(aitbc('job', 'list', '--json').stdout).items.length, 1, 'and the job');
   assert.equal(await interrupt(second.child), 0);
 });

@@ -6,9 +6,15 @@ import { dirname, join, resolve } from 'node:path';
 
 export interface DevnetFile {
   coordinator_url: string;
+  /** RPC of the devnet's chain node. */
+  chain_url: string;
+  /** Where deposits go (memo = account name). */
+  clearing_address: string;
   admin_key: string;
   client_key: string;
   client_account: string;
+  /** The demo client's wallet address on chain (key in demo-wallet-key.json). */
+  client_wallet: string;
   miner_key: string;
   miner_id: string;
 }

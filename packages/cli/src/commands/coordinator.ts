@@ -128,7 +128,7 @@ async function checkLedger(dbPath: string, chain: { url: string; keyFile: string
     const audit = auditView(await store.auditLedger());
     const { totals } = audit;
     process.stdout.write(
-      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed} + earned ${totals.earned} + claimed ${totals.claimed} + withdrawing ${totals.withdrawing} AITBC\n`,
+      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed} + earned ${totals.earned} + claimed ${totals.claimed}${totals.withdrawing === '0' ? '' : ` + withdrawing ${totals.withdrawing}`} AITBC\n`,
     );
     for (const problem of audit.problems) process.stdout.write(`PROBLEM: ${problem}\n`);
     process.stdout.write(audit.ok ? 'ledger OK\n' : `ledger has ${audit.problems.length} problem(s)\n`);

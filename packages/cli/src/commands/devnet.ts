@@ -1,6 +1,7 @@
-// `aitbc devnet`: the whole system in one command — a coordinator and one miner (the built-in
-// `demo` model by default), a funded demo client, and ./.aitbc/devnet.json with the URLs and keys.
-// Restarting keeps the data; Ctrl-C stops everything cleanly.
+// `aitbc devnet`: the whole system in one command — a one-authority chain, a coordinator settling
+// on it, one miner (the built-in `demo` model by default) paid on chain, a demo client funded by a
+// real deposit, and ./.aitbc/devnet.json with the URLs and keys. Restarting keeps the data;
+// Ctrl-C stops everything cleanly.
 
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
@@ -9,15 +10,23 @@ import { startCoordinator } from '@aitbc/coordinator';
 import { MinerDaemon, createBackend, detectGpu } from '@aitbc/miner';
 import { AitbcClient, AuthenticationError } from '@aitbc/sdk';
 import { randomBytes } from 'node:crypto';
+import { addressFromPublicKey } from '@aitbc/protocol';
 import { DEFAULT_DATA_DIR, readDevnetFile, writeDevnetFile, type DevnetFile } from '../devnet-file.ts';
+import { depositOnce, startDevnetChain, type DevnetChain } from '../devnet-chain.ts';
 import { integerIn } from '../options.ts';
 
 const DEMO_ACCOUNT = 'demo';
+/** What the demo client deposits (once) from its wallet, which genesis gives twice that. */
 const DEMO_FUNDS = '1000';
+const DEMO_WALLET_FUNDS = '2000';
+/** Settle receipts about two seconds after they are made: a snappy demo, still batched. */
+const DEVNET_SETTLE_WAIT_MS = 2_000;
 
 interface DevnetFlags {
   dataDir: string;
   port: number;
+  chainPort: number;
+  blockInterval: number;
   miner: 'demo' | 'ollama';
   ollamaUrl?: string;
   logLevel: string;
@@ -25,9 +34,11 @@ interface DevnetFlags {
 
 export function devnetCommand(): Command {
   return new Command('devnet')
-    .description('Start a local AITBC network: coordinator, one miner and a funded demo client')
+    .description('Start a local AITBC network: a chain, a coordinator, one miner and a funded demo client')
     .addOption(new Option('--data-dir <dir>', 'where the databases, keys and devnet.json live').default(DEFAULT_DATA_DIR))
     .addOption(new Option('--port <port>', 'coordinator port').env('PORT').default(8080).argParser(integerIn(0, 65535)))
+    .addOption(new Option('--chain-port <port>', 'chain node RPC port').env('AITBC_NODE_PORT').default(8545).argParser(integerIn(0, 65535)))
+    .addOption(new Option('--block-interval <ms>', 'milliseconds between blocks while there is work (first start only: it goes into genesis)').default(500).argParser(integerIn(50, 600_000)))
     .addOption(new Option('--miner <backend>', "the miner's model server: 'demo' (built-in, not an LLM) or 'ollama' (a local Ollama)").choices(['demo', 'ollama']).default('demo'))
     .addOption(new Option('--ollama-url <url>', 'Ollama URL').default('http://127.0.0.1:11434'))
     .addOption(new Option('--log-level <level>', 'coordinator JSON log level').default('warn').choices(['error', 'warn', 'info', 'debug', 'silent']))
@@ -35,19 +46,32 @@ export function devnetCommand(): Command {
       const dataDir = resolve(flags.dataDir);
       const previous = readDevnetFile(dataDir);
       const adminKey = previous?.admin_key ?? `aitbc_admin_${randomBytes(24).toString('base64url')}`;
+      const coordinatorKeyFile = join(dataDir, 'coordinator-key.json');
+      const coordinatorKey = loadOrCreateKeyFile(coordinatorKeyFile);
+      const wallet = loadOrCreateKeyFile(join(dataDir, 'demo-wallet-key.json'));
+      const portInUse = (error: unknown, port: number, flag: string) => {
+        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') command.error(`error: port ${port} is in use (another devnet or coordinator?); pass ${flag} to pick another`);
+        throw error;
+      };
+      let chain: DevnetChain;
+      try {
+        chain = await startDevnetChain({ dataDir, port: flags.chainPort, blockIntervalMs: flags.blockInterval, chainId: 'aitbc-devnet', coordinator: coordinatorKey, wallet, walletFunds: DEMO_WALLET_FUNDS });
+      } catch (error) {
+        return portInUse(error, flags.chainPort, '--chain-port');
+      }
       let coordinator;
       try {
         coordinator = await startCoordinator({
           port: flags.port,
           host: '127.0.0.1',
           dbPath: join(dataDir, 'coordinator.db'),
-          keyFile: join(dataDir, 'coordinator-key.json'),
+          keyFile: coordinatorKeyFile,
           logger: { level: flags.logLevel },
-          config: { adminKey },
+          config: { adminKey, chainId: chain.genesis.chain_id, chainUrl: chain.url, chainPollMs: 250, settleWaitMs: DEVNET_SETTLE_WAIT_MS },
         });
       } catch (error) {
-        if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') command.error(`error: port ${flags.port} is in use (another devnet or coordinator?); pass --port to pick another`);
-        throw error;
+        await chain.close();
+        return portInUse(error, flags.port, '--port');
       }
       // Listen for Ctrl-C from here on, so stopping during start-up is clean too.
       const running = coordinator;
@@ -56,6 +80,7 @@ export function devnetCommand(): Command {
         process.stderr.write('stopping devnet…\n');
         void (miner?.stop() ?? Promise.resolve())
           .then(() => running.close())
+          .then(() => chain.close())
           .then(() => process.exit(0));
       };
       process.once('SIGINT', shutdown);
@@ -73,9 +98,14 @@ export function devnetCommand(): Command {
       };
       // Keys and funds are made once; a restart on the same data directory reuses them.
       let clientKey = previous?.client_key;
-      if (!(await stillValid(clientKey))) {
-        clientKey = (await admin.admin.createKey({ scopes: ['client'], account: DEMO_ACCOUNT })).key;
-        await admin.admin.credit(DEMO_ACCOUNT, DEMO_FUNDS);
+      if (!(await stillValid(clientKey))) clientKey = (await admin.admin.createKey({ scopes: ['client'], account: DEMO_ACCOUNT })).key;
+      // The demo account is funded the real way: a transfer to the clearing address, memo = account,
+      // credited once final. The key exists first, so the memo names a known account.
+      const clearingAddress = coordinator.services.chain!.clearingAddress;
+      const demo = new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey });
+      if (depositOnce(chain, wallet, clearingAddress, DEMO_ACCOUNT, DEMO_FUNDS)) {
+        const giveUpAt = Date.now() + 30_000;
+        while ((await demo.account.get()).available === '0' && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 100));
       }
       let minerKey = previous?.miner_key;
       if (!(await stillValid(minerKey))) minerKey = (await admin.admin.createKey({ scopes: ['miner'], account: 'devnet-miner' })).key;
@@ -87,6 +117,7 @@ export function devnetCommand(): Command {
           await backend.listModels();
         } catch (error) {
           await coordinator.close();
+          await chain.close();
           command.error(`error: no Ollama answers at ${flags.ollamaUrl} (${(error as Error).message}); start it (ollama serve), pass --ollama-url, or use --miner demo`);
         }
       }
@@ -107,15 +138,26 @@ export function devnetCommand(): Command {
       });
       await miner.start();
 
-      const file: DevnetFile = { coordinator_url: coordinator.url, admin_key: adminKey, client_key: clientKey!, client_account: DEMO_ACCOUNT, miner_key: minerKey!, miner_id: minerId };
+      const file: DevnetFile = {
+        coordinator_url: coordinator.url,
+        chain_url: chain.url,
+        clearing_address: clearingAddress,
+        admin_key: adminKey,
+        client_key: clientKey!,
+        client_account: DEMO_ACCOUNT,
+        client_wallet: addressFromPublicKey(wallet.publicKey),
+        miner_key: minerKey!,
+        miner_id: minerId,
+      };
       const path = writeDevnetFile(dataDir, file);
-      const account = await new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey }).account.get();
+      const account = await demo.account.get();
       process.stdout.write(
         [
           `AITBC devnet running (data in ${dataDir}; Ctrl-C stops it)`,
-          `  coordinator  ${coordinator.url}   docs ${coordinator.url}/docs`,
+          `  chain        ${chain.url}/rpc/head   one authority, a block every ${chain.genesis.block_interval_ms} ms while there is work`,
+          `  coordinator  ${coordinator.url}   docs ${coordinator.url}/docs   clearing address ${clearingAddress}`,
           `  miner        ${minerId} (${backend.name} backend${flags.miner === 'demo' ? ': a built-in text generator, not an LLM' : ''})`,
-          `  demo client  account ${DEMO_ACCOUNT}, ${account.available} AITBC available`,
+          `  demo client  account ${DEMO_ACCOUNT}, ${account.available} AITBC available (deposited on chain from ${file.client_wallet})`,
           `  keys         ${path}`,
           '',
           'Try:  npx aitbc job submit --model ' + (flags.miner === 'demo' ? 'demo' : '<model>') + ' --prompt "hello" --wait',
