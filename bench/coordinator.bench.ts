@@ -8,13 +8,13 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
 import { benchChain } from './chain.bench.ts';
-import { drive, jsonClient } from './load.ts';
+import { drive, jsonClient, spawnServer } from './load.ts';
+import { benchTimeToFirstToken } from './openai.bench.ts';
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
 
@@ -51,20 +51,6 @@ async function storeClaims(jobs: number): Promise<void> {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
   }
-}
-
-/** Starts `node <args>` and resolves with its URL once it says where it listens. */
-function spawnServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
-  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (chunk: Buffer) => {
-      stderr += chunk.toString();
-      const match = /listening on (http:\/\/\S+)/.exec(stderr);
-      if (match) resolve({ url: match[1]!, child });
-    });
-    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
-  });
 }
 
 const LOOPS = 20;
@@ -139,3 +125,4 @@ const measured = await lifecycles();
 const ceiling = bare / 3;
 console.log(`ceiling bare Fastify route: ${Math.round(bare).toLocaleString('en')} requests/s → ${Math.round(ceiling).toLocaleString('en')} lifecycles/s (3 requests each); ${LOOPS} concurrent loops, ${SECONDS} s`);
 console.log(`http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured).toLocaleString('en')}/s = ${((measured / ceiling) * 100).toFixed(0)} % of the ceiling`);
+await benchTimeToFirstToken();

@@ -1,6 +1,7 @@
-// The load generator shared by both measurements: keep-alive HTTP/1.1 with JSON bodies, N
-// concurrent loops for a fixed time, counting what completed.
+// Shared by the measurements: the load generator (keep-alive HTTP/1.1 with JSON bodies, N
+// concurrent loops for a fixed time, counting what completed) and servers in their own process.
 
+import { spawn, type ChildProcess } from 'node:child_process';
 import { Agent, request as httpRequest } from 'node:http';
 
 export interface JsonAnswer {
@@ -46,3 +47,18 @@ export async function drive(loops: number, seconds: number, step: (loop: number)
   const elapsed = (performance.now() - started) / 1000;
   return { count, perSecond: count / elapsed };
 }
+
+/** Starts `node <args>` and resolves with its URL once it says where it listens. */
+export function spawnServer(args: string[]): Promise<{ url: string; child: ChildProcess }> {
+  const child = spawn(process.execPath, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+  return new Promise((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      stderr += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(stderr);
+      if (match) resolve({ url: match[1]!, child });
+    });
+    child.once('exit', (code) => reject(new Error(`server exited (${code}): ${stderr}`)));
+  });
+}
+
