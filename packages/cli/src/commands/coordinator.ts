@@ -7,7 +7,7 @@ import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ChainService, DEFAULT_CONFIG, SqliteStore, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
-import { commaList, integerIn } from '../options.ts';
+import { commaList, integerIn, positiveAmount } from '../options.ts';
 
 interface CoordinatorFlags {
   port: number;
@@ -22,6 +22,7 @@ interface CoordinatorFlags {
   chainId: string;
   chainUrl?: string;
   settleInterval: number;
+  openaiMaxPrice: string;
   defaultRateLimit?: number;
   maxInFlight: number;
   maxEventLoopDelay: number;
@@ -58,6 +59,12 @@ export function coordinatorCommand(): Command {
         .default(DEFAULT_CONFIG.settleWaitMs / 1000)
         .argParser(integerIn(0, 86_400)),
     )
+    .addOption(
+      new Option('--openai-max-price <aitbc>', 'what an OpenAI-compatible request may cost (escrowed) when it sends no max_price')
+        .env('AITBC_OPENAI_MAX_PRICE')
+        .default(DEFAULT_CONFIG.openAiMaxPrice)
+        .argParser(positiveAmount),
+    )
     .addOption(new Option('--default-rate-limit <per-minute>', 'requests per minute for keys created without a limit (default: none)').env('AITBC_DEFAULT_RATE_LIMIT').argParser(integerIn(1, 1_000_000)))
     .addOption(new Option('--max-in-flight <n>', 'shed load above this many requests in flight (long-polls not counted)').env('AITBC_MAX_IN_FLIGHT').default(DEFAULT_CONFIG.maxInFlight).argParser(integerIn(1, 1_000_000)))
     .addOption(
@@ -88,6 +95,7 @@ export function coordinatorCommand(): Command {
           chainId: flags.chainId,
           chainUrl: flags.chainUrl ?? null,
           settleWaitMs: flags.settleInterval * 1000,
+          openAiMaxPrice: flags.openaiMaxPrice,
           defaultRateLimitPerMinute: flags.defaultRateLimit ?? null,
           maxInFlight: flags.maxInFlight,
           maxEventLoopDelayMs: flags.maxEventLoopDelay,
