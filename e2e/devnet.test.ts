@@ -10,6 +10,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import OpenAI from 'openai';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { runAitbc, startAitbc, stopWith } from '../packages/cli/test/processes.ts';
 import { freePort } from '../packages/coordinator/test/harness.ts';
@@ -113,5 +114,18 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(again.account, 'demo');
   assert.notEqual(again.available, '1000', 'the restart kept the spent balance: no second funding');
   assert.equal(JSON.parse(aitbc('job', 'list', '--json').stdout).items.length, 1, 'and the job');
+
+  // An OpenAI client against the devnet, changing only the base URL: the demo model streams.
+  const openai = new OpenAI({ baseURL: `${file.coordinator_url}/v1`, apiKey: file.client_key, maxRetries: 0 });
+  let streamed = '';
+  let pieces = 0;
+  for await (const chunk of await openai.chat.completions.create({ model: 'demo', messages: [{ role: 'user', content: 'Alice' }], max_tokens: 12, stream: true })) {
+    const delta = chunk.choices[0]?.delta?.content ?? '';
+    if (delta) pieces++;
+    streamed += delta;
+  }
+  assert.ok(pieces > 1, 'the output came in pieces');
+  const streamedJob = JSON.parse(aitbc('job', 'list', '--json').stdout).items.find((job: { job_id: string }) => job.job_id !== jobs[0].job_id);
+  assert.equal(JSON.parse(aitbc('job', 'result', streamedJob.job_id, '--json').stdout).output, streamed, 'the job holds exactly what was streamed');
   assert.equal(await interrupt(second.child), 0);
 });
