@@ -37,9 +37,10 @@ export class JobWaiter {
     this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
   }
 
-  /** Receives each piece from now on (pieces already relayed are in relayedText). */
+  /** Receives each piece: first whatever arrived before it was listening, then each as it comes. */
   pieces(listener: (text: string) => void): void {
     this.onText = listener;
+    if (this.relayedText) listener(this.relayedText);
   }
 
   private handle(event: StreamEvent): void {
