@@ -13,6 +13,7 @@ import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, 
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
 import { benchChain } from './chain.bench.ts';
+import { benchZk } from './zk.bench.ts';
 import { drive, jsonClient, spawnServer } from './load.ts';
 import { benchTimeToFirstToken } from './openai.bench.ts';
 
@@ -120,6 +121,7 @@ useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 await storeClaims(5000);
 await benchChain();
+await benchZk();
 const bare = await bareCeiling();
 const measured = await lifecycles();
 const ceiling = bare / 3;

@@ -1,8 +1,9 @@
 // The genesis file: the chain's id, its authorities (who may propose and sign blocks), the block
-// interval, the initial allocations and the coordinators allowed to settle receipts. Every node
-// of a chain starts from the same file; its hash is the chain's identity.
+// interval, the initial allocations, the coordinators allowed to settle receipts and, optionally,
+// the verification key of receipt proofs. Every node of a chain starts from the same file; its
+// hash is the chain's identity.
 
-import { canonicalize, isCanonicalAmount, isValidAddress, parsePublicKey, sha256Hex } from '@aitbc/protocol';
+import { canonicalize, isCanonicalAmount, isValidAddress, parsePublicKey, prepareVerificationKey, sha256Hex, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol';
 
 export interface Genesis {
   chain_id: string;
@@ -14,6 +15,11 @@ export interface Genesis {
   /** base64url Ed25519 public keys of coordinators allowed to settle receipts. */
   coordinators: string[];
   allocations: { address: string; amount: string }[];
+  /**
+   * The Groth16 verification key of packages/zk's receipt_simple circuit (snarkjs JSON). A chain
+   * without it refuses every anchor_proof; genesis files made before it stay valid.
+   */
+  zk_receipt_vkey?: Groth16VerificationKey;
 }
 
 export function genesisHash(genesis: Genesis): string {
@@ -44,6 +50,15 @@ export function validateGenesis(value: unknown): Genesis {
   for (const allocation of genesis.allocations) {
     if (!isValidAddress(allocation.address)) fail(`allocation address ${JSON.stringify(allocation.address)} is not an ait1… address`);
     if (!isCanonicalAmount(allocation.amount)) fail(`allocation amount ${JSON.stringify(allocation.amount)} is not a canonical decimal string`);
+  }
+  if (genesis.zk_receipt_vkey !== undefined) {
+    let nPublic = 0;
+    try {
+      nPublic = prepareVerificationKey(genesis.zk_receipt_vkey).nPublic;
+    } catch (error) {
+      fail(`zk_receipt_vkey ${(error as Error).message}`);
+    }
+    if (nPublic !== ZK_PUBLIC_SIGNALS.length) fail(`zk_receipt_vkey must have ${ZK_PUBLIC_SIGNALS.length} public inputs (${ZK_PUBLIC_SIGNALS.join(', ')})`);
   }
   return genesis;
 }

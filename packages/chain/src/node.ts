@@ -5,7 +5,7 @@
 // roots, and every transaction re-executed against state.
 
 import { EventEmitter } from 'node:events';
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, computeReceiptId, formatAmount, parseAmount, publicKeyFromSecret, verifyReceiptSignature, type KeyPair } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlDecode, base64urlEncode, computeReceiptId, formatAmount, parseAmount, prepareVerificationKey, publicKeyFromSecret, receiptPublicSignals, verifyGroth16, verifyReceiptSignature, ZK_PUBLIC_SIGNALS, type KeyPair, type PreparedVerificationKey } from '@aitbc/protocol';
 import { blockHash, blockReceipts, checkBlockSignature, receiptRoot, signBlockHash, type Block, type BlockHeader } from './block.ts';
 import { checkVote, finalityThreshold, proposerForSlot, signVote, slotOf, type Vote } from './consensus.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
@@ -61,6 +61,8 @@ export class ChainNode extends EventEmitter {
   private finalBlock: FinalBlock;
   /** This node's authority public key (base64url), if it is one. */
   readonly authorityKey: string | null;
+  /** genesis' zk_receipt_vkey, parsed once (its points are checked on the curve). */
+  private receiptVkey: PreparedVerificationKey | null = null;
 
   constructor(
     readonly store: ChainStore,
@@ -144,6 +146,31 @@ export class ChainNode extends EventEmitter {
     }
   }
 
+  /**
+   * A receipt proof must be for a receipt this chain settled and has not seen proven, carry
+   * exactly the public signals the node recomputes from that receipt (commitment, job id,
+   * provider, price, units), and verify against genesis' key. Adds the receipt id to `proven`.
+   */
+  private checkAnchor(tx: SignedTx, proven: Set<string>): void {
+    if (tx.body.type !== 'anchor_proof') return;
+    const { receipt_id: id, public_signals: signals, proof } = tx.body;
+    if (!this.genesis.zk_receipt_vkey) throw new TxExecutionError('this chain takes no proofs: its genesis has no zk_receipt_vkey');
+    const stored = this.store.receipt(id);
+    if (!stored) throw new TxExecutionError(`receipt ${id} is not settled on this chain`);
+    if (proven.has(id) || this.store.receiptProof(id)) throw new TxExecutionError(`receipt ${id} is already proven`);
+    const expected = receiptPublicSignals(stored.receipt);
+    if (signals.length !== expected.length) throw new TxExecutionError(`public_signals must be the ${expected.length} signals ${ZK_PUBLIC_SIGNALS.join(', ')}`);
+    const wrong = ZK_PUBLIC_SIGNALS.find((_, i) => signals[i] !== expected[i]);
+    if (wrong) throw new TxExecutionError(`public signal ${wrong} is not receipt ${id}'s`);
+    this.receiptVkey ??= prepareVerificationKey(this.genesis.zk_receipt_vkey);
+    if (!verifyGroth16(this.receiptVkey, expected, proof)) throw new TxExecutionError(`the proof does not verify for receipt ${id}`);
+    proven.add(id);
+  }
+
+  private provenInMempool(): Set<string> {
+    return new Set(this.pending().flatMap((tx) => (tx.body.type === 'anchor_proof' ? [tx.body.receipt_id] : [])));
+  }
+
   private settledInMempool(): Set<string> {
     return new Set(blockReceipts({ txs: this.pending() }).map((receipt) => receipt.receipt_id));
   }
@@ -166,6 +193,7 @@ export class ChainNode extends EventEmitter {
     try {
       // Only a settlement needs the receipts already waiting in the mempool.
       if (tx.body.type === 'settle') this.checkSettlement(tx, this.settledInMempool());
+      if (tx.body.type === 'anchor_proof') this.checkAnchor(tx, this.provenInMempool());
       overlay.apply(tx, this.nextFeeRecipient());
     } catch (error) {
       if (error instanceof TxExecutionError) throw new TxRejectedError(error.message);
@@ -192,10 +220,12 @@ export class ChainNode extends EventEmitter {
     const overlay = new StateOverlay(this.store);
     const included: SignedTx[] = [];
     const settled = new Set<string>();
+    const proven = new Set<string>();
     // Lowest nonce first per sender, so a sender's queued transactions land in order.
     for (const tx of this.pending().sort((a, b) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
       try {
         this.checkSettlement(tx, settled);
+        this.checkAnchor(tx, proven);
         overlay.apply(tx, feeRecipient);
         included.push(tx);
       } catch (error) {
@@ -250,12 +280,14 @@ export class ChainNode extends EventEmitter {
     if (new Set(hashes).size !== hashes.length) reject('a transaction appears twice');
     const overlay = new StateOverlay(this.store);
     const settled = new Set<string>();
+    const proven = new Set<string>();
     block.txs.forEach((tx, position) => {
       const shape = validateTxShape(tx);
       if (!shape.ok || tx.body.chain_id !== this.genesis.chain_id || !checkTxSignature(tx)) reject(`transaction ${position} is malformed or badly signed`);
       if (this.store.tx(hashes[position]!)) reject(`transaction ${position} was already included in an earlier block (replay)`);
       try {
         this.checkSettlement(tx, settled);
+        this.checkAnchor(tx, proven);
         overlay.apply(tx, addressFromPublicKey(base64urlDecode(header.proposer)));
       } catch (error) {
         if (error instanceof TxExecutionError) reject(`transaction ${position} cannot run: ${error.message}`);

@@ -124,10 +124,11 @@ export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {
     return { address, ...node.balanceOf(address) };
   });
 
-  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', { schema: { summary: 'A settled receipt and the height of its block', params: hashParam('id', 'receipt id (rcpt-…)'), response: errors([404, '`RECEIPT_NOT_FOUND`']) } }, async (request) => {
+  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', { schema: { summary: 'A settled receipt, the height of its block, and whether an anchor_proof proved it', params: hashParam('id', 'receipt id (rcpt-…)'), response: errors([404, '`RECEIPT_NOT_FOUND`']) } }, async (request) => {
     const found = node.store.receipt(request.params.id);
     if (!found) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.id} is not settled on this chain`);
-    return { receipt: found.receipt, block_height: found.blockHeight };
+    const proof = node.store.receiptProof(request.params.id);
+    return { receipt: found.receipt, block_height: found.blockHeight, proven: proof !== null, proof_tx_hash: proof?.txHash ?? null, proof_block_height: proof?.blockHeight ?? null };
   });
 
   app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', { schema: { summary: 'Transactions sent or received by an address, newest first', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {

@@ -31,13 +31,18 @@ export class StateOverlay {
     this.changed.set(address, { ...account, balance: account.balance + amount });
   }
 
-  /** Applies a transfer or a settlement's payouts, or throws TxExecutionError saying why it cannot run now. */
+  /** Applies a transfer, a settlement's payouts or a proof's fee, or throws TxExecutionError saying why it cannot run now. */
   apply(tx: SignedTx, feeRecipient: string): void {
     const { body } = tx;
     const sender = this.get(body.from);
     if (body.nonce !== sender.nonce) throw new TxExecutionError(`nonce ${body.nonce} is not the sender's next nonce ${sender.nonce}`);
     const fee = parseAmount(body.fee);
-    const credits = body.type === 'transfer' ? [{ address: body.to, amount: parseAmount(body.amount) }] : body.payouts.map((payout) => ({ address: payout.address, amount: parseAmount(payout.amount) }));
+    const credits =
+      body.type === 'transfer'
+        ? [{ address: body.to, amount: parseAmount(body.amount) }]
+        : body.type === 'settle'
+          ? body.payouts.map((payout) => ({ address: payout.address, amount: parseAmount(payout.amount) }))
+          : []; // anchor_proof moves only its fee
     if (body.type === 'transfer' && credits[0]!.amount <= 0n) throw new TxExecutionError('amount must be more than 0');
     const total = credits.reduce((sum, credit) => sum + credit.amount, 0n);
     if (sender.balance < total + fee) throw new TxExecutionError(`balance ${formatAmount(sender.balance)} does not cover amount + fee ${formatAmount(total + fee)}`);

@@ -114,6 +114,12 @@ export class ChainStore implements AccountReader {
     return row ? { receipt: JSON.parse(row.body as string) as Receipt, blockHeight: Number(row.block_height) } : null;
   }
 
+  /** The anchor_proof transaction that proved a receipt, if any. */
+  receiptProof(receiptId: string): { txHash: string; blockHeight: number } | null {
+    const row = this.sql('SELECT tx_hash, block_height FROM receipt_proofs WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+    return row ? { txHash: row.tx_hash as string, blockHeight: Number(row.block_height) } : null;
+  }
+
   /** Transactions sent or received by an address, newest first. */
   txsOf(address: string, limit: number): StoredTx[] {
     const rows = this.db
@@ -134,6 +140,10 @@ export class ChainStore implements AccountReader {
       );
       const insertReceipt = this.sql('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
       blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
+      const insertProof = this.sql('INSERT INTO receipt_proofs (receipt_id, tx_hash, block_height) VALUES (?, ?, ?)');
+      block.txs.forEach((tx, position) => {
+        if (tx.body.type === 'anchor_proof') insertProof.run(tx.body.receipt_id, txHashes[position], block.header.height);
+      });
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');
       const undo = this.sql('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
@@ -158,6 +168,7 @@ export class ChainStore implements AccountReader {
         else restore.run(row.address, row.balance, row.nonce);
       }
       this.sql('DELETE FROM block_undo WHERE height = ?').run(height);
+      this.sql('DELETE FROM receipt_proofs WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipts WHERE block_height = ?').run(height);
       this.sql('DELETE FROM transactions WHERE block_height = ?').run(height);
       this.sql('DELETE FROM blocks WHERE height = ?').run(height);

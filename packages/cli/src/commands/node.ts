@@ -27,6 +27,7 @@ interface NodeFlags {
   allocate: { address: string; amount: string }[];
   authority: string[];
   coordinator: string[];
+  zkVkey?: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -42,6 +43,7 @@ export function nodeCommand(): Command {
     .option('--peer <url>', 'a peer to dial, ws://host:port/p2p (repeatable)', collect, [])
     .option('--authority <public-key>', 'init: an authority, in proposer order (repeatable; default: this node alone)', collect, [])
     .option('--coordinator <public-key>', 'init: a coordinator allowed to settle receipts (repeatable)', collect, [])
+    .option('--zk-vkey <file>', 'init: the receipt proofs\' verification key (packages/zk/artifacts/receipt_simple.vkey.json); without it the chain takes no anchor_proof')
     .option('--chain-id <id>', 'init: the chain id', 'aitbc-devnet')
     .addOption(new Option('--block-interval <ms>', 'init: milliseconds between blocks while there is work').default(1000).argParser(integerIn(50, 600_000)))
     .option('--allocate <address=amount>', 'init: an initial balance (repeatable)', collectAllocation, [])
@@ -108,6 +110,7 @@ function init(dir: string, flags: NodeFlags, command: Command): void {
     authorities,
     coordinators: flags.coordinator,
     allocations: flags.allocate,
+    ...(flags.zkVkey ? { zk_receipt_vkey: JSON.parse(readFileSync(flags.zkVkey, 'utf8')) } : {}),
   });
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n');
   const listed = authorities.map((key) => `authority ${addressFromPublicKey(parsePublicKey(key))}`).join('\n');

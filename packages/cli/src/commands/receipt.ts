@@ -1,9 +1,12 @@
-// `aitbc receipt show|verify`: read a receipt, and check it with pinned keys (the miner's
-// registered key and the coordinator's published key — never a key inside the receipt).
+// `aitbc receipt show|verify|prove|verify-proof`: read a receipt, check it with pinned keys (the
+// miner's registered key and the coordinator's published key — never a key inside the receipt),
+// and make or check a zero-knowledge proof of it. Proving needs the optional GPL package
+// @aitbc/zk, loaded only here; checking a proof is MIT code (@aitbc/protocol's verifyGroth16).
 
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { Command } from 'commander';
-import type { ReceiptCheck } from '@aitbc/protocol';
+import { receiptPublicSignals, validateReceiptShape, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof, type Groth16VerificationKey, type ReceiptCheck, type Receipt } from '@aitbc/protocol';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
 import { printJson, printTable, reportError } from '../output.ts';
 
@@ -42,5 +45,85 @@ export function receiptCommand(): Command {
         }
       }),
   );
+  receipt.addCommand(
+    withConnection(new Command('prove'))
+      .argument('<receipt-id-or-file>', 'a receipt id (fetched from the coordinator), or a JSON file holding a receipt')
+      .option('--out <file>', 'where to write the proof (default: <receipt-id>.proof.json)')
+      .description('write a Groth16 proof that this receipt exists, revealing only its commitment, job id, provider, price and units (needs @aitbc/zk)')
+      .action(async (target: string, flags: ConnectionFlags & { out?: string }) => {
+        try {
+          const found = await loadReceipt(target, flags);
+          const zk = await loadZk();
+          const started = performance.now();
+          const proved = await new zk.Prover().prove(found);
+          const ms = performance.now() - started;
+          await zk.shutdownProver();
+          const out = flags.out ?? `${found.receipt_id}.proof.json`;
+          writeFileSync(out, JSON.stringify(proved, null, 2) + '\n');
+          if (flags.json) printJson({ file: out, ...proved });
+          else process.stdout.write(`${found.receipt_id}: proof written to ${out} in ${ms.toFixed(0)} ms\n${describeSignals(proved.public_signals)}`);
+        } catch (error) {
+          reportError(error);
+        }
+      }),
+  );
+  receipt.addCommand(
+    withConnection(new Command('verify-proof'))
+      .argument('<proof-file>', 'a proof written by `aitbc receipt prove`')
+      .option('--receipt <receipt-id-or-file>', 'also require the public signals to be this receipt\'s (commitment, job id, provider, price, units)')
+      .option('--vkey <file>', 'verification key (default: the one @aitbc/zk ships, which is also the devnet genesis key)')
+      .description('check a receipt proof with the Groth16 verifier (no GPL code)')
+      .action(async (file: string, flags: ConnectionFlags & { receipt?: string; vkey?: string }) => {
+        try {
+          const proved = JSON.parse(readFileSync(file, 'utf8')) as { receipt_id?: string; proof: Groth16Proof; public_signals: string[] };
+          const vkey = JSON.parse(readFileSync(flags.vkey ?? defaultVkeyPath(), 'utf8')) as Groth16VerificationKey;
+          const checks: ReceiptCheck[] = [];
+          const valid = verifyGroth16(vkey, proved.public_signals, proved.proof);
+          checks.push({ name: 'groth16', ok: valid, detail: valid ? 'the proof verifies for its public signals' : 'the proof does not verify for its public signals' });
+          if (flags.receipt) {
+            const found = await loadReceipt(flags.receipt, flags);
+            const expected = receiptPublicSignals(found);
+            const wrong = ZK_PUBLIC_SIGNALS.filter((_, i) => proved.public_signals[i] !== expected[i]);
+            const ok = wrong.length === 0 && proved.public_signals.length === expected.length;
+            checks.push({ name: 'receipt', ok, detail: ok ? `the public signals are receipt ${found.receipt_id}'s` : `not receipt ${found.receipt_id}'s: ${wrong.join(', ') || 'signal count'}` });
+          }
+          const verdict = { valid: checks.every((check) => check.ok), checks };
+          if (flags.json) printJson(verdict);
+          else process.stdout.write(`${proved.receipt_id ?? file}: ${describeVerdict(verdict).replace('; pinned keys', '')}\n${describeSignals(proved.public_signals)}`);
+          if (!verdict.valid) process.exitCode = 1;
+        } catch (error) {
+          reportError(error);
+        }
+      }),
+  );
   return receipt;
+}
+
+async function loadReceipt(target: string, flags: ConnectionFlags): Promise<Receipt> {
+  const value: unknown = target.startsWith('rcpt-') ? await connect(flags).receipts.get(target) : JSON.parse(readFileSync(target, 'utf8'));
+  const shape = validateReceiptShape(value);
+  if (!shape.ok) throw new Error(`${target}: ${shape.field || 'receipt'} ${shape.problem}`);
+  return shape.receipt;
+}
+
+/** The GPL prover, loaded only when asked for, so the command works without it installed. */
+async function loadZk(): Promise<typeof import('@aitbc/zk')> {
+  try {
+    return await import('@aitbc/zk');
+  } catch (error) {
+    if ((error as { code?: string }).code === 'ERR_MODULE_NOT_FOUND') throw new Error('proving needs the optional package @aitbc/zk (GPL-3.0): install it with `npm install -w packages/zk`, or run from the repository');
+    throw error;
+  }
+}
+
+function defaultVkeyPath(): string {
+  try {
+    return createRequire(import.meta.url).resolve('@aitbc/zk/receipt_simple.vkey.json');
+  } catch {
+    throw new Error('no --vkey given and @aitbc/zk is not installed to supply its key');
+  }
+}
+
+function describeSignals(signals: string[]): string {
+  return ZK_PUBLIC_SIGNALS.map((name, i) => `  ${name.padEnd(10)} ${signals[i] ?? '(missing)'}\n`).join('');
 }

@@ -1,0 +1,13 @@
+// The circuit's input for a receipt: every field as a field element (the encoding is
+// @aitbc/protocol's zk-receipt.ts, shared with the chain) plus the commitment.
+
+import { commitFieldElements, receiptFieldElements, type UnsignedReceipt } from '@aitbc/protocol';
+
+export type CircuitInput = Record<string, string>;
+
+export function receiptWitnessInput(receipt: UnsignedReceipt): CircuitInput {
+  const elements = receiptFieldElements(receipt);
+  const input: CircuitInput = { commitment: commitFieldElements(elements).toString() };
+  for (const [field, value] of Object.entries(elements)) input[field] = value.toString();
+  return input;
+}
