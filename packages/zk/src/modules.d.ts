@@ -1,6 +1,5 @@
 // Minimal types for the untyped GPL tools this package drives (only what we call).
 declare module 'snarkjs' {
-  type Signals = Record<string, string | string[]>;
   interface Proof {
     pi_a: [string, string, string];
     pi_b: [[string, string], [string, string], [string, string]];
@@ -16,9 +15,7 @@ declare module 'snarkjs' {
   }
   export const groth16: {
     prove(zkey: string | Uint8Array, witness: string | Uint8Array, logger?: Logger): Promise<{ proof: Proof; publicSignals: string[] }>;
-    fullProve(input: Signals, wasm: string | Uint8Array, zkey: string | Uint8Array, logger?: Logger): Promise<{ proof: Proof; publicSignals: string[] }>;
     verify(vk: unknown, publicSignals: readonly string[], proof: unknown, logger?: Logger): Promise<boolean>;
-    exportSolidityCallData(proof: unknown, publicSignals: readonly string[]): Promise<string>;
   };
   export const powersOfTau: {
     newAccumulator(curve: unknown, power: number, file: string, logger?: Logger): Promise<unknown>;
