@@ -56,6 +56,8 @@ export class ChainNode extends EventEmitter {
   private readonly side = new Map<string, Block>();
   private readonly latestVotes = new Map<string, Vote>();
   private timer: NodeJS.Timeout | null = null;
+  /** Production paused (while a restarted node catches up with its peers). */
+  private held = false;
   /** The stored head, kept in memory: admission and production consult it constantly. */
   private headBlock: Block;
   private finalBlock: FinalBlock;
@@ -209,9 +211,14 @@ export class ChainNode extends EventEmitter {
     return addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
   }
 
+  /** Pauses or resumes proposing: a node that may be behind should not build on a stale head. */
+  hold(paused: boolean): void {
+    this.held = paused;
+  }
+
   /** Proposes the next block from the mempool, if this node is the authority of the current slot. */
   produce(): Block | null {
-    if (!this.authority || !this.authorityKey || this.mempool.size === 0) return null;
+    if (this.held || !this.authority || !this.authorityKey || this.mempool.size === 0) return null;
     const parent = this.head();
     const timestamp = this.now();
     const slot = slotOf(timestamp, this.genesis);

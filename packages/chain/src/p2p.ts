@@ -38,6 +38,7 @@ export class Gossip {
   private readonly peers = new Set<Peer>();
   private readonly redials = new Set<NodeJS.Timeout>();
   private syncing: Promise<void> | null = null;
+  private releaseTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly log: (event: Record<string, unknown>) => void;
 
@@ -51,8 +52,23 @@ export class Gossip {
     node.on('vote', (vote: Vote) => this.broadcast({ type: 'vote', vote }));
   }
 
+  /**
+   * Dials the peers. Until the first of them has answered (and the node has synced from it if it
+   * was behind) the node does not propose, so a restarted authority does not build on a stale
+   * head; with no peer answering it goes on alone after a few slots.
+   */
   start(): void {
+    if (this.options.peers.length > 0) {
+      this.node.hold(true);
+      this.releaseTimer = setTimeout(() => this.release(), Math.max(2_000, 3 * this.node.genesis.block_interval_ms));
+    }
     for (const url of this.options.peers) this.dial(url, 0);
+  }
+
+  private release(): void {
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
+    this.releaseTimer = null;
+    this.node.hold(false);
   }
 
   /** Connected peers. */
@@ -110,7 +126,8 @@ export class Gossip {
           }
           peer.rpcUrl = message.rpc_url ?? peer.rpcUrl;
           for (const vote of message.votes ?? []) node.addVote(vote);
-          if (message.height > node.head().header.height) void this.sync(peer);
+          if (message.height > node.head().header.height) void this.sync(peer).finally(() => this.release());
+          else this.release();
           return;
         case 'tx':
           node.submit(message.tx); // a new one is passed on by the 'tx' event
@@ -162,6 +179,7 @@ export class Gossip {
 
   stop(): void {
     this.stopped = true;
+    if (this.releaseTimer) clearTimeout(this.releaseTimer);
     for (const timer of this.redials) clearTimeout(timer);
     for (const peer of this.peers) peer.socket.terminate();
     this.peers.clear();
