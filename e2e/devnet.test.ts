@@ -79,6 +79,22 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(checked.status, 0, checked.stdout + checked.stderr);
   assert.match(checked.stdout, /ledger OK\n[^]*chain OK/);
 
+  // A zero-knowledge proof of the receipt, anchored on the devnet chain by a fresh wallet (fee 0).
+  const proved = aitbc('receipt', 'prove', receiptId);
+  assert.equal(proved.status, 0, proved.stdout + proved.stderr);
+  const walletEnv = { ...process.env, AITBC_WALLET_PASSPHRASE: 'devnet e2e passphrase', AITBC_NODE_URL: file.chain_url };
+  assert.equal(runAitbc(['wallet', 'create', 'prover'], { cwd: home, env: walletEnv }).status, 0);
+  const anchored = runAitbc(['wallet', 'anchor', 'prover', '--proof', `${receiptId}.proof.json`], { cwd: home, env: walletEnv });
+  assert.equal(anchored.status, 0, anchored.stdout + anchored.stderr);
+  const proven = await until(async () => {
+    const answer = await getJson(`${file.chain_url}/rpc/receipts/${receiptId}`);
+    return answer.body.proven && answer.body;
+  }, 'the proof in a block');
+  assert.ok(proven.proof_block_height > settled.block_height);
+  const twice = runAitbc(['wallet', 'anchor', 'prover', '--proof', `${receiptId}.proof.json`], { cwd: home, env: walletEnv });
+  assert.equal(twice.status, 1);
+  assert.match(twice.stderr, /already proven/);
+
   // Receipts: verified by id; a tampered copy in a file is refused with the failing checks named.
   const verified = aitbc('receipt', 'verify', receiptId);
   assert.equal(verified.status, 0, verified.stderr);

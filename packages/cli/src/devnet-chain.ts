@@ -6,6 +6,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { addressFromPublicKey, base64urlEncode, type KeyPair } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
+import { shippedVkey } from './zk-key.ts';
 import { ChainNode, ChainStore, buildRpc, signTx, validateGenesis, type Genesis } from '@aitbc/chain';
 
 export interface DevnetChain {
@@ -31,6 +32,7 @@ export interface DevnetChainOptions {
 function loadOrWriteGenesis(dir: string, authority: KeyPair, options: DevnetChainOptions): Genesis {
   const path = join(dir, 'genesis.json');
   if (existsSync(path)) return validateGenesis(JSON.parse(readFileSync(path, 'utf8')));
+  const vkey = shippedVkey();
   const genesis = validateGenesis({
     chain_id: options.chainId,
     genesis_time: Date.now(),
@@ -38,6 +40,8 @@ function loadOrWriteGenesis(dir: string, authority: KeyPair, options: DevnetChai
     authorities: [base64urlEncode(authority.publicKey)],
     coordinators: [base64urlEncode(options.coordinator.publicKey)],
     allocations: [{ address: addressFromPublicKey(options.wallet.publicKey), amount: options.walletFunds }],
+    // With the optional prover installed, the devnet chain takes receipt proofs (anchor_proof).
+    ...(vkey ? { zk_receipt_vkey: vkey } : {}),
   });
   writeFileSync(path, JSON.stringify(genesis, null, 2) + '\n');
   return genesis;

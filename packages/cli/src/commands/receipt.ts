@@ -4,11 +4,11 @@
 // @aitbc/zk, loaded only here; checking a proof is MIT code (@aitbc/protocol's verifyGroth16).
 
 import { readFileSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { Command } from 'commander';
 import { receiptPublicSignals, validateReceiptShape, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof, type Groth16VerificationKey, type ReceiptCheck, type Receipt } from '@aitbc/protocol';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
 import { printJson, printTable, reportError } from '../output.ts';
+import { shippedVkeyPath } from '../zk-key.ts';
 
 export function describeVerdict(verdict: { valid: boolean; checks: ReceiptCheck[] }): string {
   if (verdict.valid) return `verified (${verdict.checks.map((check) => check.name).join(', ')}; pinned keys)`;
@@ -117,11 +117,9 @@ async function loadZk(): Promise<typeof import('@aitbc/zk')> {
 }
 
 function defaultVkeyPath(): string {
-  try {
-    return createRequire(import.meta.url).resolve('@aitbc/zk/receipt_simple.vkey.json');
-  } catch {
-    throw new Error('no --vkey given and @aitbc/zk is not installed to supply its key');
-  }
+  const path = shippedVkeyPath();
+  if (!path) throw new Error('no --vkey given and @aitbc/zk is not installed to supply its key');
+  return path;
 }
 
 function describeSignals(signals: string[]): string {

@@ -36,6 +36,18 @@ async function rpc(flags: WalletFlags, path: string, init?: RequestInit): Promis
   return body;
 }
 
+/** Unlocks a wallet, signs `body` with its next nonce (counting its transactions still in the mempool) and submits it. */
+async function signAndSubmit(name: string, flags: WalletFlags, body: Record<string, unknown>): Promise<{ submitted: { hash: string; status: string }; from: string }> {
+  const passphrase = await resolvePassphrase({ passphraseFile: flags.passphraseFile });
+  const unlocked = await wallets(flags).unlock(name, passphrase);
+  const head = await rpc(flags, '/rpc/head');
+  const account = await rpc(flags, `/rpc/accounts/${unlocked.address}`);
+  const pending = (await rpc(flags, '/rpc/mempool')).transactions.filter((tx: { body: { from: string } }) => tx.body.from === unlocked.address).length;
+  const tx = signTx({ ...body, chain_id: head.chain_id, nonce: account.nonce + pending } as never, unlocked.secretKey);
+  const submitted = await rpc(flags, '/rpc/txs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+  return { submitted, from: unlocked.address };
+}
+
 const wallets = (flags: WalletFlags) => new WalletDirectory(resolve(flags.walletDir));
 const addressOf = (flags: WalletFlags, nameOrAddress: string) => (isValidAddress(nameOrAddress) ? nameOrAddress : wallets(flags).get(nameOrAddress).address);
 
@@ -99,19 +111,24 @@ export function walletCommand(): Command {
       .option('--memo <text>', 'memo (a coordinator deposit names the account here)')
       .action(
         action(async (name: string, flags: WalletFlags & { to: string; amount: string; fee: string; memo?: string }) => {
-          const passphrase = await resolvePassphrase({ passphraseFile: flags.passphraseFile });
-          const unlocked = await wallets(flags).unlock(name, passphrase);
-          const head = await rpc(flags, '/rpc/head');
-          const account = await rpc(flags, `/rpc/accounts/${unlocked.address}`);
-          // Transactions still in the mempool have taken nonces too.
-          const pending = (await rpc(flags, '/rpc/mempool')).transactions.filter((tx: { body: { from: string } }) => tx.body.from === unlocked.address).length;
-          const tx = signTx(
-            { type: 'transfer', chain_id: head.chain_id, to: flags.to, amount: flags.amount, fee: flags.fee, nonce: account.nonce + pending, ...(flags.memo ? { memo: flags.memo } : {}) } as never,
-            unlocked.secretKey,
-          );
-          const submitted = await rpc(flags, '/rpc/txs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
+          const { submitted, from } = await signAndSubmit(name, flags, { type: 'transfer', to: flags.to, amount: flags.amount, fee: flags.fee, ...(flags.memo ? { memo: flags.memo } : {}) });
           if (flags.json) return printJson(submitted);
-          process.stdout.write(`${submitted.hash} ${submitted.status}: ${flags.amount} AITBC from ${unlocked.address} to ${flags.to}\n`);
+          process.stdout.write(`${submitted.hash} ${submitted.status}: ${flags.amount} AITBC from ${from} to ${flags.to}\n`);
+        }),
+      ),
+  );
+
+  wallet.addCommand(
+    common(new Command('anchor').argument('<name>').description('anchor a receipt proof (from `aitbc receipt prove`) on chain: the node verifies it against the settled receipt'))
+      .requiredOption('--proof <file>', 'the proof file written by `aitbc receipt prove`')
+      .option('--fee <aitbc>', 'fee for the block proposer', '0')
+      .action(
+        action(async (name: string, flags: WalletFlags & { proof: string; fee: string }) => {
+          const proved = JSON.parse(readFileSync(flags.proof, 'utf8')) as { receipt_id?: string; proof?: unknown; public_signals?: unknown };
+          if (typeof proved.receipt_id !== 'string' || !proved.proof || !Array.isArray(proved.public_signals)) throw new Error(`${flags.proof} is not a proof file from \`aitbc receipt prove\` ({receipt_id, proof, public_signals})`);
+          const { submitted } = await signAndSubmit(name, flags, { type: 'anchor_proof', receipt_id: proved.receipt_id, proof: proved.proof, public_signals: proved.public_signals, fee: flags.fee });
+          if (flags.json) return printJson(submitted);
+          process.stdout.write(`${submitted.hash} ${submitted.status}: proof of ${proved.receipt_id}; once in a block, GET /rpc/receipts/${proved.receipt_id} shows it proven\n`);
         }),
       ),
   );
