@@ -2,7 +2,8 @@
 //   {topic: 'heads', height, hash, timestamp, txs}           a block joined this node's chain
 //   {topic: 'finalized', height, hash}                        a block (and its ancestors) became final
 //   {topic: 'txs', hash, status: 'pending' | 'included', block_height}
-//   {topic: 'receipts', receipt_id, block_height}            a receipt was settled in a block
+//   {topic: 'receipts', receipt_id, block_height, proven}    a receipt was settled (proven: false)
+//                                                            or proven (true) in a block
 
 import type WebSocket from 'ws';
 import { blockReceipts, type Block } from './block.ts';
@@ -24,7 +25,10 @@ export function subscribe(node: ChainNode, socket: WebSocket, topicList: string 
     const height = block.header.height;
     if (wanted.has('heads')) send({ topic: 'heads', height, hash: block.hash, timestamp: block.header.timestamp, txs: block.txs.length });
     if (wanted.has('txs')) for (const tx of block.txs) send({ topic: 'txs', hash: txHash(tx.body), status: 'included', block_height: height });
-    if (wanted.has('receipts')) for (const receipt of blockReceipts(block)) send({ topic: 'receipts', receipt_id: receipt.receipt_id, block_height: height });
+    if (wanted.has('receipts')) {
+      for (const receipt of blockReceipts(block)) send({ topic: 'receipts', receipt_id: receipt.receipt_id, block_height: height, proven: false });
+      for (const tx of block.txs) if (tx.body.type === 'anchor_proof') send({ topic: 'receipts', receipt_id: tx.body.receipt_id, block_height: height, proven: true });
+    }
   };
   const onTx = (_tx: SignedTx, hash: string) => {
     if (wanted.has('txs')) send({ topic: 'txs', hash, status: 'pending', block_height: null });

@@ -9,6 +9,7 @@ import { ChainNode } from '../src/node.ts';
 import { buildRpc } from '../src/rpc.ts';
 import { ChainStore } from '../src/store/chain-store.ts';
 import { signTx } from '../src/tx.ts';
+import { subscribe } from '../src/subscriptions.ts';
 
 test('submit, produce, and read everything back over RPC', async () => {
   const authority = generateKeyPair();
@@ -101,4 +102,22 @@ test('WS /rpc/ws pushes pending and included transactions, new heads and finalit
     await rpc.close();
     store.close();
   }
+});
+
+test('WS receipts topic: a settled receipt, then its proof', () => {
+  const authority = generateKeyPair();
+  const store = new ChainStore(':memory:');
+  const node = new ChainNode(store, { chain_id: 'aitbc-ws2', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [] }, authority);
+  const sent: Record<string, unknown>[] = [];
+  const socket = { send: (text: string) => sent.push(JSON.parse(text)), on: () => undefined };
+  subscribe(node, socket as never, 'receipts');
+  const block = (txs: unknown[], height: number) => ({ header: { height }, hash: 'h', signature: '', txs }) as never;
+  node.emit('block', block([{ body: { type: 'settle', receipts: [{ receipt_id: 'rcpt-a' }, { receipt_id: 'rcpt-b' }] } }], 4));
+  node.emit('block', block([{ body: { type: 'anchor_proof', receipt_id: 'rcpt-a' } }, { body: { type: 'transfer' } }], 5));
+  assert.deepEqual(sent, [
+    { topic: 'receipts', receipt_id: 'rcpt-a', block_height: 4, proven: false },
+    { topic: 'receipts', receipt_id: 'rcpt-b', block_height: 4, proven: false },
+    { topic: 'receipts', receipt_id: 'rcpt-a', block_height: 5, proven: true },
+  ]);
+  store.close();
 });
