@@ -159,6 +159,7 @@ export function devnetCommand(): Command {
           `  miner        ${minerId} (${backend.name} backend${flags.miner === 'demo' ? ': a built-in text generator, not an LLM' : ''})`,
           `  demo client  account ${DEMO_ACCOUNT}, ${account.available} AITBC available (deposited on chain from ${file.client_wallet})`,
           `  keys         ${path}`,
+          `  openai       any OpenAI client: base URL ${coordinator.url}/v1, API key = client_key in devnet.json`,
           '',
           'Try:  npx aitbc job submit --model ' + (flags.miner === 'demo' ? 'demo' : '<model>') + ' --prompt "hello" --wait',
           '',
