@@ -13,7 +13,7 @@ import { join } from 'node:path';
 import OpenAI from 'openai';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { runAitbc, startAitbc, stopWith } from '../packages/cli/test/processes.ts';
-import { freePort } from '../packages/coordinator/test/harness.ts';
+import { freePort, until } from '../packages/coordinator/test/harness.ts';
 
 const home = mkdtempSync(join(tmpdir(), 'aitbc-devnet-'));
 after(() => rmSync(home, { recursive: true, force: true }));
@@ -26,17 +26,6 @@ const getJson = async (url: string, headers: Record<string, string> = {}) => {
   const response = await fetch(url, { headers });
   return { status: response.status, body: (await response.json()) as any };
 };
-
-/** Polls until `check` gives a truthy value; fails naming `what` after `ms`. */
-async function until<T>(check: () => Promise<T>, what: string, ms = 30_000): Promise<T> {
-  const giveUpAt = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value;
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-}
 
 test('devnet, then a job from the command line: output, price and a verified receipt', async () => {
   const port = await freePort();

@@ -10,6 +10,7 @@ import { blockHash, blockReceipts, checkBlockSignature, receiptRoot, signBlockHa
 import { checkVote, finalityThreshold, proposerForSlot, signVote, slotOf, type Vote } from './consensus.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
 import { EMPTY_ROOT, merkleRoot } from './merkle.ts';
+import { Mempool } from './mempool.ts';
 import { StateOverlay, TxExecutionError } from './state.ts';
 import type { ChainStore } from './store/chain-store.ts';
 import { checkTxSignature, txHash, validateTxShape, type SignedTx } from './tx.ts';
@@ -51,7 +52,7 @@ export interface FinalBlock {
  * (vote) a new latest vote of an authority; 'finalized' (FinalBlock).
  */
 export class ChainNode extends EventEmitter {
-  private readonly mempool = new Map<string, SignedTx>();
+  private readonly mempool = new Mempool();
   /** Valid-looking blocks that are not on this node's chain (other branches, or early arrivals). */
   private readonly side = new Map<string, Block>();
   private readonly latestVotes = new Map<string, Vote>();
@@ -116,7 +117,17 @@ export class ChainNode extends EventEmitter {
   }
 
   pending(): SignedTx[] {
-    return [...this.mempool.values()];
+    return this.mempool.transactions();
+  }
+
+  /** [hash, tx] of each transaction waiting for a block. */
+  pendingEntries(): [string, SignedTx][] {
+    return this.mempool.entries();
+  }
+
+  /** A transaction waiting for a block, by hash. */
+  pendingTx(hash: string): SignedTx | undefined {
+    return this.mempool.get(hash);
   }
 
   /**
@@ -189,9 +200,8 @@ export class ChainNode extends EventEmitter {
     if (this.mempool.size >= MEMPOOL_LIMIT) throw new TxRejectedError('the mempool is full; retry later');
     // Run it after the sender's pending transactions, as the next block would.
     const overlay = new StateOverlay(this.store);
-    for (const queued of this.pending().filter((other) => other.body.from === tx.body.from).sort((a, b) => a.body.nonce - b.body.nonce)) {
-      overlay.apply(queued, this.nextFeeRecipient());
-    }
+    const feeRecipient = this.nextFeeRecipient();
+    for (const queued of this.mempool.fromSender(tx.body.from)) overlay.apply(queued, feeRecipient);
     try {
       // Only a settlement needs the receipts already waiting in the mempool.
       if (tx.body.type === 'settle') this.checkSettlement(tx, this.settledInMempool());
@@ -201,7 +211,7 @@ export class ChainNode extends EventEmitter {
       if (error instanceof TxExecutionError) throw new TxRejectedError(error.message);
       throw error;
     }
-    this.mempool.set(hash, tx);
+    this.mempool.add(hash, tx);
     this.emit('tx', tx, hash);
     return hash;
   }
@@ -226,18 +236,20 @@ export class ChainNode extends EventEmitter {
     const feeRecipient = addressFromPublicKey(base64urlDecode(this.authorityKey));
     const overlay = new StateOverlay(this.store);
     const included: SignedTx[] = [];
+    const includedHashes: string[] = [];
     const settled = new Set<string>();
     const proven = new Set<string>();
     // Lowest nonce first per sender, so a sender's queued transactions land in order.
-    for (const tx of this.pending().sort((a, b) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
+    for (const [hash, tx] of this.mempool.entries().sort(([, a], [, b]) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
       try {
         this.checkSettlement(tx, settled);
         this.checkAnchor(tx, proven);
         overlay.apply(tx, feeRecipient);
         included.push(tx);
+        includedHashes.push(hash);
       } catch (error) {
         if (!(error instanceof TxExecutionError)) throw error;
-        this.mempool.delete(txHash(tx.body)); // no longer valid (spent, replaced): drop it
+        this.mempool.delete(hash); // no longer valid (spent, replaced): drop it
       }
     }
     if (included.length === 0) return null;
@@ -246,7 +258,7 @@ export class ChainNode extends EventEmitter {
       parent_hash: parent.hash,
       timestamp,
       proposer: this.authorityKey,
-      tx_root: merkleRoot(included.map((tx) => txHash(tx.body))),
+      tx_root: merkleRoot(includedHashes),
       receipt_root: receiptRoot(blockReceipts({ txs: included })),
       state_root: overlay.root(),
     };
@@ -437,20 +449,20 @@ export class ChainNode extends EventEmitter {
    * An authority votes for its head. Its votes only ever extend its previous vote, so no two
    * conflicting blocks can both gather votes from more than two thirds; it may leave a vote's
    * branch only once that vote can no longer reach the threshold (enough authorities have voted
-   * on this chain at or above its height).
+   * on this chain at or above its height). Returns whether it voted (the vote updated finality).
    */
-  private castVote(): void {
-    if (!this.authority || !this.authorityKey) return;
+  private castVote(): boolean {
+    if (!this.authority || !this.authorityKey) return false;
     const head = this.headBlock;
-    if (head.header.height === 0) return;
+    if (head.header.height === 0) return false;
     const mine = this.latestVotes.get(this.authorityKey);
-    if (mine && mine.height >= head.header.height) return;
+    if (mine && mine.height >= head.header.height) return false;
     if (mine && !this.onChain(mine)) {
       const n = this.genesis.authorities.length;
       const against = this.votes().filter((vote) => vote.authority !== this.authorityKey && vote.height >= mine.height && this.onChain(vote)).length;
-      if (against < n - finalityThreshold(n) + 1) return;
+      if (against < n - finalityThreshold(n) + 1) return false;
     }
-    this.addVote(signVote(this.genesis.chain_id, head.header.height, head.hash, this.authorityKey, this.authority.secretKey));
+    return this.addVote(signVote(this.genesis.chain_id, head.header.height, head.hash, this.authorityKey, this.authority.secretKey));
   }
 
   /** The highest block on this chain that more than two thirds of the authorities voted for (or for a descendant). */
@@ -470,8 +482,7 @@ export class ChainNode extends EventEmitter {
   }
 
   private afterChainChange(): void {
-    this.castVote();
-    this.updateFinality();
+    if (!this.castVote()) this.updateFinality();
   }
 
   /** Proposes in this node's slots while there is work; checks a few times per slot. */

@@ -79,10 +79,9 @@ export class Gossip {
   private dial(url: string, attempt: number): void {
     if (this.stopped) return;
     const socket = new WebSocket(url);
-    const peer = this.accept(socket, url.replace(/^ws/, 'http').replace(/\/p2p$/, ''));
+    this.accept(socket, url.replace(/^ws/, 'http').replace(/\/p2p$/, ''));
     socket.on('open', () => (attempt = 0));
     socket.on('close', () => {
-      this.peers.delete(peer);
       if (this.stopped) return;
       const timer = setTimeout(() => {
         this.redials.delete(timer);

@@ -13,7 +13,6 @@ import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
 import { subscribe } from './subscriptions.ts';
 import { blockView } from './views.ts';
-import { txHash } from './tx.ts';
 
 export const BLOCK_RANGE_MAX = 100;
 
@@ -101,7 +100,7 @@ export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {
   app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', { schema: { summary: 'A transaction, included or pending', params: hashParam('hash', 'transaction hash'), response: errors([404, '`TX_NOT_FOUND`']) } }, async (request) => {
     const stored = node.store.tx(request.params.hash);
     if (stored) return { hash: stored.hash, status: 'included', final: stored.blockHeight <= node.finalized().height, block_height: stored.blockHeight, position: stored.position, ...stored.tx };
-    const pending = node.pending().find((tx) => txHash(tx.body) === request.params.hash);
+    const pending = node.pendingTx(request.params.hash);
     if (pending) return { hash: request.params.hash, status: 'pending', final: false, block_height: null, position: null, ...pending };
     throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
   });
@@ -116,7 +115,7 @@ export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {
     }
   });
 
-  app.get('/rpc/mempool', { schema: { summary: 'Transactions waiting for a block' } }, async () => ({ transactions: node.pending().map((tx) => ({ hash: txHash(tx.body), ...tx })) }));
+  app.get('/rpc/mempool', { schema: { summary: 'Transactions waiting for a block' } }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));
 
   app.get<{ Params: { address: string } }>('/rpc/accounts/:address', { schema: { summary: 'Balance and nonce of an address', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
     const { address } = request.params;

@@ -7,18 +7,23 @@ import { addressFromPublicKey, base64urlDecode, base64urlEncode, canonicalize, i
 
 export const TX_DOMAIN_TAG = 'AITBC-TX-v1\n';
 
-export interface TransferBody {
-  type: 'transfer';
+/** What every transaction body carries. */
+interface TxCommon {
   chain_id: string;
   /** Sender address; must be the address of `public_key`. */
   from: string;
   public_key: string;
-  to: string;
-  /** AITBC, canonical decimal string. */
-  amount: string;
+  /** AITBC, canonical decimal string, paid to the block's proposer. */
   fee: string;
   /** The sender's next nonce (0 for a new account). */
   nonce: number;
+}
+
+export interface TransferBody extends TxCommon {
+  type: 'transfer';
+  to: string;
+  /** AITBC, canonical decimal string. */
+  amount: string;
   memo?: string;
 }
 
@@ -29,13 +34,8 @@ export interface TransferBody {
  * that the payouts are exactly the receipts' prices per provider, and refuses a receipt it has
  * seen before.
  */
-export interface SettleBody {
+export interface SettleBody extends TxCommon {
   type: 'settle';
-  chain_id: string;
-  from: string;
-  public_key: string;
-  fee: string;
-  nonce: number;
   /** miner_id → base64url public key the miner signed with. */
   miner_keys: Record<string, string>;
   receipts: Receipt[];
@@ -48,13 +48,8 @@ export interface SettleBody {
  * The node checks the public signals against the receipt it holds (commitment, job id, provider,
  * price, units) and the proof against genesis' `zk_receipt_vkey`; the receipt is then proven.
  */
-export interface AnchorProofBody {
+export interface AnchorProofBody extends TxCommon {
   type: 'anchor_proof';
-  chain_id: string;
-  from: string;
-  public_key: string;
-  fee: string;
-  nonce: number;
   receipt_id: string;
   proof: Groth16Proof;
   public_signals: string[];

@@ -3,14 +3,14 @@
 // proposer's slot skipped, catch-up by height ranges, a fork resolved to the longer branch, and
 // a final block never reverted.
 
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, type KeyPair } from '@aitbc/protocol';
 import { blockHash, signBlockHash, type Block } from '../src/block.ts';
 import { finalityThreshold, proposerForSlot, signVote, slotOf } from '../src/consensus.ts';
 import type { Genesis } from '../src/genesis.ts';
 import { BlockRejectedError, ChainNode } from '../src/node.ts';
-import { ChainStore } from '../src/store/chain-store.ts';
+import { closedAfterTest } from './stores.ts';
 import { signTx } from '../src/tx.ts';
 
 const keys = [generateKeyPair(), generateKeyPair(), generateKeyPair()];
@@ -27,10 +27,6 @@ const genesis: Genesis = {
   allocations: [{ address: address(alice), amount: '1000' }],
 };
 
-const stores: ChainStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
 
 /** Nodes that hear each other's blocks, votes and transactions when `flush` runs, unless cut off. */
 class Network {
@@ -41,8 +37,7 @@ class Network {
 
   constructor() {
     this.nodes = keys.map((key, index) => {
-      const store = new ChainStore(':memory:');
-      stores.push(store);
+      const store = closedAfterTest();
       const node = new ChainNode(store, genesis, key, () => this.clock);
       node.on('block', (block) => this.queue.push({ from: index, kind: 'block', payload: block }));
       node.on('vote', (vote) => this.queue.push({ from: index, kind: 'vote', payload: vote }));
@@ -206,8 +201,7 @@ test('a block from the wrong slot or with a bad seal is refused wherever it come
   network.nodes[0]!.once('block', (block: Block) => (made = block));
   while (!made) network.slot();
   const block = made;
-  const follower = new ChainNode(new ChainStore(':memory:'), genesis, null, () => network.clock);
-  stores.push(follower.store);
+  const follower = new ChainNode(closedAfterTest(), genesis, null, () => network.clock);
   const wrongKey = keys[(genesis.authorities.indexOf(block.header.proposer) + 1) % 3]!;
   const header = { ...block.header, proposer: base64urlEncode(wrongKey.publicKey) };
   const hash = blockHash(header);

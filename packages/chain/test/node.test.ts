@@ -2,19 +2,16 @@
 // re-validation of every imported block (a follower replays the authority's blocks and must reach
 // the same state; tampered blocks are refused).
 
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, type KeyPair } from '@aitbc/protocol';
 import { blockHash, signBlockHash, type Block } from '../src/block.ts';
 import type { Genesis } from '../src/genesis.ts';
 import { BlockRejectedError, ChainNode, TxRejectedError } from '../src/node.ts';
 import { ChainStore } from '../src/store/chain-store.ts';
+import { closedAfterTest } from './stores.ts';
 import { signTx } from '../src/tx.ts';
 
-const stores: ChainStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
 
 const authority = generateKeyPair();
 const alice = generateKeyPair();
@@ -36,8 +33,7 @@ const produceNext = (chain: ChainNode) => {
   return chain.produce();
 };
 
-function node(key: KeyPair | null = authority, store = new ChainStore(':memory:')): ChainNode {
-  stores.push(store);
+function node(key: KeyPair | null = authority, store = closedAfterTest()): ChainNode {
   return new ChainNode(store, genesis, key, () => clock);
 }
 
@@ -123,8 +119,7 @@ test('a node keeps its chain across restarts and refuses a database of another g
   produceNext(chain);
   const head = chain.head().hash;
   store.close();
-  store = new ChainStore(path);
-  stores.push(store);
+  store = closedAfterTest(new ChainStore(path));
   chain = new ChainNode(store, genesis, authority);
   assert.equal(chain.head().hash, head);
   assert.throws(() => new ChainNode(store, { ...genesis, chain_id: 'other' }, authority), /belongs to another genesis/);

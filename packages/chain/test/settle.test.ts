@@ -2,18 +2,14 @@
 // transaction; the node re-verifies every receipt, pays exactly once, and anchors the receipts
 // in the block (receipt_root); followers re-check all of it.
 
-import { afterEach, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, completeReceipt, formatAmount, generateKeyPair, hashText, parseAmount, randomHex, signReceipt, type KeyPair, type Receipt } from '@aitbc/protocol';
 import type { Genesis } from '../src/genesis.ts';
 import { ChainNode, TxRejectedError } from '../src/node.ts';
-import { ChainStore } from '../src/store/chain-store.ts';
+import { closedAfterTest } from './stores.ts';
 import { signTx, type SettleBody } from '../src/tx.ts';
 
-const stores: ChainStore[] = [];
-afterEach(() => {
-  for (const store of stores.splice(0)) store.close();
-});
 
 const authority = generateKeyPair();
 const coordinator = generateKeyPair();
@@ -36,8 +32,7 @@ const produceNext = (chain: ChainNode) => {
 };
 
 function node(key: KeyPair | null = authority): ChainNode {
-  const store = new ChainStore(':memory:');
-  stores.push(store);
+  const store = closedAfterTest();
   return new ChainNode(store, genesis, key, () => clock);
 }
 

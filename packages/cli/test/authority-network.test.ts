@@ -13,7 +13,7 @@ import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/p
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { EMPTY_ROOT, blockHash, merkleRoot, proposerForSlot, signBlockHash, signTx, slotOf, txHash, type Block, type BlockHeader, type Genesis, type SignedTx } from '@aitbc/chain';
 import { runAitbc, startAitbc, stopWith } from './processes.ts';
-import { freePort } from '../../coordinator/test/harness.ts';
+import { freePort, until } from '../../coordinator/test/harness.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'aitbc-authorities-'));
 after(() => rmSync(root, { recursive: true, force: true }));
@@ -32,16 +32,9 @@ interface Head {
 
 const getJson = async (url: string) => (await fetch(url)).json();
 const head = (port: number): Promise<Head> => getJson(`http://127.0.0.1:${port}/rpc/head`);
-
-async function until<T>(what: string, probe: () => Promise<T>, done: (value: T) => boolean, ms = 30_000): Promise<T> {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}; last: ${JSON.stringify(value)}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
+/** The heads of all nodes once `done` holds for them (a node still starting counts as not yet). */
+const heads = (ports: number[], what: string, done: (heads: Head[]) => boolean) =>
+  until(() => Promise.all(ports.map(head)).then((all) => (done(all) ? all : undefined), () => undefined), what);
 
 test('three authorities produce and finalize, survive one being killed, and refuse bad blocks', async () => {
   const keys = dirs.map((dir) => {
@@ -66,7 +59,7 @@ test('three authorities produce and finalize, survive one being killed, and refu
     const response = await fetch(`http://127.0.0.1:${port}/rpc/txs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
     assert.equal(response.status, 202, await response.text());
   };
-  const settle = (port: number, height: number) => until(`height ${height} on :${port}`, () => head(port), (h) => h.height >= height);
+  const settle = (port: number, height: number) => heads([port], `height ${height} on :${port}`, ([h]) => h!.height >= height).then(([h]) => h!);
 
   try {
     // All up: blocks from more than one authority, the same chain everywhere, and all of it final.
@@ -74,7 +67,7 @@ test('three authorities produce and finalize, survive one being killed, and refu
       await pay(ports[i % 3]!);
       await settle(ports[0]!, i + 1);
     }
-    const final = await until('finality everywhere', () => Promise.all(ports.map(head)), (heads) => heads.every((h) => h.finalized_height >= 4 && h.finalized_hash === heads[0]!.finalized_hash));
+    const final = await heads(ports, 'finality everywhere', (all) => all.every((h) => h.finalized_height >= 4 && h.finalized_hash === all[0]!.finalized_hash));
     const proposers = new Set<string>();
     for (let height = 1; height <= 4; height++) proposers.add((await getJson(`http://127.0.0.1:${ports[1]}/rpc/blocks/${height}`)).header.proposer);
     assert.ok(proposers.size >= 2, 'authorities take turns');
@@ -95,8 +88,8 @@ test('three authorities produce and finalize, survive one being killed, and refu
 
     // Restart it: it syncs the blocks it missed, votes, and finality catches up to the head.
     nodes[2] = await start(2);
-    const caughtUp = await until('the restarted node to catch up and finality to resume', () => Promise.all(ports.map(head)), (heads) =>
-      heads.every((h) => h.hash === heads[0]!.hash && h.finalized_height === h.height && h.height >= without.height),
+    const caughtUp = await heads(ports, 'the restarted node to catch up and finality to resume', (all) =>
+      all.every((h) => h.hash === all[0]!.hash && h.finalized_height === h.height && h.height >= without.height),
     );
     assert.equal((await getJson(`http://127.0.0.1:${ports[2]}/rpc/accounts/${bob}`)).balance, String(nonce));
 

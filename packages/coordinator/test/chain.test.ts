@@ -13,7 +13,8 @@ import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { signTx } from '@aitbc/chain';
 import { startCoordinator } from '../src/server.ts';
 import { ADMIN_KEY, TestMiner, httpClient, startTestCoordinator, submitBody, type RequestFn, type TestCoordinator } from './harness.ts';
-import { startTestChain, until, type TestChain } from './chain-harness.ts';
+import { startTestChain, type TestChain } from './chain-harness.ts';
+import { until } from './harness.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {

@@ -22,6 +22,17 @@ export async function freePort(): Promise<number> {
   return port;
 }
 
+/** Polls `check` until it returns a truthy value, failing with `what` after `ms`. */
+export async function until<T>(check: () => Promise<T> | T, what: string, ms = 30_000): Promise<NonNullable<T>> {
+  const giveUpAt = Date.now() + ms;
+  for (;;) {
+    const value = await check();
+    if (value) return value as NonNullable<T>;
+    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 /** A clock the test moves by hand. */
 export class ManualClock {
   constructor(public ms = Date.UTC(2026, 10, 24, 12, 0, 0)) {}

@@ -13,7 +13,7 @@ import { BackendError, type Backend, type GenerateRequest, type GenerationEvent 
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
 import { buildApp } from '../../coordinator/src/app.ts';
 import { SqliteStore } from '../../coordinator/src/store/sqlite/sqlite-store.ts';
-import { freePort, startTestCoordinator, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { freePort, startTestCoordinator, until, type TestCoordinator } from '../../coordinator/test/harness.ts';
 
 /** A backend whose behaviour per prompt is scripted by the test. */
 class ScriptedBackend implements Backend {
@@ -82,24 +82,16 @@ async function setUp(options: { maxConcurrency?: number; shutdownGraceMs?: numbe
   return { backend, events, client, coordinator };
 }
 
-const waitFor = async (condition: () => boolean | Promise<boolean>, what: string) => {
-  for (let i = 0; i < 200; i++) {
-    if (await condition()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  assert.fail(`timed out waiting for ${what}`);
-};
-
 test('runs jobs up to max_concurrency at once and completes each with a receipt that verifies', async () => {
   const { backend, client } = await setUp({ maxConcurrency: 2 });
   let release!: () => void;
   const gate = new Promise<void>((resolve) => (release = resolve));
   for (const prompt of ['a', 'b', 'c']) backend.gates.set(prompt, gate);
   const jobs = await Promise.all(['a', 'b', 'c'].map((prompt) => client.jobs.submit({ model: 'm1', prompt, max_price: '1' })));
-  await waitFor(() => backend.active === 2, 'two jobs running');
+  await until(() => backend.active === 2, 'two jobs running');
   release();
   for (const job of jobs) {
-    await waitFor(async () => (await client.jobs.get(job.job_id)).status === 'completed', `${job.job_id} completed`);
+    await until(async () => (await client.jobs.get(job.job_id)).status === 'completed', `${job.job_id} completed`);
     const result = (await client.jobs.result(job.job_id))!;
     assert.match(result.output, /^echo: [abc]$/);
     assert.equal(result.price, '0.07');
@@ -111,11 +103,11 @@ test('runs jobs up to max_concurrency at once and completes each with a receipt 
 test('a missing model fails the job for good; a flaky server sends it back to the queue', async () => {
   const { client, events } = await setUp({ maxConcurrency: 1 });
   const missing = await client.jobs.submit({ model: 'm1', prompt: 'missing model', max_price: '1' });
-  await waitFor(async () => (await client.jobs.get(missing.job_id)).status === 'failed', 'failed');
+  await until(async () => (await client.jobs.get(missing.job_id)).status === 'failed', 'failed');
   assert.match((await client.jobs.get(missing.job_id)).error ?? '', /model m1 is not installed/);
 
   const flaky = await client.jobs.submit({ model: 'm1', prompt: 'flaky server', max_price: '1' });
-  await waitFor(async () => (await client.jobs.get(flaky.job_id)).status === 'failed', 'failed after 3 attempts');
+  await until(async () => (await client.jobs.get(flaky.job_id)).status === 'failed', 'failed after 3 attempts');
   const view = await client.jobs.get(flaky.job_id);
   assert.equal(view.attempts, 3, 'retryable failures were retried until attempts ran out');
   assert.ok(events.some((event) => event.event === 'job_failed' && event.retryable === true));
@@ -126,9 +118,9 @@ test('a job cancelled while it runs is stopped through the heartbeat, and nobody
   const { backend, client, events } = await setUp();
   backend.gates.set('long', new Promise(() => undefined));
   const job = await client.jobs.submit({ model: 'm1', prompt: 'long', max_price: '1' });
-  await waitFor(() => backend.active === 1, 'running');
+  await until(() => backend.active === 1, 'running');
   await client.jobs.cancel(job.job_id);
-  await waitFor(() => backend.active === 0, 'generation aborted');
+  await until(() => backend.active === 0, 'generation aborted');
   assert.ok(events.some((event) => event.event === 'job_failed' && event.job_id === job.job_id));
   assert.equal((await client.jobs.get(job.job_id)).status, 'cancelled');
 });
@@ -137,7 +129,7 @@ test('stop() hands back a job it cannot finish in the grace period: re-queued, n
   const { backend, client } = await setUp({ shutdownGraceMs: 100 });
   backend.gates.set('endless', new Promise(() => undefined));
   const job = await client.jobs.submit({ model: 'm1', prompt: 'endless', max_price: '1' });
-  await waitFor(() => backend.active === 1, 'running');
+  await until(() => backend.active === 1, 'running');
   await daemon!.stop();
   daemon = null;
   const view = await client.jobs.get(job.job_id);
@@ -172,7 +164,7 @@ test('starts before the coordinator and connects once it is up', async () => {
     log: (event) => events.push(event),
   });
   const starting = early.start();
-  await waitFor(() => events.some((event) => event.event === 'coordinator_unreachable'), 'a reconnect attempt');
+  await until(() => events.some((event) => event.event === 'coordinator_unreachable'), 'a reconnect attempt');
   server = await open();
   await server.app.listen({ port, host: '127.0.0.1' });
   try {

@@ -10,7 +10,7 @@ import OpenAI from 'openai';
 import { formatAmount, generateKeyPair, hashText, parseAmount } from '@aitbc/protocol';
 import { BackendError, type Backend, type GenerateRequest, type GenerationEvent } from '../src/backends/backend.ts';
 import { MinerDaemon } from '../src/daemon.ts';
-import { startTestCoordinator, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { startTestCoordinator, until, type TestCoordinator } from '../../coordinator/test/harness.ts';
 
 const PIECES = ['Hello', ' from', ' AITBC', ' miners', '.'];
 const PRICE = '0.001';
@@ -75,13 +75,6 @@ after(async () => {
 
 const openaiFor = (apiKey: string) => new OpenAI({ baseURL: `${coordinator.url}/v1`, apiKey, maxRetries: 0 });
 const available = async (account: string) => (await coordinator.store.getAccount(account)).availableMicro;
-const until = async (what: string, check: () => Promise<boolean>) => {
-  for (let i = 0; i < 400; i++) {
-    if (await check()) return;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-};
 
 test('a chat completion, whole: the answer, usage, job and receipt headers, and the price charged', async () => {
   backend.hold = false;
@@ -176,7 +169,7 @@ test('a client that disconnects mid-stream stops the miner and pays only for wha
     jobId = chunk.id.replace(/^chatcmpl-/, '');
     if (chunk.choices[0]?.delta?.content) break; // leaves the loop: the SDK aborts the request
   }
-  await until('the stopped job to complete', async () => (await coordinator.store.getJob(jobId))?.status === 'completed');
+  await until(async () => (await coordinator.store.getJob(jobId))?.status === 'completed', 'the stopped job to complete');
   const job = (await coordinator.store.getJob(jobId))!;
   assert.equal(job.output, PIECES[0], 'only the piece produced before the stop');
   const units = BigInt(Math.ceil(prompt.length / 4) + 1);

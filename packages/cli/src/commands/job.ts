@@ -63,13 +63,13 @@ export function jobCommand(): Command {
             return flags.json ? printJson(created) : void process.stdout.write(`${created.job_id} ${created.status} (max_price ${created.max_price} AITBC escrowed, deadline ${created.deadline})\n`);
           }
           const status = flags.json ? null : statusLine();
+          let result;
           try {
-            const result = await client.jobs.run(parameters, { onStatus: (current) => status?.update(`${current.job_id} ${current.status}${current.miner_id ? ` on ${current.miner_id}` : ''}`) });
-            status?.done();
-            await printResult(result, flags, true);
+            result = await client.jobs.run(parameters, { onStatus: (current) => status?.update(`${current.job_id} ${current.status}${current.miner_id ? ` on ${current.miner_id}` : ''}`) });
           } finally {
             status?.done();
           }
+          await printResult(result, flags, true);
         }),
       ),
   );

@@ -7,7 +7,7 @@ import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { receiptPublicSignals, validateReceiptShape, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof, type Groth16VerificationKey, type ReceiptCheck, type Receipt } from '@aitbc/protocol';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
-import { printJson, printTable, reportError } from '../output.ts';
+import { action, printJson, printTable } from '../output.ts';
 import { shippedVkeyPath } from '../zk-key.ts';
 
 export function describeVerdict(verdict: { valid: boolean; checks: ReceiptCheck[] }): string {
@@ -21,37 +21,36 @@ export function receiptCommand(): Command {
     withConnection(new Command('show'))
       .argument('<receipt-id>')
       .description('print a receipt')
-      .action((receiptId: string, flags: ConnectionFlags) =>
-        connect(flags)
-          .receipts.get(receiptId)
-          .then((found) => (flags.json ? printJson(found) : printTable(['field', 'value'], Object.entries(found).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]))))
-          .catch(reportError),
+      .action(
+        action(async (receiptId: string, flags: ConnectionFlags) => {
+          const found = await connect(flags).receipts.get(receiptId);
+          if (flags.json) printJson(found);
+          else printTable(['field', 'value'], Object.entries(found).map(([k, v]) => [k, typeof v === 'object' ? JSON.stringify(v) : String(v)]));
+        }),
       ),
   );
   receipt.addCommand(
     withConnection(new Command('verify'))
       .argument('<receipt-id-or-file>', 'a receipt id, or a JSON file holding a receipt')
       .description('check signatures and fields with pinned keys')
-      .action(async (target: string, flags: ConnectionFlags) => {
-        try {
+      .action(
+        action(async (target: string, flags: ConnectionFlags) => {
           const client = connect(flags);
           const found = target.startsWith('rcpt-') ? await client.receipts.get(target) : JSON.parse(readFileSync(target, 'utf8'));
           const verdict = await client.receipts.verify(found);
           if (flags.json) printJson(verdict);
           else process.stdout.write(`${found.receipt_id}: ${describeVerdict(verdict)}\n`);
           if (!verdict.valid) process.exitCode = 1;
-        } catch (error) {
-          reportError(error);
-        }
-      }),
+        }),
+      ),
   );
   receipt.addCommand(
     withConnection(new Command('prove'))
       .argument('<receipt-id-or-file>', 'a receipt id (fetched from the coordinator), or a JSON file holding a receipt')
       .option('--out <file>', 'where to write the proof (default: <receipt-id>.proof.json)')
       .description('write a Groth16 proof that this receipt exists, revealing only its commitment, job id, provider, price and units (needs @aitbc/zk)')
-      .action(async (target: string, flags: ConnectionFlags & { out?: string }) => {
-        try {
+      .action(
+        action(async (target: string, flags: ConnectionFlags & { out?: string }) => {
           const found = await loadReceipt(target, flags);
           const zk = await loadZk();
           const started = performance.now();
@@ -62,10 +61,8 @@ export function receiptCommand(): Command {
           writeFileSync(out, JSON.stringify(proved, null, 2) + '\n');
           if (flags.json) printJson({ file: out, ...proved });
           else process.stdout.write(`${found.receipt_id}: proof written to ${out} in ${ms.toFixed(0)} ms\n${describeSignals(proved.public_signals)}`);
-        } catch (error) {
-          reportError(error);
-        }
-      }),
+        }),
+      ),
   );
   receipt.addCommand(
     withConnection(new Command('verify-proof'))
@@ -73,8 +70,8 @@ export function receiptCommand(): Command {
       .option('--receipt <receipt-id-or-file>', 'also require the public signals to be this receipt\'s (commitment, job id, provider, price, units)')
       .option('--vkey <file>', 'verification key (default: the one @aitbc/zk ships, which is also the devnet genesis key)')
       .description('check a receipt proof with the Groth16 verifier (no GPL code)')
-      .action(async (file: string, flags: ConnectionFlags & { receipt?: string; vkey?: string }) => {
-        try {
+      .action(
+        action(async (file: string, flags: ConnectionFlags & { receipt?: string; vkey?: string }) => {
           const proved = JSON.parse(readFileSync(file, 'utf8')) as { receipt_id?: string; proof: Groth16Proof; public_signals: string[] };
           const vkey = JSON.parse(readFileSync(flags.vkey ?? defaultVkeyPath(), 'utf8')) as Groth16VerificationKey;
           const checks: ReceiptCheck[] = [];
@@ -91,10 +88,8 @@ export function receiptCommand(): Command {
           if (flags.json) printJson(verdict);
           else process.stdout.write(`${proved.receipt_id ?? file}: ${describeVerdict(verdict).replace('; pinned keys', '')}\n${describeSignals(proved.public_signals)}`);
           if (!verdict.valid) process.exitCode = 1;
-        } catch (error) {
-          reportError(error);
-        }
-      }),
+        }),
+      ),
   );
   return receipt;
 }

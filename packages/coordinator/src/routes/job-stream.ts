@@ -12,26 +12,8 @@ export function registerJobStreamRoute(app: App, { miners, hub }: Services): voi
   app.get('/v1/jobs/:id/stream', { websocket: true, config: { scope: 'miner' }, schema: { hide: true } }, async (socket, request) => {
     const jobId = (request.params as { id: string }).id;
     const minerId = (request.query as { miner_id?: string }).miner_id ?? '';
-    let ended = false;
-    let accepted = false;
-    // Messages may arrive while the job is being checked: hold them until then.
-    const early: string[] = [];
-    const take = (text: string) => {
-      let message: { type?: unknown; text?: unknown };
-      try {
-        message = JSON.parse(text);
-      } catch {
-        return;
-      }
-      if (message.type === 'text' && typeof message.text === 'string') hub.text(jobId, message.text);
-      else if (message.type === 'end') ended = true;
-    };
-    socket.on('message', (data) => (accepted ? take(data.toString()) : early.push(data.toString())));
-    socket.on('close', () => {
-      if (!accepted) return;
-      hub.detachMiner(jobId);
-      if (!ended) void miners.abandonStream(jobId, minerId);
-    });
+    // Nothing is read (messages, or the miner hanging up) until the job is known to be its.
+    socket.pause();
     try {
       await miners.requireHeld(principalOf(request), jobId, minerId);
     } catch (error) {
@@ -40,14 +22,24 @@ export function registerJobStreamRoute(app: App, { miners, hub }: Services): voi
       socket.close(1008, refusal.code);
       return;
     }
-    accepted = true;
-    for (const text of early.splice(0)) take(text);
-    if (socket.readyState !== socket.OPEN) {
-      if (!ended) void miners.abandonStream(jobId, minerId); // it hung up while we checked
-      return;
-    }
+    let ended = false;
+    socket.on('message', (data) => {
+      let message: { type?: unknown; text?: unknown };
+      try {
+        message = JSON.parse(data.toString());
+      } catch {
+        return;
+      }
+      if (message.type === 'text' && typeof message.text === 'string') hub.text(jobId, message.text);
+      else if (message.type === 'end') ended = true;
+    });
+    socket.on('close', () => {
+      hub.detachMiner(jobId);
+      if (!ended) void miners.abandonStream(jobId, minerId);
+    });
     if (!hub.attachMiner(jobId, { stop: (reason) => socket.send(JSON.stringify({ type: 'stop', reason })) })) {
       socket.send(JSON.stringify({ type: 'stop', reason: 'nobody is waiting for this output any more' }));
     }
+    socket.resume();
   });
 }

@@ -5,16 +5,14 @@
 import type { Statement } from 'better-sqlite3';
 import type { Receipt } from '@aitbc/protocol';
 import { bucket, type Ledger } from './ledger.ts';
+import { num, numOrNull, type Row } from './rows.ts';
 import type { AccountBalance, ChainBooks, ChainDeposit, DepositRecord, OutboxRecord, OutboxState, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
-type Row = Record<string, unknown>;
-
 const CURSOR_SETTING = 'chain_cursor';
-const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value as bigint));
 
 function toOutbox(row: Row): OutboxRecord {
   return {
-    outboxId: Number(row.outbox_id as bigint),
+    outboxId: num(row.outbox_id),
     kind: row.kind as OutboxRecord['kind'],
     state: row.state as OutboxState,
     account: row.account as string | null,
@@ -27,8 +25,8 @@ function toOutbox(row: Row): OutboxRecord {
     blockHeight: numOrNull(row.block_height),
     errorCode: row.error_code as string | null,
     error: row.error as string | null,
-    createdAt: Number(row.created_at as bigint),
-    updatedAt: Number(row.updated_at as bigint),
+    createdAt: num(row.created_at),
+    updatedAt: num(row.updated_at),
   };
 }
 
@@ -40,7 +38,7 @@ export function toStoredReceipt(row: Row): StoredReceipt {
     account: row.account as string,
     receipt: JSON.parse(row.body as string) as Receipt,
     priceMicro: row.price_micro as bigint,
-    createdAt: Number(row.created_at as bigint),
+    createdAt: num(row.created_at),
     claimedAt: numOrNull(row.claimed_at),
     settledAt: numOrNull(row.settled_at),
   };
@@ -107,12 +105,12 @@ export class SqliteChainTables {
   unmatchedDeposits(limit: number): DepositRecord[] {
     return (this.sql('SELECT * FROM chain_deposits WHERE account IS NULL ORDER BY created_at, tx_hash LIMIT ?').all(limit) as Row[]).map((row) => ({
       txHash: row.tx_hash as string,
-      blockHeight: Number(row.block_height as bigint),
+      blockHeight: num(row.block_height),
       fromAddress: row.from_address as string,
       amountMicro: row.amount_micro as bigint,
       memo: row.memo as string | null,
       account: null,
-      createdAt: Number(row.created_at as bigint),
+      createdAt: num(row.created_at),
     }));
   }
 

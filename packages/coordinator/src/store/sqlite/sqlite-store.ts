@@ -6,6 +6,7 @@ import Database from 'better-sqlite3';
 import type { Receipt } from '@aitbc/protocol';
 import { bucket, Ledger } from './ledger.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
+import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -41,12 +42,6 @@ import type {
 } from '../store.ts';
 import { JOB_STATUSES } from '../store.ts';
 
-type Row = Record<string, unknown>;
-
-const num = (value: unknown): number => Number(value as bigint);
-const numOrNull = (value: unknown): number | null => (value === null ? null : Number(value as bigint));
-const bigOrNull = (value: unknown): bigint | null => (value === null ? null : (value as bigint));
-const strOrNull = (value: unknown): string | null => (value === null ? null : (value as string));
 
 function toKey(row: Row): ApiKeyRecord {
   return {

@@ -1,0 +1,51 @@
+// Transactions waiting for a block, by hash and by sender: admission runs a new transaction after
+// its sender's queued ones, which must not mean scanning the whole pool for each submit.
+
+import type { SignedTx } from './tx.ts';
+
+export class Mempool {
+  private readonly byHash = new Map<string, SignedTx>();
+  private readonly bySender = new Map<string, Map<string, SignedTx>>();
+
+  get size(): number {
+    return this.byHash.size;
+  }
+
+  has(hash: string): boolean {
+    return this.byHash.has(hash);
+  }
+
+  get(hash: string): SignedTx | undefined {
+    return this.byHash.get(hash);
+  }
+
+  add(hash: string, tx: SignedTx): void {
+    this.byHash.set(hash, tx);
+    let queued = this.bySender.get(tx.body.from);
+    if (!queued) this.bySender.set(tx.body.from, (queued = new Map()));
+    queued.set(hash, tx);
+  }
+
+  delete(hash: string): void {
+    const tx = this.byHash.get(hash);
+    if (!tx) return;
+    this.byHash.delete(hash);
+    const queued = this.bySender.get(tx.body.from)!;
+    queued.delete(hash);
+    if (queued.size === 0) this.bySender.delete(tx.body.from);
+  }
+
+  /** [hash, tx] in arrival order. */
+  entries(): [string, SignedTx][] {
+    return [...this.byHash];
+  }
+
+  transactions(): SignedTx[] {
+    return [...this.byHash.values()];
+  }
+
+  /** A sender's queued transactions, lowest nonce first. */
+  fromSender(address: string): SignedTx[] {
+    return [...(this.bySender.get(address)?.values() ?? [])].sort((a, b) => a.body.nonce - b.body.nonce);
+  }
+}
