@@ -3,7 +3,7 @@
 // the verification key of receipt proofs. Every node of a chain starts from the same file; its
 // hash is the chain's identity.
 
-import { canonicalize, isCanonicalAmount, isValidAddress, parsePublicKey, prepareVerificationKey, sha256Hex, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol';
+import { amountProblem, amountRangeProblem, canonicalize, formatAmount, isValidAddress, parseAmount, parsePublicKey, prepareVerificationKey, sha256Hex, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol';
 
 export interface Genesis {
   chain_id: string;
@@ -47,10 +47,17 @@ export function validateGenesis(value: unknown): Genesis {
   if (new Set(genesis.authorities).size !== genesis.authorities.length) fail('authorities must be distinct');
   if (!Array.isArray(genesis.coordinators)) fail('coordinators must be a list (it may be empty)');
   if (!Array.isArray(genesis.allocations)) fail('allocations must be a list');
+  // The allocations are the whole supply (nothing mints more), so bounding their sum bounds
+  // every balance the chain can ever hold.
+  let supplyMicro = 0n;
   for (const allocation of genesis.allocations) {
     if (!isValidAddress(allocation.address)) fail(`allocation address ${JSON.stringify(allocation.address)} is not an ait1… address`);
-    if (!isCanonicalAmount(allocation.amount)) fail(`allocation amount ${JSON.stringify(allocation.amount)} is not a canonical decimal string`);
+    const problem = amountProblem(allocation.amount);
+    if (problem) fail(`allocation amount ${JSON.stringify(allocation.amount).slice(0, 40)} ${problem}`);
+    supplyMicro += parseAmount(allocation.amount);
   }
+  const supplyProblem = amountRangeProblem(supplyMicro);
+  if (supplyProblem) fail(`allocations total ${formatAmount(supplyMicro)} AITBC, which ${supplyProblem}`);
   if (genesis.zk_receipt_vkey !== undefined) {
     let nPublic = 0;
     try {

@@ -3,7 +3,7 @@
 // The hash covers the unsigned body. Types: `transfer`, `settle`, `anchor_proof`.
 
 import type { Groth16Proof, Receipt } from '@aitbc/protocol';
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, canonicalize, isCanonicalAmount, isValidAddress, publicKeyFromSecret, sha256Hex, sign, utf8, validateReceiptShape, verify } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlDecode, base64urlEncode, canonicalize, amountProblem, isValidAddress, publicKeyFromSecret, sha256Hex, sign, utf8, validateReceiptShape, verify } from '@aitbc/protocol';
 
 export const TX_DOMAIN_TAG = 'AITBC-TX-v1\n';
 
@@ -130,11 +130,13 @@ export function validateTxShape(value: unknown): TxShape {
   if (typeof body.chain_id !== 'string' || body.chain_id.length === 0) return fail('body.chain_id', 'must be a non-empty string');
   if (typeof body.from !== 'string' || !isValidAddress(body.from)) return fail('body.from', 'must be an ait1… address');
   if (typeof body.public_key !== 'string') return fail('body.public_key', 'must be a base64url public key');
-  if (typeof body.fee !== 'string' || !isCanonicalAmount(body.fee)) return fail('body.fee', 'must be a canonical decimal string of AITBC');
+  const feeProblem = amountProblem(body.fee);
+  if (feeProblem) return fail('body.fee', feeProblem);
   if (!Number.isSafeInteger(body.nonce) || (body.nonce as number) < 0) return fail('body.nonce', 'must be a non-negative integer');
   if (body.type === 'transfer') {
     if (typeof body.to !== 'string' || !isValidAddress(body.to)) return fail('body.to', 'must be an ait1… address');
-    if (typeof body.amount !== 'string' || !isCanonicalAmount(body.amount)) return fail('body.amount', 'must be a canonical decimal string of AITBC');
+    const problem = amountProblem(body.amount);
+    if (problem) return fail('body.amount', problem);
     if (body.memo !== undefined && (typeof body.memo !== 'string' || body.memo.length > MEMO_MAX)) return fail('body.memo', `must be a string of at most ${MEMO_MAX} characters`);
     return { ok: true, tx: value as SignedTx };
   }
@@ -156,7 +158,8 @@ export function validateTxShape(value: unknown): TxShape {
   for (const [i, payout] of (body.payouts as unknown[]).entries()) {
     const entry = payout as { address?: unknown; amount?: unknown };
     if (typeof entry?.address !== 'string' || !isValidAddress(entry.address)) return fail(`body.payouts.${i}.address`, 'must be an ait1… address');
-    if (typeof entry.amount !== 'string' || !isCanonicalAmount(entry.amount)) return fail(`body.payouts.${i}.amount`, 'must be a canonical decimal string of AITBC');
+    const problem = amountProblem(entry.amount);
+    if (problem) return fail(`body.payouts.${i}.amount`, problem);
   }
   return { ok: true, tx: value as SignedTx };
 }

@@ -1,7 +1,7 @@
 // Parsers for command-line values that say exactly what was wrong.
 
 import { InvalidArgumentError } from 'commander';
-import { isCanonicalAmount, parseAmount } from '@aitbc/protocol';
+import { amountProblem, isCanonicalAmount, parseAmount } from '@aitbc/protocol';
 
 export function integerIn(min: number, max: number) {
   return (text: string): number => {
@@ -21,6 +21,8 @@ export function commaList(text: string): string[] {
 
 /** An amount of AITBC as the API writes it ("2.5", "0.000001"), more than zero. */
 export function positiveAmount(text: string): string {
-  if (!isCanonicalAmount(text) || parseAmount(text) <= 0n) throw new InvalidArgumentError(`expected an amount of AITBC such as 0.5 (a decimal with at most 6 places, more than 0), got '${text}'.`);
+  const problem = amountProblem(text);
+  if (problem && isCanonicalAmount(text)) throw new InvalidArgumentError(`'${text}' ${problem}.`);
+  if (problem || parseAmount(text) <= 0n) throw new InvalidArgumentError(`expected an amount of AITBC such as 0.5 (a decimal with at most 6 places, more than 0), got '${text}'.`);
   return text;
 }

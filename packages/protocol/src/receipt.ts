@@ -4,7 +4,7 @@
 import { canonicalize } from './jcs.ts';
 import { base64urlDecode, base64urlEncode, sha256Hex, utf8 } from './encoding.ts';
 import { publicKeyFromSecret, sign, verify } from './keys.ts';
-import { formatAmount, isCanonicalAmount, parseAmount, priceFor } from './money.ts';
+import { amountProblem, formatAmount, MAX_AMOUNT_MICRO, parseAmount, priceFor } from './money.ts';
 
 export const RECEIPT_DOMAIN_TAG = 'AITBC-RECEIPT-v1\n';
 
@@ -137,6 +137,8 @@ const isString = (value: unknown): value is string => typeof value === 'string' 
 const isTime = (value: unknown): value is number => Number.isSafeInteger(value) && (value as number) >= 0;
 
 /** Field → [check, what it must be]. */
+const isBoundedAmount = (value: unknown): boolean => amountProblem(value) === null;
+const BOUNDED_AMOUNT = `must be a canonical decimal string of at most ${formatAmount(MAX_AMOUNT_MICRO)} AITBC`;
 const FIELD_RULES: Record<(typeof RECEIPT_FIELDS)[number], [(value: unknown) => boolean, string]> = {
   version: [(v) => v === 1, 'must be 1'],
   receipt_id: [(v) => typeof v === 'string' && /^rcpt-[0-9a-f]{32}$/.test(v), 'must be "rcpt-" and 32 hex digits'],
@@ -148,8 +150,8 @@ const FIELD_RULES: Record<(typeof RECEIPT_FIELDS)[number], [(value: unknown) => 
   model: [isString, 'must be a non-empty string'],
   units: [(v) => typeof v === 'string' && /^(0|[1-9]\d{0,17})$/.test(v), 'must be an integer string'],
   unit_type: [(v) => v === 'tokens', 'must be "tokens"'],
-  unit_price: [(v) => typeof v === 'string' && isCanonicalAmount(v), 'must be a canonical decimal string'],
-  price: [(v) => typeof v === 'string' && isCanonicalAmount(v), 'must be a canonical decimal string'],
+  unit_price: [isBoundedAmount, BOUNDED_AMOUNT],
+  price: [isBoundedAmount, BOUNDED_AMOUNT],
   prompt_hash: [(v) => typeof v === 'string' && HASH.test(v), 'must be "sha256:" and 64 hex digits'],
   output_hash: [(v) => typeof v === 'string' && HASH.test(v), 'must be "sha256:" and 64 hex digits'],
   started_at: [isTime, 'must be an integer of epoch milliseconds'],

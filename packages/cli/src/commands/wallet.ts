@@ -9,6 +9,7 @@ import { isValidAddress } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { signTx, WalletDirectory, resolvePassphrase } from '@aitbc/chain';
 import { action, printJson, printTable } from '../output.ts';
+import { positiveAmount } from '../options.ts';
 
 interface WalletFlags {
   walletDir: string;
@@ -106,7 +107,7 @@ export function walletCommand(): Command {
   wallet.addCommand(
     common(new Command('send').argument('<name>').description('sign and submit a transfer'))
       .requiredOption('--to <address>', 'recipient ait1… address')
-      .requiredOption('--amount <aitbc>', 'amount in AITBC, e.g. 2.5')
+      .requiredOption('--amount <aitbc>', 'amount in AITBC, e.g. 2.5', positiveAmount)
       .option('--fee <aitbc>', 'fee for the block proposer', '0.001')
       .option('--memo <text>', 'memo (a coordinator deposit names the account here)')
       .action(

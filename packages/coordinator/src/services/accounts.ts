@@ -1,6 +1,6 @@
 // Balances as their owners see them, admin credit, miners' earnings and the ledger audit.
 
-import { ApiError } from '@aitbc/protocol';
+import { ApiError, formatAmount, MAX_AMOUNT_MICRO } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { AccountBalance, CoordinatorStore, LedgerAudit, MinerEarnings } from '../store/store.ts';
 import { parseMoneyField } from './jobs.ts';
@@ -21,7 +21,13 @@ export class AccountService {
   async credit(account: string, amount: string): Promise<AccountBalance> {
     const micro = parseMoneyField(amount, 'amount');
     if (micro <= 0n) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'amount' must be more than 0", { field: 'amount' });
-    return this.store.credit(account, micro, this.config.now());
+    const outcome = await this.store.credit(account, micro, this.config.now());
+    if (outcome.ok) return outcome.balance;
+    throw new ApiError(
+      'VALIDATION_OUT_OF_RANGE',
+      `Field 'amount': crediting ${formatAmount(micro)} AITBC would bring the money this coordinator holds from ${formatAmount(outcome.heldMicro)} to ${formatAmount(outcome.heldMicro + micro)} AITBC, past the bound of ${formatAmount(MAX_AMOUNT_MICRO)} AITBC on any balance and on their sum`,
+      { field: 'amount' },
+    );
   }
 
   async earnings(principal: Principal, minerId: string): Promise<MinerEarnings> {

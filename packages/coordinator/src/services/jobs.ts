@@ -1,7 +1,7 @@
 // The client side of the marketplace: submit, read, list, cancel, fetch results. Knows nothing of
 // HTTP; throws ApiError with the seed's codes.
 
-import { ApiError, canonicalize, formatAmount, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
+import { AmountRangeError, ApiError, canonicalize, formatAmount, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, JobParams, JobRecord, JobStatus, StoredReceipt } from '../store/store.ts';
 import type { MinerDirectory } from './miner-directory.ts';
@@ -189,11 +189,13 @@ const DAY_MS = 86_400_000;
 export const utcDay = (ms: number): string => new Date(ms).toISOString().slice(0, 10);
 const nextUtcMidnight = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS + DAY_MS;
 
+/** An amount from a request, or the 422 naming its field: a bad format, or past MAX_AMOUNT_MICRO. */
 export function parseMoneyField(text: string, field: string): bigint {
   try {
     return parseAmount(text);
   } catch (error) {
-    throw new ApiError('VALIDATION_INVALID_FORMAT', `Field '${field}' ${(error as Error).message}`, { field });
+    const code = error instanceof AmountRangeError ? 'VALIDATION_OUT_OF_RANGE' : 'VALIDATION_INVALID_FORMAT';
+    throw new ApiError(code, `Field '${field}' ${(error as Error).message}`, { field });
   }
 }
 

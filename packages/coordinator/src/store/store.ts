@@ -114,6 +114,9 @@ export interface AccountBalance {
   withdrawingMicro: bigint;
 }
 
+/** A credit, or the refusal when the books would then hold more than MAX_AMOUNT_MICRO. */
+export type CreditOutcome = { ok: true; balance: AccountBalance } | { ok: false; heldMicro: bigint };
+
 export interface MinerEarnings {
   minerId: string;
   /** Paid by completed jobs and not yet claimed. */
@@ -300,7 +303,8 @@ export interface CoordinatorStore {
 
   // money
   getAccount(account: string): Promise<AccountBalance>;
-  credit(account: string, amountMicro: bigint, now: number): Promise<AccountBalance>;
+  /** Credits `available`, unless the money held in the books would pass MAX_AMOUNT_MICRO. */
+  credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome>;
   minerEarnings(minerId: string): Promise<MinerEarnings>;
   auditLedger(): Promise<LedgerAudit>;
 

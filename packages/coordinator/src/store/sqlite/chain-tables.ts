@@ -3,7 +3,8 @@
 // in the same transaction as the state change it pays for.
 
 import type { Statement } from 'better-sqlite3';
-import type { Receipt } from '@aitbc/protocol';
+import { MAX_AMOUNT_MICRO, type Receipt } from '@aitbc/protocol';
+import { exactSum, joinSum } from './exact-sum.ts';
 import { bucket, type Ledger } from './ledger.ts';
 import { num, numOrNull, type Row } from './rows.ts';
 import type { AccountBalance, ChainBooks, ChainDeposit, DepositRecord, OutboxRecord, OutboxState, StoredReceipt, WithdrawalOutcome } from '../store.ts';
@@ -82,7 +83,9 @@ export class SqliteChainTables {
       const known = this.sql('SELECT EXISTS (SELECT 1 FROM accounts WHERE account = @name) OR EXISTS (SELECT 1 FROM api_keys WHERE account = @name)').pluck();
       for (const deposit of scan.deposits) {
         const memo = deposit.memo?.trim() ?? '';
-        const account = memo !== '' && Number(known.get({ name: memo })) === 1 ? memo : null;
+        const named = memo !== '' && Number(known.get({ name: memo })) === 1 ? memo : null;
+        // Past the bound the deposit stays unmatched (visible to the operator) instead of being credited.
+        const account = named !== null && this.ledger.heldMicro() + deposit.amountMicro <= MAX_AMOUNT_MICRO ? named : null;
         const inserted = this
           .sql('INSERT INTO chain_deposits (tx_hash, block_height, from_address, amount_micro, memo, account, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash) DO NOTHING')
           .run(deposit.txHash, deposit.blockHeight, deposit.fromAddress, deposit.amountMicro, deposit.memo, account, now).changes;
@@ -246,17 +249,18 @@ export class SqliteChainTables {
   }
 
   chainBooks(): ChainBooks {
-    const accounts = this.sql('SELECT coalesce(sum(available), 0) AS available, coalesce(sum(escrowed), 0) AS escrowed, coalesce(sum(withdrawing), 0) AS withdrawing FROM accounts').get() as Row;
-    const earnings = this.sql('SELECT coalesce(sum(earned), 0) + coalesce(sum(claimed), 0) FROM miner_earnings').pluck().get() as bigint;
-    const unmatched = this.sql('SELECT coalesce(sum(amount_micro), 0) FROM chain_deposits WHERE account IS NULL').pluck().get() as bigint;
-    const credits = this.sql("SELECT coalesce(sum(amount), 0) FROM ledger WHERE kind = 'credit' AND bucket = 'external'").pluck().get() as bigint;
+    // Exact sums: admin credits add up over the whole history, which no bound on balances limits.
+    const accounts = this.sql(`SELECT ${exactSum('available', 'available')}, ${exactSum('escrowed', 'escrowed')}, ${exactSum('withdrawing', 'withdrawing')} FROM accounts`).get() as Row;
+    const earnings = this.sql(`SELECT ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Row;
+    const unmatched = this.sql(`SELECT ${exactSum('amount_micro', 'total')} FROM chain_deposits WHERE account IS NULL`).get() as Row;
+    const credits = this.sql(`SELECT ${exactSum('amount', 'total')} FROM ledger WHERE kind = 'credit' AND bucket = 'external'`).get() as Row;
     return {
-      availableMicro: accounts.available as bigint,
-      escrowedMicro: accounts.escrowed as bigint,
-      unsettledEarningsMicro: earnings,
-      pendingWithdrawalsMicro: accounts.withdrawing as bigint,
-      unmatchedDepositsMicro: unmatched,
-      adminCreditsMicro: -credits,
+      availableMicro: joinSum(accounts, 'available'),
+      escrowedMicro: joinSum(accounts, 'escrowed'),
+      unsettledEarningsMicro: joinSum(earnings, 'earned') + joinSum(earnings, 'claimed'),
+      pendingWithdrawalsMicro: joinSum(accounts, 'withdrawing'),
+      unmatchedDepositsMicro: joinSum(unmatched, 'total'),
+      adminCreditsMicro: -joinSum(credits, 'total'),
     };
   }
 }

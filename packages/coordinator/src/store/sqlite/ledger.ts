@@ -5,6 +5,7 @@
 import type { Statement } from 'better-sqlite3';
 import { formatAmount, randomHex } from '@aitbc/protocol';
 import type { LedgerAudit } from '../store.ts';
+import { exactSum, exactSumIsNotZero, joinSum } from './exact-sum.ts';
 
 export type MovementKind = 'credit' | 'escrow' | 'refund' | 'payout' | 'claim' | 'deposit' | 'settle' | 'withdraw' | 'withdrawn' | 'withdraw_refund';
 
@@ -72,6 +73,16 @@ export class Ledger {
     }
   }
 
+  /**
+   * µAIT inside the books: every account's and every miner's balance. Money comes in (a credit,
+   * a deposit) only while this stays within MAX_AMOUNT_MICRO, so no balance or sum can overflow.
+   */
+  heldMicro(): bigint {
+    const accounts = this.sql(`SELECT ${exactSum('available', 'available')}, ${exactSum('escrowed', 'escrowed')}, ${exactSum('withdrawing', 'withdrawing')} FROM accounts`).get() as Record<string, unknown>;
+    const miners = this.sql(`SELECT ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Record<string, unknown>;
+    return joinSum(accounts, 'available') + joinSum(accounts, 'escrowed') + joinSum(accounts, 'withdrawing') + joinSum(miners, 'earned') + joinSum(miners, 'claimed');
+  }
+
   refund(job: { jobId: string; account: string; maxPriceMicro: bigint }, now: number): void {
     this.post('refund', [
       { bucket: bucket.escrowed(job.account), amount: -job.maxPriceMicro },
@@ -79,18 +90,24 @@ export class Ledger {
     ], { now, jobId: job.jobId });
   }
 
-  /** Proves the book: movements balance, balances equal the ledger, escrow equals open jobs, each job paid or refunded once. */
+  /**
+   * Proves the book: movements balance, balances equal the ledger, escrow equals open jobs, each
+   * job paid or refunded once. Every sum is exact (exact-sum.ts), so no stored value, however
+   * large, can make the audit itself fail.
+   */
   audit(): LedgerAudit {
     const problems: string[] = [];
     const big = (value: unknown) => (value === null || value === undefined ? 0n : BigInt(value as bigint));
     const fmt = (value: bigint) => `${formatAmount(value)} AITBC`;
 
-    for (const row of this.sql('SELECT movement_id, sum(amount) AS total FROM ledger GROUP BY movement_id HAVING sum(amount) != 0').all() as { movement_id: string; total: bigint }[]) {
-      problems.push(`movement ${row.movement_id} does not balance (sums to ${fmt(row.total)})`);
+    for (const row of this
+      .sql(`SELECT * FROM (SELECT movement_id, ${exactSum('amount', 'total')} FROM ledger GROUP BY movement_id) WHERE ${exactSumIsNotZero('total')}`)
+      .all() as { movement_id: string }[]) {
+      problems.push(`movement ${row.movement_id} does not balance (sums to ${fmt(joinSum(row, 'total'))})`);
     }
 
     const sums = new Map<string, bigint>();
-    for (const row of this.sql('SELECT bucket, sum(amount) AS total FROM ledger GROUP BY bucket').all() as { bucket: string; total: bigint }[]) sums.set(row.bucket, row.total);
+    for (const row of this.sql(`SELECT bucket, ${exactSum('amount', 'total')} FROM ledger GROUP BY bucket`).all() as { bucket: string }[]) sums.set(row.bucket, joinSum(row, 'total'));
     const totals = { credited: -(sums.get(bucket.external) ?? 0n), available: 0n, escrowed: 0n, earned: 0n, claimed: 0n, withdrawing: 0n };
     const compare = (name: string, stored: bigint) => {
       const booked = sums.get(name) ?? 0n;
@@ -118,11 +135,12 @@ export class Ledger {
 
     for (const row of this
       .sql(
-        `SELECT a.account, a.escrowed, coalesce((SELECT sum(max_price_micro) FROM jobs j WHERE j.account = a.account AND j.status IN ('queued', 'running')), 0) AS open
-         FROM accounts a`,
+        `SELECT a.account, a.escrowed, coalesce(o.open_hi, 0) AS open_hi, coalesce(o.open_lo, 0) AS open_lo
+         FROM accounts a LEFT JOIN (SELECT account, ${exactSum('max_price_micro', 'open')} FROM jobs WHERE status IN ('queued', 'running') GROUP BY account) o ON o.account = a.account`,
       )
-      .all() as { account: string; escrowed: bigint; open: bigint }[]) {
-      if (big(row.escrowed) !== big(row.open)) problems.push(`account ${row.account} has ${fmt(big(row.escrowed))} escrowed but its open jobs hold ${fmt(big(row.open))}`);
+      .all() as { account: string; escrowed: bigint }[]) {
+      const open = joinSum(row, 'open');
+      if (big(row.escrowed) !== open) problems.push(`account ${row.account} has ${fmt(big(row.escrowed))} escrowed but its open jobs hold ${fmt(open)}`);
     }
 
     // Per job: one escrow of max_price; open jobs nothing else; completed one payout of its price;
@@ -134,20 +152,20 @@ export class Ledger {
              count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
              count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
              count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
-             sum(CASE WHEN kind = 'payout' AND bucket LIKE 'earned:%' THEN amount ELSE 0 END) AS paid
+             ${exactSum("CASE WHEN kind = 'payout' AND bucket LIKE 'earned:%' THEN amount ELSE 0 END", 'paid')}
            FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
          SELECT j.job_id, j.status, j.max_price_micro, j.price_micro,
-           coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid, 0) AS paid
+           coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid_hi, 0) AS paid_hi, coalesce(p.paid_lo, 0) AS paid_lo
          FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id`,
       )
-      .all() as { job_id: string; status: string; max_price_micro: bigint; price_micro: bigint | null; escrows: bigint; payouts: bigint; refunds: bigint; paid: bigint }[];
+      .all() as { job_id: string; status: string; max_price_micro: bigint; price_micro: bigint | null; escrows: bigint; payouts: bigint; refunds: bigint }[];
     for (const job of jobs) {
       const [escrows, payouts, refunds] = [Number(job.escrows), Number(job.payouts), Number(job.refunds)];
       const open = job.status === 'queued' || job.status === 'running';
       if (escrows !== 1) problems.push(`job ${job.job_id} was escrowed ${escrows} times`);
       if (job.status === 'completed') {
         if (payouts !== 1 || refunds !== 0) problems.push(`completed job ${job.job_id} has ${payouts} payouts and ${refunds} refunds`);
-        else if (big(job.paid) !== big(job.price_micro)) problems.push(`job ${job.job_id} paid ${fmt(big(job.paid))} for a price of ${fmt(big(job.price_micro))}`);
+        else if (joinSum(job, 'paid') !== big(job.price_micro)) problems.push(`job ${job.job_id} paid ${fmt(joinSum(job, 'paid'))} for a price of ${fmt(big(job.price_micro))}`);
       } else if (open ? payouts + refunds !== 0 : payouts !== 0 || refunds !== 1) {
         problems.push(`${job.status} job ${job.job_id} has ${payouts} payouts and ${refunds} refunds`);
       }
@@ -156,25 +174,29 @@ export class Ledger {
       .sql(
         `WITH per_miner AS (
            SELECT miner_id,
-             sum(CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN price_micro ELSE 0 END) AS unclaimed_receipts,
-             sum(CASE WHEN claimed_at IS NOT NULL AND settled_at IS NULL THEN price_micro ELSE 0 END) AS claimed_receipts
+             ${exactSum('CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'unclaimed')},
+             ${exactSum('CASE WHEN claimed_at IS NOT NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'claimed')}
            FROM receipts GROUP BY miner_id)
-         SELECT e.miner_id, e.earned, e.claimed, coalesce(p.unclaimed_receipts, 0) AS unclaimed_receipts, coalesce(p.claimed_receipts, 0) AS claimed_receipts
+         SELECT e.miner_id, e.earned, e.claimed AS claimed_balance, coalesce(p.unclaimed_hi, 0) AS unclaimed_hi, coalesce(p.unclaimed_lo, 0) AS unclaimed_lo,
+           coalesce(p.claimed_hi, 0) AS claimed_hi, coalesce(p.claimed_lo, 0) AS claimed_lo
          FROM miner_earnings e LEFT JOIN per_miner p ON p.miner_id = e.miner_id`,
       )
-      .all() as { miner_id: string; earned: bigint; claimed: bigint; unclaimed_receipts: bigint; claimed_receipts: bigint }[]) {
-      if (big(row.earned) !== big(row.unclaimed_receipts) || big(row.claimed) !== big(row.claimed_receipts)) {
-        problems.push(`miner ${row.miner_id} has earned ${fmt(big(row.earned))} / claimed ${fmt(big(row.claimed))} but its receipts say ${fmt(big(row.unclaimed_receipts))} / ${fmt(big(row.claimed_receipts))}`);
+      .all() as { miner_id: string; earned: bigint; claimed_balance: bigint }[]) {
+      const [unclaimedReceipts, claimedReceipts] = [joinSum(row, 'unclaimed'), joinSum(row, 'claimed')];
+      if (big(row.earned) !== unclaimedReceipts || big(row.claimed_balance) !== claimedReceipts) {
+        problems.push(`miner ${row.miner_id} has earned ${fmt(big(row.earned))} / claimed ${fmt(big(row.claimed_balance))} but its receipts say ${fmt(unclaimedReceipts)} / ${fmt(claimedReceipts)}`);
       }
     }
     // Chain: money set aside for withdrawals equals the open withdrawals; each settled receipt left the books once.
     for (const row of this
       .sql(
-        `SELECT a.account, a.withdrawing, coalesce((SELECT sum(amount_micro) FROM chain_outbox o WHERE o.account = a.account AND o.kind = 'withdraw' AND o.state IN ('queued', 'pending', 'sent')), 0) AS open
-         FROM accounts a`,
+        `SELECT a.account, a.withdrawing, coalesce(o.open_hi, 0) AS open_hi, coalesce(o.open_lo, 0) AS open_lo
+         FROM accounts a LEFT JOIN (SELECT account, ${exactSum('amount_micro', 'open')} FROM chain_outbox
+           WHERE kind = 'withdraw' AND state IN ('queued', 'pending', 'sent') GROUP BY account) o ON o.account = a.account`,
       )
-      .all() as { account: string; withdrawing: bigint; open: bigint }[]) {
-      if (big(row.withdrawing) !== big(row.open)) problems.push(`account ${row.account} has ${fmt(big(row.withdrawing))} withdrawing but its open withdrawals hold ${fmt(big(row.open))}`);
+      .all() as { account: string; withdrawing: bigint }[]) {
+      const open = joinSum(row, 'open');
+      if (big(row.withdrawing) !== open) problems.push(`account ${row.account} has ${fmt(big(row.withdrawing))} withdrawing but its open withdrawals hold ${fmt(open)}`);
     }
     for (const row of this
       .sql(

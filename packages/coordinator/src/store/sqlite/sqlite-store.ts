@@ -3,7 +3,8 @@
 // that two processes sharing the file serialise instead of failing with SQLITE_BUSY mid-way.
 
 import Database from 'better-sqlite3';
-import type { Receipt } from '@aitbc/protocol';
+import { MAX_AMOUNT_MICRO, type Receipt } from '@aitbc/protocol';
+import { exactSum, joinSum } from './exact-sum.ts';
 import { bucket, Ledger } from './ledger.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
@@ -22,6 +23,7 @@ import type {
   ClaimNextOutcome,
   ClaimRequest,
   Completion,
+  CreditOutcome,
   CoordinatorStore,
   IdempotencyClaim,
   JobPage,
@@ -87,10 +89,12 @@ function toJob(row: Row): JobRecord {
   };
 }
 
+// max_price covers the miner's price × min_units, tested by (exact) integer division because the
+// product of two bounded amounts can pass 2^63, where SQLite turns it into an inexact float.
 const CLAIMABLE = `
   j.status = 'queued' AND j.deadline > @now
   AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
-  AND j.max_price_micro >= mm.unit_price_micro * j.min_units`;
+  AND j.max_price_micro / j.min_units >= mm.unit_price_micro`;
 
 export interface SqliteStoreOptions {
   /** Path of the database file (created if missing), or ':memory:' for throwaway tests. */
@@ -560,22 +564,26 @@ export class SqliteStore implements CoordinatorStore {
     return this.balanceRow(account);
   }
 
-  async credit(account: string, amountMicro: bigint, now: number): Promise<AccountBalance> {
-    this.write(() =>
+  async credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome> {
+    const heldMicro = this.write(() => {
+      const held = this.ledger.heldMicro();
+      if (held + amountMicro > MAX_AMOUNT_MICRO) return held;
       this.ledger.post('credit', [
         { bucket: bucket.external, amount: -amountMicro },
         { bucket: bucket.available(account), amount: amountMicro },
-      ], { now }),
-    );
-    return this.getAccount(account);
+      ], { now });
+      return null;
+    });
+    return heldMicro === null ? { ok: true, balance: this.balanceRow(account) } : { ok: false, heldMicro };
   }
 
   async minerEarnings(minerId: string): Promise<MinerEarnings> {
     const row = this.sql('SELECT earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
     const receipts = this
-      .sql('SELECT count(CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN 1 END) AS unclaimed, coalesce(sum(CASE WHEN settled_at IS NOT NULL THEN price_micro END), 0) AS settled FROM receipts WHERE miner_id = ?')
+      .sql(`SELECT count(CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN 1 END) AS unclaimed, ${exactSum('CASE WHEN settled_at IS NOT NULL THEN price_micro ELSE 0 END', 'settled')} FROM receipts WHERE miner_id = ?`)
       .get(minerId) as Row;
-    return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: num(receipts.unclaimed), settledMicro: receipts.settled as bigint };
+    // Settled earnings add up over the miner's whole history: an exact sum.
+    return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: num(receipts.unclaimed), settledMicro: joinSum(receipts, 'settled') };
   }
 
   async auditLedger(): Promise<LedgerAudit> {
