@@ -95,7 +95,7 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(refused.status, 1);
   assert.match(refused.stdout, /INVALID: .*miner_signature/);
 
-  // Keys: the admin key from devnet.json makes and revokes keys.
+  // Keys: the admin key from `.aitbc/devnet.json` makes and revokes keys.
   const created = JSON.parse(aitbc('keys', 'create', '--scopes', 'client', '--account', 'zed', '--json').stdout);
   assert.match(created.key, /^aitbc_/);
   assert.equal(aitbc('account', '--api-key', created.key, '--json').status, 0);

@@ -1,5 +1,5 @@
-// anchor_proof without a prover: the checks that need no real proof. (packages/zk's
-// chain-anchor.test.ts anchors real proofs on a node, and refuses tampered ones.)
+// anchor_proof without a prover: the checks that need no real proof.
+// (packages/zk/test/chain-anchor.test.ts anchors real proofs on a node, and refuses tampered ones.)
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';

@@ -13,7 +13,7 @@ export interface DevnetFile {
   admin_key: string;
   client_key: string;
   client_account: string;
-  /** The demo client's wallet address on chain (key in demo-wallet-key.json). */
+  /** The demo client's wallet address on chain (key in `.aitbc/demo-wallet-key.json`). */
   client_wallet: string;
   miner_key: string;
   miner_id: string;

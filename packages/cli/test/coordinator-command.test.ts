@@ -17,7 +17,7 @@ const start = (args: string[], env: Record<string, string> = {}) =>
   }));
 const stop = (child: ChildProcess) => stopWith(child);
 
-test('--help lists every flag of API.md with its environment variable', () => {
+test('--help lists every flag of docs/API.md with its environment variable', () => {
   const help = runAitbc(['coordinator', '--help']);
   assert.equal(help.status, 0, help.stderr);
   const text = help.stdout.replace(/\s+/g, ' ');

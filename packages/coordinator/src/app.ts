@@ -159,7 +159,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
 
   await app.register(swagger, {
     openapi: {
-      info: { title: 'AITBC coordinator', version: VERSION, description: 'Job marketplace API. Errors use the seed envelope; see seed/error-codes.md.' },
+      info: { title: 'AITBC coordinator', version: VERSION, description: 'Job marketplace API. Errors use the seed envelope; see docs/seed/error-codes.md.' },
       components: {
         securitySchemes: {
           apiKey: { type: 'apiKey', in: 'header', name: 'X-Api-Key' },

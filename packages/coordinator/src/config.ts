@@ -1,4 +1,4 @@
-// Everything an operator can set on a coordinator, with the defaults API.md gives.
+// Everything an operator can set on a coordinator, with the defaults docs/API.md gives.
 
 export interface CoordinatorConfig {
   /** Bootstrap key with scope `admin`; never stored. */

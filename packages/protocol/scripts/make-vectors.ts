@@ -34,7 +34,7 @@ export function buildVectors() {
   const coordinatorSecret = fromHex(COORDINATOR_SECRET);
   const minerPublic = publicKeyFromSecret(minerSecret);
   return {
-    description: 'AITBC receipt v1 test vectors (RECEIPTS.md). Regenerate with packages/protocol/scripts/make-vectors.ts',
+    description: 'AITBC receipt v1 test vectors (docs/RECEIPTS.md). Regenerate with packages/protocol/scripts/make-vectors.ts',
     miner: { secret_key_hex: MINER_SECRET, public_key: base64urlEncode(minerPublic), address: addressFromPublicKey(minerPublic) },
     coordinator: { secret_key_hex: COORDINATOR_SECRET, public_key: base64urlEncode(publicKeyFromSecret(coordinatorSecret)) },
     receipts: cases.map((c, i) => {

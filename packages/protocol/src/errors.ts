@@ -1,18 +1,19 @@
-// The error catalogue: every code of `seed/error-codes.md` (verbatim, with the seed's HTTP status,
-// description and resolution) plus the three additions API.md names. Server, SDK and docs all read
-// this one table; `errors.test.ts` fails when it and the seed document disagree.
+// The error catalogue: every code of docs/seed/error-codes.md (verbatim, with the seed's HTTP
+// status, description and resolution) plus the additions docs/API.md lists (three HTTP ones, and
+// the chain node's four). Servers, SDK and docs all read this one table; `errors.test.ts` fails
+// when it, those documents and the codes the sources send disagree.
 
 export interface ErrorSpec {
   /** HTTP status the code is always sent with. */
   readonly status: number;
-  /** Seed category (Auth, Job, …) or `Http` for our additions. */
+  /** Seed category (Auth, Job, …), or `Http` / `Chain` for our additions. */
   readonly category: string;
   readonly description: string;
   /** What the caller should do next. */
   readonly resolution: string;
-  /** Whether a client may retry the same request unchanged (API.md: every 5xx and RATE_LIMIT_EXCEEDED). */
+  /** Whether a client may retry the same request unchanged (docs/API.md: every 5xx and RATE_LIMIT_EXCEEDED). */
   readonly retryable: boolean;
-  /** True for codes not in the seed (documented as additions in API.md). */
+  /** True for codes not in the seed (documented as additions in docs/API.md). */
   readonly addition?: true;
 }
 
@@ -68,6 +69,11 @@ export const ERROR_CATALOGUE = {
   ROUTE_NOT_FOUND: spec(404, 'Http', 'No such route', 'Check the path against /openapi.json', { addition: true }),
   METHOD_NOT_ALLOWED: spec(405, 'Http', 'Route exists with another method', 'Use a method the route accepts', { addition: true }),
   PAYLOAD_TOO_LARGE: spec(413, 'Http', 'Request body over the size limit', 'Send a smaller body', { addition: true }),
+
+  TX_REJECTED: spec(422, 'Chain', 'Transaction refused by the node', 'Fix what detail and field name (form, signature, nonce, balance, amount) and sign again', { addition: true }),
+  TX_NOT_FOUND: spec(404, 'Chain', 'No such transaction in a block or the mempool', 'Check the hash; a dropped transaction must be sent again', { addition: true }),
+  BLOCK_NOT_FOUND: spec(404, 'Chain', 'No such block', 'Check the height or hash against /rpc/head', { addition: true }),
+  BLOCK_REJECTED: spec(422, 'Chain', 'Block refused by the node', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;

@@ -1,4 +1,4 @@
-// Applies numbered SQL files (`001_name.sql`, …) from a folder in order, each inside a
+// Applies numbered SQL files (`<number>_<name>.sql`, …) from a folder in order, each inside a
 // transaction that also records it, so a crash mid-migration leaves the previous version. Node
 // only; shared by every SQLite store (coordinator, chain). Typed structurally so that this
 // package does not depend on better-sqlite3.

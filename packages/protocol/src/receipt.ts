@@ -1,4 +1,4 @@
-// Receipt format v1 (RECEIPTS.md): build, derive the id, sign and verify. No server dependency,
+// Receipt format v1 (docs/RECEIPTS.md): build, derive the id, sign and verify. No server dependency,
 // so the coordinator, the miner, the SDK, the chain and a browser all share these exact bytes.
 
 import { canonicalize } from './jcs.ts';
@@ -201,7 +201,7 @@ export interface PinnedKeys {
   coordinator?: Uint8Array;
 }
 
-/** Every check of RECEIPTS.md "Verifying" that the given keys and job allow. Never throws. */
+/** Every check of docs/RECEIPTS.md "Verifying" that the given keys and job allow. Never throws. */
 export function verifyReceipt(value: unknown, pinned: PinnedKeys, job?: { maxPriceMicro: bigint }): { valid: boolean; checks: ReceiptCheck[] } {
   const checks: ReceiptCheck[] = [];
   const shape = validateReceiptShape(value);

@@ -1,6 +1,6 @@
 // A receipt as field elements for the `receipt_simple` circuit (packages/zk), and what a verifier
 // of its proof checks: the Poseidon commitment to the whole receipt and the public facts.
-// Encoding, field by field in RECEIPTS.md order:
+// Encoding, field by field in docs/RECEIPTS.md order:
 //   strings (ids, addresses, model, hashes, nonce, unit_type) → the first 31 bytes of
 //     SHA-256(UTF-8) as a big-endian integer (248 bits, always below the field order);
 //   units, started_at, completed_at → the integer; unit_price, price → µAIT; version → 1.
@@ -27,7 +27,7 @@ export function textToField(text: string): bigint {
   return value;
 }
 
-/** Every receipt field (signatures aside) as a field element, in RECEIPTS.md order. */
+/** Every receipt field (signatures aside) as a field element, in docs/RECEIPTS.md order. */
 export function receiptFieldElements(receipt: UnsignedReceipt): Record<(typeof RECEIPT_FIELDS)[number], bigint> {
   const out = {} as Record<(typeof RECEIPT_FIELDS)[number], bigint>;
   for (const field of RECEIPT_FIELDS) {

@@ -4,7 +4,7 @@
 import { ERROR_CATALOGUE, isErrorCode, type ErrorEnvelope } from '@aitbc/protocol';
 
 export class AitbcError extends Error {
-  /** The seed's error_code, or NETWORK_ERROR / INVALID_RESPONSE for failures below HTTP. */
+  /** The seed's error_code; NETWORK_ERROR or SDK_WAIT_TIMEOUT below HTTP; HTTP_<status> for an answer that is not the envelope. */
   readonly errorCode: string;
   readonly detail: string;
   readonly requestId: string | undefined;
@@ -26,7 +26,7 @@ export class AitbcError extends Error {
     this.retryAfter = init.retryAfter;
   }
 
-  /** Whether the seed's Retryable column (and API.md) allow retrying this error. */
+  /** Whether the seed's Retryable column (and docs/API.md) allow retrying this error. */
   get retryable(): boolean {
     return isErrorCode(this.errorCode) ? ERROR_CATALOGUE[this.errorCode].retryable : this.status === 0 || this.status >= 500;
   }

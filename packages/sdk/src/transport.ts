@@ -1,4 +1,4 @@
-// HTTP with the retry rules of the seed and API.md: retry 5xx and RATE_LIMIT_EXCEEDED, never any
+// HTTP with the retry rules of the seed and docs/API.md: retry 5xx and RATE_LIMIT_EXCEEDED, never any
 // other 4xx; exponential backoff with full jitter, or exactly `retry_after` when the server says
 // so; bounded attempts and total time. A request that may have run on the server (a 500, a 502, a
 // lost connection) is retried only when it is idempotent: a submit carries an Idempotency-Key.

@@ -1,4 +1,4 @@
-// Wire shapes of the coordinator API (API.md); amounts are decimal strings of AITBC, times RFC 3339.
+// Wire shapes of the coordinator API (docs/API.md); amounts are decimal strings of AITBC, times RFC 3339.
 
 import type { JobParams, Receipt, ReceiptTemplate } from '@aitbc/protocol';
 

@@ -1,7 +1,7 @@
 pragma circom 2.0.0;
 
-// receipt_simple: knowledge of a whole AITBC receipt (RECEIPTS.md) whose Poseidon commitment and
-// public facts are the public inputs. The field encoding is @aitbc/protocol's zk-encoding.ts:
+// receipt_simple: knowledge of a whole AITBC receipt (docs/RECEIPTS.md) whose Poseidon commitment and
+// public facts are the public inputs. The field encoding is packages/protocol/src/zk-receipt.ts:
 // strings are the first 31 bytes of SHA-256(UTF-8), amounts are µAIT, times are epoch ms.
 // Public signals, in this order: commitment, job_id, provider, price, units.
 
@@ -40,7 +40,7 @@ template ReceiptSimple() {
         bits[i].in <== ranged[i];
     }
 
-    // price <= units * unit_price (RECEIPTS.md: price = min(max_price, units × unit_price)).
+    // price <= units * unit_price (docs/RECEIPTS.md: price = min(max_price, units × unit_price)).
     signal uncapped <== units * unit_price;
     component capped = LessEqThan(128);
     capped.in[0] <== price;
@@ -52,7 +52,7 @@ template ReceiptSimple() {
     ordered.in[1] <== completed_at;
     ordered.out === 1;
 
-    // Commitment over the 17 fields in RECEIPTS.md order, in two halves (Poseidon takes ≤ 16).
+    // Commitment over the 17 fields in docs/RECEIPTS.md order, in two halves (Poseidon takes ≤ 16).
     component first = Poseidon(9);
     first.inputs[0] <== version;
     first.inputs[1] <== receipt_id;

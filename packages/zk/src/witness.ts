@@ -1,5 +1,5 @@
 // The circuit's input for a receipt: every field as a field element (the encoding is
-// @aitbc/protocol's zk-receipt.ts, shared with the chain) plus the commitment.
+// packages/protocol/src/zk-receipt.ts, shared with the chain) plus the commitment.
 
 import { commitFieldElements, receiptFieldElements, type UnsignedReceipt } from '@aitbc/protocol';
 

@@ -98,7 +98,7 @@ export class WalletDirectory {
   private async store(name: string, secretKey: Uint8Array, passphrase: string, options: WalletKeyOptions): Promise<KeystoreFile> {
     checkWalletName(name);
     const existing = this.list();
-    // Case-insensitively, because on macOS and Windows `Alice.json` and `alice.json` are one file.
+    // Case-insensitively, because on macOS and Windows the keystores of `Alice` and `alice` are one file.
     const clash = existing.find((w) => w.name.toLowerCase() === name.toLowerCase());
     if (clash) throw new Error(`a wallet named "${clash.name}" already exists in ${this.dir}`);
     // One key under two names would make lookups by address ambiguous.

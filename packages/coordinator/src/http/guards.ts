@@ -1,5 +1,5 @@
 // Request guards that run before any handler, in this order: maintenance (before authentication,
-// per API.md), load shedding, then after authentication the per-key rate limit.
+// per docs/API.md), load shedding, then after authentication the per-key rate limit.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -8,7 +8,7 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
 import type { TokenBuckets } from '../services/token-bucket.ts';
 
-/** Paths that answer during maintenance (API.md) and paths never shed under load. */
+/** Paths that answer during maintenance (docs/API.md) and paths never shed under load. */
 export const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
 export const LOAD_EXEMPT = /^\/(v1\/health|metrics)/;
 /** Long-polls wait by design; counting them as load would shed the miners we are waiting for. */

@@ -1,5 +1,5 @@
 // Wire schemas (TypeBox): one definition gives request validation, the handlers' TypeScript types
-// and the OpenAPI document. Shapes follow ../shared/API.md; amounts are decimal strings of AITBC.
+// and the OpenAPI document. Shapes follow docs/API.md; amounts are decimal strings of AITBC.
 
 import { Type, type Static, type TSchema } from 'typebox';
 import { ERROR_CATALOGUE, type ErrorCode } from '@aitbc/protocol';
@@ -150,7 +150,7 @@ export const ReceiptSignature = Type.Object({
   sig: Type.String(),
 });
 
-/** A receipt as RECEIPTS.md defines it (the checks beyond shape live in @aitbc/protocol). */
+/** A receipt as docs/RECEIPTS.md defines it (the checks beyond shape live in @aitbc/protocol). */
 export const Receipt = Type.Object({
   version: Type.Integer(),
   receipt_id: Type.String(),
@@ -278,7 +278,7 @@ export const CompleteBody = Type.Object(
     miner_id: MinerId,
     output: Type.String(),
     usage: Usage,
-    receipt: Type.Object({}, { additionalProperties: true, description: 'The receipt of RECEIPTS.md, signed by the miner' }),
+    receipt: Type.Object({}, { additionalProperties: true, description: 'The receipt of docs/RECEIPTS.md, signed by the miner' }),
   },
   { additionalProperties: false },
 );

@@ -199,7 +199,7 @@ export function parseMoneyField(text: string, field: string): bigint {
   }
 }
 
-/** The error for a job that has left the queued/running states, per API.md. */
+/** The error for a job that has left the queued/running states, per docs/API.md. */
 export function terminalError(job: JobRecord): ApiError {
   switch (job.status) {
     case 'completed':

@@ -231,7 +231,7 @@ function capacityFull(miner: MinerRecord, running: number): ApiError {
   });
 }
 
-/** Why this miner cannot act on a job it does not hold, in the code API.md gives. */
+/** Why this miner cannot act on a job it does not hold, in the code docs/API.md gives. */
 function notHeld(job: JobRecord | null, jobId: string, minerId: string): ApiError {
   if (!job) return new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
   if (job.status === 'running') {

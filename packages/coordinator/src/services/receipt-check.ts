@@ -15,7 +15,7 @@ import {
 } from '@aitbc/protocol';
 import type { JobRecord, MinerRecord } from '../store/store.ts';
 
-/** Clock skew tolerated on the receipt's times (API.md). */
+/** Clock skew tolerated on the receipt's times (docs/API.md). */
 export const RECEIPT_TIME_TOLERANCE_MS = 5_000;
 
 export function receiptTemplateFor(job: JobRecord, miner: MinerRecord, chainId: string): ReceiptTemplate {
@@ -51,7 +51,7 @@ function mismatch(field: string, detail: string): ApiError {
 
 /**
  * Returns the receipt and its price once it is well formed, signed by the miner's registered key
- * and agrees with the job; otherwise the error API.md names (400 for the signature, 422 with
+ * and agrees with the job; otherwise the error docs/API.md names (400 for the signature, 422 with
  * `receipt.<field>` and the expected value for contents).
  */
 export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt; priceMicro: bigint } {

@@ -26,7 +26,7 @@ export class ReceiptService {
   }
 
   /**
-   * Every check of RECEIPTS.md with pinned keys only: the miner's key from this coordinator's
+   * Every check of docs/RECEIPTS.md with pinned keys only: the miner's key from this coordinator's
    * registry, this coordinator's own key, and the job's max_price when the job is ours.
    */
   async verify(receipt: unknown): Promise<{ valid: boolean; checks: ReceiptCheck[] }> {

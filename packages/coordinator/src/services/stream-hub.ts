@@ -1,6 +1,6 @@
 // Live output of jobs that a client is waiting on (the OpenAI-compatible routes). The route
 // watches a job before submitting it; the miner holding the job streams pieces over a WebSocket
-// (routes/job-stream.ts) and the hub relays them to the watchers as they come; completion and
+// (../routes/job-stream.ts) and the hub relays them to the watchers as they come; completion and
 // failure end the watch. Kept in memory: a watcher is an open HTTP response of this process.
 
 import type { ApiError, Receipt } from '@aitbc/protocol';
