@@ -178,6 +178,12 @@ export function clientErrorOf(error: { code?: string }, limits: EdgeLimits): Api
   }
 }
 
+interface PendingResponse {
+  headersSent?: boolean;
+  req?: { complete?: boolean };
+  once(event: string, listener: () => void): void;
+}
+
 /** Time left for the envelope to drain before a socket that is no longer read is dropped. */
 const DRAIN_MS = 1_000;
 
@@ -188,10 +194,25 @@ const DRAIN_MS = 1_000;
 export function clientErrorHandler(limits: EdgeLimits): (error: Error & { code?: string }, socket: Duplex) => void {
   return (error, socket) => {
     if (error.code === 'ECONNRESET' || socket.destroyed) return;
-    const response = (socket as { _httpMessage?: { headersSent?: boolean } })._httpMessage;
-    if (socket.writable && !response?.headersSent) {
-      socket.end(rawHttpError(clientErrorOf(error, limits)));
+    const close = () => {
+      socket.end();
       setTimeout(() => socket.destroy(), DRAIN_MS).unref();
+    };
+    const pending = (socket as { _httpMessage?: PendingResponse })._httpMessage;
+    // An answer is on its way: already started, or to an earlier request whose body is complete
+    // (these bad bytes come after it: pipelined, or past a short Content-Length). Ours must not
+    // precede or cut into it: close once it is out, or after one more request time at the latest.
+    if (pending && (pending.headersSent || pending.req?.complete || error.code === 'HPE_CLOSED_CONNECTION')) {
+      pending.once('finish', close);
+      pending.once('close', close);
+      setTimeout(() => socket.destroy(), limits.requestTimeoutMs).unref();
+      return;
+    }
+    // The client said Connection: close and then sent more: nobody will read an answer to that.
+    if (error.code === 'HPE_CLOSED_CONNECTION') return void close();
+    if (socket.writable) {
+      socket.write(rawHttpError(clientErrorOf(error, limits)));
+      close();
     } else {
       socket.destroy();
     }
@@ -208,6 +229,8 @@ export function edgeServerOptions(limits: EdgeLimits, routerOptions: { ignoreTra
     headersTimeout: limits.headersTimeoutMs,
     requestTimeout: limits.requestTimeoutMs,
     connectionsCheckingInterval: Math.max(50, Math.min(1_000, Math.floor(limits.headersTimeoutMs / 4))),
+    // Node answers a missing Host with a bare 400 of its own, outside the envelope; nothing here needs Host.
+    requireHostHeader: false,
   };
   return {
     bodyLimit: limits.bodyLimitBytes,
