@@ -10,7 +10,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import { ApiError, isValidAddress, newId } from '@aitbc/protocol';
-import { EDGE_TIMEOUT_DEFAULTS, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
+import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
@@ -77,7 +77,10 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   });
   // Before the websocket plugin's own hook: a plain GET on /rpc/ws or /p2p gets a 422, not an empty 404.
   app.addHook('onRoute', (route) => refusePlainHttpOnWebSocketRoute(route));
+  // Before any plugin: a plugin's routes keep the error handler set when it registered.
+  app.setErrorHandler((error, request, reply) => sendRpcError(request, reply, rpcErrorOf(error, request, limits), error));
   await app.register(websocket, { options: { maxPayload: limits.bodyLimitBytes } });
+  app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
   await app.register(swagger, {
     openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
     transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
@@ -86,8 +89,10 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   installJsonBodyParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
+    const upgradeError = upgradeOnPlainRouteError(request);
+    if (upgradeError) throw RpcError.from(upgradeError);
   });
-  app.setErrorHandler((error, request, reply) => sendRpcError(request, reply, rpcErrorOf(error, request, limits), error));
+  app.addHook('onResponse', async (request) => closeAnsweredUpgrade(request));
   app.setNotFoundHandler((request, reply) =>
     sendRpcError(request, reply, new RpcError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /rpc/openapi.json for the RPC paths`)),
   );

@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REQUEST_ID_PATTERN, generateKeyPair, newId } from '@aitbc/protocol';
-import { edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, useNodeCrypto } from '@aitbc/protocol/node';
+import { answerWebSocketHandshakeError, closeAnsweredUpgrade, edgeServerOptions, upgradeOnPlainRouteError, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, useNodeCrypto } from '@aitbc/protocol/node';
 import { resolveConfig, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorStore } from './store/store.ts';
 import { AccountService } from './services/accounts.ts';
@@ -100,7 +100,10 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
+    const upgradeError = upgradeOnPlainRouteError(request);
+    if (upgradeError) throw upgradeError;
   });
+  app.addHook('onResponse', async (request) => closeAnsweredUpgrade(request));
   installMaintenanceGuard(app, maintenance);
   const services: Services = {
     config,
@@ -132,6 +135,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   // Every route documents the errors it can give: auth errors where a scope is needed, body
   // errors where it takes a body, and the internal error everywhere.
   const routes = new RouteTable();
+  // Before any plugin: a plugin's routes (the /docs UI) keep the error handler set when it registered.
+  installErrorHandling(app, routes, limits);
   app.addHook('onRoute', (route) => {
     refusePlainHttpOnWebSocketRoute(route);
     routes.add(route.method, route.url);
@@ -166,10 +171,10 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
+  app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
 
   installAuth(app, services.keys);
   installRateLimit(app, buckets, config);
-  installErrorHandling(app, routes, limits);
   registerPublicRoutes(app, services);
   registerAdminRoutes(app, services);
   registerJobRoutes(app, services);

@@ -246,6 +246,7 @@ interface RouteShape {
   wsHandler?: unknown;
   handler?: unknown;
   schema?: { hide?: boolean };
+  config?: object;
 }
 
 /**
@@ -255,12 +256,52 @@ interface RouteShape {
 export function refusePlainHttpOnWebSocketRoute(route: RouteShape): void {
   if (!route.websocket) return;
   route.websocket = false;
+  route.config = { ...route.config, [WEBSOCKET_ROUTE]: true };
   // OpenAPI 3.0 cannot describe a WebSocket; the plugin hides such routes only when it sees `websocket`.
   route.schema = { ...route.schema, hide: true };
   route.wsHandler = route.handler;
   route.handler = async () => {
     throw new ApiError('VALIDATION_INVALID_FORMAT', 'This route is a WebSocket: connect with the headers Connection: Upgrade and Upgrade: websocket', { field: 'Upgrade' });
   };
+}
+
+const WEBSOCKET_ROUTE = 'webSocketRoute';
+
+interface UpgradeRequest {
+  headers: Record<string, unknown>;
+  routeOptions: { config?: object };
+  is404?: boolean;
+  raw: { socket: Duplex | null };
+}
+
+const isUpgrade = (request: { headers: Record<string, unknown> }) => typeof request.headers.upgrade === 'string' && request.headers.upgrade.toLowerCase() === 'websocket';
+
+/**
+ * For an onResponse hook: an upgrade request answered in HTTP (refused) leaves a socket that Node
+ * no longer parses or times out; it is closed once the answer is out.
+ */
+export function closeAnsweredUpgrade(request: UpgradeRequest): void {
+  if (isUpgrade(request)) request.raw.socket?.end();
+}
+
+/**
+ * For an onRequest hook: an `Upgrade: websocket` on a plain route is refused in the envelope
+ * (without it the WebSocket plugin would complete the handshake and hang up at once).
+ */
+export function upgradeOnPlainRouteError(request: UpgradeRequest): ApiError | null {
+  if (!isUpgrade(request) || request.is404) return null;
+  if ((request.routeOptions.config as Record<string, unknown> | undefined)?.[WEBSOCKET_ROUTE]) return null;
+  return new ApiError('VALIDATION_INVALID_FORMAT', 'This route is not a WebSocket: send it as a plain HTTP request, without Upgrade', { field: 'Upgrade' });
+}
+
+/**
+ * For ws's 'wsClientError': a broken WebSocket handshake (no or bad Sec-WebSocket-Key, an
+ * unknown version) is answered in the envelope instead of ws's own text/html 400.
+ */
+export function answerWebSocketHandshakeError(error: Error, socket: Duplex): void {
+  const field = /(Sec-WebSocket-[A-Za-z]+|Upgrade) header/.exec(error.message)?.[1] ?? 'Upgrade';
+  if (socket.writable) socket.end(rawHttpError(new ApiError('VALIDATION_INVALID_FORMAT', `WebSocket handshake refused: ${error.message}`, { field })));
+  setTimeout(() => socket.destroy(), DRAIN_MS).unref();
 }
 
 /**

@@ -344,6 +344,11 @@ export function malformedHttp(random: Random, count: number, validPaths: string[
     'GET /rpc/blocks/%ED%A0%80 HTTP/1.1\r\nHost: a\r\n\r\n',
   ];
   const out: (string | Buffer)[] = [...fixed];
+  // Broken WebSocket handshakes on every kind of path (never a valid one: that would switch protocols).
+  for (const path of validPaths) {
+    const broken = random.pick(['Sec-WebSocket-Key: bad\r\nSec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 13', 'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\nSec-WebSocket-Version: 99']);
+    out.push(`GET ${path} HTTP/1.1\r\nHost: a\r\nConnection: Upgrade\r\nUpgrade: ${random.pick(['websocket', 'h2c', 'WebSocket'])}\r\n${broken}\r\n\r\n`);
+  }
   for (let i = 0; i < count; i++) {
     const valid = Buffer.from(`${random.pick(['GET', 'POST', 'PUT', 'DELETE'])} ${random.pick(validPaths)} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\nContent-Length: 2\r\n\r\n{}`);
     for (let flips = 1 + random.int(3); flips > 0; flips--) valid[random.int(valid.length)] = random.int(256);
