@@ -6,11 +6,10 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
-import { assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '../../protocol/test/http-fuzz.ts';
+import { StalledUploads, assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '../../protocol/test/http-fuzz.ts';
 import { ChainNode } from '../src/node.ts';
 import { Gossip } from '../src/p2p.ts';
 import { buildRpc } from '../src/rpc.ts';
@@ -116,30 +115,17 @@ describe('chain RPC edge', () => {
   });
 
   test('stalled uploads are cut after the request timeout, with the envelope, while others are served', async () => {
-    const stalled: Socket[] = [];
-    const answers = new Map<Socket, string>();
-    const closed = new Set<Socket>();
-    for (let i = 0; i < 200; i++) {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('error', () => undefined);
-      socket.on('data', (chunk: Buffer) => answers.set(socket, (answers.get(socket) ?? '') + chunk.toString()));
-      socket.on('close', () => closed.add(socket));
-      socket.write(`POST /rpc/txs HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT_BYTES - 1}\r\n\r\n{"bo`);
-      stalled.push(socket);
-    }
+    const stalled = new StalledUploads(port, 200, '/rpc/txs', BODY_LIMIT_BYTES - 1);
     try {
+      await stalled.opened();
       const head = await send(port, new Agent(), { method: 'GET', path: '/rpc/head', headers: {}, label: 'head' });
       assert.equal(head.status, 200);
-      const giveUpAt = Date.now() + 15_000;
-      while (closed.size < stalled.length && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 50));
-      assert.equal(closed.size, stalled.length, 'every stalled upload is closed');
-      for (const socket of stalled) {
-        const answer = parseRaw(answers.get(socket) ?? '');
+      for (const answer of await stalled.allClosed()) {
         assertEnvelope(answer, 'stalled upload', CHAIN_CODES);
         assert.deepEqual([answer.status, JSON.parse(answer.text).field], [422, 'body']);
       }
     } finally {
-      for (const socket of stalled) socket.destroy();
+      stalled.destroy();
     }
   });
 

@@ -7,10 +7,9 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
-import { connect, type Socket } from 'node:net';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { ADMIN_KEY, TestMiner, startTestCoordinator, until, type TestCoordinator } from './harness.ts';
-import { assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '../../protocol/test/http-fuzz.ts';
+import { ADMIN_KEY, TestMiner, startTestCoordinator, type TestCoordinator } from './harness.ts';
+import { StalledUploads, assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '../../protocol/test/http-fuzz.ts';
 
 const SEED = 11;
 const BODY_LIMIT_BYTES = 256 * 1024;
@@ -132,22 +131,10 @@ describe('coordinator HTTP edge', () => {
   });
 
   test('slow uploads to a public route neither shed other clients nor outlive the request timeout', async () => {
-    const stalled: Socket[] = [];
-    const answers = new Map<Socket, string>();
-    const closed = new Set<Socket>();
-    const connected = new Set<Socket>();
     // More dribbling connections than --max-in-flight (512): before the fix they were load.
-    for (let i = 0; i < 540; i++) {
-      const socket = connect(port, '127.0.0.1');
-      socket.on('error', () => undefined);
-      socket.on('data', (chunk: Buffer) => answers.set(socket, (answers.get(socket) ?? '') + chunk.toString()));
-      socket.on('close', () => closed.add(socket));
-      socket.on('connect', () => connected.add(socket));
-      socket.write(`POST /v1/receipts/verify HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${BODY_LIMIT_BYTES - 1}\r\n\r\n{"rec`);
-      stalled.push(socket);
-    }
+    const stalled = new StalledUploads(port, 540, '/v1/receipts/verify', BODY_LIMIT_BYTES - 1);
     try {
-      await until(() => connected.size === stalled.length, 'stalled connections open', 5_000);
+      await stalled.opened();
       // Everyone else is served meanwhile, public and authenticated alike.
       for (let i = 0; i < 20; i++) {
         const verify = await coordinator.request('POST', '/v1/receipts/verify', { body: { receipt: {} } });
@@ -155,16 +142,16 @@ describe('coordinator HTTP edge', () => {
         assert.equal((await coordinator.request('GET', '/v1/account', { key: client })).status, 200);
       }
       // The stalled ones are cut once the request timeout is up, with the envelope when the socket allows.
-      await until(() => closed.size === stalled.length, 'every stalled upload closed', 15_000);
-      const answered = stalled.map((socket) => parseRaw(answers.get(socket) ?? '')).filter((answer) => answer.status > 0);
-      assert.ok(answered.length >= stalled.length * 0.9, `answered ${answered.length} of ${stalled.length}`);
+      const answers = await stalled.allClosed();
+      const answered = answers.filter((answer) => answer.status > 0);
+      assert.ok(answered.length >= answers.length * 0.9, `answered ${answered.length} of ${answers.length}`);
       for (const answer of answered) {
         assertEnvelope(answer, 'stalled upload');
         assert.deepEqual([answer.status, JSON.parse(answer.text).field], [422, 'body']);
         assert.match(JSON.parse(answer.text).detail, /did not arrive in time/);
       }
     } finally {
-      for (const socket of stalled) socket.destroy();
+      stalled.destroy();
     }
   });
 

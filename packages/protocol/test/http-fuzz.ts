@@ -7,7 +7,7 @@
 
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { ERROR_CATALOGUE, isErrorCode } from '../src/errors.ts';
 
 /** mulberry32: tiny, fast, good enough to pick test cases, and the same on every run. */
@@ -393,4 +393,47 @@ export async function pool<T>(items: T[], width: number, task: (item: T) => Prom
       while (next < items.length) await task(items[next++]!);
     }),
   );
+}
+
+/** Connections that sent their headers and a few bytes of a large body, then stalled. */
+export class StalledUploads {
+  private readonly sockets: Socket[] = [];
+  private readonly received = new Map<Socket, string>();
+  private readonly connected = new Set<Socket>();
+  private readonly closed = new Set<Socket>();
+
+  constructor(port: number, count: number, path: string, contentLength: number) {
+    for (let i = 0; i < count; i++) {
+      const socket = connect(port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      socket.on('connect', () => this.connected.add(socket));
+      socket.on('data', (chunk: Buffer) => this.received.set(socket, (this.received.get(socket) ?? '') + chunk.toString()));
+      socket.on('close', () => this.closed.add(socket));
+      socket.write(`POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{"a`);
+      this.sockets.push(socket);
+    }
+  }
+
+  /** Resolves once every connection is open; they then hold what the server gives a request. */
+  opened(ms = 5_000): Promise<void> {
+    return this.waitFor(() => this.connected.size === this.sockets.length, 'stalled connections open', ms);
+  }
+
+  /** Resolves once the server has closed every one, with what each was answered. */
+  async allClosed(ms = 15_000): Promise<Answer[]> {
+    await this.waitFor(() => this.closed.size === this.sockets.length, 'every stalled upload closed', ms);
+    return this.sockets.map((socket) => parseRaw(this.received.get(socket) ?? ''));
+  }
+
+  destroy(): void {
+    for (const socket of this.sockets) socket.destroy();
+  }
+
+  private async waitFor(check: () => boolean, what: string, ms: number): Promise<void> {
+    const giveUpAt = Date.now() + ms;
+    while (!check()) {
+      if (Date.now() > giveUpAt) assert.fail(`timed out waiting for ${what}`);
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
 }
