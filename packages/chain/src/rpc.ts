@@ -6,12 +6,11 @@
 // (422), ROUTE_NOT_FOUND (404), PAYLOAD_TOO_LARGE (413), SYSTEM_INTERNAL_ERROR (500). The edge
 // (body parsing, timers, malformed HTTP) is the coordinator's: `@aitbc/protocol/node`.
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import { ApiError, isValidAddress, newId } from '@aitbc/protocol';
 import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
-import type { FastifyReply, FastifyRequest } from 'fastify';
 import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
 import { subscribe } from './subscriptions.ts';

@@ -96,7 +96,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const buckets = new TokenBuckets(config.now);
   const hub = new StreamHub();
 
-  // onRequest hooks run in this order: request id, maintenance (before auth), load shedding, auth, rate limit.
+  // onRequest hooks run in this order: request id (and Upgrade on a plain route), maintenance
+  // (before auth), event-loop lag, auth, rate limit; the in-flight cap is a preHandler, once the body is in.
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
