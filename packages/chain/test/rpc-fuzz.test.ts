@@ -114,18 +114,24 @@ describe('chain RPC edge', () => {
     }
   });
 
-  test('stalled uploads are cut after the request timeout, with the envelope, while others are served', async () => {
+  test('stalled uploads and silent connections are cut after their timeout, with the envelope, while others are served', async () => {
     const stalled = new StalledUploads(port, 200, '/rpc/txs', BODY_LIMIT_BYTES - 1);
+    // And connections that never send a byte: cut after the headers time.
+    const silent = new StalledUploads(port, 20, null);
     try {
       await stalled.opened();
+      await silent.opened();
       const head = await send(port, new Agent(), { method: 'GET', path: '/rpc/head', headers: {}, label: 'head' });
       assert.equal(head.status, 200);
-      for (const answer of await stalled.allClosed()) {
-        assertEnvelope(answer, 'stalled upload', CHAIN_CODES);
-        assert.deepEqual([answer.status, JSON.parse(answer.text).field], [422, 'body']);
+      for (const [group, field] of [[stalled, 'body'], [silent, 'request']] as const) {
+        for (const answer of await group.allClosed()) {
+          assertEnvelope(answer, `stalled (${field})`, CHAIN_CODES);
+          assert.deepEqual([answer.status, JSON.parse(answer.text).field], [422, field]);
+        }
       }
     } finally {
       stalled.destroy();
+      silent.destroy();
     }
   });
 

@@ -50,8 +50,9 @@ test('framework and canonicalization errors map to seed codes; a real bug maps t
 });
 
 test('client errors become a whole raw HTTP response carrying the envelope', () => {
-  const timeout = clientErrorOf({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }, LIMITS);
+  const timeout = clientErrorOf({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }, LIMITS, true);
   assert.match(timeout.message, /headers within 10 s, the whole body within 60 s/);
+  assert.deepEqual([timeout.field, clientErrorOf({ code: 'ERR_HTTP_REQUEST_TIMEOUT' }, LIMITS).field], ['body', 'request']);
   assert.equal(clientErrorOf({ code: 'HPE_HEADER_OVERFLOW' }, LIMITS).code, 'PAYLOAD_TOO_LARGE');
   const raw = rawHttpError(clientErrorOf({ code: 'HPE_INVALID_METHOD' }, LIMITS), 'req-fixed');
   const [head, body] = raw.split('\r\n\r\n') as [string, string];

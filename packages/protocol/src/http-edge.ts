@@ -162,14 +162,15 @@ export function rawHttpError(error: ApiError, requestId = newId('req')): string 
 
 const STATUS_TEXT: Record<number, string> = { 413: 'Payload Too Large', 422: 'Unprocessable Entity', 503: 'Service Unavailable' };
 
-/** The seed error for what Node's HTTP parser or its timers reported on a socket. */
-export function clientErrorOf(error: { code?: string }, limits: EdgeLimits): ApiError {
+/** The seed error for what Node's HTTP parser or its timers reported on a socket (`headersIn`: a request was parsed). */
+export function clientErrorOf(error: { code?: string }, limits: EdgeLimits, headersIn = false): ApiError {
   switch (error.code) {
     case 'ERR_HTTP_REQUEST_TIMEOUT':
       return new ApiError(
         'VALIDATION_INVALID_FORMAT',
         `The request did not arrive in time (headers within ${limits.headersTimeoutMs / 1000} s, the whole body within ${limits.requestTimeoutMs / 1000} s); send it at once`,
-        { field: 'body' },
+        // With its headers in, what was missing is the body; without, the request itself.
+        { field: headersIn ? 'body' : 'request' },
       );
     case 'HPE_HEADER_OVERFLOW':
       return new ApiError('PAYLOAD_TOO_LARGE', 'Request headers are over the limit of this server (16384 bytes)');
@@ -211,7 +212,7 @@ export function clientErrorHandler(limits: EdgeLimits): (error: Error & { code?:
     // The client said Connection: close and then sent more: nobody will read an answer to that.
     if (error.code === 'HPE_CLOSED_CONNECTION') return void close();
     if (socket.writable) {
-      socket.write(rawHttpError(clientErrorOf(error, limits)));
+      socket.write(rawHttpError(clientErrorOf(error, limits, pending !== undefined)));
       close();
     } else {
       socket.destroy();

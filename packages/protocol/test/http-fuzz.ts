@@ -395,21 +395,21 @@ export async function pool<T>(items: T[], width: number, task: (item: T) => Prom
   );
 }
 
-/** Connections that sent their headers and a few bytes of a large body, then stalled. */
+/** Connections that sent their headers and a few bytes of a large body (or, without a path, nothing), then stalled. */
 export class StalledUploads {
   private readonly sockets: Socket[] = [];
   private readonly received = new Map<Socket, string>();
   private readonly connected = new Set<Socket>();
   private readonly closed = new Set<Socket>();
 
-  constructor(port: number, count: number, path: string, contentLength: number) {
+  constructor(port: number, count: number, path: string | null, contentLength = 0) {
     for (let i = 0; i < count; i++) {
       const socket = connect(port, '127.0.0.1');
       socket.on('error', () => undefined);
       socket.on('connect', () => this.connected.add(socket));
       socket.on('data', (chunk: Buffer) => this.received.set(socket, (this.received.get(socket) ?? '') + chunk.toString()));
       socket.on('close', () => this.closed.add(socket));
-      socket.write(`POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{"a`);
+      if (path) socket.write(`POST ${path} HTTP/1.1\r\nHost: a\r\nContent-Type: application/json\r\nContent-Length: ${contentLength}\r\n\r\n{"a`);
       this.sockets.push(socket);
     }
   }
