@@ -4,7 +4,7 @@
 // the seed envelope instead of a 500 or a framework's own JSON. Node-only (raw sockets); typed
 // structurally so that protocol needs no Fastify.
 
-import type { ServerOptions } from 'node:http';
+import { STATUS_CODES, maxHeaderSize, type ServerOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { ApiError } from './errors.ts';
 import { newId } from './ids.ts';
@@ -51,7 +51,7 @@ export function jsonBodyProblem(value: unknown): ApiError | null {
       continue;
     }
     if (item === null || typeof item !== 'object') continue;
-    if (depth >= MAX_JSON_DEPTH) return new ApiError('VALIDATION_INVALID_FORMAT', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`, { field: path || 'body' });
+    if (depth >= MAX_JSON_DEPTH) return new ApiError('VALIDATION_INVALID_FORMAT', `The request body is nested deeper than ${MAX_JSON_DEPTH} levels`, { field: (path || 'body').slice(0, FIELD_MAX_CHARS) });
     for (const [key, child] of Object.entries(item)) {
       const childPath = path ? `${path}.${key}` : key;
       if (hasUnpairedSurrogate(key)) return surrogateError(path || 'body');
@@ -61,7 +61,11 @@ export function jsonBodyProblem(value: unknown): ApiError | null {
   return null;
 }
 
-function surrogateError(field: string): ApiError {
+/** Paths are echoed back; a body made of huge keys must not make a huge answer. */
+const FIELD_MAX_CHARS = 200;
+
+function surrogateError(path: string): ApiError {
+  const field = path.slice(0, FIELD_MAX_CHARS);
   return new ApiError('VALIDATION_INVALID_FORMAT', `Field '${field}' holds an unpaired UTF-16 surrogate (a lone \\ud800–\\udfff escape); strings must be valid Unicode`, { field });
 }
 
@@ -112,10 +116,7 @@ interface FrameworkError {
  */
 export function edgeError(error: unknown, limits: Pick<EdgeLimits, 'bodyLimitBytes'>): ApiError | null {
   if (error instanceof ApiError) return error;
-  if (error instanceof UnpairedSurrogateError) {
-    const field = fieldOfJsonPath(error.path);
-    return surrogateError(field);
-  }
+  if (error instanceof UnpairedSurrogateError) return surrogateError(fieldOfJsonPath(error.path));
   const framework = (error ?? {}) as FrameworkError;
   switch (framework.code) {
     case 'FST_ERR_CTP_BODY_TOO_LARGE':
@@ -154,13 +155,11 @@ export function rawHttpError(error: ApiError, requestId = newId('req')): string 
   const body = JSON.stringify(error.toEnvelope(requestId));
   const retry = error.retryAfterSeconds === undefined ? '' : `Retry-After: ${error.retryAfterSeconds}\r\n`;
   return (
-    `HTTP/1.1 ${error.status} ${STATUS_TEXT[error.status] ?? 'Error'}\r\n` +
+    `HTTP/1.1 ${error.status} ${STATUS_CODES[error.status] ?? 'Error'}\r\n` +
     `Content-Type: application/json; charset=utf-8\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
     `X-Request-ID: ${requestId}\r\n${retry}Connection: close\r\n\r\n${body}`
   );
 }
-
-const STATUS_TEXT: Record<number, string> = { 413: 'Payload Too Large', 422: 'Unprocessable Entity', 503: 'Service Unavailable' };
 
 /** The seed error for what Node's HTTP parser or its timers reported on a socket (`headersIn`: a request was parsed). */
 export function clientErrorOf(error: { code?: string }, limits: EdgeLimits, headersIn = false): ApiError {
@@ -173,7 +172,7 @@ export function clientErrorOf(error: { code?: string }, limits: EdgeLimits, head
         { field: headersIn ? 'body' : 'request' },
       );
     case 'HPE_HEADER_OVERFLOW':
-      return new ApiError('PAYLOAD_TOO_LARGE', 'Request headers are over the limit of this server (16384 bytes)');
+      return new ApiError('PAYLOAD_TOO_LARGE', `Request headers are over the limit of this server (${maxHeaderSize} bytes)`);
     default:
       return new ApiError('VALIDATION_INVALID_FORMAT', `Malformed HTTP request${error.code?.startsWith('HPE_') ? ` (${error.code})` : ''}`, { field: 'request' });
   }
