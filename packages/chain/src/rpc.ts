@@ -3,18 +3,23 @@
 // /rpc/ws subscriptions. Peers gossip at /p2p. Errors use the same envelope as the coordinator
 // ({detail, error_code, request_id, field?}) with the chain's own codes: BLOCK_NOT_FOUND,
 // TX_NOT_FOUND, RECEIPT_NOT_FOUND (404), TX_REJECTED, BLOCK_REJECTED, VALIDATION_INVALID_FORMAT
-// (422), ROUTE_NOT_FOUND (404), SYSTEM_INTERNAL_ERROR (500).
+// (422), ROUTE_NOT_FOUND (404), PAYLOAD_TOO_LARGE (413), SYSTEM_INTERNAL_ERROR (500). The edge
+// (body parsing, timers, malformed HTTP) is the coordinator's: `@aitbc/protocol/node`.
 
-import Fastify, { type FastifyInstance } from 'fastify';
+import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import { isValidAddress, newId } from '@aitbc/protocol';
+import { ApiError, isValidAddress, newId } from '@aitbc/protocol';
+import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
 import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
 import { subscribe } from './subscriptions.ts';
 import { blockView } from './views.ts';
 
 export const BLOCK_RANGE_MAX = 100;
+
+/** Blocks come whole in one body; 16 MiB is far above any block the mempool limits allow. */
+export const RPC_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
 
 class RpcError extends Error {
   constructor(
@@ -25,6 +30,25 @@ class RpcError extends Error {
   ) {
     super(detail);
   }
+
+  static from(error: ApiError): RpcError {
+    return new RpcError(error.status, error.code, error.message, error.field);
+  }
+}
+
+function sendRpcError(request: FastifyRequest, reply: FastifyReply, rpc: RpcError, cause?: unknown): FastifyReply {
+  if (rpc.status === 500) request.log.error({ err: cause }, 'rpc failure');
+  return reply
+    .code(rpc.status)
+    .header('X-Request-ID', request.id)
+    .send({ detail: rpc.message, error_code: rpc.code, request_id: request.id, ...(rpc.field ? { field: rpc.field } : {}) });
+}
+
+/** RpcErrors as they are; framework and canonicalization errors by the shared edge mapping; the rest is a bug. */
+function rpcErrorOf(error: unknown, request: FastifyRequest, limits: EdgeLimits): RpcError {
+  if (error instanceof RpcError) return error;
+  const mapped = edgeError(error, limits);
+  return mapped ? RpcError.from(mapped) : new RpcError(500, 'SYSTEM_INTERNAL_ERROR', `Unexpected node error; report request id ${request.id}`);
 }
 
 
@@ -35,27 +59,41 @@ const envelope = {
 const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
 const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
 
-export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {}): Promise<FastifyInstance> {
-  const app = Fastify({ logger: false, genReqId: () => newId('req'), bodyLimit: 16 * 1024 * 1024 });
-  await app.register(websocket, { options: { maxPayload: 16 * 1024 * 1024 } });
+export interface RpcOptions {
+  gossip?: Gossip;
+  /** Body limit and header/body timers (defaults: 16 MiB, EDGE_TIMEOUT_DEFAULTS). */
+  limits?: Partial<EdgeLimits>;
+}
+
+export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promise<FastifyInstance> {
+  const limits: EdgeLimits = { bodyLimitBytes: RPC_BODY_LIMIT_BYTES, ...EDGE_TIMEOUT_DEFAULTS, ...options.limits };
+  const app = Fastify({
+    logger: false,
+    genReqId: () => newId('req'),
+    // Body limit, header and body timers, malformed HTTP and router errors: all in the envelope.
+    ...edgeServerOptions(limits),
+    frameworkErrors: (error, request, reply) => sendRpcError(request, reply, rpcErrorOf(error, request, limits), error),
+  });
+  // Before the websocket plugin's own hook: a plain GET on /rpc/ws or /p2p gets a 422, not an empty 404.
+  app.addHook('onRoute', (route) => refusePlainHttpOnWebSocketRoute(route));
+  // Before any plugin: a plugin's routes keep the error handler set when it registered.
+  app.setErrorHandler((error, request, reply) => sendRpcError(request, reply, rpcErrorOf(error, request, limits), error));
+  await app.register(websocket, { options: { maxPayload: limits.bodyLimitBytes } });
+  app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
   await app.register(swagger, {
     openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
+    transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
+  // Bodies are JSON whatever their Content-Type; unpaired surrogates and absurd nesting are refused here.
+  installJsonBodyParser(app);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
+    const upgradeError = upgradeOnPlainRouteError(request);
+    if (upgradeError) throw RpcError.from(upgradeError);
   });
-  app.setErrorHandler((error, request, reply) => {
-    const rpc =
-      error instanceof RpcError
-        ? error
-        : (error as { statusCode?: number }).statusCode === 400
-          ? new RpcError(422, 'VALIDATION_INVALID_FORMAT', 'Request body is not valid JSON', 'body')
-          : new RpcError(500, 'SYSTEM_INTERNAL_ERROR', `Unexpected node error; report request id ${request.id}`);
-    if (rpc.status === 500) request.log.error({ err: error }, 'rpc failure');
-    return reply.code(rpc.status).send({ detail: rpc.message, error_code: rpc.code, request_id: request.id, ...(rpc.field ? { field: rpc.field } : {}) });
-  });
+  app.addHook('onResponse', async (request) => closeAnsweredUpgrade(request));
   app.setNotFoundHandler((request, reply) =>
-    reply.code(404).send({ detail: `No route ${request.method} ${request.url}; see the README for the RPC paths`, error_code: 'ROUTE_NOT_FOUND', request_id: request.id }),
+    sendRpcError(request, reply, new RpcError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /rpc/openapi.json for the RPC paths`)),
   );
 
   app.get('/rpc/head', { schema: { summary: 'The head block (chain id, height, hash, timestamp, state root) and the highest final block' } }, async () => {

@@ -7,8 +7,8 @@ import websocket from '@fastify/websocket';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { ApiError, REQUEST_ID_PATTERN, generateKeyPair, newId } from '@aitbc/protocol';
-import { useNodeCrypto } from '@aitbc/protocol/node';
+import { REQUEST_ID_PATTERN, generateKeyPair, newId } from '@aitbc/protocol';
+import { answerWebSocketHandshakeError, closeAnsweredUpgrade, edgeServerOptions, upgradeOnPlainRouteError, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, useNodeCrypto } from '@aitbc/protocol/node';
 import { resolveConfig, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorStore } from './store/store.ts';
 import { AccountService } from './services/accounts.ts';
@@ -23,7 +23,7 @@ import { MinerService } from './services/miners.ts';
 import { Sweeper } from './services/sweeper.ts';
 import { WorkSignal } from './services/work-signal.ts';
 import { installAuth } from './http/auth.ts';
-import { installErrorHandling, RouteTable } from './http/errors.ts';
+import { frameworkErrorHandler, installErrorHandling, RouteTable } from './http/errors.ts';
 import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS, errorResponses } from './http/schemas.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { createdJobView } from './http/views.ts';
@@ -74,15 +74,17 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const config = resolveConfig(options.config);
   // OpenSSL instead of pure-JS crypto: every completion verifies and co-signs a receipt.
   useNodeCrypto();
+  const limits = { bodyLimitBytes: config.bodyLimitBytes, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs };
   const app = Fastify({
     logger: options.logger ?? false,
-    bodyLimit: config.bodyLimitBytes,
+    // Body limit, header and body timers, malformed HTTP and router errors: all in the envelope.
+    ...edgeServerOptions(limits, { ignoreTrailingSlash: true }),
+    frameworkErrors: frameworkErrorHandler(limits),
     // A client's own request id is echoed when it is sane; otherwise we make one.
     genReqId: (request) => {
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : newId('req');
     },
-    routerOptions: { ignoreTrailingSlash: true },
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = options.store;
@@ -94,11 +96,15 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const buckets = new TokenBuckets(config.now);
   const hub = new StreamHub();
 
-  // onRequest hooks run in this order: request id, maintenance (before auth), load shedding, auth, rate limit.
+  // onRequest hooks run in this order: request id (and Upgrade on a plain route), maintenance
+  // (before auth), event-loop lag, auth, rate limit; the in-flight cap is a preHandler, once the body is in.
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
+    const upgradeError = upgradeOnPlainRouteError(request);
+    if (upgradeError) throw upgradeError;
   });
+  app.addHook('onResponse', async (request) => closeAnsweredUpgrade(request));
   installMaintenanceGuard(app, maintenance);
   const services: Services = {
     config,
@@ -123,22 +129,17 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   app.addHook('onClose', async () => services.chain?.stop());
 
 
-  // Any content type is read as JSON (curl -d sends form encoding by default); empty means none.
-  app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
-    const text = body as string;
-    if (text.trim() === '') return done(null, undefined);
-    try {
-      done(null, JSON.parse(text));
-    } catch {
-      done(new ApiError('VALIDATION_INVALID_FORMAT', 'Request body is not valid JSON', { field: 'body' }), undefined);
-    }
-  });
+  // Any content type is read as JSON (curl -d sends form encoding by default); empty means none;
+  // unpaired surrogates and absurd nesting are refused here, before any handler.
+  installJsonBodyParser(app);
 
   // Every route documents the errors it can give: auth errors where a scope is needed, body
   // errors where it takes a body, and the internal error everywhere.
   const routes = new RouteTable();
+  // Before any plugin: a plugin's routes (the /docs UI) keep the error handler set when it registered.
+  installErrorHandling(app, routes, limits);
   app.addHook('onRoute', (route) => {
+    refusePlainHttpOnWebSocketRoute(route);
     routes.add(route.method, route.url);
     const schema = (route.schema ??= {}) as Record<string, unknown>;
     const extra = [...ALWAYS_ERRORS];
@@ -167,13 +168,14 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
         },
       },
     },
+    transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
   await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
+  app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
 
   installAuth(app, services.keys);
   installRateLimit(app, buckets, config);
-  installErrorHandling(app, routes);
   registerPublicRoutes(app, services);
   registerAdminRoutes(app, services);
   registerJobRoutes(app, services);

@@ -1,5 +1,7 @@
 // Everything an operator can set on a coordinator, with the defaults docs/API.md gives.
 
+import { EDGE_TIMEOUT_DEFAULTS } from '@aitbc/protocol/node';
+
 export interface CoordinatorConfig {
   /** Bootstrap key with scope `admin`; never stored. */
   adminKey: string | null;
@@ -20,6 +22,10 @@ export interface CoordinatorConfig {
   maxWaitSeconds: number;
   /** Largest request body in bytes (a completion carries the whole output). */
   bodyLimitBytes: number;
+  /** Time for a request's line and headers to arrive. */
+  headersTimeoutMs: number;
+  /** Time for a whole request, body included, to arrive; a slower upload is cut with a 422. */
+  requestTimeoutMs: number;
   /** Ed25519 secret key that co-signs receipts; null → a throwaway key (tests only). */
   coordinatorSecretKey: Uint8Array | null;
   /** Requests per minute for keys created without a limit; null → unlimited. */
@@ -55,6 +61,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   sweepIntervalMs: 1_000,
   maxWaitSeconds: 60,
   bodyLimitBytes: 4 * 1024 * 1024,
+  ...EDGE_TIMEOUT_DEFAULTS,
   coordinatorSecretKey: null,
   defaultRateLimitPerMinute: null,
   maxInFlight: 512,

@@ -5,7 +5,6 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '@aitbc/protocol';
 import { ADMIN_KEY, ManualClock, startTestCoordinator, submitBody, TestMiner, type HttpAnswer, type TestCoordinator } from './harness.ts';
-import { connect } from 'node:net';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 interface Row {
@@ -62,8 +61,16 @@ before(async () => {
   otherMinerKey = await coordinator.createKey(['miner']);
   miner = new TestMiner(coordinator, minerKey, 'gpu-box-1');
   assert.equal((await miner.register()).status, 201);
-  // One request in flight is its whole capacity.
-  tight = await startTestCoordinator({ maxInFlight: 1 });
+  // One request in flight is its whole capacity; listing jobs waits while `holdListing` is set,
+  // so a request can be held in its handler (in flight) for as long as the test needs.
+  tight = await startTestCoordinator({ maxInFlight: 1 }, (store: SqliteStore) =>
+    Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
+      listJobs: async (...args: Parameters<SqliteStore['listJobs']>) => {
+        await holdListing?.promise;
+        return store.listJobs(...args);
+      },
+    }),
+  );
   // A coordinator whose store breaks on reads, for the one error no client can cause.
   failing = await startTestCoordinator({}, (store: SqliteStore) =>
     Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
@@ -81,13 +88,21 @@ after(async () => {
 });
 
 /** Starts a request whose body never finishes arriving, so it stays in flight until destroyed. */
+let holdListing: { promise: Promise<void>; resolve: () => void } | null = null;
+
+/** A request held inside its handler (its body is in, so it counts as load) until `done`. */
 function hangingRequest(url: string, key: string): { done: () => void } {
-  const target = new URL('/v1/jobs', url);
-  const socket = connect(Number(target.port), target.hostname, () => {
-    socket.write(`POST /v1/jobs HTTP/1.1\r\nHost: ${target.host}\r\nX-Api-Key: ${key}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{"mo`);
-  });
-  socket.on('error', () => undefined);
-  return { done: () => socket.destroy() };
+  let resolve = () => {};
+  const held = { promise: new Promise<void>((done) => (resolve = done)), resolve: () => resolve() };
+  holdListing = held;
+  const answered = fetch(`${url}/v1/jobs`, { headers: { 'x-api-key': key } }).catch(() => undefined);
+  return {
+    done: () => {
+      held.resolve();
+      holdListing = null;
+      void answered;
+    },
+  };
 }
 
 const rows: Row[] = [

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { canonicalize } from './jcs.ts';
+import { UnpairedSurrogateError, canonicalize, hasUnpairedSurrogate } from './jcs.ts';
 
 test('sorts keys by UTF-16 code units, recursively, without whitespace', () => {
   // RFC 8785 §3.2.3's sorting example: code-unit order puts U+20AC before U+1F600's surrogates
@@ -61,8 +61,12 @@ test('RFC 8785 appendix B: IEEE 754 bit patterns and their text', () => {
 test('refuses sparse arrays and unpaired surrogates, which have no portable bytes', () => {
   // eslint-disable-next-line no-sparse-arrays
   assert.throws(() => canonicalize([1, , 3]), /\$\[1\]/);
-  assert.throws(() => canonicalize({ s: 'a\ud800b' }), /unpaired surrogate/);
-  assert.throws(() => canonicalize({ ['\udc00']: 1 }), /unpaired surrogate/);
+  assert.throws(() => canonicalize({ s: 'a\ud800b' }), /unpaired UTF-16 surrogate/);
+  assert.throws(() => canonicalize({ ['\udc00']: 1 }), /unpaired UTF-16 surrogate/);
+  // A typed TypeError that names where, so a server can answer 422 with the field.
+  assert.throws(() => canonicalize({ receipt: { units: ['ok', 'x\udfff'] } }), (error: unknown) => error instanceof UnpairedSurrogateError && error instanceof TypeError && error.path === '$.receipt.units[1]');
+  assert.equal(hasUnpairedSurrogate('\ud83d\ude00'), false);
+  assert.equal(hasUnpairedSurrogate('\ude00\ud83d'), true);
   assert.equal(canonicalize('😀'), '"😀"');
   assert.throws(() => canonicalize(new Map()), /plain objects/);
   assert.throws(() => canonicalize(Symbol('s')), TypeError);

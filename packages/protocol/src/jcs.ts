@@ -5,8 +5,24 @@
 // reproduce their bytes.
 const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
 
+/** True when `text` holds a UTF-16 surrogate without its pair (no UTF-8 form, no JCS form). */
+export function hasUnpairedSurrogate(text: string): boolean {
+  return LONE_SURROGATE.test(text);
+}
+
+/**
+ * Thrown by `canonicalize` for a string (or key) with an unpaired surrogate. A TypeError, so
+ * callers that catch TypeErrors keep working; `path` ($.a.b[2]) lets a server name the field.
+ */
+export class UnpairedSurrogateError extends TypeError {
+  constructor(readonly path: string) {
+    super(`${path}: string has an unpaired UTF-16 surrogate, which JSON canonicalization (RFC 8785, I-JSON) refuses`);
+    this.name = 'UnpairedSurrogateError';
+  }
+}
+
 function quote(text: string, path: string): string {
-  if (LONE_SURROGATE.test(text)) throw new TypeError(`${path}: string has an unpaired surrogate`);
+  if (LONE_SURROGATE.test(text)) throw new UnpairedSurrogateError(path);
   return JSON.stringify(text);
 }
 

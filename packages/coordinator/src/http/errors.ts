@@ -1,9 +1,11 @@
 // Turns every failure into the seed envelope: ApiErrors as they are, Fastify's own errors (bad
-// JSON, body too large, unknown route) into the matching code, and anything else into
-// SYSTEM_INTERNAL_ERROR, logged with the request id and never shown to the caller.
+// JSON, body too large, bad URL, unknown route) into the matching code (shared with the chain
+// node: `edgeError`), and anything else into SYSTEM_INTERNAL_ERROR, logged with the request id
+// and never shown to the caller.
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@aitbc/protocol';
+import { edgeError, type EdgeLimits } from '@aitbc/protocol/node';
 import { withOpenAiError } from '../services/openai-format.ts';
 
 declare module 'fastify' {
@@ -24,17 +26,17 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: A
   return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(request, error));
 }
 
-function fromFastify(error: FastifyError): ApiError | null {
-  switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE':
-      return new ApiError('PAYLOAD_TOO_LARGE', `Request body is over the limit of this server (${error.message.replace(/^.*?(\d+).*$/, '$1')} bytes)`);
-    case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
-      return new ApiError('VALIDATION_INVALID_FORMAT', 'Content-Length does not match the body sent', { field: 'Content-Length' });
-    case 'FST_ERR_BAD_URL':
-      return new ApiError('VALIDATION_INVALID_FORMAT', 'The URL is not valid (bad percent-encoding?)', { field: 'url' });
-    default:
-      return null;
-  }
+function internalError(request: FastifyRequest, error: unknown): ApiError {
+  request.log.error({ err: error, request_id: request.id }, 'unexpected error');
+  return new ApiError('SYSTEM_INTERNAL_ERROR', `Unexpected server error; retry, and report request id ${request.id} if it persists`);
+}
+
+/** Fastify's `frameworkErrors`: bad percent-encoding and over-long path parameters, caught by the router before any hook. */
+export function frameworkErrorHandler(limits: EdgeLimits) {
+  return (error: FastifyError, request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('X-Request-ID', request.id);
+    return sendError(reply, request, edgeError(error, limits) ?? internalError(request, error));
+  };
 }
 
 /** Route patterns by method, to tell 405 (path known, method not) from 404. */
@@ -55,14 +57,10 @@ export class RouteTable {
   }
 }
 
-export function installErrorHandling(app: FastifyInstance, routes: RouteTable): void {
-  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => {
-    if (error instanceof ApiError) return sendError(reply, request, error);
-    const mapped = fromFastify(error);
-    if (mapped) return sendError(reply, request, mapped);
-    request.log.error({ err: error, request_id: request.id }, 'unexpected error');
-    return sendError(reply, request, new ApiError('SYSTEM_INTERNAL_ERROR', `Unexpected server error; retry, and report request id ${request.id} if it persists`));
-  });
+export function installErrorHandling(app: FastifyInstance, routes: RouteTable, limits: EdgeLimits): void {
+  // Framework errors (body too large, bad Content-Length…) and unpaired surrogates met by the
+  // canonicalizer map to their seed codes; anything else is a bug, logged and never shown.
+  app.setErrorHandler((error: FastifyError | ApiError, request, reply) => sendError(reply, request, edgeError(error, limits) ?? internalError(request, error)));
 
   app.setNotFoundHandler((request, reply) => {
     const path = request.url.split('?')[0] ?? '/';

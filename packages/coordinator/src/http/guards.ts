@@ -1,5 +1,6 @@
 // Request guards that run before any handler, in this order: maintenance (before authentication,
-// per docs/API.md), load shedding, then after authentication the per-key rate limit.
+// per docs/API.md), event-loop lag, then after authentication the per-key rate limit, and once the
+// body is in, the in-flight cap.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import type { FastifyInstance, FastifyRequest } from 'fastify';
@@ -7,6 +8,7 @@ import { ApiError } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
 import type { TokenBuckets } from '../services/token-bucket.ts';
+import { BOOTSTRAP_KEY_ID } from '../services/keys.ts';
 
 /** Paths that answer during maintenance (docs/API.md) and paths never shed under load. */
 export const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
@@ -41,13 +43,18 @@ export function installLoadShedding(app: FastifyInstance, config: CoordinatorCon
   }, 1_000);
   sampler.unref();
 
-  app.addHook('onRequest', async (request, reply) => {
-    const path = pathOf(request);
-    if (LOAD_EXEMPT.test(path)) return;
+  // Lag is checked at once: a lagging loop should not even read the body.
+  app.addHook('onRequest', async (request) => {
+    if (LOAD_EXEMPT.test(pathOf(request))) return;
     if (lagMs > config.maxEventLoopDelayMs) {
       throw new ApiError('SYSTEM_OVERLOADED', `The coordinator is overloaded (event loop lag ${Math.round(lagMs)} ms); retry with backoff`, { retryAfterSeconds: Math.ceil(lagMs / 1000) + 1 });
     }
-    if (path === LONG_POLL) return;
+  });
+  // A request counts as load only once its body is in: a client dribbling a body costs a socket
+  // (bounded by the request timeout), not a slot, so slow uploads cannot shed everyone else.
+  app.addHook('preHandler', async (request, reply) => {
+    const path = pathOf(request);
+    if (LOAD_EXEMPT.test(path) || path === LONG_POLL) return;
     if (inFlight >= config.maxInFlight) {
       throw new ApiError('SYSTEM_OVERLOADED', `The coordinator is at capacity (${inFlight} requests in flight); retry with backoff`, { retryAfterSeconds: 1 });
     }
@@ -69,7 +76,10 @@ export function installLoadShedding(app: FastifyInstance, config: CoordinatorCon
 export function installRateLimit(app: FastifyInstance, buckets: TokenBuckets, config: CoordinatorConfig): void {
   app.addHook('onRequest', async (request, reply) => {
     const principal = request.principal;
-    if (!principal) return;
+    // The bootstrap admin key is exempt: it is the operator's own key, given on the command line,
+    // and the way out of an incident (new keys, credit, maintenance off). A default limit meant
+    // to bound client keys must not lock the operator out while a flood is going on.
+    if (!principal || principal.keyId === BOOTSTRAP_KEY_ID) return;
     const limit = principal.rateLimitPerMinute ?? config.defaultRateLimitPerMinute;
     if (limit === null) return;
     const verdict = buckets.take(principal.keyId, limit);
