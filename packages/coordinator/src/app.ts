@@ -37,7 +37,8 @@ import { registerPublicRoutes } from './routes/public.ts';
 import { VERSION } from './version.ts';
 import { ChainService } from './chain/chain-service.ts';
 import { registerChainRoutes } from './routes/chain.ts';
-import { registerJobStreamRoute } from './routes/job-stream.ts';
+import { registerJobStreamRoute, STREAM_MESSAGE_MAX_BYTES } from './routes/job-stream.ts';
+import { installPromptShutdown } from './http/shutdown.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { StreamHub } from './services/stream-hub.ts';
 
@@ -83,6 +84,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
       return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : newId('req');
     },
     routerOptions: { ignoreTrailingSlash: true },
+    // Closing cuts every connection (see http/shutdown.ts for what is answered first).
+    forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = options.store;
@@ -92,7 +95,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const maintenance = new Maintenance(store);
   await maintenance.refresh();
   const buckets = new TokenBuckets(config.now);
-  const hub = new StreamHub();
+  const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, app.log);
 
   // onRequest hooks run in this order: request id, maintenance (before auth), load shedding, auth, rate limit.
   app.setValidatorCompiler(validatorCompiler);
@@ -169,7 +172,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     },
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
+  installPromptShutdown(app, hub, services.load);
+  await app.register(websocket, { options: { maxPayload: STREAM_MESSAGE_MAX_BYTES } });
 
   installAuth(app, services.keys);
   installRateLimit(app, buckets, config);
