@@ -37,7 +37,8 @@ import { registerPublicRoutes } from './routes/public.ts';
 import { VERSION } from './version.ts';
 import { ChainService } from './chain/chain-service.ts';
 import { registerChainRoutes } from './routes/chain.ts';
-import { registerJobStreamRoute } from './routes/job-stream.ts';
+import { registerJobStreamRoute, STREAM_MESSAGE_MAX_BYTES } from './routes/job-stream.ts';
+import { installPromptShutdown } from './http/shutdown.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { StreamHub } from './services/stream-hub.ts';
 
@@ -85,6 +86,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
       const sent = request.headers['x-request-id'];
       return typeof sent === 'string' && REQUEST_ID_PATTERN.test(sent) ? sent : newId('req');
     },
+    // Closing cuts every connection (see http/shutdown.ts for what is answered first).
+    forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
   const store = options.store;
@@ -94,7 +97,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   const maintenance = new Maintenance(store);
   await maintenance.refresh();
   const buckets = new TokenBuckets(config.now);
-  const hub = new StreamHub();
+  const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, app.log);
 
   // onRequest hooks run in this order: request id (and Upgrade on a plain route), maintenance
   // (before auth), event-loop lag, auth, rate limit; the in-flight cap is a preHandler, once the body is in.
@@ -171,7 +174,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  await app.register(websocket, { options: { maxPayload: config.bodyLimitBytes } });
+  installPromptShutdown(app, hub, services.load);
+  await app.register(websocket, { options: { maxPayload: STREAM_MESSAGE_MAX_BYTES } });
   app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
 
   installAuth(app, services.keys);

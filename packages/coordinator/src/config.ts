@@ -46,6 +46,10 @@ export interface CoordinatorConfig {
   settleWaitMs: number;
   /** What an OpenAI-compatible request may cost (escrowed) when it names no max_price, in AITBC. */
   openAiMaxPrice: string;
+  /** The most output one job may stream to its client, in UTF-8 bytes; null → bodyLimitBytes (what a completion can carry). */
+  maxStreamBytes: number | null;
+  /** A streaming client that reads nothing for this long is dropped as if it had left. */
+  clientStallMs: number;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -72,6 +76,8 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   settleBatchMax: 500,
   settleWaitMs: 10_000,
   openAiMaxPrice: '1',
+  maxStreamBytes: null,
+  clientStallMs: 15_000,
   now: () => Date.now(),
 };
 

@@ -1,5 +1,7 @@
 // Runs a coordinator: opens the store, builds the app, listens, sweeps, and shuts down cleanly
-// on SIGINT/SIGTERM (in-flight requests finish; long-polls are answered 204).
+// and promptly on SIGINT/SIGTERM: long-polls are answered 204, clients waiting on a job get
+// SYSTEM_MAINTENANCE (the job is cancelled and refunded), miner streams are cut, other requests
+// in flight get up to 2 s, then every connection is closed (http/shutdown.ts).
 
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';

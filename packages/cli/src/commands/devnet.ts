@@ -21,6 +21,8 @@ const DEMO_FUNDS = '1000';
 const DEMO_WALLET_FUNDS = '2000';
 /** Settle receipts about two seconds after they are made: a snappy demo, still batched. */
 const DEVNET_SETTLE_WAIT_MS = 2_000;
+/** How long Ctrl-C lets the miner's running jobs finish. */
+const DEVNET_MINER_GRACE_MS = 1_000;
 
 interface DevnetFlags {
   dataDir: string;
@@ -129,6 +131,8 @@ export function devnetCommand(): Command {
         backend,
         pricePerToken: '0.001',
         maxConcurrency: 2,
+        // Ctrl-C stops the devnet promptly: running jobs get a second, then go back to the queue.
+        shutdownGraceMs: DEVNET_MINER_GRACE_MS,
         gpu: await detectGpu(),
         log: (event) => {
           if (event.event === 'job_completed' || event.event === 'job_failed' || event.event === 'coordinator_unreachable') {

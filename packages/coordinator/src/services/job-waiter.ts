@@ -5,6 +5,7 @@
 import { ApiError, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorStore, JobRecord } from '../store/store.ts';
 import { terminalError } from './jobs.ts';
+import { safely, type ErrorLog } from './safely.ts';
 import type { StreamEvent, StreamHub } from './stream-hub.ts';
 
 const CHECK_EVERY_MS = 1_000;
@@ -12,8 +13,10 @@ const CHECK_EVERY_MS = 1_000;
 export type JobOutcome = { job: JobRecord; receipt: Receipt };
 
 export class JobWaiter {
-  /** Everything relayed to this waiter so far. */
-  relayedText = '';
+  /** Characters handed to the pieces listener so far (a prefix of what the hub relayed). */
+  deliveredChars = 0;
+  /** Pieces that came before a listener was given (bounded by the hub's per-job limit); null after. */
+  private early: string[] | null = [];
   private onText: (text: string) => void = () => undefined;
   private readonly unwatch: () => void;
   private readonly timer: NodeJS.Timeout;
@@ -26,7 +29,8 @@ export class JobWaiter {
     private readonly store: CoordinatorStore,
     hub: StreamHub,
     private readonly jobId: string,
-    live: boolean,
+    private readonly live: boolean,
+    private readonly log: ErrorLog,
   ) {
     this.outcome = new Promise<JobOutcome>((resolve, reject) => {
       this.resolve = resolve;
@@ -34,22 +38,37 @@ export class JobWaiter {
     });
     this.outcome.catch(() => undefined); // a caller that never awaits must not crash the process
     this.unwatch = hub.watch(jobId, live, (event) => this.handle(event));
-    this.timer = setInterval(() => void this.check(), CHECK_EVERY_MS);
+    // A store that fails (closed at shutdown, disk trouble) is logged; the next tick tries again.
+    this.timer = setInterval(safely(log, `checking job ${jobId}`, () => this.check()), CHECK_EVERY_MS);
   }
 
   /** Receives each piece: first whatever arrived before it was listening, then each as it comes. */
   pieces(listener: (text: string) => void): void {
     this.onText = listener;
-    if (this.relayedText) listener(this.relayedText);
+    const early = this.early?.join('') ?? '';
+    this.early = null;
+    if (early) this.deliver(early);
+  }
+
+  private deliver(text: string): void {
+    this.deliveredChars += text.length;
+    this.onText(text);
   }
 
   private handle(event: StreamEvent): void {
     if (this.settled) return;
-    if (event.type === 'text') {
-      this.relayedText += event.text;
-      this.onText(event.text);
-    } else if (event.type === 'completed') this.finish(() => this.resolve({ job: event.job, receipt: event.receipt }));
-    else this.finish(() => this.reject(event.error));
+    try {
+      if (event.type === 'text') {
+        if (!this.live) return;
+        if (this.early) this.early.push(event.text);
+        else this.deliver(event.text);
+      } else if (event.type === 'completed') this.finish(() => this.resolve({ job: event.job, receipt: event.receipt }));
+      else this.finish(() => this.reject(event.error));
+    } catch (error) {
+      // Handing a piece on failed (the listener threw): this wait ends, the caller answers with an error.
+      this.log.error({ err: error, job_id: this.jobId }, 'relaying a piece of output failed');
+      this.finish(() => this.reject(new ApiError('SYSTEM_INTERNAL_ERROR', 'Relaying the output failed; the job was cancelled')));
+    }
   }
 
   private async check(): Promise<void> {

@@ -153,6 +153,7 @@ export class MinerService {
     const now = this.config.now();
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
+    if (!this.hub.matchesRelayed(jobId, input.output)) await this.refuseUnstreamedOutput(job, input.output);
     const { receipt: minerSigned, priceMicro } = checkMinerReceipt({
       receipt: input.receipt,
       job,
@@ -182,15 +183,31 @@ export class MinerService {
     return { job: outcome.job, receipt };
   }
 
+  /**
+   * The client was shown text that this output is not: no receipt could cover what it saw, so
+   * the completion is refused and the job fails at once, refunded (the client cannot un-see the
+   * text, and a re-run elsewhere would show it something else).
+   */
+  private async refuseUnstreamedOutput(job: JobRecord, output: string): Promise<never> {
+    const relayed = this.hub.relayedChars(job.jobId);
+    const reason = `its completion's output (${output.length} characters) is not the ${relayed} characters it streamed to the client`;
+    await this.failHeld(job.jobId, job.minerId!, reason, false);
+    throw new ApiError(
+      'VALIDATION_INVALID_FORMAT',
+      `Field 'output' must be exactly the text streamed for job ${job.jobId} (${relayed} characters were relayed to its client), got ${output.length} characters that differ; the job failed and its client was refunded`,
+      { field: 'output' },
+    );
+  }
+
   async fail(principal: Principal, jobId: string, input: FailInput): Promise<JobRecord> {
     const miner = await this.directory.requireOwned(principal, input.miner_id);
     return this.failHeld(jobId, miner.minerId, input.reason, input.retryable ?? true);
   }
 
-  /** The miner's stream broke before it said it was done: the job fails for good and is refunded. */
-  async abandonStream(jobId: string, minerId: string): Promise<void> {
+  /** The miner's stream broke (or was closed for breaking the rules) before it said it was done: the job fails for good and is refunded. */
+  async abandonStream(jobId: string, minerId: string, reason: string): Promise<void> {
     try {
-      await this.failHeld(jobId, minerId, 'the miner disconnected in the middle of the stream', false);
+      await this.failHeld(jobId, minerId, reason, false);
     } catch (error) {
       if (!(error instanceof ApiError)) throw error; // it completed, or was cancelled or expired meanwhile
     }
@@ -202,7 +219,7 @@ export class MinerService {
       minerId,
       reason,
       // A client already has part of this job's output: running it again elsewhere would repeat it.
-      retryable: retryable && this.hub.relayed(jobId) === 0,
+      retryable: retryable && this.hub.relayedChars(jobId) === 0,
       now: this.config.now(),
       maxAttempts: this.config.maxAttempts,
     });

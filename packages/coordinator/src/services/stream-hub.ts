@@ -2,38 +2,74 @@
 // watches a job before submitting it; the miner holding the job streams pieces over a WebSocket
 // (../routes/job-stream.ts) and the hub relays them to the watchers as they come; completion and
 // failure end the watch. Kept in memory: a watcher is an open HTTP response of this process.
+//
+// What one job may stream is bounded (`maxStreamBytes`), and the hub remembers what it relayed
+// as a length and a running SHA-256, never the text, so that a completion can be held to exactly
+// what its client saw at a constant cost per job. A watcher that cannot keep up holds the
+// stream: the miner's socket is paused until every hold is released.
 
+import { createHash, type Hash } from 'node:crypto';
 import type { ApiError, Receipt } from '@aitbc/protocol';
 import type { JobRecord } from '../store/store.ts';
+import type { ErrorLog } from './safely.ts';
 
 export type StreamEvent = { type: 'text'; text: string } | { type: 'completed'; job: JobRecord; receipt: Receipt } | { type: 'failed'; error: ApiError };
 
-interface MinerControl {
+export interface MinerControl {
   stop(reason: string): void;
+  /** Stop reading the miner's stream (a watcher is not keeping up) until resume(). */
+  pause(): void;
+  resume(): void;
 }
 
+/** What became of a piece of text from the miner. */
+export type TextOutcome = 'relayed' | 'not_watched' | 'over_limit';
+
+type Listener = (event: StreamEvent) => void;
+
 interface Watch {
-  listeners: Set<(event: StreamEvent) => void>;
+  listeners: Set<Listener>;
   /** Whether the client wants pieces as they come (the miner then streams). */
   live: boolean;
   miner: MinerControl | null;
-  /** Pieces relayed so far: once a client has seen output, the job cannot start over elsewhere. */
-  relayed: number;
+  /** UTF-8 bytes relayed, held to the per-job limit. */
+  relayedBytes: number;
+  /** UTF-16 code units relayed and their SHA-256 (lone surrogates split across pieces hash as they join). */
+  relayedChars: number;
+  relayedHash: Hash | null;
+  /** Watchers whose client is not reading: the miner's socket stays paused while any is. */
+  holds: number;
 }
+
+/** SHA-256 of a string's UTF-16 code units: the same for a text and for its pieces fed in order. */
+const feed = (hash: Hash, text: string) => hash.update(Buffer.from(text, 'utf16le'));
 
 export class StreamHub {
   private readonly watches = new Map<string, Watch>();
+  private shutDown: ApiError | null = null;
+
+  constructor(
+    /** The most one job may stream, in UTF-8 bytes: at most what a completion body can carry. */
+    readonly maxStreamBytes: number,
+    private readonly log: ErrorLog,
+  ) {}
 
   /** Watches a job; returns the function that stops watching. */
-  watch(jobId: string, live: boolean, listener: (event: StreamEvent) => void): () => void {
+  watch(jobId: string, live: boolean, listener: Listener): () => void {
     let watch = this.watches.get(jobId);
-    if (!watch) this.watches.set(jobId, (watch = { listeners: new Set(), live: false, miner: null, relayed: 0 }));
+    if (!watch) this.watches.set(jobId, (watch = { listeners: new Set(), live: false, miner: null, relayedBytes: 0, relayedChars: 0, relayedHash: null, holds: 0 }));
     watch.live ||= live;
     watch.listeners.add(listener);
+    if (this.shutDown) queueMicrotask(() => this.emitTo(jobId, listener, { type: 'failed', error: this.shutDown! }));
     return () => {
       watch.listeners.delete(listener);
-      if (watch.listeners.size === 0) this.watches.delete(jobId);
+      if (watch.listeners.size === 0 && this.watches.get(jobId) === watch) this.watches.delete(jobId);
     };
+  }
+
+  /** Whether the coordinator is stopping (shutdown was called). */
+  get stopping(): boolean {
+    return this.shutDown !== null;
   }
 
   /** A client is waiting for this job's pieces: the miner should stream them. */
@@ -41,48 +77,105 @@ export class StreamHub {
     return this.watches.get(jobId)?.live ?? false;
   }
 
-  relayed(jobId: string): number {
-    return this.watches.get(jobId)?.relayed ?? 0;
+  /** Characters of output already relayed to this job's client (0 when nobody watches). */
+  relayedChars(jobId: string): number {
+    return this.watches.get(jobId)?.relayedChars ?? 0;
   }
 
-  /** The miner's stream opened; false if nobody is watching any more. */
+  /**
+   * Whether a completion's output is what the client was shown: true when nothing was relayed
+   * (the client then gets the whole output at once), else only for exactly the relayed text.
+   */
+  matchesRelayed(jobId: string, output: string): boolean {
+    const watch = this.watches.get(jobId);
+    if (!watch?.relayedHash) return true;
+    if (output.length !== watch.relayedChars) return false;
+    return feed(createHash('sha256'), output).digest('hex') === watch.relayedHash.copy().digest('hex');
+  }
+
+  /** The miner's stream opened; false if no client waits for its pieces. */
   attachMiner(jobId: string, control: MinerControl): boolean {
     const watch = this.watches.get(jobId);
-    if (!watch) return false;
+    if (!watch?.live || this.shutDown) return false;
     watch.miner = control;
+    if (watch.holds > 0) control.pause();
     return true;
   }
 
-  detachMiner(jobId: string): void {
+  detachMiner(jobId: string, control: MinerControl): void {
     const watch = this.watches.get(jobId);
-    if (watch) watch.miner = null;
+    if (watch?.miner === control) watch.miner = null;
   }
 
-  text(jobId: string, text: string): void {
+  /** Relays a piece from the miner, unless it would take the job past its stream limit. */
+  text(jobId: string, text: string): TextOutcome {
     const watch = this.watches.get(jobId);
-    if (!watch || text.length === 0) return;
-    watch.relayed++;
-    this.emit(watch, { type: 'text', text });
+    if (!watch?.miner) return 'not_watched';
+    if (text.length === 0) return 'relayed';
+    const bytes = Buffer.byteLength(text);
+    if (watch.relayedBytes + bytes > this.maxStreamBytes) return 'over_limit';
+    watch.relayedBytes += bytes;
+    watch.relayedChars += text.length;
+    feed((watch.relayedHash ??= createHash('sha256')), text);
+    this.emit(jobId, watch, { type: 'text', text });
+    return 'relayed';
   }
 
   completed(jobId: string, job: JobRecord, receipt: Receipt): void {
     const watch = this.watches.get(jobId);
-    if (watch) this.emit(watch, { type: 'completed', job, receipt });
+    if (watch) this.emit(jobId, watch, { type: 'completed', job, receipt });
   }
 
   failed(jobId: string, error: ApiError): void {
     const watch = this.watches.get(jobId);
-    if (watch) this.emit(watch, { type: 'failed', error });
+    if (watch) this.emit(jobId, watch, { type: 'failed', error });
   }
 
   /** Asks the miner streaming this job to stop (the client went away); false if none is. */
   stop(jobId: string, reason: string): boolean {
     const miner = this.watches.get(jobId)?.miner;
-    miner?.stop(reason);
-    return Boolean(miner);
+    if (!miner) return false;
+    try {
+      miner.stop(reason);
+    } catch (error) {
+      this.log.error({ err: error, job_id: jobId }, 'telling the miner to stop failed');
+    }
+    return true;
   }
 
-  private emit(watch: Watch, event: StreamEvent): void {
-    for (const listener of [...watch.listeners]) listener(event);
+  /**
+   * A watcher's client stopped reading: the miner's socket is paused until the returned
+   * function (idempotent) is called, so nothing piles up in this process meanwhile.
+   */
+  hold(jobId: string): () => void {
+    const watch = this.watches.get(jobId);
+    if (!watch) return () => undefined;
+    if (watch.holds++ === 0) watch.miner?.pause();
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      if (--watch.holds === 0) watch.miner?.resume();
+    };
+  }
+
+  /** The coordinator is stopping: every watcher gets `error`, now and when it starts watching. */
+  shutdown(error: ApiError): void {
+    this.shutDown = error;
+    for (const [jobId, watch] of [...this.watches]) this.emit(jobId, watch, { type: 'failed', error });
+  }
+
+  private emit(jobId: string, watch: Watch, event: StreamEvent): void {
+    for (const listener of [...watch.listeners]) this.emitTo(jobId, listener, event);
+  }
+
+  /** A listener that throws is logged and dropped; the others and the miner's socket go on. */
+  private emitTo(jobId: string, listener: Listener, event: StreamEvent): void {
+    try {
+      listener(event);
+    } catch (error) {
+      this.log.error({ err: error, job_id: jobId }, 'a stream watcher failed; it was dropped');
+      this.watches.get(jobId)?.listeners.delete(listener);
+    }
   }
 }

@@ -1,0 +1,66 @@
+// A server-sent event response that honours backpressure. When the client stops reading and the
+// response's buffer is full, `onBlocked` runs (the caller pauses what feeds it) and `onDrained`
+// when it empties again; a client that stays blocked for `stallMs` is dropped as if it had left
+// (its 'close' follows). Writes after the client is gone are ignored, never thrown.
+
+import type { ServerResponse } from 'node:http';
+
+export interface EventStreamOptions {
+  /** How long a client may leave its stream unread before it counts as gone. */
+  stallMs: number;
+  onBlocked(): void;
+  onDrained(): void;
+}
+
+export class EventStream {
+  private stallTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    private readonly res: ServerResponse,
+    private readonly options: EventStreamOptions,
+  ) {
+    // A failed write means the client is gone; 'close' follows and the caller handles that.
+    res.on('error', () => res.destroy());
+    res.on('drain', () => this.drained());
+    res.on('close', () => this.clearStall());
+  }
+
+  get open(): boolean {
+    return !this.res.destroyed && !this.res.writableEnded;
+  }
+
+  begin(headers: Record<string, string>): void {
+    this.res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-cache', Connection: 'keep-alive', 'X-Accel-Buffering': 'no' });
+  }
+
+  send(data: unknown): void {
+    if (this.open) this.written(this.res.write(`data: ${JSON.stringify(data)}\n\n`));
+  }
+
+  /** The last event; a client that does not take it within `flushMs` is dropped. */
+  end(flushMs = this.options.stallMs): void {
+    if (!this.open) return;
+    this.res.end('data: [DONE]\n\n');
+    if (this.res.writableFinished) return;
+    this.clearStall();
+    this.stallTimer = setTimeout(() => this.res.destroy(), flushMs);
+    this.res.once('finish', () => this.clearStall());
+  }
+
+  private written(flushed: boolean): void {
+    if (flushed || this.stallTimer) return;
+    this.options.onBlocked();
+    this.stallTimer = setTimeout(() => this.res.destroy(), this.options.stallMs);
+  }
+
+  private drained(): void {
+    if (!this.stallTimer || this.res.writableEnded) return;
+    this.clearStall();
+    this.options.onDrained();
+  }
+
+  private clearStall(): void {
+    if (this.stallTimer) clearTimeout(this.stallTimer);
+    this.stallTimer = null;
+  }
+}

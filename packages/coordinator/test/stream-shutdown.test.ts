@@ -1,0 +1,72 @@
+// Stopping the coordinator while streams are open: close() must not wait on a miner's socket, an
+// event stream or an idle connection (it once took 30 to 70 s after a streamed request). The
+// client still waiting hears why, and its job is cancelled and refunded.
+
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { rmSync } from 'node:fs';
+import { connect } from 'node:net';
+import { dirname } from 'node:path';
+import OpenAI from 'openai';
+import { startTestCoordinator, until } from './harness.ts';
+import { claimJob, dialStream, errorEvent, openChatStream, readEvents, STREAM_MODEL, streamingMiner } from './stream-harness.ts';
+
+/** Far above a prompt close and far below the 30 s a close handshake nobody answers takes. */
+const CLOSE_DEADLINE_MS = 10_000;
+
+test('close() returns promptly with a stream in flight and after a streamed failure; the waiting client is told and refunded', async () => {
+  const coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 60_000 });
+  const { app, services, store } = coordinator;
+  try {
+    const miner = await streamingMiner(coordinator.request, await coordinator.createKey(['miner']), 'shutdown-miner');
+    const key = await coordinator.createClient('stopping', '10');
+
+    // A streamed request, through the official client, whose job fails on its miner mid-stream;
+    // the miner leaves its stream socket open.
+    const openai = new OpenAI({ baseURL: `${coordinator.url}/v1`, apiKey: key, maxRetries: 0 });
+    const failing = await openai.chat.completions.create({ model: STREAM_MODEL, messages: [{ role: 'user', content: 'fail me' }], stream: true, max_price: '1' } as never);
+    const failedClaim = await claimJob(miner);
+    const failedStream = await dialStream(coordinator.url, miner, failedClaim.job_id);
+    await failedStream.text('partial');
+    assert.equal((await miner.fail(failedClaim.job_id, 'backend crashed')).status, 200);
+    await assert.rejects(
+      async () => {
+        for await (const _chunk of failing as unknown as AsyncIterable<unknown>);
+      },
+      (error: unknown) => error instanceof OpenAI.APIError && error.code === 'SYSTEM_UPSTREAM_ERROR',
+    );
+
+    // A streamed request in flight: its miner has sent a piece and is still generating.
+    const reader = readEvents(await openChatStream(coordinator.url, key, 'in flight'));
+    const claim = await claimJob(miner);
+    const stream = await dialStream(coordinator.url, miner, claim.job_id);
+    await stream.text('half');
+    await until(() => reader.text() === 'half', 'the first piece to reach the client');
+
+    // A connection a client opened and has not used yet (HTTP clients keep such spares).
+    const spare = connect(Number(new URL(coordinator.url).port), '127.0.0.1');
+    await new Promise((resolve) => spare.once('connect', resolve));
+    spare.on('error', () => undefined);
+
+    services.signal.close();
+    await services.sweeper.stop();
+    let deadline: NodeJS.Timeout | undefined;
+    const outcome = await Promise.race([app.close().then(() => 'closed'), new Promise((resolve) => (deadline = setTimeout(resolve, CLOSE_DEADLINE_MS, 'still waiting')))]);
+    clearTimeout(deadline);
+    assert.equal(outcome, 'closed', 'close() waits on no stream, socket or idle connection');
+
+    await reader.done;
+    assert.equal(errorEvent(reader.events)?.error_code, 'SYSTEM_MAINTENANCE', 'the waiting client is told the coordinator is stopping');
+    assert.equal(reader.events.at(-1), '[DONE]');
+    assert.equal((await store.getJob(claim.job_id))?.status, 'cancelled');
+    assert.equal((await store.getJob(failedClaim.job_id))?.status, 'failed');
+    assert.equal((await store.getAccount('stopping')).availableMicro, 10_000_000n, 'both jobs refunded whole');
+    await Promise.all([stream.closed, failedStream.closed]);
+    assert.ok(spare.destroyed || spare.readableEnded || (await new Promise((resolve) => spare.once('close', resolve)).then(() => true)));
+    await coordinator.assertLedger();
+  } finally {
+    await app.close();
+    await store.close();
+    rmSync(dirname(coordinator.dbPath), { recursive: true, force: true });
+  }
+});
