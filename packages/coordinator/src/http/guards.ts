@@ -35,11 +35,16 @@ export interface LoadMonitor {
 export function installLoadShedding(app: FastifyInstance, config: CoordinatorConfig): LoadMonitor {
   let inFlight = 0;
   let lagMs = 0;
+  let lastWindowLagMs = 0;
   const histogram = monitorEventLoopDelay({ resolution: 20 });
   histogram.enable();
+  // Lag counts when it lasts: the lower p99 of the last two 1-s windows, so one stall (start-up
+  // compiling, a GC pause) does not turn clients away while a loop that stays slow does.
   const sampler = setInterval(() => {
-    lagMs = histogram.percentile(99) / 1e6;
+    const windowLagMs = histogram.percentile(99) / 1e6;
     histogram.reset();
+    lagMs = Math.min(windowLagMs, lastWindowLagMs);
+    lastWindowLagMs = windowLagMs;
   }, 1_000);
   sampler.unref();
 
