@@ -11,7 +11,8 @@ import websocket from '@fastify/websocket';
 import { isValidAddress, newId } from '@aitbc/protocol';
 import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
-import { subscribe } from './subscriptions.ts';
+import { refuseUpgradeWhenFull } from './sockets.ts';
+import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView } from './views.ts';
 
 export const BLOCK_RANGE_MAX = 100;
@@ -35,9 +36,18 @@ const envelope = {
 const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
 const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
 
-export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {}): Promise<FastifyInstance> {
+export interface RpcOptions {
+  gossip?: Gossip;
+  /** Bounds on WS /rpc/ws subscribers (count, unread bytes each). */
+  subscriptions?: SubscriptionLimits;
+  log?: (event: Record<string, unknown>) => void;
+}
+
+export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({ logger: false, genReqId: () => newId('req'), bodyLimit: 16 * 1024 * 1024 });
-  await app.register(websocket, { options: { maxPayload: 16 * 1024 * 1024 } });
+  // One ws server carries both paths: the peers' cap (a block) here; subscribers get a lower one.
+  await app.register(websocket, { options: { maxPayload: options.gossip?.maxMessageBytes ?? 4096 } });
+  const subscriptions = new Subscriptions(node, options.subscriptions, options.log);
   await app.register(swagger, {
     openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
   });
@@ -148,12 +158,16 @@ export async function buildRpc(node: ChainNode, options: { gossip?: Gossip } = {
 
   app.get(
     '/rpc/ws',
-    { websocket: true, schema: { summary: 'WebSocket: subscribe with ?topics=heads,finalized,txs,receipts (default all); one JSON message per event' } },
-    (socket, request) => subscribe(node, socket, (request.query as { topics?: string }).topics),
+    {
+      websocket: true,
+      preHandler: refuseUpgradeWhenFull(() => subscriptions.full(), 'subscribers'),
+      schema: { summary: 'WebSocket: subscribe with ?topics=heads,finalized,txs,receipts (default all); one JSON message per event' },
+    },
+    (socket, request) => subscriptions.add(socket, (request.query as { topics?: unknown }).topics),
   );
   if (options.gossip) {
     const gossip = options.gossip;
-    app.get('/p2p', { websocket: true, schema: { hide: true } }, (socket) => void gossip.accept(socket));
+    app.get('/p2p', { websocket: true, preHandler: refuseUpgradeWhenFull(() => gossip.full(), 'inbound peers'), schema: { hide: true } }, (socket, request) => gossip.accept(socket, request.raw));
   }
 
   app.get('/rpc/openapi.json', { schema: { hide: true } }, async () => app.swagger());
