@@ -5,6 +5,7 @@ import { after } from 'node:test';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, type KeyPair } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import type { FastifyInstance } from 'fastify';
+import WebSocket from 'ws';
 import type { Genesis } from '../src/genesis.ts';
 import { ChainNode } from '../src/node.ts';
 import { Gossip, type GossipOptions } from '../src/p2p.ts';
@@ -87,4 +88,28 @@ export function rssPeak(): { stop: () => number } {
       return Math.max(peak, process.memoryUsage().rss) - base;
     },
   };
+}
+
+/** Opens a WebSocket to `path` on the node (errors after it opens are the test's to watch). */
+export function openSocket(live: LiveNode, path: string): Promise<WebSocket> {
+  const socket = new WebSocket(`ws://127.0.0.1:${live.port}${path}`);
+  socket.on('error', () => undefined);
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => resolve(socket));
+    socket.once('unexpected-response', (_request, response) => reject(new Error(`the upgrade was refused with ${response.statusCode}`)));
+  });
+}
+
+/** The HTTP answer to a WebSocket upgrade the node refuses: its status and JSON body. */
+export function upgradeRefusal(live: LiveNode, path: string): Promise<{ status: number; body: Record<string, unknown> }> {
+  const socket = new WebSocket(`ws://127.0.0.1:${live.port}${path}`);
+  socket.on('error', () => undefined);
+  return new Promise((resolve, reject) => {
+    socket.once('open', () => reject(new Error(`${path} was let in`)));
+    socket.once('unexpected-response', async (_request, response) => {
+      let text = '';
+      for await (const chunk of response) text += chunk;
+      resolve({ status: response.statusCode ?? 0, body: JSON.parse(text) });
+    });
+  });
 }

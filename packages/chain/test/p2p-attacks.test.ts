@@ -7,10 +7,10 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import WebSocket, { WebSocketServer } from 'ws';
+import { WebSocketServer } from 'ws';
 import { genesisHash } from '../src/genesis.ts';
 import { rpcUrlOfInbound } from '../src/p2p.ts';
-import { genesis, liveNode, rssPeak, transfers, until, type LiveNode } from './live-node.ts';
+import { genesis, liveNode, openSocket, rssPeak, transfers, until, upgradeRefusal, type LiveNode } from './live-node.ts';
 
 const MiB = 1024 * 1024;
 const PAGE_BYTES = MiB;
@@ -55,15 +55,7 @@ async function endlessServer(host: string, redirectTo?: string): Promise<Endless
 
 const hello = (rpcUrl: string, height = HUGE_HEIGHT) => JSON.stringify({ type: 'hello', chain_id: genesis.chain_id, genesis_hash: genesisHash(genesis), height, rpc_url: rpcUrl, votes: [] });
 
-async function openPeer(live: LiveNode): Promise<WebSocket> {
-  const socket = new WebSocket(`ws://127.0.0.1:${live.port}/p2p`);
-  socket.on('error', () => undefined);
-  await new Promise((resolve, reject) => {
-    socket.once('open', resolve);
-    socket.once('unexpected-response', (_request, response) => reject(Object.assign(new Error('refused'), { status: response.statusCode, response })));
-  });
-  return socket;
-}
+const openPeer = (live: LiveNode) => openSocket(live, '/p2p');
 
 /** Submits transfers and waits until the node has put them in blocks: it is still producing. */
 async function producesBlocks(live: LiveNode, blocks = 3): Promise<void> {
@@ -175,14 +167,9 @@ test('peers that dial in are counted (one too many is refused with 503), and a p
   stalled.send(hello('http://127.0.0.1:1', 0));
   (stalled as unknown as { _socket: { pause(): void; resume(): void } })._socket.pause();
 
-  const refusal = await openPeer(live).then(
-    () => assert.fail('a third inbound peer was let in'),
-    (error: { status: number; response: NodeJS.ReadableStream }) => error,
-  );
+  const refusal = await upgradeRefusal(live, '/p2p');
   assert.equal(refusal.status, 503);
-  let body = '';
-  for await (const chunk of refusal.response) body += chunk;
-  assert.equal(JSON.parse(body).error_code, 'SYSTEM_OVERLOADED');
+  assert.equal(refusal.body.error_code, 'SYSTEM_OVERLOADED');
 
   // Transactions and blocks go to both peers until the stalled one has too much unread.
   const dropped = new Promise<[number, string]>((resolve) => stalled.once('close', (code, reason) => resolve([code, reason.toString()])));

@@ -5,20 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { liveNode, transfers, until, type LiveNode } from './live-node.ts';
+import { liveNode, openSocket, transfers, until, upgradeRefusal, type LiveNode } from './live-node.ts';
 
 const MiB = 1024 * 1024;
 
 type RawSocket = { _socket: { pause(): void; resume(): void } };
 
-function subscribe(live: LiveNode, topics = 'heads,txs,finalized'): Promise<WebSocket> {
-  const socket = new WebSocket(`ws://127.0.0.1:${live.port}/rpc/ws?topics=${topics}`);
-  socket.on('error', () => undefined);
-  return new Promise((resolve, reject) => {
-    socket.once('open', () => resolve(socket));
-    socket.once('unexpected-response', (_request, response) => reject(Object.assign(new Error('refused'), { status: response.statusCode, response })));
-  });
-}
+const subscribe = (live: LiveNode, topics = 'heads,txs,finalized') => openSocket(live, `/rpc/ws?topics=${topics}`);
 
 const closeOf = (socket: WebSocket) => new Promise<[number, string]>((resolve) => socket.once('close', (code, reason) => resolve([code, reason.toString()])));
 
@@ -64,16 +57,11 @@ test('subscribers that never read are dropped (1008), hold bounded memory, and d
 test('one subscriber too many is refused with 503 SYSTEM_OVERLOADED; a place freed is taken again', async () => {
   const live = await liveNode({ subscriptions: { maxSubscribers: 3 } });
   const first = await Promise.all([subscribe(live), subscribe(live), subscribe(live)]);
-  const refusal = await subscribe(live).then(
-    () => assert.fail('a fourth subscriber was let in'),
-    (error: { status: number; response: NodeJS.ReadableStream }) => error,
-  );
+  const refusal = await upgradeRefusal(live, '/rpc/ws');
   assert.equal(refusal.status, 503);
-  let body = '';
-  for await (const chunk of refusal.response) body += chunk;
-  const envelope = JSON.parse(body);
+  const envelope = refusal.body;
   assert.equal(envelope.error_code, 'SYSTEM_OVERLOADED');
-  assert.match(envelope.detail, /subscribers/);
+  assert.match(String(envelope.detail), /subscribers/);
   assert.equal(typeof envelope.request_id, 'string');
 
   const closed = closeOf(first[0]!);
