@@ -190,6 +190,15 @@ test('peers that dial in are counted (one too many is refused with 503), and a p
   reader.terminate();
 });
 
+test('a peer that never says hello does not keep its place', async () => {
+  const live = await liveNode({ gossip: { maxInboundPeers: 1, helloTimeoutMs: 200 } });
+  const silent = await openPeer(live);
+  const closed = new Promise<[number, string]>((resolve) => silent.once('close', (code, reason) => resolve([code, reason.toString()])));
+  assert.deepEqual(await closed, [1008, 'no hello']);
+  await until(() => !live.gossip.full(), 'its place to be free');
+  (await openPeer(live)).terminate();
+});
+
 test('an inbound peer\'s rpc_url counts only on the address it dialled from', () => {
   assert.equal(rpcUrlOfInbound('http://127.0.0.1:8545/anything', '127.0.0.1'), 'http://127.0.0.1:8545');
   assert.equal(rpcUrlOfInbound('http://127.0.0.1:8545', '::ffff:127.0.0.1'), 'http://127.0.0.1:8545');

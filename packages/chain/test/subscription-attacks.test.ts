@@ -95,3 +95,19 @@ test('a subscriber that sends garbage is ignored, one that sends a large message
   assert.equal((await fetch(`http://127.0.0.1:${live.port}/rpc/head`)).status, 200);
   chatty.terminate();
 });
+
+test('a listener that throws neither undoes the block nor silences the other listeners, and is reported', async () => {
+  const live = await liveNode();
+  const subscriber = await subscribe(live, 'heads');
+  const heard = new Promise((resolve) => subscriber.once('message', resolve));
+  const reported: unknown[] = [];
+  live.node.on('listener_error', (error: Error, event: string) => reported.push([event, error.message]));
+  live.node.on('block', () => {
+    throw new Error('a broken listener');
+  });
+  for (const tx of transfers(live.node, 1)) live.node.submit(tx);
+  await heard;
+  assert.equal(live.node.head().header.height, 1, 'the block stays on the chain');
+  assert.deepEqual(reported[0], ['block', 'a broken listener']);
+  subscriber.terminate();
+});
