@@ -49,7 +49,8 @@ export interface FinalBlock {
 /**
  * Events: 'tx' (tx, hash) admitted to the mempool; 'block' (block) added to this node's chain;
  * 'reorg' ({ ancestor, reverted }) blocks above `ancestor` replaced by a longer branch; 'vote'
- * (vote) a new latest vote of an authority; 'finalized' (FinalBlock).
+ * (vote) a new latest vote of an authority; 'finalized' (FinalBlock); 'listener_error' (error,
+ * event) a listener threw (see `emit`).
  */
 export class ChainNode extends EventEmitter {
   private readonly mempool = new Mempool();
@@ -100,6 +101,24 @@ export class ChainNode extends EventEmitter {
     };
     this.store.commit({ header, hash: blockHash(header), signature: '', txs: [] }, [], overlay.changed);
     this.store.setMeta('genesis_hash', hash);
+  }
+
+  /**
+   * Calls every listener even when one throws, and never lets the throw out: the node emits in
+   * the middle of its own work (a block is emitted between two imports of a branch switch), so a
+   * listener's fault (a socket, a subscriber) must neither undo that work nor reach the process.
+   * The fault is re-emitted as 'listener_error'.
+   */
+  override emit(event: string | symbol, ...args: unknown[]): boolean {
+    const listeners = this.rawListeners(event) as ((...args: unknown[]) => unknown)[];
+    for (const listener of listeners) {
+      try {
+        listener.apply(this, args);
+      } catch (error) {
+        if (event !== 'listener_error') this.emit('listener_error', error, event);
+      }
+    }
+    return listeners.length > 0;
   }
 
   head(): Block {

@@ -4,16 +4,44 @@
 //
 //   {type: 'hello', chain_id, genesis_hash, height, rpc_url, votes}   first message each way
 //   {type: 'tx', tx} | {type: 'block', block} | {type: 'vote', vote}
+//
+// Anyone can dial /p2p, so nothing a peer says may cost the node more than a bound:
+// - Sync fetches only from a trusted address. For a peer this node dialled, that is the RPC of
+//   the --peer URL it was given (the hello's rpc_url is ignored). For a peer that dialled in, its
+//   hello's rpc_url is taken only when it is plain http(s) on the very IP address the socket comes
+//   from, so a peer can point sync at itself but never at a third party (no redirects either).
+// - Sync reads each page with a byte cap while the body streams (a page too large is asked again
+//   with half the blocks, down to one), asks for at most `syncPageBlocks` blocks, and stops at the
+//   first block out of order or that the node does not take: a peer can only feed real blocks,
+//   so a claimed height does nothing by itself. One sync at a time; others wait their turn.
+// - Proposing waits for the first dialled peer's hello (and its sync) at most a few slots; a peer
+//   that dialled in never holds it.
+// - Each peer may leave at most `maxPeerBufferedBytes` unread (then it is dropped), send messages
+//   of at most `maxMessageBytes`, and must say hello within `helloTimeoutMs`; at most
+//   `maxInboundPeers` peers may dial in. A fault in a message or a send is logged, never thrown.
 
+import type { IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
 import type { Block } from './block.ts';
 import type { Vote } from './consensus.ts';
 import { genesisHash } from './genesis.ts';
 import { BlockRejectedError, type ChainNode } from './node.ts';
+import { BLOCK_RANGE_MAX } from './rpc.ts';
+import { CLOSE_TRY_LATER, sendBounded } from './sockets.ts';
 import type { SignedTx } from './tx.ts';
 import { blockFromView, type BlockView } from './views.ts';
 
-const SYNC_PAGE = 100;
+const MiB = 1024 * 1024;
+/** Peers that may dial in at once: a PoA network has a handful of authorities and followers. */
+export const DEFAULT_MAX_INBOUND_PEERS = 32;
+/** The largest peer message: one block, as large as POST /rpc/blocks takes (16 MiB body). */
+export const DEFAULT_PEER_MESSAGE_BYTES = 16 * MiB;
+/** Unread bytes a peer may leave before it is dropped: half a largest block, many ordinary ones. */
+export const DEFAULT_PEER_BUFFER_BYTES = 8 * MiB;
+/** One sync page read: a largest block fits (pages of many blocks halve until they fit). */
+export const DEFAULT_SYNC_PAGE_BYTES = 16 * MiB;
+const HELLO_TIMEOUT_MS = 10_000;
+const SYNC_PAGE_TIMEOUT_MS = 10_000;
 
 type Message =
   | { type: 'hello'; chain_id: string; genesis_hash: string; height: number; rpc_url: string; votes: Vote[] }
@@ -27,26 +55,60 @@ export interface GossipOptions {
   /** This node's RPC base URL, told to peers so they can sync from it. */
   rpcUrl: string;
   log?: (event: Record<string, unknown>) => void;
+  /** Peers that may dial in at once (default 32); more are refused. */
+  maxInboundPeers?: number;
+  /** Largest message a peer may send (default 16 MiB); a larger one closes it (1009). */
+  maxMessageBytes?: number;
+  /** Bytes a peer may leave unread before it is dropped (default 8 MiB). */
+  maxPeerBufferedBytes?: number;
+  /** Largest sync page read (default 16 MiB). */
+  syncPageBytes?: number;
+  /** Blocks asked per sync page (default and most 100, the RPC's range limit). */
+  syncPageBlocks?: number;
+  /** How long a peer has to say hello before it is closed (default 10 s). */
+  helloTimeoutMs?: number;
 }
 
 interface Peer {
   socket: WebSocket;
+  /** Where this node may sync from for this peer (see the top of this file), or null. */
   rpcUrl: string | null;
+  /** Dialled in (its rpc_url must match remoteAddress), rather than dialled by this node. */
+  inbound: boolean;
+  remoteAddress: string | null;
+  greeted: boolean;
 }
+
+class PageTooLargeError extends Error {}
 
 export class Gossip {
   private readonly peers = new Set<Peer>();
   private readonly redials = new Set<NodeJS.Timeout>();
   private syncing: Promise<void> | null = null;
+  /** Peers that asked for a sync while one ran; each (still connected) runs after it. */
+  private readonly syncQueue = new Set<Peer>();
+  private readonly syncAbort = new AbortController();
   private releaseTimer: NodeJS.Timeout | null = null;
   private stopped = false;
   private readonly log: (event: Record<string, unknown>) => void;
+  readonly maxInboundPeers: number;
+  readonly maxMessageBytes: number;
+  private readonly maxPeerBufferedBytes: number;
+  private readonly syncPageBytes: number;
+  private readonly syncPageBlocks: number;
+  private readonly helloTimeoutMs: number;
 
   constructor(
     private readonly node: ChainNode,
     private readonly options: GossipOptions,
   ) {
     this.log = options.log ?? (() => undefined);
+    this.maxInboundPeers = options.maxInboundPeers ?? DEFAULT_MAX_INBOUND_PEERS;
+    this.maxMessageBytes = options.maxMessageBytes ?? DEFAULT_PEER_MESSAGE_BYTES;
+    this.maxPeerBufferedBytes = options.maxPeerBufferedBytes ?? DEFAULT_PEER_BUFFER_BYTES;
+    this.syncPageBytes = options.syncPageBytes ?? DEFAULT_SYNC_PAGE_BYTES;
+    this.syncPageBlocks = Math.min(options.syncPageBlocks ?? BLOCK_RANGE_MAX, BLOCK_RANGE_MAX);
+    this.helloTimeoutMs = options.helloTimeoutMs ?? HELLO_TIMEOUT_MS;
     node.on('tx', (tx: SignedTx) => this.broadcast({ type: 'tx', tx }));
     node.on('block', (block: Block) => this.broadcast({ type: 'block', block }));
     node.on('vote', (vote: Vote) => this.broadcast({ type: 'vote', vote }));
@@ -76,10 +138,25 @@ export class Gossip {
     return [...this.peers].filter((peer) => peer.socket.readyState === WebSocket.OPEN).length;
   }
 
+  private inboundCount(): number {
+    return [...this.peers].filter((peer) => peer.inbound).length;
+  }
+
+  /** No room for another peer dialling in. */
+  full(): boolean {
+    return this.inboundCount() >= this.maxInboundPeers;
+  }
+
   private dial(url: string, attempt: number): void {
     if (this.stopped) return;
-    const socket = new WebSocket(url);
-    this.accept(socket, url.replace(/^ws/, 'http').replace(/\/p2p$/, ''));
+    let socket: WebSocket;
+    try {
+      socket = new WebSocket(url, { maxPayload: this.maxMessageBytes });
+    } catch (error) {
+      this.log({ event: 'peer_refused', peer: url, reason: (error as Error).message });
+      return;
+    }
+    this.attach({ socket, rpcUrl: url.replace(/^ws/, 'http').replace(/\/p2p$/, ''), inbound: false, remoteAddress: null, greeted: false });
     socket.on('open', () => (attempt = 0));
     socket.on('close', () => {
       if (this.stopped) return;
@@ -91,9 +168,18 @@ export class Gossip {
     });
   }
 
-  /** Takes a connected socket (dialled, or accepted at /p2p). */
-  accept(socket: WebSocket, rpcUrl: string | null = null): Peer {
-    const peer: Peer = { socket, rpcUrl };
+  /** Takes a socket that dialled in at /p2p (refused with 1013 when `maxInboundPeers` are connected). */
+  accept(socket: WebSocket, request?: IncomingMessage): void {
+    socket.on('error', () => undefined);
+    if (this.full()) {
+      socket.close(CLOSE_TRY_LATER, `this node takes at most ${this.maxInboundPeers} inbound peers; retry later`);
+      return;
+    }
+    this.attach({ socket, rpcUrl: null, inbound: true, remoteAddress: request?.socket.remoteAddress ?? null, greeted: false });
+  }
+
+  private attach(peer: Peer): void {
+    const { socket } = peer;
     this.peers.add(peer);
     const hello = () => {
       const { node } = this;
@@ -101,33 +187,27 @@ export class Gossip {
     };
     if (socket.readyState === WebSocket.OPEN) hello();
     else socket.on('open', hello);
-    socket.on('message', (data) => this.onMessage(peer, data.toString()));
-    socket.on('error', (error) => this.log({ event: 'peer_error', peer: peer.rpcUrl, error: error.message }));
-    socket.on('close', () => this.peers.delete(peer));
-    return peer;
+    const helloTimer = setTimeout(() => {
+      if (!peer.greeted) socket.close(1008, 'no hello');
+    }, this.helloTimeoutMs);
+    socket.on('message', (data, isBinary) => this.onMessage(peer, data, isBinary));
+    socket.on('error', (error) => this.log({ event: 'peer_error', peer: peer.rpcUrl ?? peer.remoteAddress, error: error.message }));
+    socket.on('close', () => {
+      clearTimeout(helloTimer);
+      this.peers.delete(peer);
+      this.syncQueue.delete(peer);
+    });
   }
 
-  private onMessage(peer: Peer, text: string): void {
-    let message: Message;
+  private onMessage(peer: Peer, data: WebSocket.RawData, isBinary: boolean): void {
     try {
-      message = JSON.parse(text) as Message;
-    } catch {
-      return;
-    }
-    const { node } = this;
-    try {
+      if (isBinary) return;
+      const message = JSON.parse(data.toString()) as Message | null;
+      if (typeof message !== 'object' || message === null) return;
+      if (message.type === 'hello') return this.onHello(peer, message);
+      if (!peer.greeted) return; // hello comes first
+      const { node } = this;
       switch (message.type) {
-        case 'hello':
-          if (message.genesis_hash !== genesisHash(node.genesis)) {
-            this.log({ event: 'peer_refused', peer: message.rpc_url, reason: 'another genesis' });
-            peer.socket.close();
-            return;
-          }
-          peer.rpcUrl = message.rpc_url ?? peer.rpcUrl;
-          for (const vote of message.votes ?? []) node.addVote(vote);
-          if (message.height > node.head().header.height) void this.sync(peer).finally(() => this.release());
-          else this.release();
-          return;
         case 'tx':
           node.submit(message.tx); // a new one is passed on by the 'tx' event
           return;
@@ -139,48 +219,151 @@ export class Gossip {
           return;
       }
     } catch (error) {
-      if (error instanceof BlockRejectedError) this.log({ event: 'block_refused', peer: peer.rpcUrl, reason: error.message });
-      // a transaction already known or no longer valid is simply not passed on
+      if (error instanceof BlockRejectedError) this.log({ event: 'block_refused', peer: peer.rpcUrl ?? peer.remoteAddress, reason: error.message });
+      // Not JSON, a transaction already known or no longer valid, a malformed vote: not passed on.
     }
   }
 
+  private onHello(peer: Peer, hello: Extract<Message, { type: 'hello' }>): void {
+    if (peer.greeted) return; // once per connection: a repeated hello would restart sync at will
+    const { node } = this;
+    if (hello.genesis_hash !== genesisHash(node.genesis)) {
+      this.log({ event: 'peer_refused', peer: peer.rpcUrl ?? peer.remoteAddress, reason: 'another genesis' });
+      peer.socket.close(1008, 'another genesis');
+      return;
+    }
+    peer.greeted = true;
+    if (peer.inbound) peer.rpcUrl = rpcUrlOfInbound(hello.rpc_url, peer.remoteAddress);
+    // At most one vote per authority is of any use.
+    if (Array.isArray(hello.votes)) for (const vote of hello.votes.slice(0, node.genesis.authorities.length)) node.addVote(vote);
+    const ahead = Number.isSafeInteger(hello.height) && hello.height > node.head().header.height;
+    if (peer.inbound) {
+      if (ahead) void this.sync(peer);
+    } else if (ahead) void this.sync(peer).finally(() => this.release());
+    else this.release();
+  }
+
+  /** Syncs from `peer` now, or after the running sync (then returns that one). */
   private sync(peer: Peer): Promise<void> {
-    return peer.rpcUrl ? this.syncFrom(peer.rpcUrl) : Promise.resolve();
+    if (!peer.rpcUrl) return Promise.resolve();
+    if (this.syncing) {
+      this.syncQueue.add(peer);
+      return this.syncing;
+    }
+    return this.syncFrom(peer.rpcUrl);
   }
 
   /** Fetches a node's blocks above this node's final block, in pages, and takes each in turn (one sync at a time). */
   syncFrom(base: string): Promise<void> {
     if (this.syncing) return this.syncing;
-    this.syncing = (async () => {
-      let from = this.node.finalized().height + 1;
-      for (;;) {
-        const response = await fetch(`${base}/rpc/blocks?from=${from}&limit=${SYNC_PAGE}`, { signal: AbortSignal.timeout(10_000) });
-        if (!response.ok) throw new Error(`${base} answered ${response.status}`);
-        const { blocks } = (await response.json()) as { blocks: BlockView[] };
-        for (const view of blocks) this.node.receive(blockFromView(view));
-        if (blocks.length < SYNC_PAGE) break;
-        from += blocks.length;
-      }
-    })()
+    this.syncing = this.syncPages(base)
       .catch((error: Error) => this.log({ event: 'sync_failed', peer: base, reason: error.message }))
-      .finally(() => (this.syncing = null));
+      .finally(() => {
+        this.syncing = null;
+        for (const next of this.syncQueue) {
+          this.syncQueue.delete(next);
+          if (this.stopped || !this.peers.has(next)) continue;
+          void this.sync(next);
+          return;
+        }
+      });
     return this.syncing;
   }
 
+  private async syncPages(base: string): Promise<void> {
+    let from = this.node.finalized().height + 1;
+    let limit = this.syncPageBlocks;
+    while (!this.stopped) {
+      let views: BlockView[];
+      try {
+        views = await this.fetchPage(base, from, limit);
+      } catch (error) {
+        if (!(error instanceof PageTooLargeError) || limit === 1) throw error;
+        limit = Math.ceil(limit / 2);
+        continue;
+      }
+      views.forEach((view, index) => {
+        if (view?.header?.height !== from + index) throw new Error(`the page from ${from} does not hold block ${from + index} in its place`);
+        if (this.node.receive(blockFromView(view)) === 'missing-parent') throw new Error(`block ${from + index} does not follow the blocks before it`);
+      });
+      if (views.length < limit) return;
+      from += views.length;
+    }
+  }
+
+  /** One page of blocks, read with a byte cap as it streams in. */
+  private async fetchPage(base: string, from: number, limit: number): Promise<BlockView[]> {
+    const signal = AbortSignal.any([AbortSignal.timeout(SYNC_PAGE_TIMEOUT_MS), this.syncAbort.signal]);
+    const response = await fetch(`${base}/rpc/blocks?from=${from}&limit=${limit}`, { signal, redirect: 'error' });
+    const body = await readCapped(response, this.syncPageBytes);
+    if (!response.ok) throw new Error(`answered ${response.status}`);
+    const { blocks } = JSON.parse(body) as { blocks: BlockView[] };
+    if (!Array.isArray(blocks) || blocks.length > limit) throw new Error(`the page from ${from} is not a list of at most ${limit} blocks`);
+    return blocks;
+  }
+
   private send(peer: Peer, message: Message): void {
-    if (peer.socket.readyState === WebSocket.OPEN) peer.socket.send(JSON.stringify(message));
+    sendBounded(peer.socket, JSON.stringify(message), this.maxPeerBufferedBytes, `peer too slow: more than ${this.maxPeerBufferedBytes} bytes unread`);
   }
 
   private broadcast(message: Message): void {
-    const text = JSON.stringify(message);
-    for (const peer of this.peers) if (peer.socket.readyState === WebSocket.OPEN) peer.socket.send(text);
+    try {
+      const text = JSON.stringify(message);
+      const reason = `peer too slow: more than ${this.maxPeerBufferedBytes} bytes unread`;
+      for (const peer of this.peers) sendBounded(peer.socket, text, this.maxPeerBufferedBytes, reason);
+    } catch (error) {
+      this.log({ event: 'broadcast_failed', type: message.type, reason: (error as Error).message });
+    }
   }
 
   stop(): void {
     this.stopped = true;
+    this.syncAbort.abort();
+    this.syncQueue.clear();
     if (this.releaseTimer) clearTimeout(this.releaseTimer);
     for (const timer of this.redials) clearTimeout(timer);
     for (const peer of this.peers) peer.socket.terminate();
     this.peers.clear();
   }
+}
+
+/**
+ * The URL to sync from for a peer that dialled in: its claimed rpc_url, only if that is http(s)
+ * without credentials on the IP address the peer's socket comes from; its origin alone is kept.
+ */
+export function rpcUrlOfInbound(claimed: unknown, remoteAddress: string | null): string | null {
+  if (typeof claimed !== 'string' || claimed.length > 2048 || !remoteAddress) return null;
+  let url: URL;
+  try {
+    url = new URL(claimed);
+  } catch {
+    return null;
+  }
+  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return null;
+  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
+  const remote = remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
+  return host === remote ? url.origin : null;
+}
+
+/** The body as text, refusing (and cancelling) one longer than `maxBytes` before reading past it. */
+async function readCapped(response: Response, maxBytes: number): Promise<string> {
+  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
+    await response.body?.cancel();
+    throw new PageTooLargeError(`a page is over ${maxBytes} bytes`);
+  }
+  if (!response.body) return '';
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const reader = response.body.getReader();
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    total += value.byteLength;
+    if (total > maxBytes) {
+      await reader.cancel();
+      throw new PageTooLargeError(`a page is over ${maxBytes} bytes`);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }

@@ -13,7 +13,8 @@ import { ApiError, isValidAddress, newId } from '@aitbc/protocol';
 import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
 import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
-import { subscribe } from './subscriptions.ts';
+import { refuseUpgradeWhenFull } from './sockets.ts';
+import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView } from './views.ts';
 
 export const BLOCK_RANGE_MAX = 100;
@@ -63,6 +64,9 @@ export interface RpcOptions {
   gossip?: Gossip;
   /** Body limit and header/body timers (defaults: 16 MiB, EDGE_TIMEOUT_DEFAULTS). */
   limits?: Partial<EdgeLimits>;
+  /** Bounds on WS /rpc/ws subscribers (count, unread bytes each). */
+  subscriptions?: SubscriptionLimits;
+  log?: (event: Record<string, unknown>) => void;
 }
 
 export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promise<FastifyInstance> {
@@ -78,8 +82,10 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   app.addHook('onRoute', (route) => refusePlainHttpOnWebSocketRoute(route));
   // Before any plugin: a plugin's routes keep the error handler set when it registered.
   app.setErrorHandler((error, request, reply) => sendRpcError(request, reply, rpcErrorOf(error, request, limits), error));
-  await app.register(websocket, { options: { maxPayload: limits.bodyLimitBytes } });
+  // One ws server carries both paths: the peers' cap (a block) here; subscribers get a lower one.
+  await app.register(websocket, { options: { maxPayload: options.gossip?.maxMessageBytes ?? 4096 } });
   app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
+  const subscriptions = new Subscriptions(node, options.subscriptions, options.log);
   await app.register(swagger, {
     openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
     transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
@@ -186,12 +192,16 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
 
   app.get(
     '/rpc/ws',
-    { websocket: true, schema: { summary: 'WebSocket: subscribe with ?topics=heads,finalized,txs,receipts (default all); one JSON message per event' } },
-    (socket, request) => subscribe(node, socket, (request.query as { topics?: string }).topics),
+    {
+      websocket: true,
+      preHandler: refuseUpgradeWhenFull(() => subscriptions.full(), 'subscribers'),
+      schema: { summary: 'WebSocket: subscribe with ?topics=heads,finalized,txs,receipts (default all); one JSON message per event' },
+    },
+    (socket, request) => subscriptions.add(socket, (request.query as { topics?: unknown }).topics),
   );
   if (options.gossip) {
     const gossip = options.gossip;
-    app.get('/p2p', { websocket: true, schema: { hide: true } }, (socket) => void gossip.accept(socket));
+    app.get('/p2p', { websocket: true, preHandler: refuseUpgradeWhenFull(() => gossip.full(), 'inbound peers'), schema: { hide: true } }, (socket, request) => gossip.accept(socket, request.raw));
   }
 
   app.get('/rpc/openapi.json', { schema: { hide: true } }, async () => app.swagger());

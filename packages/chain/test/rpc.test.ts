@@ -9,7 +9,7 @@ import { ChainNode } from '../src/node.ts';
 import { buildRpc } from '../src/rpc.ts';
 import { ChainStore } from '../src/store/chain-store.ts';
 import { signTx } from '../src/tx.ts';
-import { subscribe } from '../src/subscriptions.ts';
+import { Subscriptions } from '../src/subscriptions.ts';
 
 test('submit, produce, and read everything back over RPC', async () => {
   const authority = generateKeyPair();
@@ -77,7 +77,6 @@ test('WS /rpc/ws pushes pending and included transactions, new heads and finalit
     const messages: Record<string, unknown>[] = [];
     socket.on('message', (data) => messages.push(JSON.parse(data.toString())));
     await new Promise((resolve) => socket.once('open', resolve));
-    while (node.listenerCount('tx') === 0) await new Promise((resolve) => setTimeout(resolve, 5)); // the server side has subscribed
     const hashes: string[] = [];
     for (let nonce = 0; nonce < 3; nonce++) {
       hashes.push(node.submit(signTx({ type: 'transfer', chain_id: 'aitbc-ws', to: bob, amount: '1', fee: '0', nonce } as never, alice.secretKey)));
@@ -109,8 +108,8 @@ test('WS receipts topic: a settled receipt, then its proof', () => {
   const store = new ChainStore(':memory:');
   const node = new ChainNode(store, { chain_id: 'aitbc-ws2', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [] }, authority);
   const sent: Record<string, unknown>[] = [];
-  const socket = { send: (text: string) => sent.push(JSON.parse(text)), on: () => undefined };
-  subscribe(node, socket as never, 'receipts');
+  const socket = { readyState: WebSocket.OPEN, bufferedAmount: 0, send: (text: string) => sent.push(JSON.parse(text)), on: () => undefined };
+  new Subscriptions(node).add(socket as never, 'receipts');
   const block = (txs: unknown[], height: number) => ({ header: { height }, hash: 'h', signature: '', txs }) as never;
   node.emit('block', block([{ body: { type: 'settle', receipts: [{ receipt_id: 'rcpt-a' }, { receipt_id: 'rcpt-b' }] } }], 4));
   node.emit('block', block([{ body: { type: 'anchor_proof', receipt_id: 'rcpt-a' } }, { body: { type: 'transfer' } }], 5));

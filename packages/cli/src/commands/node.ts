@@ -8,7 +8,7 @@ import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { addressFromPublicKey, base64urlEncode, isCanonicalAmount, isValidAddress, parsePublicKey } from '@aitbc/protocol';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
-import { ChainNode, ChainStore, Gossip, buildRpc, validateGenesis, type Genesis } from '@aitbc/chain';
+import { ChainNode, ChainStore, DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_SUBSCRIBERS, DEFAULT_PEER_BUFFER_BYTES, DEFAULT_PEER_MESSAGE_BYTES, DEFAULT_SUBSCRIBER_BUFFER_BYTES, DEFAULT_SYNC_PAGE_BYTES, Gossip, buildRpc, validateGenesis, type Genesis } from '@aitbc/chain';
 import { integerIn } from '../options.ts';
 
 const collectAllocation = (text: string, previous: { address: string; amount: string }[] = []) => {
@@ -28,6 +28,12 @@ interface NodeFlags {
   authority: string[];
   coordinator: string[];
   zkVkey?: string;
+  maxInboundPeers: number;
+  maxSubscribers: number;
+  subscriberBufferBytes: number;
+  peerBufferBytes: number;
+  peerMessageBytes: number;
+  syncPageBytes: number;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -47,6 +53,12 @@ export function nodeCommand(): Command {
     .option('--chain-id <id>', 'init: the chain id', 'aitbc-devnet')
     .addOption(new Option('--block-interval <ms>', 'init: milliseconds between blocks while there is work').default(1000).argParser(integerIn(50, 600_000)))
     .option('--allocate <address=amount>', 'init: an initial balance (repeatable)', collectAllocation, [])
+    .addOption(new Option('--max-inbound-peers <n>', 'peers that may dial in at /p2p at once; more are refused (503)').default(DEFAULT_MAX_INBOUND_PEERS).argParser(integerIn(0, 10_000)))
+    .addOption(new Option('--max-subscribers <n>', 'WS /rpc/ws subscribers at once; more are refused (503)').default(DEFAULT_MAX_SUBSCRIBERS).argParser(integerIn(0, 100_000)))
+    .addOption(new Option('--subscriber-buffer-bytes <bytes>', 'bytes a subscriber may leave unread before it is dropped (close 1008)').default(DEFAULT_SUBSCRIBER_BUFFER_BYTES).argParser(integerIn(4096, 1024 ** 3)))
+    .addOption(new Option('--peer-buffer-bytes <bytes>', 'bytes a peer may leave unread before it is dropped (close 1008)').default(DEFAULT_PEER_BUFFER_BYTES).argParser(integerIn(65_536, 1024 ** 3)))
+    .addOption(new Option('--peer-message-bytes <bytes>', 'largest message a peer may send (a block)').default(DEFAULT_PEER_MESSAGE_BYTES).argParser(integerIn(65_536, 1024 ** 3)))
+    .addOption(new Option('--sync-page-bytes <bytes>', 'largest sync page read from a peer').default(DEFAULT_SYNC_PAGE_BYTES).argParser(integerIn(65_536, 1024 ** 3)))
     .action(async (task: string | undefined, flags: NodeFlags, command: Command) => {
       useNodeCrypto();
       const dir = resolve(flags.dataDir);
@@ -67,8 +79,16 @@ export function nodeCommand(): Command {
       mkdirSync(dir, { recursive: true });
       const store = new ChainStore(join(dir, 'chain.db'));
       const chain = new ChainNode(store, genesis, authority);
-      const gossip = new Gossip(chain, { peers: flags.peer, rpcUrl: `http://127.0.0.1:${flags.port}`, log });
-      const rpc = await buildRpc(chain, { gossip });
+      const gossip = new Gossip(chain, {
+        peers: flags.peer,
+        rpcUrl: `http://127.0.0.1:${flags.port}`,
+        log,
+        maxInboundPeers: flags.maxInboundPeers,
+        maxPeerBufferedBytes: flags.peerBufferBytes,
+        maxMessageBytes: flags.peerMessageBytes,
+        syncPageBytes: flags.syncPageBytes,
+      });
+      const rpc = await buildRpc(chain, { gossip, subscriptions: { maxSubscribers: flags.maxSubscribers, maxBufferedBytes: flags.subscriberBufferBytes }, log });
       try {
         await rpc.listen({ port: flags.port, host: '127.0.0.1' });
       } catch (error) {
@@ -78,6 +98,7 @@ export function nodeCommand(): Command {
       chain.on('block', (block) => log({ event: 'block', height: block.header.height, hash: block.hash, txs: block.txs.length }));
       chain.on('finalized', (final) => log({ event: 'finalized', height: final.height, hash: final.hash }));
       chain.on('reorg', ({ ancestor, reverted }) => log({ event: 'reorg', ancestor, reverted: reverted.length }));
+      chain.on('listener_error', (error: Error, event: string) => log({ event: 'listener_error', on: event, reason: error?.message }));
       gossip.start();
       chain.start();
       const port = (rpc.server.address() as { port: number }).port;
