@@ -1,6 +1,7 @@
 // A miner process killed while it holds jobs (no chance to hand them back), and a new instance
 // with the same miner id and key started in its place: the dead instance's jobs must come back
 // to the queue at once — not after their leases (10 minutes here) — and the whole queue drains.
+// And a miner restarted with a new key: what it signed before still verifies.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -8,9 +9,10 @@ import type { ServerResponse } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatAmount } from '@aitbc/protocol';
+import { formatAmount, generateKeyPair } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { AitbcClient } from '@aitbc/sdk';
+import { DemoBackend } from '../src/backends/demo.ts';
 import { OpenAiBackend } from '../src/backends/openai.ts';
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
 import { startTestCoordinator, until } from '../../coordinator/test/harness.ts';
@@ -87,5 +89,34 @@ test('a miner killed while holding jobs: its successor with the same id gets the
     await daemon?.stop();
     await coordinator.close();
     rmSync(dataDir, { recursive: true, force: true });
+  }
+});
+
+test('a miner restarted with a new key: receipts signed under the old key still verify through the SDK', async () => {
+  const coordinator = await startTestCoordinator({ models: ['demo'], maxEventLoopDelayMs: 60_000 });
+  try {
+    const minerKey = await coordinator.createKey(['miner']);
+    const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('bob', '10') });
+    const results = [];
+    for (const keys of [generateKeyPair(), generateKeyPair()]) {
+      const daemon = new MinerDaemon({ coordinatorUrl: coordinator.url, apiKey: minerKey, minerId: 'gpu-rekey', keys, backend: new DemoBackend(), models: ['demo'], pricePerToken: '0.001', maxConcurrency: 1, pollWaitSeconds: 1, heartbeatMs: 200, log: () => undefined });
+      await daemon.start();
+      try {
+        const job = await client.jobs.submit({ model: 'demo', prompt: 'hello', max_price: '1' });
+        await until(async () => (await client.jobs.get(job.job_id)).status === 'completed', 'the job to complete');
+        results.push((await client.jobs.result(job.job_id))!);
+      } finally {
+        await daemon.stop();
+      }
+    }
+    assert.notEqual(results[0]!.receipt.signatures[0]!.key_id, results[1]!.receipt.signatures[0]!.key_id, 'two keys');
+    for (const result of results) {
+      assert.equal((await client.receipts.verify(result.receipt)).valid, true);
+      assert.equal((await client.receipts.verifyRemote(result.receipt)).valid, true);
+    }
+    await coordinator.assertLedger();
+  } finally {
+    coordinator.app.server.closeAllConnections();
+    await coordinator.close();
   }
 });
