@@ -195,7 +195,9 @@ export const RegisterMinerBody = Type.Object(
   {
     miner_id: MinerId,
     public_key: Type.String({ description: 'base64url of the raw 32-byte Ed25519 public key' }),
-    payout_address: Type.Optional(Type.String({ description: "ait1…; default: the address of public_key" })),
+    payout_address: Type.Optional(
+      Type.String({ description: "ait1…; default: the address of public_key. Never the coordinator's own (clearing) address: VALIDATION_INVALID_FORMAT on payout_address" }),
+    ),
     models: Type.Array(ModelName, { minItems: 1, maxItems: 64, uniqueItems: true }),
     max_concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, default: 1 })),
     prices: Type.Record(Type.String(), Amount, { description: 'AITBC per token, one entry per model' }),
