@@ -46,7 +46,7 @@ test('a heartbeat naming its jobs extends only those; the others lapse at once a
   const miner = await newMiner('beat-1');
   const kept = await claimOne(miner);
   const orphan = await claimOne(miner);
-  clock.advance(10_000); // both were claimed well before this heartbeat
+  clock.advance(20_000); // both were claimed well before this heartbeat
   const answer = await beat(miner, [kept]);
   assert.equal(answer.status, 200, answer.text);
   assert.deepEqual(answer.body.running_jobs, [kept]);
@@ -76,7 +76,7 @@ test('a job claimed moments before the heartbeat left the miner is not taken bac
   assert.deepEqual(answer.body.lapsed_jobs, []);
   const legacy = await beat(miner);
   assert.deepEqual([legacy.body.running_jobs, legacy.body.lapsed_jobs], [[fresh], []]);
-  clock.advance(10_000);
+  clock.advance(20_000);
   assert.deepEqual((await beat(miner, [])).body.lapsed_jobs, [fresh], 'still unlisted later: taken back');
   assert.equal((await job(fresh)).status, 'queued');
   assert.equal((await miner.poll()).body.job_id, fresh);
@@ -87,11 +87,11 @@ test('a job lapsed by a heartbeat on its last attempt fails and is refunded', as
   const miner = await newMiner('beat-3');
   const jobId = await claimOne(miner);
   for (let attempt = 1; attempt < 3; attempt++) {
-    clock.advance(10_000);
+    clock.advance(20_000);
     await beat(miner, []);
     assert.equal((await miner.poll()).body.job_id, jobId);
   }
-  clock.advance(10_000);
+  clock.advance(20_000);
   assert.deepEqual((await beat(miner, [])).body.lapsed_jobs, [jobId]);
   const failed = await job(jobId);
   assert.equal(failed.status, 'failed');
@@ -110,7 +110,7 @@ test('heartbeat jobs: validated like every body', async () => {
   // Another miner's job named in a heartbeat is not extended, nor taken from it.
   const other = await newMiner('beat-5');
   const theirs = await claimOne(other);
-  clock.advance(10_000);
+  clock.advance(20_000);
   assert.deepEqual((await beat(miner, [theirs])).body.running_jobs, []);
   assert.deepEqual((await beat(other, [theirs])).body.running_jobs, [theirs]);
   assert.equal((await other.fail(theirs, 'cleanup', false)).status, 200);

@@ -237,7 +237,7 @@ export const HeartbeatBody = Type.Object(
       Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
         maxItems: 256,
         description:
-          'The jobs this miner is running now. Only their leases are extended; any other job the coordinator holds for this miner (claimed more than 5 s ago) lapses at once: re-queued, or failed and refunded when its attempts are spent. Omitted: every lease is extended (miners from before this field).',
+          'The jobs this miner is running now. Only their leases are extended; any other job the coordinator holds for this miner (claimed more than 15 s ago) lapses at once: re-queued, or failed and refunded when its attempts are spent. Omitted: every lease is extended (miners from before this field).',
       }),
     ),
   },

@@ -16,7 +16,7 @@ import type { WorkSignal } from './work-signal.ts';
  * A job claimed this recently may be missing from a heartbeat's `jobs` only because the claim's
  * answer and the heartbeat crossed on the wire; it lapses at the next heartbeat if still unlisted.
  */
-const HELD_CLAIM_GRACE_MS = 5_000;
+const HELD_CLAIM_GRACE_MS = 15_000;
 
 /** Re-check the queue at least this often while waiting (jobs can arrive from another process). */
 const POLL_RECHECK_MS = 2_000;
