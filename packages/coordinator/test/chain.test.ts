@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressFromPublicKey, formatAmount, generateKeyPair, parseAmount, type KeyPair } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlEncode, formatAmount, generateKeyPair, parseAmount, type KeyPair } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { signTx } from '@aitbc/chain';
 import { startCoordinator } from '../src/server.ts';
@@ -196,24 +196,94 @@ test('a receipt the chain already settled counts as settled (RECEIPT_ALREADY_CLA
   await assertInvariant(w);
 });
 
-test('a settlement the chain refuses is PAYMENT_FAILED, kept visible, and its earnings stay in the books', async () => {
+test('a miner that changes its key with receipts in flight: every receipt still verifies, and all settle', async () => {
   const w = await world();
   const clientKey = await fundedClient(w, 'erin', '50');
   const miner = await registeredMiner(w);
-  // Settle nothing until the miner has re-registered with another key: the chain then cannot verify the receipt.
+  // Nothing settles until the miner has changed its key: receipts of both keys wait together.
   await w.coordinator.services.chain!.stop();
-  const [job] = await runJobs(w, clientKey, miner, 1);
+  const underA = await runJobs(w, clientKey, miner, 2);
   const rekeyed = new TestMiner(w.coordinator, miner.apiKey, 'gpu-1');
-  assert.equal((await rekeyed.register({ payout_address: addressFromPublicKey(miner.keys.publicKey) })).status, 200);
+  assert.equal((await rekeyed.register()).status, 200);
+  const underB = await runJobs(w, clientKey, rekeyed, 2);
+
+  for (const [signer, receipts] of [[miner, underA], [rekeyed, underB]] as const) {
+    for (const { receiptId } of receipts) {
+      const receipt = (await w.coordinator.request('GET', `/v1/receipts/${receiptId}`)).body;
+      const verdict = await w.coordinator.request('POST', '/v1/receipts/verify', { body: { receipt } });
+      assert.equal(verdict.body.valid, true, JSON.stringify(verdict.body.checks));
+      const pinned = await w.coordinator.request('GET', `/v1/receipts/${receiptId}/miner-key`);
+      assert.deepEqual(pinned.body, { receipt_id: receiptId, miner_id: 'gpu-1', public_key: signer.publicKey }, 'the key it was accepted under');
+    }
+  }
+
   await w.coordinator.services.chain!.start();
+  for (const { receiptId } of [...underA, ...underB]) {
+    await until(async () => (await fetch(`${w.chain.url}/rpc/receipts/${receiptId}`)).status === 200, `receipt ${receiptId} settled`);
+  }
+  const sum = (receipts: { price: string }[]) => receipts.reduce((total, r) => total + parseAmount(r.price), 0n);
+  assert.equal(w.chain.balance(addressFromPublicKey(miner.keys.publicKey)), sum(underA), 'receipts under the old key paid to the old payout address');
+  assert.equal(w.chain.balance(addressFromPublicKey(rekeyed.keys.publicKey)), sum(underB));
+  await until(async () => (await w.coordinator.request('GET', '/v1/miners/gpu-1/earnings', { key: miner.apiKey })).body.earned === '0', 'the books to settle all four');
+  await assertInvariant(w);
+});
+
+test('one receipt the chain refuses is set aside, visible to the operator; the rest of its batch settles; a retry pays it once', async () => {
+  const w = await world({ settleBatchMax: 3, settleWaitMs: 3_600_000 });
+  const clientKey = await fundedClient(w, 'fred', '50');
+  const [one, two] = [await registeredMiner(w, 'gpu-1'), await registeredMiner(w, 'gpu-2')];
+  const [bad] = await runJobs(w, clientKey, one, 1);
+  // A receipt whose kept key is wrong, as an old receipt whose key_id lied would be.
+  const rightKey = (await w.coordinator.store.getReceipt(bad!.receiptId))!.minerKey;
+  const setKey = w.coordinator.store.db.prepare('UPDATE receipts SET miner_key = ? WHERE receipt_id = ?');
+  setKey.run(base64urlEncode(generateKeyPair().publicKey), bad!.receiptId);
+  const good = await runJobs(w, clientKey, two, 2);
+
+  const refused = await until(async () => (await admin(w.coordinator.request)).outbox.find((row: { state: string }) => row.state === 'failed'), 'the refused receipt to be set aside');
+  assert.deepEqual([refused.kind, refused.error_code, refused.receipts, refused.amount], ['settle', 'PAYMENT_FAILED', 1, bad!.price]);
+  assert.match(refused.error, new RegExp(`receipt ${bad!.receiptId}: the miner signature does not verify`));
+  for (const { receiptId } of good) await until(async () => (await fetch(`${w.chain.url}/rpc/receipts/${receiptId}`)).status === 200, `good receipt ${receiptId} settled`);
+  assert.equal(w.chain.balance(addressFromPublicKey(two.keys.publicKey)), good.reduce((total, r) => total + parseAmount(r.price), 0n), 'the others were paid');
+  assert.equal(w.chain.balance(addressFromPublicKey(one.keys.publicKey)), 0n, 'the refused one not');
+  await until(async () => (await w.coordinator.request('GET', '/v1/miners/gpu-2/earnings', { key: two.apiKey })).body.earned === '0', 'the books to settle the others');
+  assert.equal((await w.coordinator.request('GET', '/v1/miners/gpu-1/earnings', { key: one.apiKey })).body.earned, bad!.price, 'the refused receipt is still owed');
+  await assertInvariant(w);
+
+  // The operator fixes the cause and retries: paid once, never twice.
+  setKey.run(rightKey, bad!.receiptId);
+  const retry = await w.coordinator.request('POST', `/v1/admin/chain/outbox/${refused.outbox_id}/retry`, { key: ADMIN_KEY });
+  assert.equal(retry.status, 200, retry.text);
+  await runJobs(w, clientKey, two, 2); // fills a batch of three with the retried receipt
+  await until(async () => (await fetch(`${w.chain.url}/rpc/receipts/${bad!.receiptId}`)).status === 200, 'the retried receipt settled');
+  assert.equal(w.chain.balance(addressFromPublicKey(one.keys.publicKey)), parseAmount(bad!.price));
+  await until(async () => (await w.coordinator.request('GET', '/v1/miners/gpu-1/earnings', { key: one.apiKey })).body.earned === '0', 'nothing owed');
+  await until(async () => (await admin(w.coordinator.request)).outbox.every((row: { state: string }) => row.state === 'failed'), 'the batch to be final');
+  await assertInvariant(w);
+});
+
+test('a settlement refused as a whole (not one receipt) is PAYMENT_FAILED, kept visible, and its earnings stay in the books', async () => {
+  const w = await world();
+  // Admin credit only: the clearing address never received this money, so it cannot pay the miner.
+  const clientKey = await w.coordinator.createClient('gail', '50');
+  const miner = await registeredMiner(w);
+  const jobs = await runJobs(w, clientKey, miner, 2);
+  const total = jobs.reduce((sum, job) => sum + parseAmount(job.price), 0n);
 
   const failed = await until(async () => (await admin(w.coordinator.request)).outbox.find((row: { state: string }) => row.state === 'failed'), 'the refusal');
-  assert.equal(failed.error_code, 'PAYMENT_FAILED');
-  assert.equal(failed.kind, 'settle');
-  assert.equal(failed.amount, job!.price);
-  assert.match(failed.error, /miner signature does not verify/);
-  assert.equal((await w.coordinator.request('GET', `/v1/miners/gpu-1/earnings`, { key: miner.apiKey })).body.earned, job!.price, 'still owed');
+  assert.deepEqual([failed.kind, failed.error_code, failed.receipts, failed.amount], ['settle', 'PAYMENT_FAILED', 2, formatAmount(total)]);
+  assert.match(failed.error, /balance/);
+  assert.equal((await w.coordinator.request('GET', `/v1/miners/gpu-1/earnings`, { key: miner.apiKey })).body.earned, formatAmount(total), 'still owed');
   await assertInvariant(w);
+});
+
+test("the clearing address is refused as a miner's payout address", async () => {
+  const w = await world();
+  const clearing = (await w.coordinator.request('GET', '/v1/coordinator')).body.clearing_address;
+  assert.equal(clearing, w.clearing);
+  const miner = new TestMiner(w.coordinator, await w.coordinator.createKey(['miner']), 'greedy-1');
+  const answer = await miner.register({ payout_address: clearing });
+  assert.deepEqual([answer.status, answer.body.error_code, answer.body.field], [422, 'VALIDATION_INVALID_FORMAT', 'payout_address']);
+  assert.match(answer.body.detail, /clearing address/);
 });
 
 test('with the node down, routes that need it answer 502 and nothing is lost: pending settlements go out when it is back', async () => {

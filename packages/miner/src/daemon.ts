@@ -3,8 +3,8 @@
 // reports the failure, rides out coordinator outages with backoff, and on stop() finishes or
 // hands back every job it holds — it never abandons a lease silently.
 
-import { base64urlEncode, completeReceipt, parseAmount, signReceipt, type KeyPair } from '@aitbc/protocol';
-import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, type ClaimedJob } from '@aitbc/sdk';
+import { base64urlEncode, completeReceipt, parseAmount, redactLocators, signReceipt, type KeyPair } from '@aitbc/protocol';
+import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, ValidationError, type ClaimedJob, type Heartbeat } from '@aitbc/sdk';
 import { BackendError, type Backend, type Usage } from './backends/backend.ts';
 import { StreamChannel } from './stream-channel.ts';
 
@@ -49,6 +49,10 @@ export class MinerDaemon {
   private readonly polls = new AbortController();
   private slots: Promise<void>[] = [];
   private heartbeatTimer: NodeJS.Timeout | null = null;
+  /** Jobs the coordinator said we hold that we do not run, as of the last heartbeat. */
+  private unknownHeld = new Set<string>();
+  /** False against a coordinator that does not take `jobs` in heartbeats (it extends every lease). */
+  private heartbeatsNameJobs = true;
   /** Backoff while the coordinator is unreachable. */
   private retryDelayMs = 0;
   completed = 0;
@@ -77,6 +81,9 @@ export class MinerDaemon {
       }),
     );
     this.log({ event: 'registered', models, price_per_token: this.options.pricePerToken, max_concurrency: this.options.maxConcurrency, backend: this.options.backend.name });
+    // Before any claim: a job the coordinator still holds for this miner id belongs to an
+    // instance that died (a crash, a lost state); the coordinator lapses it, or we hand it back.
+    await this.heartbeat(true);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? 10_000);
     this.slots = Array.from({ length: this.options.maxConcurrency }, () => this.workLoop());
   }
@@ -112,15 +119,50 @@ export class MinerDaemon {
     }
   }
 
-  private async heartbeat(): Promise<void> {
+  /**
+   * Says which jobs we run, so the coordinator extends only their leases and takes back any
+   * other it holds for this miner id. `fresh`: nothing runs yet, so every job it still lists is
+   * another instance's and is handed back at once; later, a listed job we do not run is handed
+   * back when two heartbeats in a row list it (once could be a claim whose answer is on its way).
+   */
+  private async heartbeat(fresh = false): Promise<void> {
     try {
-      const beat = await this.client.miners.heartbeat(this.options.minerId);
+      const beat = await this.sendHeartbeat();
+      if (beat.lapsed_jobs?.length) this.log({ event: 'jobs_lapsed', job_ids: beat.lapsed_jobs, reason: 'held for this miner id but not run here (a previous instance died?)' });
       // A job the coordinator no longer thinks we hold was cancelled, expired or re-queued: stop it.
       for (const [jobId, controller] of this.running) {
         if (!beat.running_jobs.includes(jobId)) controller.abort(new Error('the coordinator no longer assigns this job to us'));
       }
+      const unknown = new Set(beat.running_jobs.filter((jobId) => !this.running.has(jobId)));
+      const handBack = [...unknown].filter((jobId) => fresh || this.unknownHeld.has(jobId));
+      this.unknownHeld = new Set([...unknown].filter((jobId) => !handBack.includes(jobId)));
+      for (const jobId of handBack) await this.handBack(jobId);
     } catch (error) {
       this.log({ event: 'heartbeat_failed', error: error instanceof AitbcError ? error.errorCode : String(error) });
+    }
+  }
+
+  private async sendHeartbeat(): Promise<Heartbeat> {
+    if (this.heartbeatsNameJobs) {
+      try {
+        return await this.client.miners.heartbeat(this.options.minerId, [...this.running.keys()]);
+      } catch (error) {
+        if (!(error instanceof ValidationError && error.field === 'jobs')) throw error;
+        this.heartbeatsNameJobs = false;
+        this.log({ event: 'heartbeat_without_jobs', detail: 'the coordinator does not take `jobs` in heartbeats; jobs it holds that we do not run are handed back instead' });
+      }
+    }
+    return this.client.miners.heartbeat(this.options.minerId);
+  }
+
+  /** A job the coordinator holds for us that we do not run: back to the queue (retryable), never left to its lease. */
+  private async handBack(jobId: string): Promise<void> {
+    const reason = 'this miner does not run the job (it was claimed by an instance that stopped)';
+    this.log({ event: 'job_handed_back', job_id: jobId, reason });
+    try {
+      await this.client.miners.fail(jobId, { miner_id: this.options.minerId, reason, retryable: true });
+    } catch (error) {
+      this.log({ event: 'fail_report_failed', job_id: jobId, error: error instanceof AitbcError ? error.errorCode : String(error) });
     }
   }
 
@@ -214,10 +256,12 @@ export class MinerDaemon {
         // Cancelled, expired or re-queued while we worked: nothing to report, nobody to pay.
         this.log({ event: 'job_dropped', job_id: job.job_id, reason: error.detail });
       } else if (error instanceof BackendError) {
+        // error.message leaves the machine without the model server's address; the log keeps it all.
         const reason = error.kind === 'aborted' ? String((controller.signal.reason as Error | undefined)?.message ?? error.message) : error.message;
-        await this.report(job, reason, error.kind === 'aborted' ? this.stopping : error.retryable);
+        await this.report(job, reason, error.kind === 'aborted' ? this.stopping : error.retryable, error.detail);
       } else {
-        await this.report(job, `miner error: ${error instanceof Error ? error.message : String(error)}`, true);
+        const detail = error instanceof Error ? error.message : String(error);
+        await this.report(job, `miner error: ${redactLocators(detail)}`, true, detail);
       }
     } finally {
       // After a failure was reported (so that it may be retried elsewhere if no output went out);
@@ -227,10 +271,13 @@ export class MinerDaemon {
     }
   }
 
-  /** Tells the coordinator a job failed here (retryable: someone else may run it). */
-  private async report(job: ClaimedJob, reason: string, retryable: boolean): Promise<void> {
+  /**
+   * Tells the coordinator a job failed here (retryable: someone else may run it). `reason` goes
+   * to the client; `detail` (with addresses and paths) only into this miner's log.
+   */
+  private async report(job: ClaimedJob, reason: string, retryable: boolean, detail?: string): Promise<void> {
     this.failed++;
-    this.log({ event: 'job_failed', job_id: job.job_id, reason, retryable });
+    this.log({ event: 'job_failed', job_id: job.job_id, reason, retryable, ...(detail !== undefined && detail !== reason ? { detail } : {}) });
     try {
       await this.client.miners.fail(job.job_id, { miner_id: this.options.minerId, reason, retryable });
     } catch (error) {

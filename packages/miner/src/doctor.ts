@@ -48,6 +48,6 @@ export async function runDoctor(input: { coordinatorUrl: string; apiKey: string 
 
 function describe(error: unknown): string {
   if (error instanceof AitbcError) return `${error.errorCode}: ${error.detail}`;
-  if (error instanceof BackendError) return error.message;
+  if (error instanceof BackendError) return error.detail;
   return error instanceof Error ? error.message : String(error);
 }

@@ -3,7 +3,7 @@
 // pinned keys.
 
 import { base64urlDecode, randomHex, verifyReceipt, type Receipt, type ReceiptCheck } from '@aitbc/protocol';
-import { AitbcError, WaitTimeoutError } from './errors.ts';
+import { AitbcError, NotFoundError, WaitTimeoutError } from './errors.ts';
 import { Transport, type TransportOptions } from './transport.ts';
 import type {
   Account,
@@ -21,6 +21,7 @@ import type {
   MinerRegistration,
   ModelList,
   ReceiptClaim,
+  ReceiptMinerKey,
   ReceiptVerdict,
   SubmitJobParameters,
   Withdrawal,
@@ -111,21 +112,40 @@ export class AitbcClient {
     get: (receiptId: string): Promise<Receipt> => this.call('GET', `/v1/receipts/${enc(receiptId)}`, undefined, true),
     /** The coordinator's own verification (its pinned keys). */
     verifyRemote: (receipt: Receipt): Promise<ReceiptVerdict> => this.call('POST', '/v1/receipts/verify', { receipt }, true),
+    /** The miner key the coordinator accepted this receipt under (it stays valid after the miner changes keys). */
+    minerKey: (receiptId: string): Promise<ReceiptMinerKey> => this.call('GET', `/v1/receipts/${enc(receiptId)}/miner-key`, undefined, true),
     /**
-     * Verifies here, with keys fetched from the coordinator's registry and its published key, or
-     * with keys the caller pins (base64url) — never a key carried inside the receipt.
+     * Verifies here, with keys the coordinator pins (the miner key it accepted the receipt under,
+     * else the miner's registered key) and its published key, or with keys the caller pins
+     * (base64url) — never a key carried inside the receipt.
      */
     verify: async (receipt: Receipt, pinned: { minerPublicKey?: string; coordinatorPublicKey?: string } = {}): Promise<{ valid: boolean; checks: ReceiptCheck[] }> => {
-      const minerKey = pinned.minerPublicKey ?? (await this.miners.get(receipt.miner_id)).public_key;
+      const minerKey = pinned.minerPublicKey ?? (await this.acceptedMinerKey(receipt));
       const coordinatorKey = pinned.coordinatorPublicKey ?? (await this.coordinator()).public_key;
       return verifyReceipt(receipt, { miner: base64urlDecode(minerKey), coordinator: base64urlDecode(coordinatorKey) });
     },
   };
 
+  /** The key the coordinator accepted the receipt under, or the miner's registered key for a receipt it does not hold. */
+  private async acceptedMinerKey(receipt: Receipt): Promise<string> {
+    try {
+      const accepted = await this.receipts.minerKey(receipt.receipt_id);
+      if (accepted.miner_id === receipt.miner_id) return accepted.public_key;
+    } catch (error) {
+      if (!(error instanceof NotFoundError)) throw error;
+    }
+    return (await this.miners.get(receipt.miner_id)).public_key;
+  }
+
   readonly miners = {
     register: (registration: MinerRegistration): Promise<Miner> => this.call('POST', '/v1/miners/register', registration, true),
     get: (minerId: string): Promise<Miner> => this.call('GET', `/v1/miners/${enc(minerId)}`, undefined, true),
-    heartbeat: (minerId: string): Promise<Heartbeat> => this.call('POST', '/v1/miners/heartbeat', { miner_id: minerId }, true),
+    /**
+     * Marks the miner alive. `jobs`: the jobs it runs now; only their leases are extended, and any
+     * other job the coordinator holds for it lapses (re-queued). Omit it to extend every lease.
+     */
+    heartbeat: (minerId: string, jobs?: string[]): Promise<Heartbeat> =>
+      this.call('POST', '/v1/miners/heartbeat', jobs === undefined ? { miner_id: minerId } : { miner_id: minerId, jobs }, true),
     /**
      * Long-poll: a claimed job, or null when none came within `waitSeconds`. Aborting `signal`
      * hangs up, and the coordinator then hands the job to someone else.

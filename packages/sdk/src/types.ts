@@ -122,10 +122,20 @@ export interface ClaimedJob {
   stream: boolean;
 }
 
+export interface ReceiptMinerKey {
+  receipt_id: string;
+  miner_id: string;
+  /** base64url key the miner signed the receipt with, as the coordinator checked it. */
+  public_key: string;
+}
+
 export interface Heartbeat {
   miner_id: string;
   status: 'online';
+  /** Jobs the coordinator believes this miner holds: drop any other, hand back any listed you do not run. */
   running_jobs: string[];
+  /** Jobs this heartbeat took back because its `jobs` did not list them. */
+  lapsed_jobs: string[];
   lease_expires_at: string | null;
 }
 

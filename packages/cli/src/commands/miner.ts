@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
-import { MinerDaemon, createBackend, detectGpu, runDoctor } from '@aitbc/miner';
+import { BackendError, MinerDaemon, createBackend, detectGpu, runDoctor } from '@aitbc/miner';
 import { readDevnetFile } from '../devnet-file.ts';
 import { commaList, integerIn } from '../options.ts';
 import { reportError } from '../output.ts';
@@ -72,7 +72,8 @@ export function minerCommand(): Command {
         process.once('SIGTERM', stop);
         await daemon.start();
       } catch (error) {
-        reportError(error);
+        // The operator's own terminal: the model server's address is theirs to see.
+        reportError(error instanceof BackendError ? new Error(error.detail) : error);
       }
     });
 }

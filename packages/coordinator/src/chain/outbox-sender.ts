@@ -71,16 +71,21 @@ export class OutboxSender {
     return { type: 'transfer', chain_id: this.options.chainId, to: row.toAddress!, amount: formatAmount(row.amountMicro), fee: '0', nonce, memo: `aitbc withdrawal ${row.outboxId}` };
   }
 
-  /** The receipts as co-signed, the miners' registered keys, and exactly one payout per provider, sorted by address. */
+  /**
+   * The receipts as co-signed, for each miner the key its receipts were signed with (kept with
+   * each receipt when it was accepted; a batch holds one key per miner), and exactly one payout
+   * per provider, sorted by address.
+   */
   private async settleBody(row: OutboxRecord, nonce: number): Promise<Omit<SettleBody, 'from' | 'public_key'> | null> {
     const receipts = await this.store.settlementReceipts(row.outboxId);
     if (receipts.length === 0) return null;
     const minerKeys: Record<string, string> = {};
     const owed = new Map<string, bigint>();
-    for (const { receipt } of receipts) {
+    for (const { receipt, minerKey } of receipts) {
       if (!(receipt.miner_id in minerKeys)) {
-        const miner = await this.store.getMiner(receipt.miner_id);
-        if (miner) minerKeys[receipt.miner_id] = miner.publicKey;
+        // Only receipts from before keys were kept lack one: the miner's registered key then.
+        const key = minerKey ?? (await this.store.getMiner(receipt.miner_id))?.publicKey;
+        if (key) minerKeys[receipt.miner_id] = key;
       }
       owed.set(receipt.provider, (owed.get(receipt.provider) ?? 0n) + parseAmount(receipt.price));
     }
@@ -117,7 +122,28 @@ export class OutboxSender {
       log.warn({ outbox_id: row.outboxId, nonce: row.nonce, reason }, 'chain refused the nonce; signing again');
       return;
     }
+    if (row.kind === 'settle' && (await this.setAsideRefusedReceipt(row, reason))) return;
     await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', reason, now);
     log.error({ outbox_id: row.outboxId, kind: row.kind, error_code: 'PAYMENT_FAILED', reason }, row.kind === 'withdraw' ? 'withdrawal refused by the chain; refunded to available' : 'settlement refused by the chain; its receipts stay unsettled (GET /v1/admin/chain)');
+  }
+
+  /**
+   * The node names the receipt it refuses ("receipt <id>: …"): that one receipt is set aside as a
+   * failed settlement of its own (PAYMENT_FAILED, listed by GET /v1/admin/chain, retryable by an
+   * operator) and the rest of the batch is signed again, so one bad receipt never blocks the
+   * others. False when the reason names no receipt of a batch of two or more.
+   */
+  private async setAsideRefusedReceipt(row: OutboxRecord, reason: string): Promise<boolean> {
+    const receipts = await this.store.settlementReceipts(row.outboxId);
+    // Receipt ids have one fixed length, so one never names another as a prefix.
+    const named = receipts.find((stored) => reason.includes(`receipt ${stored.receiptId}`));
+    if (!named || receipts.length < 2) return false;
+    const refusedId = await this.store.refuseSettlementReceipt(row.outboxId, named.receiptId, 'PAYMENT_FAILED', reason, this.options.now());
+    if (refusedId === null) return false;
+    this.options.log.error(
+      { outbox_id: refusedId, from_outbox_id: row.outboxId, receipt_id: named.receiptId, miner_id: named.minerId, error_code: 'PAYMENT_FAILED', reason },
+      'the chain refused one receipt of a settlement: set aside (GET /v1/admin/chain); the rest of the batch is signed again',
+    );
+    return true;
   }
 }

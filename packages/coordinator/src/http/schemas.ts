@@ -195,7 +195,9 @@ export const RegisterMinerBody = Type.Object(
   {
     miner_id: MinerId,
     public_key: Type.String({ description: 'base64url of the raw 32-byte Ed25519 public key' }),
-    payout_address: Type.Optional(Type.String({ description: "ait1…; default: the address of public_key" })),
+    payout_address: Type.Optional(
+      Type.String({ description: "ait1…; default: the address of public_key. Never the coordinator's own (clearing) address: VALIDATION_INVALID_FORMAT on payout_address" }),
+    ),
     models: Type.Array(ModelName, { minItems: 1, maxItems: 64, uniqueItems: true }),
     max_concurrency: Type.Optional(Type.Integer({ minimum: 1, maximum: 256, default: 1 })),
     prices: Type.Record(Type.String(), Amount, { description: 'AITBC per token, one entry per model' }),
@@ -228,10 +230,25 @@ export const MinerView = Type.Object({
 export const MinerIdBody = Type.Object({ miner_id: MinerId }, { additionalProperties: false });
 export const MinerIdParams = Type.Object({ miner_id: Type.String() });
 
+export const HeartbeatBody = Type.Object(
+  {
+    miner_id: MinerId,
+    jobs: Type.Optional(
+      Type.Array(Type.String({ minLength: 1, maxLength: 128 }), {
+        maxItems: 256,
+        description:
+          'The jobs this miner is running now. Only their leases are extended; any other job the coordinator holds for this miner (claimed more than 15 s ago) lapses at once: re-queued, or failed and refunded when its attempts are spent. Omitted: every lease is extended (miners from before this field).',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
 export const HeartbeatView = Type.Object({
   miner_id: Type.String(),
   status: Type.Literal('online'),
-  running_jobs: Type.Array(Type.String(), { description: 'Jobs the coordinator believes this miner holds; abandon any other' }),
+  running_jobs: Type.Array(Type.String(), { description: 'Jobs the coordinator believes this miner holds; abandon any other, and hand back (fail, retryable) any listed job you do not run' }),
+  lapsed_jobs: Type.Array(Type.String(), { description: 'Jobs this heartbeat took back because `jobs` did not list them' }),
   lease_expires_at: Nullable(Timestamp),
 });
 
@@ -331,6 +348,12 @@ export const FailBody = Type.Object(
 // ---- public
 
 export const ReceiptIdParams = Type.Object({ id: Type.String() });
+
+export const ReceiptMinerKeyView = Type.Object({
+  receipt_id: Type.String(),
+  miner_id: Type.String(),
+  public_key: Type.String({ description: 'base64url key the miner signed this receipt with, as this coordinator checked it on acceptance (a miner may have registered another key since)' }),
+});
 
 export const ModelList = Type.Object({
   object: Type.Literal('list'),

@@ -4,7 +4,7 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '../http/schemas.ts';
+import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '../http/schemas.ts';
 import { claimView, iso, jobView, minerView } from '../http/views.ts';
 import { Type } from 'typebox';
 
@@ -30,11 +30,22 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
     '/v1/miners/heartbeat',
     {
       config: { scope: 'miner' },
-      schema: { tags: ['miner'], summary: 'Mark the miner alive and extend its leases', body: MinerIdBody, response: { 200: HeartbeatView, ...errorResponses('MINER_NOT_FOUND') } },
+      schema: {
+        tags: ['miner'],
+        summary: 'Mark the miner alive, extend the leases of the jobs it runs and take back those it no longer runs',
+        body: HeartbeatBody,
+        response: { 200: HeartbeatView, ...errorResponses('MINER_NOT_FOUND') },
+      },
     },
     async (request) => {
-      const beat = await miners.heartbeat(principalOf(request), request.body.miner_id);
-      return { miner_id: beat.minerId, status: 'online' as const, running_jobs: beat.runningJobIds, lease_expires_at: beat.leaseExpiresAt === null ? null : iso(beat.leaseExpiresAt) };
+      const beat = await miners.heartbeat(principalOf(request), request.body.miner_id, request.body.jobs);
+      return {
+        miner_id: beat.minerId,
+        status: 'online' as const,
+        running_jobs: beat.runningJobIds,
+        lapsed_jobs: beat.lapsedJobIds,
+        lease_expires_at: beat.leaseExpiresAt === null ? null : iso(beat.leaseExpiresAt),
+      };
     },
   );
 

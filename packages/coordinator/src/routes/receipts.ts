@@ -3,7 +3,7 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { Receipt, ReceiptClaimView, ReceiptIdParams, VerifyBody, VerifyView, errorResponses } from '../http/schemas.ts';
+import { Receipt, ReceiptClaimView, ReceiptIdParams, ReceiptMinerKeyView, VerifyBody, VerifyView, errorResponses } from '../http/schemas.ts';
 import { iso } from '../http/views.ts';
 
 export function registerReceiptRoutes(app: App, { receipts }: Services): void {
@@ -11,6 +11,22 @@ export function registerReceiptRoutes(app: App, { receipts }: Services): void {
     '/v1/receipts/:id',
     { schema: { tags: ['receipts'], summary: 'A co-signed receipt (hashes only, never prompt or output)', params: ReceiptIdParams, response: { 200: Receipt, ...errorResponses('RECEIPT_NOT_FOUND') } } },
     async (request) => (await receipts.get(request.params.id)).receipt,
+  );
+
+  app.get(
+    '/v1/receipts/:id/miner-key',
+    {
+      schema: {
+        tags: ['receipts'],
+        summary: 'The miner key this receipt was accepted under: pin it to verify the receipt, even after the miner registered another key',
+        params: ReceiptIdParams,
+        response: { 200: ReceiptMinerKeyView, ...errorResponses('RECEIPT_NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const { receiptId, minerId, minerKey } = await receipts.minerKey(request.params.id);
+      return { receipt_id: receiptId, miner_id: minerId, public_key: minerKey };
+    },
   );
 
   app.post(

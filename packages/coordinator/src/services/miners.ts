@@ -2,7 +2,7 @@
 // Every call is checked against the key that registered the miner, and every job transition is
 // guarded in the store on the job's state, its miner and the claim's nonce.
 
-import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, randomHex, signReceipt, type Receipt } from '@aitbc/protocol';
+import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
 import { parseMoneyField, terminalError } from './jobs.ts';
@@ -11,6 +11,12 @@ import type { Principal } from './principal.ts';
 import { checkMinerReceipt } from './receipt-check.ts';
 import type { StreamHub } from './stream-hub.ts';
 import type { WorkSignal } from './work-signal.ts';
+
+/**
+ * A job claimed this recently may be missing from a heartbeat's `jobs` only because the claim's
+ * answer and the heartbeat crossed on the wire; it lapses at the next heartbeat if still unlisted.
+ */
+const HELD_CLAIM_GRACE_MS = 15_000;
 
 /** Re-check the queue at least this often while waiting (jobs can arrive from another process). */
 const POLL_RECHECK_MS = 2_000;
@@ -53,6 +59,15 @@ export class MinerService {
     private readonly hub: StreamHub,
   ) {}
 
+  /**
+   * The address of this coordinator's key: with a chain it is the clearing address that holds
+   * every client's money, so paying a miner there would only move money inside the books.
+   */
+  private get clearingAddress(): string {
+    return (this.clearingAddressCache ??= addressFromPublicKey(publicKeyFromSecret(this.coordinatorSecretKey)));
+  }
+  private clearingAddressCache: string | undefined;
+
   private get leaseMs(): number {
     return this.config.leaseSeconds * 1000;
   }
@@ -67,6 +82,9 @@ export class MinerService {
     if (input.payout_address !== undefined && !isValidAddress(input.payout_address)) {
       throw new ApiError('VALIDATION_INVALID_FORMAT', "Field 'payout_address' must be an AITBC address (ait1…, bech32m)", { field: 'payout_address' });
     }
+    // Without a payout address the miner is paid at the address of its own signing key.
+    const payoutAddress = input.payout_address ?? addressFromPublicKey(publicKey);
+    if (payoutAddress === this.clearingAddress) throw clearingPayout(input.payout_address === undefined);
     const prices = new Map<string, bigint>();
     for (const model of input.models) {
       const price = input.prices[model];
@@ -81,8 +99,7 @@ export class MinerService {
         minerId: input.miner_id,
         ownerKeyId: principal.keyId,
         publicKey: input.public_key,
-        // Without a payout address the miner is paid at the address of its own signing key.
-        payoutAddress: input.payout_address ?? addressFromPublicKey(publicKey),
+        payoutAddress,
         maxConcurrency: input.max_concurrency ?? 1,
         gpu: input.gpu ?? null,
         prices,
@@ -95,11 +112,25 @@ export class MinerService {
     return { miner: outcome.miner, created: outcome.created };
   }
 
-  async heartbeat(principal: Principal, minerId: string) {
+  /**
+   * Marks the miner alive and extends the leases of the jobs it says it runs (`jobs`; every job
+   * it holds here when a miner does not say). A job it holds here but did not list is one it no
+   * longer runs — a restarted miner does not know its dead predecessor's jobs — so it lapses at
+   * once: back to the queue for another attempt, or failed and refunded when attempts are spent.
+   */
+  async heartbeat(principal: Principal, minerId: string, jobs?: string[]) {
     await this.directory.requireOwned(principal, minerId);
     const now = this.config.now();
-    const { runningJobIds } = await this.store.heartbeat(minerId, now, this.leaseMs);
-    return { minerId, runningJobIds, leaseExpiresAt: runningJobIds.length > 0 ? now + this.leaseMs : null };
+    const held = jobs === undefined ? null : { jobIds: jobs, claimedBefore: now - HELD_CLAIM_GRACE_MS };
+    const { runningJobIds, unlisted } = await this.store.heartbeat(minerId, now, this.leaseMs, held);
+    for (const jobId of unlisted) {
+      try {
+        await this.failHeld(jobId, minerId, `miner ${minerId} no longer runs the job (it restarted or lost it)`, true);
+      } catch (error) {
+        if (!(error instanceof ApiError)) throw error; // completed, cancelled or expired meanwhile
+      }
+    }
+    return { minerId, runningJobIds, lapsedJobIds: unlisted, leaseExpiresAt: runningJobIds.length > 0 ? now + this.leaseMs : null };
   }
 
   /**
@@ -175,6 +206,7 @@ export class MinerService {
       completionTokens: input.usage.completion_tokens,
       priceMicro,
       receipt,
+      minerPublicKey: miner.publicKey,
       now,
     });
     // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
@@ -201,7 +233,8 @@ export class MinerService {
 
   async fail(principal: Principal, jobId: string, input: FailInput): Promise<JobRecord> {
     const miner = await this.directory.requireOwned(principal, input.miner_id);
-    return this.failHeld(jobId, miner.minerId, input.reason, input.retryable ?? true);
+    // Clients read the reason: whatever the miner sent, no URL, host or path of its machines gets through.
+    return this.failHeld(jobId, miner.minerId, redactLocators(input.reason), input.retryable ?? true);
   }
 
   /** The miner's stream broke (or was closed for breaking the rules) before it said it was done: the job fails for good and is refunded. */
@@ -240,6 +273,13 @@ export class MinerService {
     if (!job || job.status !== 'running' || job.minerId !== minerId) throw notHeld(job, jobId, minerId);
     return job;
   }
+}
+
+function clearingPayout(derived: boolean): ApiError {
+  const detail = derived
+    ? "public_key is this coordinator's own key, so the default payout address (that key's address) would be its clearing address, which holds clients' money; register with a signing key of your own (aitbc miner makes one), or give payout_address an ait1… address of a wallet you hold"
+    : "Field 'payout_address' is this coordinator's own clearing address (GET /v1/coordinator), which holds clients' money; give an ait1… address of a wallet you hold (aitbc wallet create), or omit it to be paid at the address of your own public_key";
+  return new ApiError('VALIDATION_INVALID_FORMAT', detail, { field: 'payout_address' });
 }
 
 function capacityFull(miner: MinerRecord, running: number): ApiError {

@@ -25,18 +25,31 @@ export class ReceiptService {
     return receipt;
   }
 
+  /** The key the receipt's miner signature was checked with when this coordinator accepted it. */
+  async minerKey(receiptId: string): Promise<{ receiptId: string; minerId: string; minerKey: string }> {
+    const stored = await this.get(receiptId);
+    const minerKey = stored.minerKey ?? (await this.directory.require(stored.minerId)).publicKey;
+    return { receiptId, minerId: stored.minerId, minerKey };
+  }
+
   /**
-   * Every check of docs/RECEIPTS.md with pinned keys only: the miner's key from this coordinator's
-   * registry, this coordinator's own key, and the job's max_price when the job is ours.
+   * Every check of docs/RECEIPTS.md with pinned keys only: the miner key this coordinator accepted the
+   * receipt under (else the miner's registered key), this coordinator's own key, and the job's
+   * max_price when the job is ours.
    */
   async verify(receipt: unknown): Promise<{ valid: boolean; checks: ReceiptCheck[] }> {
     const shape = validateReceiptShape(receipt);
     if (!shape.ok) return verifyReceipt(receipt, {});
     const miner = await this.store.getMiner(shape.receipt.miner_id);
     const job = await this.store.getJob(shape.receipt.job_id);
-    const verdict = verifyReceipt(receipt, { miner: miner ? parsePublicKey(miner.publicKey) : undefined, coordinator: this.publicKey }, job ? { maxPriceMicro: job.maxPriceMicro } : undefined);
+    // The key this coordinator checked the receipt with when it accepted it: a miner that later
+    // registered another key leaves its older receipts valid. A receipt we never accepted (or a
+    // different one under the same id) falls back to the miner's registered key.
+    const stored = await this.store.getReceipt(shape.receipt.receipt_id);
+    const pinnedMinerKey = stored?.minerId === shape.receipt.miner_id && stored.minerKey !== null ? stored.minerKey : miner?.publicKey;
+    const verdict = verifyReceipt(receipt, { miner: pinnedMinerKey ? keyOrUndefined(pinnedMinerKey) : undefined, coordinator: this.publicKey }, job ? { maxPriceMicro: job.maxPriceMicro } : undefined);
     const checks = [...verdict.checks];
-    if (!miner) checks.push({ name: 'miner_signature', ok: false, detail: `miner ${shape.receipt.miner_id} is not registered here, so its key cannot be pinned` });
+    if (!pinnedMinerKey) checks.push({ name: 'miner_signature', ok: false, detail: `miner ${shape.receipt.miner_id} is not registered here, so its key cannot be pinned` });
     if (!job) checks.push({ name: 'job', ok: false, detail: `job ${shape.receipt.job_id} is not known here` });
     if (shape.receipt.chain_id !== this.config.chainId) checks.push({ name: 'chain_id', ok: false, detail: `this coordinator settles on ${this.config.chainId}` });
     return { valid: checks.every((check) => check.ok), checks };
@@ -54,5 +67,14 @@ export class ReceiptService {
       throw new ApiError('RECEIPT_ALREADY_CLAIMED', `Receipt ${receiptId} was already claimed at ${new Date(outcome.claimedAt).toISOString()}; its earnings are pending settlement`);
     }
     return { receiptId, minerId: stored.minerId, amountMicro: outcome.amountMicro, claimedAt: outcome.claimedAt, settled: outcome.settled };
+  }
+}
+
+/** A stored key that does not decode (one taken from an old receipt's key_id) pins nothing: the check fails. */
+function keyOrUndefined(text: string): Uint8Array | undefined {
+  try {
+    return parsePublicKey(text);
+  } catch {
+    return undefined;
   }
 }

@@ -141,6 +141,12 @@ export interface LedgerAudit {
   jobs: number;
 }
 
+/** What a heartbeat says the miner runs; jobs claimed since `claimedBefore` may not be known to it yet. */
+export interface HeldJobs {
+  jobIds: string[];
+  claimedBefore: number;
+}
+
 export interface ClaimRequest {
   minerId: string;
   now: number;
@@ -167,6 +173,8 @@ export interface Completion {
   completionTokens: number;
   priceMicro: bigint;
   receipt: Receipt;
+  /** The registered key the miner signature was checked with (kept with the receipt). */
+  minerPublicKey: string;
   now: number;
 }
 
@@ -197,6 +205,8 @@ export interface StoredReceipt {
   minerId: string;
   account: string;
   receipt: Receipt;
+  /** base64url key the miner signed this receipt with, as pinned when it was accepted (null only if unknown). */
+  minerKey: string | null;
   priceMicro: bigint;
   createdAt: number;
   claimedAt: number | null;
@@ -267,8 +277,13 @@ export interface CoordinatorStore {
   /** Inserts or updates; refuses (returns the existing owner) when another key owns the id. */
   registerMiner(miner: MinerRegistration, now: number): Promise<{ kind: 'registered'; created: boolean; miner: MinerRecord } | { kind: 'owned_by_other' }>;
   getMiner(minerId: string): Promise<MinerRecord | null>;
-  /** Marks the miner alive and extends the leases of its running jobs to `now + leaseMs`. */
-  heartbeat(minerId: string, now: number, leaseMs: number): Promise<{ runningJobIds: string[] }>;
+  /**
+   * Marks the miner alive and extends the leases of its running jobs to `now + leaseMs`: all of
+   * them when `held` is null (a miner that does not say what it runs), else only those in
+   * `held.jobIds`. `unlisted`: its running jobs claimed before `held.claimedBefore` that it did
+   * not list (it no longer holds them: the caller lapses them); `runningJobIds`: the others.
+   */
+  heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null): Promise<{ runningJobIds: string[]; unlisted: string[] }>;
   countRunning(minerId: string): Promise<number>;
   modelOffers(onlineSince: number): Promise<ModelOffer[]>;
   /** Miners seen since the given time. */
@@ -314,7 +329,11 @@ export interface CoordinatorStore {
   /** Records deposits (once per tx hash), credits the matched ones and moves the cursor, in one transaction. */
   recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number): Promise<{ credited: number; unmatched: number }>;
   unmatchedDeposits(limit: number): Promise<DepositRecord[]>;
-  /** Puts up to maxReceipts unbatched receipts into a new settlement row when there are maxReceipts of them or the oldest was made before `olderThan`. */
+  /**
+   * Puts up to maxReceipts unbatched receipts into a new settlement row when there are maxReceipts
+   * of them or the oldest was made before `olderThan`; per miner, only receipts signed with one
+   * key (that of its oldest waiting receipt), so the batch's `miner_keys` fits every receipt.
+   */
   queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null>;
   settlementReceipts(outboxId: number): Promise<StoredReceipt[]>;
   /** Moves the amount from available to withdrawing and queues the transfer, in one transaction. */
@@ -333,6 +352,13 @@ export interface CoordinatorStore {
   finalizeOutbox(outboxId: number, blockHeight: number, now: number): Promise<void>;
   /** Refused: a withdrawal is refunded to available; a settlement keeps its receipts (visible, unsettled). */
   failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void>;
+  /**
+   * The chain refused one receipt of a settlement (pending/sent, two or more receipts): that
+   * receipt moves to a new failed settlement row (visible, retryable by an operator) and the
+   * rest of the batch goes back to queued, to be signed again. Returns the new row's id, or null
+   * when nothing was split (a lone receipt, or the row moved meanwhile).
+   */
+  refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): Promise<number | null>;
   /** A settlement refused as a duplicate: receipts found on chain are settled, the rest go back to be batched again. */
   resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void>;
   /** Puts a failed settlement's receipts back to be batched again (an operator's retry). */

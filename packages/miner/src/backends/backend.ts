@@ -2,6 +2,8 @@
 // yielding pieces as they are produced (so streaming to clients can follow unchanged) and ending
 // with the token usage the server reported.
 
+import { locatorsOf, redactLocators } from '@aitbc/protocol';
+
 export interface GenerateRequest {
   model: string;
   prompt: string;
@@ -33,10 +35,18 @@ export type BackendErrorKind =
 
 export class BackendError extends Error {
   readonly kind: BackendErrorKind;
-  constructor(kind: BackendErrorKind, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  /** The whole story for the miner's own log: the reason as given and the server it came from. */
+  readonly detail: string;
+
+  /**
+   * `message` is what may leave the machine (it becomes the job's failure reason, which clients
+   * read): the reason with the server's URL, host and any other URL, address or path hidden.
+   */
+  constructor(kind: BackendErrorKind, reason: string, options?: { cause?: unknown; server?: string | undefined }) {
+    super(redactLocators(reason, options?.server ? locatorsOf(options.server) : []), options);
     this.name = 'BackendError';
     this.kind = kind;
+    this.detail = options?.server ? `${reason} (server ${options.server})` : reason;
   }
 
   get retryable(): boolean {

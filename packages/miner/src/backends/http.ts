@@ -18,6 +18,7 @@ export function trimBaseUrl(url: string): string {
 /** One request to a model server; always `close()` it when done with the answer. */
 export class HttpCall {
   readonly #what: string;
+  readonly #server: string;
   readonly #timeoutMs: number;
   readonly #signal: AbortSignal | undefined;
   readonly #controller = new AbortController();
@@ -27,9 +28,14 @@ export class HttpCall {
     this.#controller.abort(this.#signal?.reason);
   };
 
-  /** `what` names the call in error messages, e.g. "ollama at http://127.0.0.1:11434". */
-  constructor(what: string, timeoutMs: number, signal: AbortSignal | undefined) {
+  /**
+   * `what` names the call in error messages, e.g. "ollama (model x)", never its address: the
+   * messages become failure reasons clients read. `server` (the base URL) goes only into the
+   * errors' `detail`, for the miner's log.
+   */
+  constructor(what: string, server: string, timeoutMs: number, signal: AbortSignal | undefined) {
     this.#what = what;
+    this.#server = server;
     this.#timeoutMs = timeoutMs;
     this.#signal = signal;
   }
@@ -65,9 +71,10 @@ export class HttpCall {
   /** The BackendError a failure of this call stands for. */
   fail(error: unknown): BackendError {
     if (error instanceof BackendError) return error;
-    if (this.#signal?.aborted) return new BackendError('aborted', `${this.#what}: generation aborted`, { cause: error });
-    if (this.#timedOut) return new BackendError('unavailable', `${this.#what}: no answer for ${this.#timeoutMs} ms`, { cause: error });
-    return new BackendError('unavailable', `${this.#what}: ${describeTransportError(error)}`, { cause: error });
+    const server = this.#server;
+    if (this.#signal?.aborted) return new BackendError('aborted', `${this.#what}: generation aborted`, { cause: error, server });
+    if (this.#timedOut) return new BackendError('unavailable', `${this.#what}: no answer for ${this.#timeoutMs} ms`, { cause: error, server });
+    return new BackendError('unavailable', `${this.#what}: ${describeTransportError(error)}`, { cause: error, server });
   }
 
   /** Releases the timer and the signal listener, and drops the connection if still open. */

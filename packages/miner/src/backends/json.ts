@@ -7,11 +7,11 @@ export function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** Parses one JSON document from a stream; a malformed one means the server is misbehaving. */
-export function parseStreamJson(text: string, source: string): unknown {
+export function parseStreamJson(text: string, source: string, server?: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw new BackendError('unavailable', `${source} sent a malformed stream line: ${text.slice(0, 200)}`, { cause: error });
+    throw new BackendError('unavailable', `${source} sent a malformed stream line: ${text.slice(0, 200)}`, { cause: error, server });
   }
 }
 

@@ -27,15 +27,16 @@ export class OllamaBackend implements Backend {
   }
 
   async listModels(): Promise<string[]> {
-    const call = new HttpCall(`ollama at ${this.#baseUrl}`, this.#timeoutMs, undefined);
+    const server = this.#baseUrl;
+    const call = new HttpCall('ollama', server, this.#timeoutMs, undefined);
     try {
       const response = await call.send(this.#fetch, `${this.#baseUrl}/api/tags`, { method: 'GET' });
       if (!response.ok) {
         const error = await readServerError(response);
-        throw new BackendError(kindForStatus(error.status), `ollama at ${this.#baseUrl} answered ${error.status} to /api/tags: ${error.message}`);
+        throw new BackendError(kindForStatus(error.status), `ollama answered ${error.status} to its model list: ${error.message}`, { server });
       }
       const body: unknown = await response.json().catch((cause: unknown) => {
-        throw new BackendError('unavailable', `ollama at ${this.#baseUrl} sent a malformed model list`, { cause });
+        throw new BackendError('unavailable', 'ollama sent a malformed model list', { cause, server });
       });
       const models = isRecord(body) && Array.isArray(body['models']) ? body['models'] : [];
       const names = new Set<string>();
@@ -56,8 +57,9 @@ export class OllamaBackend implements Backend {
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<GenerationEvent> {
-    const source = `ollama at ${this.#baseUrl} (model ${request.model})`;
-    const call = new HttpCall(source, this.#timeoutMs, request.signal);
+    const source = `ollama (model ${request.model})`;
+    const server = this.#baseUrl;
+    const call = new HttpCall(source, server, this.#timeoutMs, request.signal);
     try {
       const response = await call.send(this.#fetch, `${this.#baseUrl}/api/chat`, {
         method: 'POST',
@@ -65,14 +67,14 @@ export class OllamaBackend implements Backend {
         body: JSON.stringify(chatBody(request)),
       });
       if (!response.ok) throw await this.#answerError(response, request.model);
-      if (!response.body) throw new BackendError('unavailable', `${source}: empty answer`);
+      if (!response.body) throw new BackendError('unavailable', `${source}: empty answer`, { server });
       for await (const line of readLines(response.body, (waiting) => call.waiting(waiting))) {
         call.throwIfAborted();
         if (line.trim() === '') continue;
-        const chunk = parseStreamJson(line, source);
-        if (!isRecord(chunk)) throw new BackendError('unavailable', `${source}: unexpected stream line ${line.slice(0, 200)}`);
+        const chunk = parseStreamJson(line, source, server);
+        if (!isRecord(chunk)) throw new BackendError('unavailable', `${source}: unexpected stream line ${line.slice(0, 200)}`, { server });
         // Ollama reports failures after the 200 (model crash, out of memory) as an `error` line.
-        if (chunk['error'] !== undefined) throw new BackendError('unavailable', `${source}: ${String(chunk['error'])}`);
+        if (chunk['error'] !== undefined) throw new BackendError('unavailable', `${source}: ${String(chunk['error'])}`, { server });
         const message = chunk['message'];
         const content = isRecord(message) ? message['content'] : undefined;
         if (typeof content === 'string' && content !== '') yield { type: 'text', text: content };
@@ -84,7 +86,7 @@ export class OllamaBackend implements Backend {
           return;
         }
       }
-      throw new BackendError('unavailable', `${source}: the stream ended before generation was done`);
+      throw new BackendError('unavailable', `${source}: the stream ended before generation was done`, { server });
     } catch (error) {
       throw call.fail(error);
     } finally {
@@ -97,9 +99,9 @@ export class OllamaBackend implements Backend {
     // Ollama: 404 {"error":"model \"x\" not found, try pulling it first"}. A 404 saying anything
     // else (e.g. no /api/chat at all) is not about the model.
     if (error.status === 404 && /\bmodel\b.*not found/i.test(error.message)) {
-      return new BackendError('model_not_found', `ollama at ${this.#baseUrl} has no model ${model} (${error.message}); run: ollama pull ${model}`);
+      return new BackendError('model_not_found', `ollama has no model ${model} (${error.message}); run: ollama pull ${model}`, { server: this.#baseUrl });
     }
-    return new BackendError(kindForStatus(error.status), `ollama at ${this.#baseUrl} answered ${error.status}: ${error.message}`);
+    return new BackendError(kindForStatus(error.status), `ollama answered ${error.status}: ${error.message}`, { server: this.#baseUrl });
   }
 }
 

@@ -32,16 +32,17 @@ export class OpenAiBackend implements Backend {
   }
 
   async listModels(): Promise<string[]> {
-    const call = new HttpCall(`the OpenAI-compatible server at ${this.#baseUrl}`, this.#timeoutMs, undefined);
+    const server = this.#baseUrl;
+    const call = new HttpCall('the OpenAI-compatible server', server, this.#timeoutMs, undefined);
     try {
       const response = await call.send(this.#fetch, `${this.#baseUrl}/models`, { method: 'GET', headers: this.#headers() });
       if (!response.ok) {
         const error = await readServerError(response);
         const hint = error.status === 404 ? ' (does the base URL end in /v1?)' : '';
-        throw new BackendError(kindForStatus(error.status), `${this.#baseUrl}/models answered ${error.status}: ${error.message}${hint}`);
+        throw new BackendError(kindForStatus(error.status), `the OpenAI-compatible server answered ${error.status} to its model list: ${error.message}${hint}`, { server });
       }
       const body: unknown = await response.json().catch((cause: unknown) => {
-        throw new BackendError('unavailable', `${this.#baseUrl}/models sent a malformed model list`, { cause });
+        throw new BackendError('unavailable', 'the OpenAI-compatible server sent a malformed model list', { cause, server });
       });
       const data = isRecord(body) && Array.isArray(body['data']) ? body['data'] : [];
       const ids = data.flatMap((model) => (isRecord(model) && typeof model['id'] === 'string' ? [model['id']] : []));
@@ -54,16 +55,17 @@ export class OpenAiBackend implements Backend {
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<GenerationEvent> {
-    const source = `${this.#baseUrl} (model ${request.model})`;
-    const call = new HttpCall(source, this.#timeoutMs, request.signal);
+    const source = `the OpenAI-compatible server (model ${request.model})`;
+    const server = this.#baseUrl;
+    const call = new HttpCall(source, server, this.#timeoutMs, request.signal);
     try {
       const response = await call.send(this.#fetch, `${this.#baseUrl}/chat/completions`, {
         method: 'POST',
         headers: { ...this.#headers(), 'content-type': 'application/json', accept: 'text/event-stream' },
         body: JSON.stringify(completionBody(request)),
       });
-      if (!response.ok) throw modelError(await readServerError(response), source, request.model);
-      if (!response.body) throw new BackendError('unavailable', `${source}: empty answer`);
+      if (!response.ok) throw modelError(await readServerError(response), source, server, request.model);
+      if (!response.body) throw new BackendError('unavailable', `${source}: empty answer`, { server });
       let output = '';
       let reported: Record<string, unknown> | undefined;
       let finished = false;
@@ -74,9 +76,9 @@ export class OpenAiBackend implements Backend {
           ended = true;
           break;
         }
-        const chunk = parseStreamJson(data, source);
+        const chunk = parseStreamJson(data, source, server);
         if (!isRecord(chunk)) continue;
-        if (chunk['error'] !== undefined) throw streamError(chunk['error'], source);
+        if (chunk['error'] !== undefined) throw streamError(chunk['error'], source, server);
         // Servers differ on where usage comes: a last chunk without choices, or on every chunk.
         if (isRecord(chunk['usage'])) reported = chunk['usage'];
         const choices = chunk['choices'];
@@ -91,7 +93,7 @@ export class OpenAiBackend implements Backend {
         }
       }
       // Without [DONE] the answer may be cut short, unless the server at least said why it stopped.
-      if (!ended && !finished) throw new BackendError('unavailable', `${source}: the stream ended before generation was done`);
+      if (!ended && !finished) throw new BackendError('unavailable', `${source}: the stream ended before generation was done`, { server });
       // Some servers ignore stream_options.include_usage; then count whitespace-separated words as
       // the demo backend does, a rough but never-zero measure for real output.
       const usage = {
@@ -127,15 +129,15 @@ function completionBody(request: GenerateRequest): Record<string, unknown> {
 }
 
 /** OpenAI answers 404 with code model_not_found; vLLM 404 "The model `x` does not exist". */
-function modelError(error: ServerError, source: string, model: string): BackendError {
+function modelError(error: ServerError, source: string, server: string, model: string): BackendError {
   if (error.status === 404 || error.code === 'model_not_found') {
-    return new BackendError('model_not_found', `${source}: no model ${model} (${error.message})`);
+    return new BackendError('model_not_found', `${source}: no model ${model} (${error.message})`, { server });
   }
-  return new BackendError(kindForStatus(error.status), `${source} answered ${error.status}: ${error.message}`);
+  return new BackendError(kindForStatus(error.status), `${source} answered ${error.status}: ${error.message}`, { server });
 }
 
-function streamError(error: unknown, source: string): BackendError {
+function streamError(error: unknown, source: string, server: string): BackendError {
   const message = isRecord(error) && typeof error['message'] === 'string' ? error['message'] : JSON.stringify(error);
-  if (isRecord(error) && error['code'] === 'model_not_found') return new BackendError('model_not_found', `${source}: ${message}`);
-  return new BackendError('unavailable', `${source}: ${message}`);
+  if (isRecord(error) && error['code'] === 'model_not_found') return new BackendError('model_not_found', `${source}: ${message}`, { server });
+  return new BackendError('unavailable', `${source}: ${message}`, { server });
 }

@@ -38,12 +38,16 @@ export function toStoredReceipt(row: Row): StoredReceipt {
     minerId: row.miner_id as string,
     account: row.account as string,
     receipt: JSON.parse(row.body as string) as Receipt,
+    minerKey: (row.miner_key as string | null | undefined) ?? null,
     priceMicro: row.price_micro as bigint,
     createdAt: num(row.created_at),
     claimedAt: numOrNull(row.claimed_at),
     settledAt: numOrNull(row.settled_at),
   };
 }
+
+/** How far past one batch's worth of receipts the batcher looks for receipts signed with the same keys. */
+const SETTLE_SCAN_FACTOR = 10;
 
 const OUTBOX_SELECT = `SELECT o.*, (SELECT count(*) FROM receipts r WHERE r.settlement_id = o.outbox_id) AS receipt_count FROM chain_outbox o`;
 
@@ -119,9 +123,24 @@ export class SqliteChainTables {
 
   queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): OutboxRecord | null {
     return this.write(() => {
-      const waiting = this
-        .sql('SELECT receipt_id, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL ORDER BY created_at LIMIT ?')
-        .all(options.maxReceipts) as Row[];
+      // A settlement names one key per miner (`miner_keys`), so a batch takes, per miner, only the
+      // receipts signed with the key of that miner's oldest waiting receipt: receipts signed
+      // before a key change settle in a batch of their own, the newer ones in the next.
+      const keyOf = new Map<string, string | null>();
+      const waiting: Row[] = [];
+      let scanned = 0;
+      const oldestFirst = this.sql(
+        'SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL ORDER BY created_at',
+      );
+      for (const row of oldestFirst.iterate() as IterableIterator<Row>) {
+        if (++scanned > options.maxReceipts * SETTLE_SCAN_FACTOR) break;
+        const minerId = row.miner_id as string;
+        const key = (row.miner_key as string | null) ?? null;
+        if (!keyOf.has(minerId)) keyOf.set(minerId, key);
+        else if (keyOf.get(minerId) !== key) continue;
+        waiting.push(row);
+        if (waiting.length === options.maxReceipts) break;
+      }
       if (waiting.length === 0) return null;
       if (waiting.length < options.maxReceipts && Number(waiting[0]!.created_at as bigint) > options.olderThan) return null;
       const total = waiting.reduce((sum, row) => sum + (row.price_micro as bigint), 0n);
@@ -224,6 +243,26 @@ export class SqliteChainTables {
           { bucket: bucket.available(row.account!), amount: row.amountMicro },
         ], { now });
       }
+    });
+  }
+
+  refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): number | null {
+    return this.write(() => {
+      const row = this.outboxRow(outboxId);
+      const receipt = this.sql('SELECT price_micro FROM receipts WHERE receipt_id = ? AND settlement_id = ? AND settled_at IS NULL').get(receiptId, outboxId) as Row | undefined;
+      if (!row || row.kind !== 'settle' || !receipt || row.receiptCount < 2) return null;
+      const price = receipt.price_micro as bigint;
+      // The rest of the batch is signed again without it: the refused transaction never entered a mempool, so its nonce is free.
+      const detail = `receipt ${receiptId} was refused alone and set aside; the others are signed again`;
+      if (!this.move(outboxId, ['pending', 'sent'], { state: 'queued', nonce: null, tx_hash: null, tx_json: null, amount_micro: row.amountMicro - price, error: detail }, now)) return null;
+      const refusedId = Number(
+        this
+          .sql("INSERT INTO chain_outbox (kind, state, amount_micro, error_code, error, created_at, updated_at) VALUES ('settle', 'failed', ?, ?, ?, ?, ?) RETURNING outbox_id")
+          .pluck()
+          .get(price, errorCode, error, now, now) as bigint,
+      );
+      this.sql('UPDATE receipts SET settlement_id = ? WHERE receipt_id = ?').run(refusedId, receiptId);
+      return refusedId;
     });
   }
 

@@ -16,6 +16,7 @@ import type {
   ChainBooks,
   ChainDeposit,
   DepositRecord,
+  HeldJobs,
   OutboxRecord,
   OutboxState,
   WithdrawalOutcome,
@@ -220,14 +221,29 @@ export class SqliteStore implements CoordinatorStore {
     return this.minerRow(minerId);
   }
 
-  async heartbeat(minerId: string, now: number, leaseMs: number): Promise<{ runningJobIds: string[] }> {
+  async heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null): Promise<{ runningJobIds: string[]; unlisted: string[] }> {
     return this.write(() => {
       this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
-      const ids = this
-        .sql("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
-        .pluck()
-        .all(now + leaseMs, minerId) as string[];
-      return { runningJobIds: ids.sort() };
+      if (held === null) {
+        const ids = this
+          .sql("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
+          .pluck()
+          .all(now + leaseMs, minerId) as string[];
+        return { runningJobIds: ids.sort(), unlisted: [] };
+      }
+      const listed = new Set(held.jobIds);
+      const extend = this.sql('UPDATE jobs SET lease_expires_at = ? WHERE job_id = ?');
+      const runningJobIds: string[] = [];
+      const unlisted: string[] = [];
+      for (const row of this.sql("SELECT job_id, claimed_at FROM jobs WHERE miner_id = ? AND status = 'running'").all(minerId) as Row[]) {
+        const jobId = row.job_id as string;
+        if (listed.has(jobId)) {
+          extend.run(now + leaseMs, jobId);
+          runningJobIds.push(jobId);
+        } else if (num(row.claimed_at) < held.claimedBefore) unlisted.push(jobId);
+        else runningJobIds.push(jobId); // claimed as the heartbeat left the miner: its lease from the claim stands
+      }
+      return { runningJobIds: runningJobIds.sort(), unlisted: unlisted.sort() };
     });
   }
 
@@ -431,8 +447,8 @@ export class SqliteStore implements CoordinatorStore {
       if (!row) return { kind: 'refused', job: this.jobRow(completion.jobId) };
       const job = toJob(row);
       this
-        .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, created_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.now);
+        .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+        .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.minerPublicKey, completion.now);
       this.ledger.post('payout', [
         { bucket: bucket.escrowed(job.account), amount: -job.maxPriceMicro },
         { bucket: bucket.earned(completion.minerId), amount: completion.priceMicro },
@@ -634,6 +650,9 @@ export class SqliteStore implements CoordinatorStore {
   }
   async failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void> {
     this.chain.failOutbox(outboxId, errorCode, error, now);
+  }
+  async refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): Promise<number | null> {
+    return this.chain.refuseSettlementReceipt(outboxId, receiptId, errorCode, error, now);
   }
   async resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void> {
     this.chain.resolveDuplicate(outboxId, settledReceiptIds, detail, now);
