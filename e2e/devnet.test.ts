@@ -12,8 +12,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
-import { runAitbc, startAitbc, stopWith } from '../packages/cli/test/processes.ts';
-import { freePort, until } from '../packages/coordinator/test/harness.ts';
+import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
+import { freePort, until } from '@aitbc/testkit';
 
 const home = mkdtempSync(join(tmpdir(), 'aitbc-devnet-'));
 after(() => rmSync(home, { recursive: true, force: true }));

@@ -75,7 +75,6 @@ export function transfers(node: ChainNode, count: number, memo = ''): unknown[] 
 }
 
 export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
-export { until } from '../../coordinator/test/harness.ts';
 
 /** The process's resident memory, sampled until `stop()`: returns the peak growth in bytes. */
 export function rssPeak(): { stop: () => number } {

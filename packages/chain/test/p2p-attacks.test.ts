@@ -10,7 +10,8 @@ import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { genesisHash } from '../src/genesis.ts';
 import { rpcUrlOfInbound } from '../src/p2p.ts';
-import { genesis, liveNode, openSocket, rssPeak, transfers, until, upgradeRefusal, type LiveNode } from './live-node.ts';
+import { until } from '@aitbc/testkit';
+import { genesis, liveNode, openSocket, rssPeak, transfers, upgradeRefusal, type LiveNode } from './live-node.ts';
 
 const MiB = 1024 * 1024;
 const PAGE_BYTES = MiB;

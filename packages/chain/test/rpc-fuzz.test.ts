@@ -9,7 +9,7 @@ import { Agent } from 'node:http';
 import type { FastifyInstance } from 'fastify';
 import { Validator } from '@seriousme/openapi-schema-validator';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
-import { StalledUploads, assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '../../protocol/test/http-fuzz.ts';
+import { StalledUploads, assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '@aitbc/testkit/http-fuzz';
 import { ChainNode } from '../src/node.ts';
 import { Gossip } from '../src/p2p.ts';
 import { buildRpc } from '../src/rpc.ts';

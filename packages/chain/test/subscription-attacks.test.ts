@@ -5,7 +5,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { liveNode, openSocket, transfers, until, upgradeRefusal, type LiveNode } from './live-node.ts';
+import { until } from '@aitbc/testkit';
+import { liveNode, openSocket, transfers, upgradeRefusal, type LiveNode } from './live-node.ts';
 
 const MiB = 1024 * 1024;
 

@@ -12,8 +12,8 @@ import { join } from 'node:path';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { EMPTY_ROOT, blockHash, merkleRoot, proposerForSlot, signBlockHash, signTx, slotOf, txHash, type Block, type BlockHeader, type Genesis, type SignedTx } from '@aitbc/chain';
-import { runAitbc, startAitbc, stopWith } from './processes.ts';
-import { freePort, until } from '../../coordinator/test/harness.ts';
+import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
+import { freePort, until } from '@aitbc/testkit';
 
 const root = mkdtempSync(join(tmpdir(), 'aitbc-authorities-'));
 after(() => rmSync(root, { recursive: true, force: true }));

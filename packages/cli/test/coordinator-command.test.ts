@@ -7,7 +7,7 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAitbc, startAitbc, stopWith } from './processes.ts';
+import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
 
 const start = (args: string[], env: Record<string, string> = {}) =>
   startAitbc(['coordinator', '--port', '0', '--log-level', 'silent', ...args], /listening on (http:\/\/\S+)/, { env: { ...process.env, ...env } }).then((started) => ({

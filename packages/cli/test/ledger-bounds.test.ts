@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { SqliteStore } from '@aitbc/coordinator';
 import { formatAmount } from '@aitbc/protocol';
-import { runAitbc } from './processes.ts';
+import { runAitbc } from '@aitbc/testkit/processes';
 
 test('check-ledger sums books past 2^63 exactly instead of dying on an integer overflow', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-cli-'));

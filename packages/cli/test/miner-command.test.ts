@@ -7,9 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAitbc, stopWith } from './processes.ts';
+import { startAitbc, stopWith } from '@aitbc/testkit/processes';
 import { AitbcClient } from '@aitbc/sdk';
-import { startTestCoordinator } from '../../coordinator/test/harness.ts';
+import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-miner-cli-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

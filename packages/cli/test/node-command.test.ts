@@ -7,10 +7,10 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAitbc, startAitbc, stopWith } from './processes.ts';
+import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
 import { addressFromPublicKey, generateKeyPair } from '@aitbc/protocol';
 import { signTx } from '@aitbc/chain';
-import { freePort } from '../../coordinator/test/harness.ts';
+import { freePort } from '@aitbc/testkit';
 
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-node-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -6,8 +6,8 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAitbc, startAitbc, stopWith } from './processes.ts';
-import { freePort } from '../../coordinator/test/harness.ts';
+import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
+import { freePort } from '@aitbc/testkit';
 
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-wallet-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

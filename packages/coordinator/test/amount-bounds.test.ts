@@ -8,8 +8,9 @@ import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import Database from 'better-sqlite3';
 import { addressFromPublicKey, formatAmount, generateKeyPair, MAX_AMOUNT_MICRO } from '@aitbc/protocol';
-import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, until, type HttpAnswer, type TestCoordinator } from './harness.ts';
-import { startTestChain } from './chain-harness.ts';
+import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { until, type HttpAnswer } from '@aitbc/testkit';
+import { startTestChain } from '@aitbc/testkit/chain';
 
 const AT = formatAmount(MAX_AMOUNT_MICRO); // "1000000000"
 const PAST = ['1000000000.000001', '1000000001', '9223372036854.775807', '99999999999999999999', '1'.repeat(5000)];

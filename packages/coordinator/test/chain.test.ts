@@ -12,9 +12,10 @@ import { addressFromPublicKey, base64urlEncode, formatAmount, generateKeyPair, p
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { signTx } from '@aitbc/chain';
 import { startCoordinator } from '../src/server.ts';
-import { ADMIN_KEY, TestMiner, httpClient, startTestCoordinator, submitBody, type RequestFn, type TestCoordinator } from './harness.ts';
-import { startTestChain, type TestChain } from './chain-harness.ts';
-import { until } from './harness.ts';
+import { ADMIN_KEY, TestMiner, startTestCoordinator, submitBody, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { httpClient, type RequestFn } from '@aitbc/testkit';
+import { startTestChain, type TestChain } from '@aitbc/testkit/chain';
+import { until } from '@aitbc/testkit';
 
 const cleanups: (() => Promise<void>)[] = [];
 after(async () => {

@@ -4,7 +4,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCoordinator, submitBody, TestMiner } from './harness.ts';
+import { startTestCoordinator, submitBody, TestMiner } from '@aitbc/testkit/coordinator';
 
 const MINERS = 20;
 const JOBS = 500;

@@ -7,8 +7,9 @@ import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runAitbc, startAitbc } from '../../cli/test/processes.ts';
-import { freePort, httpClient, submitBody, TestMiner, type HttpAnswer } from './harness.ts';
+import { runAitbc, startAitbc } from '@aitbc/testkit/processes';
+import { freePort, httpClient, type HttpAnswer } from '@aitbc/testkit';
+import { submitBody, TestMiner } from '@aitbc/testkit/coordinator';
 
 const ADMIN = 'crash-admin';
 const JOBS = 300;

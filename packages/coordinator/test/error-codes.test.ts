@@ -4,7 +4,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '@aitbc/protocol';
-import { ADMIN_KEY, ManualClock, startTestCoordinator, submitBody, TestMiner, type HttpAnswer, type TestCoordinator } from './harness.ts';
+import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { ManualClock, type HttpAnswer } from '@aitbc/testkit';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 
 interface Row {

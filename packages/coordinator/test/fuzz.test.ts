@@ -8,8 +8,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Agent } from 'node:http';
 import { Validator } from '@seriousme/openapi-schema-validator';
-import { ADMIN_KEY, TestMiner, startTestCoordinator, type TestCoordinator } from './harness.ts';
-import { StalledUploads, assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '../../protocol/test/http-fuzz.ts';
+import { ADMIN_KEY, TestMiner, startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { StalledUploads, assertEnvelope, fuzzRequests, malformedHttp, parseRaw, pool, prng, routesFromTree, send, sendRaw, type Route } from '@aitbc/testkit/http-fuzz';
 
 const SEED = 11;
 const BODY_LIMIT_BYTES = 256 * 1024;

@@ -3,7 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startTestCoordinator } from './harness.ts';
+import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 
 /** Blocks the event loop for `ms`, as a slow synchronous step would. */
 function stall(ms: number): void {

@@ -11,7 +11,8 @@ import { copyFileSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ManualClock, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from './harness.ts';
+import { ManualClock } from '@aitbc/testkit';
+import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 
 const clock = new ManualClock();
 const coordinatorKey = generateKeyPair();

@@ -5,7 +5,8 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair, parsePublicKey, signReceipt, verifyReceiptSignature } from '@aitbc/protocol';
-import { ManualClock, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from './harness.ts';
+import { ManualClock } from '@aitbc/testkit';
+import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 
 let coordinator: TestCoordinator;
 let clock: ManualClock;

@@ -3,7 +3,7 @@
 // fork(); its config comes as JSON in AITBC_TEST_CONFIG. It sends {url} once listening, then
 // answers {id, ask: 'memory' | 'ledger'} with {id, answer} (the audit as {ok, problems}).
 
-import { startTestCoordinator } from './harness.ts';
+import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 
 const coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 60_000, ...JSON.parse(process.env.AITBC_TEST_CONFIG ?? '{}') });
 

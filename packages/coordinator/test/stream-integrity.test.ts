@@ -5,8 +5,9 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
-import { startTestCoordinator, until, type TestCoordinator, type TestMiner } from './harness.ts';
-import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner } from './stream-harness.ts';
+import { startTestCoordinator, type TestCoordinator, type TestMiner } from '@aitbc/testkit/coordinator';
+import { until } from '@aitbc/testkit';
+import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner } from '@aitbc/testkit/streams';
 
 let coordinator: TestCoordinator;
 let miner: TestMiner;

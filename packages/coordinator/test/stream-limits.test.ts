@@ -8,8 +8,9 @@ import assert from 'node:assert/strict';
 import { fork, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import WebSocket from 'ws';
-import { ADMIN_KEY, httpClient, until, type RequestFn } from './harness.ts';
-import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner } from './stream-harness.ts';
+import { ADMIN_KEY } from '@aitbc/testkit/coordinator';
+import { httpClient, until, type RequestFn } from '@aitbc/testkit';
+import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner } from '@aitbc/testkit/streams';
 
 const MiB = 1024 * 1024;
 /** Memory the coordinator may gain while an attack sends it 100+ MiB (generous: the attack is 100 MiB or more). */

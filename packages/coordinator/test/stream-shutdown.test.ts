@@ -8,8 +8,9 @@ import { rmSync } from 'node:fs';
 import { connect } from 'node:net';
 import { dirname } from 'node:path';
 import OpenAI from 'openai';
-import { startTestCoordinator, until } from './harness.ts';
-import { claimJob, dialStream, errorEvent, openChatStream, readEvents, STREAM_MODEL, streamingMiner } from './stream-harness.ts';
+import { startTestCoordinator } from '@aitbc/testkit/coordinator';
+import { until } from '@aitbc/testkit';
+import { claimJob, dialStream, errorEvent, openChatStream, readEvents, STREAM_MODEL, streamingMiner } from '@aitbc/testkit/streams';
 
 /** Far above a prompt close and far below the 30 s a close handshake nobody answers takes. */
 const CLOSE_DEADLINE_MS = 10_000;

@@ -13,7 +13,8 @@ import { BackendError, type Backend, type GenerateRequest, type GenerationEvent 
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
 import { buildApp } from '../../coordinator/src/app.ts';
 import { SqliteStore } from '../../coordinator/src/store/sqlite/sqlite-store.ts';
-import { freePort, startTestCoordinator, until, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { freePort, until } from '@aitbc/testkit';
+import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
 
 /** A backend whose behaviour per prompt is scripted by the test. */
 class ScriptedBackend implements Backend {

@@ -12,7 +12,7 @@ import type { Backend } from '../src/backends/backend.ts';
 import { MinerDaemon } from '../src/daemon.ts';
 import { runDoctor } from '../src/doctor.ts';
 import { parseNvidiaSmi } from '../src/gpu.ts';
-import { startTestCoordinator } from '../../coordinator/test/harness.ts';
+import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 import { refusedUrl, sendJson, startServer, writeInChunks, type FakeServer } from './backends/fake-server.ts';
 
 const fakes: FakeServer[] = [];

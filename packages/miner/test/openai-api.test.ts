@@ -10,7 +10,8 @@ import OpenAI from 'openai';
 import { formatAmount, generateKeyPair, hashText, parseAmount } from '@aitbc/protocol';
 import { BackendError, type Backend, type GenerateRequest, type GenerationEvent } from '../src/backends/backend.ts';
 import { MinerDaemon } from '../src/daemon.ts';
-import { startTestCoordinator, until, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { until } from '@aitbc/testkit';
 
 const PIECES = ['Hello', ' from', ' AITBC', ' miners', '.'];
 const PRICE = '0.001';

@@ -10,10 +10,11 @@ import { OllamaBackend } from '../src/backends/ollama.ts';
 import { OpenAiBackend } from '../src/backends/openai.ts';
 import type { Backend } from '../src/backends/backend.ts';
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
-import { startTestCoordinator, until, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { until } from '@aitbc/testkit';
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { AITBC } from '../../cli/test/processes.ts';
+import { AITBC } from '@aitbc/testkit/processes';
 import { refusedUrl, sendJson, startServer } from './backends/fake-server.ts';
 
 /** Answers every generation with an error that names the server's URL, a file path and an internal host. */

@@ -15,8 +15,9 @@ import { AitbcClient } from '@aitbc/sdk';
 import { DemoBackend } from '../src/backends/demo.ts';
 import { OpenAiBackend } from '../src/backends/openai.ts';
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
-import { startTestCoordinator, until } from '../../coordinator/test/harness.ts';
-import { startAitbc, stopWith } from '../../cli/test/processes.ts';
+import { startTestCoordinator } from '@aitbc/testkit/coordinator';
+import { until } from '@aitbc/testkit';
+import { startAitbc, stopWith } from '@aitbc/testkit/processes';
 import { sendJson, startServer } from './backends/fake-server.ts';
 
 const JOBS = 20;

@@ -8,8 +8,8 @@ import { generateKeyPair, hashText } from '@aitbc/protocol';
 import type { Backend, GenerationEvent } from '../src/backends/backend.ts';
 import { MinerDaemon } from '../src/daemon.ts';
 import { splitPiece } from '../src/stream-channel.ts';
-import { startTestCoordinator, type TestCoordinator } from '../../coordinator/test/harness.ts';
-import { openChatStream, readEvents, STREAM_MODEL } from '../../coordinator/test/stream-harness.ts';
+import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { openChatStream, readEvents, STREAM_MODEL } from '@aitbc/testkit/streams';
 
 test('splitPiece: parts of at most the size asked, joined back exactly, no surrogate pair cut', () => {
   const text = 'a😀'.repeat(5_000) + 'tail';

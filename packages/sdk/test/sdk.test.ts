@@ -5,7 +5,8 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { AitbcClient, AuthenticationError, NetworkError, NotFoundError, PaymentError, RateLimitError, ServerError, ServiceUnavailableError, ValidationError } from '../src/index.ts';
-import { ADMIN_KEY, ManualClock, startTestCoordinator, TestMiner, type TestCoordinator } from '../../coordinator/test/harness.ts';
+import { ADMIN_KEY, startTestCoordinator, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { ManualClock } from '@aitbc/testkit';
 
 /** Records the waits instead of sleeping; optionally does something at each wait. */
 function recordingSleep(onSleep: (ms: number) => void | Promise<void> = () => undefined) {

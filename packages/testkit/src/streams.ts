@@ -4,7 +4,9 @@
 
 import { request as httpRequest, type IncomingMessage } from 'node:http';
 import WebSocket from 'ws';
-import { TestMiner, until, type RequestFn } from './harness.ts';
+import { TestMiner } from './coordinator.ts';
+import type { RequestFn } from './http.ts';
+import { until } from './polling.ts';
 
 export const STREAM_MODEL = 'stream-model';
 

@@ -2,76 +2,13 @@
 // moves the tests need, spoken over real HTTP.
 
 import { mkdtempSync, rmSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, parseAmount, signReceipt, type Receipt, type ReceiptTemplate } from '@aitbc/protocol';
-import { buildApp, type App, type Services } from '../src/app.ts';
-import type { CoordinatorConfig } from '../src/config.ts';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import type { CoordinatorStore } from '../src/store/store.ts';
+import { buildApp, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type Services } from '@aitbc/coordinator';
+import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 
 export const ADMIN_KEY = 'aitbc_test_admin_key';
-
-/** A port nothing listens on right now (a server is bound to port 0, noted and closed). */
-export async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** Polls `check` until it returns a truthy value, failing with `what` after `ms`. */
-export async function until<T>(check: () => Promise<T> | T, what: string, ms = 30_000): Promise<NonNullable<T>> {
-  const giveUpAt = Date.now() + ms;
-  for (;;) {
-    const value = await check();
-    if (value) return value as NonNullable<T>;
-    if (Date.now() > giveUpAt) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
-
-/** A clock the test moves by hand. */
-export class ManualClock {
-  constructor(public ms = Date.UTC(2026, 10, 24, 12, 0, 0)) {}
-  now = (): number => this.ms;
-  advance(ms: number): void {
-    this.ms += ms;
-  }
-}
-
-export interface HttpAnswer {
-  status: number;
-  headers: Headers;
-  body: any;
-  text: string;
-}
-
-export type RequestFn = (method: string, path: string, options?: { key?: string; body?: unknown; rawBody?: string; headers?: Record<string, string> }) => Promise<HttpAnswer>;
-
-/** JSON over real HTTP to `url`; network failures reject (the crash test relies on that). */
-export function httpClient(url: string): RequestFn {
-  return async (method, path, options = {}) => {
-    const headers: Record<string, string> = { ...options.headers };
-    if (options.key) headers['x-api-key'] = options.key;
-    let body: string | undefined = options.rawBody;
-    if (options.body !== undefined) {
-      body = JSON.stringify(options.body);
-      headers['content-type'] = 'application/json';
-    }
-    const response = await fetch(url + path, { method, headers, body });
-    const text = await response.text();
-    let parsed: unknown = null;
-    try {
-      parsed = text ? JSON.parse(text) : null;
-    } catch {
-      parsed = null;
-    }
-    return { status: response.status, headers: response.headers, body: parsed, text };
-  };
-}
 
 export interface TestCoordinator {
   app: App;

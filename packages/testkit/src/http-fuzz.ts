@@ -8,7 +8,7 @@
 import assert from 'node:assert/strict';
 import { Agent, request as httpRequest } from 'node:http';
 import { connect, type Socket } from 'node:net';
-import { ERROR_CATALOGUE, isErrorCode } from '../src/errors.ts';
+import { ERROR_CATALOGUE, isErrorCode } from '@aitbc/protocol';
 
 /** mulberry32: tiny, fast, good enough to pick test cases, and the same on every run. */
 export function prng(seed: number): Random {

@@ -4,7 +4,7 @@
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, parseAmount, type KeyPair } from '@aitbc/protocol';
 import { ChainNode, ChainStore, buildRpc, signTx, validateGenesis, type Genesis } from '@aitbc/chain';
 import type { FastifyInstance } from 'fastify';
-import { freePort } from './harness.ts';
+import { freePort } from './ports.ts';
 
 export interface TestChain {
   node: ChainNode;

@@ -5,7 +5,8 @@ import { after } from 'node:test';
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 
-export const AITBC = fileURLToPath(new URL('../bin/aitbc.js', import.meta.url));
+/** The `aitbc` command of the workspace's CLI package, run as `npx aitbc` would. */
+export const AITBC = fileURLToPath(new URL('../bin/aitbc.js', import.meta.resolve('@aitbc/cli')));
 
 const running = new Set<ChildProcess>();
 after(() => {
