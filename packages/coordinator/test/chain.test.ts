@@ -368,7 +368,8 @@ test('without --chain-url nothing changes: chain disabled, no clearing address, 
   assert.equal((await coordinator.request('GET', '/v1/coordinator')).body.clearing_address, undefined);
   const key = await coordinator.createClient('ivan', '5');
   const answer = await coordinator.request('POST', '/v1/account/withdraw', { key, body: { to: walletAddress, amount: '1' } });
-  assert.equal(answer.status, 502);
+  assert.equal(answer.status, 404);
+  assert.equal(answer.body.error_code, 'ROUTE_NOT_FOUND');
   assert.match(answer.body.detail, /without a chain/);
   assert.equal((await coordinator.request('GET', '/v1/admin/chain', { key: ADMIN_KEY })).body.chain, 'disabled');
 });

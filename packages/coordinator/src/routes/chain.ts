@@ -65,7 +65,8 @@ export async function chainAdminView(chain: ChainService | null) {
 }
 
 function requireChain(chain: ChainService | null): ChainService {
-  if (!chain) throw new ApiError('SYSTEM_UPSTREAM_ERROR', 'This coordinator runs without a chain (no --chain-url), so it cannot move AITBC on chain; ask its operator');
+  // Not a failure to retry (the SDK retries 5xx): this deployment has no such route.
+  if (!chain) throw new ApiError('ROUTE_NOT_FOUND', 'This coordinator runs without a chain (no --chain-url), so it cannot move AITBC on chain; ask its operator');
   return chain;
 }
 
@@ -78,7 +79,7 @@ export function registerChainRoutes(app: App, { chain }: Services): void {
         tags: ['client'],
         summary: 'Withdraw available AITBC to an address on chain (202: queued; it leaves the books once final, and is refunded if the chain refuses it)',
         body: WithdrawBody,
-        response: { 202: WithdrawalView, ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'SYSTEM_UPSTREAM_ERROR') },
+        response: { 202: WithdrawalView, ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'SYSTEM_UPSTREAM_ERROR', 'ROUTE_NOT_FOUND') },
       },
     },
     async (request, reply) => {
@@ -113,7 +114,7 @@ export function registerChainRoutes(app: App, { chain }: Services): void {
         tags: ['admin'],
         summary: "Put a refused settlement's receipts back into the next batch (after fixing the cause)",
         params: OutboxIdParams,
-        response: { 200: OutboxView, ...errorResponses('SYSTEM_UPSTREAM_ERROR') },
+        response: { 200: OutboxView, ...errorResponses('SYSTEM_UPSTREAM_ERROR', 'ROUTE_NOT_FOUND') },
       },
     },
     async (request) => outboxView(await requireChain(chain).retrySettlement(request.params.outbox_id)),
