@@ -6,14 +6,9 @@
 //   {type: 'tx', tx} | {type: 'block', block} | {type: 'vote', vote}
 //
 // Anyone can dial /p2p, so nothing a peer says may cost the node more than a bound:
-// - Sync fetches only from a trusted address. For a peer this node dialled, that is the RPC of
-//   the --peer URL it was given (the hello's rpc_url is ignored). For a peer that dialled in, its
-//   hello's rpc_url is taken only when it is plain http(s) on the very IP address the socket comes
-//   from, so a peer can point sync at itself but never at a third party (no redirects either).
-// - Sync reads each page with a byte cap while the body streams (a page too large is asked again
-//   with half the blocks, down to one), asks for at most `syncPageBlocks` blocks, and stops at the
-//   first block out of order or that the node does not take: a peer can only feed real blocks,
-//   so a claimed height does nothing by itself. One sync at a time; others wait their turn.
+// - Sync fetches only from a trusted address: for a peer this node dialled, the RPC of the --peer
+//   URL it was given (the hello's rpc_url is ignored); for a peer that dialled in, see
+//   rpcUrlOfInbound. What a sync reads is bounded in sync.ts. One sync at a time; others wait.
 // - Proposing waits for the first dialled peer's hello (and its sync) at most a few slots; a peer
 //   that dialled in never holds it.
 // - Each peer may leave at most `maxPeerBufferedBytes` unread (then it is dropped), send messages
@@ -29,7 +24,7 @@ import { BlockRejectedError, type ChainNode } from './node.ts';
 import { BLOCK_RANGE_MAX } from './rpc.ts';
 import { CLOSE_TRY_LATER, sendBounded } from './sockets.ts';
 import type { SignedTx } from './tx.ts';
-import { blockFromView, type BlockView } from './views.ts';
+import { DEFAULT_SYNC_PAGE_BYTES, rpcUrlOfInbound, syncPages } from './sync.ts';
 
 const MiB = 1024 * 1024;
 /** Peers that may dial in at once: a PoA network has a handful of authorities and followers. */
@@ -39,9 +34,7 @@ export const DEFAULT_PEER_MESSAGE_BYTES = 16 * MiB;
 /** Unread bytes a peer may leave before it is dropped: half a largest block, many ordinary ones. */
 export const DEFAULT_PEER_BUFFER_BYTES = 8 * MiB;
 /** One sync page read: a largest block fits (pages of many blocks halve until they fit). */
-export const DEFAULT_SYNC_PAGE_BYTES = 16 * MiB;
 const HELLO_TIMEOUT_MS = 10_000;
-const SYNC_PAGE_TIMEOUT_MS = 10_000;
 
 type Message =
   | { type: 'hello'; chain_id: string; genesis_hash: string; height: number; rpc_url: string; votes: Vote[] }
@@ -78,8 +71,6 @@ interface Peer {
   remoteAddress: string | null;
   greeted: boolean;
 }
-
-class PageTooLargeError extends Error {}
 
 export class Gossip {
   private readonly peers = new Set<Peer>();
@@ -256,7 +247,7 @@ export class Gossip {
   /** Fetches a node's blocks above this node's final block, in pages, and takes each in turn (one sync at a time). */
   syncFrom(base: string): Promise<void> {
     if (this.syncing) return this.syncing;
-    this.syncing = this.syncPages(base)
+    this.syncing = syncPages(this.node, base, { pageBlocks: this.syncPageBlocks, pageBytes: this.syncPageBytes, signal: this.syncAbort.signal })
       .catch((error: Error) => this.log({ event: 'sync_failed', peer: base, reason: error.message }))
       .finally(() => {
         this.syncing = null;
@@ -268,38 +259,6 @@ export class Gossip {
         }
       });
     return this.syncing;
-  }
-
-  private async syncPages(base: string): Promise<void> {
-    let from = this.node.finalized().height + 1;
-    let limit = this.syncPageBlocks;
-    while (!this.stopped) {
-      let views: BlockView[];
-      try {
-        views = await this.fetchPage(base, from, limit);
-      } catch (error) {
-        if (!(error instanceof PageTooLargeError) || limit === 1) throw error;
-        limit = Math.ceil(limit / 2);
-        continue;
-      }
-      views.forEach((view, index) => {
-        if (view?.header?.height !== from + index) throw new Error(`the page from ${from} does not hold block ${from + index} in its place`);
-        if (this.node.receive(blockFromView(view)) === 'missing-parent') throw new Error(`block ${from + index} does not follow the blocks before it`);
-      });
-      if (views.length < limit) return;
-      from += views.length;
-    }
-  }
-
-  /** One page of blocks, read with a byte cap as it streams in. */
-  private async fetchPage(base: string, from: number, limit: number): Promise<BlockView[]> {
-    const signal = AbortSignal.any([AbortSignal.timeout(SYNC_PAGE_TIMEOUT_MS), this.syncAbort.signal]);
-    const response = await fetch(`${base}/rpc/blocks?from=${from}&limit=${limit}`, { signal, redirect: 'error' });
-    const body = await readCapped(response, this.syncPageBytes);
-    if (!response.ok) throw new Error(`answered ${response.status}`);
-    const { blocks } = JSON.parse(body) as { blocks: BlockView[] };
-    if (!Array.isArray(blocks) || blocks.length > limit) throw new Error(`the page from ${from} is not a list of at most ${limit} blocks`);
-    return blocks;
   }
 
   private send(peer: Peer, message: Message): void {
@@ -325,45 +284,4 @@ export class Gossip {
     for (const peer of this.peers) peer.socket.terminate();
     this.peers.clear();
   }
-}
-
-/**
- * The URL to sync from for a peer that dialled in: its claimed rpc_url, only if that is http(s)
- * without credentials on the IP address the peer's socket comes from; its origin alone is kept.
- */
-export function rpcUrlOfInbound(claimed: unknown, remoteAddress: string | null): string | null {
-  if (typeof claimed !== 'string' || claimed.length > 2048 || !remoteAddress) return null;
-  let url: URL;
-  try {
-    url = new URL(claimed);
-  } catch {
-    return null;
-  }
-  if ((url.protocol !== 'http:' && url.protocol !== 'https:') || url.username || url.password) return null;
-  const host = url.hostname.replace(/^\[(.*)\]$/, '$1');
-  const remote = remoteAddress.replace(/^::ffff:(?=\d+\.\d+\.\d+\.\d+$)/, '');
-  return host === remote ? url.origin : null;
-}
-
-/** The body as text, refusing (and cancelling) one longer than `maxBytes` before reading past it. */
-async function readCapped(response: Response, maxBytes: number): Promise<string> {
-  if (Number(response.headers.get('content-length') ?? 0) > maxBytes) {
-    await response.body?.cancel();
-    throw new PageTooLargeError(`a page is over ${maxBytes} bytes`);
-  }
-  if (!response.body) return '';
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  const reader = response.body.getReader();
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new PageTooLargeError(`a page is over ${maxBytes} bytes`);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString('utf8');
 }

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer } from 'ws';
 import { genesisHash } from '../src/genesis.ts';
-import { rpcUrlOfInbound } from '../src/p2p.ts';
+import { rpcUrlOfInbound } from '../src/sync.ts';
 import { until } from '@aitbc/testkit';
 import { genesis, liveNode, openSocket, rssPeak, transfers, upgradeRefusal, type LiveNode } from './live-node.ts';
 
