@@ -21,7 +21,7 @@ test('--help lists every flag of docs/API.md with its environment variable', () 
   const help = runAitbc(['coordinator', '--help']);
   assert.equal(help.status, 0, help.stderr);
   const text = help.stdout.replace(/\s+/g, ' ');
-  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds']) assert.match(text, new RegExp(flag));
+  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds', '--request-timeout', '--max-stream-bytes']) assert.match(text, new RegExp(flag));
   for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY', 'AITBC_MINER_TIMEOUT']) assert.match(text, new RegExp(`env: ${env}\\b`));
 });
 
@@ -29,6 +29,9 @@ test('a bad flag value is refused with a reason', () => {
   const bad = runAitbc(['coordinator', '--port', 'eighty']);
   assert.notEqual(bad.status, 0);
   assert.match(bad.stderr, /--port.*whole number/);
+  const tooShort = runAitbc(['coordinator', '--request-timeout', '5']);
+  assert.notEqual(tooShort.status, 0, 'a request timeout under the 10 s headers timeout is refused');
+  assert.match(tooShort.stderr, /--request-timeout/);
 });
 
 test('serves, honours env settings, keeps jobs across a restart and stops on SIGTERM', async () => {

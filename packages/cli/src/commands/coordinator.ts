@@ -26,6 +26,8 @@ interface CoordinatorFlags {
   defaultRateLimit?: number;
   maxInFlight: number;
   maxEventLoopDelay: number;
+  requestTimeout: number;
+  maxStreamBytes?: number;
   logLevel: string;
 }
 
@@ -73,6 +75,16 @@ export function coordinatorCommand(): Command {
         .default(DEFAULT_CONFIG.maxEventLoopDelayMs)
         .argParser(integerIn(1, 600_000)),
     )
+    .addOption(
+      new Option('--request-timeout <seconds>', 'time a client has to send a whole request, body included (a slower upload is cut)')
+        .env('AITBC_REQUEST_TIMEOUT')
+        .default(DEFAULT_CONFIG.requestTimeoutMs / 1000)
+        // Node refuses a request timeout below the 10 s headers timeout.
+        .argParser(integerIn(10, 3_600)),
+    )
+    .addOption(
+      new Option('--max-stream-bytes <bytes>', 'UTF-8 bytes one job may stream to a waiting client (default: the 4 MiB body limit)').env('AITBC_MAX_STREAM_BYTES').argParser(integerIn(1, 1024 ** 3)),
+    )
     .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
     .action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
       const dbPath = resolve(flags.db);
@@ -99,6 +111,8 @@ export function coordinatorCommand(): Command {
           defaultRateLimitPerMinute: flags.defaultRateLimit ?? null,
           maxInFlight: flags.maxInFlight,
           maxEventLoopDelayMs: flags.maxEventLoopDelay,
+          requestTimeoutMs: flags.requestTimeout * 1000,
+          maxStreamBytes: flags.maxStreamBytes ?? null,
         },
       });
       const lines = [
