@@ -4,10 +4,11 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startAitbc, stopWith } from '@aitbc/testkit/processes';
+import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
 import { AitbcClient } from '@aitbc/sdk';
 import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 
@@ -20,6 +21,34 @@ const startMiner = (url: string, key: string) =>
     log: started.output,
   }));
 const stopped = (child: ChildProcess) => stopWith(child);
+
+test('--model-digest and --model-file advertise the weights an OpenAI-compatible server runs; misuse is refused', async () => {
+  const coordinator = await startTestCoordinator();
+  try {
+    const minerKey = await coordinator.createKey(['miner']);
+    const weights = join(dir, 'qwen.gguf');
+    writeFileSync(weights, 'GGUF weights of qwen');
+    const given = `sha256:${'5e'.repeat(32)}`;
+    const base = ['miner', '--coordinator-url', coordinator.url, '--api-key', minerKey, '--miner-id', 'cli-openai', '--data-dir', join(dir, 'openai-miner')];
+    // Models named, so the (absent) server is not asked for its list before the first job.
+    const started = await startAitbc([...base, '--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--models', 'qwen,llama', '--model-file', `qwen=${weights}`, '--model-digest', `llama=${given}`], /"event":"registered"/, { cwd: dir });
+    const registered = await new AitbcClient({ baseUrl: coordinator.url }).miners.get('cli-openai');
+    assert.deepEqual(registered.digests, { qwen: `sha256:${createHash('sha256').update('GGUF weights of qwen').digest('hex')}`, llama: given });
+    assert.equal(await stopped(started.child), 0);
+
+    for (const [args, message] of [
+      [['--backend', 'demo', '--model-digest', `demo=${given}`], /are for --backend openai/],
+      [['--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--model-digest', 'qwen=sha256:12'], /not sha256: and 64 hex digits/],
+      [['--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--model-file', 'qwen'], /--model-file wants model=value/],
+    ] as const) {
+      const run = runAitbc([...base, ...args], { cwd: dir });
+      assert.notEqual(run.status, 0);
+      assert.match(run.stderr, message);
+    }
+  } finally {
+    await coordinator.close();
+  }
+});
 
 test('serves jobs with the demo backend, keeps its key, and stops on SIGTERM', async () => {
   const coordinator = await startTestCoordinator();
@@ -35,6 +64,7 @@ test('serves jobs with the demo backend, keeps its key, and stops on SIGTERM', a
     const result = await client.jobs.run({ model: 'demo', prompt: 'Alice was beginning', max_price: '1', params: { max_tokens: 12, seed: 7 } });
     assert.equal(result.usage.completion_tokens, 12);
     assert.equal((await client.receipts.verify(result.receipt)).valid, true);
+    assert.deepEqual([result.receipt.version, result.receipt.backend, result.receipt.model_digest], [2, 'demo', registered.digests.demo], 'a version-2 receipt naming the advertised demo digest');
 
     assert.equal(await stopped(miner.child), 0);
     assert.match(miner.log(), /"event":"stopped"/);

@@ -3,7 +3,7 @@
 // reports the failure, rides out coordinator outages with backoff, and on stop() finishes or
 // hands back every job it holds — it never abandons a lease silently.
 
-import { base64urlEncode, completeReceipt, parseAmount, redactLocators, signReceipt, type KeyPair } from '@aitbc/protocol';
+import { BACKEND_KINDS, base64urlEncode, completeReceipt, paramsHash, parseAmount, redactLocators, signReceipt, type BackendKind, type KeyPair, type RunFacts } from '@aitbc/protocol';
 import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, ValidationError, type ClaimedJob, type Heartbeat } from '@aitbc/sdk';
 import { BackendError, type Backend, type Usage } from './backends/backend.ts';
 import { StreamChannel } from './stream-channel.ts';
@@ -55,6 +55,8 @@ export class MinerDaemon {
   private heartbeatsNameJobs = true;
   /** Backoff while the coordinator is unreachable. */
   private retryDelayMs = 0;
+  /** Offered model → digest, as advertised at registration ({} when the backend knows none). */
+  private digests: Record<string, string> = {};
   completed = 0;
   failed = 0;
 
@@ -69,6 +71,7 @@ export class MinerDaemon {
     const models = this.options.models ?? (await this.options.backend.listModels());
     if (models.length === 0) throw new Error(`the ${this.options.backend.name} backend offers no models; pull or load one, or pass --models`);
     const prices = Object.fromEntries(models.map((model) => [model, this.options.pricePerToken]));
+    this.digests = await this.offeredDigests(models);
     await this.untilStopped(() =>
       this.client.miners.register({
         miner_id: this.options.minerId,
@@ -78,14 +81,32 @@ export class MinerDaemon {
         max_concurrency: this.options.maxConcurrency,
         ...(this.options.payoutAddress ? { payout_address: this.options.payoutAddress } : {}),
         ...(this.options.gpu ? { gpu: this.options.gpu } : {}),
+        ...(Object.keys(this.digests).length > 0 ? { digests: this.digests } : {}),
       }),
     );
-    this.log({ event: 'registered', models, price_per_token: this.options.pricePerToken, max_concurrency: this.options.maxConcurrency, backend: this.options.backend.name });
+    this.log({ event: 'registered', models, digests: this.digests, price_per_token: this.options.pricePerToken, max_concurrency: this.options.maxConcurrency, backend: this.options.backend.name });
     // Before any claim: a job the coordinator still holds for this miner id belongs to an
     // instance that died (a crash, a lost state); the coordinator lapses it, or we hand it back.
     await this.heartbeat(true);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? 10_000);
     this.slots = Array.from({ length: this.options.maxConcurrency }, () => this.workLoop());
+  }
+
+  /** The backend's digests for the offered models; none from a backend that is not a receipt backend kind. */
+  private async offeredDigests(models: string[]): Promise<Record<string, string>> {
+    if (!(BACKEND_KINDS as readonly string[]).includes(this.options.backend.name) || !this.options.backend.modelDigests) return {};
+    const known = await this.options.backend.modelDigests();
+    return Object.fromEntries(models.filter((model) => Object.hasOwn(known, model)).map((model) => [model, known[model]!]));
+  }
+
+  /** What ran, for a version-2 receipt: the advertised digest, this backend and the job's parameters. */
+  private runFacts(job: ClaimedJob): RunFacts | undefined {
+    if (job.receipt_template.version !== 2) return undefined;
+    const digest = this.digests[job.model];
+    // The coordinator asks for version 2 only from a miner that advertised digests; one without
+    // a digest for this model cannot sign what ran, so the job goes back for another miner.
+    if (digest === undefined) throw new Error(`no model digest for ${job.model}, which a version-2 receipt needs`);
+    return { model_digest: digest, backend: this.options.backend.name as BackendKind, params_hash: paramsHash(job.params) };
   }
 
   /** Stops polling, lets running jobs finish within the grace period, hands back the rest. */
@@ -242,6 +263,7 @@ export class MinerDaemon {
           output,
           startedAt,
           completedAt: Date.now(),
+          run: this.runFacts(job),
         }),
         'miner',
         this.options.keys.secretKey,

@@ -9,7 +9,7 @@ export * from './address.ts';
 export * from './receipt.ts';
 export * from './redact.ts';
 export * from './crypto-backend.ts';
-export type * from './job-params.ts';
+export * from './job-params.ts';
 export * from './poseidon.ts';
 export * from './zk-receipt.ts';
 export * from './groth16.ts';

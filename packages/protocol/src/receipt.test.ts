@@ -11,8 +11,11 @@ import { base64urlDecode, base64urlEncode, fromHex, toHex } from './encoding.ts'
 import { canonicalize } from './jcs.ts';
 import { generateKeyPair, publicKeyFromSecret } from './keys.ts';
 import { addressFromPublicKey } from './address.ts';
+import { paramsHash } from './job-params.ts';
+import { sign } from './keys.ts';
 import {
   RECEIPT_FIELDS,
+  RECEIPT_V2_FIELDS,
   computeReceiptId,
   completeReceipt,
   receiptSigningBytes,
@@ -22,7 +25,9 @@ import {
   type Receipt,
 } from './receipt.ts';
 
-const vectors = JSON.parse(readFileSync(fileURLToPath(new URL('../vectors/receipt-v1.json', import.meta.url)), 'utf8'));
+const readVectors = (version: 1 | 2) => JSON.parse(readFileSync(fileURLToPath(new URL(`../vectors/receipt-v${version}.json`, import.meta.url)), 'utf8'));
+const vectors = readVectors(1);
+const vectorsV2 = readVectors(2);
 const minerKey = base64urlDecode(vectors.miner.public_key);
 const coordinatorKey = base64urlDecode(vectors.coordinator.public_key);
 
@@ -32,21 +37,25 @@ function nodeVerifies(message: Uint8Array, signature: string, publicKey: Uint8Ar
   return nodeVerify(null, message, key, base64urlDecode(signature));
 }
 
-test('the code reproduces the committed vectors byte for byte', () => {
+test('the code reproduces the committed vectors byte for byte, v1 and v2', () => {
   assert.deepEqual(buildVectors(), vectors);
+  assert.deepEqual(buildVectors(1), vectors);
+  assert.deepEqual(buildVectors(2), vectorsV2);
 });
 
-test('vectors hold up under an independent implementation (node:crypto)', () => {
-  assert.equal(vectors.miner.public_key, Buffer.from(publicKeyFromSecret(fromHex(vectors.miner.secret_key_hex))).toString('base64url'));
-  for (const vector of vectors.receipts) {
+for (const [version, set] of [[1, vectors], [2, vectorsV2]] as const)
+test(`v${version} vectors hold up under an independent implementation (node:crypto)`, () => {
+  assert.equal(set.miner.public_key, Buffer.from(publicKeyFromSecret(fromHex(set.miner.secret_key_hex))).toString('base64url'));
+  for (const vector of set.receipts) {
     const signingBytes = fromHex(vector.signing_bytes_hex);
-    assert.equal(Buffer.from(signingBytes).toString('utf8'), `AITBC-RECEIPT-v1\n${vector.jcs}`);
+    assert.equal(Buffer.from(signingBytes).toString('utf8'), `AITBC-RECEIPT-v${version}\n${vector.jcs}`);
     const { receipt_id: _id, ...withoutId } = JSON.parse(vector.jcs);
     assert.equal(vector.receipt_id, `rcpt-${createHash('sha256').update(canonicalize(withoutId)).digest('hex').slice(0, 32)}`);
     const [minerSig, coordinatorSig] = vector.signed.signatures;
     assert.ok(nodeVerifies(signingBytes, minerSig.sig, minerKey), vector.name);
     assert.ok(nodeVerifies(signingBytes, coordinatorSig.sig, coordinatorKey), vector.name);
     assert.equal(vector.signed.prompt_hash, `sha256:${createHash('sha256').update(vector.prompt, 'utf8').digest('hex')}`);
+    if (version === 2) assert.equal(vector.signed.params_hash, `sha256:${createHash('sha256').update(vector.params_jcs, 'utf8').digest('hex')}`);
   }
 });
 
@@ -57,22 +66,70 @@ test('price is units × unit_price, capped at max_price', () => {
   assert.equal(free.signed.price, '0');
 });
 
-test('a vector receipt verifies with the pinned keys and the job', () => {
-  for (const vector of vectors.receipts) {
+test('a vector receipt of either version verifies with the pinned keys and the job', () => {
+  for (const vector of [...vectors.receipts, ...vectorsV2.receipts]) {
     const verdict = verifyReceipt(vector.signed, { miner: minerKey, coordinator: coordinatorKey }, { maxPriceMicro: BigInt(vector.max_price_micro) });
     assert.equal(verdict.valid, true, JSON.stringify(verdict.checks));
     assert.deepEqual(verdict.checks.map((c) => c.name), ['shape', 'receipt_id', 'miner_signature', 'coordinator_signature', 'price_cap', 'price', 'times']);
   }
 });
 
-test('changing any single field breaks the receipt', () => {
-  const signed: Receipt = vectors.receipts[0].signed;
-  for (const field of RECEIPT_FIELDS) {
-    const value = signed[field];
-    const tampered = { ...signed, [field]: typeof value === 'number' ? value + 1 : field === 'units' ? '124' : field === 'price' || field === 'unit_price' ? '0.247' : `${String(value).slice(0, -1)}${String(value).endsWith('0') ? '1' : '0'}` };
-    const verdict = verifyReceipt(tampered, { miner: minerKey, coordinator: coordinatorKey }, { maxPriceMicro: 2_500_000n });
-    assert.equal(verdict.valid, false, `tampered ${field} still verifies`);
+test('changing any single field breaks the receipt, in either version', () => {
+  for (const [signed, fields] of [[vectors.receipts[0].signed, RECEIPT_FIELDS], [vectorsV2.receipts[0].signed, RECEIPT_V2_FIELDS]] as [Receipt, readonly string[]][]) {
+    for (const field of fields) {
+      const value = (signed as unknown as Record<string, unknown>)[field];
+      const changed =
+        field === 'version' ? 3 - signed.version
+        : typeof value === 'number' ? value + 1
+        : field === 'units' ? '124'
+        : field === 'price' || field === 'unit_price' ? '0.247'
+        : field === 'backend' ? 'openai'
+        : `${String(value).slice(0, -1)}${String(value).endsWith('0') ? '1' : '0'}`;
+      const verdict = verifyReceipt({ ...signed, [field]: changed }, { miner: minerKey, coordinator: coordinatorKey }, { maxPriceMicro: 2_500_000n });
+      assert.equal(verdict.valid, false, `v${signed.version}: tampered ${field} still verifies`);
+    }
   }
+});
+
+test('a v2 receipt cannot pass as v1 nor carry its fields half-way', () => {
+  const signed: Receipt = vectorsV2.receipts[0].signed;
+  const pinned = { miner: minerKey, coordinator: coordinatorKey };
+  const { model_digest: _d, backend: _b, params_hash: _p, ...stripped } = signed;
+  const asV1 = { ...stripped, version: 1 };
+  assert.equal(verifyReceipt(asV1, pinned).valid, false, 'dropping the run facts and calling it v1 breaks id and signatures');
+  const { backend: _gone, ...withoutBackend } = signed;
+  const missing = verifyReceipt(withoutBackend, pinned);
+  assert.equal(missing.checks[0]!.detail, 'backend is required');
+  assert.equal(verifyReceipt({ ...vectors.receipts[0].signed, backend: 'demo' }, pinned).checks[0]!.detail, 'backend is not a version 1 receipt field');
+  assert.equal(verifyReceipt({ ...signed, backend: 'vllm' }, pinned).checks[0]!.ok, false);
+  assert.equal(verifyReceipt({ ...signed, version: 3 }, pinned).checks[0]!.detail, 'version must be 1 or 2');
+  // The same JCS body signed under the v1 tag is not a v2 signature: the tag is per version.
+  const unsigned = { ...signed } as Partial<Receipt>;
+  delete unsigned.signatures;
+  const v1Tagged = sign(new TextEncoder().encode(`AITBC-RECEIPT-v1\n${canonicalize(unsigned)}`), fromHex(vectors.miner.secret_key_hex));
+  const crossTagged = { ...signed, signatures: [{ ...signed.signatures[0]!, sig: base64urlEncode(v1Tagged) }] };
+  assert.equal(verifyReceiptSignature(crossTagged, 'miner', minerKey), false);
+});
+
+test('paramsHash covers exactly the five generation parameters the job set', () => {
+  assert.equal(paramsHash({}), `sha256:${createHash('sha256').update('{}').digest('hex')}`);
+  assert.equal(paramsHash({ top_p: 0.9, seed: 1 }), paramsHash({ seed: 1, top_p: 0.9 }), 'key order does not matter');
+  assert.equal(paramsHash({ seed: 1, extra: 'ignored' } as never), paramsHash({ seed: 1 }));
+  const base = { seed: 1, temperature: 0, top_p: 1, max_tokens: 10, stop: ['x'] };
+  const seen = new Set([paramsHash(base)]);
+  for (const change of [{ seed: 2 }, { temperature: 0.5 }, { top_p: 0.5 }, { max_tokens: 11 }, { stop: ['y'] }, { stop: ['x', 'y'] }]) seen.add(paramsHash({ ...base, ...change }));
+  assert.equal(seen.size, 7, 'each parameter changes the hash');
+  assert.notEqual(paramsHash({ temperature: 0 }), paramsHash({}), 'a parameter set to its default is still a parameter the job set');
+});
+
+test('a v2 template needs the run facts; a v1 template ignores them', () => {
+  const template = { ...vectorsV2.receipts[0].signed } as Record<string, unknown>;
+  for (const key of ['receipt_id', 'units', 'price', 'output_hash', 'started_at', 'completed_at', 'signatures', 'model_digest', 'backend', 'params_hash']) delete template[key];
+  const facts = { units: 1n, maxPriceMicro: 10n, output: 'o', startedAt: 1, completedAt: 2 };
+  assert.throws(() => completeReceipt(template as never, facts), /version 2/);
+  const run = { model_digest: `sha256:${'1'.repeat(64)}`, backend: 'demo' as const, params_hash: paramsHash({}) };
+  assert.equal(completeReceipt({ ...(template as object), version: 1 } as never, { ...facts, run }).model_digest, undefined);
+  assert.equal(completeReceipt(template as never, { ...facts, run }).model_digest, run.model_digest);
 });
 
 test('only the pinned key counts, whatever key_id says', () => {

@@ -1,4 +1,5 @@
-// Receipt format v1 (docs/RECEIPTS.md): build, derive the id, sign and verify. No server dependency,
+// Receipt formats v1 and v2 (docs/RECEIPTS.md): build, derive the id, sign and verify. Version 2
+// adds what ran: the model's digest, the backend kind and the hash of the generation parameters. No server dependency,
 // so the coordinator, the miner, the SDK, the chain and a browser all share these exact bytes.
 
 import { canonicalize } from './jcs.ts';
@@ -7,11 +8,29 @@ import { publicKeyFromSecret, sign, verify } from './keys.ts';
 import { amountProblem, formatAmount, MAX_AMOUNT_MICRO, parseAmount, priceFor } from './money.ts';
 
 export const RECEIPT_DOMAIN_TAG = 'AITBC-RECEIPT-v1\n';
+export const RECEIPT_V2_DOMAIN_TAG = 'AITBC-RECEIPT-v2\n';
+export const RECEIPT_VERSIONS = [1, 2] as const;
+export type ReceiptVersion = (typeof RECEIPT_VERSIONS)[number];
+
+/**
+ * One domain tag per version: the version is inside the signed JSON too, but a separate tag means
+ * no signature over one version's bytes can ever be read as the other's, whatever a verifier skips.
+ */
+export function receiptDomainTag(version: number): string {
+  if (version === 1) return RECEIPT_DOMAIN_TAG;
+  if (version === 2) return RECEIPT_V2_DOMAIN_TAG;
+  throw new RangeError(`receipt version ${version} is not 1 or 2`);
+}
+
+/** What served the job: an Ollama server, an OpenAI-compatible server, or the built-in demo model. */
+export const BACKEND_KINDS = ['ollama', 'openai', 'demo'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
 
 export type SignerRole = 'miner' | 'coordinator';
 
 export interface ReceiptTemplate {
-  version: 1;
+  /** 2 when the miner advertised model digests at registration, else 1. */
+  version: ReceiptVersion;
   chain_id: string;
   job_id: string;
   client: string;
@@ -24,7 +43,16 @@ export interface ReceiptTemplate {
   prompt_hash: string;
 }
 
-export interface UnsignedReceipt extends ReceiptTemplate {
+/** The version-2 fields: set by the miner, which alone knows what it ran. */
+export interface RunFacts {
+  /** `"sha256:"` + 64 hex digits: the weights the backend served (Ollama's digest, a GGUF's SHA-256). */
+  model_digest: string;
+  backend: BackendKind;
+  /** `paramsHash(job.params)`. */
+  params_hash: string;
+}
+
+export interface UnsignedReceipt extends ReceiptTemplate, Partial<RunFacts> {
   receipt_id: string;
   units: string;
   price: string;
@@ -65,6 +93,14 @@ export const RECEIPT_FIELDS = [
   'nonce',
 ] as const;
 
+/** Version 2: the 17 fields of version 1 and three more (only these three are new). */
+export const RECEIPT_V2_FIELDS = [...RECEIPT_FIELDS, 'model_digest', 'backend', 'params_hash'] as const;
+export type ReceiptField = (typeof RECEIPT_V2_FIELDS)[number];
+
+export function receiptFields(version: ReceiptVersion): readonly ReceiptField[] {
+  return version === 2 ? RECEIPT_V2_FIELDS : RECEIPT_FIELDS;
+}
+
 export function hashText(text: string): string {
   return `sha256:${sha256Hex(text)}`;
 }
@@ -80,9 +116,9 @@ export function computeReceiptId(receipt: Omit<UnsignedReceipt, 'receipt_id'> | 
   return `rcpt-${sha256Hex(canonicalize(without(receipt, 'receipt_id', 'signatures'))).slice(0, 32)}`;
 }
 
-/** The bytes both parties sign: the domain tag, then JCS of the receipt without signatures. */
+/** The bytes both parties sign: the version's domain tag, then JCS of the receipt without signatures. */
 export function receiptSigningBytes(receipt: UnsignedReceipt): Uint8Array {
-  return utf8(RECEIPT_DOMAIN_TAG + canonicalize(without(receipt, 'signatures')));
+  return utf8(receiptDomainTag(receipt.version) + canonicalize(without(receipt, 'signatures')));
 }
 
 export interface CompletionFacts {
@@ -91,12 +127,23 @@ export interface CompletionFacts {
   output: string;
   startedAt: number;
   completedAt: number;
+  /** Required by a version-2 template, left out of a version-1 receipt. */
+  run?: RunFacts | undefined;
 }
 
-/** The miner's part: fills units, price, output hash and times into the template, and derives the id. */
+/**
+ * The miner's part: fills units, price, output hash and times into the template (and, for
+ * version 2, the model digest, backend and parameters hash), and derives the id.
+ */
 export function completeReceipt(template: ReceiptTemplate, facts: CompletionFacts): UnsignedReceipt {
+  let run: RunFacts | Record<string, never> = {};
+  if (template.version === 2) {
+    if (!facts.run) throw new Error(`receipt template for ${template.job_id} is version 2: the model digest, backend and params hash are required`);
+    run = { model_digest: facts.run.model_digest, backend: facts.run.backend, params_hash: facts.run.params_hash };
+  }
   const body = {
     ...template,
+    ...run,
     units: facts.units.toString(),
     price: formatAmount(priceFor(facts.units, parseAmount(template.unit_price), facts.maxPriceMicro)),
     output_hash: hashText(facts.output),
@@ -129,6 +176,7 @@ export function verifyReceiptSignature(receipt: Receipt, role: SignerRole, pinne
   } catch {
     return false;
   }
+  if (receipt.version !== 1 && receipt.version !== 2) return false;
   return verify(sig, receiptSigningBytes(receipt), pinnedPublicKey);
 }
 
@@ -139,8 +187,8 @@ const isTime = (value: unknown): value is number => Number.isSafeInteger(value) 
 /** Field → [check, what it must be]. */
 const isBoundedAmount = (value: unknown): boolean => amountProblem(value) === null;
 const BOUNDED_AMOUNT = `must be a canonical decimal string of at most ${formatAmount(MAX_AMOUNT_MICRO)} AITBC`;
-const FIELD_RULES: Record<(typeof RECEIPT_FIELDS)[number], [(value: unknown) => boolean, string]> = {
-  version: [(v) => v === 1, 'must be 1'],
+const FIELD_RULES: Record<ReceiptField, [(value: unknown) => boolean, string]> = {
+  version: [(v) => v === 1 || v === 2, 'must be 1 or 2'],
   receipt_id: [(v) => typeof v === 'string' && /^rcpt-[0-9a-f]{32}$/.test(v), 'must be "rcpt-" and 32 hex digits'],
   chain_id: [isString, 'must be a non-empty string'],
   job_id: [isString, 'must be a non-empty string'],
@@ -157,6 +205,9 @@ const FIELD_RULES: Record<(typeof RECEIPT_FIELDS)[number], [(value: unknown) => 
   started_at: [isTime, 'must be an integer of epoch milliseconds'],
   completed_at: [isTime, 'must be an integer of epoch milliseconds'],
   nonce: [(v) => typeof v === 'string' && /^[0-9a-f]{32}$/.test(v), 'must be 32 hex digits'],
+  model_digest: [(v) => typeof v === 'string' && HASH.test(v), 'must be "sha256:" and 64 hex digits'],
+  backend: [(v) => (BACKEND_KINDS as readonly unknown[]).includes(v), `must be one of ${BACKEND_KINDS.map((kind) => `"${kind}"`).join(', ')}`],
+  params_hash: [(v) => typeof v === 'string' && HASH.test(v), 'must be "sha256:" and 64 hex digits'],
 };
 
 export type ShapeResult = { ok: true; receipt: Receipt } | { ok: false; field: string; problem: string };
@@ -165,13 +216,16 @@ export type ShapeResult = { ok: true; receipt: Receipt } | { ok: false; field: s
 export function validateReceiptShape(value: unknown): ShapeResult {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) return { ok: false, field: '', problem: 'must be a JSON object' };
   const record = value as Record<string, unknown>;
-  for (const field of RECEIPT_FIELDS) {
+  if (!Object.hasOwn(record, 'version')) return { ok: false, field: 'version', problem: 'is required' };
+  if (!FIELD_RULES.version[0](record.version)) return { ok: false, field: 'version', problem: FIELD_RULES.version[1] };
+  const fields = receiptFields(record.version as ReceiptVersion);
+  for (const field of fields) {
     if (!Object.hasOwn(record, field)) return { ok: false, field, problem: 'is required' };
     const [check, rule] = FIELD_RULES[field];
     if (!check(record[field])) return { ok: false, field, problem: rule };
   }
   for (const key of Object.keys(record)) {
-    if (key !== 'signatures' && !(RECEIPT_FIELDS as readonly string[]).includes(key)) return { ok: false, field: key, problem: 'is not a receipt field' };
+    if (key !== 'signatures' && !(fields as readonly string[]).includes(key)) return { ok: false, field: key, problem: `is not a version ${record.version} receipt field` };
   }
   const signatures = record.signatures;
   if (!Array.isArray(signatures)) return { ok: false, field: 'signatures', problem: signatures === undefined ? 'is required' : 'must be an array' };

@@ -3,12 +3,16 @@
 // Encoding, field by field in docs/RECEIPTS.md order:
 //   strings (ids, addresses, model, hashes, nonce, unit_type) → the first 31 bytes of
 //     SHA-256(UTF-8) as a big-endian integer (248 bits, always below the field order);
-//   units, started_at, completed_at → the integer; unit_price, price → µAIT; version → 1.
+//   units, started_at, completed_at → the integer; unit_price, price → µAIT; version → 1 or 2.
+// Version 2 keeps the same 17 elements, so the circuit and its trusted setup are unchanged: its
+// `model` element encodes what ran, the text JCS({backend, model, model_digest, params_hash})
+// hashed as any string is, and `version` (2) tells a verifier which encoding the element uses.
 // commitment = Poseidon(Poseidon(first 9 fields), Poseidon(last 8 fields)).
 // Public signals, in the circuit's order: commitment, job_id, provider, price (µAIT), units.
 
 import { cryptoBackend } from './crypto-backend.ts';
 import { utf8 } from './encoding.ts';
+import { canonicalize } from './jcs.ts';
 import { parseAmount } from './money.ts';
 import { poseidonHash } from './poseidon.ts';
 import { RECEIPT_FIELDS, type UnsignedReceipt } from './receipt.ts';
@@ -27,6 +31,14 @@ export function textToField(text: string): bigint {
   return value;
 }
 
+/** The text the `model` element hashes: the model alone in version 1, the model and what ran in version 2. */
+export function zkModelText(receipt: UnsignedReceipt): string {
+  if (receipt.version !== 2) return receipt.model;
+  const { model, model_digest, backend, params_hash } = receipt;
+  if (model_digest === undefined || backend === undefined || params_hash === undefined) throw new TypeError(`version 2 receipt ${receipt.receipt_id} lacks model_digest, backend or params_hash`);
+  return canonicalize({ backend, model, model_digest, params_hash });
+}
+
 /** Every receipt field (signatures aside) as a field element, in docs/RECEIPTS.md order. */
 export function receiptFieldElements(receipt: UnsignedReceipt): Record<(typeof RECEIPT_FIELDS)[number], bigint> {
   const out = {} as Record<(typeof RECEIPT_FIELDS)[number], bigint>;
@@ -34,6 +46,7 @@ export function receiptFieldElements(receipt: UnsignedReceipt): Record<(typeof R
     const value = receipt[field];
     if (AMOUNTS.has(field)) out[field] = parseAmount(value as string);
     else if (NUMERIC.has(field)) out[field] = BigInt(value as string | number);
+    else if (field === 'model') out[field] = textToField(zkModelText(receipt));
     else out[field] = textToField(value as string);
   }
   return out;

@@ -9,6 +9,7 @@ import { prepareVerificationKey, verifyGroth16, type Groth16VerificationKey } fr
 import { completeReceipt, hashText } from './receipt.ts';
 import { receiptCommitment, receiptFieldElements, receiptPublicSignals, textToField } from './zk-receipt.ts';
 import { sha256Hex } from './encoding.ts';
+import { paramsHash } from './job-params.ts';
 
 test('poseidonHash gives the circomlib test vectors', () => {
   assert.equal(poseidonHash([1n, 2n]), 7853200120776062878684798364095072458815029376092732009249414926327459813530n);
@@ -34,6 +35,24 @@ test('a receipt encodes as field elements: strings hashed to 248 bits, amounts i
   assert.deepEqual(signals.slice(1), [fields.job_id, fields.provider, 20_000n, 10n].map(String));
   assert.equal(signals[0], receiptCommitment(receipt).toString());
   assert.notEqual(receiptCommitment({ ...receipt, nonce: '1'.repeat(32) }), receiptCommitment(receipt), 'every field, private ones too, changes the commitment');
+});
+
+test('a v2 receipt binds what ran through its model element; the other 16 elements encode as in v1', () => {
+  const run = { model_digest: `sha256:${'a'.repeat(64)}`, backend: 'ollama' as const, params_hash: paramsHash({ seed: 1 }) };
+  const v2 = completeReceipt(
+    { version: 2, chain_id: 'c', job_id: 'job-1', client: 'alice', provider: 'ait1x', miner_id: 'gpu-1', model: 'm', unit_type: 'tokens', unit_price: '0.002', nonce: '0'.repeat(32), prompt_hash: hashText('p') },
+    { units: 10n, maxPriceMicro: 1_000_000n, output: 'o', startedAt: 5, completedAt: 6, run },
+  );
+  const fields = receiptFieldElements(v2);
+  const v1Fields = receiptFieldElements(receipt);
+  assert.equal(fields.version, 2n);
+  assert.equal(fields.model, textToField(`{"backend":"ollama","model":"m","model_digest":"${run.model_digest}","params_hash":"${run.params_hash}"}`));
+  for (const name of ['job_id', 'provider', 'price', 'units', 'prompt_hash', 'output_hash', 'nonce'] as const) assert.equal(fields[name], v1Fields[name]);
+  const commitment = receiptCommitment(v2);
+  for (const change of [{ model_digest: `sha256:${'b'.repeat(64)}` }, { backend: 'demo' as const }, { params_hash: paramsHash({ seed: 2 }) }]) {
+    assert.notEqual(receiptCommitment({ ...v2, ...change }), commitment, `changing ${Object.keys(change)[0]} changes the commitment`);
+  }
+  assert.throws(() => receiptCommitment({ ...v2, backend: undefined }), /lacks/);
 });
 
 test('verifyGroth16 answers false, never throws, for malformed keys, proofs and signals', () => {

@@ -90,6 +90,8 @@ export interface MinerRegistration {
   prices: Record<string, string>;
   max_concurrency?: number;
   gpu?: { name: string; memory_gb?: number };
+  /** Model → "sha256:…" of the weights served; a miner that sends any signs version-2 receipts. */
+  digests?: Record<string, string>;
 }
 
 export interface Miner {
@@ -100,6 +102,8 @@ export interface Miner {
   prices: Record<string, string>;
   max_concurrency: number;
   gpu: { name: string; memory_gb?: number } | null;
+  /** The digests advertised at registration ({} for a miner that advertised none). */
+  digests: Record<string, string>;
   status: 'online' | 'offline';
   last_seen_at: string;
   registered_at: string;

@@ -6,10 +6,10 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { addressFromPublicKey, base64urlEncode, formatAmount, generateKeyPair, parseAmount, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey, type Receipt } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlEncode, formatAmount, generateKeyPair, parseAmount, receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey, type Receipt } from '@aitbc/protocol';
 import { blockHash, buildRpc, ChainNode, ChainStore, merkleRoot, receiptRoot, signBlockHash, signTx, txHash, TxRejectedError, type Genesis } from '@aitbc/chain';
 import { RECEIPT_CIRCUIT } from '../src/artifacts.ts';
-import { Prover, shutdownProver, type ReceiptProof } from '../src/prover.ts';
+import { Prover, shutdownProver, verifyWithSnarkjs, type ReceiptProof } from '../src/prover.ts';
 import { coordinator, cosignedReceipt, miner, provider } from './fixtures.ts';
 
 const CHAIN = 'aitbc-zk';
@@ -54,12 +54,14 @@ const anchor = (proof: ReceiptProof, nonce: number, changes: Partial<ReceiptProo
 const prover = new Prover();
 let settled: Receipt;
 let unsettled: Receipt;
-let proofs: { settled: ReceiptProof; unsettled: ReceiptProof };
+let v2: Receipt;
+let proofs: { settled: ReceiptProof; unsettled: ReceiptProof; v2: ReceiptProof };
 before(async () => {
   settled = cosignedReceipt(CHAIN);
   unsettled = cosignedReceipt(CHAIN, 77n);
-  const [a, b] = await Promise.all([prover.prove(settled), prover.prove(unsettled)]);
-  proofs = { settled: a, unsettled: b };
+  v2 = cosignedReceipt(CHAIN, 99n, coordinator, 2);
+  const [a, b, c] = await Promise.all([prover.prove(settled), prover.prove(unsettled), prover.prove(v2)]);
+  proofs = { settled: a, unsettled: b, v2: c };
 });
 after(async () => {
   for (const store of stores.splice(0)) store.close();
@@ -93,6 +95,28 @@ test('a proof of a settled receipt is anchored, shown as proven over RPC, and re
   } finally {
     await rpc.close();
   }
+});
+
+test('a version-2 receipt (model digest, backend, params hash) is proven with the same circuit, settled and anchored', async () => {
+  assert.equal(v2.version, 2);
+  assert.deepEqual(proofs.v2.public_signals, receiptPublicSignals(v2));
+  assert.equal(await verifyWithSnarkjs(genesis.zk_receipt_vkey!, proofs.v2.public_signals, proofs.v2.proof), true);
+  assert.equal(verifyGroth16(genesis.zk_receipt_vkey!, proofs.v2.public_signals, proofs.v2.proof), true);
+  const digestSwapped = receiptPublicSignals({ ...v2, model_digest: `sha256:${'00'.repeat(32)}` });
+  assert.notEqual(digestSwapped[0], proofs.v2.public_signals[0], 'another digest is another commitment');
+  assert.equal(verifyGroth16(genesis.zk_receipt_vkey!, digestSwapped, proofs.v2.proof), false, 'so the proof does not cover a receipt naming other weights');
+
+  const chain = chainNode();
+  chain.submit(settle([v2], 0));
+  const settleBlock = produceNext(chain)!;
+  assert.equal(chain.store.receiptProof(v2.receipt_id), null);
+  const hash = chain.submit(anchor(proofs.v2, 0));
+  const block = produceNext(chain)!;
+  assert.equal(chain.store.receiptProof(v2.receipt_id)?.txHash, hash);
+  const follower = chainNode(null);
+  follower.import(settleBlock);
+  follower.import(block);
+  assert.equal(follower.store.receiptProof(v2.receipt_id)?.txHash, hash);
 });
 
 test('the node refuses a proof with any public input changed, for another receipt, or for an unsettled receipt', () => {

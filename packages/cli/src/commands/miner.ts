@@ -5,7 +5,7 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
-import { BackendError, MinerDaemon, createBackend, detectGpu, runDoctor } from '@aitbc/miner';
+import { BackendError, MinerDaemon, createBackend, detectGpu, operatorDigests, runDoctor } from '@aitbc/miner';
 import { readDevnetFile } from '../devnet-file.ts';
 import { commaList, integerIn } from '../options.ts';
 import { reportError } from '../output.ts';
@@ -22,7 +22,12 @@ interface MinerFlags {
   maxConcurrency: number;
   dataDir: string;
   payoutAddress?: string;
+  modelDigest: string[];
+  modelFile: string[];
 }
+
+/** Repeatable flags: every occurrence kept, in order. */
+const collect = (value: string, previous: string[]): string[] => [...previous, value];
 
 export function minerCommand(): Command {
   return new Command('miner')
@@ -39,12 +44,23 @@ export function minerCommand(): Command {
     .addOption(new Option('--max-concurrency <n>', 'jobs at once').env('AITBC_MAX_CONCURRENCY').default(1).argParser(integerIn(1, 256)))
     .addOption(new Option('--data-dir <dir>', 'where the miner keeps its signing key').env('AITBC_MINER_DATA_DIR').default('./.aitbc/miner'))
     .addOption(new Option('--payout-address <ait1…>', 'where earnings settle (default: the address of the signing key)'))
+    .addOption(new Option('--model-digest <model=sha256:…>', 'openai backend: the digest of the weights the server runs for a model (repeatable); advertised, and signed into version-2 receipts').argParser(collect).default([]))
+    .addOption(new Option('--model-file <model=path>', 'openai backend: a GGUF (or any weights file) the server runs for a model, hashed with SHA-256 at start (repeatable)').argParser(collect).default([]))
     .action(async (task: string | undefined, flags: MinerFlags, command: Command) => {
       useNodeCrypto();
       const devnet = readDevnetFile();
       const coordinatorUrl = flags.coordinatorUrl ?? devnet?.coordinator_url ?? 'http://127.0.0.1:8080';
       const apiKey = flags.apiKey ?? devnet?.miner_key;
-      const backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey });
+      const named = flags.modelDigest.length + flags.modelFile.length > 0;
+      // Ollama and the demo model report their own digests; only an OpenAI-compatible server needs telling.
+      if (named && flags.backend !== 'openai') command.error(`error: --model-digest and --model-file are for --backend openai; the ${flags.backend} backend reports its own digests`);
+      let digests: Record<string, string> = {};
+      try {
+        digests = await operatorDigests(flags.modelDigest, flags.modelFile);
+      } catch (error) {
+        command.error(`error: ${(error as Error).message}`);
+      }
+      const backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey, digests });
       if (task === 'doctor') {
         const checks = await runDoctor({ coordinatorUrl, apiKey, backend, models: flags.models, gpu: () => detectGpu() });
         for (const check of checks) process.stdout.write(`${check.ok ? '✔' : '✖'} ${check.name}: ${check.detail}\n`);

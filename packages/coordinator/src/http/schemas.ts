@@ -169,6 +169,9 @@ export const Receipt = Type.Object({
   started_at: Type.Integer(),
   completed_at: Type.Integer(),
   nonce: Type.String(),
+  model_digest: Type.Optional(Type.String({ description: 'Version 2 only: the weights that ran' })),
+  backend: Type.Optional(Type.String({ description: 'Version 2 only: ollama, openai or demo' })),
+  params_hash: Type.Optional(Type.String({ description: "Version 2 only: sha256 of JCS of the job's generation parameters" })),
   signatures: Type.Array(ReceiptSignature),
 });
 
@@ -191,6 +194,8 @@ export const JobResult = Type.Object({
 
 // ---- miners
 
+export const ModelDigest = Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: '"sha256:" and 64 lowercase hex digits' });
+
 export const RegisterMinerBody = Type.Object(
   {
     miner_id: MinerId,
@@ -210,6 +215,12 @@ export const RegisterMinerBody = Type.Object(
         { additionalProperties: false },
       ),
     ),
+    digests: Type.Optional(
+      Type.Record(Type.String(), ModelDigest, {
+        maxProperties: 64,
+        description: 'Model → digest of the weights served (Ollama\'s /api/tags digest, a GGUF\'s SHA-256), one per offered model at most. A miner that advertises any must send version-2 receipts naming them',
+      }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -222,6 +233,7 @@ export const MinerView = Type.Object({
   prices: Type.Record(Type.String(), Amount),
   max_concurrency: Type.Integer(),
   gpu: Nullable(Type.Object({ name: Type.String(), memory_gb: Type.Optional(Type.Number()) })),
+  digests: Type.Record(Type.String(), Type.String(), { description: 'The digests advertised at registration; {} for none' }),
   status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
   last_seen_at: Timestamp,
   registered_at: Timestamp,
@@ -261,7 +273,7 @@ export const PollBody = Type.Object(
 );
 
 export const ReceiptTemplate = Type.Object({
-  version: Type.Integer(),
+  version: Type.Integer({ description: '1, or 2 for a miner that advertised digests: its receipt must add model_digest, backend and params_hash (docs/RECEIPTS.md)' }),
   chain_id: Type.String(),
   job_id: Type.String(),
   client: Type.String(),

@@ -70,6 +70,7 @@ export function minerView(miner: MinerRecord, online: boolean) {
     prices: Object.fromEntries([...miner.prices].map(([model, price]) => [model, formatAmount(price)])),
     max_concurrency: miner.maxConcurrency,
     gpu: miner.gpu,
+    digests: Object.fromEntries(miner.digests),
     status: online ? ('online' as const) : ('offline' as const),
     last_seen_at: iso(miner.lastSeenAt),
     registered_at: iso(miner.registeredAt),

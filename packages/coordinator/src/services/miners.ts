@@ -29,6 +29,7 @@ export interface RegisterInput {
   max_concurrency?: number | undefined;
   prices: Record<string, string>;
   gpu?: GpuInfo | undefined;
+  digests?: Record<string, string> | undefined;
 }
 
 export interface CompleteInput {
@@ -94,6 +95,10 @@ export class MinerService {
     for (const model of Object.keys(input.prices)) {
       if (!prices.has(model)) throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'prices.${model}' prices a model that is not in 'models'`, { field: `prices.${model}` });
     }
+    const digests = new Map(Object.entries(input.digests ?? {}));
+    for (const model of digests.keys()) {
+      if (!prices.has(model)) throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'digests.${model}' names a model that is not in 'models'`, { field: `digests.${model}` });
+    }
     const outcome = await this.store.registerMiner(
       {
         minerId: input.miner_id,
@@ -103,6 +108,7 @@ export class MinerService {
         maxConcurrency: input.max_concurrency ?? 1,
         gpu: input.gpu ?? null,
         prices,
+        digests,
       },
       this.config.now(),
     );

@@ -7,6 +7,7 @@ import {
   computeReceiptId,
   formatAmount,
   hashText,
+  paramsHash,
   priceFor,
   validateReceiptShape,
   verifyReceiptSignature,
@@ -18,9 +19,10 @@ import type { JobRecord, MinerRecord } from '../store/store.ts';
 /** Clock skew tolerated on the receipt's times (docs/API.md). */
 export const RECEIPT_TIME_TOLERANCE_MS = 5_000;
 
+/** Version 2 (what ran: digest, backend, params hash) from a miner that advertised digests, else 1. */
 export function receiptTemplateFor(job: JobRecord, miner: MinerRecord, chainId: string): ReceiptTemplate {
   return {
-    version: 1,
+    version: miner.digests.size > 0 ? 2 : 1,
     chain_id: chainId,
     job_id: job.jobId,
     client: job.account,
@@ -47,6 +49,24 @@ export interface ReceiptCheckInput {
 
 function mismatch(field: string, detail: string): ApiError {
   return new ApiError('VALIDATION_INVALID_FORMAT', `Receipt field '${field}' ${detail}`, { field: `receipt.${field}` });
+}
+
+/**
+ * A version-2 receipt must name the weights the miner advertised for the job's model and the
+ * hash of the job's own parameters: the claim canaries and re-execution then check.
+ */
+function checkWhatRan(receipt: Receipt, job: JobRecord, miner: MinerRecord): void {
+  const advertised = miner.digests.get(job.model);
+  if (advertised === undefined) {
+    throw mismatch('model_digest', `cannot be accepted: miner ${miner.minerId} advertised no digest for model ${job.model} (advertised: ${JSON.stringify(Object.fromEntries(miner.digests))}); register one`);
+  }
+  if (receipt.model_digest !== advertised) {
+    throw mismatch('model_digest', `must be ${JSON.stringify(advertised)}, the digest miner ${miner.minerId} advertised for model ${job.model}, got ${JSON.stringify(receipt.model_digest)}`);
+  }
+  const expected = paramsHash(job.params);
+  if (receipt.params_hash !== expected) {
+    throw mismatch('params_hash', `must be ${JSON.stringify(expected)} (sha256 of JCS of the job's seed, temperature, top_p, max_tokens and stop as set), got ${JSON.stringify(receipt.params_hash)}`);
+  }
 }
 
 /**
@@ -78,6 +98,7 @@ export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt;
     const actual = (receipt as unknown as Record<string, unknown>)[field];
     if (actual !== expected) throw mismatch(field, `must be ${JSON.stringify(expected)} (from the claim's receipt_template), got ${JSON.stringify(actual)}`);
   }
+  if (receipt.version === 2) checkWhatRan(receipt, input.job, input.miner);
   const units = BigInt(input.promptTokens) + BigInt(input.completionTokens);
   if (receipt.units !== units.toString()) throw mismatch('units', `must be "${units}" (usage.prompt_tokens + usage.completion_tokens), got "${receipt.units}"`);
   const priceMicro = priceFor(units, input.job.unitPriceMicro!, input.job.maxPriceMicro);

@@ -33,12 +33,14 @@ export interface MinerRecord {
   gpu: GpuInfo | null;
   /** Model name → µAIT per unit. */
   prices: Map<string, bigint>;
+  /** Model name → the "sha256:…" digest advertised for it; empty for a miner that advertised none. */
+  digests: Map<string, string>;
   registeredAt: number;
   updatedAt: number;
   lastSeenAt: number;
 }
 
-export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt'>;
+export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt' | 'digests'> & { digests?: Map<string, string> };
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];

@@ -2,7 +2,7 @@
 // yielding pieces as they are produced (so streaming to clients can follow unchanged) and ending
 // with the token usage the server reported.
 
-import { locatorsOf, redactLocators } from '@aitbc/protocol';
+import { locatorsOf, redactLocators, type BackendKind } from '@aitbc/protocol';
 
 export interface GenerateRequest {
   model: string;
@@ -55,8 +55,14 @@ export class BackendError extends Error {
 }
 
 export interface Backend {
-  /** `demo`, `ollama` or `openai`. */
-  readonly name: string;
+  /** `demo`, `ollama` or `openai`: the `backend` of a version-2 receipt. */
+  readonly name: BackendKind | (string & {});
   listModels(): Promise<string[]>;
+  /**
+   * Model → `"sha256:…"` of the weights it serves, for the models whose digest is known: what the
+   * miner advertises at registration and signs into version-2 receipts. A backend without it (or
+   * with no digest for any offered model) advertises none, and its miner signs version-1 receipts.
+   */
+  modelDigests?(): Promise<Record<string, string>>;
   generate(request: GenerateRequest): AsyncIterable<GenerationEvent>;
 }

@@ -5,6 +5,7 @@
 // Tokens, for this backend and as the fallback count of the OpenAI-compatible one, are
 // whitespace-separated words: countTokens(" Alice was") is 2.
 
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { BackendError, type Backend, type GenerateRequest, type GenerationEvent } from './backend.ts';
 import { WordChain, pick } from './markov.ts';
@@ -21,11 +22,15 @@ export function countTokens(text: string): number {
 
 // Trained once per process: every DemoBackend shares the same read-only chain.
 let shared: WordChain | undefined;
+/** The demo model's digest: SHA-256 of the shipped corpus, the only data its output depends on. */
+let corpusDigest: string | undefined;
 
 function trainedChain(): WordChain {
   if (!shared) {
+    const bytes = readFileSync(CORPUS);
+    corpusDigest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
     // Header lines (`#`) name the source; they are not part of the text.
-    const text = readFileSync(CORPUS, 'utf8')
+    const text = bytes.toString('utf8')
       .split('\n')
       .filter((line) => !line.startsWith('#'))
       .join('\n');
@@ -35,7 +40,7 @@ function trainedChain(): WordChain {
 }
 
 export class DemoBackend implements Backend {
-  readonly name = 'demo';
+  readonly name = 'demo' as const;
   readonly #chain: WordChain;
 
   constructor() {
@@ -44,6 +49,10 @@ export class DemoBackend implements Backend {
 
   async listModels(): Promise<string[]> {
     return [DEMO_MODEL];
+  }
+
+  async modelDigests(): Promise<Record<string, string>> {
+    return { [DEMO_MODEL]: corpusDigest! };
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<GenerationEvent> {

@@ -1,5 +1,6 @@
 // The model-server backends of the miner and the factory that picks one from configuration.
 
+import type { BackendKind } from '@aitbc/protocol';
 import type { Backend } from './backend.ts';
 import { DemoBackend } from './demo.ts';
 import { OllamaBackend } from './ollama.ts';
@@ -10,9 +11,10 @@ export { DemoBackend, countTokens } from './demo.ts';
 export { OllamaBackend } from './ollama.ts';
 export { OpenAiBackend } from './openai.ts';
 
-export type BackendKind = 'demo' | 'ollama' | 'openai';
+export type { BackendKind } from '@aitbc/protocol';
+export { hashModelFile, normalizeDigest, operatorDigests } from './model-digest.ts';
 
-export function createBackend(kind: BackendKind, options: { url?: string; apiKey?: string } = {}): Backend {
+export function createBackend(kind: BackendKind, options: { url?: string | undefined; apiKey?: string | undefined; digests?: Record<string, string> } = {}): Backend {
   switch (kind) {
     case 'demo':
       return new DemoBackend();
@@ -21,6 +23,6 @@ export function createBackend(kind: BackendKind, options: { url?: string; apiKey
     case 'openai':
       // No default: vLLM, llama.cpp and LM Studio each listen on a different port.
       if (!options.url) throw new Error('the openai backend needs the server URL, e.g. http://127.0.0.1:8000/v1');
-      return new OpenAiBackend({ baseUrl: options.url, apiKey: options.apiKey });
+      return new OpenAiBackend({ baseUrl: options.url, apiKey: options.apiKey, digests: options.digests });
   }
 }

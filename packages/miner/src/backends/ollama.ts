@@ -5,6 +5,7 @@ import { BackendError, type Backend, type GenerateRequest, type GenerationEvent 
 import { DEFAULT_TIMEOUT_MS, HttpCall, kindForStatus, readServerError, trimBaseUrl } from './http.ts';
 import { compact, isRecord, parseStreamJson, tokenCount } from './json.ts';
 import { readLines } from './lines.ts';
+import { normalizeDigest } from './model-digest.ts';
 
 export interface OllamaOptions {
   /** Default http://127.0.0.1:11434. */
@@ -15,7 +16,7 @@ export interface OllamaOptions {
 }
 
 export class OllamaBackend implements Backend {
-  readonly name = 'ollama';
+  readonly name = 'ollama' as const;
   readonly #baseUrl: string;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
@@ -27,6 +28,18 @@ export class OllamaBackend implements Backend {
   }
 
   async listModels(): Promise<string[]> {
+    return [...(await this.#tags()).keys()];
+  }
+
+  /** The `digest` /api/tags gives each model (64 hex digits), as "sha256:…". */
+  async modelDigests(): Promise<Record<string, string>> {
+    const digests: Record<string, string> = {};
+    for (const [name, digest] of await this.#tags()) if (digest) digests[name] = digest;
+    return digests;
+  }
+
+  /** Model name → its digest where /api/tags gives a well-formed one. */
+  async #tags(): Promise<Map<string, string | undefined>> {
     const server = this.#baseUrl;
     const call = new HttpCall('ollama', server, this.#timeoutMs, undefined);
     try {
@@ -39,16 +52,17 @@ export class OllamaBackend implements Backend {
         throw new BackendError('unavailable', 'ollama sent a malformed model list', { cause, server });
       });
       const models = isRecord(body) && Array.isArray(body['models']) ? body['models'] : [];
-      const names = new Set<string>();
+      const names = new Map<string, string | undefined>();
       for (const model of models) {
         if (!isRecord(model)) continue;
         const name = typeof model['name'] === 'string' ? model['name'] : model['model'];
         if (typeof name !== 'string' || name === '') continue;
-        names.add(name);
+        const digest = typeof model['digest'] === 'string' ? normalizeDigest(model['digest']) : undefined;
+        names.set(name, digest);
         // Ollama resolves a bare name to its `:latest` tag, so jobs may ask for either.
-        if (name.endsWith(':latest')) names.add(name.slice(0, -':latest'.length));
+        if (name.endsWith(':latest')) names.set(name.slice(0, -':latest'.length), digest);
       }
-      return [...names];
+      return names;
     } catch (error) {
       throw call.fail(error);
     } finally {

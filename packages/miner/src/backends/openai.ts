@@ -15,16 +15,20 @@ export interface OpenAiOptions {
   fetch?: typeof fetch;
   /** Longest silence tolerated from the server (see DEFAULT_TIMEOUT_MS). */
   timeoutMs?: number;
+  /** Model → "sha256:…", named by the operator (the server itself reports none). */
+  digests?: Record<string, string> | undefined;
 }
 
 export class OpenAiBackend implements Backend {
-  readonly name = 'openai';
+  readonly name = 'openai' as const;
   readonly #baseUrl: string;
   readonly #apiKey: string | undefined;
   readonly #fetch: typeof fetch;
   readonly #timeoutMs: number;
+  readonly #digests: Record<string, string>;
 
   constructor(options: OpenAiOptions) {
+    this.#digests = { ...options.digests };
     this.#baseUrl = trimBaseUrl(options.baseUrl);
     this.#apiKey = options.apiKey;
     this.#fetch = options.fetch ?? ((input, init) => fetch(input, init));
@@ -52,6 +56,10 @@ export class OpenAiBackend implements Backend {
     } finally {
       call.close();
     }
+  }
+
+  async modelDigests(): Promise<Record<string, string>> {
+    return { ...this.#digests };
   }
 
   async *generate(request: GenerateRequest): AsyncGenerator<GenerationEvent> {

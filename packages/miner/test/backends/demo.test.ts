@@ -2,6 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DemoBackend, countTokens } from '../../src/backends/demo.ts';
 import type { GenerateRequest } from '../../src/backends/backend.ts';
@@ -27,6 +28,11 @@ test('offers only the demo model and refuses any other', async () => {
   assert.equal(backend.name, 'demo');
   assert.deepEqual(await backend.listModels(), ['demo']);
   await rejectsWith(run({ model: 'llama3.2' }), 'model_not_found');
+});
+
+test("the demo model's digest is the SHA-256 of the corpus it ships", async () => {
+  const corpus = readFileSync(new URL('../../assets/alice.txt', import.meta.url));
+  assert.deepEqual(await new DemoBackend().modelDigests(), { demo: `sha256:${createHash('sha256').update(corpus).digest('hex')}` });
 });
 
 test('is deterministic for a seed and differs between seeds', async () => {

@@ -15,13 +15,16 @@ const lines = (objects: unknown[]): string => objects.map((object) => `${JSON.st
 const piece = (content: string) => ({ model: 'llama3.2:latest', created_at: '2025-01-01T00:00:00Z', message: { role: 'assistant', content }, done: false });
 const final = { model: 'llama3.2:latest', message: { role: 'assistant', content: '' }, done: true, done_reason: 'stop', total_duration: 1, prompt_eval_count: 12, eval_count: 5 };
 
+// As /api/tags gives it: 64 hex digits, no algorithm prefix.
+const LLAMA_DIGEST = 'a80c4f17acd55265feec403c7aef86be0c25983ab279d83f3bcd3abbcb5b8b72';
+
 const fake = await startServer(async ({ method, path, body }, res: ServerResponse) => {
   if (method === 'GET' && path === '/api/tags') {
     return sendJson(res, 200, {
       models: [
-        { name: 'llama3.2:latest', model: 'llama3.2:latest', size: 1, digest: 'a', details: {} },
-        { name: 'qwen2.5:7b', model: 'qwen2.5:7b', size: 2, digest: 'b', details: {} },
-        { name: 'llama3.2', model: 'llama3.2', size: 1, digest: 'a', details: {} },
+        { name: 'llama3.2:latest', model: 'llama3.2:latest', size: 1, digest: LLAMA_DIGEST, details: {} },
+        { name: 'qwen2.5:7b', model: 'qwen2.5:7b', size: 2, digest: 'not-a-digest', details: {} },
+        { name: 'llama3.2', model: 'llama3.2', size: 1, digest: LLAMA_DIGEST, details: {} },
       ],
     });
   }
@@ -60,6 +63,10 @@ const lastBody = (): Record<string, unknown> => fake.received.at(-1)!.body as Re
 
 test('lists models with bare names for :latest tags, without duplicates', async () => {
   assert.deepEqual(await backend.listModels(), ['llama3.2:latest', 'llama3.2', 'qwen2.5:7b']);
+});
+
+test("reports each model's /api/tags digest as sha256:…, skipping malformed ones", async () => {
+  assert.deepEqual(await backend.modelDigests(), { 'llama3.2:latest': `sha256:${LLAMA_DIGEST}`, 'llama3.2': `sha256:${LLAMA_DIGEST}` });
 });
 
 test('streams the pieces as produced and takes usage from the final object', async () => {

@@ -176,8 +176,10 @@ export class SqliteStore implements CoordinatorStore {
     const row = this.sql('SELECT * FROM miners WHERE miner_id = ?').get(minerId) as Row | undefined;
     if (!row) return null;
     const prices = new Map<string, bigint>();
-    for (const price of this.sql('SELECT model, unit_price_micro FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
+    const digests = new Map<string, string>();
+    for (const price of this.sql('SELECT model, unit_price_micro, model_digest FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
       prices.set(price.model as string, price.unit_price_micro as bigint);
+      if (price.model_digest !== null) digests.set(price.model as string, price.model_digest as string);
     }
     return {
       minerId: row.miner_id as string,
@@ -187,6 +189,7 @@ export class SqliteStore implements CoordinatorStore {
       maxConcurrency: num(row.max_concurrency),
       gpu: row.gpu === null ? null : JSON.parse(row.gpu as string),
       prices,
+      digests,
       registeredAt: num(row.registered_at),
       updatedAt: num(row.updated_at),
       lastSeenAt: num(row.last_seen_at),
@@ -211,8 +214,8 @@ export class SqliteStore implements CoordinatorStore {
           )
           .run(miner.minerId, miner.ownerKeyId, miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, now);
       }
-      const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro) VALUES (?, ?, ?)');
-      for (const [model, price] of miner.prices) insertPrice.run(miner.minerId, model, price);
+      const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro, model_digest) VALUES (?, ?, ?, ?)');
+      for (const [model, price] of miner.prices) insertPrice.run(miner.minerId, model, price, miner.digests?.get(model) ?? null);
       return { kind: 'registered' as const, created: !existing, miner: this.minerRow(miner.minerId)! };
     });
   }
