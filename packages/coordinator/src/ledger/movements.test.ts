@@ -50,6 +50,11 @@ test('a payout at the full max price returns nothing, and writes no zero leg', (
   assert.deepEqual(movements.escrow({ ...job, maxPriceMicro: 0n }).legs, [], 'a free job moves nothing');
 });
 
+test('legs that do not sum to zero are no movement', () => {
+  assert.throws(() => movements.movement('credit', [{ bucket: 'external', amount: -5n }, { bucket: 'available:alice', amount: 6n }]), /unbalanced credit movement: legs sum to 1/);
+  assert.equal(movements.movement('credit', [{ bucket: 'external', amount: -5n }, { bucket: 'available:alice', amount: 5n }]).legs.length, 2);
+});
+
 test('a payout beyond the escrow, or any negative amount, is refused before it reaches the books', () => {
   assert.throws(() => movements.payout(job, { ...receipt, priceMicro: job.maxPriceMicro + 1n }), RangeError, 'a miner paid more than the client set aside');
   assert.throws(() => movements.payout(job, { ...receipt, priceMicro: -1n }), RangeError, 'a miner paying the client');

@@ -13,8 +13,16 @@ export interface Leg {
   amount: bigint;
 }
 
-/** One movement: its legs (never a zero one) sum to zero; the job and receipt it belongs to, if any. */
-export interface Movement {
+declare const balanced: unique symbol;
+
+/**
+ * One movement: its legs (never a zero one) sum to zero; the job and receipt it belongs to, if
+ * any. Only `movement` makes one (the brand), so an engine cannot be handed legs that skipped
+ * the check.
+ */
+export type Movement = MovementParts & { readonly [balanced]: true };
+
+interface MovementParts {
   kind: MovementKind;
   legs: readonly Leg[];
   jobId: string | null;
@@ -36,11 +44,12 @@ export interface EarningReceipt {
   priceMicro: bigint;
 }
 
-function movement(kind: MovementKind, legs: Leg[], refs: { jobId?: string; receiptId?: string } = {}): Movement {
+/** Checks a movement's legs; every builder below goes through here, and so must any new one. */
+export function movement(kind: MovementKind, legs: Leg[], refs: { jobId?: string; receiptId?: string } = {}): Movement {
   const total = legs.reduce((sum, leg) => sum + leg.amount, 0n);
   if (total !== 0n) throw new Error(`unbalanced ${kind} movement: legs sum to ${total}`);
   // A zero leg moves nothing (a payout at the full max price returns nothing to the client).
-  return { kind, legs: legs.filter((leg) => leg.amount !== 0n), jobId: refs.jobId ?? null, receiptId: refs.receiptId ?? null };
+  return { kind, legs: legs.filter((leg) => leg.amount !== 0n), jobId: refs.jobId ?? null, receiptId: refs.receiptId ?? null } as MovementParts as Movement;
 }
 
 /** A negative amount would run the movement backwards; 0 moves nothing and writes no leg. */
