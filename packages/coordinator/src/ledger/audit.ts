@@ -1,5 +1,5 @@
 // The ledger audit as a pure function: it proves the books over a snapshot that the engine reads
-// in one transaction (store/sqlite/ledger-snapshot.ts) and holds no SQL, so every engine is held
+// in one transaction (src/store/sqlite/ledger-snapshot.ts) and holds no SQL, so every engine is held
 // to the same rules. All figures are exact bigint µAIT: no stored value, however large (books
 // written before amounts were bounded hold sums past 2^63), can make the audit itself fail.
 

@@ -1,6 +1,6 @@
 // The money rules: each movement of the double-entry ledger as a pure function returning its legs
 // (bigint µAIT, summing to zero). Engines only write the legs they are given and keep their
-// balance columns in step (store/sqlite/ledger.ts); a new movement is written once, here.
+// balance columns in step (src/store/sqlite/ledger.ts); a new movement is written once, here.
 
 import { MAX_AMOUNT_MICRO } from '@aitbc/protocol';
 import { bucket } from './buckets.ts';
