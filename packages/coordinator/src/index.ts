@@ -4,6 +4,7 @@ export { startCoordinator, type RunningCoordinator, type ServeOptions } from './
 export { DEFAULT_CONFIG, resolveConfig, type CoordinatorConfig } from './config.ts';
 export { SqliteStore } from './store/sqlite/sqlite-store.ts';
 export type { CoordinatorStore } from './store/store.ts';
+export { auditLedger, type LedgerAudit, type LedgerSnapshot } from './ledger/audit.ts';
 export { auditView } from './routes/money.ts';
 export { ChainService } from './chain/chain-service.ts';
 export { chainAdminView } from './routes/chain.ts';

@@ -5,7 +5,7 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ChainService, DEFAULT_CONFIG, SqliteStore, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
+import { ChainService, DEFAULT_CONFIG, SqliteStore, auditLedger, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { commaList, integerIn, positiveAmount } from '../options.ts';
 
@@ -147,7 +147,7 @@ async function checkLedger(dbPath: string, chain: { url: string; keyFile: string
   }
   const store = new SqliteStore({ path: dbPath });
   try {
-    const audit = auditView(await store.auditLedger());
+    const audit = auditView(auditLedger(await store.ledgerSnapshot()));
     const { totals } = audit;
     process.stdout.write(
       `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed} + earned ${totals.earned} + claimed ${totals.claimed}${totals.withdrawing === '0' ? '' : ` + withdrawing ${totals.withdrawing}`} AITBC\n`,

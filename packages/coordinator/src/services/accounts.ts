@@ -2,7 +2,8 @@
 
 import { ApiError, formatAmount, MAX_AMOUNT_MICRO } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { AccountBalance, CoordinatorStore, LedgerAudit, MinerEarnings } from '../store/store.ts';
+import { auditLedger, type LedgerAudit } from '../ledger/audit.ts';
+import type { AccountBalance, CoordinatorStore, MinerEarnings } from '../store/store.ts';
 import { parseMoneyField } from './jobs.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
@@ -35,7 +36,7 @@ export class AccountService {
     return this.store.minerEarnings(minerId);
   }
 
-  audit(): Promise<LedgerAudit> {
-    return this.store.auditLedger();
+  async audit(): Promise<LedgerAudit> {
+    return auditLedger(await this.store.ledgerSnapshot());
   }
 }

@@ -136,12 +136,9 @@ export type ReceiptClaimOutcome =
   | { kind: 'already_claimed'; claimedAt: number }
   | { kind: 'not_found' };
 
-export interface LedgerAudit {
-  ok: boolean;
-  problems: string[];
-  totals: { credited: bigint; available: bigint; escrowed: bigint; earned: bigint; claimed: bigint; withdrawing: bigint };
-  jobs: number;
-}
+import type { LedgerAudit, LedgerSnapshot } from '../ledger/audit.ts';
+
+export type { LedgerAudit, LedgerSnapshot };
 
 /** What a heartbeat says the miner runs; jobs claimed since `claimedBefore` may not be known to it yet. */
 export interface HeldJobs {
@@ -323,7 +320,8 @@ export interface CoordinatorStore {
   /** Credits `available`, unless the money held in the books would pass MAX_AMOUNT_MICRO. */
   credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome>;
   minerEarnings(minerId: string): Promise<MinerEarnings>;
-  auditLedger(): Promise<LedgerAudit>;
+  /** What the ledger audit (src/ledger/audit.ts) checks, read in one transaction; the engine sums, the audit judges. */
+  ledgerSnapshot(): Promise<LedgerSnapshot>;
 
   // chain (deposits, settlement batches, withdrawals, the outbox)
   /** The next block height the deposit watcher reads (0 on a fresh database). */

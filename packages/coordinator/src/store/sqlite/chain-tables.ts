@@ -3,9 +3,11 @@
 // in the same transaction as the state change it pays for.
 
 import type { Statement } from 'better-sqlite3';
-import { MAX_AMOUNT_MICRO, type Receipt } from '@aitbc/protocol';
+import type { Receipt } from '@aitbc/protocol';
+import { bucket } from '../../ledger/buckets.ts';
+import * as movements from '../../ledger/movements.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
-import { bucket, type Ledger } from './ledger.ts';
+import type { Ledger } from './ledger.ts';
 import { num, numOrNull, type Row } from './rows.ts';
 import type { AccountBalance, ChainBooks, ChainDeposit, DepositRecord, OutboxRecord, OutboxState, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
@@ -89,7 +91,7 @@ export class SqliteChainTables {
         const memo = deposit.memo?.trim() ?? '';
         const named = memo !== '' && Number(known.get({ name: memo })) === 1 ? memo : null;
         // Past the bound the deposit stays unmatched (visible to the operator) instead of being credited.
-        const account = named !== null && this.ledger.heldMicro() + deposit.amountMicro <= MAX_AMOUNT_MICRO ? named : null;
+        const account = named !== null && movements.admitsIncoming(this.ledger.heldMicro(), deposit.amountMicro) ? named : null;
         const inserted = this
           .sql('INSERT INTO chain_deposits (tx_hash, block_height, from_address, amount_micro, memo, account, created_at) VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tx_hash) DO NOTHING')
           .run(deposit.txHash, deposit.blockHeight, deposit.fromAddress, deposit.amountMicro, deposit.memo, account, now).changes;
@@ -98,10 +100,7 @@ export class SqliteChainTables {
           unmatched++;
           continue;
         }
-        this.ledger.post('deposit', [
-          { bucket: bucket.external, amount: -deposit.amountMicro },
-          { bucket: bucket.available(account), amount: deposit.amountMicro },
-        ], { now });
+        this.ledger.post(movements.deposit(account, deposit.amountMicro), now);
         credited++;
       }
       this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(scan.nextHeight));
@@ -170,10 +169,7 @@ export class SqliteChainTables {
           .pluck()
           .get(input.account, input.toAddress, input.amountMicro, now, now) as bigint,
       );
-      this.ledger.post('withdraw', [
-        { bucket: bucket.available(input.account), amount: -input.amountMicro },
-        { bucket: bucket.withdrawing(input.account), amount: input.amountMicro },
-      ], { now });
+      this.ledger.post(movements.withdraw(input.account, input.amountMicro), now);
       return { kind: 'queued', withdrawal: this.outboxRow(outboxId)!, balance: this.balance(input.account) };
     });
   }
@@ -210,10 +206,7 @@ export class SqliteChainTables {
       const row = this.outboxRow(outboxId);
       if (!row || !this.move(outboxId, ['pending', 'sent'], { state: 'final', block_height: blockHeight, error: null, error_code: null }, now)) return;
       if (row.kind === 'withdraw') {
-        this.ledger.post('withdrawn', [
-          { bucket: bucket.withdrawing(row.account!), amount: -row.amountMicro },
-          { bucket: bucket.external, amount: row.amountMicro },
-        ], { now });
+        this.ledger.post(movements.withdrawn(row.account!, row.amountMicro), now);
       } else {
         this.settle(this.settlementReceipts(outboxId), now);
       }
@@ -225,11 +218,7 @@ export class SqliteChainTables {
     const mark = this.sql('UPDATE receipts SET settled_at = ? WHERE receipt_id = ? AND settled_at IS NULL');
     for (const receipt of receipts) {
       if (mark.run(now, receipt.receiptId).changes === 0) continue;
-      const from = receipt.claimedAt === null ? bucket.earned(receipt.minerId) : bucket.claimed(receipt.minerId);
-      this.ledger.post('settle', [
-        { bucket: from, amount: -receipt.priceMicro },
-        { bucket: bucket.external, amount: receipt.priceMicro },
-      ], { now, jobId: receipt.jobId, receiptId: receipt.receiptId });
+      this.ledger.post(movements.settle({ ...receipt, claimed: receipt.claimedAt !== null }), now);
     }
   }
 
@@ -238,10 +227,7 @@ export class SqliteChainTables {
       const row = this.outboxRow(outboxId);
       if (!row || !this.move(outboxId, ['queued', 'pending', 'sent'], { state: 'failed', error_code: errorCode, error }, now)) return;
       if (row.kind === 'withdraw') {
-        this.ledger.post('withdraw_refund', [
-          { bucket: bucket.withdrawing(row.account!), amount: -row.amountMicro },
-          { bucket: bucket.available(row.account!), amount: row.amountMicro },
-        ], { now });
+        this.ledger.post(movements.withdrawRefund(row.account!, row.amountMicro), now);
       }
     });
   }
@@ -292,7 +278,7 @@ export class SqliteChainTables {
     const accounts = this.sql(`SELECT ${exactSum('available', 'available')}, ${exactSum('escrowed', 'escrowed')}, ${exactSum('withdrawing', 'withdrawing')} FROM accounts`).get() as Row;
     const earnings = this.sql(`SELECT ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Row;
     const unmatched = this.sql(`SELECT ${exactSum('amount_micro', 'total')} FROM chain_deposits WHERE account IS NULL`).get() as Row;
-    const credits = this.sql(`SELECT ${exactSum('amount', 'total')} FROM ledger WHERE kind = 'credit' AND bucket = 'external'`).get() as Row;
+    const credits = this.sql(`SELECT ${exactSum('amount', 'total')} FROM ledger WHERE kind = 'credit' AND bucket = ?`).get(bucket.external) as Row;
     return {
       availableMicro: joinSum(accounts, 'available'),
       escrowedMicro: joinSum(accounts, 'escrowed'),

@@ -3,9 +3,12 @@
 // that two processes sharing the file serialise instead of failing with SQLITE_BUSY mid-way.
 
 import Database from 'better-sqlite3';
-import { MAX_AMOUNT_MICRO, type Receipt } from '@aitbc/protocol';
+import type { Receipt } from '@aitbc/protocol';
+import { auditLedger, type LedgerAudit, type LedgerSnapshot } from '../../ledger/audit.ts';
+import * as movements from '../../ledger/movements.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
-import { bucket, Ledger } from './ledger.ts';
+import { Ledger } from './ledger.ts';
+import { readLedgerSnapshot } from './ledger-snapshot.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
@@ -30,7 +33,6 @@ import type {
   JobPage,
   JobRecord,
   JobStatus,
-  LedgerAudit,
   MinerEarnings,
   MinerRecord,
   MinerRegistration,
@@ -312,10 +314,7 @@ export class SqliteStore implements CoordinatorStore {
           .sql('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(job.account, idempotency.key, idempotency.requestHash, job.jobId, idempotency.response, job.createdAt);
       }
-      this.ledger.post('escrow', [
-        { bucket: bucket.available(job.account), amount: -job.maxPriceMicro },
-        { bucket: bucket.escrowed(job.account), amount: job.maxPriceMicro },
-      ], { now: job.createdAt, jobId: job.jobId });
+      this.ledger.post(movements.escrow(job), job.createdAt);
       return { kind: 'created', job: this.jobRow(job.jobId)! };
     });
   }
@@ -452,11 +451,7 @@ export class SqliteStore implements CoordinatorStore {
       this
         .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.minerPublicKey, completion.now);
-      this.ledger.post('payout', [
-        { bucket: bucket.escrowed(job.account), amount: -job.maxPriceMicro },
-        { bucket: bucket.earned(completion.minerId), amount: completion.priceMicro },
-        { bucket: bucket.available(job.account), amount: job.maxPriceMicro - completion.priceMicro },
-      ], { now: completion.now, jobId: job.jobId, receiptId: completion.receipt.receipt_id });
+      this.ledger.post(movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
       return { kind: 'done', job };
     });
   }
@@ -482,7 +477,7 @@ export class SqliteStore implements CoordinatorStore {
               jobId: input.jobId,
             });
       const updated = toJob(row as Row);
-      if (updated.status === 'failed') this.ledger.refund(updated, input.now);
+      if (updated.status === 'failed') this.ledger.post(movements.refund(updated), input.now);
       return { kind: 'done', job: updated };
     });
   }
@@ -498,7 +493,7 @@ export class SqliteStore implements CoordinatorStore {
         .get(now, jobId, account) as Row | undefined;
       if (row) {
         const job = toJob(row);
-        this.ledger.refund(job, now);
+        this.ledger.post(movements.refund(job), now);
         return { kind: 'done', job };
       }
       const job = this.jobRow(jobId);
@@ -512,7 +507,7 @@ export class SqliteStore implements CoordinatorStore {
       WHERE status IN ('queued', 'running') AND deadline <= @now`;
     const statement = jobId === undefined ? this.sql(`${base} RETURNING *`) : this.sql(`${base} AND job_id = @jobId RETURNING *`);
     const expired = (statement.all(jobId === undefined ? { now } : { now, jobId }) as Row[]).map(toJob);
-    for (const job of expired) this.ledger.refund(job, now);
+    for (const job of expired) this.ledger.post(movements.refund(job), now);
     return expired.length;
   }
 
@@ -531,7 +526,7 @@ export class SqliteStore implements CoordinatorStore {
           )
           .all({ now, maxAttempts: BigInt(maxAttempts) }) as Row[] // a bigint binds as INTEGER, so the message says 3, not 3.0
       ).map(toJob);
-      for (const job of failedJobs) this.ledger.refund(job, now);
+      for (const job of failedJobs) this.ledger.post(movements.refund(job), now);
       const failed = failedJobs.length;
       const requeued = this
         .sql(
@@ -564,10 +559,7 @@ export class SqliteStore implements CoordinatorStore {
       const amount = row.price_micro as bigint;
       // Already paid on chain: the earnings left the books with the settlement.
       if (row.settled_at !== null) return { kind: 'claimed', amountMicro: amount, claimedAt: now, settled: true };
-      this.ledger.post('claim', [
-        { bucket: bucket.earned(row.miner_id as string), amount: -amount },
-        { bucket: bucket.claimed(row.miner_id as string), amount },
-      ], { now, jobId: row.job_id as string, receiptId });
+      this.ledger.post(movements.claim({ receiptId, jobId: row.job_id as string, minerId: row.miner_id as string, priceMicro: amount }), now);
       return { kind: 'claimed', amountMicro: amount, claimedAt: now, settled: false };
     });
   }
@@ -586,11 +578,8 @@ export class SqliteStore implements CoordinatorStore {
   async credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome> {
     const heldMicro = this.write(() => {
       const held = this.ledger.heldMicro();
-      if (held + amountMicro > MAX_AMOUNT_MICRO) return held;
-      this.ledger.post('credit', [
-        { bucket: bucket.external, amount: -amountMicro },
-        { bucket: bucket.available(account), amount: amountMicro },
-      ], { now });
+      if (!movements.admitsIncoming(held, amountMicro)) return held;
+      this.ledger.post(movements.credit(account, amountMicro), now);
       return null;
     });
     return heldMicro === null ? { ok: true, balance: this.balanceRow(account) } : { ok: false, heldMicro };
@@ -605,9 +594,14 @@ export class SqliteStore implements CoordinatorStore {
     return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: num(receipts.unclaimed), settledMicro: joinSum(receipts, 'settled') };
   }
 
+  async ledgerSnapshot(): Promise<LedgerSnapshot> {
+    // One read transaction, so the audit sees a single consistent state.
+    return this.db.transaction(() => readLedgerSnapshot((text) => this.sql(text)))();
+  }
+
+  /** The audit (src/ledger/audit.ts) over this engine's snapshot: for tools and tests holding the engine. */
   async auditLedger(): Promise<LedgerAudit> {
-    // One read transaction, so the audit sees a single consistent snapshot.
-    return this.db.transaction(() => this.ledger.audit())();
+    return auditLedger(await this.ledgerSnapshot());
   }
 
   // ---- chain (see chain-tables.ts)

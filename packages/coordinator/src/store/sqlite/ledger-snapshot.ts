@@ -1,0 +1,80 @@
+// Reads what the ledger audit (src/ledger/audit.ts) checks, one query per figure. The caller runs
+// it inside one read transaction so every figure comes from the same state. Sums are exact
+// (exact-sum.ts): books written before amounts were bounded hold sums past 2^63.
+
+import type { Statement } from 'better-sqlite3';
+import type { LedgerSnapshot } from '../../ledger/audit.ts';
+import { bucket } from '../../ledger/buckets.ts';
+import type { JobStatus } from '../store.ts';
+import { exactSum, exactSumIsNotZero, joinSum } from './exact-sum.ts';
+import { num, type Row } from './rows.ts';
+
+const UNBALANCED_MOVEMENTS = `SELECT * FROM (SELECT movement_id, ${exactSum('amount', 'total')} FROM ledger GROUP BY movement_id) WHERE ${exactSumIsNotZero('total')}`;
+
+const BUCKET_SUMS = `SELECT bucket, ${exactSum('amount', 'total')} FROM ledger GROUP BY bucket`;
+
+const ACCOUNTS = `
+  SELECT a.account, a.available, a.escrowed, a.withdrawing,
+    coalesce(j.open_hi, 0) AS jobs_hi, coalesce(j.open_lo, 0) AS jobs_lo, coalesce(w.open_hi, 0) AS withdrawals_hi, coalesce(w.open_lo, 0) AS withdrawals_lo
+  FROM accounts a
+  LEFT JOIN (SELECT account, ${exactSum('max_price_micro', 'open')} FROM jobs WHERE status IN ('queued', 'running') GROUP BY account) j ON j.account = a.account
+  LEFT JOIN (SELECT account, ${exactSum('amount_micro', 'open')} FROM chain_outbox
+    WHERE kind = 'withdraw' AND state IN ('queued', 'pending', 'sent') GROUP BY account) w ON w.account = a.account`;
+
+const MINERS = `
+  WITH per_miner AS (
+    SELECT miner_id,
+      ${exactSum('CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'unclaimed')},
+      ${exactSum('CASE WHEN claimed_at IS NOT NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'claimed')}
+    FROM receipts GROUP BY miner_id)
+  SELECT e.miner_id, e.earned, e.claimed AS claimed_balance, coalesce(p.unclaimed_hi, 0) AS unclaimed_hi, coalesce(p.unclaimed_lo, 0) AS unclaimed_lo,
+    coalesce(p.claimed_hi, 0) AS claimed_hi, coalesce(p.claimed_lo, 0) AS claimed_lo
+  FROM miner_earnings e LEFT JOIN per_miner p ON p.miner_id = e.miner_id`;
+
+const JOBS = `
+  WITH per_job AS (
+    SELECT job_id,
+      count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
+      count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
+      count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
+      ${exactSum("CASE WHEN kind = 'payout' AND substr(bucket, 1, length(@earned)) = @earned THEN amount ELSE 0 END", 'paid')}
+    FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
+  SELECT j.job_id, j.status, j.price_micro,
+    coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid_hi, 0) AS paid_hi, coalesce(p.paid_lo, 0) AS paid_lo
+  FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id`;
+
+const SETTLEMENT_RECEIPTS = `
+  SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
+  FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`;
+
+export function readLedgerSnapshot(sql: (text: string) => Statement): LedgerSnapshot {
+  return {
+    unbalancedMovements: (sql(UNBALANCED_MOVEMENTS).all() as Row[]).map((row) => ({ movementId: row.movement_id as string, sumMicro: joinSum(row, 'total') })),
+    bucketSums: new Map((sql(BUCKET_SUMS).all() as Row[]).map((row) => [row.bucket as string, joinSum(row, 'total')])),
+    accounts: (sql(ACCOUNTS).all() as Row[]).map((row) => ({
+      account: row.account as string,
+      availableMicro: row.available as bigint,
+      escrowedMicro: row.escrowed as bigint,
+      withdrawingMicro: row.withdrawing as bigint,
+      openJobsMicro: joinSum(row, 'jobs'),
+      openWithdrawalsMicro: joinSum(row, 'withdrawals'),
+    })),
+    miners: (sql(MINERS).all() as Row[]).map((row) => ({
+      minerId: row.miner_id as string,
+      earnedMicro: row.earned as bigint,
+      claimedMicro: row.claimed_balance as bigint,
+      unclaimedReceiptsMicro: joinSum(row, 'unclaimed'),
+      claimedReceiptsMicro: joinSum(row, 'claimed'),
+    })),
+    jobs: (sql(JOBS).all({ earned: bucket.earned('') }) as Row[]).map((row) => ({
+      jobId: row.job_id as string,
+      status: row.status as JobStatus,
+      priceMicro: (row.price_micro as bigint | null) ?? null,
+      escrows: num(row.escrows),
+      payouts: num(row.payouts),
+      refunds: num(row.refunds),
+      paidMicro: joinSum(row, 'paid'),
+    })),
+    settlementReceipts: (sql(SETTLEMENT_RECEIPTS).all() as Row[]).map((row) => ({ receiptId: row.receipt_id as string, settled: row.settled_at !== null, settles: num(row.settles) })),
+  };
+}
