@@ -263,7 +263,8 @@ test('one receipt the chain refuses is set aside, visible to the operator; the r
 });
 
 test('a settlement refused as a whole (not one receipt) is PAYMENT_FAILED, kept visible, and its earnings stay in the books', async () => {
-  const w = await world();
+  // Both receipts in one batch, however slowly the machine runs the two jobs.
+  const w = await world({ settleBatchMax: 2, settleWaitMs: 600_000 });
   // Admin credit only: the clearing address never received this money, so it cannot pay the miner.
   const clientKey = await w.coordinator.createClient('gail', '50');
   const miner = await registeredMiner(w);
