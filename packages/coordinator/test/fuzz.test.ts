@@ -24,7 +24,7 @@ let minerKey: string;
 
 before(async () => {
   // The event-loop guard is off: on a busy test machine its 503s would hide what is measured here.
-  coordinator = await startTestCoordinator({ bodyLimitBytes: BODY_LIMIT_BYTES, maxEventLoopDelayMs: 60_000, maxWaitSeconds: 1, models: ['llama3.2'], ...EDGE });
+  coordinator = await startTestCoordinator({ bodyLimitBytes: BODY_LIMIT_BYTES, maxWaitSeconds: 1, models: ['llama3.2'], ...EDGE });
   port = Number(new URL(coordinator.url).port);
   routes = routesFromTree(coordinator.app.printRoutes({ commonPrefix: false }));
   client = await coordinator.createClient('fuzzer', '1000');
@@ -159,7 +159,7 @@ describe('coordinator HTTP edge', () => {
 
 describe('default rate limit', () => {
   test('throttles other keys but never the bootstrap admin key', async () => {
-    const limited = await startTestCoordinator({ defaultRateLimitPerMinute: 3, maxEventLoopDelayMs: 60_000 });
+    const limited = await startTestCoordinator({ defaultRateLimitPerMinute: 3 });
     try {
       const key = await limited.createKey(['client']);
       const statuses = [];

@@ -20,7 +20,7 @@ let coordinator: TestCoordinator;
 let clientKey: string;
 
 before(async () => {
-  coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 600, coordinatorSecretKey: coordinatorKey.secretKey, maxEventLoopDelayMs: 60_000 });
+  coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 600, coordinatorSecretKey: coordinatorKey.secretKey });
   clientKey = await coordinator.createClient('alice', '100');
 });
 after(() => coordinator.close());

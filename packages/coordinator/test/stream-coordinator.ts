@@ -5,7 +5,7 @@
 
 import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 
-const coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 60_000, ...JSON.parse(process.env.AITBC_TEST_CONFIG ?? '{}') });
+const coordinator = await startTestCoordinator({ ...JSON.parse(process.env.AITBC_TEST_CONFIG ?? '{}') });
 
 process.on('message', async (message: { id: number; ask: 'memory' | 'ledger' }) => {
   let answer: unknown;

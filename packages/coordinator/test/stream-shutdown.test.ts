@@ -16,7 +16,7 @@ import { claimJob, dialStream, errorEvent, openChatStream, readEvents, STREAM_MO
 const CLOSE_DEADLINE_MS = 10_000;
 
 test('close() returns promptly with a stream in flight and after a streamed failure; the waiting client is told and refunded', async () => {
-  const coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 60_000 });
+  const coordinator = await startTestCoordinator();
   const { app, services, store } = coordinator;
   try {
     const miner = await streamingMiner(coordinator.request, await coordinator.createKey(['miner']), 'shutdown-miner');

@@ -53,7 +53,7 @@ const backend = new GatedBackend();
 
 before(async () => {
   // Load shedding is not under test here; compiling the openai SDK at start-up lags the event loop.
-  coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 60_000 });
+  coordinator = await startTestCoordinator();
   daemon = new MinerDaemon({
     coordinatorUrl: coordinator.url,
     apiKey: await coordinator.createKey(['miner']),

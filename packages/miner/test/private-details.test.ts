@@ -45,7 +45,7 @@ async function close(coordinator: TestCoordinator): Promise<void> {
 }
 
 async function failedJobThrough(backend: Backend) {
-  const coordinator = await startTestCoordinator({ models: ['m1'], maxEventLoopDelayMs: 60_000 });
+  const coordinator = await startTestCoordinator({ models: ['m1'] });
   const events: MinerEvent[] = [];
   const daemon = new MinerDaemon({
     coordinatorUrl: coordinator.url,

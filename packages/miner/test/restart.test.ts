@@ -39,7 +39,7 @@ const fake = await startServer(({ method, path }, res) => {
 after(() => fake.close());
 
 test('a miner killed while holding jobs: its successor with the same id gets them re-queued at once, and the queue drains', async () => {
-  const coordinator = await startTestCoordinator({ models: ['m1'], leaseSeconds: 600, maxEventLoopDelayMs: 60_000 });
+  const coordinator = await startTestCoordinator({ models: ['m1'], leaseSeconds: 600 });
   const dataDir = mkdtempSync(join(tmpdir(), 'aitbc-miner-restart-'));
   let daemon: MinerDaemon | null = null;
   try {
@@ -94,7 +94,7 @@ test('a miner killed while holding jobs: its successor with the same id gets the
 });
 
 test('a miner restarted with a new key: receipts signed under the old key still verify through the SDK', async () => {
-  const coordinator = await startTestCoordinator({ models: ['demo'], maxEventLoopDelayMs: 60_000 });
+  const coordinator = await startTestCoordinator({ models: ['demo'] });
   try {
     const minerKey = await coordinator.createKey(['miner']);
     const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('bob', '10') });

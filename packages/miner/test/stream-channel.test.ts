@@ -39,7 +39,7 @@ let coordinator: TestCoordinator;
 let daemon: MinerDaemon;
 
 before(async () => {
-  coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 60_000 });
+  coordinator = await startTestCoordinator();
   daemon = new MinerDaemon({
     coordinatorUrl: coordinator.url,
     apiKey: await coordinator.createKey(['miner']),
