@@ -26,3 +26,9 @@ export function positiveAmount(text: string): string {
   if (problem || parseAmount(text) <= 0n) throw new InvalidArgumentError(`expected an amount of AITBC such as 0.5 (a decimal with at most 6 places, more than 0), got '${text}'.`);
   return text;
 }
+
+/** A share from 0 to 1 written as a decimal: "0", "0.1", "1". */
+export function share(text: string): number {
+  if (!/^(0|1)(\.\d+)?$|^\.\d+$/.test(text.trim()) || !(Number(text) <= 1)) throw new InvalidArgumentError(`expected a share from 0 to 1 such as 0.1, got '${text}'.`);
+  return Number(text);
+}

@@ -5,9 +5,9 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
-import { BackendError, MinerDaemon, createBackend, detectGpu, operatorDigests, runDoctor } from '@aitbc/miner';
+import { BackendError, CHEAT_MODES, CheatingBackend, MinerDaemon, createBackend, detectGpu, operatorDigests, runDoctor, type Backend, type CheatMode } from '@aitbc/miner';
 import { readDevnetFile } from '../devnet-file.ts';
-import { commaList, integerIn } from '../options.ts';
+import { commaList, integerIn, share } from '../options.ts';
 import { reportError } from '../output.ts';
 
 interface MinerFlags {
@@ -24,6 +24,10 @@ interface MinerFlags {
   payoutAddress?: string;
   modelDigest: string[];
   modelFile: string[];
+  cheat?: CheatMode;
+  cheatRate?: number;
+  cheatAfter?: number;
+  cheatSeed?: number;
 }
 
 /** Repeatable flags: every occurrence kept, in order. */
@@ -46,6 +50,13 @@ export function minerCommand(): Command {
     .addOption(new Option('--payout-address <ait1…>', 'where earnings settle (default: the address of the signing key)'))
     .addOption(new Option('--model-digest <model=sha256:…>', 'openai backend: the digest of the weights the server runs for a model (repeatable); advertised, and signed into version-2 receipts').argParser(collect).default([]))
     .addOption(new Option('--model-file <model=path>', 'openai backend: a GGUF (or any weights file) the server runs for a model, hashed with SHA-256 at start (repeatable)').argParser(collect).default([]))
+    // Test-only, hidden from --help (documented in the README's testing section): a GPU owner
+    // reading the help should not meet a switch to cheat their clients, and there is no
+    // environment variable, so a forgotten setting cannot make a real miner dishonest.
+    .addOption(new Option('--cheat <mode>', 'TEST ONLY, demo backend: answer dishonestly on a share of jobs').choices(CHEAT_MODES).hideHelp())
+    .addOption(new Option('--cheat-rate <share>', 'TEST ONLY: share of jobs to cheat on, 0 to 1 (default 1)').argParser(share).hideHelp())
+    .addOption(new Option('--cheat-after <jobs>', 'TEST ONLY: honest jobs before any cheating (default 0)').argParser(integerIn(0, 1_000_000_000)).hideHelp())
+    .addOption(new Option('--cheat-seed <n>', 'TEST ONLY: seeds which jobs are cheated on and how (default 0)').argParser(integerIn(0, 4_294_967_295)).hideHelp())
     .action(async (task: string | undefined, flags: MinerFlags, command: Command) => {
       useNodeCrypto();
       const devnet = readDevnetFile();
@@ -60,7 +71,13 @@ export function minerCommand(): Command {
       } catch (error) {
         command.error(`error: ${(error as Error).message}`);
       }
-      const backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey, digests });
+      let backend: Backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey, digests });
+      const cheatFlag = (['cheatRate', 'cheatAfter', 'cheatSeed'] as const).find((name) => flags[name] !== undefined);
+      if (!flags.cheat && cheatFlag) command.error(`error: --${cheatFlag.replace(/[A-Z]/, (letter) => `-${letter.toLowerCase()}`)} needs --cheat <mode>`);
+      if (flags.cheat) {
+        if (flags.backend !== 'demo') command.error(`error: --cheat is a test-only mode of --backend demo; it is refused with the ${flags.backend} backend`);
+        backend = cheatingDemo(backend, flags);
+      }
       if (task === 'doctor') {
         const checks = await runDoctor({ coordinatorUrl, apiKey, backend, models: flags.models, gpu: () => detectGpu() });
         for (const check of checks) process.stdout.write(`${check.ok ? '✔' : '✖'} ${check.name}: ${check.detail}\n`);
@@ -92,4 +109,23 @@ export function minerCommand(): Command {
         reportError(error instanceof BackendError ? new Error(error.detail) : error);
       }
     });
+}
+
+/** The demo backend made dishonest, announced loudly at start and on every job it cheats on. */
+function cheatingDemo(demo: Backend, flags: MinerFlags): Backend {
+  const { cheat: mode, cheatRate: rate = 1, cheatAfter: after = 0, cheatSeed: seed = 0 } = flags;
+  const bar = '!'.repeat(78);
+  process.stderr.write(
+    `${bar}\nWARNING: TEST-ONLY CHEATING MINER. --cheat ${mode}: ${Number((rate * 100).toPrecision(6))}% of jobs after the first ${after} (seed ${seed}) get wrong output\n` +
+      `under validly signed receipts. Never point it at a marketplace with real clients.\n${bar}\n`,
+  );
+  return new CheatingBackend(demo, {
+    mode: mode!,
+    rate,
+    after,
+    seed,
+    onJob: ({ ordinal, cheat }) => {
+      if (cheat) process.stderr.write(JSON.stringify({ at: new Date().toISOString(), miner: flags.minerId, event: 'job_cheated', ordinal, mode: cheat }) + '\n');
+    },
+  });
 }

@@ -39,6 +39,11 @@ function trainedChain(): WordChain {
   return shared;
 }
 
+/** Every word of the demo corpus, as written: what a forger of demo output would draw from. */
+export function demoVocabulary(): string[] {
+  return [...trainedChain().words];
+}
+
 export class DemoBackend implements Backend {
   readonly name = 'demo' as const;
   readonly #chain: WordChain;

@@ -9,6 +9,7 @@ import { OpenAiBackend } from './openai.ts';
 export * from './backend.ts';
 export { DemoBackend, countTokens } from './demo.ts';
 export { OllamaBackend } from './ollama.ts';
+export { CHEAT_MODES, CheatingBackend, type CheatMode, type CheatingOptions } from './cheating.ts';
 export { OpenAiBackend } from './openai.ts';
 
 export type { BackendKind } from '@aitbc/protocol';
