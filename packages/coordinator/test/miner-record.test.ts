@@ -6,6 +6,8 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '@aitbc/testkit';
 import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import { minerScorePpm } from '../src/reputation/score.ts';
 
 let coordinator: TestCoordinator;
 let clock: ManualClock;
@@ -156,6 +158,30 @@ describe('the track record', () => {
     clock.advance(1_000);
     await miner.heartbeat();
     assert.equal((await reputation()).uptime_s, 46);
+  });
+});
+
+describe('a database from before the record (migration 006)', () => {
+  test('completions are counted from its jobs, the rest starts at zero, and the score is set at open', async () => {
+    const jobId = await submit();
+    const claim = await miner.poll(0);
+    assert.equal((await miner.complete(jobId, miner.completion(claim.body, 'fine', undefined, clock.now()))).status, 200);
+    const failing = await submit();
+    await miner.poll(0);
+    assert.equal((await miner.fail(failing, 'OOM', false)).body.status, 'failed');
+    // Back to version 5: no record table, no memory of having made it.
+    coordinator.store.db.exec('DROP TABLE miner_record; DELETE FROM schema_migrations WHERE version = 6');
+    const reopened = new SqliteStore({ path: coordinator.dbPath });
+    try {
+      const track = (await reopened.getMiner(miner.minerId))!.track;
+      assert.equal(track.jobsCompleted, 1);
+      assert.equal(track.jobsFailed, 0, 'failures before the record are not known');
+      assert.equal(track.firstSeenAt, (await reopened.getMiner(miner.minerId))!.registeredAt);
+      assert.equal(track.scorePpm, minerScorePpm(track));
+      assert.ok(track.scorePpm > 0);
+    } finally {
+      await reopened.close();
+    }
   });
 });
 

@@ -44,7 +44,7 @@ export function registerPublicRoutes(app: App, services: Services): void {
     },
     async (request) => {
       const page = await directory.list(request.query);
-      return { items: page.items.map((miner) => minerView(miner, directory.isOnline(miner))), next_cursor: page.nextCursor };
+      return { items: page.items.map(({ miner, online }) => minerView(miner, online)), next_cursor: page.nextCursor };
     },
   );
 

@@ -50,14 +50,16 @@ export class MinerDirectory {
    * item's place in that order, so a miner whose score or liveness changes between two pages can
    * be skipped or shown twice (each page itself is consistent).
    */
-  async list(query: { model?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<{ items: MinerRecord[]; nextCursor: string | null }> {
+  async list(query: { model?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<{ items: { miner: MinerRecord; online: boolean }[]; nextCursor: string | null }> {
+    // One instant for the order and the status shown, so the two agree at the timeout's edge.
+    const onlineSince = this.onlineSince();
     const page = await this.store.listMiners({
       model: query.model ?? null,
-      onlineSince: this.onlineSince(),
+      onlineSince,
       limit: query.limit ?? 20,
       after: query.cursor === undefined ? null : decodeMinerCursor(query.cursor),
     });
-    return { items: page.items, nextCursor: page.next ? encodeMinerCursor(page.next) : null };
+    return { items: page.items.map((miner) => ({ miner, online: miner.lastSeenAt >= onlineSince })), nextCursor: page.next ? encodeMinerCursor(page.next) : null };
   }
 
   async acceptedModels(): Promise<string[]> {

@@ -19,7 +19,8 @@ CREATE TABLE miner_record (
   score_ppm              INTEGER NOT NULL DEFAULT 0 CHECK (score_ppm BETWEEN 0 AND 1000000),
   paused_at              INTEGER                      -- reserved: set by the pause policy (issue 12, later)
 ) STRICT;
-CREATE INDEX miner_record_by_score ON miner_record(score_ppm DESC, miner_id);
+-- No index on the score: the list sorts online-first (a function of the time asked), so it sorts
+-- the miners matched anyway; an index would only cost a write per counter.
 
 -- Miners from before this table: completions are known from their jobs, the rest starts at zero;
 -- every score is recomputed when the store opens (SqliteMinerRecord.rescoreAll).
