@@ -90,7 +90,9 @@ describe('coordinator HTTP edge', () => {
     }
     // The generator did reach the cases it is for.
     assert.ok(seen.errors > requests.length / 3, `errors: ${seen.errors} of ${requests.length}`);
-    assert.ok(seen.surrogates >= 20, `surrogate refusals: ${seen.surrogates}`);
+    // About 0.3 % of the requests carry a lone surrogate (17 to 21 of ~5,400 with the routes of
+    // issue 12); a new route re-rolls the seeded sequence, so the floor leaves room for that luck.
+    assert.ok(seen.surrogates >= 10, `surrogate refusals: ${seen.surrogates}`);
     assert.ok(seen.tooLarge >= 10, `413s: ${seen.tooLarge}`);
     assert.ok(seen.waited < 40, `OpenAI requests left waiting for a miner: ${seen.waited}`);
     await coordinator.assertLedger();

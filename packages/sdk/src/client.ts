@@ -18,6 +18,7 @@ import type {
   JobResult,
   JobStatus,
   Miner,
+  MinerPage,
   MinerRegistration,
   ModelList,
   ReceiptClaim,
@@ -31,6 +32,12 @@ import type {
 export type ClientOptions = TransportOptions;
 
 const enc = encodeURIComponent;
+
+/** `?a=1&b=2` from the query's defined fields, or '' when none is. */
+function searchOf(query: Record<string, string | number | undefined>): string {
+  const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
+  return search.size ? `?${search}` : '';
+}
 
 export interface RunOptions {
   /** Give up waiting after this long (the job keeps running; fetch it later). Default 15 min. */
@@ -62,10 +69,7 @@ export class AitbcClient {
     submit: (parameters: SubmitJobParameters, options: { idempotencyKey?: string } = {}): Promise<CreatedJob> =>
       this.call('POST', '/v1/jobs', parameters, true, { headers: { 'idempotency-key': options.idempotencyKey ?? `sdk-${randomHex(16)}` } }),
     get: (jobId: string): Promise<Job> => this.call('GET', `/v1/jobs/${enc(jobId)}`, undefined, true),
-    list: (query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<JobPage> => {
-      const search = new URLSearchParams(Object.entries(query).filter(([, v]) => v !== undefined).map(([k, v]) => [k, String(v)]));
-      return this.call('GET', `/v1/jobs${search.size ? `?${search}` : ''}`, undefined, true);
-    },
+    list: (query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<JobPage> => this.call('GET', `/v1/jobs${searchOf(query)}`, undefined, true),
     cancel: (jobId: string): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/cancel`, undefined, true),
     /** The result once completed, or null while the job is queued or running. */
     result: async (jobId: string): Promise<JobResult | null> => {
@@ -140,6 +144,8 @@ export class AitbcClient {
   readonly miners = {
     register: (registration: MinerRegistration): Promise<Miner> => this.call('POST', '/v1/miners/register', registration, true),
     get: (minerId: string): Promise<Miner> => this.call('GET', `/v1/miners/${enc(minerId)}`, undefined, true),
+    /** Public: registered miners, online first then by score; `model` filters, `cursor` is the previous page's next_cursor. */
+    list: (query: { model?: string; limit?: number; cursor?: string } = {}): Promise<MinerPage> => this.call('GET', `/v1/miners${searchOf(query)}`, undefined, true),
     /**
      * Marks the miner alive. `jobs`: the jobs it runs now; only their leases are extended, and any
      * other job the coordinator holds for it lapses (re-queued). Omit it to extend every lease.

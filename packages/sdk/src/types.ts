@@ -107,6 +107,32 @@ export interface Miner {
   status: 'online' | 'offline';
   last_seen_at: string;
   registered_at: string;
+  reputation: MinerReputation;
+}
+
+/** A miner's public track record and the score made from it. */
+export interface MinerReputation {
+  /** 0…1: the Wilson lower bound (95 %) over weighted good and bad outcomes; 0 for a new miner. */
+  score: number;
+  /** Paused from new work after a failed check (reserved: no policy sets it yet). */
+  paused: boolean;
+  /** Checks passed: canaries answered right plus re-executions that agreed. */
+  verified_jobs: number;
+  jobs_completed: number;
+  jobs_failed: number;
+  lease_lapses: number;
+  canaries_passed: number;
+  canaries_failed: number;
+  reexecutions_agreed: number;
+  reexecutions_disagreed: number;
+  /** Seconds online, from heartbeats no further apart than the coordinator's miner timeout. */
+  uptime_s: number;
+  first_seen_at: string;
+}
+
+export interface MinerPage {
+  items: Miner[];
+  next_cursor: string | null;
 }
 
 export interface ClaimedJob {

@@ -58,6 +58,23 @@ describe('against a real coordinator', () => {
     assert.deepEqual(await client.account.get(), { account: 'frank', available: '9.976', escrowed: '0', withdrawing: '0' });
   });
 
+  test('miners.list needs no key, filters by model and pages with next_cursor', async () => {
+    const minerKey = await coordinator.createKey(['miner']);
+    for (const id of ['list-a', 'list-b', 'list-c']) assert.equal((await new TestMiner(coordinator, minerKey, id, { 'sdk-list-model': '0.001' }).register()).status, 201);
+    const anyone = new AitbcClient({ baseUrl: coordinator.url });
+    const seen: string[] = [];
+    let cursor: string | undefined;
+    for (let page = 0; page < 5; page++) {
+      const answer = await anyone.miners.list({ model: 'sdk-list-model', limit: 2, ...(cursor ? { cursor } : {}) });
+      seen.push(...answer.items.map((miner) => miner.miner_id));
+      for (const miner of answer.items) assert.deepEqual([miner.status, miner.reputation.jobs_completed, miner.reputation.score], ['online', 0, 0]);
+      if (answer.next_cursor === null) break;
+      cursor = answer.next_cursor;
+    }
+    assert.deepEqual(seen, ['list-a', 'list-b', 'list-c']);
+    await assert.rejects(anyone.miners.list({ cursor: 'forged' }), (error: unknown) => error instanceof ValidationError && error.field === 'cursor');
+  });
+
   test('RATE_LIMIT_EXCEEDED is retried after exactly retry_after, within the time budget', async () => {
     const key = await coordinator.createClient('gina', '1', { rate_limit_per_minute: 1 });
     const { waits, sleep } = recordingSleep((ms) => clock.advance(ms));

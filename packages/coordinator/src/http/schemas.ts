@@ -225,6 +225,24 @@ export const RegisterMinerBody = Type.Object(
   { additionalProperties: false },
 );
 
+const Count = Type.Integer({ minimum: 0 });
+
+/** A miner's track record as the public sees it (the store's MinerTrackRecord). */
+export const MinerReputation = Type.Object({
+  score: Type.Number({ minimum: 0, maximum: 1, description: 'Wilson lower bound (95 %) over weighted good and bad outcomes; 0 for a new miner' }),
+  paused: Type.Boolean({ description: 'Paused from new work by a failed check (reserved: no policy sets it yet)' }),
+  verified_jobs: Type.Integer({ minimum: 0, description: 'Checks passed: canaries answered right plus re-executions that agreed' }),
+  jobs_completed: Count,
+  jobs_failed: Type.Integer({ minimum: 0, description: 'Failures the miner reported, and streams it broke' }),
+  lease_lapses: Type.Integer({ minimum: 0, description: 'Jobs taken back: lease expired, or missing from its heartbeat' }),
+  canaries_passed: Count,
+  canaries_failed: Count,
+  reexecutions_agreed: Count,
+  reexecutions_disagreed: Count,
+  uptime_s: Type.Integer({ minimum: 0, description: 'Seconds online: gaps between heartbeats no longer than the miner timeout' }),
+  first_seen_at: Timestamp,
+});
+
 export const MinerView = Type.Object({
   miner_id: Type.String(),
   public_key: Type.String(),
@@ -237,7 +255,19 @@ export const MinerView = Type.Object({
   status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
   last_seen_at: Timestamp,
   registered_at: Timestamp,
+  reputation: MinerReputation,
 });
+
+export const ListMinersQuery = Type.Object(
+  {
+    model: Type.Optional(ModelName),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+  },
+  { additionalProperties: false },
+);
+
+export const MinerList = Type.Object({ items: Type.Array(MinerView), next_cursor: Nullable(Type.String()) });
 
 export const MinerIdBody = Type.Object({ miner_id: MinerId }, { additionalProperties: false });
 export const MinerIdParams = Type.Object({ miner_id: Type.String() });

@@ -1,7 +1,7 @@
 // Records → wire shapes: bigint µAIT becomes a decimal string, epoch ms an RFC 3339 string.
 
 import { formatAmount } from '@aitbc/protocol';
-import type { ApiKeyRecord, JobRecord, MinerRecord } from '../store/store.ts';
+import type { ApiKeyRecord, JobRecord, MinerRecord, MinerTrackRecord } from '../store/store.ts';
 import type { Claim } from '../services/miners.ts';
 import { receiptTemplateFor } from '../services/receipt-check.ts';
 
@@ -74,5 +74,23 @@ export function minerView(miner: MinerRecord, online: boolean) {
     status: online ? ('online' as const) : ('offline' as const),
     last_seen_at: iso(miner.lastSeenAt),
     registered_at: iso(miner.registeredAt),
+    reputation: reputationView(miner.track),
+  };
+}
+
+export function reputationView(track: MinerTrackRecord) {
+  return {
+    score: track.scorePpm / 1_000_000,
+    paused: track.pausedAt !== null,
+    verified_jobs: track.canariesPassed + track.reexecutionsAgreed,
+    jobs_completed: track.jobsCompleted,
+    jobs_failed: track.jobsFailed,
+    lease_lapses: track.leaseLapses,
+    canaries_passed: track.canariesPassed,
+    canaries_failed: track.canariesFailed,
+    reexecutions_agreed: track.reexecutionsAgreed,
+    reexecutions_disagreed: track.reexecutionsDisagreed,
+    uptime_s: Math.floor(track.uptimeMs / 1000),
+    first_seen_at: iso(track.firstSeenAt),
   };
 }

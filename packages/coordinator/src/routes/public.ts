@@ -2,7 +2,7 @@
 
 import type { App, Services } from '../app.ts';
 import { base64urlEncode, formatAmount } from '@aitbc/protocol';
-import { CoordinatorInfo, Health, MinerIdParams, MinerView, ModelList, errorResponses } from '../http/schemas.ts';
+import { CoordinatorInfo, Health, ListMinersQuery, MinerIdParams, MinerList, MinerView, ModelList, errorResponses } from '../http/schemas.ts';
 import { minerView } from '../http/views.ts';
 import { VERSION } from '../version.ts';
 
@@ -31,6 +31,22 @@ export function registerPublicRoutes(app: App, services: Services): void {
     }));
     return { object: 'list' as const, data };
   });
+
+  app.get(
+    '/v1/miners',
+    {
+      schema: {
+        tags: ['public'],
+        summary: 'Registered miners with their reputation: online first, then by score (filter by model; page with limit and cursor)',
+        querystring: ListMinersQuery,
+        response: { 200: MinerList },
+      },
+    },
+    async (request) => {
+      const page = await directory.list(request.query);
+      return { items: page.items.map(({ miner, online }) => minerView(miner, online)), next_cursor: page.nextCursor };
+    },
+  );
 
   app.get(
     '/v1/miners/:miner_id',

@@ -3,7 +3,7 @@
 
 import { ApiError } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CoordinatorStore, MinerRecord, ModelOffer } from '../store/store.ts';
+import type { CoordinatorStore, MinerListPosition, MinerRecord, ModelOffer } from '../store/store.ts';
 import type { Principal } from './principal.ts';
 
 export class MinerDirectory {
@@ -45,7 +45,36 @@ export class MinerDirectory {
     return [...new Set([...offers.keys(), ...this.config.models])].sort().map((model) => ({ model, offer: offers.get(model) ?? null }));
   }
 
+  /**
+   * The public list: online miners first, then by score, then by id. The cursor is the last
+   * item's place in that order, so a miner whose score or liveness changes between two pages can
+   * be skipped or shown twice (each page itself is consistent).
+   */
+  async list(query: { model?: string | undefined; limit?: number | undefined; cursor?: string | undefined }): Promise<{ items: { miner: MinerRecord; online: boolean }[]; nextCursor: string | null }> {
+    // One instant for the order and the status shown, so the two agree at the timeout's edge.
+    const onlineSince = this.onlineSince();
+    const page = await this.store.listMiners({
+      model: query.model ?? null,
+      onlineSince,
+      limit: query.limit ?? 20,
+      after: query.cursor === undefined ? null : decodeMinerCursor(query.cursor),
+    });
+    return { items: page.items.map((miner) => ({ miner, online: miner.lastSeenAt >= onlineSince })), nextCursor: page.next ? encodeMinerCursor(page.next) : null };
+  }
+
   async acceptedModels(): Promise<string[]> {
     return (await this.catalogue()).map((entry) => entry.model);
   }
+}
+
+function encodeMinerCursor(position: MinerListPosition): string {
+  return Buffer.from(`${position.online ? 1 : 0}:${position.scorePpm}:${position.minerId}`, 'utf8').toString('base64url');
+}
+
+function decodeMinerCursor(text: string): MinerListPosition {
+  const match = /^([01]):(\d{1,7}):([A-Za-z0-9][A-Za-z0-9._-]{0,63})$/.exec(Buffer.from(text, 'base64url').toString('utf8'));
+  if (!match || Number(match[2]) > 1_000_000) {
+    throw new ApiError('VALIDATION_INVALID_FORMAT', "Query 'cursor' is not a cursor this server issued; pass next_cursor unchanged", { field: 'cursor' });
+  }
+  return { online: match[1] === '1', scorePpm: Number(match[2]), minerId: match[3]! };
 }

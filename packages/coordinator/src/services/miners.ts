@@ -128,10 +128,11 @@ export class MinerService {
     await this.directory.requireOwned(principal, minerId);
     const now = this.config.now();
     const held = jobs === undefined ? null : { jobIds: jobs, claimedBefore: now - HELD_CLAIM_GRACE_MS };
-    const { runningJobIds, unlisted } = await this.store.heartbeat(minerId, now, this.leaseMs, held);
+    // Heartbeats further apart than the miner timeout leave the miner offline in between: no uptime.
+    const { runningJobIds, unlisted } = await this.store.heartbeat(minerId, now, this.leaseMs, held, this.config.minerTimeoutSeconds * 1000);
     for (const jobId of unlisted) {
       try {
-        await this.failHeld(jobId, minerId, `miner ${minerId} no longer runs the job (it restarted or lost it)`, true);
+        await this.failHeld(jobId, minerId, `miner ${minerId} no longer runs the job (it restarted or lost it)`, true, true);
       } catch (error) {
         if (!(error instanceof ApiError)) throw error; // completed, cancelled or expired meanwhile
       }
@@ -252,11 +253,13 @@ export class MinerService {
     }
   }
 
-  private async failHeld(jobId: string, minerId: string, reason: string, retryable: boolean): Promise<JobRecord> {
+  /** `lapse`: the miner no longer holds the job, which its record counts as a lease lapse, not a failure it reported. */
+  private async failHeld(jobId: string, minerId: string, reason: string, retryable: boolean, lapse = false): Promise<JobRecord> {
     const outcome = await this.store.failJob({
       jobId,
       minerId,
       reason,
+      lapse,
       // A client already has part of this job's output: running it again elsewhere would repeat it.
       retryable: retryable && this.hub.relayedChars(jobId) === 0,
       now: this.config.now(),

@@ -3,6 +3,7 @@
 // returns plain values: bigint µAIT for money, epoch-ms numbers for time.
 
 import type { JobParams, Receipt } from '@aitbc/protocol';
+import type { ScoreInputs } from '../reputation/score.ts';
 
 export type Scope = 'client' | 'miner' | 'admin';
 export const SCOPES: readonly Scope[] = ['client', 'miner', 'admin'];
@@ -38,9 +39,43 @@ export interface MinerRecord {
   registeredAt: number;
   updatedAt: number;
   lastSeenAt: number;
+  track: MinerTrackRecord;
 }
 
-export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt' | 'digests'> & { digests?: Map<string, string> };
+export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt' | 'digests' | 'track'> & { digests?: Map<string, string> };
+
+/** What a miner has done here, kept by the store as it happens: the score's counters (src/reputation/score.ts) and more. */
+export interface MinerTrackRecord extends ScoreInputs {
+  firstSeenAt: number;
+  /** Time between consecutive liveness marks (registration, heartbeat) no further apart than the miner timeout. */
+  uptimeMs: number;
+  /** The reputation score in millionths (0…1,000,000). */
+  scorePpm: number;
+  /** Reserved for the pause policy: when the miner was paused from new work, or null. */
+  pausedAt: number | null;
+}
+
+export type CheckKind = 'canary' | 'reexecution';
+
+/** One verification of a miner's work: a canary answered, or a client job re-run elsewhere. */
+export interface CheckOutcome {
+  minerId: string;
+  kind: CheckKind;
+  passed: boolean;
+  now: number;
+}
+
+/** Keyset position in the public miner list: online first, then score, then id. */
+export interface MinerListPosition {
+  online: boolean;
+  scorePpm: number;
+  minerId: string;
+}
+
+export interface MinerPage {
+  items: MinerRecord[];
+  next: MinerListPosition | null;
+}
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -281,9 +316,14 @@ export interface CoordinatorStore {
    * them when `held` is null (a miner that does not say what it runs), else only those in
    * `held.jobIds`. `unlisted`: its running jobs claimed before `held.claimedBefore` that it did
    * not list (it no longer holds them: the caller lapses them); `runningJobIds`: the others.
+   * Uptime grows by the time since the last liveness mark when that is at most `uptimeGapMs`.
    */
-  heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null): Promise<{ runningJobIds: string[]; unlisted: string[] }>;
+  heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): Promise<{ runningJobIds: string[]; unlisted: string[] }>;
   countRunning(minerId: string): Promise<number>;
+  /** Public listing: miners offering `model` (any when null), online (seen since `onlineSince`) first, then by score, then id. */
+  listMiners(query: { model: string | null; onlineSince: number; limit: number; after: MinerListPosition | null }): Promise<MinerPage>;
+  /** Counts a check's outcome in the miner's record and rescores it; null when the miner is unknown. */
+  recordCheck(check: CheckOutcome): Promise<MinerTrackRecord | null>;
   modelOffers(onlineSince: number): Promise<ModelOffer[]>;
   /** Miners seen since the given time. */
   countMinersOnline(onlineSince: number): Promise<number>;
@@ -302,7 +342,8 @@ export interface CoordinatorStore {
   /** Puts a just-claimed job back without counting the attempt (the miner never received it). */
   releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean>;
   completeJob(completion: Completion): Promise<TransitionOutcome>;
-  failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number }): Promise<TransitionOutcome>;
+  /** `lapse`: the miner no longer holds the job (counted as a lease lapse, not a failure it reported). */
+  failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number; lapse?: boolean }): Promise<TransitionOutcome>;
   cancelJob(jobId: string, account: string, now: number): Promise<TransitionOutcome>;
   /** Expires every queued or running job past its deadline (all of them when jobId is null). */
   expireDue(now: number, jobId?: string): Promise<number>;

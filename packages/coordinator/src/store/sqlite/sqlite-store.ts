@@ -10,6 +10,7 @@ import { exactSum, joinSum } from './exact-sum.ts';
 import { Ledger } from './ledger.ts';
 import { readLedgerSnapshot } from './ledger-snapshot.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
+import { SqliteMinerRecord } from './miner-record.ts';
 import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
 import { fileURLToPath } from 'node:url';
@@ -18,6 +19,7 @@ import type {
   ApiKeyRecord,
   ChainBooks,
   ChainDeposit,
+  CheckOutcome,
   DepositRecord,
   HeldJobs,
   OutboxRecord,
@@ -34,6 +36,9 @@ import type {
   JobRecord,
   JobStatus,
   MinerEarnings,
+  MinerListPosition,
+  MinerPage,
+  MinerTrackRecord,
   MinerRecord,
   MinerRegistration,
   ModelOffer,
@@ -108,6 +113,7 @@ export class SqliteStore implements CoordinatorStore {
   readonly db: Database.Database;
   private readonly ledger: Ledger;
   private readonly chain: SqliteChainTables;
+  private readonly records: SqliteMinerRecord;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -122,6 +128,8 @@ export class SqliteStore implements CoordinatorStore {
     this.db.defaultSafeIntegers(true);
     applyMigrations(this.db, fileURLToPath(new URL('./migrations/', import.meta.url)));
     this.ledger = new Ledger((text) => this.sql(text));
+    this.records = new SqliteMinerRecord((text) => this.sql(text));
+    this.write(() => this.records.rescoreAll());
     this.chain = new SqliteChainTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, (account) => this.balanceRow(account));
   }
 
@@ -195,6 +203,7 @@ export class SqliteStore implements CoordinatorStore {
       registeredAt: num(row.registered_at),
       updatedAt: num(row.updated_at),
       lastSeenAt: num(row.last_seen_at),
+      track: this.records.read(minerId)!,
     };
   }
 
@@ -218,6 +227,7 @@ export class SqliteStore implements CoordinatorStore {
       }
       const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro, model_digest) VALUES (?, ?, ?, ?)');
       for (const [model, price] of miner.prices) insertPrice.run(miner.minerId, model, price, miner.digests?.get(model) ?? null);
+      this.records.registered(miner.minerId, now);
       return { kind: 'registered' as const, created: !existing, miner: this.minerRow(miner.minerId)! };
     });
   }
@@ -226,9 +236,10 @@ export class SqliteStore implements CoordinatorStore {
     return this.minerRow(minerId);
   }
 
-  async heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null): Promise<{ runningJobIds: string[]; unlisted: string[] }> {
+  async heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): Promise<{ runningJobIds: string[]; unlisted: string[] }> {
     return this.write(() => {
       this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
+      this.records.alive(minerId, now, uptimeGapMs);
       if (held === null) {
         const ids = this
           .sql("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
@@ -254,6 +265,18 @@ export class SqliteStore implements CoordinatorStore {
 
   async countRunning(minerId: string): Promise<number> {
     return num(this.sql("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'").pluck().get(minerId));
+  }
+
+  async listMiners(query: { model: string | null; onlineSince: number; limit: number; after: MinerListPosition | null }): Promise<MinerPage> {
+    // One read transaction: the page's order and its rows agree.
+    return this.db.transaction(() => {
+      const { minerIds, next } = this.records.list(query);
+      return { items: minerIds.map((minerId) => this.minerRow(minerId)!), next };
+    })();
+  }
+
+  async recordCheck(check: CheckOutcome): Promise<MinerTrackRecord | null> {
+    return this.write(() => this.records.check(check));
   }
 
   async modelOffers(onlineSince: number): Promise<ModelOffer[]> {
@@ -452,11 +475,12 @@ export class SqliteStore implements CoordinatorStore {
         .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.minerPublicKey, completion.now);
       this.ledger.post(movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
+      this.records.count(completion.minerId, 'jobsCompleted');
       return { kind: 'done', job };
     });
   }
 
-  async failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number }): Promise<TransitionOutcome> {
+  async failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number; lapse?: boolean }): Promise<TransitionOutcome> {
     return this.write((): TransitionOutcome => {
       this.expire(input.now, input.jobId);
       const job = this.jobRow(input.jobId);
@@ -478,6 +502,7 @@ export class SqliteStore implements CoordinatorStore {
             });
       const updated = toJob(row as Row);
       if (updated.status === 'failed') this.ledger.post(movements.refund(updated), input.now);
+      this.records.count(input.minerId, input.lapse ? 'leaseLapses' : 'jobsFailed');
       return { kind: 'done', job: updated };
     });
   }
@@ -517,6 +542,11 @@ export class SqliteStore implements CoordinatorStore {
 
   async requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
     return this.write(() => {
+      // Counted before the updates below clear miner_id.
+      const lapsedByMiner = this
+        .sql("SELECT miner_id, count(*) AS n FROM jobs WHERE status = 'running' AND lease_expires_at <= ? GROUP BY miner_id")
+        .all(now) as Row[];
+      for (const row of lapsedByMiner) this.records.count(row.miner_id as string, 'leaseLapses', num(row.n));
       const failedJobs = (
         this
           .sql(
