@@ -74,7 +74,6 @@ export function transfers(node: ChainNode, count: number, memo = ''): unknown[] 
   });
 }
 
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The process's resident memory, sampled until `stop()`: returns the peak growth in bytes. */
 export function rssPeak(): { stop: () => number } {

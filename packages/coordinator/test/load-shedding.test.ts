@@ -3,6 +3,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setTimeout as pause } from 'node:timers/promises';
 import { startTestCoordinator } from '@aitbc/testkit/coordinator';
 
 /** Blocks the event loop for `ms`, as a slow synchronous step would. */
@@ -11,7 +12,6 @@ function stall(ms: number): void {
   while (Date.now() < until);
 }
 
-const pause = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test('one stall of the event loop does not shed load; lag that lasts two windows does', async (t) => {
   const coordinator = await startTestCoordinator({ maxEventLoopDelayMs: 500 });

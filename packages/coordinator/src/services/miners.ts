@@ -58,16 +58,15 @@ export class MinerService {
     private readonly config: CoordinatorConfig,
     private readonly coordinatorSecretKey: Uint8Array,
     private readonly hub: StreamHub,
-  ) {}
+  ) {
+    this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(coordinatorSecretKey));
+  }
 
   /**
    * The address of this coordinator's key: with a chain it is the clearing address that holds
    * every client's money, so paying a miner there would only move money inside the books.
    */
-  private get clearingAddress(): string {
-    return (this.clearingAddressCache ??= addressFromPublicKey(publicKeyFromSecret(this.coordinatorSecretKey)));
-  }
-  private clearingAddressCache: string | undefined;
+  private readonly clearingAddress: string;
 
   private get leaseMs(): number {
     return this.config.leaseSeconds * 1000;
