@@ -17,7 +17,7 @@ import type { MinerControl } from '../services/stream-hub.ts';
 /** Largest message a miner may send: one piece of output (the miner splits longer ones). */
 export const STREAM_MESSAGE_MAX_BYTES = 64 * 1024;
 /** After the coordinator closes a stream, how long the miner has to answer before the socket is cut. */
-const CLOSE_GRACE_MS = 1_000;
+const CLOSE_GRACE_MS = 5_000;
 
 export function registerJobStreamRoute(app: App, { miners, hub }: Services): void {
   app.get('/v1/jobs/:id/stream', { websocket: true, config: { scope: 'miner' }, schema: { hide: true } }, async (socket, request) => {
