@@ -3,7 +3,9 @@
 //  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
 //  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
 //     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
-//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3).
+//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3);
+//  4. verify: the verification simulation (verification-sim.ts): jobs until each kind of cheater
+//     is caught, honest miners wrongly flagged, the extra work the checks cost.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +18,7 @@ import { benchChain } from './chain.bench.ts';
 import { benchZk } from './zk.bench.ts';
 import { drive, jsonClient, spawnServer } from './load.ts';
 import { benchTimeToFirstToken } from './openai.bench.ts';
+import { benchVerification } from './verification-sim.ts';
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
 
@@ -128,3 +131,4 @@ const ceiling = bare / 3;
 console.log(`ceiling bare Fastify route: ${Math.round(bare).toLocaleString('en')} requests/s → ${Math.round(ceiling).toLocaleString('en')} lifecycles/s (3 requests each); ${LOOPS} concurrent loops, ${SECONDS} s`);
 console.log(`http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured).toLocaleString('en')}/s = ${((measured / ceiling) * 100).toFixed(0)} % of the ceiling`);
 await benchTimeToFirstToken();
+await benchVerification();

@@ -1,0 +1,121 @@
+// The simulated miners: each its own owner, one model and one digest (honest miners all serve the
+// same weights; cheaters sign that digest too, whatever actually ran). Outputs come from the real
+// DemoBackend, wrapped for cheaters in the real (test-only) CheatingBackend; a miner runs its jobs
+// the way the daemon calls its backend.
+
+import type { Backend, GenerateRequest } from '../../packages/miner/src/backends/backend.ts';
+import { CheatingBackend, type CheatMode } from '../../packages/miner/src/backends/cheating.ts';
+import { DemoBackend } from '../../packages/miner/src/backends/demo.ts';
+import type { RunEvidence } from '../../packages/coordinator/src/verification/compare.ts';
+import { GOOD_STANDING, type Standing } from '../../packages/coordinator/src/verification/pause.ts';
+import type { SimJob } from './workload.ts';
+
+export interface Strategy {
+  name: string;
+  /** Miners of this strategy at any time: a caught cheater is replaced by a fresh one. */
+  count: number;
+  /**
+   * Honest jobs the first miners of the strategy bring to the run, probation long over (the
+   * marketplace has been running); replacements start fresh, on probation.
+   */
+  record?: number;
+  cheat?: {
+    mode: CheatMode;
+    /** Share of its jobs it cheats on once it has started. */
+    rate: number;
+    /** Honest jobs a replacement runs before it starts cheating (the first miners start at once). */
+    after?: number;
+  };
+}
+
+/**
+ * 70 honest miners and 30 cheaters. The late starters swap in a cheaper model on 10 % of their
+ * jobs after a long honest record: 3,000 jobs for the first ones, 100 for replacements (past
+ * probation either way, which is all the sampling plan looks at; shorter, so that a run of
+ * 100,000 jobs yields more of them). The slow-to-catch 10 % strategies get most cheating slots.
+ */
+export const STRATEGIES: readonly Strategy[] = [
+  { name: 'honest', count: 70, record: 1000 },
+  { name: 'always wrong-model', count: 4, cheat: { mode: 'wrong-model', rate: 1 } },
+  { name: 'always truncate', count: 4, cheat: { mode: 'truncate', rate: 1 } },
+  { name: '10 % random', count: 8, cheat: { mode: 'random', rate: 0.1 } },
+  { name: '10 % late starter', count: 14, record: 3000, cheat: { mode: 'wrong-model', rate: 0.1, after: 100 } },
+];
+
+export interface SimMiner {
+  id: string;
+  owner: string;
+  strategy: Strategy;
+  backend: Backend;
+  /** Everything it ran: client jobs and check runs (plus any record it brought). */
+  jobsCompleted: number;
+  standing: Standing;
+  /** jobsCompleted counting its first cheated run; null while it has only run honestly. */
+  firstCheat: number | null;
+  /** Its first failed check has been recorded. */
+  caught: boolean;
+}
+
+/** A run as the coordinator sees it, and whether it was a cheat (known to the simulation only). */
+export interface Run extends RunEvidence {
+  cheated: boolean;
+}
+
+/** The backend request for a job, field for field as the miner daemon builds it. */
+function request({ model, prompt, params }: SimJob): GenerateRequest {
+  return { model, prompt, maxTokens: params.max_tokens, temperature: params.temperature, topP: params.top_p, seed: params.seed, stop: params.stop };
+}
+
+export class Population {
+  readonly #demo = new DemoBackend();
+  readonly #digest: string;
+  readonly #seed: number;
+  #created = 0;
+  /** Set by a cheating backend when the run it starts is a cheat. */
+  #cheating = false;
+
+  constructor(digest: string, seed: number) {
+    this.#digest = digest;
+    this.#seed = seed;
+  }
+
+  /** A fresh miner on probation, or (first miners of a late-starting strategy) one with a long honest record. */
+  create(strategy: Strategy, replacement: boolean): SimMiner {
+    const n = ++this.#created;
+    const cheat = strategy.cheat;
+    const carried = replacement ? 0 : (strategy.record ?? 0);
+    const backend = cheat
+      ? new CheatingBackend(this.#demo, {
+          mode: cheat.mode,
+          rate: cheat.rate,
+          after: carried > 0 ? 0 : (cheat.after ?? 0),
+          // Each cheater its own seed: two "cheaper models" do not write the same text.
+          seed: this.#seed * 1000 + n,
+          onJob: (job) => void (this.#cheating = job.cheat !== null),
+        })
+      : this.#demo;
+    return { id: `miner-${n}`, owner: `owner-${n}`, strategy, backend, jobsCompleted: carried, standing: { ...GOOD_STANDING, probationStartJobs: 0 }, firstCheat: null, caught: false };
+  }
+
+  /** What an honest miner answers to `job` (a cheat can happen to write the same). */
+  async honestOutput(job: SimJob): Promise<string> {
+    let output = '';
+    for await (const event of this.#demo.generate(request(job))) if (event.type === 'text') output += event.text;
+    return output;
+  }
+
+  /** Runs `job` on `miner` as the miner daemon does (same request fields, output and usage as streamed). */
+  async execute(miner: SimMiner, job: SimJob): Promise<Run> {
+    this.#cheating = false;
+    let output = '';
+    let completionTokens = 0;
+    for await (const event of miner.backend.generate(request(job))) {
+      if (event.type === 'text') output += event.text;
+      else completionTokens = event.usage.completionTokens;
+    }
+    miner.jobsCompleted++;
+    const cheated = this.#cheating;
+    if (cheated && miner.firstCheat === null) miner.firstCheat = miner.jobsCompleted;
+    return { output, completionTokens, backend: miner.backend.name, modelDigest: this.#digest, cheated };
+  }
+}

@@ -1,0 +1,142 @@
+// What the bench prints of a simulation: per strategy the jobs until caught (measured, and
+// predicted by the arithmetic), the honest miners wrongly flagged, the extra work, and a
+// PASS/MISS per target of issue 12.
+
+import { predictedExtraWork, predictedJobsUntilCaught } from './arithmetic.ts';
+import type { SimResult, StrategyOutcome } from './simulation.ts';
+import { survivalQuantile } from './stats.ts';
+
+/** Issue 12's targets at the default settings. */
+export const TARGETS = { alwaysCheaterP99: 25, tenPercentCheaterP99: 2000, pastProbationExtraWork: 0.03, honestFlagged: 0 };
+
+export type Verdict = 'PASS' | 'MISS' | 'UNMEASURED';
+
+export interface StrategyRow {
+  name: string;
+  miners: number;
+  caught: number;
+  uncaught: number;
+  /** Measured (Kaplan–Meier over caught and still-uncaught cheaters); undefined when not reached. */
+  median: number | undefined;
+  p99: number | undefined;
+  /** The most jobs a caught cheater of this strategy ran: the p99 is beyond it when not reached. */
+  longestCaught: number;
+  /** From the sampling arithmetic alone, and with the miner's own check runs counted as compared. */
+  predicted: { median: number; p99: number; p99WithCheckRuns: number };
+  /** Share of its jobs that were re-executions or tie-breaks it ran for others (always compared). */
+  checkRunShare: number;
+  pausedForGood: number;
+  resumed: number;
+  flaggedBeforeCheating: number;
+  target: number;
+  verdict: Verdict;
+}
+
+/** Check runs per client job of the miners in one phase: sampled (re-executions and canaries) and tie-breaks. */
+export interface ExtraWork {
+  total: number;
+  sampled: number;
+  tiebreaks: number;
+  /** The sampled share the arithmetic predicts: r + k for the phase. */
+  predicted: number;
+}
+
+export interface Summary {
+  strategies: StrategyRow[];
+  honestFlagged: number;
+  honestVerdict: Verdict;
+  /** Share of client jobs done by miners past probation. */
+  pastShare: number;
+  past: ExtraWork;
+  probation: ExtraWork;
+  /** Canaries to paused miners per client job. */
+  resume: number;
+  overall: number;
+  extraWorkVerdict: Verdict;
+}
+
+export function summarise(result: SimResult): Summary {
+  const strategies = result.outcomes.filter((outcome) => outcome.strategy.cheat).map((outcome) => strategyRow(outcome, result));
+  const { clientJobs, checkRuns } = result;
+  const clients = clientJobs.probation + clientJobs.past;
+  const predicted = predictedExtraWork(result.settings, clientJobs.probation / clients);
+  const phase = (bucket: 'probation' | 'past'): ExtraWork => {
+    const sampled = (checkRuns.reexecution[bucket] + checkRuns.canary[bucket]) / clientJobs[bucket];
+    const tiebreaks = checkRuns.tiebreak[bucket] / clientJobs[bucket];
+    return { total: sampled + tiebreaks, sampled, tiebreaks, predicted: predicted[bucket] };
+  };
+  const all = (kind: 'reexecution' | 'tiebreak' | 'canary') => checkRuns[kind].probation + checkRuns[kind].past + checkRuns[kind].resume;
+  const past = phase('past');
+  return {
+    strategies,
+    honestFlagged: result.honestFlagged.length,
+    honestVerdict: result.honestFlagged.length <= TARGETS.honestFlagged ? 'PASS' : 'MISS',
+    pastShare: clientJobs.past / clients,
+    past,
+    probation: phase('probation'),
+    resume: checkRuns.canary.resume / clients,
+    overall: (all('reexecution') + all('tiebreak') + all('canary')) / clients,
+    extraWorkVerdict: past.total <= TARGETS.pastProbationExtraWork ? 'PASS' : 'MISS',
+  };
+}
+
+function strategyRow(outcome: StrategyOutcome, result: SimResult): StrategyRow {
+  const cheat = outcome.strategy.cheat!;
+  // Late starters build an honest record past probation first; the others cheat from their first job.
+  const probationLeft = cheat.after !== undefined && cheat.after >= result.settings.probationJobs ? 0 : result.settings.probationJobs;
+  const runs = Object.values(outcome.runs).reduce((a, b) => a + b, 0);
+  const checkRunShare = runs === 0 ? 0 : (outcome.runs.reexecution + outcome.runs.tiebreak) / runs;
+  const p99 = survivalQuantile(outcome.caught, outcome.uncaught, 0.99);
+  const target = cheat.rate === 1 ? TARGETS.alwaysCheaterP99 : TARGETS.tenPercentCheaterP99;
+  return {
+    name: outcome.strategy.name,
+    miners: outcome.miners,
+    caught: outcome.caught.length,
+    uncaught: outcome.uncaught.length,
+    median: survivalQuantile(outcome.caught, outcome.uncaught, 0.5),
+    p99,
+    longestCaught: Math.max(0, ...outcome.caught),
+    predicted: {
+      median: predictedJobsUntilCaught(cheat.rate, probationLeft, result.settings, 0.5),
+      p99: predictedJobsUntilCaught(cheat.rate, probationLeft, result.settings, 0.99),
+      p99WithCheckRuns: predictedJobsUntilCaught(cheat.rate, probationLeft, result.settings, 0.99, checkRunShare),
+    },
+    checkRunShare,
+    pausedForGood: outcome.pausedForGood.length,
+    resumed: outcome.resumed,
+    flaggedBeforeCheating: outcome.flaggedBeforeCheating,
+    target,
+    verdict: p99 === undefined ? 'UNMEASURED' : p99 <= target ? 'PASS' : 'MISS',
+  };
+}
+
+const percent = (share: number) => `${(share * 100).toFixed(2)} %`;
+const count = (n: number | undefined) => (n === undefined ? '—' : n.toLocaleString('en'));
+
+export function formatSummary(result: SimResult, summary: Summary, cpuMs: number): string[] {
+  const s = result.settings;
+  const lines = [
+    `verify  simulation: ${result.jobs.toLocaleString('en')} client jobs, seed ${result.seed}, ${result.outcomes.reduce((n, o) => n + o.strategy.count, 0)} miners at a time, dispatched at random to unpaused miners; ` +
+      `re-executions and tie-breaks to ${result.checkMiners === 'any' ? 'any unpaused miner' : 'miners past probation'} of another owner; ` +
+      `defaults: r ${s.reexecutionRate * 100} %, k ${s.canaryRate * 100} %, probation ${s.probationJobs} jobs at r ${s.probationReexecutionRate * 100} %, k ${s.probationCanaryRate * 100} %, ${s.canariesToResume} canaries to resume; ${(cpuMs / 1000).toFixed(1)} s CPU`,
+    '        jobs until caught: a cheater\'s jobs (client jobs and check runs) from its first cheated run up to and including the job whose check first failed it; (pred) = c × (1 − (1 − r)(1 − k)) per job, geometric',
+    `        ${'strategy'.padEnd(20)} ${'miners'.padStart(6)} ${'caught'.padStart(6)} ${'uncaught'.padStart(8)} ${'median (pred)'.padStart(14)} ${'p99 (pred; +own check runs)'.padStart(30)} ${'resumed'.padStart(7)}  target`,
+  ];
+  for (const row of summary.strategies) {
+    lines.push(
+      `        ${row.name.padEnd(20)} ${count(row.miners).padStart(6)} ${count(row.caught).padStart(6)} ${count(row.uncaught).padStart(8)} ${`${count(row.median)} (${count(row.predicted.median)})`.padStart(14)} ` +
+        `${`${row.p99 === undefined ? `> ${count(row.longestCaught)}` : count(row.p99)} (${count(row.predicted.p99)}; ${count(row.predicted.p99WithCheckRuns)})`.padStart(30)} ${count(row.resumed).padStart(7)}  p99 ≤ ${count(row.target)}: ${row.verdict}` +
+        (row.flaggedBeforeCheating > 0 ? `; ${row.flaggedBeforeCheating} flagged before cheating` : ''),
+    );
+  }
+  const phase = (work: ExtraWork) => `${percent(work.total)} = sampled ${percent(work.sampled)} (pred r + k = ${percent(work.predicted)}) + tie-breaks ${percent(work.tiebreaks)}`;
+  lines.push(
+    `        honest miners wrongly flagged: ${summary.honestFlagged} (target ${TARGETS.honestFlagged}): ${summary.honestVerdict}` +
+      (result.honestFlagged.length > 0 ? ` — e.g. ${result.honestFlagged[0]!.detail}` : ''),
+    `        extra work (check runs ÷ client jobs), past probation (${percent(summary.pastShare)} of client jobs): ${phase(summary.past)}; target ≤ ${percent(TARGETS.pastProbationExtraWork)}: ${summary.extraWorkVerdict}`,
+    `        on probation: ${phase(summary.probation)}; overall ${percent(summary.overall)}, of which ${percent(summary.resume)} canaries to paused miners`,
+    `        canary pool ${count(result.pool.size)} agreed outputs (${result.pool.contaminated} wrong); ${count(result.canariesUnavailable)} canaries found no unseen entry; ${count(result.inconclusive)} inconclusive re-executions` +
+      (result.checkMinerFallbacks > 0 ? `; ${count(result.checkMinerFallbacks)} check runs found no miner past probation free` : ''),
+  );
+  return lines;
+}

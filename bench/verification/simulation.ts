@@ -1,0 +1,284 @@
+// The verification simulation: client jobs dispatched at random to unpaused miners, and after
+// every completion the REAL policy: planChecks (sampling.ts) decides re-execution and canaries,
+// compareRuns (compare.ts) judges, afterCheck (pause.ts) pauses and resumes. The store is this
+// module's memory: each miner's standing and job count, as the coordinator's store would hold them.
+//
+// Definitions (also printed by the bench):
+//   - a miner's jobs: everything it ran, client jobs and check runs;
+//   - jobs until caught: a cheater's jobs from its first cheated run up to and including the job
+//     whose check failed it for the first time (the checked job, or the canary it failed). Checks
+//     run here right after the job they check; a real coordinator re-runs it a little later, so a
+//     miner may run a few more jobs meanwhile;
+//   - a cheater paused for good (needs review) is replaced by a fresh one of the same strategy
+//     (new owner, new probation), so every strategy keeps its count of miners.
+
+import { DEMO_MODEL, DemoBackend } from '../../packages/miner/src/backends/demo.ts';
+import { compareRuns } from '../../packages/coordinator/src/verification/compare.ts';
+import { afterCheck, resumed } from '../../packages/coordinator/src/verification/pause.ts';
+import { planChecks, type JobPurpose, type MinerProgress } from '../../packages/coordinator/src/verification/sampling.ts';
+import { DEFAULT_VERIFICATION, type VerificationSettings } from '../../packages/coordinator/src/verification/settings.ts';
+import { hash32, seededRandom } from '../../packages/miner/src/backends/random.ts';
+import { CanaryPool } from './canary-pool.ts';
+import { Population, STRATEGIES, type Run, type SimMiner, type Strategy } from './miners.ts';
+import { workload, type SimJob } from './workload.ts';
+
+/**
+ * Who runs re-executions and tie-breaks: `any` unpaused miner of another owner, or only
+ * `established` ones (past probation; any, when no such miner of another owner is free).
+ */
+export type CheckMiners = 'any' | 'established';
+
+export interface SimOptions {
+  jobs: number;
+  seed: number;
+  checkMiners: CheckMiners;
+  settings?: VerificationSettings;
+  strategies?: readonly Strategy[];
+}
+
+/** Who caused a check run: a miner on probation, one past it, or a paused miner earning its way back. */
+export type Bucket = 'probation' | 'past' | 'resume';
+type Counts = Record<Bucket, number>;
+const zero = (): Counts => ({ probation: 0, past: 0, resume: 0 });
+
+export interface StrategyOutcome {
+  strategy: Strategy;
+  /** Miners of this strategy that took part (the first ones and their replacements). */
+  miners: number;
+  /** Jobs until caught, one per cheater caught. */
+  caught: number[];
+  /** For cheaters still uncaught at the end: their jobs since their first cheated run. */
+  uncaught: number[];
+  /** Jobs from the first cheated run until paused for good (needs review). */
+  pausedForGood: number[];
+  /** Cheaters that served out a pause and came back on probation. */
+  resumed: number;
+  /** Runs by miners of this strategy, by purpose: its client jobs and the check runs it did. */
+  runs: Record<JobPurpose, number>;
+  /** Failed a check before ever cheating (a wrong majority): counted against the policy. */
+  flaggedBeforeCheating: number;
+}
+
+export interface SimResult {
+  jobs: number;
+  seed: number;
+  checkMiners: CheckMiners;
+  settings: VerificationSettings;
+  /** Client jobs completed by miners on probation and past it. */
+  clientJobs: { probation: number; past: number };
+  checkRuns: { reexecution: Counts; tiebreak: Counts; canary: Counts };
+  outcomes: StrategyOutcome[];
+  /** Honest miners' failed checks: each one a wrongly flagged honest miner. */
+  honestFlagged: { miner: string; detail: string }[];
+  inconclusive: number;
+  /** Re-executions and tie-breaks that found no established miner free and went to any. */
+  checkMinerFallbacks: number;
+  /** Canaries planned or owed to a paused miner that had no unseen pool entry to get. */
+  canariesUnavailable: number;
+  pool: { size: number; contaminated: number };
+}
+
+export async function runSimulation(options: SimOptions): Promise<SimResult> {
+  const digest = (await new DemoBackend().modelDigests())[DEMO_MODEL]!;
+  const simulation = new Simulation(options, digest);
+  await simulation.run(options.jobs);
+  return simulation.result();
+}
+
+class Simulation {
+  readonly #settings: VerificationSettings;
+  readonly #seed: number;
+  readonly #checkMiners: CheckMiners;
+  /** Separate seeded streams, so a change in one use does not reshuffle the others. */
+  readonly #dispatchRandom: () => number;
+  readonly #planRandom: () => number;
+  readonly #nextJob: () => SimJob;
+  readonly #population: Population;
+  readonly #pool = new CanaryPool();
+  readonly #miners: SimMiner[] = [];
+  readonly #outcomes = new Map<Strategy, StrategyOutcome>();
+  readonly #clientJobs = { probation: 0, past: 0 };
+  readonly #checkRuns = { reexecution: zero(), tiebreak: zero(), canary: zero() };
+  readonly #honestFlagged: SimResult['honestFlagged'] = [];
+  #inconclusive = 0;
+  #checkMinerFallbacks = 0;
+  #canariesUnavailable = 0;
+  #now = 0;
+
+  constructor(options: SimOptions, digest: string) {
+    this.#settings = options.settings ?? DEFAULT_VERIFICATION;
+    this.#seed = options.seed;
+    this.#checkMiners = options.checkMiners;
+    this.#dispatchRandom = seededRandom(hash32(`dispatch:${options.seed}`));
+    this.#planRandom = seededRandom(hash32(`plan:${options.seed}`));
+    this.#nextJob = workload(seededRandom(hash32(`workload:${options.seed}`)));
+    this.#population = new Population(digest, options.seed);
+    for (const strategy of options.strategies ?? STRATEGIES) {
+      this.#outcomes.set(strategy, { strategy, miners: strategy.count, caught: [], uncaught: [], pausedForGood: [], resumed: 0, flaggedBeforeCheating: 0, runs: { client: 0, reexecution: 0, tiebreak: 0, canary: 0 } });
+      for (let i = 0; i < strategy.count; i++) this.#miners.push(this.#population.create(strategy, false));
+    }
+  }
+
+  async run(jobs: number): Promise<void> {
+    for (let i = 0; i < jobs; i++) {
+      this.#now = i;
+      await this.#serveResumeCanaries();
+      const job = this.#nextJob();
+      const miner = this.#pick([]);
+      if (!miner) throw new Error('every miner is paused: nobody left to dispatch to');
+      const run = await this.#execute(miner, job, 'client');
+      this.#clientJobs[this.#onProbation(miner) ? 'probation' : 'past']++;
+      await this.#afterCompletion(miner, job, run, 'client');
+    }
+  }
+
+  result(): SimResult {
+    for (const miner of this.#miners) {
+      if (miner.strategy.cheat && miner.firstCheat !== null && !miner.caught) this.#outcomes.get(miner.strategy)!.uncaught.push(miner.jobsCompleted - miner.firstCheat + 1);
+    }
+    return {
+      jobs: this.#now + 1,
+      seed: this.#seed,
+      checkMiners: this.#checkMiners,
+      settings: this.#settings,
+      clientJobs: this.#clientJobs,
+      checkRuns: this.#checkRuns,
+      outcomes: [...this.#outcomes.values()],
+      honestFlagged: this.#honestFlagged,
+      inconclusive: this.#inconclusive,
+      checkMinerFallbacks: this.#checkMinerFallbacks,
+      canariesUnavailable: this.#canariesUnavailable,
+      pool: { size: this.#pool.size, contaminated: this.#pool.contaminated },
+    };
+  }
+
+  async #execute(miner: SimMiner, job: SimJob, purpose: JobPurpose): Promise<Run> {
+    this.#outcomes.get(miner.strategy)!.runs[purpose]++;
+    return this.#population.execute(miner, job);
+  }
+
+  /** The miner for a re-execution or tie-break, as `checkMiners` says. */
+  #pickChecker(owners: readonly string[]): SimMiner | undefined {
+    if (this.#checkMiners === 'any') return this.#pick(owners);
+    const established = this.#pick(owners, (miner) => miner.jobsCompleted - miner.standing.probationStartJobs >= this.#settings.probationJobs);
+    if (established) return established;
+    this.#checkMinerFallbacks++;
+    return this.#pick(owners);
+  }
+
+  /** A random unpaused miner whose owner is none of `owners` (and that passes `also`). */
+  #pick(owners: readonly string[], also: (miner: SimMiner) => boolean = () => true): SimMiner | undefined {
+    const eligible = (miner: SimMiner) => miner.standing.pausedAt === null && !owners.includes(miner.owner) && also(miner);
+    for (let tries = 0; tries < 16; tries++) {
+      const miner = this.#miners[Math.floor(this.#dispatchRandom() * this.#miners.length)]!;
+      if (eligible(miner)) return miner;
+    }
+    const rest = this.#miners.filter(eligible);
+    return rest[Math.floor(this.#dispatchRandom() * rest.length)];
+  }
+
+  /**
+   * Jobs since probation (re)started, not counting the one just completed: a miner's first
+   * `probationJobs` jobs are planned at the probation rates.
+   */
+  #progress(miner: SimMiner): MinerProgress {
+    return { jobsSinceProbation: miner.jobsCompleted - 1 - miner.standing.probationStartJobs, trusted: false };
+  }
+
+  #onProbation(miner: SimMiner): boolean {
+    return this.#progress(miner).jobsSinceProbation < this.#settings.probationJobs;
+  }
+
+  /** The checks one completion triggers, for a miner that is not paused. */
+  async #afterCompletion(miner: SimMiner, job: SimJob, run: Run, purpose: JobPurpose): Promise<void> {
+    if (miner.standing.pausedAt !== null) return;
+    const bucket = this.#onProbation(miner) ? 'probation' : 'past';
+    const plan = planChecks({ purpose, verifyRequested: false, miner: this.#progress(miner) }, this.#settings, this.#planRandom);
+    if (plan.reexecute) await this.#reexecute(miner, job, run, bucket);
+    if (plan.canary && miner.standing.pausedAt === null) await this.#canary(miner, bucket);
+  }
+
+  /** Re-runs a client job on a miner of another owner; a disagreement goes to a third for the majority. */
+  async #reexecute(claimer: SimMiner, job: SimJob, claimed: Run, bucket: Bucket): Promise<void> {
+    const reference = this.#pickChecker([claimer.owner]);
+    if (!reference) return;
+    const referenceRun = await this.#execute(reference, job, 'reexecution');
+    this.#checkRuns.reexecution[bucket]++;
+    const comparison = compareRuns(claimed, referenceRun, job.params);
+    if (comparison.verdict === 'agree') {
+      this.#passed(claimer, 'reexecution');
+      await this.#addCanary(job, referenceRun, [claimer.id, reference.id]);
+    } else if (comparison.verdict === 'inconclusive') this.#inconclusive++;
+    else await this.#tieBreak(job, [claimer, claimed], [reference, referenceRun], bucket);
+    await this.#afterCompletion(reference, job, referenceRun, 'reexecution');
+  }
+
+  /** The third run sides with one of the two; the other fails its check. All three differ: inconclusive. */
+  async #tieBreak(job: SimJob, [claimer, claimed]: [SimMiner, Run], [reference, referenceRun]: [SimMiner, Run], bucket: Bucket): Promise<void> {
+    const third = this.#pickChecker([claimer.owner, reference.owner]);
+    if (!third) return void this.#inconclusive++;
+    const tie = await this.#execute(third, job, 'tiebreak');
+    this.#checkRuns.tiebreak[bucket]++;
+    const claimedVsTie = compareRuns(claimed, tie, job.params);
+    const referenceVsTie = compareRuns(referenceRun, tie, job.params);
+    const ran = [claimer.id, reference.id, third.id];
+    if (claimedVsTie.verdict === 'agree' && referenceVsTie.verdict === 'disagree') {
+      await this.#addCanary(job, tie, ran);
+      this.#failed(reference, 'reexecution', referenceVsTie.detail);
+    } else if (referenceVsTie.verdict === 'agree' && claimedVsTie.verdict === 'disagree') {
+      await this.#addCanary(job, tie, ran);
+      this.#failed(claimer, 'reexecution', claimedVsTie.detail);
+    } else this.#inconclusive++;
+    await this.#afterCompletion(third, job, tie, 'tiebreak');
+  }
+
+  async #addCanary(job: SimJob, agreed: Run, ran: string[]): Promise<void> {
+    this.#pool.add(job, agreed, ran, agreed.cheated && agreed.output !== (await this.#population.honestOutput(job)));
+  }
+
+  /** A pool entry the miner has not seen, judged against the agreed output. */
+  async #canary(miner: SimMiner, bucket: Bucket): Promise<void> {
+    const entry = this.#pool.pickUnseen(miner.id, this.#dispatchRandom);
+    if (!entry) return void this.#canariesUnavailable++;
+    entry.seen.add(miner.id);
+    const run = await this.#execute(miner, entry.job, 'canary');
+    this.#checkRuns.canary[bucket]++;
+    const comparison = compareRuns(run, entry.reference, entry.job.params);
+    if (comparison.verdict === 'agree') this.#passed(miner, 'canary');
+    else if (comparison.verdict === 'disagree') this.#failed(miner, 'canary', comparison.detail);
+    if (bucket !== 'resume') await this.#afterCompletion(miner, entry.job, run, 'canary');
+  }
+
+  /** Paused miners (not awaiting review) get only canaries: one each per client job dispatched. */
+  async #serveResumeCanaries(): Promise<void> {
+    for (const miner of this.#miners.filter((m) => m.standing.pausedAt !== null && !m.standing.needsReview)) await this.#canary(miner, 'resume');
+  }
+
+  #passed(miner: SimMiner, kind: 'canary' | 'reexecution'): void {
+    const wasPaused = miner.standing.pausedAt !== null;
+    miner.standing = afterCheck(miner.standing, { kind, passed: true, detail: '', now: this.#now, jobsCompleted: miner.jobsCompleted }, this.#settings);
+    if (wasPaused && miner.standing.pausedAt === null && miner.strategy.cheat) this.#outcomes.get(miner.strategy)!.resumed++;
+  }
+
+  #failed(miner: SimMiner, kind: 'canary' | 'reexecution', detail: string): void {
+    miner.standing = afterCheck(miner.standing, { kind, passed: false, detail, now: this.#now, jobsCompleted: miner.jobsCompleted }, this.#settings);
+    if (!miner.strategy.cheat) {
+      this.#honestFlagged.push({ miner: miner.id, detail: miner.standing.pauseReason! });
+      // An operator's review clears an honest miner; a first pause it serves out with canaries.
+      if (miner.standing.needsReview) miner.standing = resumed(miner.standing, miner.jobsCompleted);
+      return;
+    }
+    const outcome = this.#outcomes.get(miner.strategy)!;
+    const jobsSinceFirstCheat = miner.firstCheat === null ? null : miner.jobsCompleted - miner.firstCheat + 1;
+    if (!miner.caught) {
+      miner.caught = true;
+      if (jobsSinceFirstCheat === null) outcome.flaggedBeforeCheating++;
+      else outcome.caught.push(jobsSinceFirstCheat);
+    }
+    if (miner.standing.needsReview) {
+      if (jobsSinceFirstCheat !== null) outcome.pausedForGood.push(jobsSinceFirstCheat);
+      this.#miners[this.#miners.indexOf(miner)] = this.#population.create(miner.strategy, true);
+      outcome.miners++;
+    }
+  }
+}
