@@ -7,6 +7,7 @@
 // --check-miners it runs twice: re-executions and tie-breaks by any miner, and by miners past
 // probation only (two cheaters writing the same wrong text can outvote an honest miner in the first).
 
+import { pathToFileURL } from 'node:url';
 import { parseArgs } from 'node:util';
 import { formatSummary, summarise, type Summary } from './verification/report.ts';
 import { runSimulation, type CheckMiners, type SimResult } from './verification/simulation.ts';
@@ -30,7 +31,7 @@ export async function benchVerification(options: VerificationBenchOptions = {}):
   return outcomes;
 }
 
-if (import.meta.url === `file://${process.argv[1]}`) {
+if (process.argv[1] && import.meta.url === pathToFileURL(process.argv[1]).href) {
   const { values } = parseArgs({ options: { jobs: { type: 'string' }, seed: { type: 'string' }, 'check-miners': { type: 'string' } } });
   const whole = (name: string, text: string | undefined, fallback: number): number => {
     const value = text === undefined ? fallback : Number(text);
