@@ -50,8 +50,8 @@ export interface SimMiner {
   /** Everything it ran: client jobs and check runs (plus any record it brought). */
   jobsCompleted: number;
   standing: Standing;
-  /** jobsCompleted counting its first cheated run; null while it has only run honestly. */
-  firstCheat: number | null;
+  /** Its first job of cheating (jobsCompleted once that job is done); null for an honest miner. */
+  cheatsFrom: number | null;
   /** Its first failed check has been recorded. */
   caught: boolean;
 }
@@ -94,7 +94,9 @@ export class Population {
           onJob: (job) => void (this.#cheating = job.cheat !== null),
         })
       : this.#demo;
-    return { id: `miner-${n}`, owner: `owner-${n}`, strategy, backend, jobsCompleted: carried, standing: { ...GOOD_STANDING, probationStartJobs: 0 }, firstCheat: null, caught: false };
+    // A carried record is honest: such a miner cheats from its first job here; a replacement after its own record.
+    const cheatsFrom = cheat ? (carried > 0 ? carried : (cheat.after ?? 0)) + 1 : null;
+    return { id: `miner-${n}`, owner: `owner-${n}`, strategy, backend, jobsCompleted: carried, standing: { ...GOOD_STANDING, probationStartJobs: 0 }, cheatsFrom, caught: false };
   }
 
   /** What an honest miner answers to `job` (a cheat can happen to write the same). */
@@ -114,8 +116,6 @@ export class Population {
       else completionTokens = event.usage.completionTokens;
     }
     miner.jobsCompleted++;
-    const cheated = this.#cheating;
-    if (cheated && miner.firstCheat === null) miner.firstCheat = miner.jobsCompleted;
-    return { output, completionTokens, backend: miner.backend.name, modelDigest: this.#digest, cheated };
+    return { output, completionTokens, backend: miner.backend.name, modelDigest: this.#digest, cheated: this.#cheating };
   }
 }

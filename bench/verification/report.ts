@@ -119,7 +119,7 @@ export function formatSummary(result: SimResult, summary: Summary, cpuMs: number
     `verify  simulation: ${result.jobs.toLocaleString('en')} client jobs, seed ${result.seed}, ${result.outcomes.reduce((n, o) => n + o.strategy.count, 0)} miners at a time, dispatched at random to unpaused miners; ` +
       `re-executions and tie-breaks to ${result.checkMiners === 'any' ? 'any unpaused miner' : 'miners past probation'} of another owner; ` +
       `defaults: r ${s.reexecutionRate * 100} %, k ${s.canaryRate * 100} %, probation ${s.probationJobs} jobs at r ${s.probationReexecutionRate * 100} %, k ${s.probationCanaryRate * 100} %, ${s.canariesToResume} canaries to resume; ${(cpuMs / 1000).toFixed(1)} s CPU`,
-    '        jobs until caught: a cheater\'s jobs (client jobs and check runs) from its first cheated run up to and including the job whose check first failed it; (pred) = c × (1 − (1 − r)(1 − k)) per job, geometric',
+    '        jobs until caught: a cheater\'s jobs (client jobs and check runs) from the first of its cheating phase up to and including the job whose check first failed it; (pred) = c × (1 − (1 − r)(1 − k)) per job, geometric',
     `        ${'strategy'.padEnd(20)} ${'miners'.padStart(6)} ${'caught'.padStart(6)} ${'uncaught'.padStart(8)} ${'median (pred)'.padStart(14)} ${'p99 (pred; +own check runs)'.padStart(30)} ${'resumed'.padStart(7)}  target`,
   ];
   for (const row of summary.strategies) {

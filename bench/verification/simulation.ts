@@ -5,8 +5,9 @@
 //
 // Definitions (also printed by the bench):
 //   - a miner's jobs: everything it ran, client jobs and check runs;
-//   - jobs until caught: a cheater's jobs from its first cheated run up to and including the job
-//     whose check failed it for the first time (the checked job, or the canary it failed). Checks
+//   - jobs until caught: a cheater's jobs from the first one of its cheating phase (its first job,
+//     or the first after its honest record; not every one of them is a cheat) up to and including
+//     the job whose check failed it for the first time (the checked job, or the canary). Checks
 //     run here right after the job they check; a real coordinator re-runs it a little later, so a
 //     miner may run a few more jobs meanwhile;
 //   - a cheater paused for good (needs review) is replaced by a fresh one of the same strategy
@@ -47,15 +48,15 @@ export interface StrategyOutcome {
   miners: number;
   /** Jobs until caught, one per cheater caught. */
   caught: number[];
-  /** For cheaters still uncaught at the end: their jobs since their first cheated run. */
+  /** For cheaters still uncaught at the end: their jobs since they started cheating. */
   uncaught: number[];
-  /** Jobs from the first cheated run until paused for good (needs review). */
+  /** Jobs from the start of cheating until paused for good (needs review). */
   pausedForGood: number[];
   /** Cheaters that served out a pause and came back on probation. */
   resumed: number;
   /** Runs by miners of this strategy, by purpose: its client jobs and the check runs it did. */
   runs: Record<JobPurpose, number>;
-  /** Failed a check before ever cheating (a wrong majority): counted against the policy. */
+  /** Failed a check during its honest record (a wrong majority): counted against the policy. */
   flaggedBeforeCheating: number;
 }
 
@@ -134,7 +135,8 @@ class Simulation {
 
   result(): SimResult {
     for (const miner of this.#miners) {
-      if (miner.strategy.cheat && miner.firstCheat !== null && !miner.caught) this.#outcomes.get(miner.strategy)!.uncaught.push(miner.jobsCompleted - miner.firstCheat + 1);
+      const cheating = this.#jobsCheating(miner);
+      if (cheating > 0 && !miner.caught) this.#outcomes.get(miner.strategy)!.uncaught.push(cheating);
     }
     return {
       jobs: this.#now + 1,
@@ -254,6 +256,11 @@ class Simulation {
     for (const miner of this.#miners.filter((m) => m.standing.pausedAt !== null && !m.standing.needsReview)) await this.#canary(miner, 'resume');
   }
 
+  /** Jobs it ran since it started cheating, this one included; 0 before (or for an honest miner). */
+  #jobsCheating(miner: SimMiner): number {
+    return miner.cheatsFrom === null ? 0 : Math.max(0, miner.jobsCompleted - miner.cheatsFrom + 1);
+  }
+
   #passed(miner: SimMiner, kind: 'canary' | 'reexecution'): void {
     const wasPaused = miner.standing.pausedAt !== null;
     miner.standing = afterCheck(miner.standing, { kind, passed: true, detail: '', now: this.#now, jobsCompleted: miner.jobsCompleted }, this.#settings);
@@ -269,14 +276,14 @@ class Simulation {
       return;
     }
     const outcome = this.#outcomes.get(miner.strategy)!;
-    const jobsSinceFirstCheat = miner.firstCheat === null ? null : miner.jobsCompleted - miner.firstCheat + 1;
+    const cheating = this.#jobsCheating(miner);
     if (!miner.caught) {
       miner.caught = true;
-      if (jobsSinceFirstCheat === null) outcome.flaggedBeforeCheating++;
-      else outcome.caught.push(jobsSinceFirstCheat);
+      if (cheating === 0) outcome.flaggedBeforeCheating++;
+      else outcome.caught.push(cheating);
     }
     if (miner.standing.needsReview) {
-      if (jobsSinceFirstCheat !== null) outcome.pausedForGood.push(jobsSinceFirstCheat);
+      if (cheating > 0) outcome.pausedForGood.push(cheating);
       this.#miners[this.#miners.indexOf(miner)] = this.#population.create(miner.strategy, true);
       outcome.miners++;
     }
