@@ -139,7 +139,7 @@ class Simulation {
       if (cheating > 0 && !miner.caught) this.#outcomes.get(miner.strategy)!.uncaught.push(cheating);
     }
     return {
-      jobs: this.#now + 1,
+      jobs: this.#clientJobs.probation + this.#clientJobs.past,
       seed: this.#seed,
       checkMiners: this.#checkMiners,
       settings: this.#settings,
