@@ -1,7 +1,9 @@
 // The verification simulation: client jobs dispatched at random to unpaused miners, and after
 // every completion the REAL policy: planChecks (sampling.ts) decides re-execution and canaries,
-// compareRuns (compare.ts) judges, afterCheck (pause.ts) pauses and resumes. The store is this
-// module's memory: each miner's standing and job count, as the coordinator's store would hold them.
+// mayVerify (sampling.ts) says who may re-run a job, judgeRuns (majority.ts) asks for tie-breaks
+// and says who was wrong, compareRuns (compare.ts) judges canaries, afterCheck (pause.ts) pauses
+// and resumes. The store is this module's memory: each miner's standing and job count, as the
+// coordinator's store would hold them.
 //
 // Definitions (also printed by the bench):
 //   - a miner's jobs: everything it ran, client jobs and check runs;
@@ -11,12 +13,17 @@
 //     run here right after the job they check; a real coordinator re-runs it a little later, so a
 //     miner may run a few more jobs meanwhile;
 //   - a cheater paused for good (needs review) is replaced by a fresh one of the same strategy
-//     (new owner, new probation), so every strategy keeps its count of miners.
+//     (new owner, new probation), so every strategy keeps its count of miners;
+//   - no miner here is ever busy, so "no eligible miner free" means none exists (all of other
+//     owners on probation or paused). The coordinator's re-run job would wait in the queue until
+//     one is, or until its deadline; the simulation counts it and ends the check undecided, as
+//     at the deadline (a tie-break missing: inconclusive, counted for nobody).
 
 import { DEMO_MODEL, DemoBackend } from '../../packages/miner/src/backends/demo.ts';
 import { compareRuns } from '../../packages/coordinator/src/verification/compare.ts';
+import { judgeRuns, type MinerRun } from '../../packages/coordinator/src/verification/majority.ts';
 import { afterCheck, resumed } from '../../packages/coordinator/src/verification/pause.ts';
-import { planChecks, type JobPurpose, type MinerProgress } from '../../packages/coordinator/src/verification/sampling.ts';
+import { mayVerify, planChecks, type JobPurpose, type MinerProgress } from '../../packages/coordinator/src/verification/sampling.ts';
 import { DEFAULT_VERIFICATION, type VerificationSettings } from '../../packages/coordinator/src/verification/settings.ts';
 import { hash32, seededRandom } from '../../packages/miner/src/backends/random.ts';
 import { CanaryPool } from './canary-pool.ts';
@@ -24,15 +31,17 @@ import { Population, STRATEGIES, type Run, type SimMiner, type Strategy } from '
 import { workload, type SimJob } from './workload.ts';
 
 /**
- * Who runs re-executions and tie-breaks: `any` unpaused miner of another owner, or only
- * `established` ones (past probation; any, when no such miner of another owner is free).
+ * Who runs re-executions and tie-breaks (always of another owner than every run so far):
+ * `mayVerify`, the coordinator's rule (trusted, or unpaused and past probation); `any` unpaused
+ * miner, kept only to show why the rule exists (not a target).
  */
-export type CheckMiners = 'any' | 'established';
+export type CheckMiners = 'mayVerify' | 'any';
 
 export interface SimOptions {
   jobs: number;
   seed: number;
-  checkMiners: CheckMiners;
+  /** Default: mayVerify, the coordinator's rule. */
+  checkMiners?: CheckMiners;
   settings?: VerificationSettings;
   strategies?: readonly Strategy[];
 }
@@ -71,9 +80,12 @@ export interface SimResult {
   outcomes: StrategyOutcome[];
   /** Honest miners' failed checks: each one a wrongly flagged honest miner. */
   honestFlagged: { miner: string; detail: string }[];
+  /** Re-executions whose first re-run disagreed with the claimed run (each costs up to 2 tie-breaks). */
+  disagreements: number;
+  /** Checks judgeRuns left undecided: counted for nobody. */
   inconclusive: number;
-  /** Re-executions and tie-breaks that found no established miner free and went to any. */
-  checkMinerFallbacks: number;
+  /** Re-executions and tie-breaks for which no eligible miner existed (the check ends undecided). */
+  noEligibleMiner: number;
   /** Canaries planned or owed to a paused miner that had no unseen pool entry to get. */
   canariesUnavailable: number;
   pool: { size: number; contaminated: number };
@@ -101,15 +113,16 @@ class Simulation {
   readonly #clientJobs = { probation: 0, past: 0 };
   readonly #checkRuns = { reexecution: zero(), tiebreak: zero(), canary: zero() };
   readonly #honestFlagged: SimResult['honestFlagged'] = [];
+  #disagreements = 0;
   #inconclusive = 0;
-  #checkMinerFallbacks = 0;
+  #noEligibleMiner = 0;
   #canariesUnavailable = 0;
   #now = 0;
 
   constructor(options: SimOptions, digest: string) {
     this.#settings = options.settings ?? DEFAULT_VERIFICATION;
     this.#seed = options.seed;
-    this.#checkMiners = options.checkMiners;
+    this.#checkMiners = options.checkMiners ?? 'mayVerify';
     this.#dispatchRandom = seededRandom(hash32(`dispatch:${options.seed}`));
     this.#planRandom = seededRandom(hash32(`plan:${options.seed}`));
     this.#nextJob = workload(seededRandom(hash32(`workload:${options.seed}`)));
@@ -147,8 +160,9 @@ class Simulation {
       checkRuns: this.#checkRuns,
       outcomes: [...this.#outcomes.values()],
       honestFlagged: this.#honestFlagged,
+      disagreements: this.#disagreements,
       inconclusive: this.#inconclusive,
-      checkMinerFallbacks: this.#checkMinerFallbacks,
+      noEligibleMiner: this.#noEligibleMiner,
       canariesUnavailable: this.#canariesUnavailable,
       pool: { size: this.#pool.size, contaminated: this.#pool.contaminated },
     };
@@ -159,13 +173,11 @@ class Simulation {
     return this.#population.execute(miner, job);
   }
 
-  /** The miner for a re-execution or tie-break, as `checkMiners` says. */
+  /** The miner for a re-execution or tie-break, as `checkMiners` says; undefined (and counted) when none may. */
   #pickChecker(owners: readonly string[]): SimMiner | undefined {
-    if (this.#checkMiners === 'any') return this.#pick(owners);
-    const established = this.#pick(owners, (miner) => miner.jobsCompleted - miner.standing.probationStartJobs >= this.#settings.probationJobs);
-    if (established) return established;
-    this.#checkMinerFallbacks++;
-    return this.#pick(owners);
+    const checker = this.#checkMiners === 'any' ? this.#pick(owners) : this.#pick(owners, (miner) => mayVerify(this.#standingNow(miner), this.#settings));
+    if (!checker) this.#noEligibleMiner++;
+    return checker;
   }
 
   /** A random unpaused miner whose owner is none of `owners` (and that passes `also`). */
@@ -187,6 +199,11 @@ class Simulation {
     return { jobsSinceProbation: miner.jobsCompleted - 1 - miner.standing.probationStartJobs, trusted: false };
   }
 
+  /** Its progress before it runs anything more (mayVerify's view of a miner asked for a check run). */
+  #standingNow(miner: SimMiner): MinerProgress & { paused: boolean } {
+    return { jobsSinceProbation: miner.jobsCompleted - miner.standing.probationStartJobs, trusted: false, paused: miner.standing.pausedAt !== null };
+  }
+
   #onProbation(miner: SimMiner): boolean {
     return this.#progress(miner).jobsSinceProbation < this.#settings.probationJobs;
   }
@@ -200,38 +217,35 @@ class Simulation {
     if (plan.canary && miner.standing.pausedAt === null) await this.#canary(miner, bucket);
   }
 
-  /** Re-runs a client job on a miner of another owner; a disagreement goes to a third for the majority. */
+  /**
+   * Re-runs a client job on miners of other owners, the claimed run first, asking for another
+   * run while judgeRuns says 'need_run'; then applies its judgement. Each check run is then a
+   * completion like any other (it may be followed by a canary for its miner).
+   */
   async #reexecute(claimer: SimMiner, job: SimJob, claimed: Run, bucket: Bucket): Promise<void> {
-    const reference = this.#pickChecker([claimer.owner]);
-    if (!reference) return;
-    const referenceRun = await this.#execute(reference, job, 'reexecution');
-    this.#checkRuns.reexecution[bucket]++;
-    const comparison = compareRuns(claimed, referenceRun, job.params);
-    if (comparison.verdict === 'agree') {
-      this.#passed(claimer, 'reexecution');
-      await this.#addCanary(job, referenceRun, [claimer.id, reference.id]);
-    } else if (comparison.verdict === 'inconclusive') this.#inconclusive++;
-    else await this.#tieBreak(job, [claimer, claimed], [reference, referenceRun], bucket);
-    await this.#afterCompletion(reference, job, referenceRun, 'reexecution');
-  }
-
-  /** The third run sides with one of the two; the other fails its check. All three differ: inconclusive. */
-  async #tieBreak(job: SimJob, [claimer, claimed]: [SimMiner, Run], [reference, referenceRun]: [SimMiner, Run], bucket: Bucket): Promise<void> {
-    const third = this.#pickChecker([claimer.owner, reference.owner]);
-    if (!third) return void this.#inconclusive++;
-    const tie = await this.#execute(third, job, 'tiebreak');
-    this.#checkRuns.tiebreak[bucket]++;
-    const claimedVsTie = compareRuns(claimed, tie, job.params);
-    const referenceVsTie = compareRuns(referenceRun, tie, job.params);
-    const ran = [claimer.id, reference.id, third.id];
-    if (claimedVsTie.verdict === 'agree' && referenceVsTie.verdict === 'disagree') {
-      await this.#addCanary(job, tie, ran);
-      this.#failed(reference, 'reexecution', referenceVsTie.detail);
-    } else if (referenceVsTie.verdict === 'agree' && claimedVsTie.verdict === 'disagree') {
-      await this.#addCanary(job, tie, ran);
-      this.#failed(claimer, 'reexecution', claimedVsTie.detail);
-    } else this.#inconclusive++;
-    await this.#afterCompletion(third, job, tie, 'tiebreak');
+    const runs: (MinerRun & { run: Run })[] = [{ minerId: claimer.id, run: claimed }];
+    const checks: { miner: SimMiner; run: Run; purpose: 'reexecution' | 'tiebreak' }[] = [];
+    let judgement: ReturnType<typeof judgeRuns> = { kind: 'need_run' };
+    while (judgement.kind === 'need_run') {
+      const checker = this.#pickChecker([claimer.owner, ...checks.map((check) => check.miner.owner)]);
+      if (!checker) break;
+      const purpose = checks.length === 0 ? 'reexecution' : 'tiebreak';
+      const run = await this.#execute(checker, job, purpose);
+      this.#checkRuns[purpose][bucket]++;
+      checks.push({ miner: checker, run, purpose });
+      runs.push({ minerId: checker.id, run });
+      judgement = judgeRuns(runs, job.params);
+      if (runs.length === 2 && judgement.kind === 'need_run') this.#disagreements++;
+    }
+    const ran = [claimer, ...checks.map((check) => check.miner)];
+    const minerOf = (id: string) => ran.find((miner) => miner.id === id)!;
+    if (judgement.kind === 'agreed' || judgement.kind === 'decided') {
+      // The agreed output becomes a canary; a run checked against it passes or fails.
+      await this.#addCanary(job, runs.find((entry) => entry.minerId === judgement.passed[0])!.run, ran.map((miner) => miner.id));
+      for (const id of judgement.passed) this.#passed(minerOf(id), 'reexecution');
+      if (judgement.kind === 'decided') for (const id of judgement.failed) this.#failed(minerOf(id), 'reexecution', judgement.detail);
+    } else if (checks.length > 0) this.#inconclusive++;
+    for (const check of checks) await this.#afterCompletion(check.miner, job, check.run, check.purpose);
   }
 
   async #addCanary(job: SimJob, agreed: Run, ran: string[]): Promise<void> {
