@@ -240,7 +240,8 @@ class Simulation {
     const ran = [claimer, ...checks.map((check) => check.miner)];
     const minerOf = (id: string) => ran.find((miner) => miner.id === id)!;
     if (judgement.kind === 'agreed' || judgement.kind === 'decided') {
-      // The agreed output becomes a canary; a run checked against it passes or fails.
+      // The agreed output becomes a canary. Every run on the agreed side passes (a passed
+      // re-execution changes no standing: pause.ts); whoever judgeRuns names fails, verifier or not.
       await this.#addCanary(job, runs.find((entry) => entry.minerId === judgement.passed[0])!.run, ran.map((miner) => miner.id));
       for (const id of judgement.passed) this.#passed(minerOf(id), 'reexecution');
       if (judgement.kind === 'decided') for (const id of judgement.failed) this.#failed(minerOf(id), 'reexecution', judgement.detail);
