@@ -5,6 +5,7 @@ import { base64urlDecode, base64urlEncode, canonicalize, sha256Hex, sign, utf8, 
 import type { Receipt } from '@aitbc/protocol';
 import { merkleRoot } from './merkle.ts';
 import type { SignedTx } from './tx.ts';
+import { txEffects } from './txs/registry.ts';
 
 export const BLOCK_DOMAIN_TAG = 'AITBC-BLOCK-v1\n';
 
@@ -46,9 +47,9 @@ export function checkBlockSignature(block: Block): boolean {
   }
 }
 
-/** The receipts a block settles, in order (from its settle transactions). */
+/** The receipts a block settles, in order. */
 export function blockReceipts(block: Pick<Block, 'txs'>): Receipt[] {
-  return block.txs.flatMap((tx) => (tx.body.type === 'settle' ? tx.body.receipts : []));
+  return block.txs.flatMap((tx) => txEffects(tx.body).settles ?? []);
 }
 
 /** Merkle root over the receipts' hashes (SHA-256 of each whole, co-signed receipt). */

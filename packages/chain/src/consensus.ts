@@ -6,10 +6,16 @@
 // block is final once more than two thirds of the authorities have voted for it or a descendant.
 // A node never reverts a final block.
 
-import { base64urlDecode, base64urlEncode, canonicalize, sign, utf8, verify } from '@aitbc/protocol';
+import { base64urlDecode, base64urlEncode, canonicalize, sign, utf8, verify, type KeyPair } from '@aitbc/protocol';
 import type { Genesis } from './genesis.ts';
 
 export const VOTE_DOMAIN_TAG = 'AITBC-VOTE-v1\n';
+
+/** A node's own authority: its keys, and its public key as genesis lists it (base64url). */
+export interface Authority {
+  keys: KeyPair;
+  publicKey: string;
+}
 
 /** A finality vote: an authority's signature that block `hash` at `height` is on its chain. */
 export interface Vote {

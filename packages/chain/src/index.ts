@@ -1,5 +1,9 @@
 // @aitbc/chain: the proof-of-authority chain node (transactions, blocks, state, storage, RPC).
 export * from './tx.ts';
+export * from './errors.ts';
+export { TX_TYPES, checkTxForm, txEffects, validateTxShape, type TxShape } from './txs/registry.ts';
+export { SETTLE_MAX_RECEIPTS } from './txs/settle.ts';
+export type { TxEffects, TxType } from './txs/types.ts';
 export * from './block.ts';
 export * from './genesis.ts';
 export * from './merkle.ts';

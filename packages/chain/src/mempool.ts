@@ -1,11 +1,17 @@
-// Transactions waiting for a block, by hash and by sender: admission runs a new transaction after
-// its sender's queued ones, which must not mean scanning the whole pool for each submit.
+// Transactions waiting for a block, by hash and by sender, and what they claim: admission runs a
+// new transaction after its sender's queued ones and against what the pool already claims (a
+// receipt to settle, …), which must not mean scanning the whole pool for each submit.
 
 import type { SignedTx } from './tx.ts';
+import { txClaims } from './txs/registry.ts';
+import type { Claims } from './txs/types.ts';
 
 export class Mempool {
   private readonly byHash = new Map<string, SignedTx>();
   private readonly bySender = new Map<string, Map<string, SignedTx>>();
+  /** claim → how many waiting transactions make it. */
+  private readonly claimCounts = new Map<string, number>();
+  readonly claims: Claims = { has: (claim) => this.claimCounts.has(claim) };
 
   get size(): number {
     return this.byHash.size;
@@ -24,6 +30,7 @@ export class Mempool {
     let queued = this.bySender.get(tx.body.from);
     if (!queued) this.bySender.set(tx.body.from, (queued = new Map()));
     queued.set(hash, tx);
+    for (const claim of txClaims(tx.body)) this.claimCounts.set(claim, (this.claimCounts.get(claim) ?? 0) + 1);
   }
 
   delete(hash: string): void {
@@ -33,6 +40,11 @@ export class Mempool {
     const queued = this.bySender.get(tx.body.from)!;
     queued.delete(hash);
     if (queued.size === 0) this.bySender.delete(tx.body.from);
+    for (const claim of txClaims(tx.body)) {
+      const count = this.claimCounts.get(claim)!;
+      if (count === 1) this.claimCounts.delete(claim);
+      else this.claimCounts.set(claim, count - 1);
+    }
   }
 
   /** [hash, tx] in arrival order. */

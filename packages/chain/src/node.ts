@@ -1,50 +1,35 @@
-// A chain node: starts from genesis, admits signed transactions into its mempool, proposes blocks
-// in its own slots when it is an authority, votes for its head, and follows the network's longest
-// branch above the last final block (consensus.ts has the rules). Every block it stores, its own
-// included, goes through the same full validation: height, parent, proposer schedule, signature,
-// roots, and every transaction re-executed against state.
+// A chain node: starts from genesis, admits signed transactions into its mempool (admission.ts),
+// proposes blocks in its own slots when it is an authority (block-production.ts), votes for its
+// head and tracks finality (finality.ts), and follows the network's longest branch above the
+// last final block (fork-choice.ts). Every block it stores, its own included, goes through the
+// same full validation (block-validation.ts). This class composes them and emits the events.
 
 import { EventEmitter } from 'node:events';
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, computeReceiptId, formatAmount, parseAmount, prepareVerificationKey, publicKeyFromSecret, receiptPublicSignals, verifyGroth16, verifyReceiptSignature, ZK_PUBLIC_SIGNALS, type KeyPair, type PreparedVerificationKey } from '@aitbc/protocol';
-import { blockHash, blockReceipts, checkBlockSignature, receiptRoot, signBlockHash, type Block, type BlockHeader } from './block.ts';
-import { checkVote, finalityThreshold, proposerForSlot, signVote, slotOf, type Vote } from './consensus.ts';
+import { addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
+import { admit } from './admission.ts';
+import { blockHash, type Block, type BlockHeader } from './block.ts';
+import { mayPropose, proposeBlock } from './block-production.ts';
+import { checkBlockShape, validateBlock } from './block-validation.ts';
+import { proposerForSlot, slotOf, type Authority, type Vote } from './consensus.ts';
+import { BlockRejectedError } from './errors.ts';
+import { Finality, type FinalBlock } from './finality.ts';
+import { ForkChoice, type Branch } from './fork-choice.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
-import { EMPTY_ROOT, merkleRoot } from './merkle.ts';
+import { EMPTY_ROOT } from './merkle.ts';
 import { Mempool } from './mempool.ts';
-import { StateOverlay, TxExecutionError } from './state.ts';
+import { StateOverlay } from './state.ts';
 import type { ChainStore } from './store/chain-store.ts';
-import { checkTxSignature, txHash, validateTxShape, type SignedTx } from './tx.ts';
+import type { SignedTx } from './tx.ts';
+import { txEnvironment } from './txs/execute.ts';
+import type { TxEnvironment } from './txs/types.ts';
 
-export class TxRejectedError extends Error {
-  constructor(
-    message: string,
-    readonly field?: string,
-  ) {
-    super(message);
-    this.name = 'TxRejectedError';
-  }
-}
-
-export class BlockRejectedError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'BlockRejectedError';
-  }
-}
-
-export const MEMPOOL_LIMIT = 10_000;
-/** Blocks off the current branch kept in case that branch becomes the longer one. */
-export const SIDE_BLOCK_LIMIT = 2_000;
-/** How far ahead of this node's clock a block's timestamp may be. */
-export const MAX_CLOCK_DRIFT_MS = 2_000;
+export { MEMPOOL_LIMIT } from './admission.ts';
+export { MAX_CLOCK_DRIFT_MS } from './block-validation.ts';
+export { SIDE_BLOCK_LIMIT } from './fork-choice.ts';
+export type { FinalBlock } from './finality.ts';
 
 /** What became of a block handed to `receive`. */
 export type ReceiveOutcome = 'imported' | 'known' | 'side' | 'missing-parent';
-
-export interface FinalBlock {
-  height: number;
-  hash: string;
-}
 
 /**
  * Events: 'tx' (tx, hash) admitted to the mempool; 'block' (block) added to this node's chain;
@@ -54,24 +39,22 @@ export interface FinalBlock {
  */
 export class ChainNode extends EventEmitter {
   private readonly mempool = new Mempool();
-  /** Valid-looking blocks that are not on this node's chain (other branches, or early arrivals). */
-  private readonly side = new Map<string, Block>();
-  private readonly latestVotes = new Map<string, Vote>();
+  private readonly environment: TxEnvironment;
+  private readonly forkChoice: ForkChoice;
+  private readonly finality: Finality;
   private timer: NodeJS.Timeout | null = null;
   /** Production paused (while a restarted node catches up with its peers). */
   private held = false;
   /** The stored head, kept in memory: admission and production consult it constantly. */
   private headBlock: Block;
-  private finalBlock: FinalBlock;
+  private readonly authority: Authority | null;
   /** This node's authority public key (base64url), if it is one. */
   readonly authorityKey: string | null;
-  /** genesis' zk_receipt_vkey, parsed once (its points are checked on the curve). */
-  private receiptVkey: PreparedVerificationKey | null = null;
 
   constructor(
     readonly store: ChainStore,
     readonly genesis: Genesis,
-    private readonly authority: KeyPair | null = null,
+    authorityKeys: KeyPair | null = null,
     private readonly now: () => number = () => Date.now(),
   ) {
     super();
@@ -80,10 +63,11 @@ export class ChainNode extends EventEmitter {
     if (stored && stored !== expected) throw new Error(`this database belongs to another genesis (${stored}); use a fresh --data-dir for this chain`);
     if (!store.head()) this.writeGenesisBlock(expected);
     this.headBlock = store.head()!;
-    const finalHeight = Number(store.getMeta('finalized_height') ?? 0);
-    this.finalBlock = { height: finalHeight, hash: store.hashAt(finalHeight)! };
-    for (const vote of store.votes()) this.latestVotes.set(vote.authority, vote);
-    this.authorityKey = authority ? base64urlEncode(publicKeyFromSecret(authority.secretKey)) : null;
+    this.environment = txEnvironment(store, genesis);
+    this.finality = new Finality(store, genesis);
+    this.forkChoice = new ForkChoice(store, genesis, { head: () => this.headBlock, finalized: () => this.finalized(), append: (block) => this.append(block), revertTo: (height) => this.revertTo(height) }, now);
+    this.authorityKey = authorityKeys ? base64urlEncode(publicKeyFromSecret(authorityKeys.secretKey)) : null;
+    this.authority = authorityKeys && this.authorityKey ? { keys: authorityKeys, publicKey: this.authorityKey } : null;
     if (this.authorityKey && !genesis.authorities.includes(this.authorityKey)) throw new Error('this authority key is not one of the genesis authorities');
   }
 
@@ -127,12 +111,12 @@ export class ChainNode extends EventEmitter {
 
   /** The highest final block: it and its ancestors are never reverted. */
   finalized(): FinalBlock {
-    return this.finalBlock;
+    return this.finality.finalized();
   }
 
   /** Each authority's latest vote known here. */
   votes(): Vote[] {
-    return [...this.latestVotes.values()];
+    return this.finality.votes();
   }
 
   pending(): SignedTx[] {
@@ -149,95 +133,14 @@ export class ChainNode extends EventEmitter {
     return this.mempool.get(hash);
   }
 
-  /**
-   * A settlement must be signed by a genesis coordinator, every receipt co-signed by it and signed
-   * by the miner key it names, never settled before, and paid exactly: one payout per provider of
-   * the sum of its receipts' prices. Adds the receipt ids to `seen`.
-   */
-  private checkSettlement(tx: SignedTx, seen: Set<string>): void {
-    if (tx.body.type !== 'settle') return;
-    const body = tx.body;
-    if (!this.genesis.coordinators.includes(body.public_key)) throw new TxExecutionError('the signer is not a coordinator listed in genesis');
-    const coordinatorKey = base64urlDecode(body.public_key);
-    const owed = new Map<string, bigint>();
-    for (const receipt of body.receipts) {
-      const name = `receipt ${receipt.receipt_id}`;
-      if (receipt.chain_id !== this.genesis.chain_id) throw new TxExecutionError(`${name} is for chain ${receipt.chain_id}`);
-      if (computeReceiptId(receipt) !== receipt.receipt_id) throw new TxExecutionError(`${name}: receipt_id does not match its contents`);
-      if (!verifyReceiptSignature(receipt, 'coordinator', coordinatorKey)) throw new TxExecutionError(`${name}: no valid signature of the settling coordinator`);
-      const minerKey = body.miner_keys[receipt.miner_id];
-      if (!minerKey) throw new TxExecutionError(`${name}: miner_keys has no key for miner ${receipt.miner_id}`);
-      if (!verifyReceiptSignature(receipt, 'miner', base64urlDecode(minerKey))) throw new TxExecutionError(`${name}: the miner signature does not verify with the key named for ${receipt.miner_id}`);
-      if (seen.has(receipt.receipt_id) || this.store.receipt(receipt.receipt_id)) throw new TxExecutionError(`${name} was already settled`);
-      seen.add(receipt.receipt_id);
-      owed.set(receipt.provider, (owed.get(receipt.provider) ?? 0n) + parseAmount(receipt.price));
-    }
-    const expected = [...owed].sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0)).map(([address, amount]) => ({ address, amount: formatAmount(amount) }));
-    if (JSON.stringify(expected) !== JSON.stringify(body.payouts)) {
-      throw new TxExecutionError(`payouts must be exactly the receipts' prices per provider, sorted by address: ${JSON.stringify(expected)}`);
-    }
-  }
-
-  /**
-   * A receipt proof must be for a receipt this chain settled and has not seen proven, carry
-   * exactly the public signals the node recomputes from that receipt (commitment, job id,
-   * provider, price, units), and verify against genesis' key. Adds the receipt id to `proven`.
-   */
-  private checkAnchor(tx: SignedTx, proven: Set<string>): void {
-    if (tx.body.type !== 'anchor_proof') return;
-    const { receipt_id: id, public_signals: signals, proof } = tx.body;
-    if (!this.genesis.zk_receipt_vkey) throw new TxExecutionError('this chain takes no proofs: its genesis has no zk_receipt_vkey');
-    const stored = this.store.receipt(id);
-    if (!stored) throw new TxExecutionError(`receipt ${id} is not settled on this chain`);
-    if (proven.has(id) || this.store.receiptProof(id)) throw new TxExecutionError(`receipt ${id} is already proven`);
-    const expected = receiptPublicSignals(stored.receipt);
-    if (signals.length !== expected.length) throw new TxExecutionError(`public_signals must be the ${expected.length} signals ${ZK_PUBLIC_SIGNALS.join(', ')}`);
-    const wrong = ZK_PUBLIC_SIGNALS.find((_, i) => signals[i] !== expected[i]);
-    if (wrong) throw new TxExecutionError(`public signal ${wrong} is not receipt ${id}'s`);
-    this.receiptVkey ??= prepareVerificationKey(this.genesis.zk_receipt_vkey);
-    if (!verifyGroth16(this.receiptVkey, expected, proof)) throw new TxExecutionError(`the proof does not verify for receipt ${id}`);
-    proven.add(id);
-  }
-
-  private provenInMempool(): Set<string> {
-    return new Set(this.pending().flatMap((tx) => (tx.body.type === 'anchor_proof' ? [tx.body.receipt_id] : [])));
-  }
-
-  private settledInMempool(): Set<string> {
-    return new Set(blockReceipts({ txs: this.pending() }).map((receipt) => receipt.receipt_id));
-  }
-
-  /** Admission: a transaction enters the mempool only if it could run now; otherwise a clear reason. */
+  /** Admits a transaction to the mempool and returns its hash, or throws TxRejectedError with the code and reason. */
   submit(value: unknown): string {
-    const shape = validateTxShape(value);
-    if (!shape.ok) throw new TxRejectedError(`${shape.field} ${shape.problem}`, shape.field);
-    const tx = shape.tx;
-    if (tx.body.chain_id !== this.genesis.chain_id) throw new TxRejectedError(`chain_id ${tx.body.chain_id} is not this chain (${this.genesis.chain_id})`, 'body.chain_id');
-    if (!checkTxSignature(tx)) throw new TxRejectedError('the signature does not verify, or public_key is not the key of `from`', 'signature');
-    const hash = txHash(tx.body);
-    if (this.mempool.has(hash) || this.store.tx(hash)) throw new TxRejectedError(`transaction ${hash} is already known`);
-    if (this.mempool.size >= MEMPOOL_LIMIT) throw new TxRejectedError('the mempool is full; retry later');
-    // Run it after the sender's pending transactions, as the next block would.
-    const overlay = new StateOverlay(this.store);
-    const feeRecipient = this.nextFeeRecipient();
-    for (const queued of this.mempool.fromSender(tx.body.from)) overlay.apply(queued, feeRecipient);
-    try {
-      // Only a settlement needs the receipts already waiting in the mempool.
-      if (tx.body.type === 'settle') this.checkSettlement(tx, this.settledInMempool());
-      if (tx.body.type === 'anchor_proof') this.checkAnchor(tx, this.provenInMempool());
-      overlay.apply(tx, this.nextFeeRecipient());
-    } catch (error) {
-      if (error instanceof TxExecutionError) throw new TxRejectedError(error.message);
-      throw error;
-    }
+    // Run it as the current slot's proposer would.
+    const feeRecipient = addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
+    const { tx, hash } = admit(value, this.mempool, this.store, this.environment, feeRecipient);
     this.mempool.add(hash, tx);
     this.emit('tx', tx, hash);
     return hash;
-  }
-
-  /** Admission runs a transaction as the current slot's proposer would. */
-  private nextFeeRecipient(): string {
-    return addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
   }
 
   /** Pauses or resumes proposing: a node that may be behind should not build on a stale head. */
@@ -247,97 +150,37 @@ export class ChainNode extends EventEmitter {
 
   /** Proposes the next block from the mempool, if this node is the authority of the current slot. */
   produce(): Block | null {
-    if (this.held || !this.authority || !this.authorityKey || this.mempool.size === 0) return null;
-    const parent = this.head();
+    if (this.held || !this.authority || this.mempool.size === 0) return null;
     const timestamp = this.now();
-    const slot = slotOf(timestamp, this.genesis);
-    if (proposerForSlot(slot, this.genesis) !== this.authorityKey || slot <= slotOf(parent.header.timestamp, this.genesis)) return null;
-    const feeRecipient = addressFromPublicKey(base64urlDecode(this.authorityKey));
-    const overlay = new StateOverlay(this.store);
-    const included: SignedTx[] = [];
-    const includedHashes: string[] = [];
-    const settled = new Set<string>();
-    const proven = new Set<string>();
-    // Lowest nonce first per sender, so a sender's queued transactions land in order.
-    for (const [hash, tx] of this.mempool.entries().sort(([, a], [, b]) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
-      try {
-        this.checkSettlement(tx, settled);
-        this.checkAnchor(tx, proven);
-        overlay.apply(tx, feeRecipient);
-        included.push(tx);
-        includedHashes.push(hash);
-      } catch (error) {
-        if (!(error instanceof TxExecutionError)) throw error;
-        this.mempool.delete(hash); // no longer valid (spent, replaced): drop it
-      }
-    }
-    if (included.length === 0) return null;
-    const header: BlockHeader = {
-      height: parent.header.height + 1,
-      parent_hash: parent.hash,
-      timestamp,
-      proposer: this.authorityKey,
-      tx_root: merkleRoot(includedHashes),
-      receipt_root: receiptRoot(blockReceipts({ txs: included })),
-      state_root: overlay.root(),
-    };
-    const hash = blockHash(header);
-    const block: Block = { header, hash, signature: signBlockHash(hash, this.authority.secretKey), txs: included };
-    this.import(block);
+    if (!mayPropose(this.authority, this.headBlock, timestamp, this.genesis)) return null;
+    const { block, dropped } = proposeBlock(this.authority, this.headBlock, timestamp, this.mempool.entries(), this.store, this.environment);
+    for (const hash of dropped) this.mempool.delete(hash); // no longer valid (spent, replaced)
+    if (block) this.import(block);
     return block;
   }
 
-  /** Checks a block can only be an authority's, in its slot: hash, schedule and signature. */
-  private checkSealed(block: Block, reject: (reason: string) => never): void {
-    const { header } = block;
-    if (blockHash(header) !== block.hash) reject('hash does not match the header');
-    if (header.proposer !== proposerForSlot(slotOf(header.timestamp, this.genesis), this.genesis)) reject('proposer is not the authority scheduled for the slot of its timestamp');
-    if (!checkBlockSignature(block)) reject('the proposer signature does not verify');
-    if (header.timestamp > this.now() + MAX_CLOCK_DRIFT_MS) reject('timestamp is in the future');
-  }
-
-  /** Validates a block on top of the head completely and stores it; throws BlockRejectedError with the reason. */
+  /** Validates a block on top of the head completely and stores it; throws BlockRejectedError with the code and reason. */
   import(block: Block): void {
     this.append(block);
     this.afterChainChange();
   }
 
   private append(block: Block): void {
-    const reject = (reason: string): never => {
-      throw new BlockRejectedError(`block ${block.header?.height}: ${reason}`);
-    };
-    const parent = this.head();
-    const { header } = block;
-    if (header.height !== parent.header.height + 1) reject(`height ${header.height} does not follow ${parent.header.height}`);
-    if (header.parent_hash !== parent.hash) reject('parent_hash is not the hash of the current head');
-    this.checkSealed(block, reject);
-    if (slotOf(header.timestamp, this.genesis) <= slotOf(parent.header.timestamp, this.genesis)) reject('timestamp is not in a later slot than the parent');
-    const hashes = block.txs.map((tx) => txHash(tx.body));
-    if (merkleRoot(hashes) !== header.tx_root) reject('tx_root does not match the transactions');
-    if (header.receipt_root !== receiptRoot(blockReceipts(block))) reject('receipt_root does not match the receipts');
-    if (new Set(hashes).size !== hashes.length) reject('a transaction appears twice');
-    const overlay = new StateOverlay(this.store);
-    const settled = new Set<string>();
-    const proven = new Set<string>();
-    block.txs.forEach((tx, position) => {
-      const shape = validateTxShape(tx);
-      if (!shape.ok || tx.body.chain_id !== this.genesis.chain_id || !checkTxSignature(tx)) reject(`transaction ${position} is malformed or badly signed`);
-      if (this.store.tx(hashes[position]!)) reject(`transaction ${position} was already included in an earlier block (replay)`);
-      try {
-        this.checkSettlement(tx, settled);
-        this.checkAnchor(tx, proven);
-        overlay.apply(tx, addressFromPublicKey(base64urlDecode(header.proposer)));
-      } catch (error) {
-        if (error instanceof TxExecutionError) reject(`transaction ${position} cannot run: ${error.message}`);
-        throw error;
-      }
-    });
-    if (overlay.root() !== header.state_root) reject('state_root does not match the state after executing the block');
-    this.store.commit(block, hashes, overlay.changed);
+    const { txHashes, changed } = validateBlock(block, this.headBlock, this.store, this.environment, this.now());
+    this.store.commit(block, txHashes, changed);
     this.headBlock = block;
-    this.side.delete(block.hash);
-    for (const hash of hashes) this.mempool.delete(hash);
+    this.forkChoice.forget(block.hash);
+    for (const hash of txHashes) this.mempool.delete(hash);
     this.emit('block', block);
+  }
+
+  private revertTo(height: number): Block[] {
+    const reverted: Block[] = [];
+    while (this.headBlock.header.height > height) {
+      reverted.unshift(this.store.revertHead());
+      this.headBlock = this.store.head()!;
+    }
+    return reverted;
   }
 
   /**
@@ -346,76 +189,22 @@ export class ChainNode extends EventEmitter {
    * the final block) the node switches to it. 'missing-parent' asks the caller to sync.
    */
   receive(value: unknown): ReceiveOutcome {
-    const block = value as Block;
-    const shapeOk =
-      typeof value === 'object' && value !== null && typeof block.hash === 'string' && typeof block.signature === 'string' && Array.isArray(block.txs) && typeof block.header === 'object' && block.header !== null && Number.isSafeInteger(block.header.height) && Number.isSafeInteger(block.header.timestamp);
-    if (!shapeOk) throw new BlockRejectedError('a block is {header, hash, signature, txs}');
-    if (this.store.heightOf(block.hash) !== null || this.side.has(block.hash)) return 'known';
-    if (block.header.parent_hash === this.head().hash) {
+    const block = checkBlockShape(value);
+    if (this.store.heightOf(block.hash) !== null || this.forkChoice.has(block.hash)) return 'known';
+    if (block.header.parent_hash === this.headBlock.hash) {
       this.import(block);
-      this.extendFromSide();
-      return 'imported';
+    } else {
+      const placed = this.forkChoice.place(block);
+      if (placed === 'side' || placed === 'missing-parent') return placed;
+      this.reorg(placed);
     }
-    const reject = (reason: string): never => {
-      throw new BlockRejectedError(`block ${block.header.height}: ${reason}`);
-    };
-    if (block.header.height <= this.finalBlock.height) reject(`it conflicts with final block ${this.finalBlock.height}`);
-    this.checkSealed(block, reject);
-    this.keepSide(block);
-    const branch = this.branchTo(block);
-    if (!branch) return 'missing-parent';
-    if (branch.ancestor < this.finalBlock.height) {
-      for (const member of branch.blocks) this.side.delete(member.hash);
-      reject(`its branch leaves this chain at height ${branch.ancestor}, below final block ${this.finalBlock.height}`);
-    }
-    if (block.header.height <= this.head().header.height) return 'side';
-    this.switchTo(branch.ancestor, branch.blocks);
     this.extendFromSide();
     return 'imported';
   }
 
-  private keepSide(block: Block): void {
-    this.side.set(block.hash, block);
-    if (this.side.size <= SIDE_BLOCK_LIMIT) return;
-    let lowest: Block | null = null;
-    for (const candidate of this.side.values()) if (!lowest || candidate.header.height < lowest.header.height) lowest = candidate;
-    this.side.delete(lowest!.hash);
-  }
-
-  /** The side blocks from `tip` back to this node's chain, or null when an ancestor is missing. */
-  private branchTo(tip: Block): { ancestor: number; blocks: Block[] } | null {
-    const blocks = [tip];
-    for (;;) {
-      const parentHash = blocks[0]!.header.parent_hash;
-      const height = this.store.heightOf(parentHash);
-      if (height !== null) return { ancestor: height, blocks };
-      const parent = this.side.get(parentHash);
-      if (!parent) return null;
-      blocks.unshift(parent);
-    }
-  }
-
-  /** Reverts this node's blocks above `ancestor` and imports `branch`; on a bad branch block, restores the old chain. */
-  private switchTo(ancestor: number, branch: Block[]): void {
-    const revertTo = (height: number): Block[] => {
-      const reverted: Block[] = [];
-      while (this.headBlock.header.height > height) {
-        reverted.unshift(this.store.revertHead());
-        this.headBlock = this.store.head()!;
-      }
-      return reverted;
-    };
-    const reverted = revertTo(ancestor);
-    try {
-      for (const block of branch) this.append(block);
-    } catch (error) {
-      revertTo(ancestor);
-      for (const block of reverted) this.append(block);
-      for (const block of branch) this.side.delete(block.hash);
-      throw error;
-    }
-    for (const block of reverted) this.keepSide(block);
-    this.emit('reorg', { ancestor, reverted });
+  private reorg(branch: Branch): void {
+    const reverted = this.forkChoice.switchTo(branch);
+    this.emit('reorg', { ancestor: branch.ancestor, reverted });
     // Their transactions go back to the mempool if they still can run.
     for (const tx of reverted.flatMap((block) => block.txs)) {
       try {
@@ -427,81 +216,38 @@ export class ChainNode extends EventEmitter {
     this.afterChainChange();
   }
 
-  /** Imports side blocks that now extend the head (they arrived before their parent). */
+  /** Imports kept blocks that now extend the head (they arrived before their parent). */
   private extendFromSide(): void {
-    for (let next = this.childOfHead(); next; next = this.childOfHead()) {
+    for (let next = this.forkChoice.childOf(this.headBlock.hash); next; next = this.forkChoice.childOf(this.headBlock.hash)) {
       try {
         this.import(next);
       } catch (error) {
-        this.side.delete(next.hash);
+        this.forkChoice.forget(next.hash);
         if (!(error instanceof BlockRejectedError)) throw error;
       }
     }
   }
 
-  private childOfHead(): Block | undefined {
-    for (const block of this.side.values()) if (block.header.parent_hash === this.headBlock.hash) return block;
-    return undefined;
-  }
-
-  private onChain(vote: Vote): boolean {
-    return this.store.hashAt(vote.height) === vote.hash;
-  }
-
-  /**
-   * Records an authority's vote if it is valid and newer than its last one; returns whether it
-   * was new. Votes may arrive before their block: they count once the block is on this chain.
-   */
+  /** Records an authority's vote if it is valid and newer than its last one; returns whether it was new. */
   addVote(value: unknown): boolean {
-    if (!checkVote(value, this.genesis)) return false;
-    const previous = this.latestVotes.get(value.authority);
-    if (previous && previous.height >= value.height) return false;
-    const vote: Vote = { authority: value.authority, height: value.height, hash: value.hash, signature: value.signature };
-    this.store.putVote(vote);
-    this.latestVotes.set(vote.authority, vote);
+    const vote = this.finality.record(value);
+    if (!vote) return false;
     this.emit('vote', vote);
     this.updateFinality();
     return true;
   }
 
-  /**
-   * An authority votes for its head. Its votes only ever extend its previous vote, so no two
-   * conflicting blocks can both gather votes from more than two thirds; it may leave a vote's
-   * branch only once that vote can no longer reach the threshold (enough authorities have voted
-   * on this chain at or above its height). Returns whether it voted (the vote updated finality).
-   */
-  private castVote(): boolean {
-    if (!this.authority || !this.authorityKey) return false;
-    const head = this.headBlock;
-    if (head.header.height === 0) return false;
-    const mine = this.latestVotes.get(this.authorityKey);
-    if (mine && mine.height >= head.header.height) return false;
-    if (mine && !this.onChain(mine)) {
-      const n = this.genesis.authorities.length;
-      const against = this.votes().filter((vote) => vote.authority !== this.authorityKey && vote.height >= mine.height && this.onChain(vote)).length;
-      if (against < n - finalityThreshold(n) + 1) return false;
-    }
-    return this.addVote(signVote(this.genesis.chain_id, head.header.height, head.hash, this.authorityKey, this.authority.secretKey));
-  }
-
-  /** The highest block on this chain that more than two thirds of the authorities voted for (or for a descendant). */
   private updateFinality(): void {
-    const heights = this.votes()
-      .filter((vote) => this.onChain(vote))
-      .map((vote) => vote.height)
-      .sort((a, b) => b - a);
-    const needed = finalityThreshold(this.genesis.authorities.length);
-    const height = Math.min(heights[needed - 1] ?? 0, this.headBlock.header.height);
-    if (height <= this.finalBlock.height) return;
-    this.finalBlock = { height, hash: this.store.hashAt(height)! };
-    this.store.setMeta('finalized_height', String(height));
-    this.store.dropUndoThrough(height);
-    for (const [hash, block] of this.side) if (block.header.height <= height) this.side.delete(hash);
-    this.emit('finalized', this.finalBlock);
+    const final = this.finality.advance(this.headBlock.header.height);
+    if (!final) return;
+    this.forkChoice.pruneThrough(final.height);
+    this.emit('finalized', final);
   }
 
+  /** An authority votes for its new head (which updates finality); any node re-counts the votes. */
   private afterChainChange(): void {
-    if (!this.castVote()) this.updateFinality();
+    const vote = this.authority && this.finality.voteFor(this.headBlock, this.authority);
+    if (!vote || !this.addVote(vote)) this.updateFinality();
   }
 
   /** Proposes in this node's slots while there is work; checks a few times per slot. */

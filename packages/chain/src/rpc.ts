@@ -2,16 +2,19 @@
 // transactions) and by range (sync), transactions, submit, mempool, accounts, receipts, and WS
 // /rpc/ws subscriptions. Peers gossip at /p2p. Errors use the same envelope as the coordinator
 // ({detail, error_code, request_id, field?}) with the chain's own codes: BLOCK_NOT_FOUND,
-// TX_NOT_FOUND, RECEIPT_NOT_FOUND (404), TX_REJECTED, BLOCK_REJECTED, VALIDATION_INVALID_FORMAT
-// (422), ROUTE_NOT_FOUND (404), PAYLOAD_TOO_LARGE (413), SYSTEM_INTERNAL_ERROR (500). The edge
-// (body parsing, timers, malformed HTTP) is the coordinator's: `@aitbc/protocol/node`.
+// TX_NOT_FOUND, RECEIPT_NOT_FOUND (404); a refused transaction or block has its CHAIN_TX_* or
+// CHAIN_BLOCK_* code (errors.ts) and the envelope adds its typed `context`; besides,
+// VALIDATION_INVALID_FORMAT (422), ROUTE_NOT_FOUND (404), PAYLOAD_TOO_LARGE (413),
+// SYSTEM_INTERNAL_ERROR (500). The edge (body parsing, timers, malformed HTTP) is the
+// coordinator's: `@aitbc/protocol/node`.
 
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import { ApiError, isValidAddress, newId } from '@aitbc/protocol';
+import { ApiError, ERROR_CATALOGUE, isValidAddress, newId } from '@aitbc/protocol';
 import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
-import { BlockRejectedError, TxRejectedError, type ChainNode } from './node.ts';
+import { BlockRejectedError, TxRejectedError } from './errors.ts';
+import type { ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
@@ -28,12 +31,19 @@ class RpcError extends Error {
     readonly code: string,
     detail: string,
     readonly field?: string,
+    readonly extras: { context?: object; retryAfterSeconds?: number } = {},
   ) {
     super(detail);
   }
 
   static from(error: ApiError): RpcError {
     return new RpcError(error.status, error.code, error.message, error.field);
+  }
+
+  /** A refused transaction or block: its code's status, and its context; a 503 says when to retry. */
+  static refusal(error: TxRejectedError | BlockRejectedError, retryAfterSeconds: number): RpcError {
+    const status = ERROR_CATALOGUE[error.code].status;
+    return new RpcError(status, error.code, error.message, error.field, { context: error.context, ...(status === 503 ? { retryAfterSeconds } : {}) });
   }
 }
 
@@ -42,7 +52,14 @@ function sendRpcError(request: FastifyRequest, reply: FastifyReply, rpc: RpcErro
   return reply
     .code(rpc.status)
     .header('X-Request-ID', request.id)
-    .send({ detail: rpc.message, error_code: rpc.code, request_id: request.id, ...(rpc.field ? { field: rpc.field } : {}) });
+    .send({
+      detail: rpc.message,
+      error_code: rpc.code,
+      request_id: request.id,
+      ...(rpc.field ? { field: rpc.field } : {}),
+      ...(rpc.extras.retryAfterSeconds === undefined ? {} : { retry_after: rpc.extras.retryAfterSeconds }),
+      ...(rpc.extras.context ? { context: rpc.extras.context } : {}),
+    });
 }
 
 /** RpcErrors as they are; framework and canonicalization errors by the shared edge mapping; the rest is a bug. */
@@ -55,7 +72,7 @@ function rpcErrorOf(error: unknown, request: FastifyRequest, limits: EdgeLimits)
 
 const envelope = {
   type: 'object',
-  properties: { detail: { type: 'string' }, error_code: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' } },
+  properties: { detail: { type: 'string' }, error_code: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' }, retry_after: { type: 'integer' }, context: { type: 'object', additionalProperties: true } },
 } as const;
 const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
 const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
@@ -86,6 +103,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   await app.register(websocket, { options: { maxPayload: options.gossip?.maxMessageBytes ?? 4096 } });
   app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
   const subscriptions = new Subscriptions(node, options.subscriptions, options.log);
+  // A full mempool has room again once a block is made.
+  const retryAfterSeconds = Math.max(1, Math.ceil(node.genesis.block_interval_ms / 1000));
   await app.register(swagger, {
     openapi: { info: { title: 'AITBC chain node RPC', version: '0.1.0', description: 'Amounts are decimal strings of AITBC. Errors use the coordinator envelope.' } },
     transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
@@ -149,12 +168,12 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
   });
 
-  app.post('/rpc/txs', { schema: { summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', response: errors([422, '`TX_REJECTED` with the reason, or `VALIDATION_INVALID_FORMAT`']) } }, async (request, reply) => {
+  app.post('/rpc/txs', { schema: { summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', response: errors([422, 'A `CHAIN_TX_*` code with the reason, `field` and `context`, or `VALIDATION_INVALID_FORMAT`'], [503, '`CHAIN_TX_MEMPOOL_FULL`, with `retry_after`']) } }, async (request, reply) => {
     try {
       const hash = node.submit(request.body);
       return reply.code(202).send({ hash, status: 'pending' });
     } catch (error) {
-      if (error instanceof TxRejectedError) throw new RpcError(422, 'TX_REJECTED', error.message, error.field);
+      if (error instanceof TxRejectedError) throw RpcError.refusal(error, retryAfterSeconds);
       throw error;
     }
   });
@@ -180,12 +199,12 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
   });
 
-  app.post('/rpc/blocks', { schema: { summary: 'Hand the node a block {header, hash, signature, txs}; it is fully validated like any other', response: errors([422, '`BLOCK_REJECTED` with the reason']) } }, async (request, reply) => {
+  app.post('/rpc/blocks', { schema: { summary: 'Hand the node a block {header, hash, signature, txs}; it is fully validated like any other', response: errors([422, 'A `CHAIN_BLOCK_*` code with the reason and `context`']) } }, async (request, reply) => {
     try {
       const outcome = node.receive(request.body);
       return reply.code(202).send({ outcome, head: node.head().header.height });
     } catch (error) {
-      if (error instanceof BlockRejectedError) throw new RpcError(422, 'BLOCK_REJECTED', error.message);
+      if (error instanceof BlockRejectedError) throw RpcError.refusal(error, retryAfterSeconds);
       throw error;
     }
   });

@@ -1,9 +1,8 @@
 // Account state during block execution: a write-through overlay on the stored accounts, so a
 // block is executed (and its state root computed) before anything is written, and a block that
-// fails leaves the store untouched.
+// fails leaves the store untouched. Transactions change it through txs/execute.ts.
 
-import { canonicalize, formatAmount, parseAmount, sha256Hex } from '@aitbc/protocol';
-import type { SignedTx } from './tx.ts';
+import { canonicalize, formatAmount, sha256Hex } from '@aitbc/protocol';
 
 export interface Account {
   balance: bigint;
@@ -15,8 +14,6 @@ export interface AccountReader {
   allAccounts(): Map<string, Account>;
 }
 
-export class TxExecutionError extends Error {}
-
 export class StateOverlay {
   readonly changed = new Map<string, Account>();
 
@@ -26,29 +23,13 @@ export class StateOverlay {
     return this.changed.get(address) ?? this.base.account(address);
   }
 
+  put(address: string, account: Account): void {
+    this.changed.set(address, account);
+  }
+
   credit(address: string, amount: bigint): void {
     const account = this.get(address);
     this.changed.set(address, { ...account, balance: account.balance + amount });
-  }
-
-  /** Applies a transfer, a settlement's payouts or a proof's fee, or throws TxExecutionError saying why it cannot run now. */
-  apply(tx: SignedTx, feeRecipient: string): void {
-    const { body } = tx;
-    const sender = this.get(body.from);
-    if (body.nonce !== sender.nonce) throw new TxExecutionError(`nonce ${body.nonce} is not the sender's next nonce ${sender.nonce}`);
-    const fee = parseAmount(body.fee);
-    const credits =
-      body.type === 'transfer'
-        ? [{ address: body.to, amount: parseAmount(body.amount) }]
-        : body.type === 'settle'
-          ? body.payouts.map((payout) => ({ address: payout.address, amount: parseAmount(payout.amount) }))
-          : []; // anchor_proof moves only its fee
-    if (body.type === 'transfer' && credits[0]!.amount <= 0n) throw new TxExecutionError('amount must be more than 0');
-    const total = credits.reduce((sum, credit) => sum + credit.amount, 0n);
-    if (sender.balance < total + fee) throw new TxExecutionError(`balance ${formatAmount(sender.balance)} does not cover amount + fee ${formatAmount(total + fee)}`);
-    this.changed.set(body.from, { balance: sender.balance - total - fee, nonce: sender.nonce + 1 });
-    for (const credit of credits) this.credit(credit.address, credit.amount);
-    if (fee > 0n) this.credit(feeRecipient, fee);
   }
 
   /** SHA-256 over every account with a balance or a nonce, sorted by address. */

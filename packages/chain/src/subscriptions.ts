@@ -13,6 +13,7 @@ import { blockReceipts, type Block } from './block.ts';
 import type { ChainNode, FinalBlock } from './node.ts';
 import { CLOSE_TRY_LATER, capIncoming, sendBounded } from './sockets.ts';
 import { txHash, type SignedTx } from './tx.ts';
+import { txEffects } from './txs/registry.ts';
 
 export const TOPICS = ['heads', 'finalized', 'txs', 'receipts'] as const;
 type Topic = (typeof TOPICS)[number];
@@ -90,7 +91,7 @@ export class Subscriptions {
     if (this.wants('txs')) this.push('txs', block.txs.map((tx) => ({ topic: 'txs', hash: txHash(tx.body), status: 'included', block_height: height })));
     if (this.wants('receipts')) {
       const settled = blockReceipts(block).map((receipt) => ({ topic: 'receipts', receipt_id: receipt.receipt_id, block_height: height, proven: false }));
-      const proven = block.txs.flatMap((tx) => (tx.body.type === 'anchor_proof' ? [{ topic: 'receipts', receipt_id: tx.body.receipt_id, block_height: height, proven: true }] : []));
+      const proven = block.txs.flatMap((tx) => (txEffects(tx.body).proves ?? []).map((receiptId) => ({ topic: 'receipts', receipt_id: receiptId, block_height: height, proven: true })));
       this.push('receipts', [...settled, ...proven]);
     }
   }

@@ -1,6 +1,6 @@
 // Amounts on the chain are bounded by MAX_AMOUNT_MICRO (10^9 AITBC): a genesis may allocate at
 // most that in all (nothing mints more, so no balance can pass it), and a transaction whose
-// amount, fee or payout is past it is refused as TX_REJECTED naming the field and the bound,
+// amount, fee or payout is past it is refused as CHAIN_TX_INVALID_FORMAT naming the field and the bound,
 // never stored, never a 500.
 
 import { test } from 'node:test';
@@ -29,15 +29,15 @@ test('genesis: an allocation at the bound is valid; one past it, or allocations 
   assert.throws(() => validateGenesis(genesisWith([{ address: aliceAddress, amount: '600000000' }, { address: bob, amount: '400000000.000001' }])), /allocations total 1000000000\.000001 AITBC, which is more than 1000000000 AITBC/);
 });
 
-test('transactions: amount, fee and payouts past the bound are TX_REJECTED with the field; at the bound a transfer moves the whole supply', async () => {
+test('transactions: amount, fee and payouts past the bound are CHAIN_TX_INVALID_FORMAT with the field; at the bound a transfer moves the whole supply', async () => {
   const store = new ChainStore(':memory:');
   const node = new ChainNode(store, validateGenesis(genesisWith([{ address: addressFromPublicKey(alice.publicKey), amount: AT }])), authority);
   const rpc = await buildRpc(node);
   const submit = (body: Record<string, unknown>) => rpc.inject({ method: 'POST', url: '/rpc/txs', payload: signTx({ chain_id: 'aitbc-bounds', nonce: 0, fee: '0', ...body } as never, alice.secretKey) });
-  const assertRejected = async (body: Record<string, unknown>, field: string | undefined, detail: RegExp) => {
+  const assertRejected = async (body: Record<string, unknown>, field: string | undefined, detail: RegExp, code = 'CHAIN_TX_INVALID_FORMAT') => {
     const answer = await submit(body);
     assert.equal(answer.statusCode, 422, answer.body.slice(0, 300));
-    assert.equal(answer.json().error_code, 'TX_REJECTED');
+    assert.equal(answer.json().error_code, code);
     assert.equal(answer.json().field, field);
     assert.match(answer.json().detail, detail);
   };
@@ -59,7 +59,7 @@ test('transactions: amount, fee and payouts past the bound are TX_REJECTED with 
     assert.equal(node.pending().length, 0, 'nothing refused reached the mempool');
 
     // At the bound: the whole supply moves; one µAIT more than the balance is refused for the balance.
-    await assertRejected({ type: 'transfer', to: bob, amount: AT, fee: '0.000001' }, undefined, /balance 1000000000 does not cover amount \+ fee 1000000000\.000001/);
+    await assertRejected({ type: 'transfer', to: bob, amount: AT, fee: '0.000001' }, undefined, /balance 1000000000 does not cover amount \+ fee 1000000000\.000001/, 'CHAIN_TX_INSUFFICIENT_BALANCE');
     const whole = await submit({ type: 'transfer', to: bob, amount: AT });
     assert.equal(whole.statusCode, 202, whole.body);
     node.produce();

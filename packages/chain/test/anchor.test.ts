@@ -5,9 +5,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, type Groth16VerificationKey } from '@aitbc/protocol';
 import { validateGenesis, type Genesis } from '../src/genesis.ts';
-import { ChainNode, TxRejectedError } from '../src/node.ts';
+import { TxRejectedError } from '../src/errors.ts';
+import { ChainNode } from '../src/node.ts';
 import { ChainStore } from '../src/store/chain-store.ts';
-import { signTx, validateTxShape } from '../src/tx.ts';
+import { signTx } from '../src/tx.ts';
+import { validateTxShape } from '../src/txs/registry.ts';
 
 const authority = generateKeyPair();
 const sender = generateKeyPair();
@@ -52,14 +54,15 @@ test('anchor_proof shape: every field checked, with its name', () => {
 });
 
 test('a chain whose genesis has no key refuses every proof; one with a key refuses a proof of an unsettled receipt', () => {
-  for (const [chainGenesis, reason] of [
-    [genesis, /takes no proofs: its genesis has no zk_receipt_vkey/],
-    [{ ...genesis, zk_receipt_vkey: vkey(5) }, /is not settled on this chain/],
+  const receiptId = `rcpt-${'ab'.repeat(16)}`;
+  for (const [chainGenesis, code, context, reason] of [
+    [genesis, 'CHAIN_TX_PROOFS_DISABLED', {}, /takes no proofs: its genesis has no zk_receipt_vkey/],
+    [{ ...genesis, zk_receipt_vkey: vkey(5) }, 'CHAIN_TX_RECEIPT_NOT_SETTLED', { receipt_id: receiptId }, /is not settled on this chain/],
   ] as const) {
     const store = new ChainStore(':memory:');
     try {
       const node = new ChainNode(store, chainGenesis, authority, () => 1);
-      assert.throws(() => node.submit(anchor()), (error: unknown) => error instanceof TxRejectedError && reason.test(error.message));
+      assert.throws(() => node.submit(anchor()), (error: unknown) => error instanceof TxRejectedError && error.code === code && reason.test(error.message) && JSON.stringify(error.context) === JSON.stringify(context));
     } finally {
       store.close();
     }

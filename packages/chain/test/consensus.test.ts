@@ -9,7 +9,8 @@ import { addressFromPublicKey, base64urlEncode, generateKeyPair, type KeyPair } 
 import { blockHash, signBlockHash, type Block } from '../src/block.ts';
 import { finalityThreshold, proposerForSlot, signVote, slotOf } from '../src/consensus.ts';
 import type { Genesis } from '../src/genesis.ts';
-import { BlockRejectedError, ChainNode } from '../src/node.ts';
+import { BlockRejectedError } from '../src/errors.ts';
+import { ChainNode } from '../src/node.ts';
 import { closedAfterTest } from './stores.ts';
 import { signTx } from '../src/tx.ts';
 

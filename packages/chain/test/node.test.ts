@@ -7,10 +7,12 @@ import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, type KeyPair } from '@aitbc/protocol';
 import { blockHash, signBlockHash, type Block } from '../src/block.ts';
 import type { Genesis } from '../src/genesis.ts';
-import { BlockRejectedError, ChainNode, TxRejectedError } from '../src/node.ts';
+import { BlockRejectedError, TxRejectedError } from '../src/errors.ts';
+import { ChainNode } from '../src/node.ts';
 import { ChainStore } from '../src/store/chain-store.ts';
 import { closedAfterTest } from './stores.ts';
-import { signTx } from '../src/tx.ts';
+import { merkleRoot } from '../src/merkle.ts';
+import { signTx, txHash } from '../src/tx.ts';
 
 
 const authority = generateKeyPair();
@@ -54,23 +56,34 @@ test('genesis allocates, and a transfer moves amount, fee and nonce', () => {
   assert.equal(produceNext(chain), null, 'no block without work');
 });
 
-test('admission refuses bad transactions with a reason, and they never enter a block', () => {
+/** Asserts `run` throws TxRejectedError with this code, context and field, and a detail matching `reason`. */
+function refusedWith(run: () => unknown, code: string, context: object, field: string | undefined, reason: RegExp): void {
+  assert.throws(run, (error: unknown) => {
+    assert.ok(error instanceof TxRejectedError, String(error));
+    assert.deepEqual([error.code, error.context, error.field], [code, context, field], error.message);
+    assert.match(error.message, reason);
+    return true;
+  });
+}
+
+test('admission refuses bad transactions with a code, its context and a reason, and they never enter a block', () => {
   const chain = node();
-  const cases: [unknown, RegExp][] = [
-    [{ ...transfer(alice, bob, '1', 0), signature: transfer(bob, alice, '1', 0).signature }, /signature does not verify/],
-    [transfer(alice, bob, '1', 0, { chain_id: 'other-chain' }), /not this chain/],
-    [transfer(alice, bob, '1', 5), /nonce 5 is not the sender's next nonce 0/],
-    [transfer(alice, bob, '500', 0), /does not cover amount \+ fee 500\.01/],
-    [transfer(alice, bob, '0', 0), /amount must be more than 0/],
-    [{ body: { type: 'mint' }, signature: 'x' }, /body\.type/],
+  const cases: [unknown, string, object, string | undefined, RegExp][] = [
+    [{ ...transfer(alice, bob, '1', 0), signature: transfer(bob, alice, '1', 0).signature }, 'CHAIN_TX_INVALID_SIGNATURE', {}, 'signature', /signature does not verify/],
+    [transfer(alice, bob, '1', 0, { chain_id: 'other-chain' }), 'CHAIN_TX_WRONG_CHAIN', { chain_id: 'aitbc-test' }, 'body.chain_id', /not this chain/],
+    [transfer(alice, bob, '1', 5), 'CHAIN_TX_INVALID_NONCE', { expected_nonce: 0 }, 'body.nonce', /nonce 5 is not the sender's next nonce 0/],
+    [transfer(alice, bob, '500', 0), 'CHAIN_TX_INSUFFICIENT_BALANCE', { balance: '100', needed: '500.01' }, undefined, /does not cover amount \+ fee 500\.01/],
+    [transfer(alice, bob, '0', 0), 'CHAIN_TX_INVALID_FORMAT', {}, 'body.amount', /amount must be more than 0/],
+    [{ body: { type: 'mint' }, signature: 'x' }, 'CHAIN_TX_INVALID_FORMAT', {}, 'body.type', /body\.type/],
   ];
-  for (const [tx, reason] of cases) assert.throws(() => chain.submit(tx), (error: unknown) => error instanceof TxRejectedError && reason.test(error.message), String(reason));
+  for (const [tx, code, context, field, reason] of cases) refusedWith(() => chain.submit(tx), code, context, field, reason);
   const ok = transfer(alice, bob, '1', 0);
-  chain.submit(ok);
-  assert.throws(() => chain.submit(ok), /already known/);
+  const hash = chain.submit(ok);
+  refusedWith(() => chain.submit(ok), 'CHAIN_TX_ALREADY_KNOWN', { tx_hash: hash }, undefined, /already known/);
   assert.equal(chain.submit(transfer(alice, bob, '1', 1)).length, 64, 'queued transactions of a sender count for the next nonce');
+  refusedWith(() => chain.submit(transfer(alice, bob, '1', 1, { memo: 'another' })), 'CHAIN_TX_INVALID_NONCE', { expected_nonce: 2 }, 'body.nonce', /next nonce 2/);
   produceNext(chain);
-  assert.throws(() => chain.submit(ok), /already known/, 'a replay of an included transaction is refused');
+  refusedWith(() => chain.submit(ok), 'CHAIN_TX_ALREADY_KNOWN', { tx_hash: hash }, undefined, /already known/);
   assert.equal(chain.head().txs.length, 2);
 });
 
@@ -86,7 +99,7 @@ test('a follower re-validates and applies the authority blocks to the same state
   assert.deepEqual(follower.balanceOf(address(bob)), { balance: '6', nonce: 0 });
 });
 
-test('tampered blocks are refused: signature, state root, replayed transaction, proposer', () => {
+test('tampered blocks are refused with the code, context and field: signature, state root, replayed transaction, proposer, height, a transaction that cannot run', () => {
   const leader = node();
   const follower = node(null);
   leader.submit(transfer(alice, bob, '2', 0));
@@ -99,14 +112,29 @@ test('tampered blocks are refused: signature, state root, replayed transaction, 
     const hash = blockHash(block.header);
     return { ...block, hash, signature: signBlockHash(hash, key.secretKey) };
   };
-  const refused = (block: Block, reason: RegExp) => assert.throws(() => follower.import(block), (error: unknown) => error instanceof BlockRejectedError && reason.test(error.message), String(reason));
+  const refused = (block: Block, code: string, context: object, field: string | undefined, reason: RegExp) =>
+    assert.throws(() => follower.import(block), (error: unknown) => {
+      assert.ok(error instanceof BlockRejectedError, String(error));
+      assert.deepEqual([error.code, error.context, error.field], [code, context, field], error.message);
+      assert.match(error.message, reason);
+      return true;
+    });
 
-  refused({ ...second, signature: first.signature }, /proposer signature does not verify/);
-  refused(resign({ ...second, header: { ...second.header, state_root: first.header.state_root } }), /state_root does not match/);
-  refused(resign({ ...second, txs: first.txs, header: { ...second.header, tx_root: first.header.tx_root } }), /already included in an earlier block \(replay\)/);
+  refused({ ...second, signature: first.signature }, 'CHAIN_BLOCK_INVALID_SIGNATURE', { height: 2 }, 'signature', /^block 2: the proposer signature does not verify/);
+  refused(resign({ ...second, header: { ...second.header, state_root: first.header.state_root } }), 'CHAIN_BLOCK_ROOT_MISMATCH', { height: 2, expected_root: second.header.state_root }, 'header.state_root', /state_root does not match/);
+  const replayed = txHash(first.txs[0]!.body);
+  refused(resign({ ...second, txs: first.txs, header: { ...second.header, tx_root: first.header.tx_root } }), 'CHAIN_BLOCK_INVALID_TX', { height: 2, position: 0, tx_code: 'CHAIN_TX_ALREADY_KNOWN', tx_context: { tx_hash: replayed } }, undefined, /already included in an earlier block \(replay\)/);
   const impostor = generateKeyPair();
-  refused(resign({ ...second, header: { ...second.header, proposer: base64urlEncode(impostor.publicKey) } }, impostor), /not the authority scheduled/);
-  refused({ ...second, header: { ...second.header, height: 5 } }, /does not follow/);
+  refused(resign({ ...second, header: { ...second.header, proposer: base64urlEncode(impostor.publicKey) } }, impostor), 'CHAIN_BLOCK_WRONG_PROPOSER', { height: 2, expected_proposer: genesis.authorities[0] }, 'header.proposer', /not the authority scheduled/);
+  refused({ ...second, header: { ...second.header, height: 5 } }, 'CHAIN_BLOCK_INVALID_HEIGHT', { height: 5, expected_height: 2 }, 'header.height', /does not follow/);
+  const skipsANonce = transfer(alice, bob, '3', 7);
+  refused(
+    resign({ ...second, txs: [skipsANonce], header: { ...second.header, tx_root: merkleRoot([txHash(skipsANonce.body)]) } }),
+    'CHAIN_BLOCK_INVALID_TX',
+    { height: 2, position: 0, tx_code: 'CHAIN_TX_INVALID_NONCE', tx_context: { expected_nonce: 1 } },
+    'txs.0.body.nonce',
+    /transaction 0 cannot run: nonce 7 is not the sender's next nonce 1/,
+  );
   follower.import(second);
   assert.equal(follower.head().hash, leader.head().hash, 'the genuine block still imports');
 });

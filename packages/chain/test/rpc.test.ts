@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import WebSocket from 'ws';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
+import { TxRejectedError } from '../src/errors.ts';
 import { ChainNode } from '../src/node.ts';
 import { buildRpc } from '../src/rpc.ts';
 import { ChainStore } from '../src/store/chain-store.ts';
@@ -40,7 +41,7 @@ test('submit, produce, and read everything back over RPC', async () => {
 
     const rejected = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: tx });
     assert.equal(rejected.statusCode, 422);
-    assert.equal(rejected.json().error_code, 'TX_REJECTED');
+    assert.deepEqual([rejected.json().error_code, rejected.json().context], ['CHAIN_TX_ALREADY_KNOWN', { tx_hash: hash }], 'a replay is refused with its code and hash');
     assert.equal(rejected.json().request_id, rejected.headers['x-request-id']);
     assert.equal((await rpc.inject({ url: '/rpc/blocks/99' })).json().error_code, 'BLOCK_NOT_FOUND');
     assert.equal((await rpc.inject({ url: '/rpc/txs/00' })).json().error_code, 'TX_NOT_FOUND');
@@ -50,8 +51,9 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
       '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/txs', '/rpc/txs/{hash}',
     ]);
-    assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /TX_REJECTED/);
-    assert.match(openapi.paths['/rpc/blocks'].post.responses['422'].description, /BLOCK_REJECTED/);
+    assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /CHAIN_TX_\*/);
+    assert.match(openapi.paths['/rpc/txs'].post.responses['503'].description, /CHAIN_TX_MEMPOOL_FULL/);
+    assert.match(openapi.paths['/rpc/blocks'].post.responses['422'].description, /CHAIN_BLOCK_\*/);
   } finally {
     await rpc.close();
     store.close();
@@ -119,4 +121,33 @@ test('WS receipts topic: a settled receipt, then its proof', () => {
     { topic: 'receipts', receipt_id: 'rcpt-a', block_height: 5, proven: true },
   ]);
   store.close();
+});
+
+test('a refusal carries its code, field and typed context in the envelope; a full mempool is a 503 with retry_after', async () => {
+  const authority = generateKeyPair();
+  const alice = generateKeyPair();
+  const bob = addressFromPublicKey(generateKeyPair().publicKey);
+  const store = new ChainStore(':memory:');
+  const node = new ChainNode(store, { chain_id: 'aitbc-refusals', genesis_time: 1, block_interval_ms: 2_500, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '10' }] }, authority);
+  const rpc = await buildRpc(node);
+  try {
+    const early = signTx({ type: 'transfer', chain_id: 'aitbc-refusals', to: bob, amount: '1', fee: '0', nonce: 3 } as never, alice.secretKey);
+    const refused = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: early });
+    assert.equal(refused.statusCode, 422);
+    const { request_id, ...envelope } = refused.json();
+    assert.equal(typeof request_id, 'string');
+    assert.deepEqual(envelope, { detail: "nonce 3 is not the sender's next nonce 0", error_code: 'CHAIN_TX_INVALID_NONCE', field: 'body.nonce', context: { expected_nonce: 0 } });
+
+    const block = await rpc.inject({ method: 'POST', url: '/rpc/blocks', payload: { header: {}, hash: 'x', signature: 'y', txs: [] } });
+    assert.deepEqual([block.statusCode, block.json().error_code, block.json().context], [422, 'CHAIN_BLOCK_INVALID_FORMAT', {}]);
+
+    node.submit = () => {
+      throw new TxRejectedError('CHAIN_TX_MEMPOOL_FULL', 'the mempool is full; retry later', { limit: 10_000 });
+    };
+    const full = await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: early });
+    assert.deepEqual([full.statusCode, full.json().error_code, full.json().retry_after, full.json().context], [503, 'CHAIN_TX_MEMPOOL_FULL', 3, { limit: 10_000 }], 'retry after a block interval, in whole seconds');
+  } finally {
+    await rpc.close();
+    store.close();
+  }
 });

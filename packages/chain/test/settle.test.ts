@@ -6,7 +6,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, completeReceipt, formatAmount, generateKeyPair, hashText, parseAmount, randomHex, signReceipt, type KeyPair, type Receipt } from '@aitbc/protocol';
 import type { Genesis } from '../src/genesis.ts';
-import { ChainNode, TxRejectedError } from '../src/node.ts';
+import { TxRejectedError } from '../src/errors.ts';
+import { ChainNode } from '../src/node.ts';
 import { closedAfterTest } from './stores.ts';
 import { signTx, type SettleBody } from '../src/tx.ts';
 
@@ -72,18 +73,32 @@ test('a settlement pays each receipt once to its provider and anchors it in the 
   assert.throws(() => chain.submit(settle([receipts[0]!], 1)), (error: unknown) => error instanceof TxRejectedError && /already settled/.test(error.message));
 });
 
-test('every way a settlement can be wrong is refused at admission', () => {
+// The coordinator's outbox acts on these codes and on the receipt_id of the context: it sets an
+// invalid receipt aside, and counts a settled one as paid.
+test('every way a settlement can be wrong is refused at admission, naming the receipt at fault', () => {
   const chain = node();
   const good = receipt(10n);
   const stranger = generateKeyPair();
-  const refused = (tx: unknown, reason: RegExp) => assert.throws(() => chain.submit(tx), (error: unknown) => error instanceof TxRejectedError && reason.test(error.message), String(reason));
-  refused(settle([good], 0, {}, stranger), /not a coordinator listed in genesis/);
-  refused(settle([{ ...good, price: '0.03' }], 0), /receipt_id does not match|no valid signature/);
-  refused(settle([receipt(10n, stranger)], 0), /no valid signature of the settling coordinator/);
-  refused(settle([receipt(10n, coordinator, stranger)], 0), /miner signature does not verify/);
-  refused(settle([good], 0, { miner_keys: {} }), /miner_keys has no key for miner gpu-1/);
-  refused(settle([good], 0, { payouts: [{ address: provider, amount: '1' }] }), /payouts must be exactly/);
-  refused(settle([good, good], 0), /already settled/);
+  const refused = (tx: unknown, code: string, context: object, field: string, reason: RegExp) =>
+    assert.throws(() => chain.submit(tx), (error: unknown) => {
+      assert.ok(error instanceof TxRejectedError, String(error));
+      assert.deepEqual([error.code, error.context, error.field], [code, context, field], error.message);
+      assert.match(error.message, reason);
+      return true;
+    });
+  const id = good.receipt_id;
+  refused(settle([good], 0, {}, stranger), 'CHAIN_TX_NOT_COORDINATOR', {}, 'body.public_key', /not a coordinator listed in genesis/);
+  const repriced = { ...good, price: '0.03' };
+  refused(settle([good, repriced], 0), 'CHAIN_TX_RECEIPT_INVALID', { receipt_id: id }, 'body.receipts.1.receipt_id', /receipt_id does not match its contents/);
+  const byStranger = receipt(10n, stranger);
+  refused(settle([byStranger], 0), 'CHAIN_TX_RECEIPT_INVALID', { receipt_id: byStranger.receipt_id }, 'body.receipts.0.signatures', /no valid signature of the settling coordinator/);
+  const minedByStranger = receipt(10n, coordinator, stranger);
+  refused(settle([good, minedByStranger], 0), 'CHAIN_TX_RECEIPT_INVALID', { receipt_id: minedByStranger.receipt_id }, 'body.receipts.1.signatures', /miner signature does not verify/);
+  refused(settle([good], 0, { miner_keys: {} }), 'CHAIN_TX_RECEIPT_INVALID', { receipt_id: id }, 'body.miner_keys', /miner_keys has no key for miner gpu-1/);
+  const expected = [{ address: provider, amount: good.price }];
+  refused(settle([good], 0, { payouts: [{ address: provider, amount: '1' }] }), 'CHAIN_TX_PAYOUTS_MISMATCH', { expected }, 'body.payouts', /payouts must be exactly/);
+  refused(settle([good, good], 0), 'CHAIN_TX_RECEIPT_ALREADY_SETTLED', { receipt_id: id }, 'body.receipts.1', /already settled/);
   chain.submit(settle([good], 0));
-  refused(settle([good], 1), /already settled/);
+  const other = receipt(20n);
+  refused(settle([other, good], 1), 'CHAIN_TX_RECEIPT_ALREADY_SETTLED', { receipt_id: id }, 'body.receipts.1', /receipt .* was already settled/);
 });

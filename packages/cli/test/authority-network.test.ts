@@ -108,16 +108,16 @@ test('three authorities produce and finalize, survive one being killed, and refu
     const earlier = (await getJson(`http://127.0.0.1:${ports[1]}/rpc/blocks/1`)).transactions[0] as SignedTx & { hash: string };
     const replay = { body: earlier.body, signature: earlier.signature };
     const other = authorityKeys.find((key) => key !== proposer)!;
-    const cases: [Block, RegExp][] = [
-      [{ ...seal(base, [fresh]), signature: seal(base, [fresh], other).signature }, /proposer signature does not verify/],
-      [seal(base, [fresh]), /state_root does not match/],
-      [seal({ ...base, tx_root: merkleRoot([txHash(replay.body)]) }, [replay]), /already included in an earlier block \(replay\)/],
+    const cases: [Block, string, RegExp][] = [
+      [{ ...seal(base, [fresh]), signature: seal(base, [fresh], other).signature }, 'CHAIN_BLOCK_INVALID_SIGNATURE', /proposer signature does not verify/],
+      [seal(base, [fresh]), 'CHAIN_BLOCK_ROOT_MISMATCH', /state_root does not match/],
+      [seal({ ...base, tx_root: merkleRoot([txHash(replay.body)]) }, [replay]), 'CHAIN_BLOCK_INVALID_TX', /already included in an earlier block \(replay\)/],
     ];
-    for (const [block, reason] of cases) {
+    for (const [block, code, reason] of cases) {
       const response = await fetch(`http://127.0.0.1:${ports[1]}/rpc/blocks`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(block) });
       const answer = await response.json();
       assert.equal(response.status, 422, JSON.stringify(answer));
-      assert.equal(answer.error_code, 'BLOCK_REJECTED');
+      assert.deepEqual([answer.error_code, answer.context.height], [code, base.height], JSON.stringify(answer));
       assert.match(answer.detail, reason);
     }
     assert.equal((await head(ports[1]!)).hash, caughtUp[1]!.hash, 'no bad block moved the head');

@@ -362,6 +362,24 @@ test('withdrawals: validated, moved on chain once final, refunded when the chain
   await assertInvariant(w);
 });
 
+test('a withdrawal the chain refuses for its nonce (CHAIN_TX_INVALID_NONCE) is signed again with the next nonce and moves once', async () => {
+  const w = await world();
+  const clientKey = await fundedClient(w, 'jack', '20');
+  // Someone else with the clearing key takes its next nonce while no block is made (a self-transfer: the books stay whole).
+  w.chain.node.hold(true);
+  const { nonce } = w.chain.node.balanceOf(w.clearing);
+  w.chain.node.submit(signTx({ type: 'transfer', chain_id: 'aitbc-devnet', to: w.clearing, amount: '1', fee: '0', nonce } as never, w.key.secretKey));
+  const destination = addressFromPublicKey(generateKeyPair().publicKey);
+  assert.equal((await w.coordinator.request('POST', '/v1/account/withdraw', { key: clientKey, body: { to: destination, amount: '3' } })).status, 202);
+  const refused = await until(async () => (await admin(w.coordinator.request)).outbox.find((row: { kind: string; error: string | null }) => row.kind === 'withdraw' && /nonce/.test(row.error ?? '')), 'the nonce refusal');
+  assert.ok(['queued', 'pending'].includes(refused.state), `signed again, not failed: ${refused.state}`);
+  assert.match(refused.error, new RegExp(`nonce ${nonce} is not the sender's next nonce ${nonce + 1}`));
+  w.chain.node.hold(false);
+  await until(() => w.chain.balance(destination) === 3_000_000n, 'the withdrawal to be final');
+  await assertInvariant(w);
+  assert.equal(w.chain.balance(destination), 3_000_000n, 'moved once');
+});
+
 test('without --chain-url nothing changes: chain disabled, no clearing address, withdraw says why', async () => {
   const coordinator = await startTestCoordinator();
   cleanups.push(() => coordinator.close());

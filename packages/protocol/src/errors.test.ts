@@ -91,6 +91,8 @@ function codesInSources(): { file: string; code: string; status?: number }[] {
     /\bcode\((\d{3})\)\.send\(\{[^\n]*?error_code: '([A-Z][A-Z_]+)'/g, // hand-written envelopes
     /\berror_code: '([A-Z][A-Z_]+)'/g, // envelopes, socket messages, outbox rows and logs
     /\berrorCode: '([A-Z][A-Z_]+)'/g, // the SDK's own errors
+    /\b(?:Tx|Block)RejectedError\(\s*'([A-Z][A-Z_]+)'/g, // the chain node's refusals
+    /\breject\(\s*\w+,\s*'([A-Z][A-Z_]+)'/g, // a block's refusal, through its helper
   ];
   for (const file of repoFiles(['packages'], ['.ts']).filter((path) => /\/src\//.test(path) && !path.endsWith('.test.ts'))) {
     const text = readFileSync(join(REPO_ROOT, file), 'utf8');
@@ -114,7 +116,9 @@ test('every error code the sources send is in the catalogue, with its status', (
   }
   // Both servers send the chain's codes and the coordinator's: the scan must see each family.
   const sent = new Set(found.map((entry) => entry.code));
-  for (const code of ['TX_REJECTED', 'BLOCK_NOT_FOUND', 'JOB_NOT_FOUND', 'PAYLOAD_TOO_LARGE']) assert.ok(sent.has(code), `the scan found ${code}`);
+  for (const code of ['CHAIN_TX_INVALID_NONCE', 'CHAIN_BLOCK_INVALID_TX', 'BLOCK_NOT_FOUND', 'JOB_NOT_FOUND', 'PAYLOAD_TOO_LARGE']) assert.ok(sent.has(code), `the scan found ${code}`);
+  // Every chain refusal in the catalogue is one the node sends.
+  for (const code of ERROR_CODES.filter((code) => /^CHAIN_(TX|BLOCK)_/.test(code))) assert.ok(sent.has(code), `no source sends ${code}`);
 });
 
 test('ApiError carries the catalogue status and builds the envelope', () => {

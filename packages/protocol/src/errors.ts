@@ -1,6 +1,6 @@
 // The error catalogue: every code of docs/seed/error-codes.md (verbatim, with the seed's HTTP
 // status, description and resolution) plus the additions docs/API.md lists (three HTTP ones, and
-// the chain node's four). Servers, SDK and docs all read this one table; `errors.test.ts` fails
+// the chain node's own). Servers, SDK and docs all read this one table; `errors.test.ts` fails
 // when it, those documents and the codes the sources send disagree.
 
 export interface ErrorSpec {
@@ -70,10 +70,37 @@ export const ERROR_CATALOGUE = {
   METHOD_NOT_ALLOWED: spec(405, 'Http', 'Route exists with another method', 'Use a method the route accepts', { addition: true }),
   PAYLOAD_TOO_LARGE: spec(413, 'Http', 'Request body over the size limit', 'Send a smaller body', { addition: true }),
 
-  TX_REJECTED: spec(422, 'Chain', 'Transaction refused by the node', 'Fix what detail and field name (form, signature, nonce, balance, amount) and sign again', { addition: true }),
   TX_NOT_FOUND: spec(404, 'Chain', 'No such transaction in a block or the mempool', 'Check the hash; a dropped transaction must be sent again', { addition: true }),
   BLOCK_NOT_FOUND: spec(404, 'Chain', 'No such block', 'Check the height or hash against /rpc/head', { addition: true }),
-  BLOCK_REJECTED: spec(422, 'Chain', 'Block refused by the node', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+
+  // The chain node's refusals (packages/chain/src/errors.ts gives each its typed context).
+  CHAIN_TX_INVALID_FORMAT: spec(422, 'Chain', 'Transaction malformed', 'Fix the field named by field and sign again', { addition: true }),
+  CHAIN_TX_WRONG_CHAIN: spec(422, 'Chain', 'Transaction signed for another chain', "Sign again with this chain's id (GET /rpc/head)", { addition: true }),
+  CHAIN_TX_INVALID_SIGNATURE: spec(422, 'Chain', 'Signature does not verify, or public_key is not the key of from', 'Sign the body with the key of from', { addition: true }),
+  CHAIN_TX_ALREADY_KNOWN: spec(422, 'Chain', 'Transaction already in the mempool or a block', 'No action needed: look it up by its hash', { addition: true }),
+  CHAIN_TX_MEMPOOL_FULL: spec(503, 'Chain', 'Mempool full', 'Retry after retry_after seconds', { addition: true }),
+  CHAIN_TX_INVALID_NONCE: spec(422, 'Chain', "Nonce is not the sender's next nonce", 'Sign again with the nonce in context.expected_nonce', { addition: true }),
+  CHAIN_TX_INSUFFICIENT_BALANCE: spec(422, 'Chain', 'Balance does not cover amount and fee', 'Fund the sender or send less', { addition: true }),
+  CHAIN_TX_NOT_COORDINATOR: spec(422, 'Chain', 'Settlement signer is not a coordinator listed in genesis', "Settle with a coordinator's key", { addition: true }),
+  CHAIN_TX_RECEIPT_INVALID: spec(422, 'Chain', 'A receipt of the settlement does not verify', 'Settle the others without the receipt in context.receipt_id', { addition: true }),
+  CHAIN_TX_RECEIPT_ALREADY_SETTLED: spec(422, 'Chain', 'Receipt already settled on this chain', 'Count it as settled; settle the others without it', { addition: true }),
+  CHAIN_TX_PAYOUTS_MISMATCH: spec(422, 'Chain', "Payouts are not the receipts' prices per provider", 'Pay context.expected: one payout per provider, sorted by address', { addition: true }),
+  CHAIN_TX_PROOFS_DISABLED: spec(422, 'Chain', 'This chain takes no receipt proofs', 'Anchor proofs on a chain whose genesis has zk_receipt_vkey', { addition: true }),
+  CHAIN_TX_RECEIPT_NOT_SETTLED: spec(422, 'Chain', 'Proven receipt is not settled on this chain', 'Send the proof once the receipt is settled', { addition: true }),
+  CHAIN_TX_RECEIPT_ALREADY_PROVEN: spec(422, 'Chain', 'Receipt already proven', 'No action needed', { addition: true }),
+  CHAIN_TX_PROOF_INVALID: spec(422, 'Chain', 'Proof or public signals do not match the settled receipt', "Prove the receipt as settled, for genesis' key", { addition: true }),
+  CHAIN_BLOCK_INVALID_FORMAT: spec(422, 'Chain', 'Block is not {header, hash, signature, txs}', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_INVALID_HEIGHT: spec(422, 'Chain', 'Block height does not follow the head', 'Sync from the peer: the node is on another height', { addition: true }),
+  CHAIN_BLOCK_WRONG_PARENT: spec(422, 'Chain', 'Block parent is not the head', 'Hand the node its branch through POST /rpc/blocks or sync', { addition: true }),
+  CHAIN_BLOCK_INVALID_HASH: spec(422, 'Chain', 'Block hash does not match its header', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_WRONG_PROPOSER: spec(422, 'Chain', 'Proposer is not the authority of the slot', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_INVALID_SIGNATURE: spec(422, 'Chain', 'Proposer signature does not verify', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_FUTURE_TIMESTAMP: spec(422, 'Chain', "Block timestamp is ahead of the node's clock", 'Check the clocks of both nodes', { addition: true }),
+  CHAIN_BLOCK_SLOT_NOT_LATER: spec(422, 'Chain', "Block slot is not after its parent's", 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_ROOT_MISMATCH: spec(422, 'Chain', 'A header root does not match the block', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_DUPLICATE_TX: spec(422, 'Chain', 'A transaction appears twice in the block', 'Nothing for a client to do: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_INVALID_TX: spec(422, 'Chain', 'A transaction of the block is refused', 'Read context.tx_code: a peer sent an invalid block', { addition: true }),
+  CHAIN_BLOCK_CONFLICTS_FINAL: spec(422, 'Chain', 'Block conflicts with a final block', 'Nothing for a client to do: final blocks are never reverted', { addition: true }),
 } as const satisfies Record<string, ErrorSpec>;
 
 export type ErrorCode = keyof typeof ERROR_CATALOGUE;
@@ -93,6 +120,8 @@ export interface ErrorEnvelope {
   field?: string;
   /** Whole seconds (≥ 1) before a retry can succeed, on rate limits and every 503. */
   retry_after?: number;
+  /** The chain node's refusals (CHAIN_TX_*, CHAIN_BLOCK_*): the values a client acts on (receipt_id, expected_nonce, …). */
+  context?: Record<string, unknown>;
 }
 
 export interface ApiErrorOptions {

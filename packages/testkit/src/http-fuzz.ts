@@ -380,7 +380,10 @@ export function assertEnvelope(answer: Answer, context: string, extraCodes: Read
   if (isErrorCode(code)) assert.equal(answer.status, ERROR_CATALOGUE[code].status, `${context}: ${code} with status ${answer.status}`);
   assert.equal(typeof body.request_id, 'string', `${context}: no request_id`);
   if (String(code).startsWith('VALIDATION_')) assert.equal(typeof body.field, 'string', `${context}: ${String(code)} without field: ${answer.text.slice(0, 200)}`);
-  const extraKeys = Object.keys(body).filter((key) => !['detail', 'error_code', 'request_id', 'field', 'retry_after', 'error'].includes(key));
+  // A chain refusal (CHAIN_TX_*, CHAIN_BLOCK_*) carries its typed context; nothing else does.
+  const refusal = /^CHAIN_(TX|BLOCK)_/.test(String(code));
+  assert.equal(typeof body.context === 'object' && body.context !== null, refusal, `${context}: ${String(code)} ${refusal ? 'without' : 'with'} a context: ${answer.text.slice(0, 200)}`);
+  const extraKeys = Object.keys(body).filter((key) => !['detail', 'error_code', 'request_id', 'field', 'retry_after', 'error', 'context'].includes(key));
   assert.deepEqual(extraKeys, [], `${context}: keys outside the envelope`);
   assert.doesNotMatch(answer.text, /\n\s+at |node_modules|\/work\/|SQLITE|sqlite_/i, `${context}: internals leaked`);
 }

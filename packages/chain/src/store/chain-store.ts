@@ -11,6 +11,7 @@ import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Vote } from '../consensus.ts';
 import type { Account, AccountReader } from '../state.ts';
 import type { SignedTx } from '../tx.ts';
+import { txEffects } from '../txs/registry.ts';
 
 type Row = Record<string, unknown>;
 
@@ -134,15 +135,15 @@ export class ChainStore implements AccountReader {
       this.db
         .prepare('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)')
         .run(block.header.height, block.hash, JSON.stringify(block.header), block.signature, block.txs.length);
-      const insertTx = this.sql('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
-      block.txs.forEach((tx, position) =>
-        insertTx.run(txHashes[position], block.header.height, position, tx.body.from, tx.body.type === 'transfer' ? tx.body.to : '', tx.body.nonce, JSON.stringify(tx.body), tx.signature),
-      );
+      // Receipts are numbered across the block, in the order of receipt_root; proofs name earlier blocks' receipts.
       const insertReceipt = this.sql('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
       blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
+      const insertTx = this.sql('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const insertProof = this.sql('INSERT INTO receipt_proofs (receipt_id, tx_hash, block_height) VALUES (?, ?, ?)');
       block.txs.forEach((tx, position) => {
-        if (tx.body.type === 'anchor_proof') insertProof.run(tx.body.receipt_id, txHashes[position], block.header.height);
+        const effects = txEffects(tx.body);
+        insertTx.run(txHashes[position], block.header.height, position, tx.body.from, effects.recipient ?? '', tx.body.nonce, JSON.stringify(tx.body), tx.signature);
+        for (const receiptId of effects.proves ?? []) insertProof.run(receiptId, txHashes[position], block.header.height);
       });
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');

@@ -1,9 +1,10 @@
 // The coordinator's view of a chain node: its HTTP RPC, with a timeout on every call. A node that
 // cannot be reached, times out or answers 5xx is SYSTEM_UPSTREAM_ERROR (502), so routes that need
-// it say so in the seed's envelope; a refused transaction is an answer, not an error.
+// it say so in the seed's envelope; a refused transaction is an answer, not an error: its code
+// and typed context (docs/API.md, "Chain refusals").
 
 import { ApiError, type Receipt } from '@aitbc/protocol';
-import type { SignedTx } from '@aitbc/chain';
+import { isTxRefusal, type SignedTx, type TxRefusal } from '@aitbc/chain';
 
 export interface ChainHead {
   chain_id: string;
@@ -25,7 +26,8 @@ export interface ChainBlock {
   transactions: (SignedTx & { hash: string })[];
 }
 
-export type SubmitOutcome = { kind: 'accepted'; hash: string } | { kind: 'refused'; reason: string };
+/** A refusal's detail, and its code and context when it is the chain's (not, say, the edge's VALIDATION_INVALID_FORMAT). */
+export type SubmitOutcome = { kind: 'accepted'; hash: string } | { kind: 'refused'; reason: string; refusal: TxRefusal | null };
 
 export class ChainClient {
   constructor(
@@ -92,7 +94,7 @@ export class ChainClient {
 
   async submit(tx: SignedTx): Promise<SubmitOutcome> {
     const answer = (await this.call<{ hash?: string; detail?: string }>('POST', '/rpc/txs', tx))!;
-    if (answer.status === 422) return { kind: 'refused', reason: answer.body.detail ?? 'refused without a reason' };
+    if (answer.status === 422) return { kind: 'refused', reason: answer.body.detail ?? 'refused without a reason', refusal: isTxRefusal(answer.body) ? answer.body : null };
     return { kind: 'accepted', hash: answer.body.hash ?? '' };
   }
 }

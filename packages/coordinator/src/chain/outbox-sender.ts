@@ -7,7 +7,7 @@
 // therefore never entered a mempool.
 
 import { formatAmount, parseAmount } from '@aitbc/protocol';
-import { signTx, txHash, type SettleBody, type SignedTx, type TransferBody } from '@aitbc/chain';
+import { signTx, txHash, type SettleBody, type SignedTx, type TransferBody, type TxRefusal } from '@aitbc/chain';
 import type { CoordinatorStore, OutboxRecord } from '../store/store.ts';
 import type { ChainClient } from './chain-client.ts';
 import type { ChainLog } from './chain-service.ts';
@@ -96,19 +96,20 @@ export class OutboxSender {
   private async send(row: OutboxRecord): Promise<boolean> {
     const tx = JSON.parse(row.txJson!) as SignedTx;
     const outcome = await this.chain.submit(tx);
-    // A refusal of a transaction the node already holds ("already known") is a success: ask, do not parse.
-    if (outcome.kind === 'accepted' || (await this.chain.tx(row.txHash!))) {
+    // The node already holds it (pending or included): as good as accepted.
+    if (outcome.kind === 'accepted' || outcome.refusal?.error_code === 'CHAIN_TX_ALREADY_KNOWN') {
       await this.store.markOutboxSent(row.outboxId, this.options.now());
       return true;
     }
-    await this.refused(row, outcome.reason);
+    await this.refused(row, outcome.reason, outcome.refusal);
     return true;
   }
 
-  private async refused(row: OutboxRecord, reason: string): Promise<void> {
+  /** Acts on the refusal's code and context (docs/API.md, "Chain refusals"); the reason is kept for the operator. */
+  private async refused(row: OutboxRecord, reason: string, refusal: TxRefusal | null): Promise<void> {
     const now = this.options.now();
     const log = this.options.log;
-    if (row.kind === 'settle' && /already settled/i.test(reason)) {
+    if (row.kind === 'settle' && refusal?.error_code === 'CHAIN_TX_RECEIPT_ALREADY_SETTLED') {
       // RECEIPT_ALREADY_CLAIMED on chain: those receipts were paid; the others go into a new batch.
       const onChain: string[] = [];
       for (const stored of await this.store.settlementReceipts(row.outboxId)) if (await this.chain.receipt(stored.receiptId)) onChain.push(stored.receiptId);
@@ -116,27 +117,26 @@ export class OutboxSender {
       log.warn({ outbox_id: row.outboxId, error_code: 'RECEIPT_ALREADY_CLAIMED', already_settled: onChain.length, reason }, 'settlement refused as a duplicate: receipts already on chain count as settled');
       return;
     }
-    if (/\bnonce\b/i.test(reason)) {
+    if (refusal?.error_code === 'CHAIN_TX_INVALID_NONCE') {
       // This exact transaction can never run; its content is signed again with the chain's next nonce.
       await this.store.unsignOutbox(row.outboxId, reason, now);
       log.warn({ outbox_id: row.outboxId, nonce: row.nonce, reason }, 'chain refused the nonce; signing again');
       return;
     }
-    if (row.kind === 'settle' && (await this.setAsideRefusedReceipt(row, reason))) return;
+    if (row.kind === 'settle' && refusal?.error_code === 'CHAIN_TX_RECEIPT_INVALID' && (await this.setAsideRefusedReceipt(row, refusal.context.receipt_id, reason))) return;
     await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', reason, now);
     log.error({ outbox_id: row.outboxId, kind: row.kind, error_code: 'PAYMENT_FAILED', reason }, row.kind === 'withdraw' ? 'withdrawal refused by the chain; refunded to available' : 'settlement refused by the chain; its receipts stay unsettled (GET /v1/admin/chain)');
   }
 
   /**
-   * The node names the receipt it refuses ("receipt <id>: …"): that one receipt is set aside as a
-   * failed settlement of its own (PAYMENT_FAILED, listed by GET /v1/admin/chain, retryable by an
-   * operator) and the rest of the batch is signed again, so one bad receipt never blocks the
-   * others. False when the reason names no receipt of a batch of two or more.
+   * The node names the receipt it refuses (its context's receipt_id): that one receipt is set
+   * aside as a failed settlement of its own (PAYMENT_FAILED, listed by GET /v1/admin/chain,
+   * retryable by an operator) and the rest of the batch is signed again, so one bad receipt never
+   * blocks the others. False when it is not a receipt of this batch, or the batch holds only it.
    */
-  private async setAsideRefusedReceipt(row: OutboxRecord, reason: string): Promise<boolean> {
+  private async setAsideRefusedReceipt(row: OutboxRecord, receiptId: string, reason: string): Promise<boolean> {
     const receipts = await this.store.settlementReceipts(row.outboxId);
-    // Receipt ids have one fixed length, so one never names another as a prefix.
-    const named = receipts.find((stored) => reason.includes(`receipt ${stored.receiptId}`));
+    const named = receipts.find((stored) => stored.receiptId === receiptId);
     if (!named || receipts.length < 2) return false;
     const refusedId = await this.store.refuseSettlementReceipt(row.outboxId, named.receiptId, 'PAYMENT_FAILED', reason, this.options.now());
     if (refusedId === null) return false;

@@ -32,3 +32,11 @@ test('three different answers, or runs that cannot be compared, decide nothing',
   assert.equal(judgeRuns([by('s', 'a'), by('v', 'b'), by('t', 'c')], {}).kind, 'inconclusive');
   assert.equal(judgeRuns([by('s', 'a b', 'ollama'), by('v', 'c d', 'openai')], { temperature: 0.7 }).kind, 'inconclusive');
 });
+
+test('a canary answer against an agreed reference needs one confirming run; a confirmation for the miner decides nothing', () => {
+  const references = [by('a', 'known answer'), by('b', 'known answer')];
+  assert.equal(judgeRuns([by('m', 'other'), ...references], {}).kind, 'need_run');
+  const confirmed = judgeRuns([by('m', 'other'), ...references, by('c', 'known answer')], {});
+  assert.deepEqual(confirmed.kind === 'decided' && [confirmed.failed, confirmed.passed], [['m'], ['a', 'b', 'c']]);
+  assert.equal(judgeRuns([by('m', 'other'), ...references, by('c', 'other')], {}).kind, 'inconclusive', 'the agreeing pair was wrong: nobody fails');
+});

@@ -10,6 +10,11 @@
 //   4 runs, three agree         → the fourth fails, the three pass
 //   anything else at MAX_RUNS   → inconclusive (nobody counted)
 // Any pair whose comparison is inconclusive (compare.ts) makes the whole check inconclusive.
+// Canaries follow the same rule: a reference from an agreement is two runs, so a canary answer
+// that disagrees with it is judged as [canary run, reference run A, reference run B] and needs one
+// confirming run; if that run sides with the canary's miner instead, the check is inconclusive and
+// the pool entry is withdrawn (two cheaters had agreed on it). A trusted miner's reference is
+// taken as it is: a disagreeing canary fails at once.
 
 import type { JobParams } from '@aitbc/protocol';
 import { compareRuns, type RunEvidence } from './compare.ts';

@@ -7,7 +7,8 @@
 // c × (r + k), r the re-execution rate, k the canary rate. Past probation (r = 2 %, k = 0.5 %)
 // a 10 % cheater survives n jobs with probability (1 − 0.0025)^n: 1 % at n ≈ 1,840. On probation
 // (r = 20 %, k = 10 %) an always-cheater survives n jobs with probability 0.72^n: 1 % at n ≈ 14.
-// Extra work: r + k of past-probation work (2.5 %), plus a tie-break run per disagreement.
+// Extra work: r + k of past-probation work (2.5 %), plus up to two tie-break runs per
+// disagreement (majority.ts) and one confirming run per failed canary with an agreement reference.
 
 import type { VerificationSettings } from './settings.ts';
 

@@ -1,0 +1,59 @@
+// Block production: in its own slot, an authority runs the waiting transactions on its head's
+// state (txs/), lowest nonce first per sender, and seals the ones that run into a block. Those
+// that no longer run (spent, replaced) are reported so the mempool drops them. The block then
+// goes through import like any other.
+
+import { addressFromPublicKey, base64urlDecode } from '@aitbc/protocol';
+import { blockHash, blockReceipts, receiptRoot, signBlockHash, type Block, type BlockHeader } from './block.ts';
+import { proposerForSlot, slotOf, type Authority } from './consensus.ts';
+import { TxRejectedError } from './errors.ts';
+import type { Genesis } from './genesis.ts';
+import { merkleRoot } from './merkle.ts';
+import type { ChainStore } from './store/chain-store.ts';
+import type { SignedTx } from './tx.ts';
+import { TxRunner } from './txs/execute.ts';
+import type { TxEnvironment } from './txs/types.ts';
+
+/** Whether `proposer` may propose on `parent` at `timestamp`: its slot, later than the parent's. */
+export function mayPropose(proposer: Authority, parent: Block, timestamp: number, genesis: Genesis): boolean {
+  const slot = slotOf(timestamp, genesis);
+  return proposerForSlot(slot, genesis) === proposer.publicKey && slot > slotOf(parent.header.timestamp, genesis);
+}
+
+export interface Proposal {
+  /** Null when no waiting transaction runs. */
+  block: Block | null;
+  /** Hashes of the waiting transactions that no longer run. */
+  dropped: string[];
+}
+
+/** Builds and signs the block on `parent` from the waiting [hash, tx] entries. */
+export function proposeBlock(proposer: Authority, parent: Block, timestamp: number, pending: [string, SignedTx][], store: ChainStore, environment: TxEnvironment): Proposal {
+  const runner = new TxRunner(store, environment, addressFromPublicKey(base64urlDecode(proposer.publicKey)));
+  const included: SignedTx[] = [];
+  const includedHashes: string[] = [];
+  const dropped: string[] = [];
+  // Lowest nonce first per sender, so a sender's queued transactions land in order.
+  for (const [hash, tx] of pending.sort(([, a], [, b]) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
+    try {
+      runner.run(tx);
+      included.push(tx);
+      includedHashes.push(hash);
+    } catch (error) {
+      if (!(error instanceof TxRejectedError)) throw error;
+      dropped.push(hash);
+    }
+  }
+  if (included.length === 0) return { block: null, dropped };
+  const header: BlockHeader = {
+    height: parent.header.height + 1,
+    parent_hash: parent.hash,
+    timestamp,
+    proposer: proposer.publicKey,
+    tx_root: merkleRoot(includedHashes),
+    receipt_root: receiptRoot(blockReceipts({ txs: included })),
+    state_root: runner.overlay.root(),
+  };
+  const hash = blockHash(header);
+  return { block: { header, hash, signature: signBlockHash(hash, proposer.keys.secretKey), txs: included }, dropped };
+}
