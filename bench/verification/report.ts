@@ -1,5 +1,6 @@
 // What the bench prints of a simulation: per strategy the jobs until caught (measured, and
-// predicted by the arithmetic), the honest miners wrongly flagged, the extra work, and a
+// predicted by the arithmetic), the honest miners wrongly flagged (and failing a canary), the
+// extra work (confirming runs of failed canaries apart), the canary pool's withdrawals, and a
 // PASS/MISS per target of issue 12 (none for the `any` demonstration: it is not the rule).
 
 import { MAX_RUNS } from '../../packages/coordinator/src/verification/majority.ts';
@@ -33,11 +34,12 @@ export interface StrategyRow {
   verdict: Verdict;
 }
 
-/** Check runs per client job of the miners in one phase: sampled (re-executions and canaries) and tie-breaks. */
+/** Check runs per client job of the miners in one phase: sampled (re-executions and canaries), tie-breaks, and confirmations of failed canaries. */
 export interface ExtraWork {
   total: number;
   sampled: number;
   tiebreaks: number;
+  confirmations: number;
   /** The sampled share the arithmetic predicts: r + k for the phase. */
   predicted: number;
 }
@@ -45,6 +47,8 @@ export interface ExtraWork {
 export interface Summary {
   strategies: StrategyRow[];
   honestFlagged: number;
+  /** Of those, failed canaries (a wrong reference the confirmation did not withdraw). */
+  honestFailedCanary: number;
   honestVerdict: Verdict;
   /** Share of client jobs done by miners past probation. */
   pastShare: number;
@@ -54,6 +58,8 @@ export interface Summary {
   resume: number;
   overall: number;
   extraWorkVerdict: Verdict;
+  /** Confirming runs of failed canaries per client job, all phases. */
+  confirmations: number;
   /** Tie-break runs per disagreement (judgeRuns asks for at most MAX_RUNS − 2 = 2). */
   tiebreaksPerDisagreement: number;
 }
@@ -66,19 +72,22 @@ export function summarise(result: SimResult): Summary {
   const phase = (bucket: 'probation' | 'past'): ExtraWork => {
     const sampled = (checkRuns.reexecution[bucket] + checkRuns.canary[bucket]) / clientJobs[bucket];
     const tiebreaks = checkRuns.tiebreak[bucket] / clientJobs[bucket];
-    return { total: sampled + tiebreaks, sampled, tiebreaks, predicted: predicted[bucket] };
+    const confirmations = checkRuns.confirmation[bucket] / clientJobs[bucket];
+    return { total: sampled + tiebreaks + confirmations, sampled, tiebreaks, confirmations, predicted: predicted[bucket] };
   };
-  const all = (kind: 'reexecution' | 'tiebreak' | 'canary') => checkRuns[kind].probation + checkRuns[kind].past + checkRuns[kind].resume;
+  const all = (kind: keyof SimResult['checkRuns']) => checkRuns[kind].probation + checkRuns[kind].past + checkRuns[kind].resume;
   const past = phase('past');
   return {
     strategies,
     honestFlagged: result.honestFlagged.length,
+    honestFailedCanary: result.honestFlagged.filter((flag) => flag.kind === 'canary').length,
     honestVerdict: result.honestFlagged.length <= TARGETS.honestFlagged ? 'PASS' : 'MISS',
     pastShare: clientJobs.past / clients,
     past,
     probation: phase('probation'),
     resume: checkRuns.canary.resume / clients,
-    overall: (all('reexecution') + all('tiebreak') + all('canary')) / clients,
+    overall: (all('reexecution') + all('tiebreak') + all('confirmation') + all('canary')) / clients,
+    confirmations: all('confirmation') / clients,
     extraWorkVerdict: past.total <= TARGETS.pastProbationExtraWork ? 'PASS' : 'MISS',
     tiebreaksPerDisagreement: result.disagreements === 0 ? 0 : all('tiebreak') / result.disagreements,
   };
@@ -136,14 +145,18 @@ export function formatSummary(result: SimResult, summary: Summary, cpuMs: number
         (row.flaggedBeforeCheating > 0 ? `; ${row.flaggedBeforeCheating} flagged before cheating` : ''),
     );
   }
-  const phase = (work: ExtraWork) => `${percent(work.total)} = sampled ${percent(work.sampled)} (pred r + k = ${percent(work.predicted)}) + tie-breaks ${percent(work.tiebreaks)}`;
+  const phase = (work: ExtraWork) => `${percent(work.total)} = sampled ${percent(work.sampled)} (pred r + k = ${percent(work.predicted)}) + tie-breaks ${percent(work.tiebreaks)} + canary confirmations ${percent(work.confirmations)}`;
+  const canaries = result.canaryChecks;
   lines.push(
     `        honest miners wrongly flagged: ${summary.honestFlagged}${verdict(` (target ${TARGETS.honestFlagged}): ${summary.honestVerdict}`)}` +
       (result.honestFlagged.length > 0 ? ` — e.g. ${result.honestFlagged[0]!.detail}` : ''),
+    `        honest miners failing a canary: ${summary.honestFailedCanary} (${count(canaries.honestOnWrongReference)} canaries were answered by honest miners against a wrong reference)`,
     `        extra work (check runs ÷ client jobs), past probation (${percent(summary.pastShare)} of client jobs): ${phase(summary.past)}${verdict(`; target ≤ ${percent(TARGETS.pastProbationExtraWork)}: ${summary.extraWorkVerdict}`)}`,
     `        on probation: ${phase(summary.probation)}; overall ${percent(summary.overall)}, of which ${percent(summary.resume)} canaries to paused miners`,
     `        tie-breaks: ${count(result.disagreements)} re-executions disagreed, ${summary.tiebreaksPerDisagreement.toFixed(2)} tie-break runs each (the rule asks for at most ${MAX_RUNS - 2}: fewer when 3 runs all differ); ${count(result.inconclusive)} checks inconclusive (counted for nobody)`,
-    `        canary pool ${count(result.pool.size)} agreed outputs (${result.pool.contaminated} wrong); ${count(result.canariesUnavailable)} canaries found no unseen entry; ` +
+    `        canary confirmations: ${count(canaries.disagreed)} canary answers disagreed with their evidence, ${count(summary.confirmations * result.jobs)} confirming runs (${percent(summary.confirmations)} of client jobs); ` +
+      `${count(canaries.failed)} canary miners failed 3 against 1, ${count(canaries.withdrawn)} pool entries withdrawn (the confirmation sided with the miner), ${count(canaries.kept)} inconclusive with the entry kept (a third answer), ${count(canaries.noConfirmer)} undecided for want of an eligible confirming miner`,
+    `        canary pool ${count(result.pool.size)} agreed outputs at the end; ${result.pool.contaminated} wrong ones entered, ${count(result.pool.withdrawn)} withdrawn (${result.pool.withdrawnWrong} of them wrong); ${count(result.canariesUnavailable)} canaries found no unseen entry; ` +
       `${count(result.noEligibleMiner)} check runs found no eligible miner (the coordinator's re-run would wait in the queue until one is, or its deadline; here the check ends undecided)`,
   );
   return lines;

@@ -1,8 +1,8 @@
 // The verification simulation: client jobs dispatched at random to unpaused miners, and after
 // every completion the REAL policy: planChecks (sampling.ts) decides re-execution and canaries,
 // mayVerify (sampling.ts) says who may re-run a job, judgeRuns (majority.ts) asks for tie-breaks
-// and says who was wrong, compareRuns (compare.ts) judges canaries, afterCheck (pause.ts) pauses
-// and resumes. The store is this module's memory: each miner's standing and job count, as the
+// and confirming runs and says who was wrong (re-executions and canaries alike), afterCheck
+// (pause.ts) pauses and resumes. The store is this module's memory: each miner's standing and job count, as the
 // coordinator's store would hold them.
 //
 // Definitions (also printed by the bench):
@@ -17,16 +17,19 @@
 //   - no miner here is ever busy, so "no eligible miner free" means none exists (all of other
 //     owners on probation or paused). The coordinator's re-run job would wait in the queue until
 //     one is, or until its deadline; the simulation counts it and ends the check undecided, as
-//     at the deadline (a tie-break missing: inconclusive, counted for nobody).
+//     at the deadline (a tie-break missing: inconclusive, counted for nobody);
+//   - a canary answer that disagrees with its entry's agreeing runs gets one confirming run by an
+//     eligible miner of another owner that has not run the job; 3 against 1 fails the canary's
+//     miner, anything else is inconclusive and the entry is withdrawn. No simulated miner is
+//     trusted, so there is no trusted reference (which would fail a disagreeing canary at once).
 
 import { DEMO_MODEL, DemoBackend } from '../../packages/miner/src/backends/demo.ts';
-import { compareRuns } from '../../packages/coordinator/src/verification/compare.ts';
-import { judgeRuns, type MinerRun } from '../../packages/coordinator/src/verification/majority.ts';
+import { judgeRuns, type RunsJudgement } from '../../packages/coordinator/src/verification/majority.ts';
 import { afterCheck, resumed } from '../../packages/coordinator/src/verification/pause.ts';
 import { mayVerify, planChecks, type JobPurpose, type MinerProgress } from '../../packages/coordinator/src/verification/sampling.ts';
 import { DEFAULT_VERIFICATION, type VerificationSettings } from '../../packages/coordinator/src/verification/settings.ts';
 import { hash32, seededRandom } from '../../packages/miner/src/backends/random.ts';
-import { CanaryPool } from './canary-pool.ts';
+import { CanaryPool, type CanaryEntry, type JudgedRun } from './canary-pool.ts';
 import { Population, STRATEGIES, type Run, type SimMiner, type Strategy } from './miners.ts';
 import { workload, type SimJob } from './workload.ts';
 
@@ -49,6 +52,10 @@ export interface SimOptions {
 /** Who caused a check run: a miner on probation, one past it, or a paused miner earning its way back. */
 export type Bucket = 'probation' | 'past' | 'resume';
 type Counts = Record<Bucket, number>;
+/** What a check run is for: the first re-run of a client job, a tie-break, or the run confirming a failed canary. */
+type CheckKind = 'reexecution' | 'tiebreak' | 'confirmation';
+/** A check run with the purpose its job has (confirmations are tie-break jobs to the miner). */
+type CheckRun = JudgedRun & { purpose: 'reexecution' | 'tiebreak' };
 const zero = (): Counts => ({ probation: 0, past: 0, resume: 0 });
 
 export interface StrategyOutcome {
@@ -76,19 +83,34 @@ export interface SimResult {
   settings: VerificationSettings;
   /** Client jobs completed by miners on probation and past it. */
   clientJobs: { probation: number; past: number };
-  checkRuns: { reexecution: Counts; tiebreak: Counts; canary: Counts };
+  checkRuns: Record<CheckKind | 'canary', Counts>;
   outcomes: StrategyOutcome[];
   /** Honest miners' failed checks: each one a wrongly flagged honest miner. */
-  honestFlagged: { miner: string; detail: string }[];
+  honestFlagged: { miner: string; kind: 'canary' | 'reexecution'; detail: string }[];
   /** Re-executions whose first re-run disagreed with the claimed run (each costs up to 2 tie-breaks). */
   disagreements: number;
-  /** Checks judgeRuns left undecided: counted for nobody. */
+  /** Re-executions judgeRuns left undecided: counted for nobody. */
   inconclusive: number;
+  canaryChecks: {
+    /** Canary answers that disagreed with their entry's evidence (each asks for a confirming run). */
+    disagreed: number;
+    /** The canary's miner failed: the evidence and the confirming run agreed against it. */
+    failed: number;
+    /** Confirmations that sided with the canary's miner: the entry was withdrawn. */
+    withdrawn: number;
+    /** Inconclusive otherwise (a third answer, or runs that cannot be compared): the entry stays, nobody agreed with the miner. */
+    kept: number;
+    /** Left undecided for want of an eligible confirming miner (the entry stays). */
+    noConfirmer: number;
+    /** Canaries answered by honest miners against a wrong reference (known to the simulation only). */
+    honestOnWrongReference: number;
+  };
   /** Re-executions and tie-breaks for which no eligible miner existed (the check ends undecided). */
   noEligibleMiner: number;
   /** Canaries planned or owed to a paused miner that had no unseen pool entry to get. */
   canariesUnavailable: number;
-  pool: { size: number; contaminated: number };
+  /** Entries at the end; wrong ones ever added; withdrawn ones, and how many of those were wrong. */
+  pool: { size: number; contaminated: number; withdrawn: number; withdrawnWrong: number };
 }
 
 export async function runSimulation(options: SimOptions): Promise<SimResult> {
@@ -111,10 +133,11 @@ class Simulation {
   readonly #miners: SimMiner[] = [];
   readonly #outcomes = new Map<Strategy, StrategyOutcome>();
   readonly #clientJobs = { probation: 0, past: 0 };
-  readonly #checkRuns = { reexecution: zero(), tiebreak: zero(), canary: zero() };
+  readonly #checkRuns = { reexecution: zero(), tiebreak: zero(), confirmation: zero(), canary: zero() };
   readonly #honestFlagged: SimResult['honestFlagged'] = [];
   #disagreements = 0;
   #inconclusive = 0;
+  readonly #canaryChecks: SimResult['canaryChecks'] = { disagreed: 0, failed: 0, withdrawn: 0, kept: 0, noConfirmer: 0, honestOnWrongReference: 0 };
   #noEligibleMiner = 0;
   #canariesUnavailable = 0;
   #now = 0;
@@ -162,9 +185,10 @@ class Simulation {
       honestFlagged: this.#honestFlagged,
       disagreements: this.#disagreements,
       inconclusive: this.#inconclusive,
+      canaryChecks: this.#canaryChecks,
       noEligibleMiner: this.#noEligibleMiner,
       canariesUnavailable: this.#canariesUnavailable,
-      pool: { size: this.#pool.size, contaminated: this.#pool.contaminated },
+      pool: { size: this.#pool.size, contaminated: this.#pool.contaminated, withdrawn: this.#pool.withdrawn, withdrawnWrong: this.#pool.withdrawnWrong },
     };
   }
 
@@ -173,9 +197,9 @@ class Simulation {
     return this.#population.execute(miner, job);
   }
 
-  /** The miner for a re-execution or tie-break, as `checkMiners` says; undefined (and counted) when none may. */
-  #pickChecker(owners: readonly string[]): SimMiner | undefined {
-    const checker = this.#checkMiners === 'any' ? this.#pick(owners) : this.#pick(owners, (miner) => mayVerify(this.#standingNow(miner), this.#settings));
+  /** The miner for a check run, as `checkMiners` says (and passing `also`); undefined (and counted) when none may. */
+  #pickChecker(owners: readonly string[], also: (miner: SimMiner) => boolean): SimMiner | undefined {
+    const checker = this.#checkMiners === 'any' ? this.#pick(owners, also) : this.#pick(owners, (miner) => also(miner) && mayVerify(this.#standingNow(miner), this.#settings));
     if (!checker) this.#noEligibleMiner++;
     return checker;
   }
@@ -218,52 +242,89 @@ class Simulation {
   }
 
   /**
-   * Re-runs a client job on miners of other owners, the claimed run first, asking for another
-   * run while judgeRuns says 'need_run'; then applies its judgement. Each check run is then a
-   * completion like any other (it may be followed by a canary for its miner).
+   * Asks miners of other owners than every run so far (and passing `also`) for one more run of
+   * `job` while judgeRuns says 'need_run'; 'need_run' comes back when no eligible miner exists.
+   * Returns the check runs it added (runs[0] is the run being checked).
+   */
+  async #judge(job: SimJob, runs: JudgedRun[], kindOf: (added: number) => CheckKind, bucket: Bucket, also: (miner: SimMiner) => boolean = () => true): Promise<{ judgement: RunsJudgement; added: CheckRun[] }> {
+    const added: CheckRun[] = [];
+    // A lone run is the one to check: it needs its re-execution before there is anything to judge.
+    let judgement: RunsJudgement = runs.length < 2 ? { kind: 'need_run' } : judgeRuns(runs, job.params);
+    while (judgement.kind === 'need_run') {
+      const checker = this.#pickChecker(runs.map((entry) => entry.miner.owner), also);
+      if (!checker) break;
+      const kind = kindOf(added.length);
+      const purpose = kind === 'reexecution' ? 'reexecution' : 'tiebreak';
+      const run = await this.#execute(checker, job, purpose);
+      this.#checkRuns[kind][bucket]++;
+      const entry: CheckRun = { minerId: checker.id, run, miner: checker, purpose };
+      added.push(entry);
+      runs.push(entry);
+      judgement = judgeRuns(runs, job.params);
+    }
+    return { judgement, added };
+  }
+
+  /**
+   * Re-runs a client job on miners of other owners, the claimed run first, then applies
+   * judgeRuns' judgement. Each check run is then a completion like any other (it may be followed
+   * by a canary for its miner).
    */
   async #reexecute(claimer: SimMiner, job: SimJob, claimed: Run, bucket: Bucket): Promise<void> {
-    const runs: (MinerRun & { run: Run })[] = [{ minerId: claimer.id, run: claimed }];
-    const checks: { miner: SimMiner; run: Run; purpose: 'reexecution' | 'tiebreak' }[] = [];
-    let judgement: ReturnType<typeof judgeRuns> = { kind: 'need_run' };
-    while (judgement.kind === 'need_run') {
-      const checker = this.#pickChecker([claimer.owner, ...checks.map((check) => check.miner.owner)]);
-      if (!checker) break;
-      const purpose = checks.length === 0 ? 'reexecution' : 'tiebreak';
-      const run = await this.#execute(checker, job, purpose);
-      this.#checkRuns[purpose][bucket]++;
-      checks.push({ miner: checker, run, purpose });
-      runs.push({ minerId: checker.id, run });
-      judgement = judgeRuns(runs, job.params);
-      if (runs.length === 2 && judgement.kind === 'need_run') this.#disagreements++;
-    }
-    const ran = [claimer, ...checks.map((check) => check.miner)];
-    const minerOf = (id: string) => ran.find((miner) => miner.id === id)!;
+    const runs: JudgedRun[] = [{ minerId: claimer.id, run: claimed, miner: claimer }];
+    const { judgement, added } = await this.#judge(job, runs, (before) => (before === 0 ? 'reexecution' : 'tiebreak'), bucket);
+    if (runs.length > 2 || (runs.length === 2 && judgement.kind === 'need_run')) this.#disagreements++;
+    const minerOf = (id: string) => runs.find((entry) => entry.minerId === id)!.miner;
     if (judgement.kind === 'agreed' || judgement.kind === 'decided') {
-      // The agreed output becomes a canary. Every run on the agreed side passes (a passed
+      // The agreeing runs become a canary's evidence. Every run on the agreed side passes (a passed
       // re-execution changes no standing: pause.ts); whoever judgeRuns names fails, verifier or not.
-      await this.#addCanary(job, runs.find((entry) => entry.minerId === judgement.passed[0])!.run, ran.map((miner) => miner.id));
+      await this.#addCanary(job, runs.filter((entry) => judgement.passed.includes(entry.minerId)), runs.map((entry) => entry.minerId));
       for (const id of judgement.passed) this.#passed(minerOf(id), 'reexecution');
       if (judgement.kind === 'decided') for (const id of judgement.failed) this.#failed(minerOf(id), 'reexecution', judgement.detail);
-    } else if (checks.length > 0) this.#inconclusive++;
-    for (const check of checks) await this.#afterCompletion(check.miner, job, check.run, check.purpose);
+    } else if (added.length > 0) this.#inconclusive++;
+    for (const check of added) await this.#afterCompletion(check.miner, job, check.run, check.purpose);
   }
 
-  async #addCanary(job: SimJob, agreed: Run, ran: string[]): Promise<void> {
-    this.#pool.add(job, agreed, ran, agreed.cheated && agreed.output !== (await this.#population.honestOutput(job)));
+  async #addCanary(job: SimJob, evidence: JudgedRun[], ran: string[]): Promise<void> {
+    const reference = evidence[0]!.run;
+    const wrong = reference.cheated && reference.output !== (await this.#population.honestOutput(job));
+    this.#pool.add(job, evidence, ran, wrong);
   }
 
-  /** A pool entry the miner has not seen, judged against the agreed output. */
+  /**
+   * A pool entry the miner has not seen, judged with its evidence as [canary run, ...evidence]: a
+   * disagreement asks for a confirming run by a miner that has not run the job.
+   */
   async #canary(miner: SimMiner, bucket: Bucket): Promise<void> {
     const entry = this.#pool.pickUnseen(miner.id, this.#dispatchRandom);
     if (!entry) return void this.#canariesUnavailable++;
     entry.seen.add(miner.id);
     const run = await this.#execute(miner, entry.job, 'canary');
     this.#checkRuns.canary[bucket]++;
-    const comparison = compareRuns(run, entry.reference, entry.job.params);
-    if (comparison.verdict === 'agree') this.#passed(miner, 'canary');
-    else if (comparison.verdict === 'disagree') this.#failed(miner, 'canary', comparison.detail);
+    if (entry.wrong && !miner.strategy.cheat) this.#canaryChecks.honestOnWrongReference++;
+    const runs: JudgedRun[] = [{ minerId: miner.id, run, miner }, ...entry.evidence];
+    const { judgement, added } = await this.#judge(entry.job, runs, () => 'confirmation', bucket, (checker) => !entry.seen.has(checker.id));
+    for (const check of added) entry.seen.add(check.minerId);
+    this.#applyCanaryJudgement(runs[0]!, entry, judgement, added[0]);
+    for (const check of added) await this.#afterCompletion(check.miner, entry.job, check.run, check.purpose);
     if (bucket !== 'resume') await this.#afterCompletion(miner, entry.job, run, 'canary');
+  }
+
+  #applyCanaryJudgement(canary: JudgedRun, entry: CanaryEntry, judgement: RunsJudgement, confirmation: CheckRun | undefined): void {
+    const { miner } = canary;
+    if (judgement.kind === 'agreed') return void this.#passed(miner, 'canary');
+    this.#canaryChecks.disagreed++;
+    if (judgement.kind === 'decided') {
+      // Only the canary's miner can be outvoted here: the evidence agreed before it answered.
+      this.#canaryChecks.failed++;
+      return this.#failed(miner, 'canary', judgement.detail);
+    }
+    if (judgement.kind === 'need_run') return void this.#canaryChecks.noConfirmer++;
+    // The confirming run sides with the miner: the evidence's agreement is in doubt, never send it again.
+    if (confirmation && judgeRuns([canary, confirmation], entry.job.params).kind === 'agreed') {
+      this.#canaryChecks.withdrawn++;
+      this.#pool.withdraw(entry);
+    } else this.#canaryChecks.kept++;
   }
 
   /** Paused miners (not awaiting review) get only canaries: one each per client job dispatched. */
@@ -285,7 +346,7 @@ class Simulation {
   #failed(miner: SimMiner, kind: 'canary' | 'reexecution', detail: string): void {
     miner.standing = afterCheck(miner.standing, { kind, passed: false, detail, now: this.#now, jobsCompleted: miner.jobsCompleted }, this.#settings);
     if (!miner.strategy.cheat) {
-      this.#honestFlagged.push({ miner: miner.id, detail: miner.standing.pauseReason! });
+      this.#honestFlagged.push({ miner: miner.id, kind, detail: miner.standing.pauseReason! });
       // An operator's review clears an honest miner; a first pause it serves out with canaries.
       if (miner.standing.needsReview) miner.standing = resumed(miner.standing, miner.jobsCompleted);
       return;
