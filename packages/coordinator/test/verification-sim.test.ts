@@ -2,8 +2,9 @@
 // jobs with a fixed seed on the real demo and cheating backends and the real verification policy,
 // re-runs by the miners mayVerify allows and judged by judgeRuns, as the coordinator does.
 // What a reader of the bench relies on: honest miners are never flagged, cheaters are caught, the
-// checks cost about r + k of the work past probation plus at most 2 tie-breaks per disagreement,
-// and the figures are reproducible.
+// checks cost about r + k of the work past probation plus at most 2 tie-breaks per disagreement
+// and a confirming run per failed canary, a wrong canary reference is withdrawn rather than failing
+// an honest miner, and the figures are reproducible.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -32,6 +33,22 @@ test('no honest miner flagged, always-cheaters caught within 25 jobs, checks cos
   assert.ok(summary.past.total <= 0.03, `extra work past probation: ${summary.past.total}`);
   assert.ok(result.disagreements > 0 && summary.tiebreaksPerDisagreement > 1 && summary.tiebreaksPerDisagreement <= 2, `tie-breaks per disagreement: ${summary.tiebreaksPerDisagreement}`);
   assert.equal(result.noEligibleMiner, 0, 'seventy honest miners past probation are always there to re-run a job');
+  assert.ok(result.canaryChecks.failed > 0, 'cheaters still fail canaries, once the evidence and a confirming run agree against them');
+  assert.ok(result.checkRuns.confirmation.probation > 0, 'confirming runs are counted as extra work of their own');
+});
+
+test('two established cheaters writing the same wrong text make a wrong canary: the honest miner that meets it is not failed, the entry is withdrawn', async () => {
+  const strategies = [
+    { name: 'honest', count: 3, record: 1000 },
+    { name: 'established truncators', count: 2, record: 1000, cheat: { mode: 'truncate' as const, rate: 1 } },
+  ];
+  // Frequent checks so that the two truncators, both allowed to verify, re-run each other's jobs.
+  const result = await runSimulation({ jobs: 500, seed: SEED, strategies, settings: { ...DEFAULT_VERIFICATION, reexecutionRate: 0.5, canaryRate: 0.3 } });
+  assert.ok(result.pool.contaminated > 0, 'the truncators agreed on a wrong answer');
+  assert.ok(result.canaryChecks.honestOnWrongReference > 0, 'an honest miner was sent it');
+  assert.deepEqual(result.honestFlagged, []);
+  assert.ok(result.pool.withdrawnWrong > 0, 'the confirming run sided with the honest miner');
+  assert.ok(result.outcomes[1]!.caught.length > 0, 'the truncators are caught all the same');
 });
 
 test('always-truncating miners write the same wrong text: when any miner may re-run jobs they outvote honest ones, not under mayVerify', async () => {
