@@ -3,7 +3,8 @@
 // 100 miners (70 honest, 30 cheating in four ways) on the real demo and cheating backends, at
 // least 100,000 client jobs, and the real verification policy (packages/coordinator/src/
 // verification): how many jobs each kind of cheater gets away with, whether any honest miner is
-// flagged, and what the checks cost, beside what the sampling arithmetic predicts. Re-executions
+// flagged (and whether any fails a canary), and what the checks cost (confirming runs of failed
+// canaries apart), beside what the sampling arithmetic predicts. Re-executions
 // and tie-breaks go to the miners the coordinator allows (mayVerify); `--check-miners any` runs
 // instead the demonstration of why: any unpaused miner re-runs, so fresh cheaters writing the
 // same wrong text vouch for one another (printed without targets).

@@ -26,7 +26,10 @@ export function predictedJobsUntilCaught(cheatRate: number, probationLeft: numbe
   return probationLeft + Math.ceil((target - uncaughtAfterProbation) / Math.log(1 - past));
 }
 
-/** Check runs per client job from the sampled rates alone (tie-breaks come on top, up to two per disagreement: majority.ts). */
+/**
+ * Check runs per client job from the sampled rates alone (on top: up to two tie-breaks per
+ * disagreement, and one confirming run per canary answer against an agreement: majority.ts).
+ */
 export function predictedExtraWork(settings: VerificationSettings, probationShare: number): { probation: number; past: number; overall: number } {
   const share = (rates: { reexecution: number; canary: number }) => rates.reexecution + rates.canary;
   const probation = share(checkRates({ jobsSinceProbation: 0, trusted: false }, settings));
