@@ -58,7 +58,8 @@ export interface Summary {
   resume: number;
   overall: number;
   extraWorkVerdict: Verdict;
-  /** Confirming runs of failed canaries per client job, all phases. */
+  /** Confirming runs of failed canaries, all phases, and per client job. */
+  confirmationRuns: number;
   confirmations: number;
   /** Tie-break runs per disagreement (judgeRuns asks for at most MAX_RUNS − 2 = 2). */
   tiebreaksPerDisagreement: number;
@@ -87,6 +88,7 @@ export function summarise(result: SimResult): Summary {
     probation: phase('probation'),
     resume: checkRuns.canary.resume / clients,
     overall: (all('reexecution') + all('tiebreak') + all('confirmation') + all('canary')) / clients,
+    confirmationRuns: all('confirmation'),
     confirmations: all('confirmation') / clients,
     extraWorkVerdict: past.total <= TARGETS.pastProbationExtraWork ? 'PASS' : 'MISS',
     tiebreaksPerDisagreement: result.disagreements === 0 ? 0 : all('tiebreak') / result.disagreements,
@@ -154,7 +156,7 @@ export function formatSummary(result: SimResult, summary: Summary, cpuMs: number
     `        extra work (check runs ÷ client jobs), past probation (${percent(summary.pastShare)} of client jobs): ${phase(summary.past)}${verdict(`; target ≤ ${percent(TARGETS.pastProbationExtraWork)}: ${summary.extraWorkVerdict}`)}`,
     `        on probation: ${phase(summary.probation)}; overall ${percent(summary.overall)}, of which ${percent(summary.resume)} canaries to paused miners`,
     `        tie-breaks: ${count(result.disagreements)} re-executions disagreed, ${summary.tiebreaksPerDisagreement.toFixed(2)} tie-break runs each (the rule asks for at most ${MAX_RUNS - 2}: fewer when 3 runs all differ); ${count(result.inconclusive)} checks inconclusive (counted for nobody)`,
-    `        canary confirmations: ${count(canaries.disagreed)} canary answers disagreed with their evidence, ${count(summary.confirmations * result.jobs)} confirming runs (${percent(summary.confirmations)} of client jobs); ` +
+    `        canary confirmations: ${count(canaries.disagreed)} canary answers disagreed with their evidence, ${count(summary.confirmationRuns)} confirming runs (${percent(summary.confirmations)} of client jobs); ` +
       `${count(canaries.failed)} canary miners failed 3 against 1, ${count(canaries.withdrawn)} pool entries withdrawn (the confirmation sided with the miner), ${count(canaries.kept)} inconclusive with the entry kept (a third answer), ${count(canaries.noConfirmer)} undecided for want of an eligible confirming miner`,
     `        canary pool ${count(result.pool.size)} agreed outputs at the end; ${result.pool.contaminated} wrong ones entered, ${count(result.pool.withdrawn)} withdrawn (${result.pool.withdrawnWrong} of them wrong); ${count(result.canariesUnavailable)} canaries found no unseen entry; ` +
       `${count(result.noEligibleMiner)} check runs found no eligible miner (the coordinator's re-run would wait in the queue until one is, or its deadline; here the check ends undecided)`,
