@@ -1,4 +1,4 @@
-// The arithmetic of the sampling plan (sampling.ts header), to print beside what the simulation
+// The arithmetic of the sampling plan (sampling header), to print beside what the simulation
 // measures. A miner that cheats on a share c of its jobs is caught when a cheated job is checked:
 // each job is re-executed with probability r and followed by a canary with probability k, so a
 // job ends its run with probability p = c × (1 − (1 − r)(1 − k)) ≈ c × (r + k). Jobs until caught
@@ -28,7 +28,7 @@ export function predictedJobsUntilCaught(cheatRate: number, probationLeft: numbe
 
 /**
  * Check runs per client job from the sampled rates alone (on top: up to two tie-breaks per
- * disagreement, and one confirming run per canary answer against an agreement: majority.ts).
+ * disagreement, and one confirming run per canary answer against an agreement: majority).
  */
 export function predictedExtraWork(settings: VerificationSettings, probationShare: number): { probation: number; past: number; overall: number } {
   const share = (rates: { reexecution: number; canary: number }) => rates.reexecution + rates.canary;

@@ -1,6 +1,6 @@
 // Canaries: jobs whose output independent miners (different owners) agreed on, kept with the
 // agreeing runs as evidence: two for an agreement, three when tie-breaks decided the check. A
-// canary answer that disagrees is judged against that evidence (majority.ts), so two cheaters who
+// canary answer that disagrees is judged against that evidence (majority), so two cheaters who
 // agreed on a wrong answer cannot fail an honest miner alone; an entry a confirming run disputed is
 // withdrawn. A miner is only sent an entry it has not seen (ran, checked, confirmed or answered as a
 // canary before), so it cannot answer from memory.

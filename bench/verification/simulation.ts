@@ -1,8 +1,8 @@
 // The verification simulation: client jobs dispatched at random to unpaused miners, and after
-// every completion the REAL policy: planChecks (sampling.ts) decides re-execution and canaries,
-// mayVerify (sampling.ts) says who may re-run a job, judgeRuns (majority.ts) asks for tie-breaks
+// every completion the REAL policy: planChecks (sampling) decides re-execution and canaries,
+// mayVerify (sampling) says who may re-run a job, judgeRuns (majority) asks for tie-breaks
 // and confirming runs and says who was wrong (re-executions and canaries alike), afterCheck
-// (pause.ts) pauses and resumes. The store is this module's memory: each miner's standing and job count, as the
+// (pause) pauses and resumes. The store is this module's memory: each miner's standing and job count, as the
 // coordinator's store would hold them.
 //
 // Definitions (also printed by the bench):
@@ -277,7 +277,7 @@ class Simulation {
     const minerOf = (id: string) => runs.find((entry) => entry.minerId === id)!.miner;
     if (judgement.kind === 'agreed' || judgement.kind === 'decided') {
       // The agreeing runs become a canary's evidence. Every run on the agreed side passes (a passed
-      // re-execution changes no standing: pause.ts); whoever judgeRuns names fails, verifier or not.
+      // re-execution changes no standing: pause); whoever judgeRuns names fails, verifier or not.
       await this.#addCanary(job, runs.filter((entry) => judgement.passed.includes(entry.minerId)), runs.map((entry) => entry.minerId));
       for (const id of judgement.passed) this.#passed(minerOf(id), 'reexecution');
       if (judgement.kind === 'decided') for (const id of judgement.failed) this.#failed(minerOf(id), 'reexecution', judgement.detail);
