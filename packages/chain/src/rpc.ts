@@ -268,7 +268,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     '/rpc/slashes/:receipt_id',
     { schema: { summary: 'The slash of a receipt: what it took, from which bond, its payouts and its evidence', params: hashParam('receipt_id', 'the slashed receipt (rcpt-…)'), response: { 200: slashSchema, ...errors([404, '`RECEIPT_NOT_FOUND`']) } } },
     async (request) => {
-      const slash = node.store.slash(request.params.receipt_id);
+      const slash = node.store.receiptSlash(request.params.receipt_id);
       if (!slash) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.receipt_id} was not slashed on this chain`);
       return slashView(slash, node.store);
     },

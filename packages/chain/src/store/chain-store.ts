@@ -160,7 +160,7 @@ export class ChainStore implements StateReader {
   }
 
   /** The slash of a receipt, if any. */
-  slash(receiptId: string): StoredSlash | null {
+  receiptSlash(receiptId: string): StoredSlash | null {
     const row = this.sql('SELECT * FROM slashes WHERE receipt_id = ?').get(receiptId) as Row | undefined;
     return row ? toSlash(row) : null;
   }

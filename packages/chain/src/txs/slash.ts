@@ -75,7 +75,7 @@ export const slash: TxType<SlashBody> = {
     if (!genesis.coordinators.includes(body.public_key)) throw new TxRejectedError('CHAIN_TX_NOT_COORDINATOR', 'the signer is not a coordinator listed in genesis', {}, 'body.public_key');
     checkSlashEvidence(body, genesis.chain_id, body.public_key);
     const id = body.receipt.receipt_id;
-    if (claimed.has(slashedClaim(id)) || store.slash(id)) throw new TxRejectedError('CHAIN_TX_ALREADY_SLASHED', `receipt ${id} was already slashed`, { receipt_id: id }, 'body.receipt.receipt_id');
+    if (claimed.has(slashedClaim(id)) || store.receiptSlash(id)) throw new TxRejectedError('CHAIN_TX_ALREADY_SLASHED', `receipt ${id} was already slashed`, { receipt_id: id }, 'body.receipt.receipt_id');
     if (slashable(state, body.miner_key) === 0n) throw new TxRejectedError('CHAIN_TX_SLASH_NOTHING_BONDED', `nothing is bonded or unbonding on miner key ${body.miner_key}`, { miner_key: body.miner_key }, 'body.miner_key');
   },
 

@@ -17,7 +17,7 @@ export type ShapeProblem = { field: string; problem: string };
 /** What a transaction's checks may read: the chain's settings and its stored records. */
 export interface TxEnvironment {
   readonly genesis: Genesis;
-  readonly store: Pick<ChainStore, 'receipt' | 'receiptProof' | 'slash'>;
+  readonly store: Pick<ChainStore, 'receipt' | 'receiptProof' | 'receiptSlash'>;
   /** genesis' zk_receipt_vkey, parsed once (null when genesis has none). */
   receiptVkey(): PreparedVerificationKey | null;
 }
