@@ -13,12 +13,13 @@ import type { TxEnvironment } from './txs/types.ts';
 export const MEMPOOL_LIMIT = 10_000;
 
 /** Returns the admitted transaction and its hash, or throws TxRejectedError. */
-export function admit(value: unknown, mempool: Mempool, store: ChainStore, environment: TxEnvironment, feeRecipient: string): { tx: SignedTx; hash: string } {
+/** `height`: the next block's, which it would run in. */
+export function admit(value: unknown, mempool: Mempool, store: ChainStore, environment: TxEnvironment, feeRecipient: string, height: number): { tx: SignedTx; hash: string } {
   const tx = checkTxForm(value, environment.genesis.chain_id);
   const hash = txHash(tx.body);
   if (mempool.has(hash) || store.tx(hash)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
   if (mempool.size >= MEMPOOL_LIMIT) throw new TxRejectedError('CHAIN_TX_MEMPOOL_FULL', 'the mempool is full; retry later', { limit: MEMPOOL_LIMIT });
-  const runner = new TxRunner(store, environment, feeRecipient, mempool.claims);
+  const runner = new TxRunner(store, environment, feeRecipient, height, mempool.claims);
   for (const queued of mempool.fromSender(tx.body.from)) {
     try {
       runner.pay(queued);

@@ -29,7 +29,7 @@ export interface Proposal {
 
 /** Builds and signs the block on `parent` from the waiting [hash, tx] entries. */
 export function proposeBlock(proposer: Authority, parent: Block, timestamp: number, pending: [string, SignedTx][], store: ChainStore, environment: TxEnvironment): Proposal {
-  const runner = new TxRunner(store, environment, addressFromPublicKey(base64urlDecode(proposer.publicKey)));
+  const runner = new TxRunner(store, environment, addressFromPublicKey(base64urlDecode(proposer.publicKey)), parent.header.height + 1);
   const included: SignedTx[] = [];
   const includedHashes: string[] = [];
   const dropped: string[] = [];

@@ -9,7 +9,7 @@ import { proposerForSlot, slotOf } from './consensus.ts';
 import { BlockRejectedError, TxRejectedError, type BlockErrorCode, type BlockErrorContexts } from './errors.ts';
 import type { Genesis } from './genesis.ts';
 import { merkleRoot } from './merkle.ts';
-import type { Account } from './state.ts';
+import type { StateChanges } from './state.ts';
 import type { ChainStore } from './store/chain-store.ts';
 import { txHash } from './tx.ts';
 import { TxRunner } from './txs/execute.ts';
@@ -47,8 +47,8 @@ export function checkSealed(block: Block, genesis: Genesis, now: number): void {
 
 export interface ValidatedBlock {
   txHashes: string[];
-  /** The accounts the block changes, to store with it. */
-  changed: Map<string, Account>;
+  /** What the block changes (accounts, bonds, unbondings, slashes), to store with it. */
+  changes: StateChanges;
 }
 
 /** Validates `block` on top of `parent` completely; throws BlockRejectedError with the reason. */
@@ -85,7 +85,7 @@ export function validateBlock(value: unknown, parent: Block, store: ChainStore, 
   const twice = txHashes.find((hash) => seen.has(hash) || !seen.add(hash));
   if (twice) reject(block, 'CHAIN_BLOCK_DUPLICATE_TX', 'a transaction appears twice', { height, tx_hash: twice }, 'txs');
 
-  const runner = new TxRunner(store, environment, addressFromPublicKey(base64urlDecode(header.proposer)));
+  const runner = new TxRunner(store, environment, addressFromPublicKey(base64urlDecode(header.proposer)), height);
   block.txs.forEach((tx, position) => {
     const hash = txHashes[position]!;
     if (store.tx(hash)) invalidTx(position, new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash }), 'was already included in an earlier block (replay)');
@@ -97,5 +97,5 @@ export function validateBlock(value: unknown, parent: Block, store: ChainStore, 
   });
   const stateRoot = runner.overlay.root();
   if (stateRoot !== header.state_root) reject(block, 'CHAIN_BLOCK_ROOT_MISMATCH', 'state_root does not match the state after executing the block', { height, expected_root: stateRoot }, 'header.state_root');
-  return { txHashes, changed: runner.overlay.changed };
+  return { txHashes, changes: runner.overlay };
 }

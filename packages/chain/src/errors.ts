@@ -33,6 +33,19 @@ export type TxErrorContexts = ContextsOf<
     CHAIN_TX_RECEIPT_NOT_SETTLED: { receipt_id: string };
     CHAIN_TX_RECEIPT_ALREADY_PROVEN: { receipt_id: string };
     CHAIN_TX_PROOF_INVALID: { receipt_id: string };
+    /** The address whose bond or unbonding holds the key. */
+    CHAIN_TX_BOND_KEY_TAKEN: { miner_key: string; address: string };
+    /** What the sender has bonded on the key (AITBC). */
+    CHAIN_TX_UNBOND_EXCEEDS_BOND: { miner_key: string; bonded: string };
+    /** The receipt (slashed or reference) whose id or signature does not verify. */
+    CHAIN_TX_SLASH_BAD_SIGNATURE: { receipt_id: string };
+    CHAIN_TX_SLASH_REFERENCES_INSUFFICIENT: { minimum_references: number };
+    /** The reference whose run differs from the slashed receipt's, and the receipt field that differs. */
+    CHAIN_TX_SLASH_INPUTS_MISMATCH: { receipt_id: string; receipt_field: string };
+    CHAIN_TX_SLASH_REFERENCES_DISAGREE: { receipt_id: string };
+    CHAIN_TX_SLASH_OUTPUT_AGREES: { receipt_id: string };
+    CHAIN_TX_SLASH_NOTHING_BONDED: { miner_key: string };
+    CHAIN_TX_ALREADY_SLASHED: { receipt_id: string };
   }
 >;
 

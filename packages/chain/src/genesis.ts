@@ -1,6 +1,7 @@
 // The genesis file: the chain's id, its authorities (who may propose and sign blocks), the block
 // interval, the initial allocations, the coordinators allowed to settle receipts and, optionally,
-// the verification key of receipt proofs. Every node of a chain starts from the same file; its
+// the verification key of receipt proofs, and the bond rules (unbonding delay, slash amount).
+// Every node of a chain starts from the same file; its
 // hash is the chain's identity.
 
 import { amountProblem, amountRangeProblem, canonicalize, formatAmount, isValidAddress, parseAmount, parsePublicKey, prepareVerificationKey, sha256Hex, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol';
@@ -20,6 +21,27 @@ export interface Genesis {
    * without it refuses every anchor_proof; genesis files made before it stay valid.
    */
   zk_receipt_vkey?: Groth16VerificationKey;
+  /** Blocks an unbonding stays slashable before it returns to the balance (default: unbondingDelayBlocks). */
+  unbonding_delay_blocks?: number;
+  /** AITBC taken from a miner key's bond + unbonding per slashed receipt (default DEFAULT_SLASH_AMOUNT). */
+  slash_amount?: string;
+}
+
+/** The coordinator's acceptance window: the time in which it finds a cheat and sends the slash. */
+export const ACCEPTANCE_WINDOW_MS = 10 * 60_000;
+/** 100 AITBC: past probation about 2.5% of a miner's jobs are checked, so this makes cheating on a job of up to 2.5 AITBC cost more than it earns. */
+export const DEFAULT_SLASH_AMOUNT = '100';
+
+/**
+ * Default: the acceptance window in blocks. Each block needs a later slot, so this many blocks
+ * take at least that long: an unbonding stays slashable for the whole window whatever the load.
+ */
+export function unbondingDelayBlocks(genesis: Genesis): number {
+  return genesis.unbonding_delay_blocks ?? Math.ceil(ACCEPTANCE_WINDOW_MS / genesis.block_interval_ms);
+}
+
+export function slashAmountMicro(genesis: Genesis): bigint {
+  return parseAmount(genesis.slash_amount ?? DEFAULT_SLASH_AMOUNT);
 }
 
 export function genesisHash(genesis: Genesis): string {
@@ -66,6 +88,11 @@ export function validateGenesis(value: unknown): Genesis {
       fail(`zk_receipt_vkey ${(error as Error).message}`);
     }
     if (nPublic !== ZK_PUBLIC_SIGNALS.length) fail(`zk_receipt_vkey must have ${ZK_PUBLIC_SIGNALS.length} public inputs (${ZK_PUBLIC_SIGNALS.join(', ')})`);
+  }
+  if (genesis.unbonding_delay_blocks !== undefined && (!Number.isSafeInteger(genesis.unbonding_delay_blocks) || genesis.unbonding_delay_blocks < 1)) fail('unbonding_delay_blocks must be an integer ≥ 1');
+  if (genesis.slash_amount !== undefined) {
+    const problem = amountProblem(genesis.slash_amount);
+    if (problem || parseAmount(genesis.slash_amount) === 0n) fail(`slash_amount ${problem ?? 'must be more than 0'}`);
   }
   return genesis;
 }

@@ -83,7 +83,7 @@ export class ChainNode extends EventEmitter {
       receipt_root: EMPTY_ROOT,
       state_root: overlay.root(),
     };
-    this.store.commit({ header, hash: blockHash(header), signature: '', txs: [] }, [], overlay.changed);
+    this.store.commit({ header, hash: blockHash(header), signature: '', txs: [] }, [], overlay);
     this.store.setMeta('genesis_hash', hash);
   }
 
@@ -137,7 +137,7 @@ export class ChainNode extends EventEmitter {
   submit(value: unknown): string {
     // Run it as the current slot's proposer would.
     const feeRecipient = addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
-    const { tx, hash } = admit(value, this.mempool, this.store, this.environment, feeRecipient);
+    const { tx, hash } = admit(value, this.mempool, this.store, this.environment, feeRecipient, this.headBlock.header.height + 1);
     this.mempool.add(hash, tx);
     this.emit('tx', tx, hash);
     return hash;
@@ -166,8 +166,8 @@ export class ChainNode extends EventEmitter {
   }
 
   private append(block: Block): void {
-    const { txHashes, changed } = validateBlock(block, this.headBlock, this.store, this.environment, this.now());
-    this.store.commit(block, txHashes, changed);
+    const { txHashes, changes } = validateBlock(block, this.headBlock, this.store, this.environment, this.now());
+    this.store.commit(block, txHashes, changes);
     this.headBlock = block;
     this.forkChoice.forget(block.hash);
     for (const hash of txHashes) this.mempool.delete(hash);

@@ -1,8 +1,8 @@
 // The node's HTTP RPC, on paths tools can rely on: head, blocks by height or hash (with their
 // transactions) and by range (sync), transactions, submit, mempool, accounts, receipts, and WS
-// /rpc/ws subscriptions. Peers gossip at /p2p. Errors use the same envelope as the coordinator
+// /rpc/ws subscriptions, and bonds, unbondings and slashes per address and per receipt. Peers gossip at /p2p. Errors use the same envelope as the coordinator
 // ({detail, error_code, request_id, field?}) with the chain's own codes: BLOCK_NOT_FOUND,
-// TX_NOT_FOUND, RECEIPT_NOT_FOUND (404); a refused transaction or block has its CHAIN_TX_* or
+// TX_NOT_FOUND, RECEIPT_NOT_FOUND (404, also for a receipt never slashed); a refused transaction or block has its CHAIN_TX_* or
 // CHAIN_BLOCK_* code (errors.ts) and the envelope adds its typed `context`; besides,
 // VALIDATION_INVALID_FORMAT (422), ROUTE_NOT_FOUND (404), PAYLOAD_TOO_LARGE (413),
 // SYSTEM_INTERNAL_ERROR (500). The edge (body parsing, timers, malformed HTTP) is the
@@ -11,16 +11,18 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import { ApiError, ERROR_CATALOGUE, isValidAddress, newId } from '@aitbc/protocol';
+import { ApiError, ERROR_CATALOGUE, formatAmount, isValidAddress, newId } from '@aitbc/protocol';
 import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
 import { BlockRejectedError, TxRejectedError } from './errors.ts';
 import type { ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
-import { blockView } from './views.ts';
+import { blockView, bondView, slashView, unbondingView } from './views.ts';
 
 export const BLOCK_RANGE_MAX = 100;
+/** The longest page of bonds, unbondings or slashes. */
+export const BOND_PAGE_MAX = 100;
 
 /** Blocks come whole in one body; 16 MiB is far above any block the mempool limits allow. */
 export const RPC_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -76,6 +78,29 @@ const envelope = {
 } as const;
 const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
 const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
+
+// 200 schemas of the bond routes (the serializer sends exactly these fields).
+const amount = { type: 'string', description: 'AITBC' } as const;
+const text = { type: 'string' } as const;
+const anyObject = { type: 'object', additionalProperties: true } as const;
+const object = (properties: Record<string, object>, description?: string) => ({ type: 'object', properties, required: Object.keys(properties), ...(description ? { description } : {}) }) as const;
+const pageOf = (item: object, description: string) => object({ items: { type: 'array', items: item }, next: { type: 'string', nullable: true, description: 'cursor of the next page; null on the last' } }, description);
+const bondSchema = object({ miner_key: text, address: text, amount });
+const unbondingSchema = object({ id: { type: 'string', description: 'hash of the unbond transaction' }, miner_key: text, address: text, amount, release_height: { type: 'integer', description: 'released to the balance in the block at this height' } });
+const slashSchema = object({
+  receipt_id: text,
+  tx_hash: text,
+  block_height: { type: 'integer' },
+  miner_key: text,
+  bond_address: text,
+  amount,
+  from_bond: amount,
+  from_unbonding: amount,
+  beneficiary: text,
+  payouts: { type: 'array', items: object({ address: text, amount, role: { type: 'string', enum: ['beneficiary', 'verifier'] } }) },
+  coordinator_key: text,
+  evidence: object({ receipt: anyObject, references: { type: 'array', items: anyObject }, reference_keys: { type: 'object', additionalProperties: { type: 'string' } } }),
+});
 
 export interface RpcOptions {
   gossip?: Gossip;
@@ -180,11 +205,74 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
 
   app.get('/rpc/mempool', { schema: { summary: 'Transactions waiting for a block' } }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', { schema: { summary: 'Balance and nonce of an address', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
+  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', { schema: { summary: 'Balance and nonce of an address, and what it has bonded and unbonding', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
-    return { address, ...node.balanceOf(address) };
+    const totals = node.store.bondTotals(address);
+    return { address, ...node.balanceOf(address), bonded: formatAmount(totals.bonded), unbonding: formatAmount(totals.unbonding) };
   });
+
+  app.get<{ Params: { address: string }; Querystring: { limit?: string; bonds_after?: string; unbondings_after?: string; slashes_before?: string } }>(
+    '/rpc/bonds/:address',
+    {
+      schema: {
+        summary: "An address's bonds (per miner key), its unbonding entries with their release heights, and the slashes of its bonds with their evidence and payouts; each list paged by its own cursor",
+        params: hashParam('address', 'ait1… address'),
+        querystring: {
+          type: 'object',
+          properties: {
+            limit: { type: 'string', description: `items per list, 1–${BOND_PAGE_MAX} (default ${BOND_PAGE_MAX})` },
+            bonds_after: { type: 'string', description: 'bonds.next of the previous page' },
+            unbondings_after: { type: 'string', description: 'unbondings.next of the previous page' },
+            slashes_before: { type: 'string', description: 'slashes.next of the previous page' },
+          },
+        },
+        response: {
+          200: object({
+            address: text,
+            bonded: amount,
+            unbonding: amount,
+            bonds: pageOf(bondSchema, 'by miner key'),
+            unbondings: pageOf(unbondingSchema, 'soonest release first'),
+            slashes: pageOf(slashSchema, 'newest first'),
+          }),
+          ...errors([422, '`VALIDATION_INVALID_FORMAT`']),
+        },
+      },
+    },
+    async (request) => {
+      const { address } = request.params;
+      if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
+      const { limit: limitText, bonds_after: bondsAfter, unbondings_after: unbondingsAfter, slashes_before: slashesBefore } = request.query;
+      const limit = Number(limitText ?? BOND_PAGE_MAX);
+      if (!Number.isSafeInteger(limit) || limit < 1 || limit > BOND_PAGE_MAX) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `limit must be 1–${BOND_PAGE_MAX}`, 'limit');
+      for (const [name, cursor] of [['unbondings_after', unbondingsAfter], ['slashes_before', slashesBefore]] as const) {
+        if (cursor !== undefined && !/^\d{1,15}:.{1,128}$/.test(cursor)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${name} must be the cursor of a previous page`, name);
+      }
+      const totals = node.store.bondTotals(address);
+      const bonds = node.store.bondsOf(address, limit, bondsAfter);
+      const unbondings = node.store.unbondingsOf(address, limit, unbondingsAfter);
+      const slashes = node.store.slashesOf(address, limit, slashesBefore);
+      return {
+        address,
+        bonded: formatAmount(totals.bonded),
+        unbonding: formatAmount(totals.unbonding),
+        bonds: { items: bonds.items.map(bondView), next: bonds.next },
+        unbondings: { items: unbondings.items.map(unbondingView), next: unbondings.next },
+        slashes: { items: slashes.items.map((slash) => slashView(slash, node.store)), next: slashes.next },
+      };
+    },
+  );
+
+  app.get<{ Params: { receipt_id: string } }>(
+    '/rpc/slashes/:receipt_id',
+    { schema: { summary: 'The slash of a receipt: what it took, from which bond, its payouts and its evidence', params: hashParam('receipt_id', 'the slashed receipt (rcpt-…)'), response: { 200: slashSchema, ...errors([404, '`RECEIPT_NOT_FOUND`']) } } },
+    async (request) => {
+      const slash = node.store.receiptSlash(request.params.receipt_id);
+      if (!slash) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.receipt_id} was not slashed on this chain`);
+      return slashView(slash, node.store);
+    },
+  );
 
   app.get<{ Params: { id: string } }>('/rpc/receipts/:id', { schema: { summary: 'A settled receipt, the height of its block, and whether an anchor_proof proved it', params: hashParam('id', 'receipt id (rcpt-…)'), response: errors([404, '`RECEIPT_NOT_FOUND`']) } }, async (request) => {
     const found = node.store.receipt(request.params.id);

@@ -24,6 +24,9 @@ export type { TxBody } from './txs/registry.ts';
 export type { TransferBody } from './txs/transfer.ts';
 export type { SettleBody } from './txs/settle.ts';
 export type { AnchorProofBody } from './txs/anchor-proof.ts';
+export type { BondBody } from './txs/bond.ts';
+export type { UnbondBody } from './txs/unbond.ts';
+export type { SlashBody } from './txs/slash.ts';
 
 export interface SignedTx {
   body: TxBody;

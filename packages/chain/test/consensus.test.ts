@@ -1,4 +1,4 @@
-// Three authorities in one process, wired by a message queue that a test can partition: blocks
+// Three authorities in one process (network.ts), a message queue that a test can partition: blocks
 // in each authority's slot, finality once all three (more than two thirds) voted, a missing
 // proposer's slot skipped, catch-up by height ranges, a fork resolved to the longer branch, and
 // a final block never reverted.
@@ -7,10 +7,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, type KeyPair } from '@aitbc/protocol';
 import { blockHash, signBlockHash, type Block } from '../src/block.ts';
-import { finalityThreshold, proposerForSlot, signVote, slotOf } from '../src/consensus.ts';
+import { finalityThreshold, signVote } from '../src/consensus.ts';
 import type { Genesis } from '../src/genesis.ts';
 import { BlockRejectedError } from '../src/errors.ts';
 import { ChainNode } from '../src/node.ts';
+import { AuthorityNetwork } from './network.ts';
 import { closedAfterTest } from './stores.ts';
 import { signTx } from '../src/tx.ts';
 
@@ -28,57 +29,9 @@ const genesis: Genesis = {
   allocations: [{ address: address(alice), amount: '1000' }],
 };
 
-
-/** Nodes that hear each other's blocks, votes and transactions when `flush` runs, unless cut off. */
-class Network {
-  clock = genesis.genesis_time;
-  readonly nodes: ChainNode[];
-  readonly cut = new Set<number>();
-  private readonly queue: { from: number; kind: 'block' | 'vote' | 'tx'; payload: unknown }[] = [];
-
+class Network extends AuthorityNetwork {
   constructor() {
-    this.nodes = keys.map((key, index) => {
-      const store = closedAfterTest();
-      const node = new ChainNode(store, genesis, key, () => this.clock);
-      node.on('block', (block) => this.queue.push({ from: index, kind: 'block', payload: block }));
-      node.on('vote', (vote) => this.queue.push({ from: index, kind: 'vote', payload: vote }));
-      node.on('tx', (tx) => this.queue.push({ from: index, kind: 'tx', payload: tx }));
-      return node;
-    });
-  }
-
-  /** Sync by height range, as a node that missed blocks does over HTTP. */
-  sync(to: number, from: number): void {
-    const node = this.nodes[to]!;
-    for (const block of this.nodes[from]!.store.blockRange(node.finalized().height + 1, 1000)) node.receive(block);
-    for (const vote of this.nodes[from]!.votes()) node.addVote(vote);
-  }
-
-  flush(): void {
-    while (this.queue.length > 0) {
-      const { from, kind, payload } = this.queue.shift()!;
-      if (this.cut.has(from)) continue;
-      this.nodes.forEach((node, to) => {
-        if (to === from || this.cut.has(to)) return;
-        if (kind === 'vote') node.addVote(payload);
-        else if (kind === 'tx') {
-          try {
-            node.submit(payload);
-          } catch {
-            // already known
-          }
-        } else if (node.receive(payload) === 'missing-parent') this.sync(to, from);
-      });
-    }
-  }
-
-  /** The next slot: its authority proposes if it is up, and everyone hears about it. */
-  slot(): number {
-    this.clock += INTERVAL;
-    const proposer = genesis.authorities.indexOf(proposerForSlot(slotOf(this.clock, genesis), genesis));
-    if (!this.cut.has(proposer)) this.nodes[proposer]!.produce();
-    this.flush();
-    return proposer;
+    super(genesis, keys);
   }
 
   pay(via: number, nonce: number): void {
@@ -86,6 +39,7 @@ class Network {
     this.flush();
   }
 }
+
 
 const heads = (network: Network, which = [0, 1, 2]) => which.map((index) => network.nodes[index]!.head().hash);
 

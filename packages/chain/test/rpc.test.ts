@@ -35,7 +35,7 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.deepEqual((await rpc.inject({ url: `/rpc/blocks/${block.hash}` })).json(), byHeight);
     const included = (await rpc.inject({ url: `/rpc/txs/${hash}` })).json();
     assert.deepEqual([included.status, included.block_height, included.body.memo], ['included', 1, 'alice']);
-    assert.deepEqual((await rpc.inject({ url: `/rpc/accounts/${bob}` })).json(), { address: bob, balance: '4', nonce: 0 });
+    assert.deepEqual((await rpc.inject({ url: `/rpc/accounts/${bob}` })).json(), { address: bob, balance: '4', nonce: 0, bonded: '0', unbonding: '0' });
     const history = (await rpc.inject({ url: `/rpc/accounts/${bob}/txs` })).json();
     assert.deepEqual(history.transactions.map((entry: { hash: string }) => entry.hash), [hash], 'received transfers are in the history');
 
@@ -49,8 +49,9 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
     const openapi = (await rpc.inject({ url: '/rpc/openapi.json' })).json();
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
-      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/txs', '/rpc/txs/{hash}',
+      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/{hash}',
     ]);
+    for (const path of ['/rpc/bonds/{address}', '/rpc/slashes/{receipt_id}']) assert.ok(openapi.paths[path].get.responses['200'].content['application/json'].schema.properties, `${path} documents its 200 answer`);
     assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /CHAIN_TX_\*/);
     assert.match(openapi.paths['/rpc/txs'].post.responses['503'].description, /CHAIN_TX_MEMPOOL_FULL/);
     assert.match(openapi.paths['/rpc/blocks'].post.responses['422'].description, /CHAIN_BLOCK_\*/);

@@ -17,7 +17,7 @@ const problemOf = (value: unknown) => {
 };
 
 test('the registry lists each type once, and the shape check accepts exactly those types', () => {
-  assert.deepEqual(names, ['transfer', 'settle', 'anchor_proof']);
+  assert.deepEqual(names, ['transfer', 'settle', 'anchor_proof', 'bond', 'unbond', 'slash']);
   assert.equal(new Set(names).size, names.length);
   const unknown = problemOf({ body: { type: 'mint' }, signature: 'x' })!;
   assert.equal(unknown.field, 'body.type');

@@ -1,13 +1,16 @@
 // `aitbc wallet` as a person uses it: create an encrypted wallet, get funded at genesis, send a
-// transfer through a running node, see balances and history; a wrong passphrase sends nothing.
+// transfer through a running node, see balances and history; a wrong passphrase sends nothing;
+// bond a miner key and unbond it.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { base64urlEncode } from '@aitbc/protocol';
+import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { runAitbc, startAitbc, stopWith } from '@aitbc/testkit/processes';
-import { freePort } from '@aitbc/testkit';
+import { freePort, until } from '@aitbc/testkit';
 
 const dir = mkdtempSync(join(tmpdir(), 'aitbc-wallet-'));
 after(() => rmSync(dir, { recursive: true, force: true }));
@@ -47,5 +50,41 @@ test('create, fund at genesis, send, balance, history', async () => {
   assert.match(balance, /: 12\.5 AITBC \(nonce 0\)/);
   assert.match(aitbc(['wallet', 'balance', aliceAddress, '--node-url', nodeUrl]).stdout, /: 87\.499 AITBC \(nonce 1\)/);
   assert.match(aitbc(['wallet', 'history', 'bob', '--node-url', nodeUrl]).stdout, new RegExp(`in\\s+12\\.5\\s+${aliceAddress}\\s+rent`));
+  assert.equal(await stopWith(node), 0);
+});
+
+test('bond a miner key from its key file, see it bonded, unbond it and see the release height', async () => {
+  const miner = JSON.parse(aitbc(['wallet', 'create', 'payout', '--json']).stdout).address as string;
+  const minerKeyFile = join(dir, 'miner', 'miner-key.json');
+  const minerKey = base64urlEncode(loadOrCreateKeyFile(minerKeyFile).publicKey);
+  const chainDir = join(dir, 'bond-chain');
+  const init = aitbc(['node', 'init', '--data-dir', chainDir, '--chain-id', 'aitbc-bond', '--block-interval', '100', '--allocate', `${miner}=100`, '--unbonding-delay-blocks', '5', '--slash-amount', '20']);
+  assert.equal(init.status, 0, init.stderr);
+  assert.deepEqual(JSON.parse(readFileSync(join(chainDir, 'genesis.json'), 'utf8')).unbonding_delay_blocks, 5);
+  const port = await freePort();
+  const node = (await startAitbc(['node', '--data-dir', chainDir, '--port', String(port)], /RPC on/, { env })).child;
+  const nodeUrl = `http://127.0.0.1:${port}`;
+  const balanceOf = () => aitbc(['wallet', 'balance', 'payout', '--node-url', nodeUrl]).stdout;
+
+  const bonded = aitbc(['wallet', 'bond', 'payout', '30', '--miner-key', minerKeyFile, '--node-url', nodeUrl]);
+  assert.equal(bonded.status, 0, bonded.stderr);
+  assert.match(bonded.stdout, new RegExp(`pending: 30 AITBC bonded on miner key ${minerKey}`));
+  await until(() => /bonded 30\n/.test(balanceOf()), 'the bond in a block');
+  assert.match(balanceOf(), /: 69\.999 AITBC \(nonce 1\); bonded 30\n/);
+
+  const unbonded = aitbc(['wallet', 'unbond', 'payout', '12', '--miner-key', minerKey, '--node-url', nodeUrl, '--json']);
+  assert.equal(unbonded.status, 0, unbonded.stderr);
+  await until(() => /unbonding 12\n/.test(balanceOf()), 'the unbond in a block');
+  const bonds = (await (await fetch(`${nodeUrl}/rpc/bonds/${miner}`)).json()) as { bonds: { items: { amount: string }[] }; unbondings: { items: { id: string; amount: string; release_height: number }[] } };
+  const tx = (await (await fetch(`${nodeUrl}/rpc/txs/${JSON.parse(unbonded.stdout).hash}`)).json()) as { block_height: number };
+  assert.deepEqual(bonds.bonds.items.map((bond) => bond.amount), ['18']);
+  assert.deepEqual(bonds.unbondings.items, [{ id: JSON.parse(unbonded.stdout).hash, miner_key: minerKey, address: miner, amount: '12', release_height: tx.block_height + 5 }]);
+
+  const tooMuch = aitbc(['wallet', 'unbond', 'payout', '19', '--miner-key', minerKey, '--node-url', nodeUrl]);
+  assert.equal(tooMuch.status, 1);
+  assert.match(tooMuch.stderr, /CHAIN_TX_UNBOND_EXCEEDS_BOND/);
+  const badKey = aitbc(['wallet', 'bond', 'payout', '1', '--miner-key', 'nope', '--node-url', nodeUrl]);
+  assert.equal(badKey.status, 1);
+  assert.match(badKey.stderr, /neither a key file nor a public key/);
   assert.equal(await stopWith(node), 0);
 });

@@ -1,7 +1,9 @@
 // The node's storage: one SQLite file (WAL). A block, its transactions and the accounts it
 // changed are written in one transaction, so a crash leaves either the whole block or none of it.
 // Each block also records the account values it replaced, so that a block not yet final can be
-// reverted (again in one transaction) when the network settles on a longer branch.
+// reverted (again in one transaction) when the network settles on a longer branch. Bonds and
+// unbonding entries are state like accounts (with their own undo records); slashes are kept per
+// block like receipts.
 
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -9,7 +11,7 @@ import { applyMigrations } from '@aitbc/protocol/node';
 import type { Receipt } from '@aitbc/protocol';
 import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Vote } from '../consensus.ts';
-import type { Account, AccountReader } from '../state.ts';
+import type { Account, Bond, SlashPayout, SlashRecord, StateChanges, StateReader, Unbonding } from '../state.ts';
 import type { SignedTx } from '../tx.ts';
 import { txEffects } from '../txs/registry.ts';
 
@@ -22,7 +24,52 @@ export interface StoredTx {
   position: number;
 }
 
-export class ChainStore implements AccountReader {
+/** A slash as stored: its record and where its transaction is. */
+export interface StoredSlash extends SlashRecord {
+  block_height: number;
+  position: number;
+}
+
+/** A page of a list and the cursor of the next one (null: this was the last). */
+export interface Page<T> {
+  items: T[];
+  next: string | null;
+}
+
+const toBond = (row: Row): Bond => ({ miner_key: row.miner_key as string, address: row.address as string, amount: row.amount as bigint });
+const toUnbonding = (row: Row): Unbonding => ({ id: row.id as string, miner_key: row.miner_key as string, address: row.address as string, amount: row.amount as bigint, release_height: Number(row.release_height) });
+const rowJson = (row: Bond | Unbonding) => JSON.stringify({ ...row, amount: row.amount.toString() });
+const fromRowJson = <T extends Bond | Unbonding>(text: string): T => {
+  const row = JSON.parse(text) as T & { amount: string };
+  return { ...row, amount: BigInt(row.amount) };
+};
+const recordJson = (record: SlashRecord) =>
+  JSON.stringify({ ...record, amount: record.amount.toString(), from_bond: record.from_bond.toString(), from_unbonding: record.from_unbonding.toString(), payouts: record.payouts.map((payout) => ({ ...payout, amount: payout.amount.toString() })) });
+function toSlash(row: Row): StoredSlash {
+  const record = JSON.parse(row.record as string) as Record<string, unknown> & { payouts: { address: string; amount: string; role: SlashPayout['role'] }[] };
+  return {
+    ...(record as unknown as SlashRecord),
+    amount: BigInt(record.amount as string),
+    from_bond: BigInt(record.from_bond as string),
+    from_unbonding: BigInt(record.from_unbonding as string),
+    payouts: record.payouts.map((payout) => ({ ...payout, amount: BigInt(payout.amount) })),
+    block_height: Number(row.block_height),
+    position: Number(row.position),
+  };
+}
+
+/** Cursors are "<number>:<text>": a height and an id or position. */
+function parseCursor(cursor: string | undefined): [number, string] | null {
+  const match = cursor === undefined ? null : /^(\d{1,15}):(.+)$/.exec(cursor);
+  return match ? [Number(match[1]), match[2]!] : null;
+}
+
+function page<T>(rows: T[], limit: number, cursorOf: (last: T) => string): Page<T> {
+  const items = rows.slice(0, limit);
+  return { items, next: rows.length > limit ? cursorOf(items.at(-1)!) : null };
+}
+
+export class ChainStore implements StateReader {
   readonly db: Database.Database;
 
   constructor(path: string) {
@@ -62,6 +109,60 @@ export class ChainStore implements AccountReader {
       accounts.set(row.address as string, { balance: row.balance as bigint, nonce: Number(row.nonce) });
     }
     return accounts;
+  }
+
+  bond(minerKey: string): Bond | null {
+    const row = this.sql('SELECT * FROM bonds WHERE miner_key = ?').get(minerKey) as Row | undefined;
+    return row ? toBond(row) : null;
+  }
+
+  allBonds(): Bond[] {
+    return (this.sql('SELECT * FROM bonds').all() as Row[]).map(toBond);
+  }
+
+  unbondingsOfKey(minerKey: string): Unbonding[] {
+    return (this.sql('SELECT * FROM unbondings WHERE miner_key = ? ORDER BY release_height, id').all(minerKey) as Row[]).map(toUnbonding);
+  }
+
+  unbondingsDue(height: number): Unbonding[] {
+    return (this.sql('SELECT * FROM unbondings WHERE release_height <= ? ORDER BY release_height, id').all(height) as Row[]).map(toUnbonding);
+  }
+
+  allUnbondings(): Unbonding[] {
+    return (this.sql('SELECT * FROM unbondings').all() as Row[]).map(toUnbonding);
+  }
+
+  /** What an address has bonded and has unbonding, over all its keys (µAIT). */
+  bondTotals(address: string): { bonded: bigint; unbonding: bigint } {
+    const bonded = this.sql('SELECT COALESCE(SUM(amount), 0) FROM bonds WHERE address = ?').pluck().get(address) as bigint;
+    const unbonding = this.sql('SELECT COALESCE(SUM(amount), 0) FROM unbondings WHERE address = ?').pluck().get(address) as bigint;
+    return { bonded, unbonding };
+  }
+
+  /** An address's bonds by miner key; the cursor is the last key of the previous page. */
+  bondsOf(address: string, limit: number, after?: string): Page<Bond> {
+    const rows = this.sql('SELECT * FROM bonds WHERE address = ? AND miner_key > ? ORDER BY miner_key LIMIT ?').all(address, after ?? '', limit + 1) as Row[];
+    return page(rows.map(toBond), limit, (last) => last.miner_key);
+  }
+
+  /** An address's unbonding entries, soonest release first; the cursor is "<release_height>:<id>". */
+  unbondingsOf(address: string, limit: number, after?: string): Page<Unbonding> {
+    const [height, id] = parseCursor(after) ?? [-1, ''];
+    const rows = this.sql('SELECT * FROM unbondings WHERE address = ? AND (release_height, id) > (?, ?) ORDER BY release_height, id LIMIT ?').all(address, height, id, limit + 1) as Row[];
+    return page(rows.map(toUnbonding), limit, (last) => `${last.release_height}:${last.id}`);
+  }
+
+  /** Slashes of the bonds of an address, newest first; the cursor is "<block_height>:<position>". */
+  slashesOf(address: string, limit: number, before?: string): Page<StoredSlash> {
+    const [height, position] = parseCursor(before) ?? [Number.MAX_SAFE_INTEGER, '0'];
+    const rows = this.sql('SELECT * FROM slashes WHERE bond_address = ? AND (block_height, position) < (?, ?) ORDER BY block_height DESC, position DESC LIMIT ?').all(address, height, Number(position), limit + 1) as Row[];
+    return page(rows.map(toSlash), limit, (last) => `${last.block_height}:${last.position}`);
+  }
+
+  /** The slash of a receipt, if any. */
+  receiptSlash(receiptId: string): StoredSlash | null {
+    const row = this.sql('SELECT * FROM slashes WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+    return row ? toSlash(row) : null;
   }
 
   private toBlock(row: Row): Block {
@@ -129,8 +230,8 @@ export class ChainStore implements AccountReader {
     return rows.map((row) => ({ tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash: row.hash as string, blockHeight: Number(row.block_height), position: Number(row.position) }));
   }
 
-  /** Writes a validated block and the accounts it changed, all or nothing. */
-  commit(block: Block, txHashes: string[], changed: Map<string, Account>): void {
+  /** Writes a validated block and the state it changed, all or nothing. */
+  commit(block: Block, txHashes: string[], changes: StateChanges): void {
     this.db.transaction(() => {
       this.db
         .prepare('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)')
@@ -148,12 +249,45 @@ export class ChainStore implements AccountReader {
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');
       const undo = this.sql('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
-      for (const [address, account] of changed) {
+      for (const [address, account] of changes.changed) {
         const previous = before.get(address) as Row | undefined;
         undo.run(block.header.height, address, previous?.balance ?? null, previous?.nonce ?? null);
         upsert.run(address, account.balance, account.nonce);
       }
+      this.writeBonds(block.header.height, changes);
+      const insertSlash = this.sql('INSERT INTO slashes (receipt_id, tx_hash, block_height, position, miner_key, bond_address, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const record of changes.slashes) {
+        insertSlash.run(record.receipt_id, record.tx_hash, block.header.height, txHashes.indexOf(record.tx_hash), record.miner_key, record.bond_address, recordJson(record));
+      }
     }).immediate();
+  }
+
+  /** Bond and unbonding rows as the block left them, each with the row it replaced. */
+  private writeBonds(height: number, changes: StateChanges): void {
+    const undo = this.sql('INSERT INTO bond_undo (height, kind, id, row) VALUES (?, ?, ?, ?)');
+    for (const [key, bond] of changes.changedBonds) {
+      const previous = this.bond(key);
+      undo.run(height, 'bonds', key, previous && rowJson(previous));
+      this.putBondRow(key, bond);
+    }
+    const unbonding = this.sql('SELECT * FROM unbondings WHERE id = ?');
+    for (const [id, entry] of changes.changedUnbondings) {
+      const previous = unbonding.get(id) as Row | undefined;
+      undo.run(height, 'unbondings', id, previous ? rowJson(toUnbonding(previous)) : null);
+      this.putUnbondingRow(id, entry);
+    }
+  }
+
+  private putBondRow(key: string, bond: Bond | null): void {
+    if (!bond) this.sql('DELETE FROM bonds WHERE miner_key = ?').run(key);
+    else this.sql('INSERT INTO bonds (miner_key, address, amount) VALUES (?, ?, ?) ON CONFLICT (miner_key) DO UPDATE SET address = excluded.address, amount = excluded.amount').run(key, bond.address, bond.amount);
+  }
+
+  private putUnbondingRow(id: string, entry: Unbonding | null): void {
+    if (!entry) this.sql('DELETE FROM unbondings WHERE id = ?').run(id);
+    else
+      this.sql('INSERT INTO unbondings (id, miner_key, address, amount, release_height) VALUES (?, ?, ?, ?, ?) ON CONFLICT (id) DO UPDATE SET amount = excluded.amount')
+        .run(id, entry.miner_key, entry.address, entry.amount, entry.release_height);
   }
 
   /** Removes the head block and restores the accounts it changed; returns the removed block. */
@@ -169,6 +303,13 @@ export class ChainStore implements AccountReader {
         else restore.run(row.address, row.balance, row.nonce);
       }
       this.sql('DELETE FROM block_undo WHERE height = ?').run(height);
+      for (const row of this.sql('SELECT kind, id, row FROM bond_undo WHERE height = ?').all(height) as Row[]) {
+        const previous = row.row as string | null;
+        if (row.kind === 'bonds') this.putBondRow(row.id as string, previous === null ? null : fromRowJson<Bond>(previous));
+        else this.putUnbondingRow(row.id as string, previous === null ? null : fromRowJson<Unbonding>(previous));
+      }
+      this.sql('DELETE FROM bond_undo WHERE height = ?').run(height);
+      this.sql('DELETE FROM slashes WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipt_proofs WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipts WHERE block_height = ?').run(height);
       this.sql('DELETE FROM transactions WHERE block_height = ?').run(height);
@@ -180,6 +321,7 @@ export class ChainStore implements AccountReader {
   /** Final blocks are never reverted, so their undo records can go. */
   dropUndoThrough(height: number): void {
     this.sql('DELETE FROM block_undo WHERE height <= ?').run(height);
+    this.sql('DELETE FROM bond_undo WHERE height <= ?').run(height);
   }
 
   votes(): Vote[] {

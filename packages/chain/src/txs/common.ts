@@ -1,6 +1,6 @@
 // The rules every transaction type shares: the common fields' form, and payment: the sender's
-// nonce must be its next one and its balance must cover what the type pays plus the fee, which
-// goes to the block's proposer.
+// nonce must be its next one and its balance must cover what the type pays (and locks in a bond)
+// plus the fee, which goes to the block's proposer.
 
 import { amountProblem, formatAmount, isValidAddress, parseAmount } from '@aitbc/protocol';
 import { TxRejectedError } from '../errors.ts';
@@ -21,12 +21,12 @@ export function commonShapeProblem(body: Record<string, unknown>): ShapeProblem 
   return null;
 }
 
-/** Moves the credits and the fee from the sender and takes its nonce, or throws TxRejectedError. */
-export function chargeSender(overlay: StateOverlay, body: TxCommon, credits: Credit[], feeRecipient: string): void {
+/** Moves the credits, the locked amount and the fee from the sender and takes its nonce, or throws TxRejectedError. */
+export function chargeSender(overlay: StateOverlay, body: TxCommon, credits: Credit[], feeRecipient: string, locked = 0n): void {
   const sender = overlay.get(body.from);
   if (body.nonce !== sender.nonce) throw new TxRejectedError('CHAIN_TX_INVALID_NONCE', `nonce ${body.nonce} is not the sender's next nonce ${sender.nonce}`, { expected_nonce: sender.nonce }, 'body.nonce');
   const fee = parseAmount(body.fee);
-  const total = credits.reduce((sum, credit) => sum + credit.amount, 0n);
+  const total = credits.reduce((sum, credit) => sum + credit.amount, locked);
   if (sender.balance < total + fee) {
     const [balance, needed] = [formatAmount(sender.balance), formatAmount(total + fee)];
     throw new TxRejectedError('CHAIN_TX_INSUFFICIENT_BALANCE', `balance ${balance} does not cover amount + fee ${needed}`, { balance, needed });

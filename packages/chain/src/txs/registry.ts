@@ -5,12 +5,15 @@
 import { TxRejectedError } from '../errors.ts';
 import { checkTxSignature, type SignedTx } from '../tx.ts';
 import { anchorProof } from './anchor-proof.ts';
+import { bond } from './bond.ts';
 import { COMMON_FIELDS, commonShapeProblem } from './common.ts';
 import { settle } from './settle.ts';
+import { slash } from './slash.ts';
 import { transfer } from './transfer.ts';
+import { unbond } from './unbond.ts';
 import type { TxEffects, TxType } from './types.ts';
 
-export const TX_TYPES = [transfer, settle, anchorProof] as const;
+export const TX_TYPES = [transfer, settle, anchorProof, bond, unbond, slash] as const;
 
 type BodyOf<Kind> = Kind extends TxType<infer Body> ? Body : never;
 /** A transaction body of any registered type. */

@@ -1,11 +1,13 @@
-// What a transaction type is: one module per type (transfer.ts, settle.ts, anchor-proof.ts) gives
-// its body's shape, its checks against the chain, what it pays and what the store keeps of it;
+// What a transaction type is: one module per type (transfer.ts, settle.ts, anchor-proof.ts,
+// bond.ts, unbond.ts, slash.ts) gives its body's shape, its checks against the chain, what it
+// pays, what else it changes in state and what the store keeps of it;
 // registry.ts lists them, and admission, block production, block import and the store all go
 // through the registry. The rules every type shares (common fields, nonce, fee, balance) are in
 // common.ts.
 
 import type { PreparedVerificationKey, Receipt } from '@aitbc/protocol';
 import type { Genesis } from '../genesis.ts';
+import type { StateOverlay } from '../state.ts';
 import type { ChainStore } from '../store/chain-store.ts';
 import type { TxCommon } from '../tx.ts';
 
@@ -15,7 +17,7 @@ export type ShapeProblem = { field: string; problem: string };
 /** What a transaction's checks may read: the chain's settings and its stored records. */
 export interface TxEnvironment {
   readonly genesis: Genesis;
-  readonly store: Pick<ChainStore, 'receipt' | 'receiptProof'>;
+  readonly store: Pick<ChainStore, 'receipt' | 'receiptProof' | 'receiptSlash'>;
   /** genesis' zk_receipt_vkey, parsed once (null when genesis has none). */
   receiptVkey(): PreparedVerificationKey | null;
 }
@@ -26,6 +28,13 @@ export interface TxEnvironment {
  */
 export interface Claims {
   has(claim: string): boolean;
+}
+
+/** Where in the chain a transaction runs. */
+export interface TxContext {
+  /** The height of the block it runs in (the next block's, at admission). */
+  height: number;
+  hash: string;
 }
 
 /** An amount (µAIT) the sender pays to an address, besides the fee. */
@@ -50,11 +59,18 @@ export interface TxType<Body extends TxCommon & { type: string }> {
   readonly fields: readonly string[];
   /** The form of those fields (the common ones are checked already); null when all are right. */
   shapeProblem(body: Record<string, unknown>): ShapeProblem | null;
-  /** Checks against the chain and the claims ahead of it; throws TxRejectedError saying why it cannot run. */
-  check(body: Body, environment: TxEnvironment, claimed: Claims): void;
+  /**
+   * Checks against the chain, the state the transactions ahead of it left (read only) and their
+   * claims; throws TxRejectedError saying why it cannot run.
+   */
+  check(body: Body, environment: TxEnvironment, claimed: Claims, state: StateOverlay): void;
   /** What it takes, so that no later transaction takes it again. */
   claims(body: Body): string[];
   /** What the sender pays besides the fee. */
   credits(body: Body): Credit[];
+  /** What the sender moves from its balance into state of its own (a bond), besides credits and fee. */
+  locks?(body: Body): bigint;
+  /** Its changes beyond the payment, once checked and paid; never throws. */
+  apply?(body: Body, state: StateOverlay, context: TxContext, environment: TxEnvironment): void;
   effects(body: Body): TxEffects;
 }

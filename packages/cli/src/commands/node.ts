@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { addressFromPublicKey, base64urlEncode, isCanonicalAmount, isValidAddress, parsePublicKey } from '@aitbc/protocol';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
 import { ChainNode, ChainStore, DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_SUBSCRIBERS, DEFAULT_PEER_BUFFER_BYTES, DEFAULT_PEER_MESSAGE_BYTES, DEFAULT_SUBSCRIBER_BUFFER_BYTES, DEFAULT_SYNC_PAGE_BYTES, Gossip, buildRpc, validateGenesis, type Genesis } from '@aitbc/chain';
-import { integerIn } from '../options.ts';
+import { integerIn, positiveAmount } from '../options.ts';
 
 const collectAllocation = (text: string, previous: { address: string; amount: string }[] = []) => {
   const [address, amount] = text.split('=');
@@ -25,6 +25,8 @@ interface NodeFlags {
   chainId: string;
   blockInterval: number;
   allocate: { address: string; amount: string }[];
+  unbondingDelayBlocks?: number;
+  slashAmount?: string;
   authority: string[];
   coordinator: string[];
   zkVkey?: string;
@@ -53,6 +55,8 @@ export function nodeCommand(): Command {
     .option('--chain-id <id>', 'init: the chain id', 'aitbc-devnet')
     .addOption(new Option('--block-interval <ms>', 'init: milliseconds between blocks while there is work').default(1000).argParser(integerIn(50, 600_000)))
     .option('--allocate <address=amount>', 'init: an initial balance (repeatable)', collectAllocation, [])
+    .addOption(new Option('--unbonding-delay-blocks <n>', 'init: blocks an unbonding stays slashable (default: 10 minutes of block intervals)').argParser(integerIn(1, 100_000_000)))
+    .addOption(new Option('--slash-amount <aitbc>', 'init: AITBC a slash takes from a miner key\'s bond (default 100)').argParser(positiveAmount))
     .addOption(new Option('--max-inbound-peers <n>', 'peers that may dial in at /p2p at once; more are refused (503)').default(DEFAULT_MAX_INBOUND_PEERS).argParser(integerIn(0, 10_000)))
     .addOption(new Option('--max-subscribers <n>', 'WS /rpc/ws subscribers at once; more are refused (503)').default(DEFAULT_MAX_SUBSCRIBERS).argParser(integerIn(0, 100_000)))
     .addOption(new Option('--subscriber-buffer-bytes <bytes>', 'bytes a subscriber may leave unread before it is dropped (close 1008)').default(DEFAULT_SUBSCRIBER_BUFFER_BYTES).argParser(integerIn(4096, 1024 ** 3)))
@@ -132,6 +136,8 @@ function init(dir: string, flags: NodeFlags, command: Command): void {
     coordinators: flags.coordinator,
     allocations: flags.allocate,
     ...(flags.zkVkey ? { zk_receipt_vkey: JSON.parse(readFileSync(flags.zkVkey, 'utf8')) } : {}),
+    ...(flags.unbondingDelayBlocks === undefined ? {} : { unbonding_delay_blocks: flags.unbondingDelayBlocks }),
+    ...(flags.slashAmount === undefined ? {} : { slash_amount: flags.slashAmount }),
   });
   writeFileSync(genesisPath, JSON.stringify(genesis, null, 2) + '\n');
   const listed = authorities.map((key) => `authority ${addressFromPublicKey(parsePublicKey(key))}`).join('\n');

@@ -1,11 +1,11 @@
 // `aitbc wallet`: keys in encrypted keystore files (scrypt + AES-256-GCM, never written in clear)
-// and transfers through a node's RPC. The passphrase comes from --passphrase-file, then
+// and transfers, bonds and unbonds through a node's RPC. The passphrase comes from --passphrase-file, then
 // AITBC_WALLET_PASSPHRASE, then a prompt.
 
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { isValidAddress } from '@aitbc/protocol';
+import { base64urlEncode, isValidAddress, parsePublicKey } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { signTx, WalletDirectory, resolvePassphrase } from '@aitbc/chain';
 import { action, printJson, printTable } from '../output.ts';
@@ -47,6 +47,21 @@ async function signAndSubmit(name: string, flags: WalletFlags, body: Record<stri
   const tx = signTx({ ...body, chain_id: head.chain_id, nonce: account.nonce + pending } as never, unlocked.secretKey);
   const submitted = await rpc(flags, '/rpc/txs', { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(tx) });
   return { submitted, from: unlocked.address };
+}
+
+/** A miner's public key, given as itself or as the miner's key file (miner-key.json in its --data-dir). */
+function minerKey(keyOrFile: string): string {
+  let key = keyOrFile;
+  if (existsSync(keyOrFile)) {
+    const file = JSON.parse(readFileSync(keyOrFile, 'utf8')) as { public_key?: unknown };
+    if (typeof file.public_key !== 'string') throw new Error(`${keyOrFile} is not a key file ({public_key, …}); pass the miner's miner-key.json or its public key`);
+    key = file.public_key;
+  }
+  try {
+    return base64urlEncode(parsePublicKey(key));
+  } catch (error) {
+    throw new Error(`--miner-key ${JSON.stringify(keyOrFile)} is neither a key file nor a public key: it ${(error as Error).message}`);
+  }
 }
 
 const wallets = (flags: WalletFlags) => new WalletDirectory(resolve(flags.walletDir));
@@ -99,7 +114,9 @@ export function walletCommand(): Command {
       action(async (target: string, flags: WalletFlags) => {
         const account = await rpc(flags, `/rpc/accounts/${addressOf(flags, target)}`);
         if (flags.json) return printJson(account);
-        process.stdout.write(`${account.address}: ${account.balance} AITBC (nonce ${account.nonce})\n`);
+        const bonds = account.bonded && account.bonded !== '0' ? `; bonded ${account.bonded}` : '';
+        const unbonding = account.unbonding && account.unbonding !== '0' ? `; unbonding ${account.unbonding}` : '';
+        process.stdout.write(`${account.address}: ${account.balance} AITBC (nonce ${account.nonce})${bonds}${unbonding}\n`);
       }),
     ),
   );
@@ -134,6 +151,25 @@ export function walletCommand(): Command {
       ),
   );
 
+  for (const [type, description, done] of [
+    ['bond', "move AITBC from the wallet's balance into the bond of a miner key (the key its receipts are signed with); a slash of such a receipt takes from it", 'bonded'],
+    ['unbond', "start returning a miner key's bond to the balance: it stays slashable for the chain's unbonding delay, then is released", 'unbonding'],
+  ] as const) {
+    wallet.addCommand(
+      common(new Command(type).argument('<name>', 'the wallet (the miner\'s payout wallet)').argument('<amount>', 'AITBC, e.g. 100', positiveAmount).description(description))
+        .requiredOption('--miner-key <key-or-file>', "the miner's public key, or its key file (miner-key.json in the miner's --data-dir)")
+        .option('--fee <aitbc>', 'fee for the block proposer', '0.001')
+        .action(
+          action(async (name: string, amount: string, flags: WalletFlags & { minerKey: string; fee: string }) => {
+            const key = minerKey(flags.minerKey);
+            const { submitted, from } = await signAndSubmit(name, flags, { type, amount, miner_key: key, fee: flags.fee });
+            if (flags.json) return printJson({ ...submitted, miner_key: key });
+            process.stdout.write(`${submitted.hash} ${submitted.status}: ${amount} AITBC ${done} on miner key ${key} by ${from}; GET /rpc/bonds/${from} shows it\n`);
+          }),
+        ),
+    );
+  }
+
   wallet.addCommand(
     common(new Command('history').argument('<name-or-address>').description('transfers sent and received, newest first')).action(
       action(async (target: string, flags: WalletFlags) => {
@@ -142,12 +178,12 @@ export function walletCommand(): Command {
         if (flags.json) return printJson(transactions);
         printTable(
           ['block', 'tx', 'direction', 'amount', 'counterparty', 'memo'],
-          transactions.map((tx: { block_height: number; hash: string; body: { from: string; to: string; amount: string; memo?: string } }) => [
+          transactions.map((tx: { block_height: number; hash: string; body: { type: string; from: string; to?: string; miner_key?: string; amount?: string; memo?: string } }) => [
             String(tx.block_height),
             tx.hash.slice(0, 16),
-            tx.body.from === address ? 'out' : 'in',
-            tx.body.amount,
-            tx.body.from === address ? tx.body.to : tx.body.from,
+            tx.body.from !== address ? 'in' : tx.body.type === 'transfer' ? 'out' : tx.body.type,
+            tx.body.amount ?? '',
+            tx.body.from === address ? (tx.body.to ?? tx.body.miner_key ?? '') : tx.body.from,
             tx.body.memo ?? '',
           ]),
         );
