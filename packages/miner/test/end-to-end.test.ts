@@ -84,7 +84,9 @@ test('Ollama: the streamed answer, its token counts and the parameters go throug
   assert.equal(result.price, '0.028');
   const chat = ollama.received.find((request) => request.path === '/api/chat')!.body as { options: Record<string, unknown>; stream: boolean };
   assert.equal(chat.stream, true);
-  assert.deepEqual(chat.options, { num_predict: 50, temperature: 0.3 });
+  const { seed, ...options } = chat.options;
+  assert.deepEqual(options, { num_predict: 50, temperature: 0.3 });
+  assert.ok(Number.isInteger(seed), 'the seed the coordinator gives every job reaches Ollama');
 });
 
 test('OpenAI-compatible: the SSE answer and its usage go through', async () => {

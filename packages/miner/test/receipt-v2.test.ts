@@ -48,7 +48,10 @@ test('the demo miner advertises its digest, signs version-2 receipts that verify
   for (const params of jobs) {
     const result = await client.jobs.run({ model: 'demo', prompt: 'Alice was beginning to get very tired', max_price: '1', params });
     const receipt = result.receipt;
-    assert.deepEqual([receipt.version, receipt.model_digest, receipt.backend, receipt.params_hash], [2, digest, 'demo', paramsHash(params)]);
+    // The coordinator gives a job without a seed a random one; the receipt binds the params as run.
+    const ran = (await coordinator.store.getJob(result.job_id))!.params;
+    assert.deepEqual(ran, { ...params, seed: params.seed ?? ran.seed });
+    assert.deepEqual([receipt.version, receipt.model_digest, receipt.backend, receipt.params_hash], [2, digest, 'demo', paramsHash(ran)]);
     assert.equal((await client.receipts.verify(receipt)).valid, true, 'verified by the coordinator with the pinned keys');
     const local = verifyReceipt(receipt, { miner: minerKeys.publicKey, coordinator: coordinatorKey.publicKey });
     assert.equal(local.valid, true, JSON.stringify(local.checks));

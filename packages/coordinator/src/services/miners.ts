@@ -4,12 +4,14 @@
 
 import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
+import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
+import { mayVerify } from '../verification/sampling.ts';
 import { parseMoneyField, terminalError } from './jobs.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import { checkMinerReceipt } from './receipt-check.ts';
 import type { StreamHub } from './stream-hub.ts';
+import type { VerificationService } from './verification.ts';
 import type { WorkSignal } from './work-signal.ts';
 
 /**
@@ -58,6 +60,7 @@ export class MinerService {
     private readonly config: CoordinatorConfig,
     private readonly coordinatorSecretKey: Uint8Array,
     private readonly hub: StreamHub,
+    private readonly verification: VerificationService,
   ) {
     this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(coordinatorSecretKey));
   }
@@ -145,13 +148,22 @@ export class MinerService {
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
     const miner = await this.directory.requireOwned(principal, minerId);
-    const who = { minerId, models: new Set(miner.prices.keys()) };
+    const trusted = this.config.verification.trustedMiners.has(minerId);
+    const who = {
+      minerId,
+      models: new Set(miner.prices.keys()),
+      ownerKeyId: miner.ownerKeyId,
+      digests: miner.digests,
+      scorePpm: miner.track.scorePpm,
+      paused: miner.track.pausedAt !== null,
+      mayVerify: mayVerify({ jobsSinceProbation: miner.track.jobsCompleted - miner.track.probationStartJobs, trusted, paused: miner.track.pausedAt !== null }, this.config.verification),
+    };
     // Waiting is wall-clock time (a monotonic timer), unlike job times, which follow config.now.
     const waitUntil = performance.now() + Math.min(waitSeconds, this.config.maxWaitSeconds) * 1000;
     for (;;) {
       const generation = this.signal.generation;
       const nonce = randomHex(16);
-      const outcome = await this.store.claimNext({ minerId, now: this.config.now(), leaseMs: this.leaseMs, nonce });
+      const outcome = await this.store.claimNext(this.claimRequest(minerId, this.config.now(), nonce));
       if (outcome.kind === 'capacity_full') throw capacityFull(miner, outcome.running);
       if (outcome.kind === 'claimed') {
         if (abort?.aborted) {
@@ -168,11 +180,16 @@ export class MinerService {
     }
   }
 
+  /** The store judges the miner's standing itself; it is told the policy's inputs it cannot know. */
+  private claimRequest(minerId: string, now: number, nonce: string): ClaimRequest {
+    return { minerId, now, leaseMs: this.leaseMs, nonce, probationJobs: this.config.verification.probationJobs, trusted: this.config.verification.trustedMiners.has(minerId) };
+  }
+
   async claim(principal: Principal, jobId: string, minerId: string): Promise<Claim> {
     const miner = await this.directory.requireOwned(principal, minerId);
     const now = this.config.now();
     await this.store.expireDue(now, jobId);
-    const outcome = await this.store.claimJob(jobId, { minerId, now, leaseMs: this.leaseMs, nonce: randomHex(16) });
+    const outcome = await this.store.claimJob(jobId, this.claimRequest(minerId, now, randomHex(16)));
     switch (outcome.kind) {
       case 'claimed':
         return { job: outcome.job, miner };
@@ -214,10 +231,14 @@ export class MinerService {
       receipt,
       minerPublicKey: miner.publicKey,
       now,
+      // A verify job's re-run goes to another owner's miner with the weights this receipt names.
+      release: job.verify ? { requiredDigest: receipt.model_digest ?? null, excludedOwners: [miner.ownerKeyId], deadline: now + (job.deadline - job.createdAt) } : null,
     });
     // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
     if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
     this.hub.completed(jobId, outcome.job, receipt);
+    if (outcome.released) this.signal.notify(outcome.released);
+    await this.verification.afterCompletion(outcome.job, miner);
     return { job: outcome.job, receipt };
   }
 
@@ -316,5 +337,12 @@ function unavailable(job: JobRecord, miner: MinerRecord): ApiError {
   if (!miner.prices.has(job.model)) {
     return new ApiError('VALIDATION_INVALID_MODEL', `Job ${job.jobId} needs model '${job.model}', which miner ${miner.minerId} did not register`, { field: 'model' });
   }
-  return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} pays at most its max_price, below this miner's price for ${job.minUnits} tokens`);
+  if (job.maxPriceMicro / BigInt(job.minUnits) < miner.prices.get(job.model)!) {
+    return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} pays at most its max_price, below this miner's price for ${job.minUnits} tokens`);
+  }
+  if (miner.track.pausedAt !== null) {
+    return new ApiError('JOB_INVALID_STATUS', `Miner ${miner.minerId} is paused (${miner.track.pauseReason ?? 'a failed check'}); it gets no new work until it resumes (GET /v1/miners/${miner.minerId})`);
+  }
+  // Its digest, owner, score or a deadline keeps it from this miner: which one is the job's business.
+  return new ApiError('JOB_ALREADY_CLAIMED', `Job ${job.jobId} is reserved for other miners`);
 }
