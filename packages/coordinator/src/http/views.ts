@@ -55,7 +55,7 @@ export function claimView({ job, miner }: Claim, chainId: string, stream: boolea
     claimed_at: iso(job.claimedAt!),
     lease_expires_at: iso(job.leaseExpiresAt!),
     attempt: job.attempts,
-    client: job.account,
+    client: job.receiptClient,
     receipt_template: receiptTemplateFor(job, miner, chainId),
     stream,
   };

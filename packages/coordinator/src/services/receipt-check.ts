@@ -25,7 +25,7 @@ export function receiptTemplateFor(job: JobRecord, miner: MinerRecord, chainId: 
     version: miner.digests.size > 0 ? 2 : 1,
     chain_id: chainId,
     job_id: job.jobId,
-    client: job.account,
+    client: job.receiptClient,
     provider: miner.payoutAddress,
     miner_id: miner.minerId,
     model: job.model,

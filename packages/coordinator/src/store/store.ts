@@ -4,6 +4,8 @@
 
 import type { JobParams, Receipt } from '@aitbc/protocol';
 import type { ScoreInputs } from '../reputation/score.ts';
+import type { Standing } from '../verification/pause.ts';
+import type { JobPurpose } from '../verification/sampling.ts';
 
 export type Scope = 'client' | 'miner' | 'admin';
 export const SCOPES: readonly Scope[] = ['client', 'miner', 'admin'];
@@ -44,15 +46,16 @@ export interface MinerRecord {
 
 export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt' | 'digests' | 'track'> & { digests?: Map<string, string> };
 
-/** What a miner has done here, kept by the store as it happens: the score's counters (src/reputation/score.ts) and more. */
-export interface MinerTrackRecord extends ScoreInputs {
+/**
+ * What a miner has done here, kept by the store as it happens: the score's counters
+ * (src/reputation/score.ts), and its standing under the pause policy (src/verification/pause.ts).
+ */
+export interface MinerTrackRecord extends ScoreInputs, Standing {
   firstSeenAt: number;
   /** Time between consecutive liveness marks (registration, heartbeat) no further apart than the miner timeout. */
   uptimeMs: number;
   /** The reputation score in millionths (0…1,000,000). */
   scorePpm: number;
-  /** Reserved for the pause policy: when the miner was paused from new work, or null. */
-  pausedAt: number | null;
 }
 
 export type CheckKind = 'canary' | 'reexecution';
@@ -108,12 +111,37 @@ export interface JobRecord {
   priceMicro: bigint | null;
   receiptId: string | null;
   error: string | null;
+  // ---- verification (migration 007)
+  purpose: JobPurpose;
+  /** The client job a re-execution or tie-break reproduces. */
+  subjectJobId: string | null;
+  /** The pool entry a canary replays. */
+  canaryId: number | null;
+  /** Claimable only by a miner that advertised exactly this digest for the model. */
+  requiredDigest: string | null;
+  /** Owner key ids whose miners may not claim it. */
+  excludedOwners: string[];
+  /** Claimable only by a miner whose score is at least this (millionths). */
+  minReputationPpm: number;
+  /** The client asked for a re-execution at its cost. */
+  verify: boolean;
+  /** A client-paid re-execution waiting for its subject to complete (not claimable yet). */
+  awaitingSubject: boolean;
+  /** The client the miner is told (claim, receipt); `account` is who pays. */
+  receiptClient: string;
+  /** What ran, from the receipt (null for version 1 or before completion). */
+  modelDigest: string | null;
+  backend: string | null;
 }
+
+/** The verification fields a new job may set; the defaults make a plain client job. */
+export type JobConstraints = Pick<JobRecord, 'purpose' | 'subjectJobId' | 'canaryId' | 'requiredDigest' | 'excludedOwners' | 'minReputationPpm' | 'verify' | 'awaitingSubject' | 'receiptClient'>;
 
 export type NewJob = Pick<
   JobRecord,
   'jobId' | 'account' | 'model' | 'prompt' | 'params' | 'maxPriceMicro' | 'minUnits' | 'pinnedMinerId' | 'createdAt' | 'deadline'
->;
+> &
+  Partial<JobConstraints>;
 
 export interface IdempotencyClaim {
   key: string;
@@ -210,7 +238,14 @@ export interface Completion {
   /** The registered key the miner signature was checked with (kept with the receipt). */
   minerPublicKey: string;
   now: number;
+  /**
+   * For a job submitted with `verify`: how its awaiting re-execution is released in this
+   * transaction (who may run it and by when); null for any other job.
+   */
+  release?: { requiredDigest: string | null; excludedOwners: string[]; deadline: number } | null;
 }
+
+export type CompletionOutcome = { kind: 'done'; job: JobRecord; released: JobRecord | null } | { kind: 'refused'; job: JobRecord | null };
 
 /** A guarded transition: either it happened, or here is the job as it stands (null if unknown). */
 export type TransitionOutcome = { kind: 'done'; job: JobRecord } | { kind: 'refused'; job: JobRecord | null };
@@ -246,6 +281,79 @@ export interface StoredReceipt {
   claimedAt: number | null;
   settledAt: number | null;
 }
+
+// ---- verification (src/services/verification.ts decides; the store keeps)
+
+export type CheckVerdict = 'agree' | 'disagree' | 'inconclusive' | 'abandoned';
+
+export interface CheckRecord {
+  checkId: number;
+  kind: CheckKind;
+  /** Whose work is checked: the canary's miner, or the miner that ran the subject job. */
+  minerId: string;
+  subjectJobId: string | null;
+  checkJobId: string;
+  tiebreakJobId: string | null;
+  canaryId: number | null;
+  /** null while pending. */
+  verdict: CheckVerdict | null;
+  rule: string | null;
+  detail: string | null;
+  createdAt: number;
+  decidedAt: number | null;
+}
+
+export type NewCheck = Pick<CheckRecord, 'kind' | 'minerId' | 'subjectJobId' | 'canaryId'>;
+
+export interface CheckPage {
+  items: CheckRecord[];
+  /** The check_id after which the next page starts, or null at the end. */
+  next: number | null;
+}
+
+export interface CanaryRecord {
+  canaryId: number;
+  model: string;
+  modelDigest: string;
+  backend: string;
+  prompt: string;
+  params: JobParams;
+  output: string;
+  completionTokens: number;
+  source: 'agreement' | 'trusted';
+  sourceJobId: string;
+  receiptClient: string;
+  createdAt: number;
+}
+
+export type NewCanary = Omit<CanaryRecord, 'canaryId'>;
+
+/** One counted check outcome of a decision. */
+export interface DecidedOutcome extends CheckOutcome {
+  /** Why it failed, for the miner's pause reason. */
+  detail: string;
+}
+
+export interface CheckDecision {
+  checkId: number;
+  verdict: CheckVerdict;
+  rule: string | null;
+  detail: string;
+  now: number;
+  /** Each is counted in its miner's record, whose standing then becomes `nextStanding` of it. */
+  outcomes: DecidedOutcome[];
+  /** The pause policy, applied inside the transaction to the record as it stands there. */
+  nextStanding: (record: MinerTrackRecord, outcome: DecidedOutcome) => Standing;
+  /** A pool entry the verdict makes (two runs agreed). */
+  canary: NewCanary | null;
+}
+
+/** `decided: false`: another decider got there first, nothing changed. `records`: each counted miner after the decision. */
+export type DecisionOutcome = { decided: boolean; records: Map<string, MinerTrackRecord> };
+
+export type CheckJobOutcome = { kind: 'created'; job: JobRecord; check: CheckRecord } | { kind: 'insufficient_balance'; availableMicro: bigint };
+
+export type TiebreakOutcome = { kind: 'started'; job: JobRecord } | { kind: 'insufficient_balance'; availableMicro: bigint } | { kind: 'not_pending' };
 
 // ---- the chain (only used with --chain-url)
 
@@ -331,8 +439,12 @@ export interface CoordinatorStore {
   jobCounts(): Promise<Record<JobStatus, number>>;
 
   // jobs
-  /** Inserts the job and escrows its max_price in one transaction, within balance and daily quota. */
-  submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null): Promise<SubmitOutcome>;
+  /**
+   * Inserts the job and escrows its max_price in one transaction, within balance and daily quota;
+   * with a `companion` (a verify job's re-execution, same account) both are inserted and escrowed,
+   * and the balance must cover both.
+   */
+  submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null, companion?: NewJob | null): Promise<SubmitOutcome>;
   findIdempotentSubmit(account: string, key: string, notBefore: number): Promise<IdempotentSubmit | null>;
   getJob(jobId: string): Promise<JobRecord | null>;
   listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage>;
@@ -341,7 +453,8 @@ export interface CoordinatorStore {
   claimJob(jobId: string, request: ClaimRequest): Promise<ClaimJobOutcome>;
   /** Puts a just-claimed job back without counting the attempt (the miner never received it). */
   releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean>;
-  completeJob(completion: Completion): Promise<TransitionOutcome>;
+  /** Also copies what ran from the receipt, and releases a verify job's awaiting re-execution (with its check row). */
+  completeJob(completion: Completion): Promise<CompletionOutcome>;
   /** `lapse`: the miner no longer holds the job (counted as a lease lapse, not a failure it reported). */
   failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number; lapse?: boolean }): Promise<TransitionOutcome>;
   cancelJob(jobId: string, account: string, now: number): Promise<TransitionOutcome>;
@@ -350,6 +463,31 @@ export interface CoordinatorStore {
   /** Re-queues running jobs whose lease lapsed, failing those that used up maxAttempts. */
   requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }>;
   pruneIdempotencyKeys(olderThan: number): Promise<number>;
+
+  // verification
+  /** Inserts a check job, escrows it from its account and records the check, in one transaction. */
+  createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome>;
+  /** A disagreement's third run: inserted, escrowed and set on the check, while the check is pending without one. */
+  startTiebreak(checkId: number, job: NewJob): Promise<TiebreakOutcome>;
+  /** Writes the verdict (once: guarded on the check being pending), counts the outcomes, moves the standings, adds the pool entry. */
+  decideCheck(decision: CheckDecision): Promise<DecisionOutcome>;
+  getCheck(checkId: number): Promise<CheckRecord | null>;
+  /** The check a job runs for: as its check job or its tie-break. */
+  checkForJob(jobId: string): Promise<CheckRecord | null>;
+  /** Pending checks whose check job (or tie-break, when there is one) has ended: to decide. */
+  decidableChecks(limit: number): Promise<CheckRecord[]>;
+  listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
+  /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; oldest first. */
+  findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null>;
+  getCanary(canaryId: number): Promise<CanaryRecord | null>;
+  /** false when the source job is already in the pool. */
+  addCanary(entry: NewCanary): Promise<boolean>;
+  /** Canary jobs pinned to the miner that are queued or running. */
+  openCanaries(minerId: string): Promise<number>;
+  /** Sets the miner's standing to `change` of its record (an operator's resume); null when the miner is unknown. */
+  updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): Promise<MinerTrackRecord | null>;
+  /** A verify job's re-execution and the check comparing it, if any yet. */
+  verificationOf(jobId: string): Promise<{ rerun: JobRecord; check: CheckRecord | null } | null>;
 
   // receipts
   getReceipt(receiptId: string): Promise<StoredReceipt | null>;

@@ -5,7 +5,8 @@
 import type { Statement } from 'better-sqlite3';
 import { minerScorePpm } from '../../reputation/score.ts';
 import type { CheckOutcome, MinerListPosition, MinerTrackRecord } from '../store.ts';
-import { num, numOrNull, type Row } from './rows.ts';
+import { num, numOrNull, strOrNull, type Row } from './rows.ts';
+import type { Standing } from '../../verification/pause.ts';
 
 export type Counter = 'jobsCompleted' | 'jobsFailed' | 'leaseLapses' | 'canariesPassed' | 'canariesFailed' | 'reexecutionsAgreed' | 'reexecutionsDisagreed';
 
@@ -33,6 +34,11 @@ export function toTrackRecord(row: Row): MinerTrackRecord {
     uptimeMs: num(row.uptime_ms),
     scorePpm: num(row.score_ppm),
     pausedAt: numOrNull(row.paused_at),
+    pauseReason: strOrNull(row.pause_reason),
+    needsReview: num(row.needs_review) === 1,
+    resumeStreak: num(row.resume_streak),
+    checksFailed: num(row.checks_failed),
+    probationStartJobs: num(row.probation_start_jobs),
   };
 }
 
@@ -69,6 +75,32 @@ export class SqliteMinerRecord {
     const counter: Counter = check.kind === 'canary' ? (check.passed ? 'canariesPassed' : 'canariesFailed') : check.passed ? 'reexecutionsAgreed' : 'reexecutionsDisagreed';
     this.count(check.minerId, counter);
     return this.read(check.minerId);
+  }
+
+  /** Writes the miner's standing under the pause policy; inside the caller's transaction. */
+  setStanding(minerId: string, standing: Standing): void {
+    this
+      .sql(
+        `UPDATE miner_record SET paused_at = @pausedAt, pause_reason = @pauseReason, needs_review = @needsReview, resume_streak = @resumeStreak,
+           checks_failed = @checksFailed, probation_start_jobs = @probationStartJobs WHERE miner_id = @minerId`,
+      )
+      .run({
+        pausedAt: standing.pausedAt,
+        pauseReason: standing.pauseReason,
+        needsReview: standing.needsReview ? 1 : 0,
+        resumeStreak: standing.resumeStreak,
+        checksFailed: standing.checksFailed,
+        probationStartJobs: standing.probationStartJobs,
+        minerId,
+      });
+  }
+
+  /** The standing becomes `change` of the record; null for an unknown miner. */
+  updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): MinerTrackRecord | null {
+    const record = this.read(minerId);
+    if (!record) return null;
+    this.setStanding(minerId, change(record));
+    return this.read(minerId);
   }
 
   read(minerId: string): MinerTrackRecord | null {

@@ -11,7 +11,9 @@ import { Ledger } from './ledger.ts';
 import { readLedgerSnapshot } from './ledger-snapshot.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { SqliteMinerRecord } from './miner-record.ts';
-import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
+import { num, numOrNull, type Row } from './rows.ts';
+import { insertJob, toJob } from './job-rows.ts';
+import { SqliteVerificationTables } from './verification-tables.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -49,7 +51,18 @@ import type {
   StoredReceipt,
   SubmitOutcome,
   TransitionOutcome,
+  CompletionOutcome,
+  CanaryRecord,
+  CheckDecision,
+  CheckJobOutcome,
+  CheckPage,
+  CheckRecord,
+  DecisionOutcome,
+  NewCanary,
+  NewCheck,
+  TiebreakOutcome,
 } from '../store.ts';
+import type { Standing } from '../../verification/pause.ts';
 import { JOB_STATUSES } from '../store.ts';
 
 
@@ -67,42 +80,19 @@ function toKey(row: Row): ApiKeyRecord {
   };
 }
 
-function toJob(row: Row): JobRecord {
-  return {
-    jobId: row.job_id as string,
-    account: row.account as string,
-    model: row.model as string,
-    prompt: row.prompt as string,
-    params: JSON.parse(row.params as string),
-    maxPriceMicro: row.max_price_micro as bigint,
-    minUnits: num(row.min_units),
-    pinnedMinerId: strOrNull(row.pinned_miner_id),
-    status: row.status as JobStatus,
-    attempts: num(row.attempts),
-    createdAt: num(row.created_at),
-    queuedAt: num(row.queued_at),
-    deadline: num(row.deadline),
-    minerId: strOrNull(row.miner_id),
-    claimedAt: numOrNull(row.claimed_at),
-    leaseExpiresAt: numOrNull(row.lease_expires_at),
-    claimNonce: strOrNull(row.claim_nonce),
-    unitPriceMicro: bigOrNull(row.unit_price_micro),
-    endedAt: numOrNull(row.ended_at),
-    output: strOrNull(row.output),
-    promptTokens: numOrNull(row.prompt_tokens),
-    completionTokens: numOrNull(row.completion_tokens),
-    priceMicro: bigOrNull(row.price_micro),
-    receiptId: strOrNull(row.receipt_id),
-    error: strOrNull(row.error),
-  };
-}
-
 // max_price covers the miner's price × min_units, tested by (exact) integer division because the
 // product of two bounded amounts can pass 2^63, where SQLite turns it into an inexact float.
+// The verification constraints follow: a re-execution waiting for its subject is not claimable;
+// the claimer must have advertised the required digest, not belong to an excluded owner and have
+// the minimum score; a paused miner takes only the canaries pinned to it.
 const CLAIMABLE = `
-  j.status = 'queued' AND j.deadline > @now
+  j.status = 'queued' AND j.deadline > @now AND j.awaiting_subject = 0
   AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
-  AND j.max_price_micro / j.min_units >= mm.unit_price_micro`;
+  AND j.max_price_micro / j.min_units >= mm.unit_price_micro
+  AND (j.required_digest IS NULL OR j.required_digest = mm.model_digest)
+  AND j.min_reputation_ppm <= @scorePpm
+  AND (j.excluded_owners = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(j.excluded_owners) WHERE value = @ownerKeyId))
+  AND (@paused = 0 OR (j.purpose = 'canary' AND j.pinned_miner_id = @minerId))`;
 
 export interface SqliteStoreOptions {
   /** Path of the database file (created if missing), or ':memory:' for throwaway tests. */
@@ -114,6 +104,7 @@ export class SqliteStore implements CoordinatorStore {
   private readonly ledger: Ledger;
   private readonly chain: SqliteChainTables;
   private readonly records: SqliteMinerRecord;
+  private readonly verification: SqliteVerificationTables;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -130,6 +121,7 @@ export class SqliteStore implements CoordinatorStore {
     this.ledger = new Ledger((text) => this.sql(text));
     this.records = new SqliteMinerRecord((text) => this.sql(text));
     this.write(() => this.records.rescoreAll());
+    this.verification = new SqliteVerificationTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, this.records, (account) => this.balanceRow(account).availableMicro);
     this.chain = new SqliteChainTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, (account) => this.balanceRow(account));
   }
 
@@ -302,7 +294,7 @@ export class SqliteStore implements CoordinatorStore {
 
   // ---- jobs
 
-  async submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null): Promise<SubmitOutcome> {
+  async submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null, companion: NewJob | null = null): Promise<SubmitOutcome> {
     return this.write((): SubmitOutcome => {
       if (idempotency) {
         const prior = this
@@ -319,25 +311,24 @@ export class SqliteStore implements CoordinatorStore {
       }
       this.ledger.ensureAccount(job.account, job.createdAt);
       const available = this.sql('SELECT available FROM accounts WHERE account = ?').pluck().get(job.account) as bigint;
-      if (available < job.maxPriceMicro) return { kind: 'insufficient_balance', availableMicro: available };
+      if (available < job.maxPriceMicro + (companion?.maxPriceMicro ?? 0n)) return { kind: 'insufficient_balance', availableMicro: available };
       // Only accepted submits count against the quota.
       if (quota) {
         this
           .sql('INSERT INTO key_usage (key_id, day, submits) VALUES (?, ?, 1) ON CONFLICT (key_id, day) DO UPDATE SET submits = submits + 1')
           .run(quota.keyId, quota.day);
       }
-      this
-        .sql(
-          `INSERT INTO jobs (job_id, account, model, prompt, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, 'queued', ?, ?, ?)`,
-        )
-        .run(job.jobId, job.account, job.model, job.prompt, JSON.stringify(job.params), job.maxPriceMicro, job.minUnits, job.pinnedMinerId, job.createdAt, job.createdAt, job.deadline);
+      insertJob((text) => this.sql(text), job);
       if (idempotency) {
         this
           .sql('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
           .run(job.account, idempotency.key, idempotency.requestHash, job.jobId, idempotency.response, job.createdAt);
       }
       this.ledger.post(movements.escrow(job), job.createdAt);
+      if (companion) {
+        insertJob((text) => this.sql(text), companion);
+        this.ledger.post(movements.escrow(companion), companion.createdAt);
+      }
       return { kind: 'created', job: this.jobRow(job.jobId)! };
     });
   }
@@ -380,6 +371,14 @@ export class SqliteStore implements CoordinatorStore {
     return { left: num(row.max_concurrency) - num(row.running), running: num(row.running) };
   }
 
+  /** What the claim constraints need to know of the claimer. */
+  private claimer(request: ClaimRequest): { minerId: string; now: number; ownerKeyId: string; scorePpm: number; paused: number } {
+    const row = this
+      .sql('SELECT m.owner_key_id, r.score_ppm, r.paused_at FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id WHERE m.miner_id = ?')
+      .get(request.minerId) as Row;
+    return { minerId: request.minerId, now: request.now, ownerKeyId: row.owner_key_id as string, scorePpm: num(row.score_ppm), paused: row.paused_at === null ? 0 : 1 };
+  }
+
   private claim(jobId: string, unitPriceMicro: bigint, request: ClaimRequest): JobRecord {
     this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(request.now, request.minerId);
     const row = this
@@ -409,8 +408,9 @@ export class SqliteStore implements CoordinatorStore {
          ORDER BY j.queued_at, j.rowid LIMIT 1`,
       );
       let pick: Row | undefined;
+      const claimer = this.claimer(request);
       for (const model of this.sql('SELECT model FROM miner_models WHERE miner_id = ?').pluck().all(request.minerId) as string[]) {
-        const candidate = oldestForModel.get({ minerId: request.minerId, now: request.now, model }) as Row | undefined;
+        const candidate = oldestForModel.get({ ...claimer, model }) as Row | undefined;
         if (candidate && (!pick || (candidate.queued_at as bigint) < (pick.queued_at as bigint) || (candidate.queued_at === pick.queued_at && (candidate.seq as bigint) < (pick.seq as bigint)))) {
           pick = candidate;
         }
@@ -424,13 +424,14 @@ export class SqliteStore implements CoordinatorStore {
     return this.write((): ClaimJobOutcome => {
       const job = this.jobRow(jobId);
       if (!job) return { kind: 'not_found' };
+      if (!this.capacityLeft(request.minerId)) return { kind: 'unavailable', job };
       const pick = this
         .sql(
           `SELECT mm.unit_price_micro FROM jobs j
            JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
            WHERE j.job_id = @jobId AND ${CLAIMABLE}`,
         )
-        .get({ minerId: request.minerId, now: request.now, jobId }) as Row | undefined;
+        .get({ ...this.claimer(request), jobId }) as Row | undefined;
       if (!pick) return { kind: 'unavailable', job };
       const capacity = this.capacityLeft(request.minerId);
       if (!capacity || capacity.left <= 0) return { kind: 'capacity_full', running: capacity?.running ?? 0 };
@@ -449,13 +450,14 @@ export class SqliteStore implements CoordinatorStore {
     return result.changes > 0;
   }
 
-  async completeJob(completion: Completion): Promise<TransitionOutcome> {
-    return this.write((): TransitionOutcome => {
+  async completeJob(completion: Completion): Promise<CompletionOutcome> {
+    return this.write((): CompletionOutcome => {
       this.expire(completion.now, completion.jobId);
       const row = this
         .sql(
           `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output,
-             prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL
+             prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL,
+             model_digest = @modelDigest, backend = @backend
            WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
         )
         .get({
@@ -465,6 +467,8 @@ export class SqliteStore implements CoordinatorStore {
           completionTokens: completion.completionTokens,
           price: completion.priceMicro,
           receiptId: completion.receipt.receipt_id,
+          modelDigest: completion.receipt.model_digest ?? null,
+          backend: completion.receipt.backend ?? null,
           jobId: completion.jobId,
           minerId: completion.minerId,
           nonce: completion.claimNonce,
@@ -476,7 +480,8 @@ export class SqliteStore implements CoordinatorStore {
         .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.minerPublicKey, completion.now);
       this.ledger.post(movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
       this.records.count(completion.minerId, 'jobsCompleted');
-      return { kind: 'done', job };
+      const released = completion.release ? this.verification.release(job, completion.minerId, completion.release, completion.now) : null;
+      return { kind: 'done', job, released };
     });
   }
 
@@ -501,7 +506,7 @@ export class SqliteStore implements CoordinatorStore {
               jobId: input.jobId,
             });
       const updated = toJob(row as Row);
-      if (updated.status === 'failed') this.ledger.post(movements.refund(updated), input.now);
+      if (updated.status === 'failed') this.refundJob(updated, input.now);
       this.records.count(input.minerId, input.lapse ? 'leaseLapses' : 'jobsFailed');
       return { kind: 'done', job: updated };
     });
@@ -518,12 +523,25 @@ export class SqliteStore implements CoordinatorStore {
         .get(now, jobId, account) as Row | undefined;
       if (row) {
         const job = toJob(row);
-        this.ledger.post(movements.refund(job), now);
+        this.refundJob(job, now);
         return { kind: 'done', job };
       }
       const job = this.jobRow(jobId);
       return { kind: 'refused', job: job && job.account === account ? job : null };
     });
+  }
+
+  /** A job ended without a result: its escrow back, and a verify job's awaiting re-execution cancelled and refunded with it. */
+  private refundJob(job: JobRecord, now: number): void {
+    this.ledger.post(movements.refund(job), now);
+    if (!job.verify) return;
+    const reruns = this
+      .sql(
+        `UPDATE jobs SET status = 'cancelled', ended_at = @now, error = 'the job it was to re-execute ended without a result'
+         WHERE subject_job_id = @jobId AND awaiting_subject = 1 AND status = 'queued' RETURNING *`,
+      )
+      .all({ now, jobId: job.jobId }) as Row[];
+    for (const rerun of reruns) this.ledger.post(movements.refund(toJob(rerun)), now);
   }
 
   private expire(now: number, jobId?: string): number {
@@ -532,7 +550,7 @@ export class SqliteStore implements CoordinatorStore {
       WHERE status IN ('queued', 'running') AND deadline <= @now`;
     const statement = jobId === undefined ? this.sql(`${base} RETURNING *`) : this.sql(`${base} AND job_id = @jobId RETURNING *`);
     const expired = (statement.all(jobId === undefined ? { now } : { now, jobId }) as Row[]).map(toJob);
-    for (const job of expired) this.ledger.post(movements.refund(job), now);
+    for (const job of expired) this.refundJob(job, now);
     return expired.length;
   }
 
@@ -556,7 +574,7 @@ export class SqliteStore implements CoordinatorStore {
           )
           .all({ now, maxAttempts: BigInt(maxAttempts) }) as Row[] // a bigint binds as INTEGER, so the message says 3, not 3.0
       ).map(toJob);
-      for (const job of failedJobs) this.ledger.post(movements.refund(job), now);
+      for (const job of failedJobs) this.refundJob(job, now);
       const failed = failedJobs.length;
       const requeued = this
         .sql(
@@ -571,6 +589,48 @@ export class SqliteStore implements CoordinatorStore {
 
   async pruneIdempotencyKeys(olderThan: number): Promise<number> {
     return this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(olderThan).changes;
+  }
+
+  // ---- verification (see verification-tables.ts)
+
+  async createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome> {
+    return this.verification.createCheck(job, check);
+  }
+  async startTiebreak(checkId: number, job: NewJob): Promise<TiebreakOutcome> {
+    return this.verification.startTiebreak(checkId, job);
+  }
+  async decideCheck(decision: CheckDecision): Promise<DecisionOutcome> {
+    return this.verification.decideCheck(decision);
+  }
+  async getCheck(checkId: number): Promise<CheckRecord | null> {
+    return this.verification.getCheck(checkId);
+  }
+  async checkForJob(jobId: string): Promise<CheckRecord | null> {
+    return this.verification.checkForJob(jobId);
+  }
+  async decidableChecks(limit: number): Promise<CheckRecord[]> {
+    return this.verification.decidableChecks(limit);
+  }
+  async listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage> {
+    return this.verification.listChecks(query);
+  }
+  async findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null> {
+    return this.verification.findCanary(query);
+  }
+  async getCanary(canaryId: number): Promise<CanaryRecord | null> {
+    return this.verification.getCanary(canaryId);
+  }
+  async addCanary(entry: NewCanary): Promise<boolean> {
+    return this.write(() => this.verification.addCanary(entry));
+  }
+  async openCanaries(minerId: string): Promise<number> {
+    return this.verification.openCanaries(minerId);
+  }
+  async updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): Promise<MinerTrackRecord | null> {
+    return this.write(() => this.records.updateStanding(minerId, change));
+  }
+  async verificationOf(jobId: string): Promise<{ rerun: JobRecord; check: CheckRecord | null } | null> {
+    return this.verification.verificationOf(jobId);
   }
 
   // ---- receipts

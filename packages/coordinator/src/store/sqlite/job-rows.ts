@@ -1,0 +1,78 @@
+// Job rows: reading one into a JobRecord, and inserting a new one (every column a new job sets,
+// the verification constraints defaulting to those of a plain client job).
+
+import type { Statement } from 'better-sqlite3';
+import type { JobPurpose } from '../../verification/sampling.ts';
+import type { JobRecord, JobStatus, NewJob } from '../store.ts';
+import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
+
+export function toJob(row: Row): JobRecord {
+  return {
+    jobId: row.job_id as string,
+    account: row.account as string,
+    model: row.model as string,
+    prompt: row.prompt as string,
+    params: JSON.parse(row.params as string),
+    maxPriceMicro: row.max_price_micro as bigint,
+    minUnits: num(row.min_units),
+    pinnedMinerId: strOrNull(row.pinned_miner_id),
+    status: row.status as JobStatus,
+    attempts: num(row.attempts),
+    createdAt: num(row.created_at),
+    queuedAt: num(row.queued_at),
+    deadline: num(row.deadline),
+    minerId: strOrNull(row.miner_id),
+    claimedAt: numOrNull(row.claimed_at),
+    leaseExpiresAt: numOrNull(row.lease_expires_at),
+    claimNonce: strOrNull(row.claim_nonce),
+    unitPriceMicro: bigOrNull(row.unit_price_micro),
+    endedAt: numOrNull(row.ended_at),
+    output: strOrNull(row.output),
+    promptTokens: numOrNull(row.prompt_tokens),
+    completionTokens: numOrNull(row.completion_tokens),
+    priceMicro: bigOrNull(row.price_micro),
+    receiptId: strOrNull(row.receipt_id),
+    error: strOrNull(row.error),
+    purpose: row.purpose as JobPurpose,
+    subjectJobId: strOrNull(row.subject_job_id),
+    canaryId: numOrNull(row.canary_id),
+    requiredDigest: strOrNull(row.required_digest),
+    excludedOwners: JSON.parse(row.excluded_owners as string) as string[],
+    minReputationPpm: num(row.min_reputation_ppm),
+    verify: num(row.verify) === 1,
+    awaitingSubject: num(row.awaiting_subject) === 1,
+    receiptClient: (row.receipt_client as string | null) ?? (row.account as string),
+    modelDigest: strOrNull(row.model_digest),
+    backend: strOrNull(row.backend),
+  };
+}
+
+/** Inserts a queued job (no escrow: the caller posts it in the same transaction). */
+export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
+  sql(
+    `INSERT INTO jobs (job_id, account, model, prompt, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
+       purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client)
+     VALUES (@jobId, @account, @model, @prompt, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
+       @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient)`,
+  ).run({
+    jobId: job.jobId,
+    account: job.account,
+    model: job.model,
+    prompt: job.prompt,
+    params: JSON.stringify(job.params),
+    maxPrice: job.maxPriceMicro,
+    minUnits: job.minUnits,
+    pinned: job.pinnedMinerId,
+    createdAt: job.createdAt,
+    deadline: job.deadline,
+    purpose: job.purpose ?? 'client',
+    subject: job.subjectJobId ?? null,
+    canary: job.canaryId ?? null,
+    digest: job.requiredDigest ?? null,
+    excluded: JSON.stringify(job.excludedOwners ?? []),
+    minReputation: job.minReputationPpm ?? 0,
+    verify: job.verify ? 1 : 0,
+    awaiting: job.awaitingSubject ? 1 : 0,
+    receiptClient: job.receiptClient ?? job.account,
+  });
+}

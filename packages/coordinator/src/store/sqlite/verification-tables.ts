@@ -1,0 +1,212 @@
+// The SQLite side of the verification ladder (migration 007): check jobs inserted and escrowed
+// with their check rows, verdicts written once with the counts and standings they move, the
+// canary pool. It decides nothing: the verdicts, outcomes and standings come from the caller
+// (src/services/verification.ts, with the policy in src/verification/).
+
+import type { Statement } from 'better-sqlite3';
+import * as movements from '../../ledger/movements.ts';
+import type {
+  CanaryRecord,
+  CheckDecision,
+  CheckJobOutcome,
+  CheckKind,
+  CheckPage,
+  CheckRecord,
+  CheckVerdict,
+  DecisionOutcome,
+  JobRecord,
+  MinerTrackRecord,
+  NewCanary,
+  NewCheck,
+  NewJob,
+  TiebreakOutcome,
+} from '../store.ts';
+import { insertJob, toJob } from './job-rows.ts';
+import type { Ledger } from './ledger.ts';
+import type { SqliteMinerRecord } from './miner-record.ts';
+import { num, numOrNull, strOrNull, type Row } from './rows.ts';
+
+function toCheck(row: Row): CheckRecord {
+  return {
+    checkId: num(row.check_id),
+    kind: row.kind as CheckKind,
+    minerId: row.miner_id as string,
+    subjectJobId: strOrNull(row.subject_job_id),
+    checkJobId: row.check_job_id as string,
+    tiebreakJobId: strOrNull(row.tiebreak_job_id),
+    canaryId: numOrNull(row.canary_id),
+    verdict: strOrNull(row.verdict) as CheckVerdict | null,
+    rule: strOrNull(row.rule),
+    detail: strOrNull(row.detail),
+    createdAt: num(row.created_at),
+    decidedAt: numOrNull(row.decided_at),
+  };
+}
+
+function toCanary(row: Row): CanaryRecord {
+  return {
+    canaryId: num(row.canary_id),
+    model: row.model as string,
+    modelDigest: row.model_digest as string,
+    backend: row.backend as string,
+    prompt: row.prompt as string,
+    params: JSON.parse(row.params as string),
+    output: row.output as string,
+    completionTokens: num(row.completion_tokens),
+    source: row.source as CanaryRecord['source'],
+    sourceJobId: row.source_job_id as string,
+    receiptClient: row.receipt_client as string,
+    createdAt: num(row.created_at),
+  };
+}
+
+export class SqliteVerificationTables {
+  constructor(
+    private readonly sql: (text: string) => Statement,
+    private readonly write: <T>(fn: () => T) => T,
+    private readonly ledger: Ledger,
+    private readonly records: SqliteMinerRecord,
+    private readonly available: (account: string) => bigint,
+  ) {}
+
+  private jobRow(jobId: string): JobRecord {
+    return toJob(this.sql('SELECT * FROM jobs WHERE job_id = ?').get(jobId) as Row);
+  }
+
+  /** Inserts the job and escrows it from its account, or says what the account has. */
+  private insertEscrowed(job: NewJob): { ok: true } | { ok: false; availableMicro: bigint } {
+    const availableMicro = this.available(job.account);
+    if (availableMicro < job.maxPriceMicro) return { ok: false, availableMicro };
+    insertJob(this.sql, job);
+    this.ledger.post(movements.escrow(job), job.createdAt);
+    return { ok: true };
+  }
+
+  private insertCheck(check: NewCheck, checkJobId: string, now: number): CheckRecord {
+    const row = this
+      .sql('INSERT INTO checks (kind, miner_id, subject_job_id, check_job_id, canary_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *')
+      .get(check.kind, check.minerId, check.subjectJobId, checkJobId, check.canaryId, now) as Row;
+    return toCheck(row);
+  }
+
+  /** Inside completeJob's transaction: the verify job's awaiting re-execution becomes claimable, and its check starts. */
+  release(subject: JobRecord, minerId: string, release: { requiredDigest: string | null; excludedOwners: string[]; deadline: number }, now: number): JobRecord | null {
+    const row = this
+      .sql(
+        `UPDATE jobs SET awaiting_subject = 0, required_digest = @digest, excluded_owners = @excluded, queued_at = @now, deadline = @deadline
+         WHERE subject_job_id = @jobId AND awaiting_subject = 1 AND status = 'queued' RETURNING *`,
+      )
+      .get({ digest: release.requiredDigest, excluded: JSON.stringify(release.excludedOwners), now, deadline: release.deadline, jobId: subject.jobId }) as Row | undefined;
+    if (!row) return null;
+    const rerun = toJob(row);
+    this.insertCheck({ kind: 'reexecution', minerId, subjectJobId: subject.jobId, canaryId: null }, rerun.jobId, now);
+    return rerun;
+  }
+
+  createCheck(job: NewJob, check: NewCheck): CheckJobOutcome {
+    return this.write((): CheckJobOutcome => {
+      const inserted = this.insertEscrowed(job);
+      if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
+      return { kind: 'created', job: this.jobRow(job.jobId), check: this.insertCheck(check, job.jobId, job.createdAt) };
+    });
+  }
+
+  startTiebreak(checkId: number, job: NewJob): TiebreakOutcome {
+    return this.write((): TiebreakOutcome => {
+      const pending = this.sql('SELECT 1 FROM checks WHERE check_id = ? AND verdict IS NULL AND tiebreak_job_id IS NULL').get(checkId);
+      if (!pending) return { kind: 'not_pending' };
+      const inserted = this.insertEscrowed(job);
+      if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
+      this.sql('UPDATE checks SET tiebreak_job_id = ? WHERE check_id = ?').run(job.jobId, checkId);
+      return { kind: 'started', job: this.jobRow(job.jobId) };
+    });
+  }
+
+  decideCheck(decision: CheckDecision): DecisionOutcome {
+    return this.write((): DecisionOutcome => {
+      const records = new Map<string, MinerTrackRecord>();
+      const changed = this
+        .sql('UPDATE checks SET verdict = ?, rule = ?, detail = ?, decided_at = ? WHERE check_id = ? AND verdict IS NULL')
+        .run(decision.verdict, decision.rule, decision.detail, decision.now, decision.checkId).changes;
+      if (changed === 0) return { decided: false, records };
+      for (const outcome of decision.outcomes) {
+        const counted = this.records.check(outcome);
+        if (!counted) continue;
+        this.records.setStanding(outcome.minerId, decision.nextStanding(counted, outcome));
+        records.set(outcome.minerId, this.records.read(outcome.minerId)!);
+      }
+      if (decision.canary) this.addCanary(decision.canary);
+      return { decided: true, records };
+    });
+  }
+
+  getCheck(checkId: number): CheckRecord | null {
+    const row = this.sql('SELECT * FROM checks WHERE check_id = ?').get(checkId) as Row | undefined;
+    return row ? toCheck(row) : null;
+  }
+
+  checkForJob(jobId: string): CheckRecord | null {
+    const row = (this.sql('SELECT * FROM checks WHERE check_job_id = ?').get(jobId) ?? this.sql('SELECT * FROM checks WHERE tiebreak_job_id = ?').get(jobId)) as Row | undefined;
+    return row ? toCheck(row) : null;
+  }
+
+  decidableChecks(limit: number): CheckRecord[] {
+    const rows = this
+      .sql(
+        `SELECT c.* FROM checks c INDEXED BY checks_pending JOIN jobs j ON j.job_id = coalesce(c.tiebreak_job_id, c.check_job_id)
+         WHERE c.verdict IS NULL AND j.status IN ('completed', 'failed', 'cancelled', 'expired') ORDER BY c.check_id LIMIT ?`,
+      )
+      .all(limit) as Row[];
+    return rows.map(toCheck);
+  }
+
+  listChecks(query: { minerId: string | null; limit: number; after: number | null }): CheckPage {
+    const rows = this
+      .sql('SELECT * FROM checks WHERE (@minerId IS NULL OR miner_id = @minerId) AND (@after IS NULL OR check_id < @after) ORDER BY check_id DESC LIMIT @take')
+      .all({ minerId: query.minerId, after: query.after, take: query.limit + 1 }) as Row[];
+    const items = rows.slice(0, query.limit).map(toCheck);
+    return { items, next: rows.length > query.limit ? items.at(-1)!.checkId : null };
+  }
+
+  findCanary(query: { model: string; modelDigest: string; minerId: string }): CanaryRecord | null {
+    const row = this
+      .sql(
+        `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest
+           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.pinned_miner_id = @minerId AND s.canary_id = c.canary_id)
+           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.job_id = c.source_job_id AND s.miner_id = @minerId)
+           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)
+         ORDER BY c.canary_id LIMIT 1`,
+      )
+      .get({ model: query.model, digest: query.modelDigest, minerId: query.minerId }) as Row | undefined;
+    return row ? toCanary(row) : null;
+  }
+
+  getCanary(canaryId: number): CanaryRecord | null {
+    const row = this.sql('SELECT * FROM canaries WHERE canary_id = ?').get(canaryId) as Row | undefined;
+    return row ? toCanary(row) : null;
+  }
+
+  /** Inside the caller's transaction. */
+  addCanary(entry: NewCanary): boolean {
+    return (
+      this
+        .sql(
+          `INSERT INTO canaries (model, model_digest, backend, prompt, params, output, completion_tokens, source, source_job_id, receipt_client, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_job_id) DO NOTHING`,
+        )
+        .run(entry.model, entry.modelDigest, entry.backend, entry.prompt, JSON.stringify(entry.params), entry.output, entry.completionTokens, entry.source, entry.sourceJobId, entry.receiptClient, entry.createdAt).changes > 0
+    );
+  }
+
+  openCanaries(minerId: string): number {
+    return num(this.sql("SELECT count(*) FROM jobs WHERE pinned_miner_id = ? AND canary_id IS NOT NULL AND status IN ('queued', 'running')").pluck().get(minerId));
+  }
+
+  verificationOf(jobId: string): { rerun: JobRecord; check: CheckRecord | null } | null {
+    const row = this.sql("SELECT * FROM jobs WHERE subject_job_id = ? AND purpose = 'reexecution' ORDER BY created_at LIMIT 1").get(jobId) as Row | undefined;
+    if (!row) return null;
+    const rerun = toJob(row);
+    const check = this.sql('SELECT * FROM checks WHERE check_job_id = ?').get(rerun.jobId) as Row | undefined;
+    return { rerun, check: check ? toCheck(check) : null };
+  }
+}
