@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
-import { AitbcClient, type Job, type Miner } from '@aitbc/sdk';
+import { AitbcClient, type Job, type JobResult, type Miner } from '@aitbc/sdk';
 import { startAitbc, stopWith, type Started } from '@aitbc/testkit/processes';
 import { until } from '@aitbc/testkit';
 
@@ -32,6 +32,17 @@ export function minerEvents(miner: RunningMiner, event: string): Record<string, 
     .map((line) => JSON.parse(line) as Record<string, unknown>);
 }
 
+/** GET /v1/miners/{id} with the verification ladder's standing. */
+export type MinerStanding = Miner & { paused: boolean; pause_reason: string | null; needs_review: boolean };
+
+/** A check as GET /v1/admin/checks lists it. */
+export interface Check {
+  kind: 'canary' | 'reexecution';
+  miner_id: string;
+  verdict: 'agree' | 'disagree' | 'inconclusive' | 'abandoned' | null;
+  [detail: string]: unknown;
+}
+
 export interface LedgerAudit {
   ok: boolean;
   problems: string[];
@@ -54,14 +65,14 @@ export class Market {
     this.public = new AitbcClient({ baseUrl: url });
   }
 
-  /** A coordinator process with `flags` (e.g. raised check rates) on a fresh database. */
-  static async start(flags: string[] = []): Promise<Market> {
+  /** A coordinator process with `flags` and `env` (e.g. raised check rates) on a fresh database. */
+  static async start(flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-e2e-market-'));
     const coordinator = await startAitbc(
       // Tests share a busy 2-core machine: shedding load on event-loop lag would turn requests away at random.
       ['coordinator', '--port', '0', '--db', join(dir, 'coordinator.db'), '--admin-key', ADMIN_KEY, '--log-level', 'warn', '--max-event-loop-delay', '60000', ...flags],
       /listening on (http:\/\/\S+)/,
-      { cwd: dir },
+      { cwd: dir, env: { ...process.env, ...env } },
     );
     const market = new Market(coordinator.ready[1]!, dir, coordinator);
     after(() => market.stop());
@@ -92,8 +103,9 @@ export class Market {
     return new AitbcClient({ baseUrl: this.url, apiKey: key, sleep: quickSleep });
   }
 
-  miner(id: string): Promise<Miner> {
-    return this.public.miners.get(id);
+  /** The miner's public view, standing included. */
+  miner(id: string): Promise<MinerStanding> {
+    return this.public.miners.get(id) as Promise<MinerStanding>;
   }
 
   /** The coordinator's ledger audit (GET /v1/admin/ledger). */
@@ -107,6 +119,18 @@ export class Market {
     const response = await fetch(`${this.url}${path}`, { headers: { 'x-api-key': ADMIN_KEY } });
     if (response.status !== 200) throw new Error(`GET ${path}: ${response.status} ${await response.text()}`);
     return (await response.json()) as T;
+  }
+
+  /** Every check the coordinator recorded (GET /v1/admin/checks), for one miner or all. */
+  async checks(minerId?: string): Promise<Check[]> {
+    const checks: Check[] = [];
+    for (let cursor: string | null = null; ; ) {
+      const query: URLSearchParams = new URLSearchParams({ limit: '100', ...(minerId ? { miner_id: minerId } : {}), ...(cursor ? { cursor } : {}) });
+      const page: { items: Check[]; next_cursor: string | null } = await this.adminGet(`/v1/admin/checks?${query}`);
+      checks.push(...page.items);
+      if (!page.next_cursor) return checks;
+      cursor = page.next_cursor;
+    }
   }
 
   async stop(): Promise<void> {
@@ -136,6 +160,25 @@ export async function submitLoad(client: AitbcClient, count: number, options: { 
   };
   await Promise.all(Array.from({ length: parallel }, lane));
   return ids;
+}
+
+/**
+ * Runs jobs `from`.. in `lanes` lanes, each lane waiting for its job's result before submitting the
+ * next (clients that wait, so few jobs queue at once), until `count` ran or `enough()` says so.
+ */
+export async function runJobs(client: AitbcClient, count: number, options: { from?: number; lanes?: number; enough?: () => Promise<boolean> } = {}): Promise<JobResult[]> {
+  const { from = 0, lanes = 2, enough = async () => false } = options;
+  const results: JobResult[] = [];
+  let next = 0;
+  let done = false;
+  const lane = async () => {
+    while (!done && next < count) {
+      results.push(await client.jobs.run(demoJob(from + next++)));
+      if (await enough()) done = true;
+    }
+  };
+  await Promise.all(Array.from({ length: lanes }, lane));
+  return results;
 }
 
 /** Resolves once nothing of the client's is queued or running (nothing left in escrow). */

@@ -5,9 +5,119 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Market, accountedFor, allJobs, demoJob, minerEvents, untilSettled } from './market.ts';
+import { parseAmount } from '@aitbc/protocol';
+import type { AitbcClient } from '@aitbc/sdk';
+import { until } from '@aitbc/testkit';
+import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, type Check, type MinerStanding } from './market.ts';
 
 const OTHER_DIGEST = `sha256:${'0b'.repeat(32)}`;
+
+const HONEST = ['honest-1', 'honest-2', 'honest-3', 'honest-4'];
+
+/** No failed check, no pause: what an honest miner's record must show. */
+async function assertUnflagged(market: Market, ids: string[]): Promise<MinerStanding[]> {
+  const views = await Promise.all(ids.map((id) => market.miner(id)));
+  for (const view of views) {
+    assert.deepEqual(
+      [view.paused, view.needs_review, view.reputation.paused, view.reputation.canaries_failed, view.reputation.reexecutions_disagreed],
+      [false, false, false, 0, 0],
+      `${view.miner_id} unflagged: ${JSON.stringify(view)}`,
+    );
+  }
+  return views;
+}
+
+/** Every account paid exactly for what ran: available + escrowed + the prices of its jobs = what it was credited; the audit is clean. */
+async function assertBooks(market: Market, accounts: [AitbcClient, string][]): Promise<void> {
+  for (const [client, credited] of accounts) assert.equal(await accountedFor(client, await allJobs(client)), credited, `${(await client.account.get()).account} refunded exactly`);
+  const audit = await market.audit();
+  assert.ok(audit.ok, audit.problems.join('\n'));
+}
+
+/** Nothing of the accounts' left in escrow and every check recorded has its verdict. */
+async function untilQuiet(market: Market, accounts: AitbcClient[]): Promise<Check[]> {
+  return until(async () => {
+    for (const client of accounts) if ((await client.account.get()).escrowed !== '0') return null;
+    const checks = await market.checks();
+    return checks.every((check) => check.verdict !== null) ? checks : null;
+  }, 'every job and check to finish', 120_000);
+}
+
+test('honest miners are never flagged over 2,000 jobs with re-execution and canaries on; clients and the verification account pay exactly what ran', async () => {
+  // Re-execution by flag, canaries by environment variable: both ways of setting a rate are used.
+  const market = await Market.start(['--reexecution-rate', '0.2', '--probation-reexecution-rate', '0.2'], { AITBC_CANARY_RATE: '0.1', AITBC_PROBATION_CANARY_RATE: '0.1' });
+  const verifier = await market.client('verification', '500');
+  const miners = await Promise.all(HONEST.map((id) => market.startMiner(id, ['--max-concurrency', '4'])));
+  const alice = await market.client('alice', '2500');
+
+  const ids = await submitLoad(alice, 2000);
+  await untilSettled(alice, '2,000 client jobs to finish');
+  const checks = await untilQuiet(market, [alice, verifier]);
+
+  const jobs = await allJobs(alice);
+  assert.deepEqual(new Set(jobs.map((job) => job.job_id)), new Set(ids));
+  assert.ok(jobs.every((job) => job.status === 'completed'), 'every client job completed');
+  const views = await assertUnflagged(market, HONEST);
+  const total = (counter: 'reexecutions_agreed' | 'canaries_passed') => views.reduce((sum, view) => sum + view.reputation[counter], 0);
+  assert.ok(total('reexecutions_agreed') > 0, 'checks agreed');
+  assert.ok(total('canaries_passed') > 0, 'canaries passed');
+  assert.deepEqual(new Set(checks.map((check) => check.verdict)), new Set(['agree']), 'every check agreed');
+  assert.deepEqual(new Set(checks.map((check) => check.kind)), new Set(['reexecution', 'canary']));
+
+  // The verification account paid for the check runs and nothing else: one completed job per check.
+  const checkRuns = await allJobs(verifier);
+  assert.equal(checkRuns.length, checks.length);
+  assert.ok(checkRuns.every((job) => job.status === 'completed'));
+  await assertBooks(market, [[alice, '2500'], [verifier, '500']]);
+  // What the miners earned is what the client and the verification account spent.
+  const earned = await Promise.all(miners.map(async (miner) => parseAmount((await miner.client.miners.earnings(miner.id)).earned)));
+  assert.equal(earned.reduce((a, b) => a + b), spentMicro(jobs) + spentMicro(checkRuns));
+});
+
+test('a miner that always cheats is paused within its first few jobs, then gets no client job while honest miners carry on', async () => {
+  const market = await Market.start(['--probation-reexecution-rate', '1', '--probation-canary-rate', '1']);
+  const verifier = await market.client('verification', '100');
+  await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
+  const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
+  const alice = await market.client('alice', '100');
+
+  await runJobs(alice, 100, { enough: async () => (await market.miner('cheater')).paused });
+  const paused = await market.miner('cheater');
+  assert.equal(paused.paused, true, 'paused');
+  assert.match(paused.pause_reason ?? '', /failed a re-execution/);
+  const ranBeforePause = minerEvents(cheater, 'job_started').length;
+  assert.ok(ranBeforePause <= 5, `paused within its first few jobs (it started ${ranBeforePause})`);
+
+  const later = await runJobs(alice, 30, { from: 100 });
+  assert.equal(later.length, 30, 'client jobs keep completing');
+  assert.deepEqual(later.filter((result) => result.receipt.miner_id === 'cheater'), [], 'none of them on the paused cheater');
+  assert.equal((await market.miner('cheater')).paused, true, 'still paused');
+
+  await untilQuiet(market, [alice, verifier]);
+  await assertUnflagged(market, HONEST.slice(0, 3));
+  await assertBooks(market, [[alice, '100'], [verifier, '100']]);
+});
+
+test('a miner that cheats on 10 % of its jobs is caught at its first cheat when every client job is re-executed', async () => {
+  const market = await Market.start(['--reexecution-rate', '1', '--probation-reexecution-rate', '1']);
+  const verifier = await market.client('verification', '100');
+  await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
+  // Seed 2 cheats first on the cheater's 8th job (then its 20th, 34th, …): seven honest jobs first.
+  const cheater = await market.startMiner('sometimes', ['--cheat', 'random', '--cheat-rate', '0.1', '--cheat-seed', '2']);
+  const alice = await market.client('alice', '100');
+
+  await runJobs(alice, 400, { enough: async () => (await market.miner('sometimes')).paused });
+  const paused = await market.miner('sometimes');
+  assert.equal(paused.paused, true, 'caught');
+  const cheats = minerEvents(cheater, 'job_cheated');
+  assert.equal(cheats[0]?.ordinal, 8, 'its first cheat was its 8th job');
+  const ran = minerEvents(cheater, 'job_started').length;
+  assert.ok(ran <= 12, `paused within a few jobs of its first cheat (it started ${ran})`);
+
+  await untilQuiet(market, [alice, verifier]);
+  await assertUnflagged(market, HONEST.slice(0, 3));
+  await assertBooks(market, [[alice, '100'], [verifier, '100']]);
+});
 
 // A real daemon signs the digest it advertised at start; the only way it signs one the coordinator
 // does not hold for it is the advertisement changing under it. The refusal is the coordinator's 422
