@@ -41,6 +41,8 @@ import { registerJobStreamRoute, STREAM_MESSAGE_MAX_BYTES } from './routes/job-s
 import { installPromptShutdown } from './http/shutdown.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { StreamHub } from './services/stream-hub.ts';
+import { VerificationService } from './services/verification.ts';
+import { checkVerificationSettings } from './verification/settings.ts';
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -59,6 +61,8 @@ export interface Services {
   load: LoadMonitor;
   /** Live output of jobs that OpenAI-compatible clients wait on. */
   hub: StreamHub;
+  /** Canaries, re-executions, verdicts and pauses (issue 12). */
+  verification: VerificationService;
   /** The link to the chain node; null without --chain-url. */
   chain: ChainService | null;
   startedAt: number;
@@ -73,6 +77,7 @@ export interface BuildOptions {
 
 export async function buildApp(options: BuildOptions): Promise<{ app: App; services: Services }> {
   const config = resolveConfig(options.config);
+  checkVerificationSettings(config.verification);
   // OpenSSL instead of pure-JS crypto: every completion verifies and co-signs a receipt.
   useNodeCrypto();
   const limits = { bodyLimitBytes: config.bodyLimitBytes, headersTimeoutMs: config.headersTimeoutMs, requestTimeoutMs: config.requestTimeoutMs };
@@ -98,6 +103,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   await maintenance.refresh();
   const buckets = new TokenBuckets(config.now);
   const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, app.log);
+  const verification = new VerificationService(store, signal, config, app.log);
 
   // onRequest hooks run in this order: request id (and Upgrade on a plain route), maintenance
   // (before auth), event-loop lag, auth, rate limit; the in-flight cap is a preHandler, once the body is in.
@@ -116,8 +122,9 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     directory,
     keys: new KeyService(store, config.adminKey, config.now),
     jobs: new JobService(store, directory, signal, config, createdJobView),
-    miners: new MinerService(store, directory, signal, config, signingKey, hub),
+    miners: new MinerService(store, directory, signal, config, signingKey, hub, verification),
     hub,
+    verification,
     accounts: new AccountService(store, directory, config),
     receipts: new ReceiptService(store, directory, config, signingKey),
     maintenance,
@@ -128,6 +135,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   };
   services.sweeper.also(() => maintenance.refresh());
   services.sweeper.also(() => buckets.prune());
+  // A check whose job ended without a verdict (failed, expired, cancelled, or a crash in between).
+  services.sweeper.also(() => verification.decideEnded());
   app.addHook('onClose', async () => services.load.stop());
   app.addHook('onClose', async () => services.chain?.stop());
 

@@ -1,6 +1,7 @@
 // Everything an operator can set on a coordinator, with the defaults docs/API.md gives.
 
 import { EDGE_TIMEOUT_DEFAULTS } from '@aitbc/protocol/node';
+import { DEFAULT_VERIFICATION, type VerificationSettings } from './verification/settings.ts';
 
 export interface CoordinatorConfig {
   /** Bootstrap key with scope `admin`; never stored. */
@@ -50,6 +51,8 @@ export interface CoordinatorConfig {
   maxStreamBytes: number | null;
   /** A streaming client that reads nothing for this long is dropped as if it had left. */
   clientStallMs: number;
+  /** The verification ladder: check rates, probation, resuming, the paying account, trusted miners. */
+  verification: VerificationSettings;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -78,6 +81,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   openAiMaxPrice: '1',
   maxStreamBytes: null,
   clientStallMs: 15_000,
+  verification: DEFAULT_VERIFICATION,
   now: () => Date.now(),
 };
 

@@ -8,3 +8,4 @@ export { auditLedger, type LedgerAudit, type LedgerSnapshot } from './ledger/aud
 export { auditView } from './routes/money.ts';
 export { ChainService } from './chain/chain-service.ts';
 export { chainAdminView } from './routes/chain.ts';
+export { DEFAULT_VERIFICATION, checkVerificationSettings, type VerificationSettings } from './verification/settings.ts';

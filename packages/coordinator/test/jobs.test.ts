@@ -54,7 +54,10 @@ describe('a job from submit to receipt', () => {
     assert.equal(poll.status, 200, poll.text);
     assert.equal(poll.body.job_id, jobId);
     assert.equal(poll.body.prompt, 'Explain ZK proofs.');
-    assert.deepEqual(poll.body.params, { max_tokens: 64, temperature: 0.7 });
+    // Every job runs with a seed (drawn at submit when the client sets none), so a check can reproduce it.
+    const { seed, ...asked } = poll.body.params;
+    assert.deepEqual(asked, { max_tokens: 64, temperature: 0.7 });
+    assert.ok(Number.isInteger(seed) && seed >= 0 && seed < 2 ** 32, `seed ${seed}`);
     assert.equal(poll.body.unit_price, '0.002');
     assert.equal(poll.body.receipt_template.prompt_hash, hashText('Explain ZK proofs.'));
     assert.equal(poll.body.receipt_template.client, 'alice');

@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, parseAmount, signReceipt, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
-import { buildApp, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type Services } from '@aitbc/coordinator';
+import { buildApp, DEFAULT_VERIFICATION, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 
 export const ADMIN_KEY = 'aitbc_test_admin_key';
@@ -15,6 +15,12 @@ export const ADMIN_KEY = 'aitbc_test_admin_key';
  * turn their requests away at random. A test of load shedding sets its own threshold.
  */
 export const TEST_MAX_EVENT_LOOP_DELAY_MS = 60_000;
+
+/**
+ * Test coordinators check nothing unless a test sets rates: a random canary or re-run would add
+ * jobs that other tests do not expect. A verification test sets its own (0 or 1, never luck).
+ */
+export const NO_CHECKS: VerificationSettings = { ...DEFAULT_VERIFICATION, reexecutionRate: 0, canaryRate: 0, probationReexecutionRate: 0, probationCanaryRate: 0 };
 
 export interface TestCoordinator {
   app: App;
@@ -39,7 +45,7 @@ export async function startTestCoordinator(
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
   const dbPath = join(dir, 'coordinator.db');
   const store = new SqliteStore({ path: dbPath });
-  const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, ...config } });
+  const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, ...config } });
   services.sweeper.start();
   await services.chain?.start();
   await app.listen({ port: 0, host: '127.0.0.1' });

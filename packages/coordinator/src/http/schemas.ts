@@ -100,6 +100,10 @@ export const SubmitJobBody = Type.Object(
     max_price: Amount,
     ttl_seconds: Type.Optional(Type.Integer({ minimum: 10, maximum: 86400, default: 900 })),
     miner_id: Type.Optional(Type.String({ description: 'Pin the job to this miner' })),
+    verify: Type.Optional(
+      Type.Boolean({ description: 'Re-run the job on a miner of another owner with the same weights, at your cost: max_price is escrowed twice; see `verification` in the job view' }),
+    ),
+    min_reputation: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Only miners whose reputation score is at least this may run the job' })),
   },
   { additionalProperties: false },
 );
@@ -130,6 +134,22 @@ export const JobView = Type.Object({
   receipt_id: Nullable(Type.String()),
 });
 
+export const Verification = Type.Object(
+  {
+    status: Type.Union([Type.Literal('pending'), Type.Literal('agreed'), Type.Literal('disagreed'), Type.Literal('inconclusive'), Type.Literal('abandoned')]),
+    job_id: Type.String({ description: 'The re-run' }),
+    detail: Nullable(Type.String()),
+  },
+  { description: 'The re-execution a job submitted with verify: true gets' },
+);
+
+/** What a client sees of its job: the job view, and whether and how it was verified. */
+export const ClientJobView = Type.Object({
+  ...JobView.properties,
+  verify: Type.Boolean(),
+  verification: Nullable(Verification),
+});
+
 export const JobIdParams = Type.Object({ id: JobId });
 
 export const ListJobsQuery = Type.Object(
@@ -141,7 +161,7 @@ export const ListJobsQuery = Type.Object(
   { additionalProperties: false },
 );
 
-export const JobList = Type.Object({ items: Type.Array(JobView), next_cursor: Nullable(Type.String()) });
+export const JobList = Type.Object({ items: Type.Array(ClientJobView), next_cursor: Nullable(Type.String()) });
 
 export const ReceiptSignature = Type.Object({
   alg: Type.String(),
@@ -230,7 +250,7 @@ const Count = Type.Integer({ minimum: 0 });
 /** A miner's track record as the public sees it (the store's MinerTrackRecord). */
 export const MinerReputation = Type.Object({
   score: Type.Number({ minimum: 0, maximum: 1, description: 'Wilson lower bound (95 %) over weighted good and bad outcomes; 0 for a new miner' }),
-  paused: Type.Boolean({ description: 'Paused from new work by a failed check (reserved: no policy sets it yet)' }),
+  paused: Type.Boolean({ description: 'Paused from new work by a failed check (the same as the view\'s `paused`)' }),
   verified_jobs: Type.Integer({ minimum: 0, description: 'Checks passed: canaries answered right plus re-executions that agreed' }),
   jobs_completed: Count,
   jobs_failed: Type.Integer({ minimum: 0, description: 'Failures the miner reported, and streams it broke' }),
@@ -255,8 +275,36 @@ export const MinerView = Type.Object({
   status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
   last_seen_at: Timestamp,
   registered_at: Timestamp,
+  paused: Type.Boolean({ description: 'Paused from new work by a failed check: it gets only canaries until it resumes' }),
+  pause_reason: Nullable(Type.String({ description: 'Which check failed, and how' })),
+  needs_review: Type.Boolean({ description: 'Only an operator can resume it (POST /v1/admin/miners/{id}/resume): a second failed check, or a canary failed while paused' }),
   reputation: MinerReputation,
 });
+
+export const CheckView = Type.Object({
+  check_id: Type.Integer(),
+  kind: Type.Union([Type.Literal('canary'), Type.Literal('reexecution')]),
+  miner_id: Type.String({ description: 'Whose work is checked' }),
+  subject_job_id: Nullable(Type.String({ description: 'Re-execution: the client job re-run' })),
+  check_job_id: Type.String({ description: 'The canary job, or the re-run' }),
+  tiebreak_job_id: Nullable(Type.String({ description: 'The third run after a disagreement' })),
+  verdict: Nullable(Type.Union([Type.Literal('agree'), Type.Literal('disagree'), Type.Literal('inconclusive'), Type.Literal('abandoned')], { description: 'null while pending' })),
+  rule: Nullable(Type.String({ description: 'exact, prefix or none (docs/API.md)' })),
+  detail: Nullable(Type.String()),
+  created_at: Timestamp,
+  decided_at: Nullable(Timestamp),
+});
+
+export const ListChecksQuery = Type.Object(
+  {
+    miner_id: Type.Optional(MinerId),
+    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+    cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'next_cursor of the previous page' })),
+  },
+  { additionalProperties: false },
+);
+
+export const CheckList = Type.Object({ items: Type.Array(CheckView), next_cursor: Nullable(Type.String()) });
 
 export const ListMinersQuery = Type.Object(
   {

@@ -1,7 +1,8 @@
 // Records → wire shapes: bigint µAIT becomes a decimal string, epoch ms an RFC 3339 string.
 
 import { formatAmount } from '@aitbc/protocol';
-import type { ApiKeyRecord, JobRecord, MinerRecord, MinerTrackRecord } from '../store/store.ts';
+import type { ApiKeyRecord, CheckRecord, JobRecord, MinerRecord, MinerTrackRecord } from '../store/store.ts';
+import type { VerificationState } from '../services/jobs.ts';
 import type { Claim } from '../services/miners.ts';
 import { receiptTemplateFor } from '../services/receipt-check.ts';
 
@@ -43,6 +44,15 @@ export function jobView(job: JobRecord) {
   };
 }
 
+/** The client's view: the job, and its re-execution's state when it asked for verify. */
+export function clientJobView(job: JobRecord, verification: VerificationState | null) {
+  return {
+    ...jobView(job),
+    verify: job.verify,
+    verification: verification && { status: verification.status, job_id: verification.rerunJobId, detail: verification.detail },
+  };
+}
+
 export function claimView({ job, miner }: Claim, chainId: string, stream: boolean) {
   return {
     job_id: job.jobId,
@@ -74,7 +84,26 @@ export function minerView(miner: MinerRecord, online: boolean) {
     status: online ? ('online' as const) : ('offline' as const),
     last_seen_at: iso(miner.lastSeenAt),
     registered_at: iso(miner.registeredAt),
+    paused: miner.track.pausedAt !== null,
+    pause_reason: miner.track.pauseReason,
+    needs_review: miner.track.needsReview,
     reputation: reputationView(miner.track),
+  };
+}
+
+export function checkView(check: CheckRecord) {
+  return {
+    check_id: check.checkId,
+    kind: check.kind,
+    miner_id: check.minerId,
+    subject_job_id: check.subjectJobId,
+    check_job_id: check.checkJobId,
+    tiebreak_job_id: check.tiebreakJobId,
+    verdict: check.verdict,
+    rule: check.rule,
+    detail: check.detail,
+    created_at: iso(check.createdAt),
+    decided_at: isoOrNull(check.decidedAt),
   };
 }
 

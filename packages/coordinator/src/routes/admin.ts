@@ -2,10 +2,10 @@
 
 import { Type } from 'typebox';
 import type { App, Services } from '../app.ts';
-import { CreateKeyBody, CreatedKey, KeyIdParams, KeyView, MaintenanceBody, MaintenanceView, errorResponses } from '../http/schemas.ts';
-import { keyView } from '../http/views.ts';
+import { CheckList, CreateKeyBody, CreatedKey, KeyIdParams, KeyView, ListChecksQuery, MaintenanceBody, MaintenanceView, MinerIdParams, MinerView, errorResponses } from '../http/schemas.ts';
+import { checkView, keyView, minerView } from '../http/views.ts';
 
-export function registerAdminRoutes(app: App, { keys, maintenance }: Services): void {
+export function registerAdminRoutes(app: App, { keys, maintenance, verification, directory, store }: Services): void {
   app.post(
     '/v1/admin/keys',
     {
@@ -49,6 +49,36 @@ export function registerAdminRoutes(app: App, { keys, maintenance }: Services): 
     async (request) => {
       const state = await maintenance.set({ enabled: request.body.enabled, message: request.body.message ?? '', retryAfterSeconds: request.body.retry_after ?? 60 });
       return { enabled: state.enabled, message: state.message, retry_after: state.retryAfterSeconds };
+    },
+  );
+
+  app.post(
+    '/v1/admin/miners/:miner_id/resume',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: "An operator's review: a paused miner gets work again, on a new probation",
+        params: MinerIdParams,
+        response: { 200: MinerView, ...errorResponses('MINER_NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      await verification.resume(request.params.miner_id);
+      const miner = await directory.require(request.params.miner_id);
+      return minerView(miner, directory.isOnline(miner));
+    },
+  );
+
+  app.get(
+    '/v1/admin/checks',
+    {
+      config: { scope: 'admin' },
+      schema: { tags: ['admin'], summary: 'Verification checks (canaries, re-executions) and their verdicts, newest first', querystring: ListChecksQuery, response: { 200: CheckList } },
+    },
+    async (request) => {
+      const page = await store.listChecks({ minerId: request.query.miner_id ?? null, limit: request.query.limit ?? 20, after: request.query.cursor === undefined ? null : Number(request.query.cursor) });
+      return { items: page.items.map(checkView), next_cursor: page.next === null ? null : String(page.next) };
     },
   );
 }

@@ -3,13 +3,16 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { CreatedJob, JobIdParams, JobList, JobResult, JobView, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '../http/schemas.ts';
-import { jobView } from '../http/views.ts';
+import { ClientJobView, CreatedJob, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '../http/schemas.ts';
+import { clientJobView } from '../http/views.ts';
+import type { JobRecord } from '../store/store.ts';
 
 /** How long a client should wait before asking again for a running job's result. */
 const RESULT_RETRY_AFTER_S = 2;
 
 export function registerJobRoutes(app: App, { jobs }: Services): void {
+  const view = async (job: JobRecord) => clientJobView(job, await jobs.verification(job));
+
   app.post(
     '/v1/jobs',
     {
@@ -38,14 +41,14 @@ export function registerJobRoutes(app: App, { jobs }: Services): void {
     { config: { scope: 'client' }, schema: { tags: ['client'], summary: "List the account's jobs, newest first", querystring: ListJobsQuery, response: { 200: JobList } } },
     async (request) => {
       const page = await jobs.list(principalOf(request), request.query);
-      return { items: page.items.map(jobView), next_cursor: page.nextCursor };
+      return { items: await Promise.all(page.items.map(view)), next_cursor: page.nextCursor };
     },
   );
 
   app.get(
     '/v1/jobs/:id',
-    { config: { scope: 'client' }, schema: { tags: ['client'], summary: 'A job', params: JobIdParams, response: { 200: JobView, ...errorResponses('JOB_NOT_FOUND') } } },
-    async (request) => jobView(await jobs.get(principalOf(request), request.params.id)),
+    { config: { scope: 'client' }, schema: { tags: ['client'], summary: 'A job', params: JobIdParams, response: { 200: ClientJobView, ...errorResponses('JOB_NOT_FOUND') } } },
+    async (request) => view(await jobs.get(principalOf(request), request.params.id)),
   );
 
   app.get(
@@ -56,12 +59,12 @@ export function registerJobRoutes(app: App, { jobs }: Services): void {
         tags: ['client'],
         summary: 'Output, usage, price and receipt; 202 with the job view while it runs',
         params: JobIdParams,
-        response: { 200: JobResult, 202: JobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS') },
+        response: { 200: JobResult, 202: ClientJobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS') },
       },
     },
     async (request, reply) => {
       const { job, receipt } = await jobs.result(principalOf(request), request.params.id);
-      if (!receipt) return reply.code(202).header('Retry-After', String(RESULT_RETRY_AFTER_S)).send(jobView(job));
+      if (!receipt) return reply.code(202).header('Retry-After', String(RESULT_RETRY_AFTER_S)).send(await view(job));
       return {
         job_id: job.jobId,
         status: 'completed' as const,
@@ -81,10 +84,10 @@ export function registerJobRoutes(app: App, { jobs }: Services): void {
         tags: ['client'],
         summary: 'Cancel a queued or running job',
         params: JobIdParams,
-        response: { 200: JobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'VALIDATION_INVALID_FORMAT') },
+        response: { 200: ClientJobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'VALIDATION_INVALID_FORMAT') },
       },
     },
-    async (request) => jobView(await jobs.cancel(principalOf(request), request.params.id)),
+    async (request) => view(await jobs.cancel(principalOf(request), request.params.id)),
   );
 
   app.get(

@@ -33,6 +33,9 @@ export function registerMetricsRoute(app: App, services: Services): void {
       '# HELP aitbc_long_polls_waiting Miners waiting in a long-poll.',
       '# TYPE aitbc_long_polls_waiting gauge',
       `aitbc_long_polls_waiting ${services.signal.waiting}`,
+      '# HELP aitbc_checks_skipped_total Verification checks planned but not made, by reason (insufficient_balance: the paying account is short; no_digest: a version-1 receipt).',
+      '# TYPE aitbc_checks_skipped_total counter',
+      ...(['insufficient_balance', 'no_digest'] as const).map((reason) => `aitbc_checks_skipped_total{reason="${reason}"} ${services.verification.skippedCounts.get(reason) ?? 0}`),
     ];
     return reply.type('text/plain; version=0.0.4; charset=utf-8').send(lines.join('\n') + '\n');
   });

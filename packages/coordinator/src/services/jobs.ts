@@ -1,9 +1,10 @@
 // The client side of the marketplace: submit, read, list, cancel, fetch results. Knows nothing of
 // HTTP; throws ApiError with the seed's codes.
 
+import { randomInt } from 'node:crypto';
 import { AmountRangeError, ApiError, canonicalize, formatAmount, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CoordinatorStore, JobParams, JobRecord, JobStatus, StoredReceipt } from '../store/store.ts';
+import type { CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, NewJob, StoredReceipt } from '../store/store.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import type { WorkSignal } from './work-signal.ts';
@@ -18,7 +19,23 @@ export interface SubmitInput {
   max_price: string;
   ttl_seconds?: number | undefined;
   miner_id?: string | undefined;
+  /** Re-run on an independent miner at the client's cost. */
+  verify?: boolean | undefined;
+  /** The lowest reputation score (0…1) a miner needs to run the job. */
+  min_reputation?: number | undefined;
 }
+
+/** A verify job's re-execution, as its client sees it. */
+export interface VerificationState {
+  status: 'pending' | 'agreed' | 'disagreed' | 'inconclusive' | 'abandoned';
+  rerunJobId: string;
+  detail: string | null;
+}
+
+const VERDICT_STATUS: Record<CheckVerdict, VerificationState['status']> = { agree: 'agreed', disagree: 'disagreed', inconclusive: 'inconclusive', abandoned: 'abandoned' };
+
+/** Every job runs with a seed (the client's, or one drawn here), so that a check can reproduce it. */
+export const withSeed = (params: JobParams | undefined): JobParams => ({ ...params, seed: params?.seed ?? randomInt(0, 2 ** 32) });
 
 /** `submitted` is the 201 body, already serialised so that a replay returns it byte for byte. */
 export type SubmitResult = { replayed: boolean; body: string };
@@ -69,32 +86,42 @@ export class JobService {
     }
     await this.checkModelAndPin(input.model, input.miner_id);
 
-    const job = {
+    const ttlMs = (input.ttl_seconds ?? 900) * 1000;
+    const job: NewJob = {
       jobId,
       account: principal.account,
       model: input.model,
       prompt: input.prompt,
-      params: input.params ?? {},
+      params: withSeed(input.params),
       maxPriceMicro,
       minUnits: input.params?.max_tokens ?? 1,
       pinnedMinerId: input.miner_id ?? null,
       createdAt: now,
-      deadline: now + (input.ttl_seconds ?? 900) * 1000,
+      deadline: now + ttlMs,
+      minReputationPpm: Math.round((input.min_reputation ?? 0) * 1_000_000),
+      verify: input.verify === true,
     };
+    // The client-paid re-run waits (unclaimable) for its subject; completing the subject releases
+    // it to another owner's miner for as long again as the subject's ttl.
+    const rerun: NewJob | null = job.verify
+      ? { ...job, jobId: newId('job'), pinnedMinerId: null, verify: false, deadline: job.deadline + ttlMs, purpose: 'reexecution', subjectJobId: jobId, awaitingSubject: true }
+      : null;
     const body = JSON.stringify(this.renderCreated({ ...job, status: 'queued', attempts: 0 } as JobRecord));
     const idempotency =
       idempotencyKey === undefined
         ? null
         : { key: idempotencyKey, requestHash, notBefore: now - IDEMPOTENCY_WINDOW_MS, response: body };
     const quota = principal.dailyJobQuota === null ? null : { keyId: principal.keyId, day: utcDay(now), limit: principal.dailyJobQuota };
-    const outcome = await this.store.submitJob(job, idempotency, quota);
+    const outcome = await this.store.submitJob(job, idempotency, quota, rerun);
     switch (outcome.kind) {
       case 'existing':
         return this.replay(outcome.prior, requestHash);
       case 'insufficient_balance':
         throw new ApiError(
           'PAYMENT_INSUFFICIENT_BALANCE',
-          `Account ${principal.account} has ${formatAmount(outcome.availableMicro)} AITBC available; this job escrows max_price ${formatAmount(maxPriceMicro)}. Top up, or lower max_price`,
+          rerun
+            ? `Account ${principal.account} has ${formatAmount(outcome.availableMicro)} AITBC available; with verify this job escrows max_price ${formatAmount(maxPriceMicro)} twice (the job and its re-run), ${formatAmount(2n * maxPriceMicro)} in all. Top up, lower max_price, or drop verify`
+            : `Account ${principal.account} has ${formatAmount(outcome.availableMicro)} AITBC available; this job escrows max_price ${formatAmount(maxPriceMicro)}. Top up, or lower max_price`,
         );
       case 'quota_exceeded':
         throw new ApiError('RATE_QUOTA_EXCEEDED', `This key's quota of ${principal.dailyJobQuota} jobs per UTC day is used up; it resets at ${new Date(nextUtcMidnight(now)).toISOString()}`, {
@@ -149,6 +176,17 @@ export class JobService {
     const job = await this.store.getJob(jobId);
     if (!job || job.account !== principal.account) throw new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
     return job;
+  }
+
+  /** A verify job's re-execution and its verdict so far; null for a job without verify. */
+  async verification(job: JobRecord): Promise<VerificationState | null> {
+    if (!job.verify) return null;
+    const found = await this.store.verificationOf(job.jobId);
+    if (!found) return null;
+    const { rerun, check } = found;
+    if (check?.verdict) return { status: VERDICT_STATUS[check.verdict], rerunJobId: rerun.jobId, detail: check.detail };
+    const ended = rerun.status === 'failed' || rerun.status === 'cancelled' || rerun.status === 'expired';
+    return { status: ended ? 'abandoned' : 'pending', rerunJobId: rerun.jobId, detail: ended ? rerun.error : null };
   }
 
   async list(principal: Principal, query: { status?: JobStatus | undefined; limit?: number | undefined; cursor?: string | undefined }) {

@@ -10,6 +10,7 @@ import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import { checkMinerReceipt } from './receipt-check.ts';
 import type { StreamHub } from './stream-hub.ts';
+import type { VerificationService } from './verification.ts';
 import type { WorkSignal } from './work-signal.ts';
 
 /**
@@ -58,6 +59,7 @@ export class MinerService {
     private readonly config: CoordinatorConfig,
     private readonly coordinatorSecretKey: Uint8Array,
     private readonly hub: StreamHub,
+    private readonly verification: VerificationService,
   ) {
     this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(coordinatorSecretKey));
   }
@@ -145,7 +147,14 @@ export class MinerService {
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
     const miner = await this.directory.requireOwned(principal, minerId);
-    const who = { minerId, models: new Set(miner.prices.keys()) };
+    const who = {
+      minerId,
+      models: new Set(miner.prices.keys()),
+      ownerKeyId: miner.ownerKeyId,
+      digests: miner.digests,
+      scorePpm: miner.track.scorePpm,
+      paused: miner.track.pausedAt !== null,
+    };
     // Waiting is wall-clock time (a monotonic timer), unlike job times, which follow config.now.
     const waitUntil = performance.now() + Math.min(waitSeconds, this.config.maxWaitSeconds) * 1000;
     for (;;) {
@@ -214,10 +223,14 @@ export class MinerService {
       receipt,
       minerPublicKey: miner.publicKey,
       now,
+      // A verify job's re-run goes to another owner's miner with the weights this receipt names.
+      release: job.verify ? { requiredDigest: receipt.model_digest ?? null, excludedOwners: [miner.ownerKeyId], deadline: now + (job.deadline - job.createdAt) } : null,
     });
     // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
     if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
     this.hub.completed(jobId, outcome.job, receipt);
+    if (outcome.released) this.signal.notify(outcome.released);
+    await this.verification.afterCompletion(outcome.job, miner);
     return { job: outcome.job, receipt };
   }
 
@@ -316,5 +329,12 @@ function unavailable(job: JobRecord, miner: MinerRecord): ApiError {
   if (!miner.prices.has(job.model)) {
     return new ApiError('VALIDATION_INVALID_MODEL', `Job ${job.jobId} needs model '${job.model}', which miner ${miner.minerId} did not register`, { field: 'model' });
   }
-  return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} pays at most its max_price, below this miner's price for ${job.minUnits} tokens`);
+  if (job.maxPriceMicro / BigInt(job.minUnits) < miner.prices.get(job.model)!) {
+    return new ApiError('JOB_INVALID_STATUS', `Job ${job.jobId} pays at most its max_price, below this miner's price for ${job.minUnits} tokens`);
+  }
+  if (miner.track.pausedAt !== null) {
+    return new ApiError('JOB_INVALID_STATUS', `Miner ${miner.minerId} is paused (${miner.track.pauseReason ?? 'a failed check'}); it gets no new work until it resumes (GET /v1/miners/${miner.minerId})`);
+  }
+  // Its digest, owner, score or a deadline keeps it from this miner: which one is the job's business.
+  return new ApiError('JOB_ALREADY_CLAIMED', `Job ${job.jobId} is reserved for other miners`);
 }

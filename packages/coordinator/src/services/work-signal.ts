@@ -1,18 +1,51 @@
 // Wakes long-polling miners when work may have appeared. It only wakes: the jobs table stays the
-// truth, and a woken miner re-runs its claim. A new job wakes one waiting miner that can take it
-// (the pinned miner, or the longest-waiting one offering the model), not every waiter, so a burst
-// of submits does not become a burst of empty claim transactions. A generation counter closes the
-// gap between "claim found nothing" and "start waiting": a miner that missed a notify re-checks.
+// truth, and a woken miner re-runs its claim. A new job wakes one waiting miner that can take it,
+// not every waiter, so a burst of submits does not become a burst of empty claim transactions.
+// Which one: the pinned miner; otherwise, among the waiters that fit the job's claim constraints
+// (model, required digest, excluded owners, minimum score; not paused), the best-scored, the
+// longest-waiting breaking ties. Reputation-aware matching: work goes first to the miners with
+// the best record, so a new or caught miner gets work when the better ones are busy. (What each
+// waiter knows of itself is read when its poll starts: a score that moves meanwhile counts from
+// its next poll; a mismatch only costs an empty claim, the store judges the claim.) A generation
+// counter closes the gap between "claim found nothing" and "start waiting": a miner that missed a
+// notify re-checks.
 
+/** What a job asks of its miner (a JobRecord is one). */
 export interface WorkHint {
   model: string;
   pinnedMinerId: string | null;
+  requiredDigest?: string | null;
+  excludedOwners?: readonly string[];
+  minReputationPpm?: number;
+  /** A re-run waiting for its subject: nobody can take it yet. */
+  awaitingSubject?: boolean;
 }
 
-interface Waiter {
+/** A waiting miner, as its poll found it. */
+export interface WaitingMiner {
   minerId: string;
   models: ReadonlySet<string>;
+  ownerKeyId: string;
+  /** Model → advertised digest. */
+  digests: ReadonlyMap<string, string>;
+  scorePpm: number;
+  /** A paused miner takes only the canaries pinned to it. */
+  paused: boolean;
+}
+
+interface Waiter extends WaitingMiner {
   wake: () => void;
+}
+
+function fits(waiter: WaitingMiner, hint: WorkHint): boolean {
+  if (hint.pinnedMinerId) return waiter.minerId === hint.pinnedMinerId;
+  return (
+    !waiter.paused &&
+    waiter.models.has(hint.model) &&
+    (hint.requiredDigest == null || waiter.digests.get(hint.model) === hint.requiredDigest) &&
+    !(hint.excludedOwners ?? []).includes(waiter.ownerKeyId) &&
+    waiter.scorePpm >= (hint.minReputationPpm ?? 0)
+  );
 }
 
 export class WorkSignal {
@@ -43,14 +76,19 @@ export class WorkSignal {
       for (const waiter of woken) waiter.wake();
       return;
     }
-    const index = this.waiters.findIndex((waiter) => (hint.pinnedMinerId ? waiter.minerId === hint.pinnedMinerId : waiter.models.has(hint.model)));
+    if (hint.awaitingSubject) return;
+    // Waiters are in arrival order: the first of the best score has waited longest.
+    let index = -1;
+    this.waiters.forEach((waiter, at) => {
+      if (fits(waiter, hint) && (index < 0 || waiter.scorePpm > this.waiters[index]!.scorePpm)) index = at;
+    });
     if (index < 0) return;
     const [waiter] = this.waiters.splice(index, 1);
     waiter!.wake();
   }
 
   /** Resolves on a notify meant for this miner after `seenGeneration`, after `timeoutMs`, or on abort. */
-  wait(seenGeneration: number, timeoutMs: number, who: { minerId: string; models: ReadonlySet<string> }, signal?: AbortSignal): Promise<void> {
+  wait(seenGeneration: number, timeoutMs: number, who: WaitingMiner, signal?: AbortSignal): Promise<void> {
     if (this.generationCounter !== seenGeneration || timeoutMs <= 0 || signal?.aborted || this.closedFlag) return Promise.resolve();
     return new Promise((resolve) => {
       const waiter: Waiter = { ...who, wake: () => done() };

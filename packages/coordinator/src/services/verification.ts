@@ -1,0 +1,307 @@
+// The verification ladder at work (issue 12). After each completion it plans the checks
+// (src/verification/sampling.ts) and creates them as ordinary jobs: a re-execution of a client
+// job on another owner's miner with the same weights, or a canary (a known answer from the pool)
+// pinned to the miner. When a check's job ends, it compares the runs (compare.ts), moves the
+// miners' records and standings (pause.ts) and grows the pool, all in the verdict's transaction.
+// Deciding is idempotent (the store writes a verdict once), so the sweeper's tick decides any
+// check whose job ended without a verdict: a crash between the two, or a check job that failed,
+// expired or was cancelled (abandoned). Check jobs are paid by `settings.account`, or by the
+// client when it asked for `verify`; one that cannot be paid is skipped, never the client's job.
+
+import { randomInt } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
+import { ApiError, newId } from '@aitbc/protocol';
+import type { CoordinatorConfig } from '../config.ts';
+import type { CanaryRecord, CheckRecord, CheckVerdict, CoordinatorStore, DecidedOutcome, JobRecord, MinerRecord, MinerTrackRecord, NewCanary, NewJob } from '../store/store.ts';
+import { compareRuns, type Comparison, type RunEvidence } from '../verification/compare.ts';
+import { afterCheck, resumed } from '../verification/pause.ts';
+import { planChecks } from '../verification/sampling.ts';
+import type { VerificationSettings } from '../verification/settings.ts';
+import type { WorkSignal } from './work-signal.ts';
+
+/** Why a planned check was not made (the label of aitbc_checks_skipped_total). */
+export type SkipReason = 'insufficient_balance' | 'no_digest';
+
+/** Checks the sweeper decides per tick at most. */
+const DECIDE_BATCH = 100;
+
+const ENDED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'expired']);
+
+/** A uniform draw in [0, 1) from the system's CSPRNG: a miner cannot predict which jobs are checked. */
+export const cryptoRandom = (): number => randomInt(0, 2 ** 47) / 2 ** 47;
+
+const evidence = (job: JobRecord): RunEvidence => ({
+  output: job.output ?? '',
+  completionTokens: job.completionTokens ?? 0,
+  backend: job.backend ?? 'unknown',
+  modelDigest: job.modelDigest,
+});
+
+interface Verdict {
+  verdict: CheckVerdict;
+  rule: string | null;
+  detail: string;
+  outcomes?: DecidedOutcome[];
+  canary?: NewCanary | null;
+}
+
+export class VerificationService {
+  private readonly skipped = new Map<SkipReason, number>();
+
+  constructor(
+    private readonly store: CoordinatorStore,
+    private readonly signal: WorkSignal,
+    private readonly config: CoordinatorConfig,
+    private readonly log: Pick<FastifyBaseLogger, 'warn' | 'error'>,
+    private readonly random: () => number = cryptoRandom,
+  ) {}
+
+  private get settings(): VerificationSettings {
+    return this.config.verification;
+  }
+
+  /** Checks not made since start, by reason. */
+  get skippedCounts(): ReadonlyMap<SkipReason, number> {
+    return this.skipped;
+  }
+
+  /** After a completion's transaction (MinerService.complete): decides the check it ran for, then plans this miner's checks. Never throws. */
+  async afterCompletion(job: JobRecord, miner: MinerRecord): Promise<void> {
+    try {
+      if (job.purpose !== 'client') await this.decideForJob(job.jobId);
+      if (this.settings.trustedMiners.has(miner.minerId)) {
+        if (job.purpose === 'client') await this.addToPool(job, 'trusted');
+        return;
+      }
+      const record = (await this.store.getMiner(miner.minerId))?.track;
+      if (!record) return;
+      const plan = planChecks(
+        { purpose: job.purpose, verifyRequested: job.verify, miner: { jobsSinceProbation: record.jobsCompleted - record.probationStartJobs, trusted: false } },
+        this.settings,
+        this.random,
+      );
+      // 'client' (verify) was released in the completion's own transaction.
+      if (plan.reexecute === 'operator') await this.reexecute(job, miner);
+      if (plan.canary) await this.sendCanary(miner, job);
+    } catch (error) {
+      this.log.error({ err: error, job_id: job.jobId }, 'verification after a completion failed; the sweeper decides pending checks');
+    }
+  }
+
+  /** The sweeper's tick: decides every pending check whose job ended. */
+  async decideEnded(): Promise<number> {
+    const checks = await this.store.decidableChecks(DECIDE_BATCH);
+    for (const check of checks) await this.decide(check);
+    return checks.length;
+  }
+
+  /** An operator's review: the miner works again, on a new probation. */
+  async resume(minerId: string): Promise<MinerTrackRecord> {
+    const record = await this.store.updateStanding(minerId, (current) => resumed(current, current.jobsCompleted));
+    if (!record) throw new ApiError('MINER_NOT_FOUND', `Miner ${minerId} is not registered`);
+    return record;
+  }
+
+  private skip(reason: SkipReason, detail: Record<string, unknown>): void {
+    this.skipped.set(reason, (this.skipped.get(reason) ?? 0) + 1);
+    this.log.warn({ reason, ...detail }, 'verification check skipped');
+  }
+
+  /** A sampled re-execution paid by the operator: same job, another owner's miner with the same weights. */
+  private async reexecute(subject: JobRecord, miner: MinerRecord): Promise<void> {
+    if (subject.modelDigest === null) return this.skip('no_digest', { job_id: subject.jobId });
+    const now = this.config.now();
+    const rerun: NewJob = {
+      ...this.copyOf(subject, now),
+      account: this.settings.account,
+      purpose: 'reexecution',
+      subjectJobId: subject.jobId,
+      requiredDigest: subject.modelDigest,
+      excludedOwners: [miner.ownerKeyId],
+      receiptClient: subject.receiptClient,
+    };
+    await this.createCheck(rerun, { kind: 'reexecution', minerId: miner.minerId, subjectJobId: subject.jobId, canaryId: null });
+  }
+
+  /** A job running what `job` ran, as a new queued job from now, as long as it had. */
+  private copyOf(job: JobRecord, now: number): NewJob {
+    return {
+      jobId: newId('job'),
+      account: job.account,
+      model: job.model,
+      prompt: job.prompt,
+      params: job.params,
+      maxPriceMicro: job.maxPriceMicro,
+      minUnits: job.minUnits,
+      pinnedMinerId: null,
+      createdAt: now,
+      deadline: now + (job.deadline - job.createdAt),
+    };
+  }
+
+  /** A canary from the pool for this miner's weights, priced and timed like `like`; none when the pool has none it has not seen. */
+  private async sendCanary(miner: MinerRecord, like: JobRecord): Promise<void> {
+    const digest = miner.digests.get(like.model);
+    if (digest === undefined) return;
+    const entry = await this.store.findCanary({ model: like.model, modelDigest: digest, minerId: miner.minerId });
+    if (!entry) return;
+    const now = this.config.now();
+    const job: NewJob = {
+      ...this.copyOf(like, now),
+      account: this.settings.account,
+      prompt: entry.prompt,
+      params: entry.params,
+      minUnits: entry.params.max_tokens ?? 1,
+      pinnedMinerId: miner.minerId,
+      purpose: 'canary',
+      canaryId: entry.canaryId,
+      receiptClient: entry.receiptClient,
+    };
+    await this.createCheck(job, { kind: 'canary', minerId: miner.minerId, subjectJobId: null, canaryId: entry.canaryId });
+  }
+
+  private async createCheck(job: NewJob, check: Parameters<CoordinatorStore['createCheck']>[1]): Promise<void> {
+    const outcome = await this.store.createCheck(job, check);
+    if (outcome.kind === 'insufficient_balance') return this.skip('insufficient_balance', { account: job.account, available_micro: String(outcome.availableMicro), kind: check.kind });
+    this.signal.notify(outcome.job);
+  }
+
+  /** A paused miner that may earn its way back has one canary waiting for it. */
+  private async ensureCanary(minerId: string, like: JobRecord): Promise<void> {
+    if ((await this.store.openCanaries(minerId)) > 0) return;
+    const miner = await this.store.getMiner(minerId);
+    if (miner) await this.sendCanary(miner, like);
+  }
+
+  private async addToPool(job: JobRecord, source: NewCanary['source']): Promise<void> {
+    const entry = this.poolEntry(job, source);
+    if (entry) await this.store.addCanary(entry);
+  }
+
+  private poolEntry(job: JobRecord, source: NewCanary['source']): NewCanary | null {
+    if (job.modelDigest === null || job.backend === null || job.output === null) return null;
+    return {
+      model: job.model,
+      modelDigest: job.modelDigest,
+      backend: job.backend,
+      prompt: job.prompt,
+      params: job.params,
+      output: job.output,
+      completionTokens: job.completionTokens ?? 0,
+      source,
+      sourceJobId: job.jobId,
+      receiptClient: job.receiptClient,
+      createdAt: this.config.now(),
+    };
+  }
+
+  private async decideForJob(jobId: string): Promise<void> {
+    const check = await this.store.checkForJob(jobId);
+    if (check && check.verdict === null) await this.decide(check);
+  }
+
+  private async decide(check: CheckRecord): Promise<void> {
+    const checkJob = (await this.store.getJob(check.checkJobId))!;
+    const verdict = check.kind === 'canary' ? await this.judgeCanary(check, checkJob) : await this.judgeReexecution(check, checkJob);
+    if (verdict === null) return; // a tie-break was started: decided when it ends
+    const now = this.config.now();
+    const decision = await this.store.decideCheck({
+      checkId: check.checkId,
+      verdict: verdict.verdict,
+      rule: verdict.rule,
+      detail: verdict.detail,
+      now,
+      outcomes: verdict.outcomes ?? [],
+      nextStanding: (record, outcome) => afterCheck(record, { kind: outcome.kind, passed: outcome.passed, detail: outcome.detail, now, jobsCompleted: record.jobsCompleted }, this.settings),
+      canary: verdict.canary ?? null,
+    });
+    if (!decision.decided) return;
+    for (const [minerId, record] of decision.records) {
+      if (record.pausedAt !== null && !record.needsReview) await this.ensureCanary(minerId, checkJob);
+    }
+  }
+
+  private async judgeCanary(check: CheckRecord, canaryJob: JobRecord): Promise<Verdict> {
+    if (ENDED.has(canaryJob.status)) return { verdict: 'abandoned', rule: null, detail: `the canary job ${canaryJob.status}: ${canaryJob.error ?? ''}` };
+    const entry = (await this.store.getCanary(check.canaryId!)) as CanaryRecord;
+    const reference: RunEvidence = { output: entry.output, completionTokens: entry.completionTokens, backend: entry.backend, modelDigest: entry.modelDigest };
+    const comparison = compareRuns(evidence(canaryJob), reference, entry.params);
+    return { ...comparison, outcomes: this.counted(comparison, [{ minerId: check.minerId, kind: 'canary' }]) };
+  }
+
+  /** null when a tie-break was started. */
+  private async judgeReexecution(check: CheckRecord, rerun: JobRecord): Promise<Verdict | null> {
+    const subject = (await this.store.getJob(check.subjectJobId!))!;
+    if (check.tiebreakJobId === null) {
+      if (ENDED.has(rerun.status)) return { verdict: 'abandoned', rule: null, detail: `the re-run ${rerun.status}: ${rerun.error ?? ''}` };
+      const comparison = compareRuns(evidence(subject), evidence(rerun), subject.params);
+      if (comparison.verdict === 'disagree') return this.startTiebreak(check, subject, rerun, comparison);
+      return {
+        ...comparison,
+        outcomes: this.counted(comparison, [
+          { minerId: check.minerId, kind: 'reexecution' },
+          { minerId: rerun.minerId!, kind: 'reexecution' },
+        ]),
+        canary: comparison.verdict === 'agree' ? this.poolEntry(subject, 'agreement') : null,
+      };
+    }
+    const tiebreak = (await this.store.getJob(check.tiebreakJobId))!;
+    if (tiebreak.status !== 'completed') return { verdict: 'inconclusive', rule: null, detail: `the runs disagreed and no third miner completed the tie-break (it ${tiebreak.status})` };
+    const subjectSide = compareRuns(evidence(subject), evidence(tiebreak), subject.params);
+    const rerunSide = compareRuns(evidence(rerun), evidence(tiebreak), subject.params);
+    if (subjectSide.verdict === 'agree' && rerunSide.verdict === 'disagree') {
+      return {
+        verdict: 'agree',
+        rule: subjectSide.rule,
+        detail: `a tie-break sided with the checked run; the re-run disagreed: ${rerunSide.detail}`,
+        outcomes: [
+          { minerId: check.minerId, kind: 'reexecution', passed: true, detail: subjectSide.detail, now: this.config.now() },
+          { minerId: rerun.minerId!, kind: 'reexecution', passed: false, detail: rerunSide.detail, now: this.config.now() },
+        ],
+        canary: this.poolEntry(subject, 'agreement'),
+      };
+    }
+    if (rerunSide.verdict === 'agree' && subjectSide.verdict === 'disagree') {
+      return {
+        verdict: 'disagree',
+        rule: subjectSide.rule,
+        detail: `a tie-break sided with the re-run: ${subjectSide.detail}`,
+        outcomes: [
+          { minerId: check.minerId, kind: 'reexecution', passed: false, detail: subjectSide.detail, now: this.config.now() },
+          { minerId: rerun.minerId!, kind: 'reexecution', passed: true, detail: rerunSide.detail, now: this.config.now() },
+        ],
+      };
+    }
+    return { verdict: 'inconclusive', rule: null, detail: 'the tie-break settled nothing: it agreed with both runs or with neither' };
+  }
+
+  /** A third run by a miner of neither owner, same weights, same payer; null once it is queued. */
+  private async startTiebreak(check: CheckRecord, subject: JobRecord, rerun: JobRecord, comparison: Comparison): Promise<Verdict | null> {
+    const [subjectMiner, rerunMiner] = await Promise.all([this.store.getMiner(check.minerId), this.store.getMiner(rerun.minerId!)]);
+    const now = this.config.now();
+    const job: NewJob = {
+      ...this.copyOf(subject, now),
+      account: rerun.account,
+      purpose: 'tiebreak',
+      subjectJobId: subject.jobId,
+      requiredDigest: rerun.requiredDigest ?? subject.modelDigest,
+      excludedOwners: [...new Set([subjectMiner?.ownerKeyId, rerunMiner?.ownerKeyId].filter((owner): owner is string => owner !== undefined))],
+      receiptClient: subject.receiptClient,
+    };
+    const outcome = await this.store.startTiebreak(check.checkId, job);
+    if (outcome.kind === 'started') {
+      this.signal.notify(outcome.job);
+      return null;
+    }
+    if (outcome.kind === 'not_pending') return null;
+    this.skip('insufficient_balance', { account: job.account, available_micro: String(outcome.availableMicro), kind: 'tiebreak' });
+    return { verdict: 'inconclusive', rule: comparison.rule, detail: `the runs disagreed (${comparison.detail}) and account ${job.account} could not pay a tie-break` };
+  }
+
+  /** The outcomes a two-way comparison counts: none when inconclusive. */
+  private counted(comparison: Comparison, miners: { minerId: string; kind: DecidedOutcome['kind'] }[]): DecidedOutcome[] {
+    if (comparison.verdict === 'inconclusive') return [];
+    const now = this.config.now();
+    return miners.map(({ minerId, kind }) => ({ minerId, kind, passed: comparison.verdict === 'agree', detail: comparison.detail, now }));
+  }
+}
