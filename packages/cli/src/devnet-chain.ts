@@ -78,12 +78,14 @@ export async function startDevnetChain(options: DevnetChainOptions): Promise<Dev
 }
 
 /**
- * Deposits from the demo wallet to the clearing address with memo = the demo account, once: the
- * wallet's nonce on chain says whether it already did (the chain keeps it across restarts).
+ * Deposits from the demo wallet to the clearing address, memo = each account, once: the wallet's
+ * nonce on chain says whether it already did (the chain keeps it across restarts).
  */
-export function depositOnce(chain: DevnetChain, wallet: KeyPair, clearingAddress: string, account: string, amount: string): boolean {
+export function depositOnce(chain: DevnetChain, wallet: KeyPair, clearingAddress: string, deposits: { account: string; amount: string }[]): boolean {
   const from = addressFromPublicKey(wallet.publicKey);
   if (chain.node.balanceOf(from).nonce > 0 || chain.node.pending().some((tx) => tx.body.from === from)) return false;
-  chain.node.submit(signTx({ type: 'transfer', chain_id: chain.genesis.chain_id, to: clearingAddress, amount, fee: '0', nonce: 0, memo: account } as never, wallet.secretKey));
+  deposits.forEach(({ account, amount }, nonce) => {
+    chain.node.submit(signTx({ type: 'transfer', chain_id: chain.genesis.chain_id, to: clearingAddress, amount, fee: '0', nonce, memo: account } as never, wallet.secretKey));
+  });
   return true;
 }

@@ -23,6 +23,19 @@ test('--help lists every flag of docs/API.md with its environment variable', () 
   const text = help.stdout.replace(/\s+/g, ' ');
   for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds', '--request-timeout', '--max-stream-bytes']) assert.match(text, new RegExp(flag));
   for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY', 'AITBC_MINER_TIMEOUT']) assert.match(text, new RegExp(`env: ${env}\\b`));
+  for (const [flag, env] of [
+    ['--reexecution-rate', 'AITBC_REEXECUTION_RATE'],
+    ['--canary-rate', 'AITBC_CANARY_RATE'],
+    ['--probation-jobs', 'AITBC_PROBATION_JOBS'],
+    ['--probation-reexecution-rate', 'AITBC_PROBATION_REEXECUTION_RATE'],
+    ['--probation-canary-rate', 'AITBC_PROBATION_CANARY_RATE'],
+    ['--canaries-to-resume', 'AITBC_CANARIES_TO_RESUME'],
+    ['--verification-account', 'AITBC_VERIFICATION_ACCOUNT'],
+    ['--trusted-miners', 'AITBC_TRUSTED_MINERS'],
+  ]) {
+    assert.match(text, new RegExp(`${flag} <[a-z]+>`));
+    assert.match(text, new RegExp(`env: ${env}\\b`));
+  }
 });
 
 test('a bad flag value is refused with a reason', () => {
@@ -32,6 +45,11 @@ test('a bad flag value is refused with a reason', () => {
   const tooShort = runAitbc(['coordinator', '--request-timeout', '5']);
   assert.notEqual(tooShort.status, 0, 'a request timeout under the 10 s headers timeout is refused');
   assert.match(tooShort.stderr, /--request-timeout/);
+  for (const rate of ['1.5', 'ten', '-0.1']) {
+    const badRate = runAitbc(['coordinator', '--canary-rate', rate]);
+    assert.notEqual(badRate.status, 0, rate);
+    assert.match(badRate.stderr, /--canary-rate.*expected a share from 0 to 1/, rate);
+  }
 });
 
 test('serves, honours env settings, keeps jobs across a restart and stops on SIGTERM', async () => {

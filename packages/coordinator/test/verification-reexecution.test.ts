@@ -122,3 +122,22 @@ test('a re-run nobody completes before its deadline is abandoned and refunded; n
   assert.equal((await world.coordinator.store.getAccount(VERIFIER)).availableMicro, parseAmount('1000'));
   assert.equal((await world.publicMiner('gpu-a')).reputation.reexecutions_agreed, 0);
 });
+
+test("a trusted miner is never checked; its client jobs become canaries, which another miner's completion then meets", async () => {
+  world = await World.start({ ...EVERY_JOB, canaryRate: 1, probationCanaryRate: 1, trustedMiners: new Set(['gpu-own']) });
+  const [own, other] = [await world.miner('gpu-own'), await world.miner('gpu-b')];
+  const trustedJob = await world.submit();
+  assert.equal((await world.work(own))?.job_id, trustedJob);
+  assert.deepEqual(await world.checks(), [], 'nothing checks a trusted miner');
+  assert.equal(world.poolSize(), 1);
+
+  const clientJob = await world.submit();
+  assert.equal((await world.work(other))?.job_id, clientJob);
+  const canary = await world.work(other);
+  assert.ok(canary, 'a canary pinned to it, from the trusted run');
+  assert.equal((await world.job(canary.job_id)).prompt, (await world.job(trustedJob)).prompt);
+  assert.ok(await world.work(own), 'the trusted miner re-runs the client job');
+  const verdicts = (await world.checks('gpu-b')).map((check) => [check.kind, check.verdict]).sort();
+  assert.deepEqual(verdicts, [['canary', 'agree'], ['reexecution', 'agree']]);
+  assert.equal((await world.publicMiner('gpu-b')).reputation.canaries_passed, 1);
+});

@@ -5,9 +5,9 @@ import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ChainService, DEFAULT_CONFIG, SqliteStore, auditLedger, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
+import { ChainService, DEFAULT_CONFIG, DEFAULT_VERIFICATION, SqliteStore, auditLedger, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
-import { commaList, integerIn, positiveAmount } from '../options.ts';
+import { commaList, integerIn, positiveAmount, share } from '../options.ts';
 
 interface CoordinatorFlags {
   port: number;
@@ -28,11 +28,38 @@ interface CoordinatorFlags {
   maxEventLoopDelay: number;
   requestTimeout: number;
   maxStreamBytes?: number;
+  reexecutionRate: number;
+  canaryRate: number;
+  probationJobs: number;
+  probationReexecutionRate: number;
+  probationCanaryRate: number;
+  canariesToResume: number;
+  verificationAccount: string;
+  trustedMiners: string[];
   logLevel: string;
 }
 
+/** The verification ladder's flags (README "Verified work"): rates are shares from 0 to 1. */
+function verificationOptions(): Option[] {
+  const rate = (flag: string, env: string, description: string, value: number) => new Option(`${flag} <share>`, description).env(env).default(value).argParser(share);
+  const v = DEFAULT_VERIFICATION;
+  return [
+    rate('--reexecution-rate', 'AITBC_REEXECUTION_RATE', "share of a miner's client jobs re-run by another owner's miner (past probation)", v.reexecutionRate),
+    rate('--canary-rate', 'AITBC_CANARY_RATE', "share of a miner's completed jobs followed by a canary (past probation)", v.canaryRate),
+    new Option('--probation-jobs <n>', 'a miner is on probation for its first this many completed jobs (again after a pause)').env('AITBC_PROBATION_JOBS').default(v.probationJobs).argParser(integerIn(0, 1_000_000)),
+    rate('--probation-reexecution-rate', 'AITBC_PROBATION_REEXECUTION_RATE', 'the re-execution rate on probation', v.probationReexecutionRate),
+    rate('--probation-canary-rate', 'AITBC_PROBATION_CANARY_RATE', 'the canary rate on probation', v.probationCanaryRate),
+    new Option('--canaries-to-resume <n>', 'canaries in a row a paused miner passes to work again (after its first failed check)')
+      .env('AITBC_CANARIES_TO_RESUME')
+      .default(v.canariesToResume)
+      .argParser(integerIn(0, 1_000)),
+    new Option('--verification-account <account>', 'the account that pays canaries and sampled re-executions (fund it)').env('AITBC_VERIFICATION_ACCOUNT').default(v.account),
+    new Option('--trusted-miners <list>', "comma-separated miner ids never checked, whose client jobs become canaries (the operator's own)").env('AITBC_TRUSTED_MINERS').default([]).argParser(commaList),
+  ];
+}
+
 export function coordinatorCommand(): Command {
-  return new Command('coordinator')
+  const program = new Command('coordinator')
     .description('Run the coordinator: the job marketplace HTTP API')
     .argument('[task]', "'check-ledger': audit the database's books instead of serving")
     .addOption(new Option('--port <port>', 'TCP port to listen on').env('PORT').default(8080).argParser(integerIn(0, 65535)))
@@ -85,8 +112,9 @@ export function coordinatorCommand(): Command {
     .addOption(
       new Option('--max-stream-bytes <bytes>', 'UTF-8 bytes one job may stream to a waiting client (default: the 4 MiB body limit)').env('AITBC_MAX_STREAM_BYTES').argParser(integerIn(1, 1024 ** 3)),
     )
-    .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']))
-    .action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
+    .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']));
+  for (const option of verificationOptions()) program.addOption(option);
+  return program.action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
       const dbPath = resolve(flags.db);
       const keyFile = resolve(flags.keyFile ?? join(dirname(dbPath), 'coordinator-key.json'));
       if (task === 'check-ledger') return checkLedger(dbPath, flags.chainUrl ? { url: flags.chainUrl, keyFile, chainId: flags.chainId } : null);
@@ -113,6 +141,16 @@ export function coordinatorCommand(): Command {
           maxEventLoopDelayMs: flags.maxEventLoopDelay,
           requestTimeoutMs: flags.requestTimeout * 1000,
           maxStreamBytes: flags.maxStreamBytes ?? null,
+          verification: {
+            reexecutionRate: flags.reexecutionRate,
+            canaryRate: flags.canaryRate,
+            probationJobs: flags.probationJobs,
+            probationReexecutionRate: flags.probationReexecutionRate,
+            probationCanaryRate: flags.probationCanaryRate,
+            canariesToResume: flags.canariesToResume,
+            account: flags.verificationAccount,
+            trustedMiners: new Set(flags.trustedMiners),
+          },
         },
       });
       const lines = [

@@ -18,6 +18,11 @@ import { integerIn } from '../options.ts';
 const DEMO_ACCOUNT = 'demo';
 /** What the demo client deposits (once) from its wallet, which genesis gives twice that. */
 const DEMO_FUNDS = '1000';
+/**
+ * What the same wallet deposits (once) for the verification account, which pays canaries and
+ * sampled re-executions: at the demo miner's price about ten thousand checks of short jobs.
+ */
+const VERIFICATION_FUNDS = '100';
 const DEMO_WALLET_FUNDS = '2000';
 /** Settle receipts about two seconds after they are made: a snappy demo, still batched. */
 const DEVNET_SETTLE_WAIT_MS = 2_000;
@@ -105,7 +110,12 @@ export function devnetCommand(): Command {
       // credited once final. The key exists first, so the memo names a known account.
       const clearingAddress = coordinator.services.chain!.clearingAddress;
       const demo = new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey });
-      if (depositOnce(chain, wallet, clearingAddress, DEMO_ACCOUNT, DEMO_FUNDS)) {
+      const verificationAccount = coordinator.services.config.verification.account;
+      const firstStart = !previous;
+      // A key makes the verification account known, so its deposit's memo is matched (first start only).
+      if (firstStart) await admin.admin.createKey({ scopes: ['client'], account: verificationAccount });
+      const deposits = [{ account: DEMO_ACCOUNT, amount: DEMO_FUNDS }, ...(firstStart ? [{ account: verificationAccount, amount: VERIFICATION_FUNDS }] : [])];
+      if (depositOnce(chain, wallet, clearingAddress, deposits)) {
         const giveUpAt = Date.now() + 30_000;
         while ((await demo.account.get()).available === '0' && Date.now() < giveUpAt) await new Promise((resolve) => setTimeout(resolve, 100));
       }
@@ -162,6 +172,7 @@ export function devnetCommand(): Command {
           `  coordinator  ${coordinator.url}   docs ${coordinator.url}/docs   clearing address ${clearingAddress}`,
           `  miner        ${minerId} (${backend.name} backend${flags.miner === 'demo' ? ': a built-in text generator, not an LLM' : ''})`,
           `  demo client  account ${DEMO_ACCOUNT}, ${account.available} AITBC available (deposited on chain from ${file.client_wallet})`,
+          `  checks       account ${verificationAccount} pays canaries and re-executions (${VERIFICATION_FUNDS} AITBC deposited at first start)`,
           `  keys         ${path}`,
           `  openai       any OpenAI client: base URL ${coordinator.url}/v1, API key = client_key in devnet.json`,
           '',

@@ -54,3 +54,13 @@ export function planChecks(input: { purpose: JobPurpose; verifyRequested: boolea
   }
   return { reexecute, canary: random() < rates.canary };
 }
+
+/**
+ * Who may run re-executions and tie-breaks: a trusted miner, or one past probation and not paused.
+ * A fresh identity costs nothing to make, so it cannot vouch for or against anyone: a pack of new
+ * cheaters writing the same wrong text would otherwise outvote honest miners (the simulation shows it).
+ */
+export function mayVerify(miner: MinerProgress & { paused: boolean }, settings: VerificationSettings): boolean {
+  if (miner.paused) return false;
+  return miner.trusted || miner.jobsSinceProbation >= settings.probationJobs;
+}

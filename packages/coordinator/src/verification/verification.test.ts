@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { compareRuns, MIN_LENGTH_SHARE, PREFIX_WORDS } from './compare.ts';
 import { afterCheck, GOOD_STANDING, resumed } from './pause.ts';
-import { checkRates, planChecks } from './sampling.ts';
+import { checkRates, mayVerify, planChecks } from './sampling.ts';
 import { checkVerificationSettings, DEFAULT_VERIFICATION } from './settings.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
@@ -82,4 +82,12 @@ test('settings out of range are refused by name', () => {
   assert.throws(() => checkVerificationSettings({ ...DEFAULT_VERIFICATION, canaryRate: 1.5 }), /canaryRate must be a share between 0 and 1/);
   assert.throws(() => checkVerificationSettings({ ...DEFAULT_VERIFICATION, probationJobs: -1 }), /probationJobs/);
   checkVerificationSettings(DEFAULT_VERIFICATION);
+});
+
+test('only trusted miners and unpaused miners past probation run re-executions and tie-breaks', () => {
+  const settings = DEFAULT_VERIFICATION;
+  assert.equal(mayVerify({ jobsSinceProbation: 49, trusted: false, paused: false }, settings), false);
+  assert.equal(mayVerify({ jobsSinceProbation: 50, trusted: false, paused: false }, settings), true);
+  assert.equal(mayVerify({ jobsSinceProbation: 500, trusted: false, paused: true }, settings), false);
+  assert.equal(mayVerify({ jobsSinceProbation: 0, trusted: true, paused: false }, settings), true);
 });
