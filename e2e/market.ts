@@ -207,3 +207,4 @@ export async function accountedFor(client: AitbcClient, jobs: Job[]): Promise<st
   const account = await client.account.get();
   return formatAmount(parseAmount(account.available) + parseAmount(account.escrowed) + spentMicro(jobs));
 }
+

@@ -6,9 +6,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
-import type { AitbcClient } from '@aitbc/sdk';
+import type { AitbcClient, Job } from '@aitbc/sdk';
 import { until } from '@aitbc/testkit';
-import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, type Check, type MinerStanding } from './market.ts';
+import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, type Check, type MinerStanding, type RunningMiner } from './market.ts';
 
 const OTHER_DIGEST = `sha256:${'0b'.repeat(32)}`;
 
@@ -34,13 +34,30 @@ async function assertBooks(market: Market, accounts: [AitbcClient, string][]): P
   assert.ok(audit.ok, audit.problems.join('\n'));
 }
 
-/** Nothing of the accounts' left in escrow and every check recorded has its verdict. */
-async function untilQuiet(market: Market, accounts: AitbcClient[]): Promise<Check[]> {
+/**
+ * Waits until everything has run: nothing of the accounts' in escrow, every check decided, and every
+ * completed job's answer back at its miner (the coordinator plans a completion's checks before it
+ * answers, so no check is still to come). What the accounts ran and the checks, as they then stand.
+ */
+async function untilQuiet<Accounts extends AitbcClient[]>(market: Market, accounts: [...Accounts], miners: RunningMiner[]): Promise<{ jobs: { [K in keyof Accounts]: Job[] }; checks: Check[] }> {
   return until(async () => {
     for (const client of accounts) if ((await client.account.get()).escrowed !== '0') return null;
+    const jobs = (await Promise.all(accounts.map(allJobs))) as { [K in keyof Accounts]: Job[] };
+    const completed = (jobs as Job[][]).flat().filter((job) => job.status === 'completed').length;
+    const answered = miners.reduce((sum, miner) => sum + minerEvents(miner, 'job_completed').length, 0);
     const checks = await market.checks();
-    return checks.every((check) => check.verdict !== null) ? checks : null;
+    return completed === answered && checks.every((check) => check.verdict !== null) ? { jobs, checks } : null;
   }, 'every job and check to finish', 120_000);
+}
+
+/** The jobs of `minerId` (its `jobIds`) that checks held against it: the failed checks it was charged with. */
+function heldAgainst(checks: Check[], minerId: string, jobIds: string[]): string[] {
+  const its = new Set(jobIds);
+  return checks.flatMap((check) => {
+    if (check.miner_id === minerId && check.verdict === 'disagree') return [String(check.kind === 'canary' ? check.check_job_id : check.subject_job_id)];
+    const lostAsReRunner = check.kind === 'reexecution' && its.has(String(check.check_job_id)) && String(check.detail).startsWith('a tie-break sided with the checked run');
+    return lostAsReRunner ? [String(check.check_job_id)] : [];
+  });
 }
 
 test('honest miners are never flagged over 2,000 jobs with re-execution and canaries on; clients and the verification account pay exactly what ran', async () => {
@@ -51,10 +68,8 @@ test('honest miners are never flagged over 2,000 jobs with re-execution and cana
   const alice = await market.client('alice', '2500');
 
   const ids = await submitLoad(alice, 2000);
-  await untilSettled(alice, '2,000 client jobs to finish');
-  const checks = await untilQuiet(market, [alice, verifier]);
+  const { jobs: [jobs, checkRuns], checks } = await untilQuiet(market, [alice, verifier], miners);
 
-  const jobs = await allJobs(alice);
   assert.deepEqual(new Set(jobs.map((job) => job.job_id)), new Set(ids));
   assert.ok(jobs.every((job) => job.status === 'completed'), 'every client job completed');
   const views = await assertUnflagged(market, HONEST);
@@ -65,7 +80,6 @@ test('honest miners are never flagged over 2,000 jobs with re-execution and cana
   assert.deepEqual(new Set(checks.map((check) => check.kind)), new Set(['reexecution', 'canary']));
 
   // The verification account paid for the check runs and nothing else: one completed job per check.
-  const checkRuns = await allJobs(verifier);
   assert.equal(checkRuns.length, checks.length);
   assert.ok(checkRuns.every((job) => job.status === 'completed'));
   await assertBooks(market, [[alice, '2500'], [verifier, '500']]);
@@ -77,14 +91,14 @@ test('honest miners are never flagged over 2,000 jobs with re-execution and cana
 test('a miner that always cheats is paused within its first few jobs, then gets no client job while honest miners carry on', async () => {
   const market = await Market.start(['--probation-reexecution-rate', '1', '--probation-canary-rate', '1']);
   const verifier = await market.client('verification', '100');
-  await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
+  const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
   const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
   const alice = await market.client('alice', '100');
 
   await runJobs(alice, 100, { enough: async () => (await market.miner('cheater')).paused });
   const paused = await market.miner('cheater');
   assert.equal(paused.paused, true, 'paused');
-  assert.match(paused.pause_reason ?? '', /failed a re-execution/);
+  assert.match(paused.pause_reason ?? '', /^failed a (re-execution|canary): the outputs differ/);
   const ranBeforePause = minerEvents(cheater, 'job_started').length;
   assert.ok(ranBeforePause <= 5, `paused within its first few jobs (it started ${ranBeforePause})`);
 
@@ -93,29 +107,34 @@ test('a miner that always cheats is paused within its first few jobs, then gets 
   assert.deepEqual(later.filter((result) => result.receipt.miner_id === 'cheater'), [], 'none of them on the paused cheater');
   assert.equal((await market.miner('cheater')).paused, true, 'still paused');
 
-  await untilQuiet(market, [alice, verifier]);
+  await untilQuiet(market, [alice, verifier], [...honest, cheater]);
   await assertUnflagged(market, HONEST.slice(0, 3));
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
 });
 
-test('a miner that cheats on 10 % of its jobs is caught at its first cheat when every client job is re-executed', async () => {
+test('a miner that cheats on 10 % of its jobs is paused at its first cheat and left for review at its second when every client job is re-executed', async () => {
   const market = await Market.start(['--reexecution-rate', '1', '--probation-reexecution-rate', '1']);
   const verifier = await market.client('verification', '100');
-  await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
-  // Seed 2 cheats first on the cheater's 8th job (then its 20th, 34th, …): seven honest jobs first.
-  const cheater = await market.startMiner('sometimes', ['--cheat', 'random', '--cheat-rate', '0.1', '--cheat-seed', '2']);
+  // Two honest owners: one re-runs the cheater's job, the other breaks the tie.
+  const honest = await Promise.all(HONEST.slice(0, 2).map((id) => market.startMiner(id)));
+  // Seed 3 cheats on the cheater's 7th and 11th jobs (then its 16th, …): six honest jobs first.
+  const cheater = await market.startMiner('sometimes', ['--cheat', 'random', '--cheat-rate', '0.1', '--cheat-seed', '3']);
   const alice = await market.client('alice', '100');
 
-  await runJobs(alice, 400, { enough: async () => (await market.miner('sometimes')).paused });
-  const paused = await market.miner('sometimes');
-  assert.equal(paused.paused, true, 'caught');
-  const cheats = minerEvents(cheater, 'job_cheated');
-  assert.equal(cheats[0]?.ordinal, 8, 'its first cheat was its 8th job');
-  const ran = minerEvents(cheater, 'job_started').length;
-  assert.ok(ran <= 12, `paused within a few jobs of its first cheat (it started ${ran})`);
+  await runJobs(alice, 300, { lanes: 3, enough: async () => (await market.miner('sometimes')).needs_review });
+  const caught = await market.miner('sometimes');
+  assert.deepEqual([caught.paused, caught.needs_review], [true, true], 'paused for review');
+  const cheated = minerEvents(cheater, 'job_cheated').map((event) => event.ordinal);
+  assert.deepEqual(cheated, [7, 11], 'it cheated on its 7th and 11th jobs, and no more');
+  const started = minerEvents(cheater, 'job_started').map((event) => String(event.job_id));
+  assert.ok(started.length <= 13, `no work soon after its second cheat (it started ${started.length} jobs)`);
 
-  await untilQuiet(market, [alice, verifier]);
-  await assertUnflagged(market, HONEST.slice(0, 3));
+  // Each cheat was caught (by a re-run of its job, a canary, or a tie-break against its re-run of
+  // another's job), and no honest job of its was held against it.
+  const { checks } = await untilQuiet(market, [alice, verifier], [...honest, cheater]);
+  assert.deepEqual(heldAgainst(checks, 'sometimes', started).sort(), [started[6], started[10]].sort());
+  assert.equal(caught.reputation.reexecutions_disagreed + caught.reputation.canaries_failed, 2);
+  await assertUnflagged(market, HONEST.slice(0, 2));
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
 });
 
