@@ -35,6 +35,9 @@ export function minerEvents(miner: RunningMiner, event: string): Record<string, 
 /** GET /v1/miners/{id} with the verification ladder's standing. */
 export type MinerStanding = Miner & { paused: boolean; pause_reason: string | null; needs_review: boolean };
 
+/** GET /v1/jobs/{id} of a job submitted with `verify`: its re-run and their verdict. */
+export type VerifiedJob = Job & { verify: boolean; verification: { status: 'pending' | 'agreed' | 'disagreed' | 'inconclusive' | 'abandoned'; job_id: string; detail: string } | null };
+
 /** A check as GET /v1/admin/checks lists it. */
 export interface Check {
   kind: 'canary' | 'reexecution';

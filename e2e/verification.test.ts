@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
 import type { AitbcClient, Job } from '@aitbc/sdk';
 import { until } from '@aitbc/testkit';
-import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, type Check, type MinerStanding, type RunningMiner } from './market.ts';
+import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, type Check, type MinerStanding, type RunningMiner, type VerifiedJob } from './market.ts';
 
 const OTHER_DIGEST = `sha256:${'0b'.repeat(32)}`;
 
@@ -136,6 +136,40 @@ test('a miner that cheats on 10 % of its jobs is paused at its first cheat and l
   assert.equal(caught.reputation.reexecutions_disagreed + caught.reputation.canaries_failed, 2);
   await assertUnflagged(market, HONEST.slice(0, 2));
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
+});
+
+const NO_SAMPLED_CHECKS = ['--reexecution-rate', '0', '--canary-rate', '0', '--probation-reexecution-rate', '0', '--probation-canary-rate', '0'];
+
+test('a client that asks for verify pays for a second run: agreed on an honest miner, disagreed (and the miner paused) on a cheater', async () => {
+  // Only the client's own checks run: the operator samples nothing.
+  const market = await Market.start(NO_SAMPLED_CHECKS);
+  const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
+  const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
+  const alice = await market.client('alice', '10');
+
+  const verified = async (miner: string, i: number) => {
+    const { job_id } = await alice.jobs.submit(demoJob(i, { verify: true, miner_id: miner }));
+    return until(async () => {
+      const job = (await alice.jobs.get(job_id)) as VerifiedJob;
+      return job.verification !== null && job.verification.status !== 'pending' ? job : null;
+    }, `the verification of job ${i}`);
+  };
+  const agreed = await verified('honest-1', 1);
+  assert.equal(agreed.verification!.status, 'agreed');
+  const rerun = await alice.jobs.get(agreed.verification!.job_id);
+  assert.notEqual(rerun.miner_id, 'honest-1', 're-run by another owner');
+  assert.equal(rerun.price, agreed.price, 'the client paid the same again for the re-run');
+
+  const disagreed = await verified('cheater', 2);
+  assert.equal(disagreed.verification!.status, 'disagreed');
+  assert.match(disagreed.verification!.detail, /tie-break sided with the re-run/);
+  assert.equal((await market.miner('cheater')).paused, true);
+
+  const { jobs: [jobs], checks } = await untilQuiet(market, [alice], [...honest, cheater]);
+  assert.equal(jobs.length, 5, 'the two jobs, their re-runs and the tie-break, all the client\'s');
+  assert.deepEqual(checks.map((check) => [check.miner_id, check.verdict]).sort(), [['cheater', 'disagree'], ['honest-1', 'agree']]);
+  await assertUnflagged(market, HONEST.slice(0, 3));
+  await assertBooks(market, [[alice, '10']]);
 });
 
 // A real daemon signs the digest it advertised at start; the only way it signs one the coordinator
