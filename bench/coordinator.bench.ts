@@ -42,7 +42,7 @@ async function storeClaims(jobs: number): Promise<void> {
     started = performance.now();
     let claimed = 0;
     for (;;) {
-      const outcome = await store.claimNext({ minerId: minerIds[claimed % minerIds.length]!, now: Date.now(), leaseMs: 60_000, nonce: randomHex(16) });
+      const outcome = await store.claimNext({ minerId: minerIds[claimed % minerIds.length]!, now: Date.now(), leaseMs: 60_000, nonce: randomHex(16), probationJobs: 0, trusted: false });
       if (outcome.kind !== 'claimed') break;
       claimed++;
     }

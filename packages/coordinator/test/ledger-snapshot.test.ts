@@ -21,7 +21,7 @@ async function playStory(store: SqliteStore): Promise<void> {
   const submit = (jobId: string, maxPriceMicro: bigint) =>
     store.submitJob({ jobId, account: 'alice', model: 'demo', prompt: 'p', params: {}, maxPriceMicro, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 3_600_000 }, null, null);
   const run = async (jobId: string, priceMicro: bigint) => {
-    const claimed = await store.claimJob(jobId, { minerId: 'gpu-1', now: NOW, leaseMs: 60_000, nonce: `nonce-${jobId}` });
+    const claimed = await store.claimJob(jobId, { minerId: 'gpu-1', now: NOW, leaseMs: 60_000, nonce: `nonce-${jobId}`, probationJobs: 0, trusted: false });
     assert.equal(claimed.kind, 'claimed');
     const done = await store.completeJob({
       jobId, minerId: 'gpu-1', claimNonce: `nonce-${jobId}`, output: 'o', promptTokens: 1, completionTokens: 1, priceMicro, receipt: receipt(`rcpt-${jobId}`), minerPublicKey: 'pk', now: NOW,

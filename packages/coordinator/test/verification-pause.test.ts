@@ -1,5 +1,5 @@
-// The pause ladder: a miner answering wrong is caught by a re-execution that a tie-break settles,
-// paused at once, and gets only canaries; three passed canaries resume it on a new probation; a
+// The pause ladder: a miner answering wrong is caught by a re-execution that two tie-breaks
+// settle (three independent runs agree against it), paused at once, and gets only canaries; three passed canaries resume it on a new probation; a
 // second offence waits for an operator's POST /v1/admin/miners/{id}/resume.
 
 import { after, before, test } from 'node:test';
@@ -22,29 +22,29 @@ before(async () => {
 });
 after(() => world.close());
 
-/** The cheater takes a client job and answers it wrong; the honest miners re-run and break the tie. */
+/** The cheater takes a client job and answers it wrong; the honest miners re-run it and run both tie-breaks. */
 async function caughtCheating(): Promise<string> {
   cheater.answer = cheat;
   const jobId = await world.submit();
   assert.equal((await world.work(cheater))?.job_id, jobId);
   cheater.answer = honest;
   const claims = await world.drain(...honestOnes);
-  assert.equal(claims.length, 2, 'a re-run and a tie-break');
+  assert.equal(claims.length, 3, 'a re-run and two tie-breaks');
   return jobId;
 }
 
-test('one disagreement, settled by a tie-break, pauses the cheater at once; the re-run miner passes', async () => {
+test('one disagreement, settled by two tie-breaks, pauses the cheater at once; the miners that re-ran it pass', async () => {
   const jobId = await caughtCheating();
   const [check] = (await world.checks('gpu-x')).filter((entry) => entry.subject_job_id === jobId);
   assert.equal(check!.verdict, 'disagree');
-  assert.ok(check!.tiebreak_job_id);
-  const [rerun, tiebreak] = [await world.job(check!.check_job_id), await world.job(check!.tiebreak_job_id!)];
-  assert.notEqual(rerun.minerId, tiebreak.minerId, 'the tie-break is run by a third owner');
-  assert.equal(tiebreak.purpose, 'tiebreak');
+  assert.equal(check!.tiebreak_job_ids.length, 2);
+  const runs = await Promise.all([check!.check_job_id, ...check!.tiebreak_job_ids].map((id) => world.job(id)));
+  assert.deepEqual(runs.map((run) => run.purpose), ['reexecution', 'tiebreak', 'tiebreak']);
+  assert.equal(new Set(runs.map((run) => run.minerId)).size, 3, 'each run by another owner');
   const view = await world.publicMiner('gpu-x');
   assert.deepEqual([view.paused, view.needs_review, view.reputation.paused, view.reputation.reexecutions_disagreed], [true, false, true, 1]);
-  assert.match(view.pause_reason, /failed a re-execution: the outputs differ/);
-  assert.equal((await world.publicMiner(rerun.minerId!)).reputation.reexecutions_agreed >= 1, true);
+  assert.match(view.pause_reason, /failed a re-execution: 3 independent runs agree against it: the outputs differ/);
+  for (const run of runs) assert.equal((await world.publicMiner(run.minerId!)).reputation.reexecutions_agreed >= 1, true);
   const list = await world.coordinator.request('GET', '/v1/miners?limit=10');
   assert.equal(list.body.items.at(-1).miner_id, 'gpu-x', 'a caught miner sinks below the honest ones');
 });
@@ -53,6 +53,7 @@ test('a paused miner gets only its canaries, which look like client work; three 
   const clientJob = await world.submit();
   const seen: string[] = [];
   for (let i = 0; i < 3; i++) {
+    assert.equal(await world.coordinator.store.openCanaries('gpu-x'), 1, 'one canary is queued for it at the pause and after each one passed, no more');
     const claim = await world.poll(cheater);
     assert.ok(claim, `canary ${i + 1} is waiting for it`);
     assert.notEqual(claim.job_id, clientJob, 'not the client job');

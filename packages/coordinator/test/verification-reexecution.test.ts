@@ -27,7 +27,7 @@ test('with re-execution at rate 1, every client job is re-run by another owner w
     const subject = await world.job(jobId);
     const [check] = (await world.checks()).filter((entry) => entry.subject_job_id === jobId);
     assert.ok(check, `a check of ${jobId}`);
-    assert.deepEqual([check.kind, check.miner_id, check.verdict, check.tiebreak_job_id], ['reexecution', subject.minerId, 'agree', null]);
+    assert.deepEqual([check.kind, check.miner_id, check.verdict, check.tiebreak_job_ids], ['reexecution', subject.minerId, 'agree', []]);
     const rerun = await world.job(check.check_job_id);
     assert.deepEqual([rerun.purpose, rerun.account, rerun.status, rerun.requiredDigest, rerun.modelDigest], ['reexecution', VERIFIER, 'completed', DIGEST, DIGEST]);
     assert.notEqual(rerun.minerId, subject.minerId, 'never the same miner');

@@ -1,7 +1,8 @@
 // A small market for the verification tests: a coordinator on a manual clock with the rates a
 // test sets (0 or 1, never luck), a funded client and verification account, and miners of
 // different owners that answer like the demo backend (a pure function of prompt and seed), or
-// with other text when told to cheat.
+// with other text when told to cheat. No probation unless a test sets one, so that any miner
+// may run re-executions and tie-breaks (`mayVerify`) from its first job.
 
 import assert from 'node:assert/strict';
 import { paramsHash } from '@aitbc/protocol';
@@ -44,7 +45,7 @@ export class World {
     const world = new World();
     world.coordinator = await startTestCoordinator(
       // Only the test's own sweepOnce() decides pending checks.
-      { now: world.clock.now, leaseSeconds: 600, sweepIntervalMs: 3_600_000, verification: { ...NO_CHECKS, account: VERIFIER, ...settings } },
+      { now: world.clock.now, leaseSeconds: 600, sweepIntervalMs: 3_600_000, verification: { ...NO_CHECKS, probationJobs: 0, account: VERIFIER, ...settings } },
       wrapStore,
     );
     world.clientKey = await world.coordinator.createClient('alice', '1000');
@@ -125,7 +126,7 @@ export class World {
   async checks(minerId?: string) {
     const answer = await this.coordinator.request('GET', `/v1/admin/checks${minerId ? `?miner_id=${minerId}` : ''}`, { key: ADMIN_KEY });
     assert.equal(answer.status, 200, answer.text);
-    return answer.body.items as { kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_id: string | null; verdict: string | null; detail: string | null }[];
+    return answer.body.items as { kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_ids: string[]; verdict: string | null; detail: string | null }[];
   }
 
   poolSize(): number {

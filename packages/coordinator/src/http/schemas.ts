@@ -287,7 +287,7 @@ export const CheckView = Type.Object({
   miner_id: Type.String({ description: 'Whose work is checked' }),
   subject_job_id: Nullable(Type.String({ description: 'Re-execution: the client job re-run' })),
   check_job_id: Type.String({ description: 'The canary job, or the re-run' }),
-  tiebreak_job_id: Nullable(Type.String({ description: 'The third run after a disagreement' })),
+  tiebreak_job_ids: Type.Array(Type.String(), { description: 'The runs after a disagreement, in order (at most two: a run fails only when three others agree against it)' }),
   verdict: Nullable(Type.Union([Type.Literal('agree'), Type.Literal('disagree'), Type.Literal('inconclusive'), Type.Literal('abandoned')], { description: 'null while pending' })),
   rule: Nullable(Type.String({ description: 'exact, prefix or none (docs/API.md)' })),
   detail: Nullable(Type.String()),

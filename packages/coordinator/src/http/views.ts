@@ -98,7 +98,7 @@ export function checkView(check: CheckRecord) {
     miner_id: check.minerId,
     subject_job_id: check.subjectJobId,
     check_job_id: check.checkJobId,
-    tiebreak_job_id: check.tiebreakJobId,
+    tiebreak_job_ids: check.tiebreakJobIds,
     verdict: check.verdict,
     rule: check.rule,
     detail: check.detail,

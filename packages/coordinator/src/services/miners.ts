@@ -4,7 +4,8 @@
 
 import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
+import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
+import { mayVerify } from '../verification/sampling.ts';
 import { parseMoneyField, terminalError } from './jobs.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
@@ -147,6 +148,7 @@ export class MinerService {
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
     const miner = await this.directory.requireOwned(principal, minerId);
+    const trusted = this.config.verification.trustedMiners.has(minerId);
     const who = {
       minerId,
       models: new Set(miner.prices.keys()),
@@ -154,13 +156,14 @@ export class MinerService {
       digests: miner.digests,
       scorePpm: miner.track.scorePpm,
       paused: miner.track.pausedAt !== null,
+      mayVerify: mayVerify({ jobsSinceProbation: miner.track.jobsCompleted - miner.track.probationStartJobs, trusted, paused: miner.track.pausedAt !== null }, this.config.verification),
     };
     // Waiting is wall-clock time (a monotonic timer), unlike job times, which follow config.now.
     const waitUntil = performance.now() + Math.min(waitSeconds, this.config.maxWaitSeconds) * 1000;
     for (;;) {
       const generation = this.signal.generation;
       const nonce = randomHex(16);
-      const outcome = await this.store.claimNext({ minerId, now: this.config.now(), leaseMs: this.leaseMs, nonce });
+      const outcome = await this.store.claimNext(this.claimRequest(minerId, this.config.now(), nonce));
       if (outcome.kind === 'capacity_full') throw capacityFull(miner, outcome.running);
       if (outcome.kind === 'claimed') {
         if (abort?.aborted) {
@@ -177,11 +180,16 @@ export class MinerService {
     }
   }
 
+  /** The store judges the miner's standing itself; it is told the policy's inputs it cannot know. */
+  private claimRequest(minerId: string, now: number, nonce: string): ClaimRequest {
+    return { minerId, now, leaseMs: this.leaseMs, nonce, probationJobs: this.config.verification.probationJobs, trusted: this.config.verification.trustedMiners.has(minerId) };
+  }
+
   async claim(principal: Principal, jobId: string, minerId: string): Promise<Claim> {
     const miner = await this.directory.requireOwned(principal, minerId);
     const now = this.config.now();
     await this.store.expireDue(now, jobId);
-    const outcome = await this.store.claimJob(jobId, { minerId, now, leaseMs: this.leaseMs, nonce: randomHex(16) });
+    const outcome = await this.store.claimJob(jobId, this.claimRequest(minerId, now, randomHex(16)));
     switch (outcome.kind) {
       case 'claimed':
         return { job: outcome.job, miner };

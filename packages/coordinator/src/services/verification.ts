@@ -1,11 +1,14 @@
 // The verification ladder at work (issue 12). After each completion it plans the checks
 // (src/verification/sampling.ts) and creates them as ordinary jobs: a re-execution of a client
 // job on another owner's miner with the same weights, or a canary (a known answer from the pool)
-// pinned to the miner. When a check's job ends, it compares the runs (compare.ts), moves the
-// miners' records and standings (pause.ts) and grows the pool, all in the verdict's transaction.
-// Deciding is idempotent (the store writes a verdict once), so the sweeper's tick decides any
-// check whose job ended without a verdict: a crash between the two, or a check job that failed,
-// expired or was cancelled (abandoned). Check jobs are paid by `settings.account`, or by the
+// pinned to the miner. When a check's job ends, it compares the runs: a canary against the pool
+// (compare.ts); a re-execution's runs by the majority rule (majority.ts), which may ask for up
+// to two tie-breaks (each by a miner of none of the owners so far) before anyone is failed. The
+// verdict moves the miners' records and standings (pause.ts) and grows the pool, in one
+// transaction. Deciding is idempotent (the store writes a verdict once, and queues a tie-break
+// only for the runs it was judged on), so the sweeper's tick decides any check whose latest run
+// ended without a verdict: a crash between the two, or a run that failed, expired or was
+// cancelled (abandoned). Check jobs are paid by `settings.account`, or by the
 // client when it asked for `verify`; one that cannot be paid is skipped, never the client's job.
 
 import { randomInt } from 'node:crypto';
@@ -14,6 +17,7 @@ import { ApiError, newId } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CanaryRecord, CheckRecord, CheckVerdict, CoordinatorStore, DecidedOutcome, JobRecord, MinerRecord, MinerTrackRecord, NewCanary, NewJob } from '../store/store.ts';
 import { compareRuns, type Comparison, type RunEvidence } from '../verification/compare.ts';
+import { judgeRuns, type MinerRun } from '../verification/majority.ts';
 import { afterCheck, resumed } from '../verification/pause.ts';
 import { planChecks } from '../verification/sampling.ts';
 import type { VerificationSettings } from '../verification/settings.ts';
@@ -202,8 +206,8 @@ export class VerificationService {
 
   private async decide(check: CheckRecord): Promise<void> {
     const checkJob = (await this.store.getJob(check.checkJobId))!;
-    const verdict = check.kind === 'canary' ? await this.judgeCanary(check, checkJob) : await this.judgeReexecution(check, checkJob);
-    if (verdict === null) return; // a tie-break was started: decided when it ends
+    const verdict = check.kind === 'canary' ? await this.judgeCanary(check, checkJob) : await this.judgeReexecution(check);
+    if (verdict === null) return; // another run is to come: decided when it ends
     const now = this.config.now();
     const decision = await this.store.decideCheck({
       checkId: check.checkId,
@@ -229,73 +233,77 @@ export class VerificationService {
     return { ...comparison, outcomes: this.counted(comparison, [{ minerId: check.minerId, kind: 'canary' }]) };
   }
 
-  /** null when a tie-break was started. */
-  private async judgeReexecution(check: CheckRecord, rerun: JobRecord): Promise<Verdict | null> {
+  /**
+   * The claimed run, then each re-run in order, judged by the majority rule (majority.ts). What is
+   * counted: every run the judgement places — each miner whose run agrees with the deciding
+   * majority (or with all the others) passes a re-execution check, each run it names failed fails
+   * one, whether that is the checked miner or a verifier; an inconclusive judgement counts nobody.
+   * null while a run is still to come.
+   */
+  private async judgeReexecution(check: CheckRecord): Promise<Verdict | null> {
     const subject = (await this.store.getJob(check.subjectJobId!))!;
-    if (check.tiebreakJobId === null) {
-      if (ENDED.has(rerun.status)) return { verdict: 'abandoned', rule: null, detail: `the re-run ${rerun.status}: ${rerun.error ?? ''}` };
-      const comparison = compareRuns(evidence(subject), evidence(rerun), subject.params);
-      if (comparison.verdict === 'disagree') return this.startTiebreak(check, subject, rerun, comparison);
-      return {
-        ...comparison,
-        outcomes: this.counted(comparison, [
-          { minerId: check.minerId, kind: 'reexecution' },
-          { minerId: rerun.minerId!, kind: 'reexecution' },
-        ]),
-        canary: comparison.verdict === 'agree' ? this.poolEntry(subject, 'agreement') : null,
-      };
+    const reruns = await this.store.rerunsOf(subject.jobId);
+    const latest = reruns.at(-1)!;
+    if (ENDED.has(latest.status)) return { verdict: 'abandoned', rule: null, detail: `the ${latest.purpose === 'tiebreak' ? 'tie-break' : 're-run'} ${latest.status}: ${latest.error ?? ''}` };
+    if (latest.status !== 'completed') return null;
+    const runs: MinerRun[] = [subject, ...reruns].map((job) => ({ minerId: job.minerId!, run: evidence(job) }));
+    const judged = judgeRuns(runs, subject.params);
+    const now = this.config.now();
+    const runOf = (minerId: string) => runs.find((entry) => entry.minerId === minerId)!.run;
+    switch (judged.kind) {
+      case 'need_run':
+        return this.startTiebreak(check, subject, reruns);
+      case 'inconclusive':
+        return { verdict: 'inconclusive', rule: null, detail: judged.detail };
+      case 'agreed': {
+        const comparison = compareRuns(runs[0]!.run, runs[1]!.run, subject.params);
+        return {
+          verdict: 'agree',
+          rule: comparison.rule,
+          detail: comparison.detail,
+          outcomes: judged.passed.map((minerId) => ({ minerId, kind: 'reexecution', passed: true, detail: comparison.detail, now })),
+          canary: this.poolEntry(subject, 'agreement'),
+        };
+      }
+      case 'decided': {
+        const subjectFailed = judged.failed.includes(subject.minerId!);
+        const rule = compareRuns(runOf(judged.failed[0]!), runOf(judged.passed[0]!), subject.params).rule;
+        return {
+          verdict: subjectFailed ? 'disagree' : 'agree',
+          rule,
+          detail: subjectFailed ? judged.detail : `the re-run of ${judged.failed.join(', ')} failed: ${judged.detail}`,
+          outcomes: [
+            ...judged.passed.map((minerId) => ({ minerId, kind: 'reexecution' as const, passed: true, detail: judged.detail, now })),
+            ...judged.failed.map((minerId) => ({ minerId, kind: 'reexecution' as const, passed: false, detail: judged.detail, now })),
+          ],
+          canary: subjectFailed ? null : this.poolEntry(subject, 'agreement'),
+        };
+      }
     }
-    const tiebreak = (await this.store.getJob(check.tiebreakJobId))!;
-    if (tiebreak.status !== 'completed') return { verdict: 'inconclusive', rule: null, detail: `the runs disagreed and no third miner completed the tie-break (it ${tiebreak.status})` };
-    const subjectSide = compareRuns(evidence(subject), evidence(tiebreak), subject.params);
-    const rerunSide = compareRuns(evidence(rerun), evidence(tiebreak), subject.params);
-    if (subjectSide.verdict === 'agree' && rerunSide.verdict === 'disagree') {
-      return {
-        verdict: 'agree',
-        rule: subjectSide.rule,
-        detail: `a tie-break sided with the checked run; the re-run disagreed: ${rerunSide.detail}`,
-        outcomes: [
-          { minerId: check.minerId, kind: 'reexecution', passed: true, detail: subjectSide.detail, now: this.config.now() },
-          { minerId: rerun.minerId!, kind: 'reexecution', passed: false, detail: rerunSide.detail, now: this.config.now() },
-        ],
-        canary: this.poolEntry(subject, 'agreement'),
-      };
-    }
-    if (rerunSide.verdict === 'agree' && subjectSide.verdict === 'disagree') {
-      return {
-        verdict: 'disagree',
-        rule: subjectSide.rule,
-        detail: `a tie-break sided with the re-run: ${subjectSide.detail}`,
-        outcomes: [
-          { minerId: check.minerId, kind: 'reexecution', passed: false, detail: subjectSide.detail, now: this.config.now() },
-          { minerId: rerun.minerId!, kind: 'reexecution', passed: true, detail: rerunSide.detail, now: this.config.now() },
-        ],
-      };
-    }
-    return { verdict: 'inconclusive', rule: null, detail: 'the tie-break settled nothing: it agreed with both runs or with neither' };
   }
 
-  /** A third run by a miner of neither owner, same weights, same payer; null once it is queued. */
-  private async startTiebreak(check: CheckRecord, subject: JobRecord, rerun: JobRecord, comparison: Comparison): Promise<Verdict | null> {
-    const [subjectMiner, rerunMiner] = await Promise.all([this.store.getMiner(check.minerId), this.store.getMiner(rerun.minerId!)]);
+  /** One more run by a miner of none of the owners so far, same weights, same payer; null once it is queued. */
+  private async startTiebreak(check: CheckRecord, subject: JobRecord, reruns: JobRecord[]): Promise<Verdict | null> {
+    const first = reruns[0]!;
+    const miners = await Promise.all([subject, ...reruns].map((job) => this.store.getMiner(job.minerId!)));
     const now = this.config.now();
     const job: NewJob = {
       ...this.copyOf(subject, now),
-      account: rerun.account,
+      account: first.account,
       purpose: 'tiebreak',
       subjectJobId: subject.jobId,
-      requiredDigest: rerun.requiredDigest ?? subject.modelDigest,
-      excludedOwners: [...new Set([subjectMiner?.ownerKeyId, rerunMiner?.ownerKeyId].filter((owner): owner is string => owner !== undefined))],
+      requiredDigest: first.requiredDigest ?? subject.modelDigest,
+      excludedOwners: [...new Set(miners.flatMap((miner) => (miner ? [miner.ownerKeyId] : [])))],
       receiptClient: subject.receiptClient,
     };
-    const outcome = await this.store.startTiebreak(check.checkId, job);
+    const outcome = await this.store.startTiebreak(check.checkId, job, reruns.length);
     if (outcome.kind === 'started') {
       this.signal.notify(outcome.job);
       return null;
     }
     if (outcome.kind === 'not_pending') return null;
     this.skip('insufficient_balance', { account: job.account, available_micro: String(outcome.availableMicro), kind: 'tiebreak' });
-    return { verdict: 'inconclusive', rule: comparison.rule, detail: `the runs disagreed (${comparison.detail}) and account ${job.account} could not pay a tie-break` };
+    return { verdict: 'inconclusive', rule: null, detail: `the runs disagreed and account ${job.account} could not pay another run` };
   }
 
   /** The outcomes a two-way comparison counts: none when inconclusive. */

@@ -2,7 +2,8 @@
 // truth, and a woken miner re-runs its claim. A new job wakes one waiting miner that can take it,
 // not every waiter, so a burst of submits does not become a burst of empty claim transactions.
 // Which one: the pinned miner; otherwise, among the waiters that fit the job's claim constraints
-// (model, required digest, excluded owners, minimum score; not paused), the best-scored, the
+// (model, required digest, excluded owners, minimum score; not paused; for a re-execution or
+// tie-break, a miner that may verify), the best-scored, the
 // longest-waiting breaking ties. Reputation-aware matching: work goes first to the miners with
 // the best record, so a new or caught miner gets work when the better ones are busy. (What each
 // waiter knows of itself is read when its poll starts: a score that moves meanwhile counts from
@@ -10,9 +11,12 @@
 // counter closes the gap between "claim found nothing" and "start waiting": a miner that missed a
 // notify re-checks.
 
+import type { JobPurpose } from '../verification/sampling.ts';
+
 /** What a job asks of its miner (a JobRecord is one). */
 export interface WorkHint {
   model: string;
+  purpose?: JobPurpose;
   pinnedMinerId: string | null;
   requiredDigest?: string | null;
   excludedOwners?: readonly string[];
@@ -31,6 +35,8 @@ export interface WaitingMiner {
   scorePpm: number;
   /** A paused miner takes only the canaries pinned to it. */
   paused: boolean;
+  /** It may run re-executions and tie-breaks (`mayVerify`, src/verification/sampling.ts). */
+  mayVerify: boolean;
 }
 
 interface Waiter extends WaitingMiner {
@@ -44,7 +50,8 @@ function fits(waiter: WaitingMiner, hint: WorkHint): boolean {
     waiter.models.has(hint.model) &&
     (hint.requiredDigest == null || waiter.digests.get(hint.model) === hint.requiredDigest) &&
     !(hint.excludedOwners ?? []).includes(waiter.ownerKeyId) &&
-    waiter.scorePpm >= (hint.minReputationPpm ?? 0)
+    waiter.scorePpm >= (hint.minReputationPpm ?? 0) &&
+    (waiter.mayVerify || (hint.purpose !== 'reexecution' && hint.purpose !== 'tiebreak'))
   );
 }
 

@@ -215,6 +215,9 @@ export interface ClaimRequest {
   leaseMs: number;
   /** Fresh per claim; binds the receipt to this claim. */
   nonce: string;
+  /** What the claim needs of the policy to tell whether this miner may run re-executions and tie-breaks (`mayVerify`). */
+  probationJobs: number;
+  trusted: boolean;
 }
 
 export type ClaimNextOutcome = { kind: 'claimed'; job: JobRecord } | { kind: 'none' } | { kind: 'capacity_full'; running: number };
@@ -293,7 +296,8 @@ export interface CheckRecord {
   minerId: string;
   subjectJobId: string | null;
   checkJobId: string;
-  tiebreakJobId: string | null;
+  /** The runs after the re-run, in order (src/verification/majority.ts asks for them). */
+  tiebreakJobIds: string[];
   canaryId: number | null;
   /** null while pending. */
   verdict: CheckVerdict | null;
@@ -467,14 +471,16 @@ export interface CoordinatorStore {
   // verification
   /** Inserts a check job, escrows it from its account and records the check, in one transaction. */
   createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome>;
-  /** A disagreement's third run: inserted, escrowed and set on the check, while the check is pending without one. */
-  startTiebreak(checkId: number, job: NewJob): Promise<TiebreakOutcome>;
+  /** One more run of a re-execution check: inserted and escrowed while the check is pending and its subject has exactly `runsSoFar` re-runs. */
+  startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome>;
+  /** The re-runs of a client job (its re-execution, then its tie-breaks), in the order they were made. */
+  rerunsOf(subjectJobId: string): Promise<JobRecord[]>;
   /** Writes the verdict (once: guarded on the check being pending), counts the outcomes, moves the standings, adds the pool entry. */
   decideCheck(decision: CheckDecision): Promise<DecisionOutcome>;
   getCheck(checkId: number): Promise<CheckRecord | null>;
-  /** The check a job runs for: as its check job or its tie-break. */
+  /** The check a job runs for: as its check job or one of its tie-breaks. */
   checkForJob(jobId: string): Promise<CheckRecord | null>;
-  /** Pending checks whose check job (or tie-break, when there is one) has ended: to decide. */
+  /** Pending checks whose latest run (canary job, re-run or tie-break) has ended: to decide. */
   decidableChecks(limit: number): Promise<CheckRecord[]>;
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
   /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; oldest first. */

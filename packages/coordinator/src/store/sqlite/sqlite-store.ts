@@ -84,7 +84,9 @@ function toKey(row: Row): ApiKeyRecord {
 // product of two bounded amounts can pass 2^63, where SQLite turns it into an inexact float.
 // The verification constraints follow: a re-execution waiting for its subject is not claimable;
 // the claimer must have advertised the required digest, not belong to an excluded owner and have
-// the minimum score; a paused miner takes only the canaries pinned to it.
+// the minimum score; a paused miner takes only the canaries pinned to it. Re-executions and
+// tie-breaks go only to miners that may verify: the last line mirrors `mayVerify`
+// (src/verification/sampling.ts; test/verification-eligibility.test.ts holds the two together).
 const CLAIMABLE = `
   j.status = 'queued' AND j.deadline > @now AND j.awaiting_subject = 0
   AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
@@ -92,7 +94,8 @@ const CLAIMABLE = `
   AND (j.required_digest IS NULL OR j.required_digest = mm.model_digest)
   AND j.min_reputation_ppm <= @scorePpm
   AND (j.excluded_owners = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(j.excluded_owners) WHERE value = @ownerKeyId))
-  AND (@paused = 0 OR (j.purpose = 'canary' AND j.pinned_miner_id = @minerId))`;
+  AND (@paused = 0 OR (j.purpose = 'canary' AND j.pinned_miner_id = @minerId))
+  AND (j.purpose NOT IN ('reexecution', 'tiebreak') OR (@paused = 0 AND (@trusted = 1 OR @jobsSinceProbation >= @probationJobs)))`;
 
 export interface SqliteStoreOptions {
   /** Path of the database file (created if missing), or ':memory:' for throwaway tests. */
@@ -372,11 +375,20 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   /** What the claim constraints need to know of the claimer. */
-  private claimer(request: ClaimRequest): { minerId: string; now: number; ownerKeyId: string; scorePpm: number; paused: number } {
+  private claimer(request: ClaimRequest) {
     const row = this
-      .sql('SELECT m.owner_key_id, r.score_ppm, r.paused_at FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id WHERE m.miner_id = ?')
+      .sql('SELECT m.owner_key_id, r.score_ppm, r.paused_at, r.jobs_completed - r.probation_start_jobs AS since FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id WHERE m.miner_id = ?')
       .get(request.minerId) as Row;
-    return { minerId: request.minerId, now: request.now, ownerKeyId: row.owner_key_id as string, scorePpm: num(row.score_ppm), paused: row.paused_at === null ? 0 : 1 };
+    return {
+      minerId: request.minerId,
+      now: request.now,
+      ownerKeyId: row.owner_key_id as string,
+      scorePpm: num(row.score_ppm),
+      paused: row.paused_at === null ? 0 : 1,
+      jobsSinceProbation: num(row.since),
+      probationJobs: request.probationJobs,
+      trusted: request.trusted ? 1 : 0,
+    };
   }
 
   private claim(jobId: string, unitPriceMicro: bigint, request: ClaimRequest): JobRecord {
@@ -596,8 +608,11 @@ export class SqliteStore implements CoordinatorStore {
   async createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome> {
     return this.verification.createCheck(job, check);
   }
-  async startTiebreak(checkId: number, job: NewJob): Promise<TiebreakOutcome> {
-    return this.verification.startTiebreak(checkId, job);
+  async startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome> {
+    return this.verification.startTiebreak(checkId, job, runsSoFar);
+  }
+  async rerunsOf(subjectJobId: string): Promise<JobRecord[]> {
+    return this.verification.rerunsOf(subjectJobId);
   }
   async decideCheck(decision: CheckDecision): Promise<DecisionOutcome> {
     return this.verification.decideCheck(decision);

@@ -33,7 +33,7 @@ function toCheck(row: Row): CheckRecord {
     minerId: row.miner_id as string,
     subjectJobId: strOrNull(row.subject_job_id),
     checkJobId: row.check_job_id as string,
-    tiebreakJobId: strOrNull(row.tiebreak_job_id),
+    tiebreakJobIds: JSON.parse(row.tiebreak_job_ids as string) as string[],
     canaryId: numOrNull(row.canary_id),
     verdict: strOrNull(row.verdict) as CheckVerdict | null,
     rule: strOrNull(row.rule),
@@ -42,6 +42,13 @@ function toCheck(row: Row): CheckRecord {
     decidedAt: numOrNull(row.decided_at),
   };
 }
+
+/** A check row with its tie-breaks (the jobs reproducing its subject after the first re-run). */
+const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_id FROM jobs t WHERE t.subject_job_id = c.subject_job_id AND t.purpose = 'tiebreak' ORDER BY t.rowid))
+  AS tiebreak_job_ids FROM checks c`;
+
+/** The re-runs of a subject (re-execution, tie-breaks), oldest first: a check's runs after the claimed one. */
+const RERUNS = "SELECT * FROM jobs WHERE subject_job_id = ? AND purpose IN ('reexecution', 'tiebreak') ORDER BY rowid";
 
 function toCanary(row: Row): CanaryRecord {
   return {
@@ -83,10 +90,11 @@ export class SqliteVerificationTables {
   }
 
   private insertCheck(check: NewCheck, checkJobId: string, now: number): CheckRecord {
-    const row = this
-      .sql('INSERT INTO checks (kind, miner_id, subject_job_id, check_job_id, canary_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING *')
-      .get(check.kind, check.minerId, check.subjectJobId, checkJobId, check.canaryId, now) as Row;
-    return toCheck(row);
+    const checkId = this
+      .sql('INSERT INTO checks (kind, miner_id, subject_job_id, check_job_id, canary_id, created_at) VALUES (?, ?, ?, ?, ?, ?) RETURNING check_id')
+      .pluck()
+      .get(check.kind, check.minerId, check.subjectJobId, checkJobId, check.canaryId, now);
+    return this.getCheck(num(checkId))!;
   }
 
   /** Inside completeJob's transaction: the verify job's awaiting re-execution becomes claimable, and its check starts. */
@@ -111,15 +119,21 @@ export class SqliteVerificationTables {
     });
   }
 
-  startTiebreak(checkId: number, job: NewJob): TiebreakOutcome {
+  startTiebreak(checkId: number, job: NewJob, runsSoFar: number): TiebreakOutcome {
     return this.write((): TiebreakOutcome => {
-      const pending = this.sql('SELECT 1 FROM checks WHERE check_id = ? AND verdict IS NULL AND tiebreak_job_id IS NULL').get(checkId);
+      // Guarded on the runs the caller judged: a second decider of the same judgement adds nothing.
+      const pending = this
+        .sql(`SELECT 1 FROM checks c WHERE check_id = ? AND verdict IS NULL AND (SELECT count(*) FROM jobs r WHERE r.subject_job_id = c.subject_job_id AND r.purpose IN ('reexecution', 'tiebreak')) = ?`)
+        .get(checkId, runsSoFar);
       if (!pending) return { kind: 'not_pending' };
       const inserted = this.insertEscrowed(job);
       if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
-      this.sql('UPDATE checks SET tiebreak_job_id = ? WHERE check_id = ?').run(job.jobId, checkId);
       return { kind: 'started', job: this.jobRow(job.jobId) };
     });
+  }
+
+  rerunsOf(subjectJobId: string): JobRecord[] {
+    return (this.sql(RERUNS).all(subjectJobId) as Row[]).map(toJob);
   }
 
   decideCheck(decision: CheckDecision): DecisionOutcome {
@@ -141,28 +155,31 @@ export class SqliteVerificationTables {
   }
 
   getCheck(checkId: number): CheckRecord | null {
-    const row = this.sql('SELECT * FROM checks WHERE check_id = ?').get(checkId) as Row | undefined;
+    const row = this.sql(`${CHECK} WHERE c.check_id = ?`).get(checkId) as Row | undefined;
     return row ? toCheck(row) : null;
   }
 
   checkForJob(jobId: string): CheckRecord | null {
-    const row = (this.sql('SELECT * FROM checks WHERE check_job_id = ?').get(jobId) ?? this.sql('SELECT * FROM checks WHERE tiebreak_job_id = ?').get(jobId)) as Row | undefined;
+    const row = this
+      .sql(`${CHECK} WHERE c.check_job_id = @jobId OR c.subject_job_id = (SELECT subject_job_id FROM jobs WHERE job_id = @jobId AND purpose = 'tiebreak')`)
+      .get({ jobId }) as Row | undefined;
     return row ? toCheck(row) : null;
   }
 
   decidableChecks(limit: number): CheckRecord[] {
     const rows = this
       .sql(
-        `SELECT c.* FROM checks c INDEXED BY checks_pending JOIN jobs j ON j.job_id = coalesce(c.tiebreak_job_id, c.check_job_id)
+        `SELECT c.check_id FROM checks c INDEXED BY checks_pending
+           JOIN jobs j ON j.job_id = coalesce((SELECT r.job_id FROM jobs r WHERE r.subject_job_id = c.subject_job_id ORDER BY r.rowid DESC LIMIT 1), c.check_job_id)
          WHERE c.verdict IS NULL AND j.status IN ('completed', 'failed', 'cancelled', 'expired') ORDER BY c.check_id LIMIT ?`,
       )
       .all(limit) as Row[];
-    return rows.map(toCheck);
+    return rows.map((row) => this.getCheck(num(row.check_id))!);
   }
 
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): CheckPage {
     const rows = this
-      .sql('SELECT * FROM checks WHERE (@minerId IS NULL OR miner_id = @minerId) AND (@after IS NULL OR check_id < @after) ORDER BY check_id DESC LIMIT @take')
+      .sql(`${CHECK} WHERE (@minerId IS NULL OR c.miner_id = @minerId) AND (@after IS NULL OR c.check_id < @after) ORDER BY c.check_id DESC LIMIT @take`)
       .all({ minerId: query.minerId, after: query.after, take: query.limit + 1 }) as Row[];
     const items = rows.slice(0, query.limit).map(toCheck);
     return { items, next: rows.length > query.limit ? items.at(-1)!.checkId : null };
@@ -206,7 +223,7 @@ export class SqliteVerificationTables {
     const row = this.sql("SELECT * FROM jobs WHERE subject_job_id = ? AND purpose = 'reexecution' ORDER BY created_at LIMIT 1").get(jobId) as Row | undefined;
     if (!row) return null;
     const rerun = toJob(row);
-    const check = this.sql('SELECT * FROM checks WHERE check_job_id = ?').get(rerun.jobId) as Row | undefined;
+    const check = this.sql(`${CHECK} WHERE c.check_job_id = ?`).get(rerun.jobId) as Row | undefined;
     return { rerun, check: check ? toCheck(check) : null };
   }
 }

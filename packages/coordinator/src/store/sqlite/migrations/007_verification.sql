@@ -5,7 +5,8 @@
 -- Why the job exists: a client's, or a check of another job (a canary, a re-execution of a client
 -- job, a tie-break between two runs that disagreed).
 ALTER TABLE jobs ADD COLUMN purpose TEXT NOT NULL DEFAULT 'client' CHECK (purpose IN ('client', 'canary', 'reexecution', 'tiebreak'));
--- The client job a re-execution or tie-break reproduces.
+-- The client job a re-execution or tie-break reproduces: a check's runs are the jobs naming its
+-- subject, in the order they were made (the re-execution, then up to two tie-breaks).
 ALTER TABLE jobs ADD COLUMN subject_job_id TEXT;
 -- The pool entry a canary job replays.
 ALTER TABLE jobs ADD COLUMN canary_id INTEGER;
@@ -56,13 +57,13 @@ CREATE TABLE canaries (
 CREATE INDEX canaries_by_digest ON canaries(model, model_digest, canary_id);
 
 -- One verification of a miner's work. Pending while verdict is NULL; decided once (guarded on it).
+-- A re-execution's runs (re-run, tie-breaks) are found by jobs.subject_job_id.
 CREATE TABLE checks (
   check_id        INTEGER PRIMARY KEY,
   kind            TEXT NOT NULL CHECK (kind IN ('canary', 'reexecution')),
   miner_id        TEXT NOT NULL,                -- whose work is checked
   subject_job_id  TEXT,                         -- re-execution: the client job re-run
-  check_job_id    TEXT NOT NULL UNIQUE,         -- the canary job, or the re-run
-  tiebreak_job_id TEXT UNIQUE,                  -- a third run after a disagreement
+  check_job_id    TEXT NOT NULL UNIQUE,         -- the canary job, or the first re-run
   canary_id       INTEGER,
   verdict         TEXT CHECK (verdict IN ('agree', 'disagree', 'inconclusive', 'abandoned')),
   rule            TEXT,
@@ -72,4 +73,5 @@ CREATE TABLE checks (
 ) STRICT;
 CREATE INDEX checks_pending ON checks(check_id) WHERE verdict IS NULL;
 CREATE INDEX checks_by_miner ON checks(miner_id, check_id);
-CREATE INDEX checks_by_subject ON checks(subject_job_id) WHERE subject_job_id IS NOT NULL;
+-- A client job is re-executed at most once (its tie-breaks belong to that one check).
+CREATE UNIQUE INDEX checks_by_subject ON checks(subject_job_id) WHERE subject_job_id IS NOT NULL;
