@@ -40,10 +40,16 @@ export type VerifiedJob = Job & { verify: boolean; verification: { status: 'pend
 
 /** A check as GET /v1/admin/checks lists it. */
 export interface Check {
+  check_id: number;
   kind: 'canary' | 'reexecution';
+  /** The miner checked: the canary's, or the one whose client job was re-run. */
   miner_id: string;
+  subject_job_id: string | null;
+  check_job_id: string;
+  tiebreak_job_ids: string[];
   verdict: 'agree' | 'disagree' | 'inconclusive' | 'abandoned' | null;
-  [detail: string]: unknown;
+  rule: string | null;
+  detail: string | null;
 }
 
 export interface LedgerAudit {
@@ -182,6 +188,17 @@ export async function runJobs(client: AitbcClient, count: number, options: { fro
   };
   await Promise.all(Array.from({ length: lanes }, lane));
   return results;
+}
+
+/**
+ * Gives each miner a record before a test begins: client jobs (numbered from `from`) until each has
+ * completed `count`, e.g. to be past a short `--probation-jobs` and so allowed to verify others.
+ * Twice as many lanes as miners keep them all busy, whoever the coordinator prefers to wake.
+ */
+export async function warmUp(market: Market, client: AitbcClient, minerIds: string[], count: number, from = 10_000): Promise<void> {
+  const ready = async () => (await Promise.all(minerIds.map((id) => market.miner(id)))).every((miner) => miner.reputation.jobs_completed >= count);
+  await runJobs(client, 100 * count * minerIds.length, { from, lanes: 2 * minerIds.length, enough: ready });
+  if (!(await ready())) throw new Error(`warm-up: not every miner of ${minerIds.join(', ')} completed ${count} jobs`);
 }
 
 /** Resolves once nothing of the client's is queued or running (nothing left in escrow). */

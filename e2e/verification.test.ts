@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
 import type { AitbcClient, Job } from '@aitbc/sdk';
 import { until } from '@aitbc/testkit';
-import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, type Check, type MinerStanding, type RunningMiner, type VerifiedJob } from './market.ts';
+import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, warmUp, type Check, type MinerStanding, type RunningMiner, type VerifiedJob } from './market.ts';
 
 const OTHER_DIGEST = `sha256:${'0b'.repeat(32)}`;
 
@@ -50,15 +50,21 @@ async function untilQuiet<Accounts extends AitbcClient[]>(market: Market, accoun
   }, 'every job and check to finish', 120_000);
 }
 
-/** The jobs of `minerId` (its `jobIds`) that checks held against it: the failed checks it was charged with. */
+/**
+ * The jobs of `minerId` (its `jobIds`) that checks held against it: its checked run outvoted
+ * (`disagree`), a canary it failed, or its re-run of another miner's job outvoted.
+ */
 function heldAgainst(checks: Check[], minerId: string, jobIds: string[]): string[] {
   const its = new Set(jobIds);
   return checks.flatMap((check) => {
-    if (check.miner_id === minerId && check.verdict === 'disagree') return [String(check.kind === 'canary' ? check.check_job_id : check.subject_job_id)];
-    const lostAsReRunner = check.kind === 'reexecution' && its.has(String(check.check_job_id)) && String(check.detail).startsWith('a tie-break sided with the checked run');
-    return lostAsReRunner ? [String(check.check_job_id)] : [];
+    if (check.miner_id === minerId && check.verdict === 'disagree') return [check.kind === 'canary' ? check.check_job_id : check.subject_job_id!];
+    if (check.kind !== 'reexecution' || !check.detail?.startsWith(`the re-run of ${minerId} failed`)) return [];
+    return [check.check_job_id, ...check.tiebreak_job_ids].filter((jobId) => its.has(jobId));
   });
 }
+
+/** Past this many completed jobs a miner may re-run others' jobs: the honest ones get there in a warm-up. */
+const PROBATION_JOBS = '3';
 
 test('honest miners are never flagged over 2,000 jobs with re-execution and canaries on; clients and the verification account pay exactly what ran', async () => {
   // Re-execution by flag, canaries by environment variable: both ways of setting a rate are used.
@@ -88,40 +94,47 @@ test('honest miners are never flagged over 2,000 jobs with re-execution and cana
   assert.equal(earned.reduce((a, b) => a + b), spentMicro(jobs) + spentMicro(checkRuns));
 });
 
-test('a miner that always cheats is paused within its first few jobs, then gets no client job while honest miners carry on', async () => {
-  const market = await Market.start(['--probation-reexecution-rate', '1', '--probation-canary-rate', '1']);
+test('a miner that always cheats is paused at its first job, then gets no client job while honest miners carry on', async () => {
+  const market = await Market.start(['--probation-jobs', PROBATION_JOBS, '--probation-reexecution-rate', '1', '--probation-canary-rate', '1']);
   const verifier = await market.client('verification', '100');
   const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
-  const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
   const alice = await market.client('alice', '100');
+  await warmUp(market, alice, HONEST.slice(0, 3), Number(PROBATION_JOBS));
 
-  await runJobs(alice, 100, { enough: async () => (await market.miner('cheater')).paused });
-  const paused = await market.miner('cheater');
-  assert.equal(paused.paused, true, 'paused');
-  assert.match(paused.pause_reason ?? '', /^failed a (re-execution|canary): the outputs differ/);
-  const ranBeforePause = minerEvents(cheater, 'job_started').length;
-  assert.ok(ranBeforePause <= 5, `paused within its first few jobs (it started ${ranBeforePause})`);
+  // A newcomer on probation, picked by a client for one job: the job is re-run by established
+  // miners of other owners (and the newcomer sent a canary), and the wrong answer pauses it.
+  const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
+  const first = await alice.jobs.run(demoJob(0, { miner_id: 'cheater' }));
+  assert.equal(first.receipt.miner_id, 'cheater');
+  const paused = await until(async () => {
+    const view = await market.miner('cheater');
+    return view.paused ? view : null;
+  }, 'the cheater to be paused');
+  assert.match(paused.pause_reason ?? '', /^failed a (re-execution|canary): /);
 
-  const later = await runJobs(alice, 30, { from: 100 });
-  assert.equal(later.length, 30, 'client jobs keep completing');
+  const later = await runJobs(alice, 40, { from: 100, lanes: 4 });
+  assert.equal(later.length, 40, 'client jobs keep completing');
   assert.deepEqual(later.filter((result) => result.receipt.miner_id === 'cheater'), [], 'none of them on the paused cheater');
   assert.equal((await market.miner('cheater')).paused, true, 'still paused');
 
-  await untilQuiet(market, [alice, verifier], [...honest, cheater]);
+  const { jobs: [jobs] } = await untilQuiet(market, [alice, verifier], [...honest, cheater]);
+  assert.deepEqual(jobs.filter((job) => job.miner_id === 'cheater').map((job) => job.job_id), [first.job_id], 'its only client job was the first');
+  assert.ok(jobs.every((job) => job.status === 'completed'));
   await assertUnflagged(market, HONEST.slice(0, 3));
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
 });
 
 test('a miner that cheats on 10 % of its jobs is paused at its first cheat and left for review at its second when every client job is re-executed', async () => {
-  const market = await Market.start(['--reexecution-rate', '1', '--probation-reexecution-rate', '1']);
+  const market = await Market.start(['--probation-jobs', PROBATION_JOBS, '--reexecution-rate', '1', '--probation-reexecution-rate', '1']);
   const verifier = await market.client('verification', '100');
-  // Two honest owners: one re-runs the cheater's job, the other breaks the tie.
-  const honest = await Promise.all(HONEST.slice(0, 2).map((id) => market.startMiner(id)));
+  // Three honest owners: a run fails when three runs of other owners agree against it.
+  const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
+  const alice = await market.client('alice', '100');
+  await warmUp(market, alice, HONEST.slice(0, 3), Number(PROBATION_JOBS));
   // Seed 3 cheats on the cheater's 7th and 11th jobs (then its 16th, …): six honest jobs first.
   const cheater = await market.startMiner('sometimes', ['--cheat', 'random', '--cheat-rate', '0.1', '--cheat-seed', '3']);
-  const alice = await market.client('alice', '100');
 
-  await runJobs(alice, 300, { lanes: 3, enough: async () => (await market.miner('sometimes')).needs_review });
+  await runJobs(alice, 300, { lanes: 4, enough: async () => (await market.miner('sometimes')).needs_review });
   const caught = await market.miner('sometimes');
   assert.deepEqual([caught.paused, caught.needs_review], [true, true], 'paused for review');
   const cheated = minerEvents(cheater, 'job_cheated').map((event) => event.ordinal);
@@ -134,7 +147,7 @@ test('a miner that cheats on 10 % of its jobs is paused at its first cheat and l
   const { checks } = await untilQuiet(market, [alice, verifier], [...honest, cheater]);
   assert.deepEqual(heldAgainst(checks, 'sometimes', started).sort(), [started[6], started[10]].sort());
   assert.equal(caught.reputation.reexecutions_disagreed + caught.reputation.canaries_failed, 2);
-  await assertUnflagged(market, HONEST.slice(0, 2));
+  await assertUnflagged(market, HONEST.slice(0, 3));
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
 });
 
@@ -142,10 +155,12 @@ const NO_SAMPLED_CHECKS = ['--reexecution-rate', '0', '--canary-rate', '0', '--p
 
 test('a client that asks for verify pays for a second run: agreed on an honest miner, disagreed (and the miner paused) on a cheater', async () => {
   // Only the client's own checks run: the operator samples nothing.
-  const market = await Market.start(NO_SAMPLED_CHECKS);
+  const market = await Market.start([...NO_SAMPLED_CHECKS, '--probation-jobs', PROBATION_JOBS]);
   const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
-  const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
   const alice = await market.client('alice', '10');
+  await warmUp(market, alice, HONEST.slice(0, 3), Number(PROBATION_JOBS));
+  // On probation, so it re-runs nobody's job: the re-runs and tie-breaks go to the honest miners.
+  const cheater = await market.startMiner('cheater', ['--cheat', 'wrong-model']);
 
   const verified = async (miner: string, i: number) => {
     const { job_id } = await alice.jobs.submit(demoJob(i, { verify: true, miner_id: miner }));
@@ -162,11 +177,12 @@ test('a client that asks for verify pays for a second run: agreed on an honest m
 
   const disagreed = await verified('cheater', 2);
   assert.equal(disagreed.verification!.status, 'disagreed');
-  assert.match(disagreed.verification!.detail, /tie-break sided with the re-run/);
+  assert.match(disagreed.verification!.detail, /^3 independent runs agree against it: the outputs differ/);
   assert.equal((await market.miner('cheater')).paused, true);
 
   const { jobs: [jobs], checks } = await untilQuiet(market, [alice], [...honest, cheater]);
-  assert.equal(jobs.length, 5, 'the two jobs, their re-runs and the tie-break, all the client\'s');
+  const [rerunOfCheater, tiebreak] = await Promise.all([alice.jobs.get(disagreed.verification!.job_id), ...checks.filter((check) => check.miner_id === 'cheater').flatMap((check) => check.tiebreak_job_ids.map((id) => alice.jobs.get(id)))]);
+  assert.ok(tiebreak && rerunOfCheater!.price !== null && tiebreak.price !== null, 'the client paid the re-run and the tie-break');
   assert.deepEqual(checks.map((check) => [check.miner_id, check.verdict]).sort(), [['cheater', 'disagree'], ['honest-1', 'agree']]);
   await assertUnflagged(market, HONEST.slice(0, 3));
   await assertBooks(market, [[alice, '10']]);
