@@ -2,7 +2,7 @@
 // temporary database, `aitbc miner --backend demo` processes each under its own miner key (so each
 // is a different owner), and clients that submit load and read the books over HTTP.
 
-import { after } from 'node:test';
+import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -74,8 +74,8 @@ export class Market {
     this.public = new AitbcClient({ baseUrl: url });
   }
 
-  /** A coordinator process with `flags` and `env` (e.g. raised check rates) on a fresh database. */
-  static async start(flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
+  /** A coordinator process with `flags` and `env` (e.g. raised check rates) on a fresh database, stopped with its miners when test `t` ends. */
+  static async start(t: TestContext, flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-e2e-market-'));
     const coordinator = await startAitbc(
       // Tests share a busy 2-core machine: shedding load on event-loop lag would turn requests away at random.
@@ -84,7 +84,7 @@ export class Market {
       { cwd: dir, env: { ...process.env, ...env } },
     );
     const market = new Market(coordinator.ready[1]!, dir, coordinator);
-    after(() => market.stop());
+    t.after(() => market.stop());
     return market;
   }
 
@@ -118,9 +118,8 @@ export class Market {
   }
 
   /** The coordinator's ledger audit (GET /v1/admin/ledger). */
-  async audit(): Promise<LedgerAudit> {
-    const response = await fetch(`${this.url}/v1/admin/ledger`, { headers: { 'x-api-key': ADMIN_KEY } });
-    return (await response.json()) as LedgerAudit;
+  audit(): Promise<LedgerAudit> {
+    return this.adminGet('/v1/admin/ledger');
   }
 
   /** GET an admin route, failing on anything but 200. */
@@ -156,18 +155,17 @@ export function demoJob(i: number, extra: Record<string, unknown> = {}) {
   return { model: 'demo', prompt: PROMPTS[i % PROMPTS.length]!, max_price: '1', params: { max_tokens: 12, seed: i }, ...extra };
 }
 
-/** Submits jobs `from`..`from + count − 1` with at most `parallel` submissions in flight; their ids in order. */
-export async function submitLoad(client: AitbcClient, count: number, options: { from?: number; parallel?: number; extra?: Record<string, unknown> } = {}): Promise<string[]> {
-  const { from = 0, parallel = 16, extra = {} } = options;
+/** Submits jobs 0..count − 1 without waiting for them, 16 submissions in flight; their ids in order. */
+export async function submitLoad(client: AitbcClient, count: number): Promise<string[]> {
   const ids: string[] = new Array(count);
   let next = 0;
   const lane = async () => {
     while (next < count) {
       const i = next++;
-      ids[i] = (await client.jobs.submit(demoJob(from + i, extra))).job_id;
+      ids[i] = (await client.jobs.submit(demoJob(i))).job_id;
     }
   };
-  await Promise.all(Array.from({ length: parallel }, lane));
+  await Promise.all(Array.from({ length: 16 }, lane));
   return ids;
 }
 

@@ -66,13 +66,14 @@ function heldAgainst(checks: Check[], minerId: string, jobIds: string[]): string
 /** Past this many completed jobs a miner may re-run others' jobs: the honest ones get there in a warm-up. */
 const PROBATION_JOBS = '3';
 
-test('honest miners are never flagged over 2,000 jobs with re-execution and canaries on; clients and the verification account pay exactly what ran', async () => {
+test('honest miners are never flagged over 2,000 jobs with re-execution and canaries on; clients and the verification account pay exactly what ran', async (t) => {
   // Re-execution by flag, canaries by environment variable: both ways of setting a rate are used.
-  const market = await Market.start(['--reexecution-rate', '0.2', '--probation-reexecution-rate', '0.2'], { AITBC_CANARY_RATE: '0.1', AITBC_PROBATION_CANARY_RATE: '0.1' });
+  const market = await Market.start(t, ['--reexecution-rate', '0.2', '--probation-reexecution-rate', '0.2'], { AITBC_CANARY_RATE: '0.1', AITBC_PROBATION_CANARY_RATE: '0.1' });
   const verifier = await market.client('verification', '500');
   const miners = await Promise.all(HONEST.map((id) => market.startMiner(id, ['--max-concurrency', '4'])));
   const alice = await market.client('alice', '2500');
 
+  // At the default probation (50 jobs) the first re-runs wait until a miner of another owner is past it.
   const ids = await submitLoad(alice, 2000);
   const { jobs: [jobs, checkRuns], checks } = await untilQuiet(market, [alice, verifier], miners);
 
@@ -94,8 +95,8 @@ test('honest miners are never flagged over 2,000 jobs with re-execution and cana
   assert.equal(earned.reduce((a, b) => a + b), spentMicro(jobs) + spentMicro(checkRuns));
 });
 
-test('a miner that always cheats is paused at its first job, then gets no client job while honest miners carry on', async () => {
-  const market = await Market.start(['--probation-jobs', PROBATION_JOBS, '--probation-reexecution-rate', '1', '--probation-canary-rate', '1']);
+test('a miner that always cheats is paused at its first job, then gets no client job while honest miners carry on', async (t) => {
+  const market = await Market.start(t, ['--probation-jobs', PROBATION_JOBS, '--probation-reexecution-rate', '1', '--probation-canary-rate', '1']);
   const verifier = await market.client('verification', '100');
   const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
   const alice = await market.client('alice', '100');
@@ -124,8 +125,8 @@ test('a miner that always cheats is paused at its first job, then gets no client
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
 });
 
-test('a miner that cheats on 10 % of its jobs is paused at its first cheat and left for review at its second when every client job is re-executed', async () => {
-  const market = await Market.start(['--probation-jobs', PROBATION_JOBS, '--reexecution-rate', '1', '--probation-reexecution-rate', '1']);
+test('a miner that cheats on 10 % of its jobs is paused at its first cheat and left for review at its second when every client job is re-executed', async (t) => {
+  const market = await Market.start(t, ['--probation-jobs', PROBATION_JOBS, '--reexecution-rate', '1', '--probation-reexecution-rate', '1']);
   const verifier = await market.client('verification', '100');
   // Three honest owners: a run fails when three runs of other owners agree against it.
   const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
@@ -153,9 +154,9 @@ test('a miner that cheats on 10 % of its jobs is paused at its first cheat and l
 
 const NO_SAMPLED_CHECKS = ['--reexecution-rate', '0', '--canary-rate', '0', '--probation-reexecution-rate', '0', '--probation-canary-rate', '0'];
 
-test('a client that asks for verify pays for a second run: agreed on an honest miner, disagreed (and the miner paused) on a cheater', async () => {
+test('a client that asks for verify pays for a second run: agreed on an honest miner, disagreed (and the miner paused) on a cheater', async (t) => {
   // Only the client's own checks run: the operator samples nothing.
-  const market = await Market.start([...NO_SAMPLED_CHECKS, '--probation-jobs', PROBATION_JOBS]);
+  const market = await Market.start(t, [...NO_SAMPLED_CHECKS, '--probation-jobs', PROBATION_JOBS]);
   const honest = await Promise.all(HONEST.slice(0, 3).map((id) => market.startMiner(id)));
   const alice = await market.client('alice', '10');
   await warmUp(market, alice, HONEST.slice(0, 3), Number(PROBATION_JOBS));
@@ -180,10 +181,13 @@ test('a client that asks for verify pays for a second run: agreed on an honest m
   assert.match(disagreed.verification!.detail, /^3 independent runs agree against it: the outputs differ/);
   assert.equal((await market.miner('cheater')).paused, true);
 
-  const { jobs: [jobs], checks } = await untilQuiet(market, [alice], [...honest, cheater]);
-  const [rerunOfCheater, tiebreak] = await Promise.all([alice.jobs.get(disagreed.verification!.job_id), ...checks.filter((check) => check.miner_id === 'cheater').flatMap((check) => check.tiebreak_job_ids.map((id) => alice.jobs.get(id)))]);
-  assert.ok(tiebreak && rerunOfCheater!.price !== null && tiebreak.price !== null, 'the client paid the re-run and the tie-break');
+  const { checks } = await untilQuiet(market, [alice], [...honest, cheater]);
   assert.deepEqual(checks.map((check) => [check.miner_id, check.verdict]).sort(), [['cheater', 'disagree'], ['honest-1', 'agree']]);
+  const outvoted = checks.find((check) => check.miner_id === 'cheater')!;
+  assert.equal(outvoted.check_job_id, disagreed.verification!.job_id);
+  const extraRuns = await Promise.all([outvoted.check_job_id, ...outvoted.tiebreak_job_ids].map((id) => alice.jobs.get(id)));
+  assert.equal(extraRuns.length, 3, 'a re-run and two tie-breaks');
+  assert.ok(extraRuns.every((job) => job.status === 'completed' && job.price !== null && job.miner_id !== 'cheater'), 'run by honest miners, paid by the client');
   await assertUnflagged(market, HONEST.slice(0, 3));
   await assertBooks(market, [[alice, '10']]);
 });
@@ -192,8 +196,8 @@ test('a client that asks for verify pays for a second run: agreed on an honest m
 // does not hold for it is the advertisement changing under it. The refusal is the coordinator's 422
 // VALIDATION_INVALID_FORMAT on receipt.model_digest (packages/coordinator/test/receipt-v2.test.ts
 // checks status and field over HTTP); here the miner process meets it.
-test('a receipt naming a digest the miner no longer advertises is refused, and nobody pays for it', async () => {
-  const market = await Market.start();
+test('a receipt naming a digest the miner no longer advertises is refused, and nobody pays for it', async (t) => {
+  const market = await Market.start(t);
   const miner = await market.startMiner('swapped');
   const registered = await market.miner('swapped');
   const signed = registered.digests.demo!;
