@@ -5,10 +5,10 @@
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
-import { ADMIN_KEY } from '@aitbc/testkit/coordinator';
+import { ADMIN_KEY, TestMiner } from '@aitbc/testkit/coordinator';
 import type { CoordinatorStore } from '../src/store/store.ts';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import { DIGEST, VERIFIER, World } from './verification-world.ts';
+import { DIGEST, Runner, VERIFIER, World } from './verification-world.ts';
 
 const EVERY_JOB = { reexecutionRate: 1, probationReexecutionRate: 1 };
 
@@ -73,6 +73,22 @@ test('a verification account that cannot pay skips the check and counts it; the 
   assert.deepEqual(await world.checks(), []);
   const metrics = await world.coordinator.request('GET', '/metrics');
   assert.match(metrics.text, /aitbc_checks_skipped_total\{reason="insufficient_balance"\} 1/);
+});
+
+test('a version-1 receipt names no weights: its job is not re-executed, and the skip is counted', async () => {
+  world = await World.start(EVERY_JOB);
+  const legacy = new TestMiner(world.coordinator, await world.coordinator.createKey(['miner']), 'gpu-old', { 'llama3.2': '0.002' });
+  assert.equal((await legacy.register()).status, 201, 'no digests advertised: version-1 receipts');
+  const other = await world.miner('gpu-b');
+  const jobId = await world.submit();
+  const claim = await world.poll(new Runner(legacy));
+  assert.equal(claim?.receipt_template.version, 1);
+  assert.equal((await legacy.complete(jobId, legacy.completion(claim as never, 'an answer', undefined, world.clock.now()))).status, 200);
+  assert.equal((await world.job(jobId)).modelDigest, null);
+  assert.equal(await world.work(other), null, 'no re-run was made');
+  assert.deepEqual(await world.checks(), []);
+  const metrics = await world.coordinator.request('GET', '/metrics');
+  assert.match(metrics.text, /aitbc_checks_skipped_total\{reason="no_digest"\} 1/);
 });
 
 test('a crash between a check job completing and its verdict: the sweeper decides it, exactly once', async () => {
