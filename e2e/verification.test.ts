@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
 import type { AitbcClient, Job } from '@aitbc/sdk';
 import { until } from '@aitbc/testkit';
+import { runAitbc } from '@aitbc/testkit/processes';
 import { Market, accountedFor, allJobs, demoJob, minerEvents, runJobs, spentMicro, submitLoad, untilSettled, warmUp, type Check, type MinerStanding, type RunningMiner, type VerifiedJob } from './market.ts';
 
 const OTHER_DIGEST = `sha256:${'0b'.repeat(32)}`;
@@ -27,11 +28,17 @@ async function assertUnflagged(market: Market, ids: string[]): Promise<MinerStan
   return views;
 }
 
-/** Every account paid exactly for what ran: available + escrowed + the prices of its jobs = what it was credited; the audit is clean. */
+/**
+ * Every account paid exactly for what ran: available + escrowed + the prices of its jobs = what it
+ * was credited; the coordinator's audit and the operator's `aitbc coordinator check-ledger` agree.
+ */
 async function assertBooks(market: Market, accounts: [AitbcClient, string][]): Promise<void> {
   for (const [client, credited] of accounts) assert.equal(await accountedFor(client, await allJobs(client)), credited, `${(await client.account.get()).account} refunded exactly`);
   const audit = await market.audit();
   assert.ok(audit.ok, audit.problems.join('\n'));
+  const checked = runAitbc(['coordinator', 'check-ledger', '--db', market.dbPath]);
+  assert.equal(checked.status, 0, checked.stdout + checked.stderr);
+  assert.match(checked.stdout, /ledger OK/);
 }
 
 /**
@@ -218,8 +225,7 @@ test('a receipt naming a digest the miner no longer advertises is refused, and n
     assert.ok(String(detail).startsWith(`VALIDATION_INVALID_FORMAT: Receipt field 'model_digest' must be "${OTHER_DIGEST}", the digest miner swapped advertised for model demo, got "${signed}"`), String(detail));
   }
   assert.deepEqual(minerEvents(miner, 'job_completed'), []);
-  assert.equal(await accountedFor(alice, await allJobs(alice)), '10', 'refunded whole');
   assert.equal((await miner.client.miners.earnings('swapped')).earned, '0');
-  const audit = await market.audit();
-  assert.ok(audit.ok, audit.problems.join('\n'));
+  assert.equal((await alice.account.get()).available, '10', 'refunded whole');
+  await assertBooks(market, [[alice, '10']]);
 });
