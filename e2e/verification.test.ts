@@ -145,10 +145,10 @@ test('a miner that cheats on 10 % of its jobs is paused at its first cheat and l
   await runJobs(alice, 300, { lanes: 4, enough: async () => (await market.miner('sometimes')).needs_review });
   const caught = await market.miner('sometimes');
   assert.deepEqual([caught.paused, caught.needs_review], [true, true], 'paused for review');
-  const cheated = minerEvents(cheater, 'job_cheated').map((event) => event.ordinal);
-  assert.deepEqual(cheated, [7, 11], 'it cheated on its 7th and 11th jobs, and no more');
+  // Jobs it took while its second cheat was being re-run, before the verdict; fewer than the 16th.
   const started = minerEvents(cheater, 'job_started').map((event) => String(event.job_id));
-  assert.ok(started.length <= 13, `no work soon after its second cheat (it started ${started.length} jobs)`);
+  assert.ok(started.length <= 15, `a few jobs at most after its second cheat (it started ${started.length})`);
+  assert.deepEqual(minerEvents(cheater, 'job_cheated').map((event) => event.ordinal), [7, 11], 'it cheated on its 7th and 11th jobs');
 
   // Each cheat was caught (by a re-run of its job, a canary, or a tie-break against its re-run of
   // another's job), and no honest job of its was held against it.
