@@ -126,7 +126,7 @@ export class World {
   async checks(minerId?: string) {
     const answer = await this.coordinator.request('GET', `/v1/admin/checks${minerId ? `?miner_id=${minerId}` : ''}`, { key: ADMIN_KEY });
     assert.equal(answer.status, 200, answer.text);
-    return answer.body.items as { kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_ids: string[]; verdict: string | null; detail: string | null }[];
+    return answer.body.items as { check_id: number; kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_ids: string[]; failed_miner_ids: string[]; verdict: string | null; detail: string | null }[];
   }
 
   poolSize(): number {

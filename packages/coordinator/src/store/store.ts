@@ -298,6 +298,8 @@ export interface CheckRecord {
   checkJobId: string;
   /** The runs after the re-run, in order (src/verification/majority.ts asks for them). */
   tiebreakJobIds: string[];
+  /** The miners whose run the verdict failed: the checked miner, or a verifier outvoted. */
+  failedMinerIds: string[];
   canaryId: number | null;
   /** null while pending. */
   verdict: CheckVerdict | null;
@@ -482,6 +484,7 @@ export interface CoordinatorStore {
   checkForJob(jobId: string): Promise<CheckRecord | null>;
   /** Pending checks whose latest run (canary job, re-run or tie-break) has ended: to decide. */
   decidableChecks(limit: number): Promise<CheckRecord[]>;
+  /** Newest first; `minerId`: the checks of its work, and those that failed its run as a verifier. */
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
   /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; oldest first. */
   findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null>;

@@ -34,6 +34,7 @@ function toCheck(row: Row): CheckRecord {
     subjectJobId: strOrNull(row.subject_job_id),
     checkJobId: row.check_job_id as string,
     tiebreakJobIds: JSON.parse(row.tiebreak_job_ids as string) as string[],
+    failedMinerIds: JSON.parse(row.failed_miner_ids as string) as string[],
     canaryId: numOrNull(row.canary_id),
     verdict: strOrNull(row.verdict) as CheckVerdict | null,
     rule: strOrNull(row.rule),
@@ -43,9 +44,9 @@ function toCheck(row: Row): CheckRecord {
   };
 }
 
-/** A check row with its tie-breaks (the jobs reproducing its subject after the first re-run). */
+/** A check row with its tie-breaks (the jobs reproducing its subject after the first re-run) and the miners it failed. */
 const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_id FROM jobs t WHERE t.subject_job_id = c.subject_job_id AND t.purpose = 'tiebreak' ORDER BY t.rowid))
-  AS tiebreak_job_ids FROM checks c`;
+  AS tiebreak_job_ids, (SELECT json_group_array(f.miner_id) FROM check_failures f WHERE f.check_id = c.check_id) AS failed_miner_ids FROM checks c`;
 
 /** The re-runs of a subject (re-execution, tie-breaks), oldest first: a check's runs after the claimed one. */
 const RERUNS = "SELECT * FROM jobs WHERE subject_job_id = ? AND purpose IN ('reexecution', 'tiebreak') ORDER BY rowid";
@@ -144,6 +145,7 @@ export class SqliteVerificationTables {
         .run(decision.verdict, decision.rule, decision.detail, decision.now, decision.checkId).changes;
       if (changed === 0) return { decided: false, records };
       for (const outcome of decision.outcomes) {
+        if (!outcome.passed) this.sql('INSERT INTO check_failures (check_id, miner_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(decision.checkId, outcome.minerId);
         const counted = this.records.check(outcome);
         if (!counted) continue;
         this.records.setStanding(outcome.minerId, decision.nextStanding(counted, outcome));
@@ -179,7 +181,7 @@ export class SqliteVerificationTables {
 
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): CheckPage {
     const rows = this
-      .sql(`${CHECK} WHERE (@minerId IS NULL OR c.miner_id = @minerId) AND (@after IS NULL OR c.check_id < @after) ORDER BY c.check_id DESC LIMIT @take`)
+      .sql(`${CHECK} WHERE (@minerId IS NULL OR c.miner_id = @minerId OR c.check_id IN (SELECT f.check_id FROM check_failures f WHERE f.miner_id = @minerId)) AND (@after IS NULL OR c.check_id < @after) ORDER BY c.check_id DESC LIMIT @take`)
       .all({ minerId: query.minerId, after: query.after, take: query.limit + 1 }) as Row[];
     const items = rows.slice(0, query.limit).map(toCheck);
     return { items, next: rows.length > query.limit ? items.at(-1)!.checkId : null };

@@ -73,5 +73,12 @@ CREATE TABLE checks (
 ) STRICT;
 CREATE INDEX checks_pending ON checks(check_id) WHERE verdict IS NULL;
 CREATE INDEX checks_by_miner ON checks(miner_id, check_id);
+-- The miners whose run a verdict failed: the checked miner, or a verifier outvoted (majority.ts),
+-- so that GET /v1/admin/checks?miner_id= also finds the checks a miner failed as a verifier.
+CREATE TABLE check_failures (
+  check_id INTEGER NOT NULL REFERENCES checks(check_id),
+  miner_id TEXT NOT NULL,
+  PRIMARY KEY (miner_id, check_id)
+) STRICT, WITHOUT ROWID;
 -- A client job is re-executed at most once (its tie-breaks belong to that one check).
 CREATE UNIQUE INDEX checks_by_subject ON checks(subject_job_id) WHERE subject_job_id IS NOT NULL;
