@@ -46,7 +46,7 @@ test('a cheater is paused only once three independent re-runs agree against it',
     }
   }
   const check = await checkOf(jobId);
-  assert.deepEqual([check.verdict, check.tiebreak_job_ids.length], ['disagree', 2]);
+  assert.deepEqual([check.verdict, check.tiebreak_job_ids.length, check.failed_miner_ids], ['disagree', 2, ['gpu-x']]);
   assert.match(check.detail!, /3 independent runs agree against it/);
   assert.deepEqual(await reexecutionCounts(cheater), [true, 0, 1]);
   for (const runner of honest) assert.deepEqual(await reexecutionCounts(runner), [false, 1, 0]);
@@ -79,6 +79,10 @@ test('a lying verifier is the one that fails: the checked miner passes and its j
   const check = await checkOf(jobId);
   assert.deepEqual([check.miner_id, check.verdict], ['gpu-s', 'agree']);
   assert.match(check.detail!, /the re-run of gpu-v failed/);
+  assert.deepEqual(check.failed_miner_ids, ['gpu-v']);
+  const liarChecks = await world.checks('gpu-v');
+  assert.ok(liarChecks.some((entry) => entry.check_id === check.check_id), "the miner filter finds the check that failed gpu-v's run as a verifier");
+  assert.ok(!(await world.checks('gpu-t')).some((entry) => entry.check_id === check.check_id), 'not one gpu-t passed as a verifier');
   assert.deepEqual(await reexecutionCounts(liar), [true, 0, 1]);
   assert.match((await world.publicMiner('gpu-v')).pause_reason, /failed a re-execution/);
   for (const runner of [subject, t, u]) assert.deepEqual(await reexecutionCounts(runner), [false, 1, 0], runner.id);

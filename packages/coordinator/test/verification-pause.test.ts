@@ -4,7 +4,7 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ADMIN_KEY } from '@aitbc/testkit/coordinator';
+import { ADMIN_KEY, submitBody } from '@aitbc/testkit/coordinator';
 import { cheat, honest, World, type Runner } from './verification-world.ts';
 
 let world: World;
@@ -47,6 +47,18 @@ test('one disagreement, settled by two tie-breaks, pauses the cheater at once; t
   for (const run of runs) assert.equal((await world.publicMiner(run.minerId!)).reputation.reexecutions_agreed >= 1, true);
   const list = await world.coordinator.request('GET', '/v1/miners?limit=10');
   assert.equal(list.body.items.at(-1).miner_id, 'gpu-x', 'a caught miner sinks below the honest ones');
+});
+
+test('a client job pinned to a paused miner is refused at submit, not left escrowed until its deadline', async () => {
+  const before = await world.coordinator.request('GET', '/v1/account', { key: world.clientKey });
+  const pinned = await world.coordinator.request('POST', '/v1/jobs', { key: world.clientKey, body: submitBody({ prompt: 'for gpu-x only', miner_id: 'gpu-x' }) });
+  assert.deepEqual([pinned.status, pinned.body.error_code, pinned.body.retry_after], [503, 'MINER_OFFLINE', 60]);
+  assert.match(pinned.body.detail, /gpu-x is paused from new work pending verification \(failed a re-execution/);
+  const afterwards = await world.coordinator.request('GET', '/v1/account', { key: world.clientKey });
+  assert.deepEqual(afterwards.body, before.body, 'nothing escrowed');
+  const elsewhere = await world.coordinator.request('POST', '/v1/jobs', { key: world.clientKey, body: submitBody({ prompt: 'for gpu-a', miner_id: 'gpu-a' }) });
+  assert.equal(elsewhere.status, 201, 'an unpaused miner still takes pinned jobs');
+  await world.drain(...honestOnes);
 });
 
 test('a paused miner gets only its canaries, which look like client work; three passed resume it', async () => {

@@ -40,17 +40,25 @@ export class World {
   readonly clock = new ManualClock();
   coordinator!: TestCoordinator;
   clientKey!: string;
+  /** The coordinator's own settings object: `setRates` changes what the next completion plans. */
+  private settings!: VerificationSettings;
 
   static async start(settings: Partial<VerificationSettings>, wrapStore?: (store: SqliteStore) => CoordinatorStore): Promise<World> {
     const world = new World();
+    world.settings = { ...NO_CHECKS, probationJobs: 0, account: VERIFIER, ...settings };
     world.coordinator = await startTestCoordinator(
       // Only the test's own sweepOnce() decides pending checks.
-      { now: world.clock.now, leaseSeconds: 600, sweepIntervalMs: 3_600_000, verification: { ...NO_CHECKS, probationJobs: 0, account: VERIFIER, ...settings } },
+      { now: world.clock.now, leaseSeconds: 600, sweepIntervalMs: 3_600_000, verification: world.settings },
       wrapStore,
     );
     world.clientKey = await world.coordinator.createClient('alice', '1000');
     assert.equal((await world.coordinator.credit(VERIFIER, '1000')).status, 200);
     return world;
+  }
+
+  /** From now on (a test builds the pool with re-executions, then turns to canaries). */
+  setRates(rates: Pick<VerificationSettings, 'reexecutionRate' | 'probationReexecutionRate' | 'canaryRate' | 'probationCanaryRate'>): void {
+    Object.assign(this.settings, rates);
   }
 
   /** A miner of its own owner (its own miner key) advertising DIGEST. */
@@ -126,7 +134,7 @@ export class World {
   async checks(minerId?: string) {
     const answer = await this.coordinator.request('GET', `/v1/admin/checks${minerId ? `?miner_id=${minerId}` : ''}`, { key: ADMIN_KEY });
     assert.equal(answer.status, 200, answer.text);
-    return answer.body.items as { kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_ids: string[]; verdict: string | null; detail: string | null }[];
+    return answer.body.items as { check_id: number; kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_ids: string[]; failed_miner_ids: string[]; verdict: string | null; detail: string | null }[];
   }
 
   poolSize(): number {

@@ -288,6 +288,7 @@ export const CheckView = Type.Object({
   subject_job_id: Nullable(Type.String({ description: 'Re-execution: the client job re-run' })),
   check_job_id: Type.String({ description: 'The canary job, or the re-run' }),
   tiebreak_job_ids: Type.Array(Type.String(), { description: 'The runs after a disagreement, in order (at most two: a run fails only when three others agree against it)' }),
+  failed_miner_ids: Type.Array(Type.String(), { description: "The miners whose run the verdict failed: the checked miner, or a verifier outvoted ('agree')" }),
   verdict: Nullable(Type.Union([Type.Literal('agree'), Type.Literal('disagree'), Type.Literal('inconclusive'), Type.Literal('abandoned')], { description: 'null while pending' })),
   rule: Nullable(Type.String({ description: 'exact, prefix or none (docs/API.md)' })),
   detail: Nullable(Type.String()),
@@ -297,7 +298,7 @@ export const CheckView = Type.Object({
 
 export const ListChecksQuery = Type.Object(
   {
-    miner_id: Type.Optional(MinerId),
+    miner_id: Type.Optional({ ...MinerId, description: "The checks of this miner's work, and those that failed its run as a verifier" }),
     limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
     cursor: Type.Optional(Type.String({ pattern: '^[0-9]{1,15}$', description: 'next_cursor of the previous page' })),
   },

@@ -99,6 +99,7 @@ export function checkView(check: CheckRecord) {
     subject_job_id: check.subjectJobId,
     check_job_id: check.checkJobId,
     tiebreak_job_ids: check.tiebreakJobIds,
+    failed_miner_ids: check.failedMinerIds,
     verdict: check.verdict,
     rule: check.rule,
     detail: check.detail,

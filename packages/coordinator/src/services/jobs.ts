@@ -155,6 +155,12 @@ export class JobService {
           retryAfterSeconds: 10,
         });
       }
+      if (miner.track.pausedAt !== null) {
+        // It claims nothing but its canaries until it resumes: the job would wait escrowed until its deadline.
+        throw new ApiError('MINER_OFFLINE', `Miner ${pinnedMinerId} is paused from new work pending verification (${miner.track.pauseReason ?? 'a failed check'}); pick another miner or retry later`, {
+          retryAfterSeconds: 60,
+        });
+      }
       const running = await this.store.countRunning(pinnedMinerId);
       if (running >= miner.maxConcurrency) {
         throw new ApiError('MINER_CAPACITY_FULL', `Miner ${pinnedMinerId} is running ${running} of ${miner.maxConcurrency} jobs; wait or pick another miner`, {

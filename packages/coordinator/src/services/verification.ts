@@ -1,9 +1,12 @@
 // The verification ladder at work (issue 12). After each completion it plans the checks
 // (src/verification/sampling.ts) and creates them as ordinary jobs: a re-execution of a client
 // job on another owner's miner with the same weights, or a canary (a known answer from the pool)
-// pinned to the miner. When a check's job ends, it compares the runs: a canary against the pool
-// (compare.ts); a re-execution's runs by the majority rule (majority.ts), which may ask for up
-// to two tie-breaks (each by a miner of none of the owners so far) before anyone is failed. The
+// pinned to the miner. When a check's job ends, it judges the runs by the majority rule
+// (majority.ts): a re-execution's, which may ask for up to two tie-breaks (each by a miner of
+// none of the owners so far) before anyone is failed; a canary answer with the runs that agreed
+// on the entry, which may ask for one confirming run (a tie-break job naming the canary job) and
+// withdraws the entry when that run sides with the canary's miner. A trusted miner's entry is
+// taken as it is (compare.ts): a canary answer that disagrees fails at once. The
 // verdict moves the miners' records and standings (pause.ts) and grows the pool, in one
 // transaction. Deciding is idempotent (the store writes a verdict once, and queues a tie-break
 // only for the runs it was judged on), so the sweeper's tick decides any check whose latest run
@@ -34,6 +37,9 @@ const ENDED: ReadonlySet<string> = new Set(['failed', 'cancelled', 'expired']);
 /** A uniform draw in [0, 1) from the system's CSPRNG: a miner cannot predict which jobs are checked. */
 export const cryptoRandom = (): number => randomInt(0, 2 ** 47) / 2 ** 47;
 
+/** The owner keys of these miners (unknown ones left out), each once: a check's next run excludes them. */
+const ownersOf = (miners: readonly (MinerRecord | null)[]): string[] => [...new Set(miners.flatMap((miner) => (miner ? [miner.ownerKeyId] : [])))];
+
 const evidence = (job: JobRecord): RunEvidence => ({
   output: job.output ?? '',
   completionTokens: job.completionTokens ?? 0,
@@ -47,6 +53,7 @@ interface Verdict {
   detail: string;
   outcomes?: DecidedOutcome[];
   canary?: NewCanary | null;
+  withdrawCanaryId?: number | null;
 }
 
 export class VerificationService {
@@ -74,7 +81,7 @@ export class VerificationService {
     try {
       if (job.purpose !== 'client') await this.decideForJob(job.jobId);
       if (this.settings.trustedMiners.has(miner.minerId)) {
-        if (job.purpose === 'client') await this.addToPool(job, 'trusted');
+        if (job.purpose === 'client') await this.addToPool(job, 'trusted', [job.jobId]);
         return;
       }
       const record = (await this.store.getMiner(miner.minerId))?.track;
@@ -177,12 +184,13 @@ export class VerificationService {
     if (miner) await this.sendCanary(miner, like);
   }
 
-  private async addToPool(job: JobRecord, source: NewCanary['source']): Promise<void> {
-    const entry = this.poolEntry(job, source);
+  private async addToPool(job: JobRecord, source: NewCanary['source'], evidenceJobIds: string[]): Promise<void> {
+    const entry = this.poolEntry(job, source, evidenceJobIds);
     if (entry) await this.store.addCanary(entry);
   }
 
-  private poolEntry(job: JobRecord, source: NewCanary['source']): NewCanary | null {
+  /** `job`'s output as a pool entry; `evidenceJobIds`: the runs that agreed on it (or `job` alone when trusted). */
+  private poolEntry(job: JobRecord, source: NewCanary['source'], evidenceJobIds: string[]): NewCanary | null {
     if (job.modelDigest === null || job.backend === null || job.output === null) return null;
     return {
       model: job.model,
@@ -195,6 +203,7 @@ export class VerificationService {
       source,
       sourceJobId: job.jobId,
       receiptClient: job.receiptClient,
+      evidenceJobIds,
       createdAt: this.config.now(),
     };
   }
@@ -218,6 +227,7 @@ export class VerificationService {
       outcomes: verdict.outcomes ?? [],
       nextStanding: (record, outcome) => afterCheck(record, { kind: outcome.kind, passed: outcome.passed, detail: outcome.detail, now, jobsCompleted: record.jobsCompleted }, this.settings),
       canary: verdict.canary ?? null,
+      withdrawCanaryId: verdict.withdrawCanaryId ?? null,
     });
     if (!decision.decided) return;
     for (const [minerId, record] of decision.records) {
@@ -225,12 +235,65 @@ export class VerificationService {
     }
   }
 
-  private async judgeCanary(check: CheckRecord, canaryJob: JobRecord): Promise<Verdict> {
+  /**
+   * A trusted entry's reference is compared with the answer (a disagreement fails at once). An
+   * agreement's is judged by the majority rule as [canary run, the entry's agreeing runs…,
+   * confirming run]: only the canary's miner is counted, and a confirming run that sides with it
+   * withdraws the entry. null while the confirming run is to come.
+   */
+  private async judgeCanary(check: CheckRecord, canaryJob: JobRecord): Promise<Verdict | null> {
     if (ENDED.has(canaryJob.status)) return { verdict: 'abandoned', rule: null, detail: `the canary job ${canaryJob.status}: ${canaryJob.error ?? ''}` };
     const entry = (await this.store.getCanary(check.canaryId!)) as CanaryRecord;
     const reference: RunEvidence = { output: entry.output, completionTokens: entry.completionTokens, backend: entry.backend, modelDigest: entry.modelDigest };
     const comparison = compareRuns(evidence(canaryJob), reference, entry.params);
-    return { ...comparison, outcomes: this.counted(comparison, [{ minerId: check.minerId, kind: 'canary' }]) };
+    if (entry.source === 'trusted') return { ...comparison, outcomes: this.counted(comparison, [{ minerId: check.minerId, kind: 'canary' }]) };
+
+    const confirmations = await this.store.rerunsOf(canaryJob.jobId);
+    const latest = confirmations.at(-1);
+    if (latest && ENDED.has(latest.status)) return { verdict: 'abandoned', rule: null, detail: `the confirming run ${latest.status}: ${latest.error ?? ''}` };
+    if (latest && latest.status !== 'completed') return null;
+    const agreeing = await Promise.all(entry.evidenceJobIds.map(async (jobId) => (await this.store.getJob(jobId))!));
+    const canaryRun: MinerRun = { minerId: check.minerId, run: evidence(canaryJob) };
+    const runs: MinerRun[] = [canaryRun, ...[...agreeing, ...confirmations].map((job) => ({ minerId: job.minerId!, run: evidence(job) }))];
+    const judged = judgeRuns(runs, entry.params);
+    const now = this.config.now();
+    const counted = (passed: boolean, detail: string): DecidedOutcome[] => [{ minerId: check.minerId, kind: 'canary', passed, detail, now }];
+    switch (judged.kind) {
+      case 'agreed':
+        return { ...comparison, outcomes: counted(true, comparison.detail) };
+      case 'need_run':
+        return this.startConfirmation(check, canaryJob, entry, confirmations.length);
+      case 'decided': {
+        const failed = judged.failed.includes(check.minerId);
+        return { verdict: failed ? 'disagree' : 'agree', rule: comparison.rule, detail: failed ? judged.detail : comparison.detail, outcomes: counted(!failed, judged.detail) };
+      }
+      case 'inconclusive': {
+        // Two cheaters may have agreed on the entry: a confirming run siding with the canary's miner puts it in doubt.
+        const sided = latest !== undefined && judgeRuns([canaryRun, { minerId: latest.minerId!, run: evidence(latest) }], entry.params).kind === 'agreed';
+        return {
+          verdict: 'inconclusive',
+          rule: null,
+          detail: sided ? `the confirming run of ${latest.minerId} agrees with the canary answer: ${judged.detail}; the entry is withdrawn` : judged.detail,
+          withdrawCanaryId: sided ? entry.canaryId : null,
+        };
+      }
+    }
+  }
+
+  /** The run confirming a canary answer that disagreed: a tie-break of the canary job by a miner of none of the owners that ran the entry's job. */
+  private async startConfirmation(check: CheckRecord, canaryJob: JobRecord, entry: CanaryRecord, runsSoFar: number): Promise<Verdict | null> {
+    const runners = await Promise.all((await this.store.canaryRunners(entry.canaryId)).map((minerId) => this.store.getMiner(minerId)));
+    const job: NewJob = {
+      ...this.copyOf(canaryJob, this.config.now()),
+      account: this.settings.account,
+      purpose: 'tiebreak',
+      subjectJobId: canaryJob.jobId,
+      canaryId: entry.canaryId,
+      requiredDigest: entry.modelDigest,
+      excludedOwners: ownersOf(runners),
+      receiptClient: entry.receiptClient,
+    };
+    return this.queueRun(check, job, runsSoFar, 'the canary answer disagreed');
   }
 
   /**
@@ -246,7 +309,10 @@ export class VerificationService {
     const latest = reruns.at(-1)!;
     if (ENDED.has(latest.status)) return { verdict: 'abandoned', rule: null, detail: `the ${latest.purpose === 'tiebreak' ? 'tie-break' : 're-run'} ${latest.status}: ${latest.error ?? ''}` };
     if (latest.status !== 'completed') return null;
-    const runs: MinerRun[] = [subject, ...reruns].map((job) => ({ minerId: job.minerId!, run: evidence(job) }));
+    const jobs = [subject, ...reruns];
+    const runs: MinerRun[] = jobs.map((job) => ({ minerId: job.minerId!, run: evidence(job) }));
+    /** The jobs whose runs these miners ran: a pool entry's evidence. */
+    const jobsOf = (minerIds: string[]) => jobs.filter((job) => minerIds.includes(job.minerId!)).map((job) => job.jobId);
     const judged = judgeRuns(runs, subject.params);
     const now = this.config.now();
     const runOf = (minerId: string) => runs.find((entry) => entry.minerId === minerId)!.run;
@@ -262,7 +328,7 @@ export class VerificationService {
           rule: comparison.rule,
           detail: comparison.detail,
           outcomes: judged.passed.map((minerId) => ({ minerId, kind: 'reexecution', passed: true, detail: comparison.detail, now })),
-          canary: this.poolEntry(subject, 'agreement'),
+          canary: this.poolEntry(subject, 'agreement', jobsOf(judged.passed)),
         };
       }
       case 'decided': {
@@ -276,7 +342,7 @@ export class VerificationService {
             ...judged.passed.map((minerId) => ({ minerId, kind: 'reexecution' as const, passed: true, detail: judged.detail, now })),
             ...judged.failed.map((minerId) => ({ minerId, kind: 'reexecution' as const, passed: false, detail: judged.detail, now })),
           ],
-          canary: subjectFailed ? null : this.poolEntry(subject, 'agreement'),
+          canary: subjectFailed ? null : this.poolEntry(subject, 'agreement', jobsOf(judged.passed)),
         };
       }
     }
@@ -293,17 +359,22 @@ export class VerificationService {
       purpose: 'tiebreak',
       subjectJobId: subject.jobId,
       requiredDigest: first.requiredDigest ?? subject.modelDigest,
-      excludedOwners: [...new Set(miners.flatMap((miner) => (miner ? [miner.ownerKeyId] : [])))],
+      excludedOwners: ownersOf(miners),
       receiptClient: subject.receiptClient,
     };
-    const outcome = await this.store.startTiebreak(check.checkId, job, reruns.length);
+    return this.queueRun(check, job, reruns.length, 'the runs disagreed');
+  }
+
+  /** Queues the check's next run once (guarded on `runsSoFar`); null once queued, inconclusive when its payer cannot pay. */
+  private async queueRun(check: CheckRecord, job: NewJob, runsSoFar: number, why: string): Promise<Verdict | null> {
+    const outcome = await this.store.startTiebreak(check.checkId, job, runsSoFar);
     if (outcome.kind === 'started') {
       this.signal.notify(outcome.job);
       return null;
     }
     if (outcome.kind === 'not_pending') return null;
     this.skip('insufficient_balance', { account: job.account, available_micro: String(outcome.availableMicro), kind: 'tiebreak' });
-    return { verdict: 'inconclusive', rule: null, detail: `the runs disagreed and account ${job.account} could not pay another run` };
+    return { verdict: 'inconclusive', rule: null, detail: `${why} and account ${job.account} could not pay another run` };
   }
 
   /** The outcomes a two-way comparison counts: none when inconclusive. */

@@ -296,8 +296,10 @@ export interface CheckRecord {
   minerId: string;
   subjectJobId: string | null;
   checkJobId: string;
-  /** The runs after the re-run, in order (src/verification/majority.ts asks for them). */
+  /** The runs after the re-run (or the canary job), in order (src/verification/majority.ts asks for them). */
   tiebreakJobIds: string[];
+  /** The miners whose run the verdict failed: the checked miner, or a verifier outvoted. */
+  failedMinerIds: string[];
   canaryId: number | null;
   /** null while pending. */
   verdict: CheckVerdict | null;
@@ -327,10 +329,14 @@ export interface CanaryRecord {
   source: 'agreement' | 'trusted';
   sourceJobId: string;
   receiptClient: string;
+  /** The jobs whose runs agreed on `output` (2, or 3 when tie-breaks decided it; the source job alone when trusted). */
+  evidenceJobIds: string[];
   createdAt: number;
+  /** A confirming run sided with a canary answer against it: never sent again. */
+  withdrawnAt: number | null;
 }
 
-export type NewCanary = Omit<CanaryRecord, 'canaryId'>;
+export type NewCanary = Omit<CanaryRecord, 'canaryId' | 'withdrawnAt'>;
 
 /** One counted check outcome of a decision. */
 export interface DecidedOutcome extends CheckOutcome {
@@ -350,6 +356,8 @@ export interface CheckDecision {
   nextStanding: (record: MinerTrackRecord, outcome: DecidedOutcome) => Standing;
   /** A pool entry the verdict makes (two runs agreed). */
   canary: NewCanary | null;
+  /** A pool entry the verdict withdraws (a confirming run sided with the canary's miner). */
+  withdrawCanaryId: number | null;
 }
 
 /** `decided: false`: another decider got there first, nothing changed. `records`: each counted miner after the decision. */
@@ -471,7 +479,7 @@ export interface CoordinatorStore {
   // verification
   /** Inserts a check job, escrows it from its account and records the check, in one transaction. */
   createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome>;
-  /** One more run of a re-execution check: inserted and escrowed while the check is pending and its subject has exactly `runsSoFar` re-runs. */
+  /** One more run of a check (a tie-break, or a canary's confirming run): inserted and escrowed while the check is pending and its runs after the first are exactly `runsSoFar`. */
   startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome>;
   /** The re-runs of a client job (its re-execution, then its tie-breaks), in the order they were made. */
   rerunsOf(subjectJobId: string): Promise<JobRecord[]>;
@@ -482,10 +490,13 @@ export interface CoordinatorStore {
   checkForJob(jobId: string): Promise<CheckRecord | null>;
   /** Pending checks whose latest run (canary job, re-run or tie-break) has ended: to decide. */
   decidableChecks(limit: number): Promise<CheckRecord[]>;
+  /** Newest first; `minerId`: the checks of its work, and those that failed its run as a verifier. */
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
   /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; oldest first. */
   findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null>;
   getCanary(canaryId: number): Promise<CanaryRecord | null>;
+  /** Every miner that ran the entry's job: its source job, the source's re-runs, its canaries and their confirming runs. */
+  canaryRunners(canaryId: number): Promise<string[]>;
   /** false when the source job is already in the pool. */
   addCanary(entry: NewCanary): Promise<boolean>;
   /** Canary jobs pinned to the miner that are queued or running. */

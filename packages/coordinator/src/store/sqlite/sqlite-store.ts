@@ -635,6 +635,10 @@ export class SqliteStore implements CoordinatorStore {
   async getCanary(canaryId: number): Promise<CanaryRecord | null> {
     return this.verification.getCanary(canaryId);
   }
+
+  async canaryRunners(canaryId: number): Promise<string[]> {
+    return this.verification.canaryRunners(canaryId);
+  }
   async addCanary(entry: NewCanary): Promise<boolean> {
     return this.write(() => this.verification.addCanary(entry));
   }

@@ -34,6 +34,7 @@ function toCheck(row: Row): CheckRecord {
     subjectJobId: strOrNull(row.subject_job_id),
     checkJobId: row.check_job_id as string,
     tiebreakJobIds: JSON.parse(row.tiebreak_job_ids as string) as string[],
+    failedMinerIds: JSON.parse(row.failed_miner_ids as string) as string[],
     canaryId: numOrNull(row.canary_id),
     verdict: strOrNull(row.verdict) as CheckVerdict | null,
     rule: strOrNull(row.rule),
@@ -43,9 +44,15 @@ function toCheck(row: Row): CheckRecord {
   };
 }
 
-/** A check row with its tie-breaks (the jobs reproducing its subject after the first re-run). */
-const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_id FROM jobs t WHERE t.subject_job_id = c.subject_job_id AND t.purpose = 'tiebreak' ORDER BY t.rowid))
-  AS tiebreak_job_ids FROM checks c`;
+/**
+ * The job a check's later runs reproduce (their jobs.subject_job_id): a re-execution's client
+ * job, or a canary check's canary job (its confirming run).
+ */
+const REPRODUCED = 'coalesce(c.subject_job_id, c.check_job_id)';
+
+/** A check row with its tie-breaks (the runs after the re-run or the canary) and the miners it failed. */
+const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_id FROM jobs t WHERE t.subject_job_id = ${REPRODUCED} AND t.purpose = 'tiebreak' ORDER BY t.rowid))
+  AS tiebreak_job_ids, (SELECT json_group_array(f.miner_id) FROM check_failures f WHERE f.check_id = c.check_id) AS failed_miner_ids FROM checks c`;
 
 /** The re-runs of a subject (re-execution, tie-breaks), oldest first: a check's runs after the claimed one. */
 const RERUNS = "SELECT * FROM jobs WHERE subject_job_id = ? AND purpose IN ('reexecution', 'tiebreak') ORDER BY rowid";
@@ -63,7 +70,9 @@ function toCanary(row: Row): CanaryRecord {
     source: row.source as CanaryRecord['source'],
     sourceJobId: row.source_job_id as string,
     receiptClient: row.receipt_client as string,
+    evidenceJobIds: JSON.parse(row.evidence_job_ids as string) as string[],
     createdAt: num(row.created_at),
+    withdrawnAt: numOrNull(row.withdrawn_at),
   };
 }
 
@@ -123,7 +132,7 @@ export class SqliteVerificationTables {
     return this.write((): TiebreakOutcome => {
       // Guarded on the runs the caller judged: a second decider of the same judgement adds nothing.
       const pending = this
-        .sql(`SELECT 1 FROM checks c WHERE check_id = ? AND verdict IS NULL AND (SELECT count(*) FROM jobs r WHERE r.subject_job_id = c.subject_job_id AND r.purpose IN ('reexecution', 'tiebreak')) = ?`)
+        .sql(`SELECT 1 FROM checks c WHERE check_id = ? AND verdict IS NULL AND (SELECT count(*) FROM jobs r WHERE r.subject_job_id = ${REPRODUCED} AND r.purpose IN ('reexecution', 'tiebreak')) = ?`)
         .get(checkId, runsSoFar);
       if (!pending) return { kind: 'not_pending' };
       const inserted = this.insertEscrowed(job);
@@ -144,12 +153,14 @@ export class SqliteVerificationTables {
         .run(decision.verdict, decision.rule, decision.detail, decision.now, decision.checkId).changes;
       if (changed === 0) return { decided: false, records };
       for (const outcome of decision.outcomes) {
+        if (!outcome.passed) this.sql('INSERT INTO check_failures (check_id, miner_id) VALUES (?, ?) ON CONFLICT DO NOTHING').run(decision.checkId, outcome.minerId);
         const counted = this.records.check(outcome);
         if (!counted) continue;
         this.records.setStanding(outcome.minerId, decision.nextStanding(counted, outcome));
         records.set(outcome.minerId, this.records.read(outcome.minerId)!);
       }
       if (decision.canary) this.addCanary(decision.canary);
+      if (decision.withdrawCanaryId !== null) this.sql('UPDATE canaries SET withdrawn_at = ? WHERE canary_id = ? AND withdrawn_at IS NULL').run(decision.now, decision.withdrawCanaryId);
       return { decided: true, records };
     });
   }
@@ -161,7 +172,10 @@ export class SqliteVerificationTables {
 
   checkForJob(jobId: string): CheckRecord | null {
     const row = this
-      .sql(`${CHECK} WHERE c.check_job_id = @jobId OR c.subject_job_id = (SELECT subject_job_id FROM jobs WHERE job_id = @jobId AND purpose = 'tiebreak')`)
+      .sql(
+        `WITH reproduced AS (SELECT subject_job_id AS job_id FROM jobs WHERE job_id = @jobId AND purpose = 'tiebreak')
+         ${CHECK} WHERE c.check_job_id = @jobId OR c.subject_job_id = (SELECT job_id FROM reproduced) OR c.check_job_id = (SELECT job_id FROM reproduced)`,
+      )
       .get({ jobId }) as Row | undefined;
     return row ? toCheck(row) : null;
   }
@@ -170,7 +184,7 @@ export class SqliteVerificationTables {
     const rows = this
       .sql(
         `SELECT c.check_id FROM checks c INDEXED BY checks_pending
-           JOIN jobs j ON j.job_id = coalesce((SELECT r.job_id FROM jobs r WHERE r.subject_job_id = c.subject_job_id ORDER BY r.rowid DESC LIMIT 1), c.check_job_id)
+           JOIN jobs j ON j.job_id = coalesce((SELECT r.job_id FROM jobs r WHERE r.subject_job_id = ${REPRODUCED} ORDER BY r.rowid DESC LIMIT 1), c.check_job_id)
          WHERE c.verdict IS NULL AND j.status IN ('completed', 'failed', 'cancelled', 'expired') ORDER BY c.check_id LIMIT ?`,
       )
       .all(limit) as Row[];
@@ -179,7 +193,7 @@ export class SqliteVerificationTables {
 
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): CheckPage {
     const rows = this
-      .sql(`${CHECK} WHERE (@minerId IS NULL OR c.miner_id = @minerId) AND (@after IS NULL OR c.check_id < @after) ORDER BY c.check_id DESC LIMIT @take`)
+      .sql(`${CHECK} WHERE (@minerId IS NULL OR c.miner_id = @minerId OR c.check_id IN (SELECT f.check_id FROM check_failures f WHERE f.miner_id = @minerId)) AND (@after IS NULL OR c.check_id < @after) ORDER BY c.check_id DESC LIMIT @take`)
       .all({ minerId: query.minerId, after: query.after, take: query.limit + 1 }) as Row[];
     const items = rows.slice(0, query.limit).map(toCheck);
     return { items, next: rows.length > query.limit ? items.at(-1)!.checkId : null };
@@ -188,8 +202,9 @@ export class SqliteVerificationTables {
   findCanary(query: { model: string; modelDigest: string; minerId: string }): CanaryRecord | null {
     const row = this
       .sql(
-        `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest
+        `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest AND c.withdrawn_at IS NULL
            AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.pinned_miner_id = @minerId AND s.canary_id = c.canary_id)
+           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.canary_id = c.canary_id AND s.miner_id = @minerId)
            AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.job_id = c.source_job_id AND s.miner_id = @minerId)
            AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)
          ORDER BY c.canary_id LIMIT 1`,
@@ -208,11 +223,23 @@ export class SqliteVerificationTables {
     return (
       this
         .sql(
-          `INSERT INTO canaries (model, model_digest, backend, prompt, params, output, completion_tokens, source, source_job_id, receipt_client, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_job_id) DO NOTHING`,
+          `INSERT INTO canaries (model, model_digest, backend, prompt, params, output, completion_tokens, source, source_job_id, receipt_client, evidence_job_ids, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_job_id) DO NOTHING`,
         )
-        .run(entry.model, entry.modelDigest, entry.backend, entry.prompt, JSON.stringify(entry.params), entry.output, entry.completionTokens, entry.source, entry.sourceJobId, entry.receiptClient, entry.createdAt).changes > 0
+        .run(entry.model, entry.modelDigest, entry.backend, entry.prompt, JSON.stringify(entry.params), entry.output, entry.completionTokens, entry.source, entry.sourceJobId, entry.receiptClient, JSON.stringify(entry.evidenceJobIds), entry.createdAt).changes > 0
     );
+  }
+
+  canaryRunners(canaryId: number): string[] {
+    return this
+      .sql(
+        `WITH source AS (SELECT source_job_id AS job_id FROM canaries WHERE canary_id = @canaryId)
+         SELECT miner_id FROM jobs WHERE job_id = (SELECT job_id FROM source) AND miner_id IS NOT NULL
+         UNION SELECT miner_id FROM jobs WHERE subject_job_id = (SELECT job_id FROM source) AND miner_id IS NOT NULL
+         UNION SELECT miner_id FROM jobs WHERE canary_id = @canaryId AND miner_id IS NOT NULL`,
+      )
+      .pluck()
+      .all({ canaryId }) as string[];
   }
 
   openCanaries(minerId: string): number {

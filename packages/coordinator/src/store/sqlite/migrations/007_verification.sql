@@ -6,9 +6,10 @@
 -- job, a tie-break between two runs that disagreed).
 ALTER TABLE jobs ADD COLUMN purpose TEXT NOT NULL DEFAULT 'client' CHECK (purpose IN ('client', 'canary', 'reexecution', 'tiebreak'));
 -- The client job a re-execution or tie-break reproduces: a check's runs are the jobs naming its
--- subject, in the order they were made (the re-execution, then up to two tie-breaks).
+-- subject, in the order they were made (the re-execution, then up to two tie-breaks). A tie-break
+-- naming a canary job is the run confirming a canary answer that disagreed.
 ALTER TABLE jobs ADD COLUMN subject_job_id TEXT;
--- The pool entry a canary job replays.
+-- The pool entry a canary job replays (or a canary's confirming run reproduces).
 ALTER TABLE jobs ADD COLUMN canary_id INTEGER;
 -- Claim constraints: the claimer must have advertised exactly this digest for the job's model, its
 -- owner key may not be one of excluded_owners (JSON array), and its score must reach the minimum.
@@ -29,6 +30,7 @@ ALTER TABLE jobs ADD COLUMN model_digest TEXT;
 ALTER TABLE jobs ADD COLUMN backend TEXT;
 CREATE INDEX jobs_by_subject ON jobs(subject_job_id) WHERE subject_job_id IS NOT NULL;
 CREATE INDEX jobs_canaries_by_miner ON jobs(pinned_miner_id, canary_id) WHERE canary_id IS NOT NULL;
+CREATE INDEX jobs_by_canary ON jobs(canary_id, miner_id) WHERE canary_id IS NOT NULL;
 
 -- A miner's standing under the pause policy (src/verification/pause.ts); paused_at is already here.
 ALTER TABLE miner_record ADD COLUMN pause_reason TEXT;
@@ -39,7 +41,9 @@ ALTER TABLE miner_record ADD COLUMN probation_start_jobs INTEGER NOT NULL DEFAUL
 UPDATE miner_record SET checks_failed = canaries_failed + reexecutions_disagreed;
 
 -- Known-good answers: a client job two independent miners agreed on, or one a trusted miner ran.
--- Replayed as canaries to miners that advertise the same digest (and never ran it).
+-- Replayed as canaries to miners that advertise the same digest (and never ran it). A canary
+-- answer that disagrees with an agreement is judged with the runs that agreed (majority.ts), and
+-- a confirming run that sides with the canary's miner withdraws the entry for good.
 CREATE TABLE canaries (
   canary_id         INTEGER PRIMARY KEY,
   model             TEXT NOT NULL,
@@ -52,9 +56,11 @@ CREATE TABLE canaries (
   source            TEXT NOT NULL CHECK (source IN ('agreement', 'trusted')),
   source_job_id     TEXT NOT NULL UNIQUE,       -- the client job whose output this is
   receipt_client    TEXT NOT NULL,              -- the client named to the miner, as in the source job
-  created_at        INTEGER NOT NULL
+  evidence_job_ids  TEXT NOT NULL,              -- JSON array: the runs that agreed on the output (2, or 3 after tie-breaks; the source job alone when trusted)
+  created_at        INTEGER NOT NULL,
+  withdrawn_at      INTEGER                     -- a confirming run disputed it: never sent again
 ) STRICT;
-CREATE INDEX canaries_by_digest ON canaries(model, model_digest, canary_id);
+CREATE INDEX canaries_by_digest ON canaries(model, model_digest, canary_id) WHERE withdrawn_at IS NULL;
 
 -- One verification of a miner's work. Pending while verdict is NULL; decided once (guarded on it).
 -- A re-execution's runs (re-run, tie-breaks) are found by jobs.subject_job_id.
@@ -73,5 +79,12 @@ CREATE TABLE checks (
 ) STRICT;
 CREATE INDEX checks_pending ON checks(check_id) WHERE verdict IS NULL;
 CREATE INDEX checks_by_miner ON checks(miner_id, check_id);
+-- The miners whose run a verdict failed: the checked miner, or a verifier outvoted (majority.ts),
+-- so that GET /v1/admin/checks?miner_id= also finds the checks a miner failed as a verifier.
+CREATE TABLE check_failures (
+  check_id INTEGER NOT NULL REFERENCES checks(check_id),
+  miner_id TEXT NOT NULL,
+  PRIMARY KEY (miner_id, check_id)
+) STRICT, WITHOUT ROWID;
 -- A client job is re-executed at most once (its tie-breaks belong to that one check).
 CREATE UNIQUE INDEX checks_by_subject ON checks(subject_job_id) WHERE subject_job_id IS NOT NULL;
