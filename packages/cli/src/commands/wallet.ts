@@ -49,7 +49,7 @@ async function signAndSubmit(name: string, flags: WalletFlags, body: Record<stri
   return { submitted, from: unlocked.address };
 }
 
-/** A miner's public key, given as itself or as the miner's key file (miner-key.json in its --data-dir). */
+/** A miner's public key, given as itself or as the miner's key file (the miner-key file in its --data-dir). */
 function minerKey(keyOrFile: string): string {
   let key = keyOrFile;
   if (existsSync(keyOrFile)) {
