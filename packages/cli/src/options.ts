@@ -27,6 +27,14 @@ export function positiveAmount(text: string): string {
   return text;
 }
 
+/** An amount of AITBC as the API writes it, 0 allowed ("0" turns a requirement off). */
+export function amountOrZero(text: string): string {
+  const problem = amountProblem(text);
+  if (problem && isCanonicalAmount(text)) throw new InvalidArgumentError(`'${text}' ${problem}.`);
+  if (problem) throw new InvalidArgumentError(`expected an amount of AITBC such as 100 (a decimal with at most 6 places, 0 or more), got '${text}'.`);
+  return text;
+}
+
 /** A share from 0 to 1 written as a decimal: "0", "0.1", "1". */
 export function share(text: string): number {
   if (!/^(0|1)(\.\d+)?$|^\.\d+$/.test(text.trim()) || !(Number(text) <= 1)) throw new InvalidArgumentError(`expected a share from 0 to 1 such as 0.1, got '${text}'.`);

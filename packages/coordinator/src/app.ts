@@ -133,6 +133,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     chain: config.chainUrl ? new ChainService(store, config, signingKey, app.log) : null,
     startedAt: config.now(),
   };
+  if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);
   services.sweeper.also(() => maintenance.refresh());
   services.sweeper.also(() => buckets.prune());
   // A check whose job ended without a verdict (failed, expired, cancelled, or a crash in between).

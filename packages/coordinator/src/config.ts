@@ -45,6 +45,12 @@ export interface CoordinatorConfig {
   settleBatchMax: number;
   /** A batch goes out when settleBatchMax receipts wait, or when the oldest has waited this long. */
   settleWaitMs: number;
+  /**
+   * µAIT a miner must have bonded (final blocks; its registered key, bonded from its payout
+   * address) to get work, and then the bound of the max prices of the jobs it holds at once;
+   * 0 → off. Needs chainUrl: without a chain nothing is ever bonded.
+   */
+  minBondMicro: bigint;
   /** What an OpenAI-compatible request may cost (escrowed) when it names no max_price, in AITBC. */
   openAiMaxPrice: string;
   /** The most output one job may stream to its client, in UTF-8 bytes; null → bodyLimitBytes (what a completion can carry). */
@@ -78,6 +84,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   chainTimeoutMs: 5_000,
   settleBatchMax: 500,
   settleWaitMs: 10_000,
+  minBondMicro: 0n,
   openAiMaxPrice: '1',
   maxStreamBytes: null,
   clientStallMs: 15_000,

@@ -14,6 +14,8 @@ export interface TestChain {
   balance(address: string): bigint;
   /** Signs and submits a transfer from `from`, throwing the node's reason if refused. */
   transfer(from: KeyPair, to: string, amount: string, memo?: string): string;
+  /** Signs and submits any transaction from `from` (type and its fields; chain id, fee and nonce are filled in). */
+  send(from: KeyPair, body: Record<string, unknown>): string;
   /** Stops answering RPC (the node keeps its state), as a node that went away. */
   down(): Promise<void>;
   /** Answers again on the same port. */
@@ -21,7 +23,14 @@ export interface TestChain {
   close(): Promise<void>;
 }
 
-export async function startTestChain(options: { coordinator: KeyPair; allocations: { address: string; amount: string }[]; chainId?: string }): Promise<TestChain> {
+export async function startTestChain(options: {
+  coordinator: KeyPair;
+  allocations: { address: string; amount: string }[];
+  chainId?: string;
+  /** Genesis unbonding_delay_blocks and slash_amount (the chain's defaults otherwise). */
+  unbondingDelayBlocks?: number;
+  slashAmount?: string;
+}): Promise<TestChain> {
   const authority = generateKeyPair();
   const genesis = validateGenesis({
     chain_id: options.chainId ?? 'aitbc-devnet',
@@ -30,6 +39,8 @@ export async function startTestChain(options: { coordinator: KeyPair; allocation
     authorities: [base64urlEncode(authority.publicKey)],
     coordinators: [base64urlEncode(options.coordinator.publicKey)],
     allocations: options.allocations,
+    ...(options.unbondingDelayBlocks === undefined ? {} : { unbonding_delay_blocks: options.unbondingDelayBlocks }),
+    ...(options.slashAmount === undefined ? {} : { slash_amount: options.slashAmount }),
   });
   const store = new ChainStore(':memory:');
   const node = new ChainNode(store, genesis, authority);
@@ -41,15 +52,19 @@ export async function startTestChain(options: { coordinator: KeyPair; allocation
     await rpc.listen({ port, host: '127.0.0.1' });
   };
   await up();
+  const send = (from: KeyPair, body: Record<string, unknown>) => {
+    const nonce = node.balanceOf(addressFromPublicKey(from.publicKey)).nonce + node.pending().filter((tx) => tx.body.public_key === base64urlEncode(from.publicKey)).length;
+    return node.submit(signTx({ chain_id: genesis.chain_id, fee: '0', nonce, ...body } as never, from.secretKey));
+  };
   return {
     node,
     url: `http://127.0.0.1:${port}`,
     genesis,
     balance: (address) => parseAmount(node.balanceOf(address).balance),
     transfer(from, to, amount, memo) {
-      const nonce = node.balanceOf(addressFromPublicKey(from.publicKey)).nonce + node.pending().filter((tx) => tx.body.public_key === base64urlEncode(from.publicKey)).length;
-      return node.submit(signTx({ type: 'transfer', chain_id: genesis.chain_id, to, amount, fee: '0', nonce, ...(memo === undefined ? {} : { memo }) } as never, from.secretKey));
+      return send(from, { type: 'transfer', to, amount, ...(memo === undefined ? {} : { memo }) });
     },
+    send,
     async down() {
       await rpc?.close();
       rpc = null;

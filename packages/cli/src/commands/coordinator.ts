@@ -6,8 +6,9 @@ import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { ChainService, DEFAULT_CONFIG, DEFAULT_VERIFICATION, SqliteStore, auditLedger, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
+import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
-import { commaList, integerIn, positiveAmount, share } from '../options.ts';
+import { amountOrZero, commaList, integerIn, positiveAmount, share } from '../options.ts';
 
 interface CoordinatorFlags {
   port: number;
@@ -22,6 +23,7 @@ interface CoordinatorFlags {
   chainId: string;
   chainUrl?: string;
   settleInterval: number;
+  minBond: string;
   openaiMaxPrice: string;
   defaultRateLimit?: number;
   maxInFlight: number;
@@ -89,6 +91,12 @@ export function coordinatorCommand(): Command {
         .argParser(integerIn(0, 86_400)),
     )
     .addOption(
+      new Option('--min-bond <aitbc>', "AITBC a miner must have bonded on chain (on its key, from its payout address) to get work; a miner's open jobs' max prices may not pass its bond (0: off)")
+        .env('AITBC_MIN_BOND')
+        .default(formatAmount(DEFAULT_CONFIG.minBondMicro))
+        .argParser(amountOrZero),
+    )
+    .addOption(
       new Option('--openai-max-price <aitbc>', 'what an OpenAI-compatible request may cost (escrowed) when it sends no max_price')
         .env('AITBC_OPENAI_MAX_PRICE')
         .default(DEFAULT_CONFIG.openAiMaxPrice)
@@ -135,6 +143,7 @@ export function coordinatorCommand(): Command {
           chainId: flags.chainId,
           chainUrl: flags.chainUrl ?? null,
           settleWaitMs: flags.settleInterval * 1000,
+          minBondMicro: parseAmount(flags.minBond),
           openAiMaxPrice: flags.openaiMaxPrice,
           defaultRateLimitPerMinute: flags.defaultRateLimit ?? null,
           maxInFlight: flags.maxInFlight,

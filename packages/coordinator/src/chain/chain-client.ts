@@ -26,6 +26,25 @@ export interface ChainBlock {
   transactions: (SignedTx & { hash: string })[];
 }
 
+/** A slash as the node shows it (GET /rpc/slashes/{receipt_id}); amounts in AITBC. */
+export interface ChainSlash {
+  receipt_id: string;
+  tx_hash: string;
+  block_height: number;
+  miner_key: string;
+  amount: string;
+  from_bond: string;
+  from_unbonding: string;
+  beneficiary: string;
+  payouts: { address: string; amount: string; role: 'beneficiary' | 'verifier' }[];
+}
+
+/** One page of an address's unbonding entries (GET /rpc/bonds/{address}). */
+export interface ChainUnbondings {
+  items: { id: string; miner_key: string; amount: string; release_height: number }[];
+  next: string | null;
+}
+
 /** A refusal's detail, and its code and context when it is the chain's (not, say, the edge's VALIDATION_INVALID_FORMAT). */
 export type SubmitOutcome = { kind: 'accepted'; hash: string } | { kind: 'refused'; reason: string; refusal: TxRefusal | null };
 
@@ -90,6 +109,16 @@ export class ChainClient {
 
   async receipt(receiptId: string): Promise<{ receipt: Receipt; block_height: number } | null> {
     return (await this.call<{ receipt: Receipt; block_height: number }>('GET', `/rpc/receipts/${encodeURIComponent(receiptId)}`))?.body ?? null;
+  }
+
+  async slash(receiptId: string): Promise<ChainSlash | null> {
+    return (await this.call<ChainSlash>('GET', `/rpc/slashes/${encodeURIComponent(receiptId)}`))?.body ?? null;
+  }
+
+  async unbondings(address: string, after: string | null): Promise<ChainUnbondings> {
+    const query = after === null ? '' : `&unbondings_after=${encodeURIComponent(after)}`;
+    const answer = await this.call<{ unbondings: ChainUnbondings }>('GET', `/rpc/bonds/${encodeURIComponent(address)}?limit=100${query}`);
+    return answer?.body.unbondings ?? { items: [], next: null };
   }
 
   async submit(tx: SignedTx): Promise<SubmitOutcome> {

@@ -10,6 +10,7 @@ import type { ChainBooks, CoordinatorStore, DepositRecord, OutboxRecord } from '
 import { ChainClient } from './chain-client.ts';
 import { DepositWatcher } from './deposit-watcher.ts';
 import { OutboxSender } from './outbox-sender.ts';
+import { Slasher } from './slasher.ts';
 import { parseMoneyField } from '../services/jobs.ts';
 
 export type ChainStatus = 'ok' | 'unreachable';
@@ -36,6 +37,8 @@ export class ChainService {
   readonly clearingAddress: string;
   private readonly watcher: DepositWatcher;
   private readonly sender: OutboxSender;
+  /** Queues slashes of miners that fail checks (the verification service reports to it). */
+  readonly slasher: Slasher;
   private statusNow: ChainStatus = 'unreachable';
   private timer: NodeJS.Timeout | null = null;
   /** The tick under way: ticks never overlap, so the outbox has one sender. */
@@ -53,6 +56,7 @@ export class ChainService {
     this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(secretKey));
     this.watcher = new DepositWatcher(store, this.client, this.clearingAddress, config.now);
     this.sender = new OutboxSender(store, this.client, { chainId: config.chainId, clearingAddress: this.clearingAddress, secretKey, now: config.now, log });
+    this.slasher = new Slasher(store, config.now, log, () => void this.tick());
   }
 
   get status(): ChainStatus {

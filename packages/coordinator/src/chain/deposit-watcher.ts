@@ -1,9 +1,11 @@
 // Credits deposits: reads final blocks from a persisted cursor and records every transfer to the
-// clearing address. The cursor moves in the same database transaction as the credits, and each
-// deposit is keyed by its tx hash, so a crash or restart neither skips nor double-credits one.
+// clearing address, and every bond, unbond and slash (bond-events.ts). The cursor moves in the
+// same database transaction as the credits and bonds, and each deposit is keyed by its tx hash,
+// so a crash or restart neither skips nor double-credits one, nor applies a bond event twice.
 
 import { parseAmount } from '@aitbc/protocol';
 import type { CoordinatorStore, ChainDeposit } from '../store/store.ts';
+import { bondEventsIn } from './bond-events.ts';
 import type { ChainBlock, ChainClient } from './chain-client.ts';
 
 /** The node serves at most this many blocks per range request. */
@@ -29,7 +31,9 @@ export class DepositWatcher {
         if (block.height !== next + i) throw new Error(`the node answered block ${block.height} where ${next + i} was expected`);
       });
       const nextHeight = next + blocks.length;
-      const outcome = await this.store.recordDeposits({ nextHeight, deposits: blocks.flatMap((block) => this.depositsIn(block)) }, this.now());
+      const bondEvents = [];
+      for (const block of blocks) bondEvents.push(...(await bondEventsIn(block, this.chain)));
+      const outcome = await this.store.recordDeposits({ nextHeight, deposits: blocks.flatMap((block) => this.depositsIn(block)), bondEvents }, this.now());
       total.credited += outcome.credited;
       total.unmatched += outcome.unmatched;
       next = nextHeight;

@@ -1,4 +1,4 @@
-// Sends the clearing key's transactions (settlement batches and withdrawals) from the outbox, one
+// Sends the clearing key's transactions (settlement batches, withdrawals and slashes) from the outbox, one
 // at a time in nonce order: a row is signed and stored with its nonce before it is sent, and the
 // next row is signed only once the previous one is final (or refused). So a crash re-sends the
 // identical transaction, never a second one, and no two transactions that could both land ever
@@ -7,7 +7,8 @@
 // therefore never entered a mempool.
 
 import { formatAmount, parseAmount } from '@aitbc/protocol';
-import { signTx, txHash, type SettleBody, type SignedTx, type TransferBody, type TxRefusal } from '@aitbc/chain';
+import { signTx, txHash, type SettleBody, type SignedTx, type SlashBody, type TransferBody, type TxRefusal } from '@aitbc/chain';
+import type { ChainSlash } from './chain-client.ts';
 import type { CoordinatorStore, OutboxRecord } from '../store/store.ts';
 import type { ChainClient } from './chain-client.ts';
 import type { ChainLog } from './chain-service.ts';
@@ -42,7 +43,7 @@ export class OutboxSender {
     if (row.state === 'sent') {
       const view = await this.chain.tx(row.txHash!);
       if (view?.status === 'included' && view.final) {
-        await this.store.finalizeOutbox(row.outboxId, view.block_height!, this.options.now());
+        await this.store.finalizeOutbox(row.outboxId, view.block_height!, this.options.now(), row.kind === 'slash' ? await this.slashCredit(row) : 0n);
         this.options.log.info({ outbox_id: row.outboxId, kind: row.kind, tx_hash: row.txHash, block_height: view.block_height, amount: formatAmount(row.amountMicro) }, 'chain transaction final');
         return true;
       }
@@ -56,9 +57,9 @@ export class OutboxSender {
     const { nonce: chainNonce } = await this.chain.account(this.options.clearingAddress);
     const last = await this.store.lastNonce();
     const nonce = Math.max(chainNonce, last === null ? 0 : last + 1);
-    const body = row.kind === 'withdraw' ? this.withdrawBody(row, nonce) : await this.settleBody(row, nonce);
+    const body = row.kind === 'withdraw' ? this.withdrawBody(row, nonce) : row.kind === 'slash' ? await this.slashBody(row, nonce) : await this.settleBody(row, nonce);
     if (!body) {
-      await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', 'the batch has no receipts left to settle', this.options.now());
+      await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', row.kind === 'slash' ? 'the slash has no evidence stored' : 'the batch has no receipts left to settle', this.options.now());
       return null;
     }
     const tx = signTx(body, this.options.secretKey);
@@ -69,6 +70,19 @@ export class OutboxSender {
 
   private withdrawBody(row: OutboxRecord, nonce: number): Omit<TransferBody, 'from' | 'public_key'> {
     return { type: 'transfer', chain_id: this.options.chainId, to: row.toAddress!, amount: formatAmount(row.amountMicro), fee: '0', nonce, memo: `aitbc withdrawal ${row.outboxId}` };
+  }
+
+  private async slashBody(row: OutboxRecord, nonce: number): Promise<Omit<SlashBody, 'from' | 'public_key'> | null> {
+    const slash = await this.store.slashOf(row.outboxId);
+    if (!slash) return null;
+    return { type: 'slash', chain_id: this.options.chainId, fee: '0', nonce, miner_key: slash.minerKey, ...slash.evidence, beneficiary: this.options.clearingAddress };
+  }
+
+  /** What the final slash paid the clearing address as beneficiary: the harmed client's credit. */
+  private async slashCredit(row: OutboxRecord, known?: ChainSlash): Promise<bigint> {
+    const slash = known ?? (await this.chain.slash((await this.store.slashOf(row.outboxId))!.receiptId));
+    if (!slash || slash.beneficiary !== this.options.clearingAddress) return 0n;
+    return slash.payouts.filter((payout) => payout.role === 'beneficiary' && payout.address === this.options.clearingAddress).reduce((sum, payout) => sum + parseAmount(payout.amount), 0n);
   }
 
   /**
@@ -117,6 +131,17 @@ export class OutboxSender {
       log.warn({ outbox_id: row.outboxId, error_code: 'RECEIPT_ALREADY_CLAIMED', already_settled: onChain.length, reason }, 'settlement refused as a duplicate: receipts already on chain count as settled');
       return;
     }
+    if (row.kind === 'slash' && refusal?.error_code === 'CHAIN_TX_ALREADY_SLASHED') {
+      // Slashed already (by an earlier transaction of this key): done, crediting what that slash paid us once it is final.
+      const slash = await this.chain.slash(refusal.context.receipt_id);
+      const head = await this.chain.head();
+      if (slash && slash.block_height > head.finalized_height) return; // asked again once that block is final
+      if (slash) {
+        await this.store.finalizeOutbox(row.outboxId, slash.block_height, now, await this.slashCredit(row, slash));
+        log.warn({ outbox_id: row.outboxId, receipt_id: refusal.context.receipt_id, tx_hash: slash.tx_hash, reason }, 'slash refused as already slashed: the earlier slash counts');
+        return;
+      }
+    }
     if (refusal?.error_code === 'CHAIN_TX_INVALID_NONCE') {
       // This exact transaction can never run; its content is signed again with the chain's next nonce.
       await this.store.unsignOutbox(row.outboxId, reason, now);
@@ -124,8 +149,10 @@ export class OutboxSender {
       return;
     }
     if (row.kind === 'settle' && refusal?.error_code === 'CHAIN_TX_RECEIPT_INVALID' && (await this.setAsideRefusedReceipt(row, refusal.context.receipt_id, reason))) return;
-    await this.store.failOutbox(row.outboxId, 'PAYMENT_FAILED', reason, now);
-    log.error({ outbox_id: row.outboxId, kind: row.kind, error_code: 'PAYMENT_FAILED', reason }, row.kind === 'withdraw' ? 'withdrawal refused by the chain; refunded to available' : 'settlement refused by the chain; its receipts stay unsettled (GET /v1/admin/chain)');
+    // A slash keeps the chain's code (CHAIN_TX_SLASH_NOTHING_BONDED, …): no money of the books moved.
+    await this.store.failOutbox(row.outboxId, row.kind === 'slash' ? (refusal?.error_code ?? 'PAYMENT_FAILED') : 'PAYMENT_FAILED', reason, now);
+    const consequence = { withdraw: 'withdrawal refused by the chain; refunded to available', settle: 'settlement refused by the chain; its receipts stay unsettled (GET /v1/admin/chain)', slash: 'slash refused by the chain; nothing moved (GET /v1/admin/chain)' };
+    log.error({ outbox_id: row.outboxId, kind: row.kind, error_code: 'PAYMENT_FAILED', chain_error_code: refusal?.error_code, reason }, consequence[row.kind]);
   }
 
   /**

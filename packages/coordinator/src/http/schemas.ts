@@ -536,7 +536,7 @@ export const WithdrawBody = Type.Object(
 
 export const OutboxView = Type.Object({
   outbox_id: Type.Integer(),
-  kind: Type.Union([Type.Literal('settle'), Type.Literal('withdraw')]),
+  kind: Type.Union([Type.Literal('settle'), Type.Literal('withdraw'), Type.Literal('slash')]),
   state: Type.String({ description: 'queued → pending (signed) → sent → final; or failed (PAYMENT_FAILED) or duplicate (RECEIPT_ALREADY_CLAIMED)' }),
   amount: Amount,
   receipts: Type.Integer(),

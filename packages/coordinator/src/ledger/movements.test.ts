@@ -31,6 +31,7 @@ const cases: { movement: Movement; kind: string; legs: [string, bigint][]; jobId
   { movement: movements.withdraw('alice', 3n), kind: 'withdraw', legs: [['available:alice', -3n], ['withdrawing:alice', 3n]], jobId: null, receiptId: null },
   { movement: movements.withdrawn('alice', 3n), kind: 'withdrawn', legs: [['withdrawing:alice', -3n], ['external', 3n]], jobId: null, receiptId: null },
   { movement: movements.withdrawRefund('alice', 3n), kind: 'withdraw_refund', legs: [['withdrawing:alice', -3n], ['available:alice', 3n]], jobId: null, receiptId: null },
+  { movement: movements.slashCredit('alice', 9n, 'rcpt-1'), kind: 'slash_credit', legs: [['external', -9n], ['available:alice', 9n]], jobId: null, receiptId: 'rcpt-1' },
 ];
 
 test('every movement sums to zero and moves money between the buckets it names', () => {

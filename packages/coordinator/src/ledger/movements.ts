@@ -5,7 +5,7 @@
 import { MAX_AMOUNT_MICRO } from '@aitbc/protocol';
 import { bucket } from './buckets.ts';
 
-export const MOVEMENT_KINDS = ['credit', 'deposit', 'escrow', 'payout', 'refund', 'claim', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund'] as const;
+export const MOVEMENT_KINDS = ['credit', 'deposit', 'escrow', 'payout', 'refund', 'claim', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund', 'slash_credit'] as const;
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 
 export interface Leg {
@@ -135,3 +135,13 @@ export const withdrawRefund = (account: string, amountMicro: bigint): Movement =
     { bucket: bucket.withdrawing(account), amount: -notNegative('withdrawal', amountMicro) },
     { bucket: bucket.available(account), amount: amountMicro },
   ]);
+
+/**
+ * A slash of a cheating miner is final: its payout to the clearing address (which came in from
+ * outside the books, on chain) is credited to the harmed client, who paid for the wrong run.
+ */
+export const slashCredit = (account: string, amountMicro: bigint, receiptId: string): Movement =>
+  movement('slash_credit', [
+    { bucket: bucket.external, amount: -notNegative('slash credit', amountMicro) },
+    { bucket: bucket.available(account), amount: amountMicro },
+  ], { receiptId });

@@ -57,7 +57,7 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
         tags: ['miner'],
         summary: 'Long-poll: claim the next job, waiting up to wait_seconds (204 when none came)',
         body: PollBody,
-        response: { 200: ClaimedJob, 204: Type.Null({ description: 'No job within wait_seconds' }), ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL') },
+        response: { 200: ClaimedJob, 204: Type.Null({ description: 'No job within wait_seconds' }), ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL', 'PAYMENT_INSUFFICIENT_BALANCE') },
       },
     },
     async (request, reply) => {
@@ -83,7 +83,7 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
         body: MinerIdBody,
         response: {
           200: ClaimedJob,
-          ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL', 'JOB_NOT_FOUND', 'JOB_ALREADY_CLAIMED', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'VALIDATION_INVALID_MODEL'),
+          ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL', 'PAYMENT_INSUFFICIENT_BALANCE', 'JOB_NOT_FOUND', 'JOB_ALREADY_CLAIMED', 'JOB_ALREADY_COMPLETED', 'JOB_ALREADY_CANCELLED', 'JOB_EXPIRED', 'JOB_INVALID_STATUS', 'VALIDATION_INVALID_MODEL'),
         },
       },
     },

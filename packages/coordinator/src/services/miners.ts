@@ -2,7 +2,7 @@
 // Every call is checked against the key that registered the miner, and every job transition is
 // guarded in the store on the job's state, its miner and the claim's nonce.
 
-import { ApiError, addressFromPublicKey, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, type Receipt } from '@aitbc/protocol';
+import { ApiError, addressFromPublicKey, formatAmount, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
 import { mayVerify } from '../verification/sampling.ts';
@@ -148,6 +148,7 @@ export class MinerService {
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
     const miner = await this.directory.requireOwned(principal, minerId);
+    await this.requireBond(miner);
     const trusted = this.config.verification.trustedMiners.has(minerId);
     const who = {
       minerId,
@@ -180,13 +181,40 @@ export class MinerService {
     }
   }
 
+  /**
+   * With --min-bond, a miner gets work only with that much bonded, as final blocks show: on its
+   * registered key, from its payout address (anyone could bond someone else's key first).
+   */
+  private async requireBond(miner: MinerRecord): Promise<void> {
+    const minimum = this.config.minBondMicro;
+    if (minimum === 0n) return;
+    const bond = (await this.store.minerBond(miner.minerId))!;
+    const bonded = bond.counts ? bond.bondedMicro : 0n;
+    if (bonded >= minimum) return;
+    const squatted = bond.address !== null && !bond.counts ? ` (its key is bonded by ${bond.address}, not by its payout address ${miner.payoutAddress}: only a bond from the payout address counts)` : '';
+    throw new ApiError(
+      'PAYMENT_INSUFFICIENT_BALANCE',
+      `Miner ${miner.minerId} has ${formatAmount(bonded)} AITBC bonded${squatted}; this coordinator gives work only to miners with at least ${formatAmount(minimum)} AITBC bonded on their key. ` +
+        `From the payout wallet (${miner.payoutAddress}): aitbc wallet bond <wallet> ${formatAmount(minimum - bonded)} --miner-key ${miner.publicKey}; it counts once its block is final`,
+    );
+  }
+
   /** The store judges the miner's standing itself; it is told the policy's inputs it cannot know. */
   private claimRequest(minerId: string, now: number, nonce: string): ClaimRequest {
-    return { minerId, now, leaseMs: this.leaseMs, nonce, probationJobs: this.config.verification.probationJobs, trusted: this.config.verification.trustedMiners.has(minerId) };
+    return {
+      minerId,
+      now,
+      leaseMs: this.leaseMs,
+      nonce,
+      probationJobs: this.config.verification.probationJobs,
+      trusted: this.config.verification.trustedMiners.has(minerId),
+      minBondMicro: this.config.minBondMicro,
+    };
   }
 
   async claim(principal: Principal, jobId: string, minerId: string): Promise<Claim> {
     const miner = await this.directory.requireOwned(principal, minerId);
+    await this.requireBond(miner);
     const now = this.config.now();
     await this.store.expireDue(now, jobId);
     const outcome = await this.store.claimJob(jobId, this.claimRequest(minerId, now, randomHex(16)));

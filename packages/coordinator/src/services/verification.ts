@@ -56,8 +56,16 @@ interface Verdict {
   withdrawCanaryId?: number | null;
 }
 
+/** A run a decided check failed: the checked miner's, or a verifier's that lost the majority. */
+export interface RunFailure {
+  check: CheckRecord;
+  minerId: string;
+}
+
 export class VerificationService {
   private readonly skipped = new Map<SkipReason, number>();
+  /** Told of every failed run once its check is decided (the chain's slasher, with --chain-url). */
+  onRunFailed: ((failure: RunFailure) => Promise<void>) | null = null;
 
   constructor(
     private readonly store: CoordinatorStore,
@@ -230,6 +238,9 @@ export class VerificationService {
       withdrawCanaryId: verdict.withdrawCanaryId ?? null,
     });
     if (!decision.decided) return;
+    for (const outcome of verdict.outcomes ?? []) {
+      if (!outcome.passed) await this.onRunFailed?.({ check, minerId: outcome.minerId }).catch((error: unknown) => this.log.error({ err: error, check_id: check.checkId }, 'reporting a failed run failed'));
+    }
     for (const [minerId, record] of decision.records) {
       if (record.pausedAt !== null && !record.needsReview) await this.ensureCanary(minerId, checkJob);
     }

@@ -218,6 +218,8 @@ export interface ClaimRequest {
   /** What the claim needs of the policy to tell whether this miner may run re-executions and tie-breaks (`mayVerify`). */
   probationJobs: number;
   trusted: boolean;
+  /** --min-bond in µAIT (absent: 0, off); above 0, a job is claimable only while the max prices of the jobs the miner holds, with it, stay within its bond. */
+  minBondMicro?: bigint;
 }
 
 export type ClaimNextOutcome = { kind: 'claimed'; job: JobRecord } | { kind: 'none' } | { kind: 'capacity_full'; running: number };
@@ -378,6 +380,47 @@ export interface ChainDeposit {
   memo: string | null;
 }
 
+/** A bond, unbond or slash as a final block shows it (src/chain/bond-events.ts). */
+export type BondEvent =
+  | { kind: 'bond'; minerKey: string; address: string; amountMicro: bigint; blockHeight: number }
+  /** `unbondingId`: the unbond transaction's hash; `releaseHeight`: when the chain returns it to the address. */
+  | { kind: 'unbond'; unbondingId: string; minerKey: string; address: string; amountMicro: bigint; blockHeight: number; releaseHeight: number }
+  /** What a slash took, from the bond and from the unbondings that release soonest (GET /rpc/slashes/{receipt_id}). */
+  | { kind: 'slash'; minerKey: string; fromBondMicro: bigint; fromUnbondingMicro: bigint; blockHeight: number };
+
+/** A slash's evidence, as the `slash` transaction carries it (packages/chain/src/txs/slash-evidence.ts). */
+export interface SlashEvidence {
+  receipt: Receipt;
+  references: Receipt[];
+  /** miner_id → the key each reference was signed with. */
+  reference_keys: Record<string, string>;
+}
+
+/** A slash to send: the receipt of the failed run and who it harmed (the account that paid for that run). */
+export interface NewSlash {
+  receiptId: string;
+  jobId: string;
+  minerId: string;
+  minerKey: string;
+  checkId: number;
+  account: string;
+  evidence: SlashEvidence;
+}
+
+/** A miner's bond as final blocks show it. */
+export interface MinerBond {
+  minerId: string;
+  /** The key the miner is registered with: the bond is read for this key. */
+  minerKey: string;
+  /** The address that bonded the key; null when it has no bond. */
+  address: string | null;
+  bondedMicro: bigint;
+  /** Unbonded, not yet released (still slashable). */
+  unbondingMicro: bigint;
+  /** Whether the bond counts for the miner: its key was bonded from its payout address (else anyone could bond a key first). */
+  counts: boolean;
+}
+
 export interface DepositRecord extends ChainDeposit {
   /** The credited account; null when the memo named no account we know. */
   account: string | null;
@@ -387,10 +430,10 @@ export interface DepositRecord extends ChainDeposit {
 export type OutboxState = 'queued' | 'pending' | 'sent' | 'final' | 'failed' | 'duplicate';
 export const OPEN_OUTBOX_STATES: readonly OutboxState[] = ['queued', 'pending', 'sent'];
 
-/** A transaction the clearing key sends: a settlement batch or a withdrawal. */
+/** A transaction the clearing key sends: a settlement batch, a withdrawal or a slash. */
 export interface OutboxRecord {
   outboxId: number;
-  kind: 'settle' | 'withdraw';
+  kind: 'settle' | 'withdraw' | 'slash';
   state: OutboxState;
   account: string | null;
   toAddress: string | null;
@@ -522,8 +565,10 @@ export interface CoordinatorStore {
   // chain (deposits, settlement batches, withdrawals, the outbox)
   /** The next block height the deposit watcher reads (0 on a fresh database). */
   chainCursor(): Promise<number>;
-  /** Records deposits (once per tx hash), credits the matched ones and moves the cursor, in one transaction. */
-  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number): Promise<{ credited: number; unmatched: number }>;
+  /** Records deposits (once per tx hash), credits the matched ones, applies the bond events of those final blocks and moves the cursor, in one transaction. */
+  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): Promise<{ credited: number; unmatched: number }>;
+  /** The miner's bond as final blocks show it; null when the miner is not registered. */
+  minerBond(minerId: string): Promise<MinerBond | null>;
   unmatchedDeposits(limit: number): Promise<DepositRecord[]>;
   /**
    * Puts up to maxReceipts unbatched receipts into a new settlement row when there are maxReceipts
@@ -545,7 +590,16 @@ export interface CoordinatorStore {
   /** pending/sent → queued: the node refused this exact transaction for its nonce, so it is signed again later. */
   unsignOutbox(outboxId: number, reason: string, now: number): Promise<void>;
   /** Final on chain: the money leaves the books (earnings or the withdrawal → external). */
-  finalizeOutbox(outboxId: number, blockHeight: number, now: number): Promise<void>;
+  /** Final on chain: a withdrawal leaves the books, a settlement's receipts are paid, a slash credits `slashCreditMicro` (its payout to the clearing address) to the harmed client. */
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro?: bigint): Promise<void>;
+  /** Queues a slash of the receipt; null when one was queued before (a receipt is slashed once, ever). */
+  queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null>;
+  /** The slash an outbox row sends. */
+  slashOf(outboxId: number): Promise<{ receiptId: string; minerKey: string; evidence: SlashEvidence } | null>;
+  /** µAIT bonded + unbonding (not yet released) on a miner key, as final blocks show: what a slash could take. */
+  slashableMicro(minerKey: string): Promise<bigint>;
+  /** The receipts of a job and of its re-runs and tie-breaks (jobs.subject_job_id), oldest first. */
+  receiptsOfRuns(jobId: string): Promise<StoredReceipt[]>;
   /** Refused: a withdrawal is refunded to available; a settlement keeps its receipts (visible, unsettled). */
   failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void>;
   /**

@@ -9,7 +9,8 @@ import * as movements from '../../ledger/movements.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
 import type { Ledger } from './ledger.ts';
 import { num, numOrNull, type Row } from './rows.ts';
-import type { AccountBalance, ChainBooks, ChainDeposit, DepositRecord, OutboxRecord, OutboxState, StoredReceipt, WithdrawalOutcome } from '../store.ts';
+import type { SqliteBondTables } from './bond-tables.ts';
+import type { AccountBalance, BondEvent, ChainBooks, ChainDeposit, DepositRecord, NewSlash, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
 const CURSOR_SETTING = 'chain_cursor';
 
@@ -59,6 +60,7 @@ export class SqliteChainTables {
     private readonly write: <T>(fn: () => T) => T,
     private readonly ledger: Ledger,
     private readonly balance: (account: string) => AccountBalance,
+    private readonly bonds: SqliteBondTables,
   ) {}
 
   private outboxRow(outboxId: number): OutboxRecord | null {
@@ -81,7 +83,7 @@ export class SqliteChainTables {
     return value === undefined ? 0 : (JSON.parse(value) as number);
   }
 
-  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number): { credited: number; unmatched: number } {
+  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): { credited: number; unmatched: number } {
     return this.write(() => {
       let credited = 0;
       let unmatched = 0;
@@ -103,6 +105,7 @@ export class SqliteChainTables {
         this.ledger.post(movements.deposit(account, deposit.amountMicro), now);
         credited++;
       }
+      for (const event of scan.bondEvents ?? []) this.bonds.apply(event);
       this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(scan.nextHeight));
       return { credited, unmatched };
     });
@@ -201,12 +204,16 @@ export class SqliteChainTables {
     this.write(() => this.move(outboxId, ['pending', 'sent'], { state: 'queued', nonce: null, tx_hash: null, tx_json: null, error: reason }, now));
   }
 
-  finalizeOutbox(outboxId: number, blockHeight: number, now: number): void {
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro: bigint): void {
     this.write(() => {
       const row = this.outboxRow(outboxId);
-      if (!row || !this.move(outboxId, ['pending', 'sent'], { state: 'final', block_height: blockHeight, error: null, error_code: null }, now)) return;
+      const set = row?.kind === 'slash' ? { amount_micro: slashCreditMicro } : {};
+      if (!row || !this.move(outboxId, ['pending', 'sent'], { ...set, state: 'final', block_height: blockHeight, error: null, error_code: null }, now)) return;
       if (row.kind === 'withdraw') {
         this.ledger.post(movements.withdrawn(row.account!, row.amountMicro), now);
+      } else if (row.kind === 'slash') {
+        const receiptId = this.sql('SELECT receipt_id FROM chain_slashes WHERE outbox_id = ?').pluck().get(outboxId) as string;
+        if (slashCreditMicro > 0n) this.ledger.post(movements.slashCredit(row.account!, slashCreditMicro, receiptId), now);
       } else {
         this.settle(this.settlementReceipts(outboxId), now);
       }
@@ -220,6 +227,34 @@ export class SqliteChainTables {
       if (mark.run(now, receipt.receiptId).changes === 0) continue;
       this.ledger.post(movements.settle({ ...receipt, claimed: receipt.claimedAt !== null }), now);
     }
+  }
+
+  queueSlash(slash: NewSlash, now: number): OutboxRecord | null {
+    return this.write(() => {
+      if (this.sql('SELECT 1 FROM chain_slashes WHERE receipt_id = ?').get(slash.receiptId)) return null;
+      const outboxId = Number(
+        this
+          .sql("INSERT INTO chain_outbox (kind, state, account, amount_micro, created_at, updated_at) VALUES ('slash', 'queued', ?, 0, ?, ?) RETURNING outbox_id")
+          .pluck()
+          .get(slash.account, now, now) as bigint,
+      );
+      this.sql('INSERT INTO chain_slashes (receipt_id, outbox_id, job_id, miner_id, miner_key, check_id, evidence, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)').run(
+        slash.receiptId,
+        outboxId,
+        slash.jobId,
+        slash.minerId,
+        slash.minerKey,
+        slash.checkId,
+        JSON.stringify(slash.evidence),
+        now,
+      );
+      return this.outboxRow(outboxId);
+    });
+  }
+
+  slashOf(outboxId: number): { receiptId: string; minerKey: string; evidence: SlashEvidence } | null {
+    const row = this.sql('SELECT receipt_id, miner_key, evidence FROM chain_slashes WHERE outbox_id = ?').get(outboxId) as Row | undefined;
+    return row ? { receiptId: row.receipt_id as string, minerKey: row.miner_key as string, evidence: JSON.parse(row.evidence as string) as SlashEvidence } : null;
   }
 
   failOutbox(outboxId: number, errorCode: string, error: string, now: number): void {

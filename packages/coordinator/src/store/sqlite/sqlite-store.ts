@@ -9,6 +9,7 @@ import * as movements from '../../ledger/movements.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
 import { Ledger } from './ledger.ts';
 import { readLedgerSnapshot } from './ledger-snapshot.ts';
+import { COUNTED_BOND_SQL, SqliteBondTables } from './bond-tables.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { SqliteMinerRecord } from './miner-record.ts';
 import { num, numOrNull, type Row } from './rows.ts';
@@ -20,7 +21,10 @@ import type {
   AccountBalance,
   ApiKeyRecord,
   ChainBooks,
+  BondEvent,
   ChainDeposit,
+  MinerBond,
+  NewSlash,
   CheckOutcome,
   DepositRecord,
   HeldJobs,
@@ -87,6 +91,8 @@ function toKey(row: Row): ApiKeyRecord {
 // the minimum score; a paused miner takes only the canaries pinned to it. Re-executions and
 // tie-breaks go only to miners that may verify: the last line mirrors `mayVerify`
 // (src/verification/sampling.ts; test/verification-eligibility.test.ts holds the two together).
+// With --min-bond, the exposure rule: the max prices of the jobs a miner holds, this one with
+// them, may not pass what it has bonded (a slash can take at most that).
 const CLAIMABLE = `
   j.status = 'queued' AND j.deadline > @now AND j.awaiting_subject = 0
   AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
@@ -95,7 +101,8 @@ const CLAIMABLE = `
   AND j.min_reputation_ppm <= @scorePpm
   AND (j.excluded_owners = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(j.excluded_owners) WHERE value = @ownerKeyId))
   AND (@paused = 0 OR (j.purpose = 'canary' AND j.pinned_miner_id = @minerId))
-  AND (j.purpose NOT IN ('reexecution', 'tiebreak') OR (@paused = 0 AND (@trusted = 1 OR @jobsSinceProbation >= @probationJobs)))`;
+  AND (j.purpose NOT IN ('reexecution', 'tiebreak') OR (@paused = 0 AND (@trusted = 1 OR @jobsSinceProbation >= @probationJobs)))
+  AND (@minBond = 0 OR @heldMicro + j.max_price_micro <= @bondedMicro)`;
 
 export interface SqliteStoreOptions {
   /** Path of the database file (created if missing), or ':memory:' for throwaway tests. */
@@ -106,6 +113,7 @@ export class SqliteStore implements CoordinatorStore {
   readonly db: Database.Database;
   private readonly ledger: Ledger;
   private readonly chain: SqliteChainTables;
+  private readonly bonds: SqliteBondTables;
   private readonly records: SqliteMinerRecord;
   private readonly verification: SqliteVerificationTables;
 
@@ -125,7 +133,8 @@ export class SqliteStore implements CoordinatorStore {
     this.records = new SqliteMinerRecord((text) => this.sql(text));
     this.write(() => this.records.rescoreAll());
     this.verification = new SqliteVerificationTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, this.records, (account) => this.balanceRow(account).availableMicro);
-    this.chain = new SqliteChainTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, (account) => this.balanceRow(account));
+    this.bonds = new SqliteBondTables((text) => this.sql(text));
+    this.chain = new SqliteChainTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, (account) => this.balanceRow(account), this.bonds);
   }
 
   private readonly statements = new Map<string, Database.Statement>();
@@ -379,6 +388,14 @@ export class SqliteStore implements CoordinatorStore {
     const row = this
       .sql('SELECT m.owner_key_id, r.score_ppm, r.paused_at, r.jobs_completed - r.probation_start_jobs AS since FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id WHERE m.miner_id = ?')
       .get(request.minerId) as Row;
+    // Read only when bonds are required: the claim is the hot path.
+    const minBond = request.minBondMicro ?? 0n;
+    const exposure =
+      minBond === 0n
+        ? { bonded: 0n, held: 0n }
+        : (this
+            .sql(`SELECT ${COUNTED_BOND_SQL} AS bonded, (SELECT coalesce(sum(max_price_micro), 0) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS held FROM miners m WHERE m.miner_id = ?`)
+            .get(request.minerId) as { bonded: bigint; held: bigint });
     return {
       minerId: request.minerId,
       now: request.now,
@@ -388,6 +405,9 @@ export class SqliteStore implements CoordinatorStore {
       jobsSinceProbation: num(row.since),
       probationJobs: request.probationJobs,
       trusted: request.trusted ? 1 : 0,
+      minBond: minBond === 0n ? 0 : 1,
+      bondedMicro: exposure.bonded,
+      heldMicro: exposure.held,
     };
   }
 
@@ -718,8 +738,12 @@ export class SqliteStore implements CoordinatorStore {
   async chainCursor(): Promise<number> {
     return this.chain.chainCursor();
   }
-  async recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[] }, now: number) {
+  async recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number) {
     return this.chain.recordDeposits(scan, now);
+  }
+  async minerBond(minerId: string): Promise<MinerBond | null> {
+    // Blocks below the cursor are read: the highest final block known is the cursor's predecessor.
+    return this.db.transaction(() => this.bonds.minerBond(minerId, this.chain.chainCursor() - 1))();
   }
   async unmatchedDeposits(limit: number): Promise<DepositRecord[]> {
     return this.chain.unmatchedDeposits(limit);
@@ -751,8 +775,21 @@ export class SqliteStore implements CoordinatorStore {
   async unsignOutbox(outboxId: number, reason: string, now: number): Promise<void> {
     this.chain.unsignOutbox(outboxId, reason, now);
   }
-  async finalizeOutbox(outboxId: number, blockHeight: number, now: number): Promise<void> {
-    this.chain.finalizeOutbox(outboxId, blockHeight, now);
+  async finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro = 0n): Promise<void> {
+    this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro);
+  }
+  async queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null> {
+    return this.chain.queueSlash(slash, now);
+  }
+  async slashOf(outboxId: number) {
+    return this.chain.slashOf(outboxId);
+  }
+  async slashableMicro(minerKey: string): Promise<bigint> {
+    return this.db.transaction(() => this.bonds.slashableMicro(minerKey, this.chain.chainCursor() - 1))();
+  }
+  async receiptsOfRuns(jobId: string): Promise<StoredReceipt[]> {
+    const rows = this.sql('SELECT r.* FROM receipts r JOIN jobs j ON j.job_id = r.job_id WHERE j.job_id = @jobId OR j.subject_job_id = @jobId ORDER BY r.created_at, r.receipt_id').all({ jobId }) as Row[];
+    return rows.map(toStoredReceipt);
   }
   async failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void> {
     this.chain.failOutbox(outboxId, errorCode, error, now);
