@@ -78,8 +78,9 @@ export class Market {
   static async start(t: TestContext, flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-e2e-market-'));
     const coordinator = await startAitbc(
-      // Tests share a busy 2-core machine: shedding load on event-loop lag would turn requests away at random.
-      ['coordinator', '--port', '0', '--db', join(dir, 'coordinator.db'), '--admin-key', ADMIN_KEY, '--log-level', 'warn', '--max-event-loop-delay', '60000', ...flags],
+      // Tests share a busy 2-core machine: shedding load on event-loop lag would turn requests away at
+      // random. No acceptance window unless a test sets one: earnings are claimable at completion.
+      ['coordinator', '--port', '0', '--db', join(dir, 'coordinator.db'), '--admin-key', ADMIN_KEY, '--log-level', 'warn', '--max-event-loop-delay', '60000', '--acceptance-window', '0', ...flags],
       /listening on (http:\/\/\S+)/,
       { cwd: dir, env: { ...process.env, ...env } },
     );

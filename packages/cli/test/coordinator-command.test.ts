@@ -84,7 +84,7 @@ test('serves, honours env settings, keeps jobs across a restart and stops on SIG
     const again = await (await fetch(`${running.url}/v1/jobs/${job.job_id}`, { headers: { authorization: `Bearer ${key}` } })).json();
     assert.equal(again.status, 'queued');
     const account = await (await fetch(`${running.url}/v1/account`, { headers: { authorization: `Bearer ${key}` } })).json();
-    assert.deepEqual(account, { account: 'alice', available: '4', escrowed: '1', withdrawing: '0' });
+    assert.deepEqual(account, { account: 'alice', available: '4', escrowed: '1', withdrawing: '0', disputable: '0' });
     const coordinatorKey = (await (await fetch(`${running.url}/v1/coordinator`)).json()).public_key;
     assert.equal(await stop(running.child), 0);
 

@@ -42,7 +42,11 @@ import { installPromptShutdown } from './http/shutdown.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
 import { StreamHub } from './services/stream-hub.ts';
 import { VerificationService } from './services/verification.ts';
+import { DisputeService } from './services/disputes.ts';
 import { checkVerificationSettings } from './verification/settings.ts';
+
+/** Receipts the sweeper releases from their acceptance window per tick (one transaction). */
+const RELEASE_BATCH = 500;
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
@@ -63,6 +67,8 @@ export interface Services {
   hub: StreamHub;
   /** Canaries, re-executions, verdicts and pauses (issue 12). */
   verification: VerificationService;
+  /** Clients' disputes inside the acceptance window (issue 13). */
+  disputes: DisputeService;
   /** The link to the chain node; null without --chain-url. */
   chain: ChainService | null;
   startedAt: number;
@@ -125,6 +131,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     miners: new MinerService(store, directory, signal, config, signingKey, hub, verification),
     hub,
     verification,
+    disputes: new DisputeService(store, verification, signal, config),
     accounts: new AccountService(store, directory, config),
     receipts: new ReceiptService(store, directory, config, signingKey),
     maintenance,
@@ -136,6 +143,9 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);
   services.sweeper.also(() => maintenance.refresh());
   services.sweeper.also(() => buckets.prune());
+  // Held earnings whose acceptance window ended (reads of a miner's earnings, claims and
+  // settlement release theirs first, so nothing waits for this tick).
+  services.sweeper.also(() => store.releaseDue(config.now(), RELEASE_BATCH));
   // A check whose job ended without a verdict (failed, expired, cancelled, or a crash in between).
   services.sweeper.also(() => verification.decideEnded());
   app.addHook('onClose', async () => services.load.stop());

@@ -54,7 +54,7 @@ async function assertInvariant({ chain, coordinator, clearing }: World): Promise
   }, 'the outbox to drain and deposits to be read');
   const audit = await coordinator.store.auditLedger();
   const view = await admin(coordinator.request);
-  const books = audit.totals.available + audit.totals.escrowed + audit.totals.earned + audit.totals.claimed + audit.totals.withdrawing + parseAmount(view.books.unmatched_deposits) - parseAmount(view.books.admin_credits);
+  const books = audit.totals.available + audit.totals.escrowed + audit.totals.held + audit.totals.earned + audit.totals.claimed + audit.totals.withdrawing + parseAmount(view.books.unmatched_deposits) - parseAmount(view.books.admin_credits);
   assert.equal(formatAmount(chain.balance(clearing)), formatAmount(books), 'clearing balance = available + escrowed + unsettled earnings + pending withdrawals + unmatched deposits');
   assert.equal(view.on_chain_balance, formatAmount(chain.balance(clearing)));
   await coordinator.assertLedger();
@@ -352,7 +352,7 @@ test('withdrawals: validated, moved on chain once final, refunded when the chain
   const failed = await until(async () => (await admin(w.coordinator.request)).outbox.find((row: { kind: string; state: string }) => row.kind === 'withdraw' && row.state === 'failed'), 'the refusal');
   assert.equal(failed.error_code, 'PAYMENT_FAILED');
   assert.match(failed.error, /balance/);
-  assert.deepEqual((await w.coordinator.request('GET', '/v1/account', { key: richKey })).body, { account: 'henry', available: '5000', escrowed: '0', withdrawing: '0' }, 'refunded');
+  assert.deepEqual((await w.coordinator.request('GET', '/v1/account', { key: richKey })).body, { account: 'henry', available: '5000', escrowed: '0', withdrawing: '0', disputable: '0' }, 'refunded');
   assert.equal(w.chain.balance(destination), 12_500_000n);
   await assertInvariant(w);
   // The next withdrawal reuses the refused one's nonce and goes through.

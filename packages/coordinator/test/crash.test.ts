@@ -16,7 +16,7 @@ const JOBS = 300;
 const MINERS = 6;
 
 const startCoordinator = (db: string, port: number) =>
-  startAitbc(['coordinator', '--db', db, '--port', String(port), '--admin-key', ADMIN, '--models', 'llama3.2', '--lease-seconds', '2', '--log-level', 'silent'], /listening on/).then(
+  startAitbc(['coordinator', '--db', db, '--port', String(port), '--admin-key', ADMIN, '--models', 'llama3.2', '--lease-seconds', '2', '--acceptance-window', '0', '--log-level', 'silent'], /listening on/).then(
     (started) => started.child,
   );
 

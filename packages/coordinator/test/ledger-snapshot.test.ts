@@ -18,8 +18,8 @@ const receipt = (receiptId: string) => ({ receipt_id: receiptId }) as unknown as
 async function playStory(store: SqliteStore): Promise<void> {
   await store.credit('alice', 10n * M, NOW);
   await store.registerMiner({ minerId: 'gpu-1', ownerKeyId: 'key-1', publicKey: 'pk', payoutAddress: 'addr', maxConcurrency: 4, gpu: null, prices: new Map([['demo', 1n]]) }, NOW);
-  const submit = (jobId: string, maxPriceMicro: bigint) =>
-    store.submitJob({ jobId, account: 'alice', model: 'demo', prompt: 'p', params: {}, maxPriceMicro, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 3_600_000 }, null, null);
+  const submit = (jobId: string, maxPriceMicro: bigint, acceptanceWindowMs: number) =>
+    store.submitJob({ jobId, account: 'alice', model: 'demo', prompt: 'p', params: {}, maxPriceMicro, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 3_600_000, acceptanceWindowMs }, null, null);
   const run = async (jobId: string, priceMicro: bigint) => {
     const claimed = await store.claimJob(jobId, { minerId: 'gpu-1', now: NOW, leaseMs: 60_000, nonce: `nonce-${jobId}`, probationJobs: 0, trusted: false });
     assert.equal(claimed.kind, 'claimed');
@@ -28,18 +28,23 @@ async function playStory(store: SqliteStore): Promise<void> {
     });
     assert.equal(done.kind, 'done');
   };
-  for (const [jobId, max] of [['job-1', M], ['job-2', 2n * M], ['job-3', M / 2n], ['job-4', M]] as const) assert.equal((await submit(jobId, max)).kind, 'created');
+  // job-4's client may dispute it for a minute: its earnings stay held.
+  for (const [jobId, max, window] of [['job-1', M, 0], ['job-2', 2n * M, 0], ['job-3', M / 2n, 0], ['job-4', M, 60_000]] as const) assert.equal((await submit(jobId, max, window)).kind, 'created');
   await run('job-1', 400_000n);
   assert.equal((await store.cancelJob('job-3', 'alice', NOW)).kind, 'done');
   await run('job-4', 300_000n);
   assert.equal((await store.claimReceipt('rcpt-job-1', NOW)).kind, 'claimed');
   assert.equal((await store.requestWithdrawal({ account: 'alice', toAddress: 'addr', amountMicro: M }, NOW)).kind, 'queued');
-  // rcpt-job-1 (the oldest) settles on chain; rcpt-job-4 waits.
-  const batch = await store.queueSettlement({ maxReceipts: 1, olderThan: NOW + 1 }, NOW);
+  // rcpt-job-1 settles on chain; rcpt-job-4, held in its window, waits.
+  const batch = await store.queueSettlement({ maxReceipts: 2, olderThan: NOW + 1 }, NOW);
+  assert.equal(batch?.receiptCount, 1, 'a held receipt is not settled');
   assert.ok(batch);
   await store.signOutbox(batch.outboxId, { nonce: 1, txHash: 'tx-1', txJson: '{}' }, NOW);
   await store.finalizeOutbox(batch.outboxId, 7, NOW);
 }
+
+/** A job's books before any payout. */
+const unwindowed = { priceMicro: null, escrows: 1, payouts: 0, refunds: 0, paidMicro: 0n, heldPayout: false, releases: 0, disputeRefunds: 0, released: false, refunded: false, disputeOpen: false };
 
 /** Rows in a stable order: the engine promises the figures, not their order. */
 function sorted(snapshot: LedgerSnapshot): LedgerSnapshot {
@@ -57,16 +62,17 @@ test('the snapshot holds exactly what the books must show after a story played t
         ['available:alice', 6_300_000n],
         ['escrowed:alice', 2n * M],
         ['withdrawing:alice', M],
-        ['earned:gpu-1', 300_000n],
+        ['held:gpu-1', 300_000n],
+        ['earned:gpu-1', 0n],
         ['claimed:gpu-1', 0n],
       ]),
       accounts: [{ account: 'alice', availableMicro: 6_300_000n, escrowedMicro: 2n * M, withdrawingMicro: M, openJobsMicro: 2n * M, openWithdrawalsMicro: M }],
-      miners: [{ minerId: 'gpu-1', earnedMicro: 300_000n, claimedMicro: 0n, unclaimedReceiptsMicro: 300_000n, claimedReceiptsMicro: 0n }],
+      miners: [{ minerId: 'gpu-1', heldMicro: 300_000n, earnedMicro: 0n, claimedMicro: 0n, heldReceiptsMicro: 300_000n, unclaimedReceiptsMicro: 0n, claimedReceiptsMicro: 0n }],
       jobs: [
-        { jobId: 'job-1', status: 'completed', priceMicro: 400_000n, escrows: 1, payouts: 1, refunds: 0, paidMicro: 400_000n },
-        { jobId: 'job-2', status: 'queued', priceMicro: null, escrows: 1, payouts: 0, refunds: 0, paidMicro: 0n },
-        { jobId: 'job-3', status: 'cancelled', priceMicro: null, escrows: 1, payouts: 0, refunds: 1, paidMicro: 0n },
-        { jobId: 'job-4', status: 'completed', priceMicro: 300_000n, escrows: 1, payouts: 1, refunds: 0, paidMicro: 300_000n },
+        { ...unwindowed, jobId: 'job-1', status: 'completed', priceMicro: 400_000n, payouts: 1, paidMicro: 400_000n, heldPayout: true, releases: 1, released: true },
+        { ...unwindowed, jobId: 'job-2', status: 'queued' },
+        { ...unwindowed, jobId: 'job-3', status: 'cancelled', refunds: 1 },
+        { ...unwindowed, jobId: 'job-4', status: 'completed', priceMicro: 300_000n, payouts: 1, paidMicro: 300_000n, heldPayout: true },
       ],
       settlementReceipts: [{ receiptId: 'rcpt-job-1', settled: true, settles: 1 }],
     });
@@ -84,11 +90,13 @@ test('rows written around the money rules show in the snapshot, and the audit na
     store.db.prepare('INSERT INTO ledger (movement_id, kind, bucket, amount, job_id, at) VALUES (?, ?, ?, ?, ?, ?)').run('forged-1', 'payout', 'earned:gpu-1', 5n, 'job-1', NOW);
     const snapshot = await store.ledgerSnapshot();
     assert.deepEqual(snapshot.unbalancedMovements, [{ movementId: 'forged-1', sumMicro: 5n }]);
-    assert.equal(snapshot.bucketSums.get('earned:gpu-1'), 300_005n);
-    assert.deepEqual(snapshot.jobs.find((job) => job.jobId === 'job-1'), { jobId: 'job-1', status: 'completed', priceMicro: 400_000n, escrows: 1, payouts: 2, refunds: 0, paidMicro: 400_005n });
+    assert.equal(snapshot.bucketSums.get('earned:gpu-1'), 5n);
+    assert.deepEqual(snapshot.jobs.find((job) => job.jobId === 'job-1'), {
+      ...unwindowed, jobId: 'job-1', status: 'completed', priceMicro: 400_000n, payouts: 2, paidMicro: 400_005n, heldPayout: true, releases: 1, released: true,
+    });
     assert.deepEqual(auditLedger(snapshot).problems, [
       'movement forged-1 does not balance (sums to 0.000005 AITBC)',
-      'earned:gpu-1 holds 0.3 AITBC but the ledger says 0.300005 AITBC',
+      'earned:gpu-1 holds 0 AITBC but the ledger says 0.000005 AITBC',
       'completed job job-1 has 2 payouts and 0 refunds',
     ]);
   } finally {

@@ -198,7 +198,7 @@ describe('counters share the event\'s transaction', () => {
     const job = await coordinator.request('GET', `/v1/jobs/${jobId}`, { key: client });
     assert.equal(job.body.status, 'running');
     assert.equal(job.body.receipt_id, null);
-    assert.equal((await coordinator.store.minerEarnings(miner.minerId)).earnedMicro, 0n);
+    assert.equal((await coordinator.store.minerEarnings(miner.minerId, clock.now())).earnedMicro, 0n);
     coordinator.store.db.exec('DROP TRIGGER refuse_record');
     assert.equal((await miner.complete(jobId, miner.completion(claim.body, 'fine', undefined, clock.now()))).body.status, 'completed');
     assert.equal((await reputation()).jobs_completed, 1);

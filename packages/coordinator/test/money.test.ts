@@ -38,12 +38,12 @@ async function submit(extra: Record<string, unknown> = {}): Promise<string> {
 describe('escrow, payout and refunds', () => {
   test('submit escrows max_price; completion pays the price and returns the rest', async () => {
     const jobId = await submit({ max_price: '2.5' });
-    assert.deepEqual(await account(), { account: 'alice', available: '7.5', escrowed: '2.5', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '7.5', escrowed: '2.5', withdrawing: '0', disputable: '0' });
     const poll = await miner.poll(0);
     const done = await miner.complete(jobId, miner.completion(poll.body, 'out', { prompt_tokens: 100, completion_tokens: 23 }, clock.now()));
     assert.equal(done.body.price, '0.246');
-    assert.deepEqual(await account(), { account: 'alice', available: '9.754', escrowed: '0', withdrawing: '0' });
-    assert.deepEqual(await earnings(), { miner_id: 'gpu-box-1', earned: '0.246', claimed: '0', unclaimed_receipts: 1, settled: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '9.754', escrowed: '0', withdrawing: '0', disputable: '0' });
+    assert.deepEqual(await earnings(), { miner_id: 'gpu-box-1', held: '0', earned: '0.246', claimed: '0', unclaimed_receipts: 1, settled: '0' });
   });
 
   test('a price above max_price is capped at max_price', async () => {
@@ -51,23 +51,23 @@ describe('escrow, payout and refunds', () => {
     const poll = await miner.poll(0);
     const done = await miner.complete(jobId, miner.completion(poll.body, 'long output', { prompt_tokens: 1000, completion_tokens: 1000 }, clock.now()));
     assert.equal(done.body.price, '0.01');
-    assert.deepEqual(await account(), { account: 'alice', available: '9.99', escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '9.99', escrowed: '0', withdrawing: '0', disputable: '0' });
   });
 
   test('cancel, expiry, a final failure and lease exhaustion each refund the whole escrow', async () => {
     const cancelled = await submit({ max_price: '1' });
     await coordinator.request('POST', `/v1/jobs/${cancelled}/cancel`, { key: client });
-    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0', disputable: '0' });
 
     await submit({ max_price: '1', ttl_seconds: 10 });
     clock.advance(10_000);
     await coordinator.services.sweeper.sweepOnce();
-    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0', disputable: '0' });
 
     const failed = await submit({ max_price: '1' });
     await miner.poll(0);
     await miner.fail(failed, 'model missing', false);
-    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0', disputable: '0' });
 
     const lapsed = await submit({ max_price: '1' });
     for (let attempt = 0; attempt < 3; attempt++) {
@@ -76,21 +76,21 @@ describe('escrow, payout and refunds', () => {
       await coordinator.services.sweeper.sweepOnce();
     }
     assert.equal((await coordinator.request('GET', `/v1/jobs/${lapsed}`, { key: client })).body.status, 'failed');
-    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '10', escrowed: '0', withdrawing: '0', disputable: '0' });
   });
 
   test('concurrent submits never overspend: exactly as many jobs as the balance covers', async () => {
     const answers = await Promise.all(Array.from({ length: 30 }, () => coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody({ max_price: '0.5' }) })));
     assert.equal(answers.filter((a) => a.status === 201).length, 20);
     assert.deepEqual(new Set(answers.filter((a) => a.status !== 201).map((a) => a.body.error_code)), new Set(['PAYMENT_INSUFFICIENT_BALANCE']));
-    assert.deepEqual(await account(), { account: 'alice', available: '0', escrowed: '10', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '0', escrowed: '10', withdrawing: '0', disputable: '0' });
   });
 
   test('an idempotent retry escrows once', async () => {
     const headers = { 'idempotency-key': 'pay-once' };
     await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody({ max_price: '3' }), headers });
     await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody({ max_price: '3' }), headers });
-    assert.deepEqual(await account(), { account: 'alice', available: '7', escrowed: '3', withdrawing: '0' });
+    assert.deepEqual(await account(), { account: 'alice', available: '7', escrowed: '3', withdrawing: '0', disputable: '0' });
   });
 
   test('credit validates the amount', async () => {
@@ -150,7 +150,7 @@ describe('co-signed receipts', () => {
     const claim = await coordinator.request('POST', `/v1/receipts/${receipt.receipt_id}/claim`, { key: miner.apiKey });
     assert.equal(claim.status, 200, claim.text);
     assert.deepEqual({ ...claim.body, claimed_at: undefined }, { receipt_id: receipt.receipt_id, miner_id: 'gpu-box-1', amount: '0.024', claimed_at: undefined, settlement: 'pending' });
-    assert.deepEqual(await earnings(), { miner_id: 'gpu-box-1', earned: '0', claimed: '0.024', unclaimed_receipts: 0, settled: '0' });
+    assert.deepEqual(await earnings(), { miner_id: 'gpu-box-1', held: '0', earned: '0', claimed: '0.024', unclaimed_receipts: 0, settled: '0' });
     const claims = await Promise.all(Array.from({ length: 5 }, () => coordinator.request('POST', `/v1/receipts/${receipt.receipt_id}/claim`, { key: miner.apiKey })));
     assert.deepEqual(new Set(claims.map((c) => c.body.error_code)), new Set(['RECEIPT_ALREADY_CLAIMED']));
     assert.equal((await earnings()).claimed, '0.024');
@@ -180,6 +180,6 @@ describe('the ledger', () => {
     const poll = await miner.poll(0);
     await miner.complete(jobId, miner.completion(poll.body, 'out', undefined, clock.now()));
     const audit = await coordinator.request('GET', '/v1/admin/ledger', { key: 'aitbc_test_admin_key' });
-    assert.deepEqual(audit.body, { ok: true, problems: [], jobs: 1, totals: { credited: '10', available: '9.976', escrowed: '0', earned: '0.024', claimed: '0', withdrawing: '0' } });
+    assert.deepEqual(audit.body, { ok: true, problems: [], jobs: 1, totals: { credited: '10', available: '9.976', escrowed: '0', held: '0', earned: '0.024', claimed: '0', withdrawing: '0' } });
   });
 });

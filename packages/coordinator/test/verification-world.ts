@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { paramsHash } from '@aitbc/protocol';
 import { ManualClock } from '@aitbc/testkit';
 import { ADMIN_KEY, NO_CHECKS, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import type { CoordinatorConfig } from '../src/config.ts';
 import type { CoordinatorStore } from '../src/store/store.ts';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { VerificationSettings } from '../src/verification/settings.ts';
@@ -43,12 +44,12 @@ export class World {
   /** The coordinator's own settings object: `setRates` changes what the next completion plans. */
   private settings!: VerificationSettings;
 
-  static async start(settings: Partial<VerificationSettings>, wrapStore?: (store: SqliteStore) => CoordinatorStore): Promise<World> {
+  static async start(settings: Partial<VerificationSettings>, wrapStore?: (store: SqliteStore) => CoordinatorStore, config: Partial<CoordinatorConfig> = {}): Promise<World> {
     const world = new World();
     world.settings = { ...NO_CHECKS, probationJobs: 0, account: VERIFIER, ...settings };
     world.coordinator = await startTestCoordinator(
       // Only the test's own sweepOnce() decides pending checks.
-      { now: world.clock.now, leaseSeconds: 600, sweepIntervalMs: 3_600_000, verification: world.settings },
+      { now: world.clock.now, leaseSeconds: 600, sweepIntervalMs: 3_600_000, verification: world.settings, ...config },
       wrapStore,
     );
     world.clientKey = await world.coordinator.createClient('alice', '1000');

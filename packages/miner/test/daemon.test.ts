@@ -112,7 +112,7 @@ test('a missing model fails the job for good; a flaky server sends it back to th
   const view = await client.jobs.get(flaky.job_id);
   assert.equal(view.attempts, 3, 'retryable failures were retried until attempts ran out');
   assert.ok(events.some((event) => event.event === 'job_failed' && event.retryable === true));
-  assert.deepEqual(await client.account.get(), { account: 'alice', available: '100', escrowed: '0', withdrawing: '0' });
+  assert.deepEqual(await client.account.get(), { account: 'alice', available: '100', escrowed: '0', withdrawing: '0', disputable: '0' });
 });
 
 test('a job cancelled while it runs is stopped through the heartbeat, and nobody is paid', async () => {

@@ -84,7 +84,7 @@ test('a miner killed while holding jobs: its successor with the same id gets the
     }
     const takenBack = events.flatMap((event) => (event.event === 'jobs_lapsed' ? (event.job_ids as string[]) : event.event === 'job_handed_back' ? [event.job_id as string] : []));
     assert.deepEqual(takenBack.sort(), held.map((job) => job.job_id).sort(), 'the orphans, and only they, were taken back');
-    assert.deepEqual(await client.account.get(), { account: 'alice', available: formatAmount(100_000_000n - BigInt(JOBS) * 3_000n), escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await client.account.get(), { account: 'alice', available: formatAmount(100_000_000n - BigInt(JOBS) * 3_000n), escrowed: '0', withdrawing: '0', disputable: '0' });
     await coordinator.assertLedger();
   } finally {
     await daemon?.stop();

@@ -71,6 +71,12 @@ export class AitbcClient {
     get: (jobId: string): Promise<Job> => this.call('GET', `/v1/jobs/${enc(jobId)}`, undefined, true),
     list: (query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<JobPage> => this.call('GET', `/v1/jobs${searchOf(query)}`, undefined, true),
     cancel: (jobId: string): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/cancel`, undefined, true),
+    /**
+     * Disputes a completed job inside its acceptance window (once): the miner's earnings stay held
+     * and the job is re-run at your cost; upheld, the price comes back to you. Not retried: a
+     * repeat would be refused as a second dispute.
+     */
+    dispute: (jobId: string, reason: string): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/dispute`, { reason }, false),
     /** The result once completed, or null while the job is queued or running. */
     result: async (jobId: string): Promise<JobResult | null> => {
       const answer = await this.http.send({ method: 'GET', path: `/v1/jobs/${enc(jobId)}/result`, idempotent: true });

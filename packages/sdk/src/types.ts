@@ -15,6 +15,8 @@ export interface SubmitJobParameters {
   ttl_seconds?: number;
   /** Pin the job to one miner. */
   miner_id?: string;
+  /** How long after completion you may dispute the job: 0 up to the coordinator's window (the default). */
+  acceptance_window_seconds?: number;
 }
 
 export interface CreatedJob {
@@ -40,6 +42,20 @@ export interface Job {
   deadline: string;
   error: string | null;
   receipt_id: string | null;
+  /** End of the acceptance window (null before completion): the job may be disputed until then. */
+  accept_until: string | null;
+  dispute: Dispute | null;
+}
+
+/** A dispute of a completed job: open until its re-execution is judged; upheld refunds the price. */
+export interface Dispute {
+  status: 'open' | 'upheld' | 'rejected' | 'inconclusive';
+  reason: string;
+  /** The re-execution check that decides it. */
+  check_id: number;
+  detail: string | null;
+  opened_at: string;
+  decided_at: string | null;
 }
 
 export interface JobResult {
@@ -62,6 +78,8 @@ export interface Account {
   escrowed: string;
   /** Asked to withdraw; leaves the account once the transfer is final on chain. */
   withdrawing: string;
+  /** The prices of its completed jobs still inside their acceptance window and not disputed. */
+  disputable: string;
 }
 
 export interface WithdrawParameters {
@@ -171,6 +189,8 @@ export interface Heartbeat {
 
 export interface Earnings {
   miner_id: string;
+  /** Earned by jobs still inside their acceptance window (or disputed): not claimable yet. */
+  held: string;
   earned: string;
   claimed: string;
   unclaimed_receipts: number;

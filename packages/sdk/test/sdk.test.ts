@@ -55,7 +55,7 @@ describe('against a real coordinator', () => {
     assert.equal(result.price, '0.024');
     assert.deepEqual((await client.receipts.verify(result.receipt)).valid, true);
     assert.equal((await client.receipts.verify(result.receipt, { minerPublicKey: (await client.coordinator()).public_key })).valid, false, 'a wrong pinned key fails');
-    assert.deepEqual(await client.account.get(), { account: 'frank', available: '9.976', escrowed: '0', withdrawing: '0' });
+    assert.deepEqual(await client.account.get(), { account: 'frank', available: '9.976', escrowed: '0', withdrawing: '0', disputable: '0' });
   });
 
   test('miners.list needs no key, filters by model and pages with next_cursor', async () => {
@@ -225,7 +225,7 @@ describe('a submit whose answer is lost', () => {
       assert.ok(lost);
       const page = await client.jobs.list();
       assert.deepEqual(page.items.map((item) => item.job_id), [job.job_id]);
-      assert.deepEqual(await client.account.get(), { account: 'ivy', available: '8', escrowed: '2', withdrawing: '0' });
+      assert.deepEqual(await client.account.get(), { account: 'ivy', available: '8', escrowed: '2', withdrawing: '0', disputable: '0' });
       await new Promise<void>((resolve) => proxy.close(() => resolve()));
     } finally {
       await coordinator.close();

@@ -45,7 +45,7 @@ export async function startTestCoordinator(
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
   const dbPath = join(dir, 'coordinator.db');
   const store = new SqliteStore({ path: dbPath });
-  const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, ...config } });
+  const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
   services.sweeper.start();
   await services.chain?.start();
   await app.listen({ port: 0, host: '127.0.0.1' });

@@ -30,6 +30,7 @@ interface CoordinatorFlags {
   maxEventLoopDelay: number;
   requestTimeout: number;
   maxStreamBytes?: number;
+  acceptanceWindow: number;
   reexecutionRate: number;
   canaryRate: number;
   probationJobs: number;
@@ -120,6 +121,12 @@ export function coordinatorCommand(): Command {
     .addOption(
       new Option('--max-stream-bytes <bytes>', 'UTF-8 bytes one job may stream to a waiting client (default: the 4 MiB body limit)').env('AITBC_MAX_STREAM_BYTES').argParser(integerIn(1, 1024 ** 3)),
     )
+    .addOption(
+      new Option('--acceptance-window <seconds>', "how long after completion a client may dispute a job; the miner's earnings are held until then (clients may shorten it per job)")
+        .env('AITBC_ACCEPTANCE_WINDOW')
+        .default(DEFAULT_CONFIG.acceptanceWindowSeconds)
+        .argParser(integerIn(0, 30 * 86_400)),
+    )
     .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']));
   for (const option of verificationOptions()) program.addOption(option);
   return program.action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
@@ -150,6 +157,7 @@ export function coordinatorCommand(): Command {
           maxEventLoopDelayMs: flags.maxEventLoopDelay,
           requestTimeoutMs: flags.requestTimeout * 1000,
           maxStreamBytes: flags.maxStreamBytes ?? null,
+          acceptanceWindowSeconds: flags.acceptanceWindow,
           verification: {
             reexecutionRate: flags.reexecutionRate,
             canaryRate: flags.canaryRate,
@@ -197,7 +205,7 @@ async function checkLedger(dbPath: string, chain: { url: string; keyFile: string
     const audit = auditView(auditLedger(await store.ledgerSnapshot()));
     const { totals } = audit;
     process.stdout.write(
-      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed} + earned ${totals.earned} + claimed ${totals.claimed}${totals.withdrawing === '0' ? '' : ` + withdrawing ${totals.withdrawing}`} AITBC\n`,
+      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed}${totals.held === '0' ? '' : ` + held ${totals.held}`} + earned ${totals.earned} + claimed ${totals.claimed}${totals.withdrawing === '0' ? '' : ` + withdrawing ${totals.withdrawing}`} AITBC\n`,
     );
     for (const problem of audit.problems) process.stdout.write(`PROBLEM: ${problem}\n`);
     process.stdout.write(audit.ok ? 'ledger OK\n' : `ledger has ${audit.problems.length} problem(s)\n`);

@@ -26,6 +26,11 @@ const VERIFICATION_FUNDS = '100';
 const DEMO_WALLET_FUNDS = '2000';
 /** Settle receipts about two seconds after they are made: a snappy demo, still batched. */
 const DEVNET_SETTLE_WAIT_MS = 2_000;
+/**
+ * No acceptance window by default: the demo's receipts settle on chain within seconds. Pass
+ * --acceptance-window to try disputes (earnings are then held, and settle, after the window).
+ */
+const DEVNET_ACCEPTANCE_WINDOW_S = 0;
 /** How long Ctrl-C lets the miner's running jobs finish. */
 const DEVNET_MINER_GRACE_MS = 1_000;
 
@@ -37,6 +42,7 @@ interface DevnetFlags {
   miner: 'demo' | 'ollama';
   ollamaUrl?: string;
   logLevel: string;
+  acceptanceWindow: number;
 }
 
 export function devnetCommand(): Command {
@@ -48,6 +54,11 @@ export function devnetCommand(): Command {
     .addOption(new Option('--block-interval <ms>', 'milliseconds between blocks while there is work (first start only: it goes into genesis)').default(500).argParser(integerIn(50, 600_000)))
     .addOption(new Option('--miner <backend>', "the miner's model server: 'demo' (built-in, not an LLM) or 'ollama' (a local Ollama)").choices(['demo', 'ollama']).default('demo'))
     .addOption(new Option('--ollama-url <url>', 'Ollama URL').default('http://127.0.0.1:11434'))
+    .addOption(
+      new Option('--acceptance-window <seconds>', "how long clients may dispute a completed job (earnings are held, then settled); 0 settles at once, as a demo wants")
+        .default(DEVNET_ACCEPTANCE_WINDOW_S)
+        .argParser(integerIn(0, 86_400)),
+    )
     .addOption(new Option('--log-level <level>', 'coordinator JSON log level').default('warn').choices(['error', 'warn', 'info', 'debug', 'silent']))
     .action(async (flags: DevnetFlags, command: Command) => {
       const dataDir = resolve(flags.dataDir);
@@ -74,7 +85,7 @@ export function devnetCommand(): Command {
           dbPath: join(dataDir, 'coordinator.db'),
           keyFile: coordinatorKeyFile,
           logger: { level: flags.logLevel },
-          config: { adminKey, chainId: chain.genesis.chain_id, chainUrl: chain.url, chainPollMs: 250, settleWaitMs: DEVNET_SETTLE_WAIT_MS },
+          config: { adminKey, chainId: chain.genesis.chain_id, chainUrl: chain.url, chainPollMs: 250, settleWaitMs: DEVNET_SETTLE_WAIT_MS, acceptanceWindowSeconds: flags.acceptanceWindow },
         });
       } catch (error) {
         await chain.close();

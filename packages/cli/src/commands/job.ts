@@ -1,4 +1,4 @@
-// `aitbc job submit|status|result|cancel|list`: jobs from the command line, built on the SDK.
+// `aitbc job submit|status|result|cancel|dispute|list`: jobs from the command line, built on the SDK.
 
 import { Command, Option } from 'commander';
 import type { Job, JobResult, SubmitJobParameters } from '@aitbc/sdk';
@@ -106,6 +106,17 @@ export function jobCommand(): Command {
       .action(action(async (jobId: string, flags: ConnectionFlags) => {
         const cancelled = await connect(flags).jobs.cancel(jobId);
         return flags.json ? printJson(cancelled) : void process.stdout.write(`${cancelled.job_id} ${cancelled.status}\n`);
+      })),
+  );
+
+  job.addCommand(
+    withConnection(new Command('dispute'))
+      .description("dispute a completed job inside its acceptance window: it is re-run at your cost; if the miner was wrong you get the price back")
+      .argument('<job-id>')
+      .requiredOption('--reason <text>', "what is wrong with the job's output")
+      .action(action(async (jobId: string, flags: ConnectionFlags & { reason: string }) => {
+        const disputed = await connect(flags).jobs.dispute(jobId, flags.reason);
+        return flags.json ? printJson(disputed) : void process.stdout.write(`${disputed.job_id} dispute ${disputed.dispute?.status ?? 'open'} (check ${disputed.dispute?.check_id})\n`);
       })),
   );
 

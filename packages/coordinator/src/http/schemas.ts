@@ -4,6 +4,7 @@
 import { Type, type Static, type TSchema } from 'typebox';
 import { ERROR_CATALOGUE, type ErrorCode } from '@aitbc/protocol';
 import { JOB_STATUSES, SCOPES, type JobStatus, type Scope } from '../store/store.ts';
+import { MAX_DISPUTE_REASON_CHARS } from '../verification/dispute.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
 
@@ -104,6 +105,9 @@ export const SubmitJobBody = Type.Object(
       Type.Boolean({ description: 'Re-run the job on a miner of another owner with the same weights, at your cost: max_price is escrowed twice; see `verification` in the job view' }),
     ),
     min_reputation: Type.Optional(Type.Number({ minimum: 0, maximum: 1, description: 'Only miners whose reputation score is at least this may run the job' })),
+    acceptance_window_seconds: Type.Optional(
+      Type.Integer({ minimum: 0, description: "How long after completion you may dispute the job (the miner's earnings are held until then): 0 up to the coordinator's window, which is the default" }),
+    ),
   },
   { additionalProperties: false },
 );
@@ -143,12 +147,29 @@ export const Verification = Type.Object(
   { description: 'The re-execution a job submitted with verify: true gets' },
 );
 
-/** What a client sees of its job: the job view, and whether and how it was verified. */
+export const Dispute = Type.Object(
+  {
+    status: Type.Union([Type.Literal('open'), Type.Literal('upheld'), Type.Literal('rejected'), Type.Literal('inconclusive')]),
+    reason: Type.String(),
+    check_id: Type.Integer({ description: 'The re-execution check that decides it (GET /v1/admin/checks)' }),
+    detail: Nullable(Type.String()),
+    opened_at: Timestamp,
+    decided_at: Nullable(Timestamp),
+  },
+  { description: "The client's dispute of the job: open until its re-execution is judged; upheld refunds the price" },
+);
+
+/** What a client sees of its job: the job view, whether and how it was verified, its acceptance window and dispute. */
 export const ClientJobView = Type.Object({
   ...JobView.properties,
   verify: Type.Boolean(),
   verification: Nullable(Verification),
+  /** End of the acceptance window (null before completion): the job may be disputed until then. */
+  accept_until: Nullable(Timestamp),
+  dispute: Nullable(Dispute),
 });
+
+export const DisputeBody = Type.Object({ reason: Type.String({ minLength: 1, maxLength: MAX_DISPUTE_REASON_CHARS }) }, { additionalProperties: false });
 
 export const JobIdParams = Type.Object({ id: JobId });
 
@@ -481,12 +502,16 @@ export const AccountView = Type.Object({
   available: Amount,
   escrowed: Amount,
   withdrawing: Amount,
+  /** The prices of its completed jobs still inside their acceptance window and not disputed. */
+  disputable: Amount,
 });
 export const AccountParams = Type.Object({ account: Type.String({ pattern: '^[A-Za-z0-9][A-Za-z0-9._@-]{0,63}$' }) });
 export const CreditBody = Type.Object({ amount: Amount }, { additionalProperties: false });
 
 export const EarningsView = Type.Object({
   miner_id: Type.String(),
+  /** Earned by jobs still inside their acceptance window, or under dispute: not claimable yet. */
+  held: Amount,
   earned: Amount,
   claimed: Amount,
   unclaimed_receipts: Type.Integer(),
@@ -521,7 +546,7 @@ export const LedgerAuditView = Type.Object({
   ok: Type.Boolean(),
   problems: Type.Array(Type.String()),
   jobs: Type.Integer(),
-  totals: Type.Object({ credited: Amount, available: Amount, escrowed: Amount, earned: Amount, claimed: Amount, withdrawing: Amount }),
+  totals: Type.Object({ credited: Amount, available: Amount, escrowed: Amount, held: Amount, earned: Amount, claimed: Amount, withdrawing: Amount }),
 });
 
 // ---- chain

@@ -44,12 +44,21 @@ export function jobView(job: JobRecord) {
   };
 }
 
-/** The client's view: the job, and its re-execution's state when it asked for verify. */
+/** The client's view: the job, its re-execution's state when it asked for verify, its acceptance window and dispute. */
 export function clientJobView(job: JobRecord, verification: VerificationState | null) {
   return {
     ...jobView(job),
     verify: job.verify,
     verification: verification && { status: verification.status, job_id: verification.rerunJobId, detail: verification.detail },
+    accept_until: isoOrNull(job.acceptUntil),
+    dispute: job.dispute && {
+      status: job.dispute.state,
+      reason: job.dispute.reason,
+      check_id: job.dispute.checkId,
+      detail: job.dispute.detail,
+      opened_at: iso(job.dispute.openedAt),
+      decided_at: isoOrNull(job.dispute.decidedAt),
+    },
   };
 }
 

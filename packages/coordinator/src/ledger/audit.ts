@@ -15,18 +15,42 @@ export interface LedgerSnapshot {
   bucketSums: Map<string, bigint>;
   /** Each account's balance row, beside what its open jobs (queued, running) and open withdrawals (queued, pending, sent) hold. */
   accounts: { account: string; availableMicro: bigint; escrowedMicro: bigint; withdrawingMicro: bigint; openJobsMicro: bigint; openWithdrawalsMicro: bigint }[];
-  /** Each miner's balance row, beside its receipts' prices: neither claimed nor settled, and claimed but not settled. */
-  miners: { minerId: string; earnedMicro: bigint; claimedMicro: bigint; unclaimedReceiptsMicro: bigint; claimedReceiptsMicro: bigint }[];
-  /** Every job, with how many movements of each kind name it and what its payouts put in `earned:` buckets. */
-  jobs: { jobId: string; status: JobStatus; priceMicro: bigint | null; escrows: number; payouts: number; refunds: number; paidMicro: bigint }[];
+  /**
+   * Each miner's balance row, beside its receipts' prices: inside the acceptance window (neither
+   * released nor refunded to a disputing client), released but neither claimed nor settled, and
+   * claimed but not settled.
+   */
+  miners: { minerId: string; heldMicro: bigint; earnedMicro: bigint; claimedMicro: bigint; heldReceiptsMicro: bigint; unclaimedReceiptsMicro: bigint; claimedReceiptsMicro: bigint }[];
+  /** Every job, with how many movements of each kind name it and what its payouts paid miners. */
+  jobs: JobBooks[];
   /** Every receipt put in a settlement batch or settled, with how many settle movements name it. */
   settlementReceipts: { receiptId: string; settled: boolean; settles: number }[];
+}
+
+export interface JobBooks {
+  jobId: string;
+  status: JobStatus;
+  priceMicro: bigint | null;
+  escrows: number;
+  payouts: number;
+  refunds: number;
+  /** What its payouts put in miners' `held:` (or, in books from before the acceptance window, `earned:`) buckets. */
+  paidMicro: bigint;
+  /** The payout went to `held:` (books from before the acceptance window paid `earned:` directly and release nothing). */
+  heldPayout: boolean;
+  releases: number;
+  disputeRefunds: number;
+  /** Its receipt was released from the window, or refunded to the client by an upheld dispute. */
+  released: boolean;
+  refunded: boolean;
+  /** A dispute waits for its verdict: the earnings stay held. */
+  disputeOpen: boolean;
 }
 
 export interface LedgerAudit {
   ok: boolean;
   problems: string[];
-  totals: { credited: bigint; available: bigint; escrowed: bigint; earned: bigint; claimed: bigint; withdrawing: bigint };
+  totals: { credited: bigint; available: bigint; escrowed: bigint; held: bigint; earned: bigint; claimed: bigint; withdrawing: bigint };
   jobs: number;
 }
 
@@ -36,7 +60,8 @@ const fmt = (micro: bigint) => `${formatAmount(micro)} AITBC`;
  * Proves the book: movements balance, balances equal the ledger, money held equals money that
  * came in, escrow equals open jobs, each job escrowed once and paid or refunded once, miners'
  * balances equal their receipts, money set aside for withdrawals equals the open withdrawals, and
- * each settled receipt left the books once.
+ * each settled receipt left the books once; held earnings equal the receipts inside their window,
+ * each released or refunded once and neither while disputed.
  */
 export function auditLedger(snapshot: LedgerSnapshot): LedgerAudit {
   const problems: string[] = [];
@@ -47,7 +72,7 @@ export function auditLedger(snapshot: LedgerSnapshot): LedgerAudit {
 
   // Balances equal the ledger, bucket by bucket; a bucket with money and no balance row is a problem too.
   const unmatched = new Map(snapshot.bucketSums);
-  const totals = { credited: -(unmatched.get(bucket.external) ?? 0n), available: 0n, escrowed: 0n, earned: 0n, claimed: 0n, withdrawing: 0n };
+  const totals = { credited: -(unmatched.get(bucket.external) ?? 0n), available: 0n, escrowed: 0n, held: 0n, earned: 0n, claimed: 0n, withdrawing: 0n };
   unmatched.delete(bucket.external);
   const compare = (name: string, storedMicro: bigint) => {
     const bookedMicro = unmatched.get(name) ?? 0n;
@@ -63,13 +88,15 @@ export function auditLedger(snapshot: LedgerSnapshot): LedgerAudit {
     totals.withdrawing += row.withdrawingMicro;
   }
   for (const row of snapshot.miners) {
+    compare(bucket.held(row.minerId), row.heldMicro);
     compare(bucket.earned(row.minerId), row.earnedMicro);
     compare(bucket.claimed(row.minerId), row.claimedMicro);
+    totals.held += row.heldMicro;
     totals.earned += row.earnedMicro;
     totals.claimed += row.claimedMicro;
   }
   for (const [name, sumMicro] of unmatched) if (sumMicro !== 0n) problems.push(`ledger bucket ${name} holds ${fmt(sumMicro)} with no balance row`);
-  const held = totals.available + totals.escrowed + totals.earned + totals.claimed + totals.withdrawing;
+  const held = totals.available + totals.escrowed + totals.held + totals.earned + totals.claimed + totals.withdrawing;
   if (held !== totals.credited) problems.push(`balances hold ${fmt(held)} but ${fmt(totals.credited)} came in: money was created or lost`);
 
   for (const row of snapshot.accounts) {
@@ -88,9 +115,19 @@ export function auditLedger(snapshot: LedgerSnapshot): LedgerAudit {
     } else if (open ? payouts + refunds !== 0 : payouts !== 0 || refunds !== 1) {
       problems.push(`${job.status} job ${job.jobId} has ${payouts} payouts and ${refunds} refunds`);
     }
+    // Held earnings leave the window once: released to the miner or refunded to the client, and
+    // never while a dispute is open.
+    const releasesExpected = job.released && job.heldPayout ? 1 : 0;
+    const refundsExpected = job.refunded ? 1 : 0;
+    if (job.released && job.refunded) problems.push(`job ${job.jobId} was both released to its miner and refunded to its client`);
+    if (job.releases !== releasesExpected || job.disputeRefunds !== refundsExpected) {
+      problems.push(`job ${job.jobId} has ${job.releases} releases and ${job.disputeRefunds} dispute refunds (expected ${releasesExpected} and ${refundsExpected})`);
+    }
+    if (job.disputeOpen && (job.released || job.refunded)) problems.push(`job ${job.jobId} left its window while its dispute is open`);
   }
 
   for (const row of snapshot.miners) {
+    if (row.heldMicro !== row.heldReceiptsMicro) problems.push(`miner ${row.minerId} has ${fmt(row.heldMicro)} held but its receipts inside their window say ${fmt(row.heldReceiptsMicro)}`);
     if (row.earnedMicro !== row.unclaimedReceiptsMicro || row.claimedMicro !== row.claimedReceiptsMicro) {
       problems.push(`miner ${row.minerId} has earned ${fmt(row.earnedMicro)} / claimed ${fmt(row.claimedMicro)} but its receipts say ${fmt(row.unclaimedReceiptsMicro)} / ${fmt(row.claimedReceiptsMicro)}`);
     }

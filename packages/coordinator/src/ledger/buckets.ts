@@ -5,16 +5,19 @@
 /** Buckets of a client account. */
 export type AccountBucketKind = 'available' | 'escrowed' | 'withdrawing';
 /** Buckets of a miner. */
-export type MinerBucketKind = 'earned' | 'claimed';
+export type MinerBucketKind = 'held' | 'earned' | 'claimed';
 
 const ACCOUNT_KINDS: ReadonlySet<string> = new Set<AccountBucketKind>(['available', 'escrowed', 'withdrawing']);
-const MINER_KINDS: ReadonlySet<string> = new Set<MinerBucketKind>(['earned', 'claimed']);
+const MINER_KINDS: ReadonlySet<string> = new Set<MinerBucketKind>(['held', 'earned', 'claimed']);
 
 export const bucket = {
   available: (account: string) => `available:${account}`,
   escrowed: (account: string) => `escrowed:${account}`,
   /** Asked to withdraw, transfer not final yet. */
   withdrawing: (account: string) => `withdrawing:${account}`,
+  /** Earned by a completed job still inside its acceptance window (its client may dispute it). */
+  held: (minerId: string) => `held:${minerId}`,
+  /** Released from the window: the miner may claim it, and it settles on chain. */
   earned: (minerId: string) => `earned:${minerId}`,
   claimed: (minerId: string) => `claimed:${minerId}`,
   external: 'external',

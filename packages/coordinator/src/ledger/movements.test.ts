@@ -20,7 +20,15 @@ const cases: { movement: Movement; kind: string; legs: [string, bigint][]; jobId
   {
     movement: movements.payout(job, receipt),
     kind: 'payout',
-    legs: [['escrowed:alice', -1_000_000n], ['earned:miner-1', 400_000n], ['available:alice', 600_000n]],
+    legs: [['escrowed:alice', -1_000_000n], ['held:miner-1', 400_000n], ['available:alice', 600_000n]],
+    jobId: 'job-1',
+    receiptId: 'rcpt-1',
+  },
+  { movement: movements.release(receipt), kind: 'release', legs: [['held:miner-1', -400_000n], ['earned:miner-1', 400_000n]], jobId: 'job-1', receiptId: 'rcpt-1' },
+  {
+    movement: movements.disputeRefund({ ...receipt, account: 'alice' }),
+    kind: 'dispute_refund',
+    legs: [['held:miner-1', -400_000n], ['available:alice', 400_000n]],
     jobId: 'job-1',
     receiptId: 'rcpt-1',
   },
@@ -47,7 +55,7 @@ test('every movement sums to zero and moves money between the buckets it names',
 
 test('a payout at the full max price returns nothing, and writes no zero leg', () => {
   const full = movements.payout(job, { ...receipt, priceMicro: job.maxPriceMicro });
-  assert.deepEqual(full.legs.map((leg) => [leg.bucket, leg.amount]), [['escrowed:alice', -1_000_000n], ['earned:miner-1', 1_000_000n]]);
+  assert.deepEqual(full.legs.map((leg) => [leg.bucket, leg.amount]), [['escrowed:alice', -1_000_000n], ['held:miner-1', 1_000_000n]]);
   assert.deepEqual(movements.escrow({ ...job, maxPriceMicro: 0n }).legs, [], 'a free job moves nothing');
 });
 
@@ -64,6 +72,8 @@ test('a payout beyond the escrow, or any negative amount, is refused before it r
   assert.throws(() => movements.escrow({ ...job, maxPriceMicro: -1n }), RangeError);
   assert.throws(() => movements.refund({ ...job, maxPriceMicro: -1n }), RangeError);
   assert.throws(() => movements.claim({ ...receipt, priceMicro: -1n }), RangeError);
+  assert.throws(() => movements.release({ ...receipt, priceMicro: -1n }), RangeError);
+  assert.throws(() => movements.disputeRefund({ ...receipt, account: 'alice', priceMicro: -1n }), RangeError);
   assert.throws(() => movements.settle({ ...receipt, priceMicro: -1n, claimed: false }), RangeError);
   assert.throws(() => movements.withdraw('alice', -1n), RangeError);
   assert.throws(() => movements.withdrawn('alice', -1n), RangeError);

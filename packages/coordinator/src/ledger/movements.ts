@@ -5,7 +5,7 @@
 import { MAX_AMOUNT_MICRO } from '@aitbc/protocol';
 import { bucket } from './buckets.ts';
 
-export const MOVEMENT_KINDS = ['credit', 'deposit', 'escrow', 'payout', 'refund', 'claim', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund', 'slash_credit'] as const;
+export const MOVEMENT_KINDS = ['credit', 'deposit', 'escrow', 'payout', 'refund', 'claim', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund', 'release', 'dispute_refund', 'slash_credit'] as const;
 export type MovementKind = (typeof MOVEMENT_KINDS)[number];
 
 export interface Leg {
@@ -82,17 +82,34 @@ export const escrow = (job: EscrowedJob): Movement =>
     { bucket: bucket.escrowed(job.account), amount: job.maxPriceMicro },
   ], { jobId: job.jobId });
 
-/** A completed job: the miner earns the receipt's price, the client gets back the rest of the escrow. */
+/**
+ * A completed job: the miner earns the receipt's price, held through the job's acceptance window
+ * (see `release`, `disputeRefund`); the client gets back the rest of the escrow.
+ */
 export function payout(job: EscrowedJob, receipt: Omit<EarningReceipt, 'jobId'>): Movement {
   if (receipt.priceMicro < 0n || receipt.priceMicro > job.maxPriceMicro) {
     throw new RangeError(`payout of ${receipt.priceMicro} µAIT for job ${job.jobId} is outside its escrow of ${job.maxPriceMicro} µAIT`);
   }
   return movement('payout', [
     { bucket: bucket.escrowed(job.account), amount: -job.maxPriceMicro },
-    { bucket: bucket.earned(receipt.minerId), amount: receipt.priceMicro },
+    { bucket: bucket.held(receipt.minerId), amount: receipt.priceMicro },
     { bucket: bucket.available(job.account), amount: job.maxPriceMicro - receipt.priceMicro },
   ], { jobId: job.jobId, receiptId: receipt.receiptId });
 }
+
+/** The job's acceptance window ended undisputed (or its dispute went the miner's way): the miner may claim and settle its earnings. */
+export const release = (receipt: EarningReceipt): Movement =>
+  movement('release', [
+    { bucket: bucket.held(receipt.minerId), amount: -notNegative('release', receipt.priceMicro) },
+    { bucket: bucket.earned(receipt.minerId), amount: receipt.priceMicro },
+  ], { jobId: receipt.jobId, receiptId: receipt.receiptId });
+
+/** A dispute upheld (the miner's run was found wrong): the price goes back from the miner's held earnings to the client. */
+export const disputeRefund = (receipt: EarningReceipt & { account: string }): Movement =>
+  movement('dispute_refund', [
+    { bucket: bucket.held(receipt.minerId), amount: -notNegative('dispute refund', receipt.priceMicro) },
+    { bucket: bucket.available(receipt.account), amount: receipt.priceMicro },
+  ], { jobId: receipt.jobId, receiptId: receipt.receiptId });
 
 /** A job that ended without a result (failed, cancelled, expired) gives its whole escrow back. */
 export const refund = (job: EscrowedJob): Movement =>

@@ -1,16 +1,16 @@
-// Client routes: submit, list, read, result, cancel, receipt. A client sees only its account's jobs.
+// Client routes: submit, list, read, result, cancel, dispute, receipt. A client sees only its account's jobs.
 
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClientJobView, CreatedJob, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '../http/schemas.ts';
+import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '../http/schemas.ts';
 import { clientJobView } from '../http/views.ts';
 import type { JobRecord } from '../store/store.ts';
 
 /** How long a client should wait before asking again for a running job's result. */
 const RESULT_RETRY_AFTER_S = 2;
 
-export function registerJobRoutes(app: App, { jobs }: Services): void {
+export function registerJobRoutes(app: App, { jobs, disputes }: Services): void {
   const view = async (job: JobRecord) => clientJobView(job, await jobs.verification(job));
 
   app.post(
@@ -88,6 +88,21 @@ export function registerJobRoutes(app: App, { jobs }: Services): void {
       },
     },
     async (request) => view(await jobs.cancel(principalOf(request), request.params.id)),
+  );
+
+  app.post(
+    '/v1/jobs/:id/dispute',
+    {
+      config: { scope: 'client' },
+      schema: {
+        tags: ['client'],
+        summary: "Dispute a completed job inside its acceptance window: its miner's earnings stay held and the job is re-run at your cost; upheld, you get the price back",
+        params: JobIdParams,
+        body: DisputeBody,
+        response: { 200: ClientJobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_INVALID_STATUS', 'PAYMENT_INSUFFICIENT_BALANCE') },
+      },
+    },
+    async (request) => view(await disputes.dispute(principalOf(request), request.params.id, request.body.reason)),
   );
 
   app.get(

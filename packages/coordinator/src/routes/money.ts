@@ -4,13 +4,15 @@ import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
 import { AccountParams, AccountView, CreditBody, EarningsView, LedgerAuditView, MinerIdParams, errorResponses } from '../http/schemas.ts';
-import type { AccountBalance, LedgerAudit } from '../store/store.ts';
+import type { ClientBalance } from '../services/accounts.ts';
+import type { LedgerAudit } from '../store/store.ts';
 
-const accountView = (balance: AccountBalance) => ({
+const accountView = (balance: ClientBalance) => ({
   account: balance.account,
   available: formatAmount(balance.availableMicro),
   escrowed: formatAmount(balance.escrowedMicro),
   withdrawing: formatAmount(balance.withdrawingMicro),
+  disputable: formatAmount(balance.disputableMicro),
 });
 
 export function auditView(audit: LedgerAudit) {
@@ -21,7 +23,7 @@ export function auditView(audit: LedgerAudit) {
 export function registerMoneyRoutes(app: App, { accounts }: Services): void {
   app.get(
     '/v1/account',
-    { config: { scope: 'any' }, schema: { tags: ['client'], summary: "The key's account: available and escrowed AITBC", response: { 200: AccountView } } },
+    { config: { scope: 'any' }, schema: { tags: ['client'], summary: "The key's account: available, escrowed and withdrawing AITBC, and what it may still dispute", response: { 200: AccountView } } },
     async (request) => accountView(await accounts.balance(principalOf(request))),
   );
 
@@ -29,11 +31,11 @@ export function registerMoneyRoutes(app: App, { accounts }: Services): void {
     '/v1/miners/:miner_id/earnings',
     {
       config: { scope: 'miner' },
-      schema: { tags: ['miner'], summary: "A miner's earnings: paid and unclaimed, and claimed awaiting settlement", params: MinerIdParams, response: { 200: EarningsView, ...errorResponses('MINER_NOT_FOUND') } },
+      schema: { tags: ['miner'], summary: "A miner's earnings: held inside the acceptance window, released and unclaimed, and claimed awaiting settlement", params: MinerIdParams, response: { 200: EarningsView, ...errorResponses('MINER_NOT_FOUND') } },
     },
     async (request) => {
       const earnings = await accounts.earnings(principalOf(request), request.params.miner_id);
-      return { miner_id: earnings.minerId, earned: formatAmount(earnings.earnedMicro), claimed: formatAmount(earnings.claimedMicro), unclaimed_receipts: earnings.unclaimedReceipts, settled: formatAmount(earnings.settledMicro) };
+      return { miner_id: earnings.minerId, held: formatAmount(earnings.heldMicro), earned: formatAmount(earnings.earnedMicro), claimed: formatAmount(earnings.claimedMicro), unclaimed_receipts: earnings.unclaimedReceipts, settled: formatAmount(earnings.settledMicro) };
     },
   );
 

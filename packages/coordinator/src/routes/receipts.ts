@@ -43,7 +43,7 @@ export function registerReceiptRoutes(app: App, { receipts }: Services): void {
         tags: ['miner'],
         summary: "Claim a receipt's earnings for settlement (once)",
         params: ReceiptIdParams,
-        response: { 200: ReceiptClaimView, ...errorResponses('RECEIPT_NOT_FOUND', 'RECEIPT_ALREADY_CLAIMED', 'MINER_NOT_FOUND') },
+        response: { 200: ReceiptClaimView, ...errorResponses('RECEIPT_NOT_FOUND', 'RECEIPT_ALREADY_CLAIMED', 'JOB_INVALID_STATUS', 'MINER_NOT_FOUND') },
       },
     },
     async (request) => {

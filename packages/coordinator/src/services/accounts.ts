@@ -8,6 +8,8 @@ import { parseMoneyField } from './jobs.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 
+export type ClientBalance = AccountBalance & { disputableMicro: bigint };
+
 export class AccountService {
   constructor(
     private readonly store: CoordinatorStore,
@@ -15,15 +17,20 @@ export class AccountService {
     private readonly config: CoordinatorConfig,
   ) {}
 
-  balance(principal: Principal): Promise<AccountBalance> {
-    return this.store.getAccount(principal.account);
+  /** The balance, with what the account may still dispute (the prices of its completed jobs inside their window). */
+  async balance(principal: Principal): Promise<ClientBalance> {
+    return this.withDisputable(await this.store.getAccount(principal.account));
   }
 
-  async credit(account: string, amount: string): Promise<AccountBalance> {
+  private async withDisputable(balance: AccountBalance): Promise<ClientBalance> {
+    return { ...balance, disputableMicro: await this.store.disputableMicro(balance.account, this.config.now()) };
+  }
+
+  async credit(account: string, amount: string): Promise<ClientBalance> {
     const micro = parseMoneyField(amount, 'amount');
     if (micro <= 0n) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'amount' must be more than 0", { field: 'amount' });
     const outcome = await this.store.credit(account, micro, this.config.now());
-    if (outcome.ok) return outcome.balance;
+    if (outcome.ok) return this.withDisputable(outcome.balance);
     throw new ApiError(
       'VALIDATION_OUT_OF_RANGE',
       `Field 'amount': crediting ${formatAmount(micro)} AITBC would bring the money this coordinator holds from ${formatAmount(outcome.heldMicro)} to ${formatAmount(outcome.heldMicro + micro)} AITBC, past the bound of ${formatAmount(MAX_AMOUNT_MICRO)} AITBC on any balance and on their sum`,
@@ -33,7 +40,7 @@ export class AccountService {
 
   async earnings(principal: Principal, minerId: string): Promise<MinerEarnings> {
     await this.directory.requireOwned(principal, minerId);
-    return this.store.minerEarnings(minerId);
+    return this.store.minerEarnings(minerId, this.config.now());
   }
 
   async audit(): Promise<LedgerAudit> {

@@ -23,6 +23,8 @@ export interface SubmitInput {
   verify?: boolean | undefined;
   /** The lowest reputation score (0…1) a miner needs to run the job. */
   min_reputation?: number | undefined;
+  /** How long after completion the client may dispute it: 0 … the coordinator's window (the default). */
+  acceptance_window_seconds?: number | undefined;
 }
 
 /** A verify job's re-execution, as its client sees it. */
@@ -85,6 +87,14 @@ export class JobService {
       });
     }
     await this.checkModelAndPin(input.model, input.miner_id);
+    const windowSeconds = input.acceptance_window_seconds ?? this.config.acceptanceWindowSeconds;
+    if (windowSeconds > this.config.acceptanceWindowSeconds) {
+      throw new ApiError(
+        'VALIDATION_OUT_OF_RANGE',
+        `Field 'acceptance_window_seconds' is ${windowSeconds}; this coordinator's acceptance window is ${this.config.acceptanceWindowSeconds} s, and a job may only shorten it`,
+        { field: 'acceptance_window_seconds' },
+      );
+    }
 
     const ttlMs = (input.ttl_seconds ?? 900) * 1000;
     const job: NewJob = {
@@ -100,11 +110,12 @@ export class JobService {
       deadline: now + ttlMs,
       minReputationPpm: Math.round((input.min_reputation ?? 0) * 1_000_000),
       verify: input.verify === true,
+      acceptanceWindowMs: windowSeconds * 1000,
     };
     // The client-paid re-run waits (unclaimable) for its subject; completing the subject releases
     // it to another owner's miner for as long again as the subject's ttl.
     const rerun: NewJob | null = job.verify
-      ? { ...job, jobId: newId('job'), pinnedMinerId: null, verify: false, deadline: job.deadline + ttlMs, purpose: 'reexecution', subjectJobId: jobId, awaitingSubject: true }
+      ? { ...job, jobId: newId('job'), pinnedMinerId: null, verify: false, deadline: job.deadline + ttlMs, purpose: 'reexecution', subjectJobId: jobId, awaitingSubject: true, acceptanceWindowMs: 0 }
       : null;
     const body = JSON.stringify(this.renderCreated({ ...job, status: 'queued', attempts: 0 } as JobRecord));
     const idempotency =

@@ -3,7 +3,7 @@
 
 import { ApiError, parsePublicKey, publicKeyFromSecret, validateReceiptShape, verifyReceipt, type ReceiptCheck } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CoordinatorStore, StoredReceipt } from '../store/store.ts';
+import type { CoordinatorStore, DisputeState, StoredReceipt } from '../store/store.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 
@@ -66,8 +66,16 @@ export class ReceiptService {
     if (outcome.kind === 'already_claimed') {
       throw new ApiError('RECEIPT_ALREADY_CLAIMED', `Receipt ${receiptId} was already claimed at ${new Date(outcome.claimedAt).toISOString()}; its earnings are pending settlement`);
     }
+    if (outcome.kind === 'held') throw heldReceipt(receiptId, outcome.acceptUntil, outcome.dispute);
     return { receiptId, minerId: stored.minerId, amountMicro: outcome.amountMicro, claimedAt: outcome.claimedAt, settled: outcome.settled };
   }
+}
+
+/** Why a receipt's earnings cannot be claimed yet (or ever): its job's window, or its client's dispute. */
+function heldReceipt(receiptId: string, acceptUntil: number, dispute: DisputeState | null): ApiError {
+  if (dispute === 'upheld') return new ApiError('JOB_INVALID_STATUS', `Receipt ${receiptId}'s job was disputed by its client and the dispute upheld: its price went back to the client, there is nothing to claim`);
+  if (dispute === 'open') return new ApiError('JOB_INVALID_STATUS', `Receipt ${receiptId}'s job is disputed by its client: its earnings stay held until the re-execution decides the dispute`);
+  return new ApiError('JOB_INVALID_STATUS', `Receipt ${receiptId}'s job is inside its acceptance window until ${new Date(acceptUntil).toISOString()}: its client may dispute it until then; claim it after`);
 }
 
 /** A stored key that does not decode (one taken from an old receipt's key_id) pins nothing: the check fails. */

@@ -142,6 +142,23 @@ export class VerificationService {
     await this.createCheck(rerun, { kind: 'reexecution', minerId: miner.minerId, subjectJobId: subject.jobId, canaryId: null });
   }
 
+  /**
+   * A client's dispute: a re-execution of `subject` paid by its client, on another owner's miner
+   * with the same weights, judged (with tie-breaks) like any re-execution; the store queues it
+   * unless the job already has one (src/store/store.ts openDispute).
+   */
+  async disputeRerun(subject: JobRecord): Promise<NewJob> {
+    const miner = await this.store.getMiner(subject.minerId!);
+    return {
+      ...this.copyOf(subject, this.config.now()),
+      purpose: 'reexecution',
+      subjectJobId: subject.jobId,
+      requiredDigest: subject.modelDigest,
+      excludedOwners: miner ? [miner.ownerKeyId] : [],
+      receiptClient: subject.receiptClient,
+    };
+  }
+
   /** A job running what `job` ran, as a new queued job from now, as long as it had. */
   private copyOf(job: JobRecord, now: number): NewJob {
     return {

@@ -5,6 +5,7 @@
 import type { JobParams, Receipt } from '@aitbc/protocol';
 import type { ScoreInputs } from '../reputation/score.ts';
 import type { Standing } from '../verification/pause.ts';
+import type { DisputeState } from '../verification/dispute.ts';
 import type { JobPurpose } from '../verification/sampling.ts';
 
 export type Scope = 'client' | 'miner' | 'admin';
@@ -132,6 +133,24 @@ export interface JobRecord {
   /** What ran, from the receipt (null for version 1 or before completion). */
   modelDigest: string | null;
   backend: string | null;
+  // ---- the acceptance window and disputes (migration 008)
+  /** How long after completion the client may dispute the job (0 for check jobs). */
+  acceptanceWindowMs: number;
+  /** Completion + window: the miner's earnings are held until then; null before completion. */
+  acceptUntil: number | null;
+  dispute: DisputeRecord | null;
+}
+
+export type { DisputeState };
+
+/** A client's dispute of a completed job, decided by the re-execution check `checkId`. */
+export interface DisputeRecord {
+  state: DisputeState;
+  reason: string;
+  openedAt: number;
+  checkId: number;
+  detail: string | null;
+  decidedAt: number | null;
 }
 
 /** The verification fields a new job may set; the defaults make a plain client job. */
@@ -141,7 +160,9 @@ export type NewJob = Pick<
   JobRecord,
   'jobId' | 'account' | 'model' | 'prompt' | 'params' | 'maxPriceMicro' | 'minUnits' | 'pinnedMinerId' | 'createdAt' | 'deadline'
 > &
-  Partial<JobConstraints>;
+  Partial<JobConstraints> &
+  /** 0 when not given: a check job's earnings are released at completion. */
+  Partial<Pick<JobRecord, 'acceptanceWindowMs'>>;
 
 export interface IdempotencyClaim {
   key: string;
@@ -184,7 +205,9 @@ export type CreditOutcome = { ok: true; balance: AccountBalance } | { ok: false;
 
 export interface MinerEarnings {
   minerId: string;
-  /** Paid by completed jobs and not yet claimed. */
+  /** Paid by completed jobs still inside their acceptance window (or disputed): not claimable yet. */
+  heldMicro: bigint;
+  /** Paid by completed jobs, released from their window, and not yet claimed. */
   earnedMicro: bigint;
   /** Claimed, awaiting settlement on chain. */
   claimedMicro: bigint;
@@ -197,7 +220,28 @@ export type ReceiptClaimOutcome =
   /** `settled`: the receipt was already paid on chain, so the claim moves no money. */
   | { kind: 'claimed'; amountMicro: bigint; claimedAt: number; settled: boolean }
   | { kind: 'already_claimed'; claimedAt: number }
+  /** Not released: its job's window ends at `acceptUntil`, or a dispute holds it (or refunded it). */
+  | { kind: 'held'; acceptUntil: number; dispute: DisputeState | null }
   | { kind: 'not_found' };
+
+/** A client's dispute, as the store sees it; the caller (src/services/disputes.ts) says why a refusal is one. */
+export interface DisputeRequest {
+  jobId: string;
+  account: string;
+  reason: string;
+  now: number;
+  /** The client-paid re-execution to queue when the job has no re-execution check yet. */
+  rerun: NewJob;
+}
+
+export type DisputeOutcome =
+  /** `rerun`: the re-execution queued for it; null when the job's existing check decides the dispute (already decided: `job.dispute` says how). */
+  | { kind: 'opened'; job: JobRecord; rerun: JobRecord | null }
+  /** Not a client job of this account. */
+  | { kind: 'not_found' }
+  /** Not completed, its window passed, or disputed before: `job` says which. */
+  | { kind: 'refused'; job: JobRecord }
+  | { kind: 'insufficient_balance'; availableMicro: bigint };
 
 import type { LedgerAudit, LedgerSnapshot } from '../ledger/audit.ts';
 
@@ -526,7 +570,10 @@ export interface CoordinatorStore {
   startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome>;
   /** The re-runs of a client job (its re-execution, then its tie-breaks), in the order they were made. */
   rerunsOf(subjectJobId: string): Promise<JobRecord[]>;
-  /** Writes the verdict (once: guarded on the check being pending), counts the outcomes, moves the standings, adds the pool entry. */
+  /**
+   * Writes the verdict (once: guarded on the check being pending), counts the outcomes, moves the
+   * standings, adds the pool entry, and closes an open dispute of the subject job (refund or release).
+   */
   decideCheck(decision: CheckDecision): Promise<DecisionOutcome>;
   getCheck(checkId: number): Promise<CheckRecord | null>;
   /** The check a job runs for: as its check job or one of its tie-breaks. */
@@ -549,16 +596,30 @@ export interface CoordinatorStore {
   /** A verify job's re-execution and the check comparing it, if any yet. */
   verificationOf(jobId: string): Promise<{ rerun: JobRecord; check: CheckRecord | null } | null>;
 
+  // the acceptance window and disputes
+  /** Releases up to `limit` receipts whose window ended and whose job is not under dispute (held → earned), one transaction. */
+  releaseDue(now: number, limit: number): Promise<number>;
+  /**
+   * Opens the client's dispute, in one transaction: checks the job (the account's completed client
+   * job, inside its window, never disputed), queues `rerun` escrowed from the client unless the
+   * job already has a re-execution check (whose verdict then decides, at once if it is in), and
+   * freezes the held earnings. The check's verdict (decideCheck) closes the dispute.
+   */
+  openDispute(request: DisputeRequest): Promise<DisputeOutcome>;
+  /** The prices of the account's completed client jobs still inside their window and not disputed. */
+  disputableMicro(account: string, now: number): Promise<bigint>;
+
   // receipts
   getReceipt(receiptId: string): Promise<StoredReceipt | null>;
-  /** Moves the receipt's price from the miner's earned to claimed, once. */
+  /** Moves the receipt's price from the miner's earned to claimed, once; releases it first when its window ended. */
   claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome>;
 
   // money
   getAccount(account: string): Promise<AccountBalance>;
   /** Credits `available`, unless the money held in the books would pass MAX_AMOUNT_MICRO. */
   credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome>;
-  minerEarnings(minerId: string): Promise<MinerEarnings>;
+  /** Releases the miner's due receipts first (lazily, in the same transaction), then reads. */
+  minerEarnings(minerId: string, now: number): Promise<MinerEarnings>;
   /** What the ledger audit (src/ledger/audit.ts) checks, read in one transaction; the engine sums, the audit judges. */
   ledgerSnapshot(): Promise<LedgerSnapshot>;
 
@@ -571,7 +632,7 @@ export interface CoordinatorStore {
   minerBond(minerId: string): Promise<MinerBond | null>;
   unmatchedDeposits(limit: number): Promise<DepositRecord[]>;
   /**
-   * Puts up to maxReceipts unbatched receipts into a new settlement row when there are maxReceipts
+   * Puts up to maxReceipts unbatched released receipts (due ones are released first) into a new settlement row when there are maxReceipts
    * of them or the oldest was made before `olderThan`; per miner, only receipts signed with one
    * key (that of its oldest waiting receipt), so the batch's `miner_keys` fits every receipt.
    */

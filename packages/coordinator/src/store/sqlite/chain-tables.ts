@@ -132,7 +132,7 @@ export class SqliteChainTables {
       const waiting: Row[] = [];
       let scanned = 0;
       const oldestFirst = this.sql(
-        'SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL ORDER BY created_at',
+        'SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL AND released_at IS NOT NULL ORDER BY created_at',
       );
       for (const row of oldestFirst.iterate() as IterableIterator<Row>) {
         if (++scanned > options.maxReceipts * SETTLE_SCAN_FACTOR) break;
@@ -311,13 +311,13 @@ export class SqliteChainTables {
   chainBooks(): ChainBooks {
     // Exact sums: admin credits add up over the whole history, which no bound on balances limits.
     const accounts = this.sql(`SELECT ${exactSum('available', 'available')}, ${exactSum('escrowed', 'escrowed')}, ${exactSum('withdrawing', 'withdrawing')} FROM accounts`).get() as Row;
-    const earnings = this.sql(`SELECT ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Row;
+    const earnings = this.sql(`SELECT ${exactSum('held', 'held')}, ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Row;
     const unmatched = this.sql(`SELECT ${exactSum('amount_micro', 'total')} FROM chain_deposits WHERE account IS NULL`).get() as Row;
     const credits = this.sql(`SELECT ${exactSum('amount', 'total')} FROM ledger WHERE kind = 'credit' AND bucket = ?`).get(bucket.external) as Row;
     return {
       availableMicro: joinSum(accounts, 'available'),
       escrowedMicro: joinSum(accounts, 'escrowed'),
-      unsettledEarningsMicro: joinSum(earnings, 'earned') + joinSum(earnings, 'claimed'),
+      unsettledEarningsMicro: joinSum(earnings, 'held') + joinSum(earnings, 'earned') + joinSum(earnings, 'claimed'),
       pendingWithdrawalsMicro: joinSum(accounts, 'withdrawing'),
       unmatchedDepositsMicro: joinSum(unmatched, 'total'),
       adminCreditsMicro: -joinSum(credits, 'total'),

@@ -3,7 +3,7 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { JobPurpose } from '../../verification/sampling.ts';
-import type { JobRecord, JobStatus, NewJob } from '../store.ts';
+import type { DisputeState, JobRecord, JobStatus, NewJob } from '../store.ts';
 import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
 
 export function toJob(row: Row): JobRecord {
@@ -44,6 +44,19 @@ export function toJob(row: Row): JobRecord {
     receiptClient: (row.receipt_client as string | null) ?? (row.account as string),
     modelDigest: strOrNull(row.model_digest),
     backend: strOrNull(row.backend),
+    acceptanceWindowMs: num(row.acceptance_window_ms),
+    acceptUntil: numOrNull(row.accept_until),
+    dispute:
+      row.dispute_state === null
+        ? null
+        : {
+            state: row.dispute_state as DisputeState,
+            reason: row.dispute_reason as string,
+            openedAt: num(row.disputed_at),
+            checkId: num(row.dispute_check_id),
+            detail: strOrNull(row.dispute_detail),
+            decidedAt: numOrNull(row.dispute_decided_at),
+          },
   };
 }
 
@@ -51,9 +64,9 @@ export function toJob(row: Row): JobRecord {
 export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
   sql(
     `INSERT INTO jobs (job_id, account, model, prompt, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
-       purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client)
+       purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client, acceptance_window_ms)
      VALUES (@jobId, @account, @model, @prompt, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
-       @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient)`,
+       @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient, @window)`,
   ).run({
     jobId: job.jobId,
     account: job.account,
@@ -74,5 +87,6 @@ export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
     verify: job.verify ? 1 : 0,
     awaiting: job.awaitingSubject ? 1 : 0,
     receiptClient: job.receiptClient ?? job.account,
+    window: job.acceptanceWindowMs ?? 0,
   });
 }

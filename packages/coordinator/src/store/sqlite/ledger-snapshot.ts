@@ -24,24 +24,30 @@ const ACCOUNTS = `
 const MINERS = `
   WITH per_miner AS (
     SELECT miner_id,
-      ${exactSum('CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'unclaimed')},
+      ${exactSum('CASE WHEN released_at IS NULL AND refunded_at IS NULL THEN price_micro ELSE 0 END', 'held')},
+      ${exactSum('CASE WHEN released_at IS NOT NULL AND claimed_at IS NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'unclaimed')},
       ${exactSum('CASE WHEN claimed_at IS NOT NULL AND settled_at IS NULL THEN price_micro ELSE 0 END', 'claimed')}
     FROM receipts GROUP BY miner_id)
-  SELECT e.miner_id, e.earned, e.claimed AS claimed_balance, coalesce(p.unclaimed_hi, 0) AS unclaimed_hi, coalesce(p.unclaimed_lo, 0) AS unclaimed_lo,
-    coalesce(p.claimed_hi, 0) AS claimed_hi, coalesce(p.claimed_lo, 0) AS claimed_lo
+  SELECT e.miner_id, e.held, e.earned, e.claimed AS claimed_balance, coalesce(p.held_hi, 0) AS held_hi, coalesce(p.held_lo, 0) AS held_lo,
+    coalesce(p.unclaimed_hi, 0) AS unclaimed_hi, coalesce(p.unclaimed_lo, 0) AS unclaimed_lo, coalesce(p.claimed_hi, 0) AS claimed_hi, coalesce(p.claimed_lo, 0) AS claimed_lo
   FROM miner_earnings e LEFT JOIN per_miner p ON p.miner_id = e.miner_id`;
 
+// A payout pays the miner's held: bucket (books from before migration 008 paid earned: directly).
 const JOBS = `
   WITH per_job AS (
     SELECT job_id,
       count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
       count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
       count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
-      ${exactSum("CASE WHEN kind = 'payout' AND substr(bucket, 1, length(@earned)) = @earned THEN amount ELSE 0 END", 'paid')}
+      count(DISTINCT CASE WHEN kind = 'release' THEN movement_id END) AS releases,
+      count(DISTINCT CASE WHEN kind = 'dispute_refund' THEN movement_id END) AS dispute_refunds,
+      max(CASE WHEN kind = 'payout' AND substr(bucket, 1, length(@held)) = @held THEN 1 ELSE 0 END) AS held_payout,
+      ${exactSum("CASE WHEN kind = 'payout' AND (substr(bucket, 1, length(@held)) = @held OR substr(bucket, 1, length(@earned)) = @earned) THEN amount ELSE 0 END", 'paid')}
     FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
-  SELECT j.job_id, j.status, j.price_micro,
-    coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid_hi, 0) AS paid_hi, coalesce(p.paid_lo, 0) AS paid_lo
-  FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id`;
+  SELECT j.job_id, j.status, j.price_micro, j.dispute_state, r.released_at, r.refunded_at,
+    coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid_hi, 0) AS paid_hi, coalesce(p.paid_lo, 0) AS paid_lo,
+    coalesce(p.releases, 0) AS releases, coalesce(p.dispute_refunds, 0) AS dispute_refunds, coalesce(p.held_payout, 0) AS held_payout
+  FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id LEFT JOIN receipts r ON r.receipt_id = j.receipt_id`;
 
 const SETTLEMENT_RECEIPTS = `
   SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
@@ -61,12 +67,14 @@ export function readLedgerSnapshot(sql: (text: string) => Statement): LedgerSnap
     })),
     miners: (sql(MINERS).all() as Row[]).map((row) => ({
       minerId: row.miner_id as string,
+      heldMicro: row.held as bigint,
       earnedMicro: row.earned as bigint,
       claimedMicro: row.claimed_balance as bigint,
+      heldReceiptsMicro: joinSum(row, 'held'),
       unclaimedReceiptsMicro: joinSum(row, 'unclaimed'),
       claimedReceiptsMicro: joinSum(row, 'claimed'),
     })),
-    jobs: (sql(JOBS).all({ earned: bucket.earned('') }) as Row[]).map((row) => ({
+    jobs: (sql(JOBS).all({ held: bucket.held(''), earned: bucket.earned('') }) as Row[]).map((row) => ({
       jobId: row.job_id as string,
       status: row.status as JobStatus,
       priceMicro: (row.price_micro as bigint | null) ?? null,
@@ -74,6 +82,12 @@ export function readLedgerSnapshot(sql: (text: string) => Statement): LedgerSnap
       payouts: num(row.payouts),
       refunds: num(row.refunds),
       paidMicro: joinSum(row, 'paid'),
+      heldPayout: num(row.held_payout) === 1,
+      releases: num(row.releases),
+      disputeRefunds: num(row.dispute_refunds),
+      released: row.released_at !== null && row.released_at !== undefined,
+      refunded: row.refunded_at !== null && row.refunded_at !== undefined,
+      disputeOpen: row.dispute_state === 'open',
     })),
     settlementReceipts: (sql(SETTLEMENT_RECEIPTS).all() as Row[]).map((row) => ({ receiptId: row.receipt_id as string, settled: row.settled_at !== null, settles: num(row.settles) })),
   };

@@ -51,7 +51,7 @@ export class Ledger {
   /** µAIT inside the books: every account's and every miner's balance (see admitsIncoming). */
   heldMicro(): bigint {
     const accounts = this.sql(`SELECT ${exactSum('available', 'available')}, ${exactSum('escrowed', 'escrowed')}, ${exactSum('withdrawing', 'withdrawing')} FROM accounts`).get() as Row;
-    const miners = this.sql(`SELECT ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Row;
-    return joinSum(accounts, 'available') + joinSum(accounts, 'escrowed') + joinSum(accounts, 'withdrawing') + joinSum(miners, 'earned') + joinSum(miners, 'claimed');
+    const miners = this.sql(`SELECT ${exactSum('held', 'held')}, ${exactSum('earned', 'earned')}, ${exactSum('claimed', 'claimed')} FROM miner_earnings`).get() as Row;
+    return joinSum(accounts, 'available') + joinSum(accounts, 'escrowed') + joinSum(accounts, 'withdrawing') + joinSum(miners, 'held') + joinSum(miners, 'earned') + joinSum(miners, 'claimed');
   }
 }

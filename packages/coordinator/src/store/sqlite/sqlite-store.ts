@@ -15,6 +15,7 @@ import { SqliteMinerRecord } from './miner-record.ts';
 import { num, numOrNull, type Row } from './rows.ts';
 import { insertJob, toJob } from './job-rows.ts';
 import { SqliteVerificationTables } from './verification-tables.ts';
+import { SqliteAcceptance } from './acceptance.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
 import { fileURLToPath } from 'node:url';
 import type {
@@ -56,6 +57,8 @@ import type {
   SubmitOutcome,
   TransitionOutcome,
   CompletionOutcome,
+  DisputeOutcome,
+  DisputeRequest,
   CanaryRecord,
   CheckDecision,
   CheckJobOutcome,
@@ -66,6 +69,7 @@ import type {
   NewCheck,
   TiebreakOutcome,
 } from '../store.ts';
+import type { DisputeState } from '../../verification/dispute.ts';
 import type { Standing } from '../../verification/pause.ts';
 import { JOB_STATUSES } from '../store.ts';
 
@@ -116,6 +120,7 @@ export class SqliteStore implements CoordinatorStore {
   private readonly bonds: SqliteBondTables;
   private readonly records: SqliteMinerRecord;
   private readonly verification: SqliteVerificationTables;
+  private readonly acceptance: SqliteAcceptance;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -132,7 +137,8 @@ export class SqliteStore implements CoordinatorStore {
     this.ledger = new Ledger((text) => this.sql(text));
     this.records = new SqliteMinerRecord((text) => this.sql(text));
     this.write(() => this.records.rescoreAll());
-    this.verification = new SqliteVerificationTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, this.records, (account) => this.balanceRow(account).availableMicro);
+    this.acceptance = new SqliteAcceptance((text) => this.sql(text), this.ledger);
+    this.verification = new SqliteVerificationTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, this.records, (account) => this.balanceRow(account).availableMicro, this.acceptance);
     this.bonds = new SqliteBondTables((text) => this.sql(text));
     this.chain = new SqliteChainTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, (account) => this.balanceRow(account), this.bonds);
   }
@@ -489,7 +495,7 @@ export class SqliteStore implements CoordinatorStore {
         .sql(
           `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output,
              prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL,
-             model_digest = @modelDigest, backend = @backend
+             model_digest = @modelDigest, backend = @backend, accept_until = @now + acceptance_window_ms
            WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
         )
         .get({
@@ -511,6 +517,8 @@ export class SqliteStore implements CoordinatorStore {
         .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
         .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.minerPublicKey, completion.now);
       this.ledger.post(movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
+      // A window of 0 (check jobs, or a client that waived it): released with the completion.
+      if (job.acceptUntil! <= completion.now) this.acceptance.releaseDue(completion.now, 1, { receiptId: completion.receipt.receipt_id });
       this.records.count(completion.minerId, 'jobsCompleted');
       const released = completion.release ? this.verification.release(job, completion.minerId, completion.release, completion.now) : null;
       return { kind: 'done', job, released };
@@ -672,6 +680,32 @@ export class SqliteStore implements CoordinatorStore {
     return this.verification.verificationOf(jobId);
   }
 
+  // ---- the acceptance window and disputes (see acceptance.ts)
+
+  async releaseDue(now: number, limit: number): Promise<number> {
+    return this.write(() => this.acceptance.releaseDue(now, limit));
+  }
+
+  async openDispute(request: DisputeRequest): Promise<DisputeOutcome> {
+    return this.write((): DisputeOutcome => {
+      const job = this.jobRow(request.jobId);
+      if (!job || job.account !== request.account || job.purpose !== 'client') return { kind: 'not_found' };
+      if (job.status !== 'completed' || job.dispute !== null || job.acceptUntil === null || job.acceptUntil <= request.now) return { kind: 'refused', job };
+      const found = this.verification.disputeCheck(job, request.rerun, request.now);
+      if (found.kind === 'insufficient_balance') return found;
+      this
+        .sql("UPDATE jobs SET dispute_state = 'open', dispute_reason = ?, disputed_at = ?, dispute_check_id = ? WHERE job_id = ?")
+        .run(request.reason, request.now, found.check.checkId, job.jobId);
+      // The job's check was decided before the dispute: its verdict decides the dispute now.
+      if (found.check.verdict !== null) this.acceptance.closeDispute(found.check.checkId, found.check.verdict, found.check.detail ?? '', request.now);
+      return { kind: 'opened', job: this.jobRow(job.jobId)!, rerun: found.rerun };
+    });
+  }
+
+  async disputableMicro(account: string, now: number): Promise<bigint> {
+    return this.acceptance.disputableMicro(account, now);
+  }
+
   // ---- receipts
 
   async getReceipt(receiptId: string): Promise<StoredReceipt | null> {
@@ -681,9 +715,13 @@ export class SqliteStore implements CoordinatorStore {
 
   async claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome> {
     return this.write((): ReceiptClaimOutcome => {
-      const row = this.sql('SELECT miner_id, job_id, price_micro, claimed_at, settled_at FROM receipts WHERE receipt_id = ?').get(receiptId) as Row | undefined;
+      this.acceptance.releaseDue(now, 1, { receiptId });
+      const row = this
+        .sql('SELECT r.miner_id, r.job_id, r.price_micro, r.claimed_at, r.settled_at, r.released_at, j.accept_until, j.dispute_state FROM receipts r JOIN jobs j ON j.job_id = r.job_id WHERE r.receipt_id = ?')
+        .get(receiptId) as Row | undefined;
       if (!row) return { kind: 'not_found' };
       if (row.claimed_at !== null) return { kind: 'already_claimed', claimedAt: num(row.claimed_at) };
+      if (row.released_at === null) return { kind: 'held', acceptUntil: num(row.accept_until), dispute: (row.dispute_state as DisputeState | null) ?? null };
       this.sql('UPDATE receipts SET claimed_at = ? WHERE receipt_id = ? AND claimed_at IS NULL').run(now, receiptId);
       const amount = row.price_micro as bigint;
       // Already paid on chain: the earnings left the books with the settlement.
@@ -714,13 +752,20 @@ export class SqliteStore implements CoordinatorStore {
     return heldMicro === null ? { ok: true, balance: this.balanceRow(account) } : { ok: false, heldMicro };
   }
 
-  async minerEarnings(minerId: string): Promise<MinerEarnings> {
-    const row = this.sql('SELECT earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
+  async minerEarnings(minerId: string, now: number): Promise<MinerEarnings> {
+    return this.write(() => {
+      this.acceptance.releaseDue(now, Number.MAX_SAFE_INTEGER, { minerId });
+      return this.earningsRow(minerId);
+    });
+  }
+
+  private earningsRow(minerId: string): MinerEarnings {
+    const row = this.sql('SELECT held, earned, claimed FROM miner_earnings WHERE miner_id = ?').get(minerId) as Row | undefined;
     const receipts = this
       .sql(`SELECT count(CASE WHEN claimed_at IS NULL AND settled_at IS NULL THEN 1 END) AS unclaimed, ${exactSum('CASE WHEN settled_at IS NOT NULL THEN price_micro ELSE 0 END', 'settled')} FROM receipts WHERE miner_id = ?`)
       .get(minerId) as Row;
     // Settled earnings add up over the miner's whole history: an exact sum.
-    return { minerId, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: num(receipts.unclaimed), settledMicro: joinSum(receipts, 'settled') };
+    return { minerId, heldMicro: (row?.held as bigint) ?? 0n, earnedMicro: (row?.earned as bigint) ?? 0n, claimedMicro: (row?.claimed as bigint) ?? 0n, unclaimedReceipts: num(receipts.unclaimed), settledMicro: joinSum(receipts, 'settled') };
   }
 
   async ledgerSnapshot(): Promise<LedgerSnapshot> {
@@ -749,6 +794,7 @@ export class SqliteStore implements CoordinatorStore {
     return this.chain.unmatchedDeposits(limit);
   }
   async queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null> {
+    await this.releaseDue(now, options.maxReceipts);
     return this.chain.queueSettlement(options, now);
   }
   async settlementReceipts(outboxId: number): Promise<StoredReceipt[]> {

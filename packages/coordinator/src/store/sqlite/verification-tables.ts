@@ -22,6 +22,7 @@ import type {
   TiebreakOutcome,
 } from '../store.ts';
 import { insertJob, toJob } from './job-rows.ts';
+import type { SqliteAcceptance } from './acceptance.ts';
 import type { Ledger } from './ledger.ts';
 import type { SqliteMinerRecord } from './miner-record.ts';
 import { num, numOrNull, strOrNull, type Row } from './rows.ts';
@@ -83,6 +84,7 @@ export class SqliteVerificationTables {
     private readonly ledger: Ledger,
     private readonly records: SqliteMinerRecord,
     private readonly available: (account: string) => bigint,
+    private readonly acceptance: SqliteAcceptance,
   ) {}
 
   private jobRow(jobId: string): JobRecord {
@@ -128,6 +130,20 @@ export class SqliteVerificationTables {
     });
   }
 
+  /**
+   * Inside openDispute's transaction: the re-execution check of a disputed job — the one it has
+   * (a client job is re-executed at most once: a verify or sampled re-run already judges it), or
+   * a new one running `rerun`, escrowed from its account.
+   */
+  disputeCheck(subject: JobRecord, rerun: NewJob, now: number): { kind: 'check'; check: CheckRecord; rerun: JobRecord | null } | { kind: 'insufficient_balance'; availableMicro: bigint } {
+    const existing = this.sql(`${CHECK} WHERE c.subject_job_id = ?`).get(subject.jobId) as Row | undefined;
+    if (existing) return { kind: 'check', check: toCheck(existing), rerun: null };
+    const inserted = this.insertEscrowed(rerun);
+    if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
+    const check = this.insertCheck({ kind: 'reexecution', minerId: subject.minerId!, subjectJobId: subject.jobId, canaryId: null }, rerun.jobId, now);
+    return { kind: 'check', check, rerun: this.jobRow(rerun.jobId) };
+  }
+
   startTiebreak(checkId: number, job: NewJob, runsSoFar: number): TiebreakOutcome {
     return this.write((): TiebreakOutcome => {
       // Guarded on the runs the caller judged: a second decider of the same judgement adds nothing.
@@ -161,6 +177,7 @@ export class SqliteVerificationTables {
       }
       if (decision.canary) this.addCanary(decision.canary);
       if (decision.withdrawCanaryId !== null) this.sql('UPDATE canaries SET withdrawn_at = ? WHERE canary_id = ? AND withdrawn_at IS NULL').run(decision.now, decision.withdrawCanaryId);
+      this.acceptance.closeDispute(decision.checkId, decision.verdict, decision.detail, decision.now);
       return { decided: true, records };
     });
   }

@@ -33,7 +33,7 @@ CREATE TABLE ledger_v9 (
   movement_id TEXT NOT NULL,
   kind        TEXT NOT NULL CHECK (kind IN ('credit', 'escrow', 'refund', 'payout', 'claim',
                                             'deposit', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund',
-                                            'slash_credit')),
+                                            'release', 'dispute_refund', 'slash_credit')),
   bucket      TEXT NOT NULL,
   amount      INTEGER NOT NULL,
   job_id      TEXT,
