@@ -829,8 +829,8 @@ export class SqliteStore implements CoordinatorStore {
   async unsignOutbox(outboxId: number, reason: string, now: number): Promise<void> {
     this.chain.unsignOutbox(outboxId, reason, now);
   }
-  async finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro = 0n): Promise<void> {
-    this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro);
+  async finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro = 0n, landedAs?: string): Promise<void> {
+    this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro, landedAs);
   }
   async queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null> {
     return this.chain.queueSlash(slash, now);
