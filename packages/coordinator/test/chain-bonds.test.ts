@@ -78,6 +78,7 @@ test('an unbond stops the work at once; its money is slashable until the delay e
   const unbonding = (await w.coordinator.store.minerBond('gpu-1'))!;
   assert.equal(formatAmount(unbonding.bondedMicro), '4');
   assert.equal(formatAmount(unbonding.unbondingMicro), '4', 'unbonding, still slashable');
+  assert.deepEqual((await w.coordinator.request('GET', '/v1/miners/gpu-1')).body.bond, { address: payout, bonded: '4', unbonding: '4' });
   assert.equal((await w.coordinator.request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ max_price: '1' }) })).status, 201);
   const refused = await miner.poll();
   assert.equal(refused.status, 402, 'an unbonding amount is on its way out: it does not count toward --min-bond');
@@ -103,5 +104,39 @@ test('with --min-bond 0 (the default) bonds are read but a miner without one get
   assert.equal((await miner.poll()).status, 200);
   await bondTx(w, wallet, 'bond', miner, '1');
   assert.equal((await w.coordinator.store.minerBond('gpu-1'))!.counts, false, 'bonded by another address than the payout one');
+  await assertBooks(w);
+});
+
+test('held earnings count in the exposure rule until they are released; GET /v1/miners/{id} shows the bond on chain', async () => {
+  const w = await bondWorld({ minBondMicro: parseAmount('5'), acceptanceWindowSeconds: 600 });
+  const clientKey = await fundedClient(w, 'dave', '20');
+  const miner = await registeredMiner(w, 'gpu-1');
+  await fundPayout(w, miner, '5');
+  await bondTx(w, miner.keys, 'bond', miner, '5');
+  const view = await w.coordinator.request('GET', '/v1/miners/gpu-1');
+  assert.deepEqual(view.body.bond, { address: addressFromPublicKey(miner.keys.publicKey), bonded: '5', unbonding: '0' });
+
+  const run = async (extra: Record<string, unknown>) => {
+    const submitted = await w.coordinator.request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ max_price: '5', ...extra }) });
+    assert.equal(submitted.status, 201, submitted.text);
+    const claim = await miner.poll();
+    assert.equal(claim.status, 200, claim.text);
+    const done = await miner.complete(claim.body.job_id, miner.completion(claim.body));
+    assert.equal(done.status, 200, done.text);
+    return parseAmount(done.body.price);
+  };
+  // A window of 0 releases the earnings with the completion: they no longer count.
+  await run({ acceptance_window_seconds: 0 });
+  // Held for 600 s: still disputable, so they count against the bond with the next job's max price.
+  const held = await run({});
+  assert.equal(parseAmount((await w.coordinator.request('GET', '/v1/miners/gpu-1/earnings', { key: miner.apiKey })).body.held), held);
+  assert.equal((await w.coordinator.request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ max_price: '5' }) })).status, 201);
+  assert.equal((await miner.poll()).status, 204, `held ${formatAmount(held)} + max price 5 would pass the bond of 5`);
+  const fits = await w.coordinator.request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ max_price: formatAmount(parseAmount('5') - held) }) });
+  assert.equal(fits.status, 201, fits.text);
+  const claim = await miner.poll();
+  assert.equal(claim.status, 200, 'a job whose max price fits beside the held earnings is given (the older one waits)');
+  assert.equal(claim.body.job_id, fits.body.job_id);
+  assert.equal((await miner.complete(claim.body.job_id, miner.completion(claim.body))).status, 200);
   await assertBooks(w);
 });

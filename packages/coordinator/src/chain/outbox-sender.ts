@@ -137,7 +137,8 @@ export class OutboxSender {
       const head = await this.chain.head();
       if (slash && slash.block_height > head.finalized_height) return; // asked again once that block is final
       if (slash) {
-        await this.store.finalizeOutbox(row.outboxId, slash.block_height, now, await this.slashCredit(row, slash));
+        // Ours never ran: the row keeps the earlier transaction's hash and gives its nonce up.
+        await this.store.finalizeOutbox(row.outboxId, slash.block_height, now, await this.slashCredit(row, slash), slash.tx_hash);
         log.warn({ outbox_id: row.outboxId, receipt_id: refusal.context.receipt_id, tx_hash: slash.tx_hash, reason }, 'slash refused as already slashed: the earlier slash counts');
         return;
       }

@@ -302,6 +302,17 @@ export const MinerView = Type.Object({
   reputation: MinerReputation,
 });
 
+export const MinerBondView = Type.Object(
+  {
+    address: Nullable(Type.String({ description: 'The address the key is bonded from; it counts for --min-bond only when it is the payout_address' })),
+    bonded: Amount,
+    unbonding: Amount,
+  },
+  { description: 'What final blocks show on the miner key (only GET /v1/miners/{id}, only with a chain connected); both are slashable' },
+);
+
+export const MinerDetailView = Type.Object({ ...MinerView.properties, bond: Type.Optional(MinerBondView) });
+
 export const CheckView = Type.Object({
   check_id: Type.Integer(),
   kind: Type.Union([Type.Literal('canary'), Type.Literal('reexecution')]),

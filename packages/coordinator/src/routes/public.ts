@@ -2,7 +2,7 @@
 
 import type { App, Services } from '../app.ts';
 import { base64urlEncode, formatAmount } from '@aitbc/protocol';
-import { CoordinatorInfo, Health, ListMinersQuery, MinerIdParams, MinerList, MinerView, ModelList, errorResponses } from '../http/schemas.ts';
+import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, errorResponses } from '../http/schemas.ts';
 import { minerView } from '../http/views.ts';
 import { VERSION } from '../version.ts';
 
@@ -50,10 +50,13 @@ export function registerPublicRoutes(app: App, services: Services): void {
 
   app.get(
     '/v1/miners/:miner_id',
-    { schema: { tags: ['public'], summary: 'Public view of a miner', params: MinerIdParams, response: { 200: MinerView, ...errorResponses('MINER_NOT_FOUND') } } },
+    { schema: { tags: ['public'], summary: 'Public view of a miner (with a chain connected: its bond)', params: MinerIdParams, response: { 200: MinerDetailView, ...errorResponses('MINER_NOT_FOUND') } } },
     async (request) => {
       const miner = await directory.require(request.params.miner_id);
-      return minerView(miner, directory.isOnline(miner));
+      const view = minerView(miner, directory.isOnline(miner));
+      if (!services.chain) return view;
+      const bond = (await services.store.minerBond(miner.minerId))!;
+      return { ...view, bond: { address: bond.address, bonded: formatAmount(bond.bondedMicro), unbonding: formatAmount(bond.unbondingMicro) } };
     },
   );
 }

@@ -650,9 +650,13 @@ export interface CoordinatorStore {
   markOutboxSent(outboxId: number, now: number): Promise<void>;
   /** pending/sent → queued: the node refused this exact transaction for its nonce, so it is signed again later. */
   unsignOutbox(outboxId: number, reason: string, now: number): Promise<void>;
-  /** Final on chain: the money leaves the books (earnings or the withdrawal → external). */
-  /** Final on chain: a withdrawal leaves the books, a settlement's receipts are paid, a slash credits `slashCreditMicro` (its payout to the clearing address) to the harmed client. */
-  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro?: bigint): Promise<void>;
+  /**
+   * Final on chain: a withdrawal leaves the books, a settlement's receipts are paid, a slash credits
+   * `slashCreditMicro` (its payout to the clearing address) to the harmed client. `landedAs`: the
+   * hash of the earlier transaction that did the row's work (a slash refused as already slashed);
+   * the row's own transaction never ran, so its nonce is given up and no later nonce counts from it.
+   */
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro?: bigint, landedAs?: string): Promise<void>;
   /** Queues a slash of the receipt; null when one was queued before (a receipt is slashed once, ever). */
   queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null>;
   /** The slash an outbox row sends. */

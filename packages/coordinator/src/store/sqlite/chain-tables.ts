@@ -204,10 +204,10 @@ export class SqliteChainTables {
     this.write(() => this.move(outboxId, ['pending', 'sent'], { state: 'queued', nonce: null, tx_hash: null, tx_json: null, error: reason }, now));
   }
 
-  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro: bigint): void {
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro: bigint, landedAs?: string): void {
     this.write(() => {
       const row = this.outboxRow(outboxId);
-      const set = row?.kind === 'slash' ? { amount_micro: slashCreditMicro } : {};
+      const set = { ...(row?.kind === 'slash' ? { amount_micro: slashCreditMicro } : {}), ...(landedAs === undefined ? {} : { nonce: null, tx_hash: landedAs, tx_json: null }) };
       if (!row || !this.move(outboxId, ['pending', 'sent'], { ...set, state: 'final', block_height: blockHeight, error: null, error_code: null }, now)) return;
       if (row.kind === 'withdraw') {
         this.ledger.post(movements.withdrawn(row.account!, row.amountMicro), now);

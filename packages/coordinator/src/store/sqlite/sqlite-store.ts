@@ -394,13 +394,21 @@ export class SqliteStore implements CoordinatorStore {
     const row = this
       .sql('SELECT m.owner_key_id, r.score_ppm, r.paused_at, r.jobs_completed - r.probation_start_jobs AS since FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id WHERE m.miner_id = ?')
       .get(request.minerId) as Row;
-    // Read only when bonds are required: the claim is the hot path.
+    // Read only when bonds are required: the claim is the hot path. Held earnings are still
+    // disputable (and a dispute can end in a slash), so they count; the ones whose window ended
+    // are released first, in this claim's transaction, so they no longer do.
     const minBond = request.minBondMicro ?? 0n;
+    if (minBond !== 0n) this.acceptance.releaseDue(request.now, Number.MAX_SAFE_INTEGER, { minerId: request.minerId });
     const exposure =
       minBond === 0n
         ? { bonded: 0n, held: 0n }
         : (this
-            .sql(`SELECT ${COUNTED_BOND_SQL} AS bonded, (SELECT coalesce(sum(max_price_micro), 0) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS held FROM miners m WHERE m.miner_id = ?`)
+            .sql(
+              `SELECT ${COUNTED_BOND_SQL} AS bonded,
+                 (SELECT coalesce(sum(max_price_micro), 0) FROM jobs WHERE miner_id = m.miner_id AND status = 'running')
+                 + coalesce((SELECT held FROM miner_earnings WHERE miner_id = m.miner_id), 0) AS held
+               FROM miners m WHERE m.miner_id = ?`,
+            )
             .get(request.minerId) as { bonded: bigint; held: bigint });
     return {
       minerId: request.minerId,
@@ -821,8 +829,8 @@ export class SqliteStore implements CoordinatorStore {
   async unsignOutbox(outboxId: number, reason: string, now: number): Promise<void> {
     this.chain.unsignOutbox(outboxId, reason, now);
   }
-  async finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro = 0n): Promise<void> {
-    this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro);
+  async finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro = 0n, landedAs?: string): Promise<void> {
+    this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro, landedAs);
   }
   async queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null> {
     return this.chain.queueSlash(slash, now);
