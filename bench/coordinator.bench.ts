@@ -5,7 +5,8 @@
 //     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
 //     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3);
 //  4. verify: the verification simulation (verification-sim.ts): jobs until each kind of cheater
-//     is caught, honest miners wrongly flagged, the extra work the checks cost.
+//     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
+//     gains or loses against honest work under a stated cost model (verification/economics.ts).
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -8,6 +8,7 @@ import { CheatingBackend, type CheatMode } from '../../packages/miner/src/backen
 import { DemoBackend } from '../../packages/miner/src/backends/demo.ts';
 import type { RunEvidence } from '../../packages/coordinator/src/verification/compare.ts';
 import { GOOD_STANDING, type Standing } from '../../packages/coordinator/src/verification/pause.ts';
+import { newLife, type CheaterLife } from './economics.ts';
 import type { SimJob } from './workload.ts';
 
 export interface Strategy {
@@ -54,6 +55,8 @@ export interface SimMiner {
   cheatsFrom: number | null;
   /** Its first failed check has been recorded. */
   caught: boolean;
+  /** What its cheating brought and cost it (economics); null for an honest miner. */
+  life: CheaterLife | null;
 }
 
 /** A run as the coordinator sees it, and whether it was a cheat (known to the simulation only). */
@@ -96,7 +99,7 @@ export class Population {
       : this.#demo;
     // A carried record is honest: such a miner cheats from its first job here; a replacement after its own record.
     const cheatsFrom = cheat ? (carried > 0 ? carried : (cheat.after ?? 0)) + 1 : null;
-    return { id: `miner-${n}`, owner: `owner-${n}`, strategy, backend, jobsCompleted: carried, standing: { ...GOOD_STANDING, probationStartJobs: 0 }, cheatsFrom, caught: false };
+    return { id: `miner-${n}`, owner: `owner-${n}`, strategy, backend, jobsCompleted: carried, standing: { ...GOOD_STANDING, probationStartJobs: 0 }, cheatsFrom, caught: false, life: cheat ? newLife() : null };
   }
 
   /** What an honest miner answers to `job` (a cheat can happen to write the same). */

@@ -1,15 +1,20 @@
 // What the bench prints of a simulation: per strategy the jobs until caught (measured, and
 // predicted by the arithmetic), the honest miners wrongly flagged (and failing a canary), the
 // extra work (confirming runs of failed canaries apart), the canary pool's withdrawals, and a
-// PASS/MISS per target of issue 12 (none for the `any` demonstration: it is not the rule).
+// PASS/MISS per target of issue 12 (none for the `any` demonstration: it is not the rule); then
+// issue 13's economics: what each strategy's cheating gained over honest work under the cost
+// model (economics.ts), with its break-even slash, price and check rate.
 
+import { formatAmount } from '@aitbc/protocol';
 import { MAX_RUNS } from '../../packages/coordinator/src/verification/majority.ts';
-import { predictedExtraWork, predictedJobsUntilCaught } from './arithmetic.ts';
+import { checkRates } from '../../packages/coordinator/src/verification/sampling.ts';
+import { catchChance, predictedExtraWork, predictedJobsUntilCaught } from './arithmetic.ts';
+import { DEFAULT_COST_MODEL, savedPerCheat, strategyEconomics, type CostModel, type StrategyEconomics } from './economics.ts';
 import type { SimResult, StrategyOutcome } from './simulation.ts';
 import { survivalQuantile } from './stats.ts';
 
-/** Issue 12's targets at the default settings. */
-export const TARGETS = { alwaysCheaterP99: 25, tenPercentCheaterP99: 2000, pastProbationExtraWork: 0.03, honestFlagged: 0 };
+/** Issue 12's targets at the default settings, and issue 13's: cheating loses money at a check rate of at most 3 %. */
+export const TARGETS = { alwaysCheaterP99: 25, tenPercentCheaterP99: 2000, pastProbationExtraWork: 0.03, honestFlagged: 0, unprofitableAtCheckRate: 0.03 };
 
 export type Verdict = 'PASS' | 'MISS' | 'UNMEASURED';
 
@@ -63,9 +68,32 @@ export interface Summary {
   confirmations: number;
   /** Tie-break runs per disagreement (judgeRuns asks for at most MAX_RUNS − 2 = 2). */
   tiebreaksPerDisagreement: number;
+  economics: Economics;
 }
 
-export function summarise(result: SimResult): Summary {
+export interface EconomicsRow extends StrategyEconomics {
+  name: string;
+}
+
+export interface Economics {
+  model: CostModel;
+  rows: EconomicsRow[];
+  /** Checks per job past probation, q = 1 − (1 − r)(1 − k): at most TARGETS.unprofitableAtCheckRate for the target. */
+  checkRate: number;
+  /** PASS when cheating lost money for every strategy, at a check rate within the target. */
+  verdict: Verdict;
+}
+
+export function economics(result: SimResult, model: CostModel = DEFAULT_COST_MODEL): Economics {
+  const rows = result.outcomes
+    .filter((outcome) => outcome.strategy.cheat)
+    .map((outcome) => ({ name: outcome.strategy.name, ...strategyEconomics(outcome.lives, outcome.strategy.cheat!.mode, model) }));
+  const checkRate = catchChance(1, checkRates({ jobsSinceProbation: result.settings.probationJobs, trusted: false }, result.settings));
+  const losing = rows.every((row) => row.total.gain < 0n);
+  return { model, rows, checkRate, verdict: losing && checkRate <= TARGETS.unprofitableAtCheckRate ? 'PASS' : 'MISS' };
+}
+
+export function summarise(result: SimResult, model: CostModel = DEFAULT_COST_MODEL): Summary {
   const strategies = result.outcomes.filter((outcome) => outcome.strategy.cheat).map((outcome) => strategyRow(outcome, result));
   const { clientJobs, checkRuns } = result;
   const clients = clientJobs.probation + clientJobs.past;
@@ -92,6 +120,7 @@ export function summarise(result: SimResult): Summary {
     confirmations: all('confirmation') / clients,
     extraWorkVerdict: past.total <= TARGETS.pastProbationExtraWork ? 'PASS' : 'MISS',
     tiebreaksPerDisagreement: result.disagreements === 0 ? 0 : all('tiebreak') / result.disagreements,
+    economics: economics(result, model),
   };
 }
 
@@ -161,5 +190,35 @@ export function formatSummary(result: SimResult, summary: Summary, cpuMs: number
     `        canary pool ${count(result.pool.size)} agreed outputs at the end; ${result.pool.contaminated} wrong ones entered, ${count(result.pool.withdrawn)} withdrawn (${result.pool.withdrawnWrong} of them wrong); ${count(result.canariesUnavailable)} canaries found no unseen entry; ` +
       `${count(result.noEligibleMiner)} check runs found no eligible miner (the coordinator's re-run would wait in the queue until one is, or its deadline; here the check ends undecided)`,
   );
+  if (!demonstration) lines.push(...formatEconomics(summary.economics));
+  return lines;
+}
+
+/** AITBC to two decimals (µAIT cut toward zero), for the table. */
+const ait = (micro: bigint) => formatAmount((micro / 10_000n) * 10_000n);
+
+function formatEconomics({ model, rows, checkRate, verdict }: Economics): string[] {
+  const window = Math.floor(model.acceptanceWindowSeconds / model.jobSeconds);
+  const skipped = Object.entries(model.skippedPercent).map(([mode, share]) => `${mode} ${share} %`).join(', ');
+  const lines = [
+    `        economics (cost model: bench/verification/economics.ts): every run pays ${ait(model.priceMicro)} AITBC and costs an honest miner ${model.computePercent} % of it in compute; a cheated run skips ${skipped} of that compute; ` +
+      `bond ${ait(model.bondMicro)} AITBC, topped up after each slash; each failed check slashes min(slash ${ait(model.slashMicro)}, bond); ` +
+      `acceptance window ${model.acceptanceWindowSeconds} s = ${window} jobs at ${model.jobSeconds} s a job: a catch refunds the cheated client jobs inside it (its clients dispute once the pause is public); ` +
+      `a pause costs the ${100n - model.computePercent} % margin of the jobs missed: measured until canaries resume it, ${model.comebackSeconds} s when paused for good (a fresh key, once the old bond has unbonded); ` +
+      `checks per job past probation q = 1 − (1 − r)(1 − k) = ${percent(checkRate)}`,
+    '        gain of cheating over honest work on the same jobs, AITBC (negative: it loses); a life runs from its first job of cheating until paused for good or the end of the run; ' +
+      '"slash only" leaves refunds and pauses out; break-even, slash only: the smallest min(slash, bond) at which it loses (with refunds and pauses counted), the highest price per job at which it still loses, and the check rate q at which one slash outweighs what a cheated job saves',
+    `        ${'strategy'.padEnd(20)} ${'lives (ended)'.padStart(14)} ${'saved'.padStart(9)} ${'slashed'.padStart(9)} ${'refunded'.padStart(9)} ${'paused'.padStart(8)} ${'median/life'.padStart(11)} ${'mean/life'.padStart(9)} ${'per job'.padStart(7)} ${'slash only/job'.padStart(14)} ${'break-even slash'.padStart(16)} ${'price'.padStart(6)} ${'q'.padStart(6)}  target`,
+  ];
+  const slashText = (micro: bigint | null) => (micro === null ? 'never caught' : ait(micro));
+  for (const row of rows) {
+    const { total } = row;
+    lines.push(
+      `        ${row.name.padEnd(20)} ${`${count(row.lives)} (${count(row.pausedForGood)})`.padStart(14)} ${ait(total.saved).padStart(9)} ${ait(-total.slashed).padStart(9)} ${ait(-total.refunded).padStart(9)} ${ait(-total.pauseLost).padStart(8)} ` +
+        `${ait(row.median).padStart(11)} ${ait(row.mean).padStart(9)} ${ait(row.perJob).padStart(7)} ${ait(row.slashOnly.perJob).padStart(14)} ${`${slashText(row.slashOnly.breakEvenSlash)} (${slashText(row.breakEvenSlash)})`.padStart(16)} ` +
+        `${(row.slashOnly.breakEvenPrice === null ? 'any' : ait(row.slashOnly.breakEvenPrice)).padStart(6)} ${percent(row.breakEvenCheckRate).padStart(6)}  gain < 0: ${row.total.gain < 0n ? 'PASS' : 'MISS'}`,
+    );
+  }
+  lines.push(`        cheating loses money for every strategy at q = ${percent(checkRate)} (target: at q ≤ ${percent(TARGETS.unprofitableAtCheckRate)}): ${verdict}`);
   return lines;
 }

@@ -29,6 +29,7 @@ import { afterCheck, resumed } from '../../packages/coordinator/src/verification
 import { mayVerify, planChecks, type JobPurpose, type MinerProgress } from '../../packages/coordinator/src/verification/sampling.ts';
 import { DEFAULT_VERIFICATION, type VerificationSettings } from '../../packages/coordinator/src/verification/settings.ts';
 import { hash32, seededRandom } from '../../packages/miner/src/backends/random.ts';
+import type { CheaterLife } from './economics.ts';
 import { CanaryPool, type CanaryEntry, type JudgedRun } from './canary-pool.ts';
 import { Population, STRATEGIES, type Run, type SimMiner, type Strategy } from './miners.ts';
 import { workload, type SimJob } from './workload.ts';
@@ -74,6 +75,8 @@ export interface StrategyOutcome {
   runs: Record<JobPurpose, number>;
   /** Failed a check during its honest record (a wrong majority): counted against the policy. */
   flaggedBeforeCheating: number;
+  /** One per miner of the strategy (cheaters only): what its cheating brought and cost (economics.ts). */
+  lives: CheaterLife[];
 }
 
 export interface SimResult {
@@ -151,8 +154,8 @@ class Simulation {
     this.#nextJob = workload(seededRandom(hash32(`workload:${options.seed}`)));
     this.#population = new Population(digest, options.seed);
     for (const strategy of options.strategies ?? STRATEGIES) {
-      this.#outcomes.set(strategy, { strategy, miners: strategy.count, caught: [], uncaught: [], pausedForGood: [], resumed: 0, flaggedBeforeCheating: 0, runs: { client: 0, reexecution: 0, tiebreak: 0, canary: 0 } });
-      for (let i = 0; i < strategy.count; i++) this.#miners.push(this.#population.create(strategy, false));
+      this.#outcomes.set(strategy, { strategy, miners: strategy.count, caught: [], uncaught: [], pausedForGood: [], resumed: 0, flaggedBeforeCheating: 0, runs: { client: 0, reexecution: 0, tiebreak: 0, canary: 0 }, lives: [] });
+      for (let i = 0; i < strategy.count; i++) this.#miners.push(this.#enlist(strategy, false));
     }
   }
 
@@ -173,6 +176,8 @@ class Simulation {
     for (const miner of this.#miners) {
       const cheating = this.#jobsCheating(miner);
       if (cheating > 0 && !miner.caught) this.#outcomes.get(miner.strategy)!.uncaught.push(cheating);
+      // A pause still being served at the end has cost it the work dispatched so far.
+      if (miner.life && miner.standing.pausedAt !== null) miner.life.pausedJobs += this.#shareOfDispatches(miner.standing.pausedAt);
     }
     return {
       jobs: this.#clientJobs.probation + this.#clientJobs.past,
@@ -192,9 +197,31 @@ class Simulation {
     };
   }
 
+  /** A new miner of `strategy`, its life (a cheater's) on its strategy's record. */
+  #enlist(strategy: Strategy, replacement: boolean): SimMiner {
+    const miner = this.#population.create(strategy, replacement);
+    if (miner.life) this.#outcomes.get(strategy)!.lives.push(miner.life);
+    return miner;
+  }
+
   async #execute(miner: SimMiner, job: SimJob, purpose: JobPurpose): Promise<Run> {
     this.#outcomes.get(miner.strategy)!.runs[purpose]++;
-    return this.#population.execute(miner, job);
+    const run = await this.#population.execute(miner, job);
+    const life = miner.life;
+    const jobs = this.#jobsCheating(miner);
+    if (life && jobs > 0) {
+      life.jobs = jobs;
+      if (run.cheated) {
+        life.cheatedRuns++;
+        if (purpose === 'client') life.cheatedClientJobs.push(jobs);
+      }
+    }
+    return run;
+  }
+
+  /** A miner's share of the client jobs dispatched since `since` (a tick of #now): what it would have got. */
+  #shareOfDispatches(since: number): number {
+    return (this.#now - since) / this.#miners.length;
   }
 
   /** The miner for a check run, as `checkMiners` says (and passing `also`); undefined (and counted) when none may. */
@@ -338,9 +365,11 @@ class Simulation {
   }
 
   #passed(miner: SimMiner, kind: 'canary' | 'reexecution'): void {
-    const wasPaused = miner.standing.pausedAt !== null;
+    const pausedAt = miner.standing.pausedAt;
     miner.standing = afterCheck(miner.standing, { kind, passed: true, detail: '', now: this.#now, jobsCompleted: miner.jobsCompleted }, this.#settings);
-    if (wasPaused && miner.standing.pausedAt === null && miner.strategy.cheat) this.#outcomes.get(miner.strategy)!.resumed++;
+    if (pausedAt === null || miner.standing.pausedAt !== null || !miner.strategy.cheat) return;
+    this.#outcomes.get(miner.strategy)!.resumed++;
+    if (miner.life) miner.life.pausedJobs += this.#shareOfDispatches(pausedAt);
   }
 
   #failed(miner: SimMiner, kind: 'canary' | 'reexecution', detail: string): void {
@@ -358,9 +387,13 @@ class Simulation {
       if (cheating === 0) outcome.flaggedBeforeCheating++;
       else outcome.caught.push(cheating);
     }
+    if (cheating > 0) miner.life!.failures.push(cheating);
     if (miner.standing.needsReview) {
-      if (cheating > 0) outcome.pausedForGood.push(cheating);
-      this.#miners[this.#miners.indexOf(miner)] = this.#population.create(miner.strategy, true);
+      if (cheating > 0) {
+        outcome.pausedForGood.push(cheating);
+        miner.life!.pausedForGood = true;
+      }
+      this.#miners[this.#miners.indexOf(miner)] = this.#enlist(miner.strategy, true);
       outcome.miners++;
     }
   }

@@ -4,11 +4,16 @@
 // What a reader of the bench relies on: honest miners are never flagged, cheaters are caught, the
 // checks cost about r + k of the work past probation plus at most 2 tie-breaks per disagreement
 // and a confirming run per failed canary, a wrong canary reference is withdrawn rather than failing
-// an honest miner, and the figures are reproducible.
+// an honest miner, and the figures are reproducible. The economics (issue 13): at the default
+// bond, slash, rates and window every cheating strategy loses money against honest work, even
+// with the slash alone; without a slash one of them would gain; the break-evens are where the
+// sign turns; and a life's money follows the stated cost model.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { summarise } from '../../../bench/verification/report.ts';
+import { parseAmount } from '@aitbc/protocol';
+import { DEFAULT_COST_MODEL, lifeMoney, newLife } from '../../../bench/verification/economics.ts';
+import { economics, summarise } from '../../../bench/verification/report.ts';
 import { runSimulation } from '../../../bench/verification/simulation.ts';
 import { DEFAULT_VERIFICATION } from '../src/verification/settings.ts';
 
@@ -76,4 +81,43 @@ test('a marketplace of miners all on probation: their jobs find nobody to re-run
 test('the same seed gives the same figures', async () => {
   const run = async () => summarise(await runSimulation({ jobs: 1000, seed: SEED }));
   assert.deepEqual(await run(), await run());
+});
+
+test('at the default bond, slash, rates and window every cheating strategy loses money against honest work; without a slash one gains', async () => {
+  const result = await runSimulation({ jobs: JOBS, seed: SEED });
+  const defaults = summarise(result).economics;
+  assert.equal(defaults.verdict, 'PASS');
+  assert.ok(defaults.checkRate <= 0.03, `checks per job past probation: ${defaults.checkRate}`);
+  for (const row of defaults.rows) {
+    assert.ok(row.lives > 0 && row.failures > 0, `${row.name}: ${row.lives} lives, ${row.failures} failed checks`);
+    assert.ok(row.total.saved > 0n, `${row.name} saved compute by cheating`);
+    assert.ok(row.total.gain < 0n && row.perJob < 0n, `${row.name}: gain ${row.total.gain} µAIT`);
+    assert.ok(row.slashOnly.gain < 0n, `${row.name}: the slash alone outweighs the saving (${row.slashOnly.gain} µAIT)`);
+    assert.ok(row.breakEvenCheckRate < defaults.checkRate, `${row.name}: breaks even at q = ${row.breakEvenCheckRate}`);
+  }
+  const unslashed = economics(result, { ...DEFAULT_COST_MODEL, slashMicro: 0n });
+  assert.equal(unslashed.verdict, 'MISS');
+  assert.ok(unslashed.rows.some((row) => row.total.gain > 0n), 'without a slash, cheating pays for at least one strategy');
+  // The break-even slash (refunds and pauses left out) is where the sign turns.
+  for (const row of defaults.rows) {
+    const at = (slashMicro: bigint) => economics(result, { ...DEFAULT_COST_MODEL, slashMicro }).rows.find((other) => other.name === row.name)!.slashOnly.gain;
+    const breakEven = row.slashOnly.breakEvenSlash!;
+    assert.ok(breakEven > 0n && breakEven < DEFAULT_COST_MODEL.slashMicro, `${row.name}: ${breakEven}`);
+    assert.ok(at(breakEven - 1n) >= 0n && at(breakEven) < 0n, `${row.name}: the sign turns at ${breakEven} µAIT`);
+  }
+});
+
+test("a cheater's life in money: compute saved, a slash per failed check up to the bond, the cheated jobs inside the window refunded once, the margin lost to pauses", () => {
+  // Price 1 AITBC, compute 70 %, a cheaper model skips 90 % of it; window 600 s at 10 s a job = 60 jobs.
+  const life = { ...newLife(), jobs: 200, cheatedRuns: 4, cheatedClientJobs: [10, 130, 150, 190], failures: [150, 195], pausedJobs: 2.4, pausedForGood: true };
+  const money = lifeMoney(life, 'wrong-model', DEFAULT_COST_MODEL);
+  assert.equal(money.saved, 4n * parseAmount('0.63'));
+  assert.equal(money.slashed, 2n * parseAmount('100'));
+  // 130 and 150 inside the first catch's window, 190 inside the second's; 10 long past any.
+  assert.equal(money.refunded, 3n * parseAmount('1'));
+  // 2 jobs missed while resuming, 60 while coming back with a fresh key, at a 0.3 AITBC margin.
+  assert.equal(money.pauseLost, 62n * parseAmount('0.3'));
+  assert.equal(money.gain, money.saved - money.slashed - money.refunded - money.pauseLost);
+  // A slash takes at most the bond.
+  assert.equal(lifeMoney(life, 'wrong-model', { ...DEFAULT_COST_MODEL, bondMicro: parseAmount('30') }).slashed, 2n * parseAmount('30'));
 });
