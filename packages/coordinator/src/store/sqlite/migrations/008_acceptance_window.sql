@@ -2,7 +2,7 @@
 -- the receipt is released to `earned` (claimable, settleable) when its job's window ends, unless
 -- the client disputed it in time: then the dispute's verdict releases it, or refunds the price.
 
--- New movement kinds. SQLite cannot alter a CHECK, so the ledger is rebuilt with its rows and ids.
+-- New movement kinds (release and dispute_refund here; slash_credit for 009's slashes). SQLite cannot alter a CHECK, so the ledger is rebuilt with its rows and ids.
 DROP TRIGGER ledger_no_update;
 DROP TRIGGER ledger_no_delete;
 CREATE TABLE ledger_v8 (
@@ -10,7 +10,7 @@ CREATE TABLE ledger_v8 (
   movement_id TEXT NOT NULL,
   kind        TEXT NOT NULL CHECK (kind IN ('credit', 'escrow', 'refund', 'payout', 'claim',
                                             'deposit', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund',
-                                            'release', 'dispute_refund')),
+                                            'release', 'dispute_refund', 'slash_credit')),
   bucket      TEXT NOT NULL,
   amount      INTEGER NOT NULL,
   job_id      TEXT,

@@ -24,27 +24,8 @@ CREATE INDEX miner_unbondings_by_key ON miner_unbondings(miner_key, release_heig
 
 -- Slashes: a miner that fails a check with byte-exact evidence and a bond is slashed on chain
 -- (kind 'slash' in the outbox); the beneficiary's payout to the clearing address, once final,
--- is credited to the harmed client (movement 'slash_credit'). SQLite cannot alter a CHECK, so
--- the ledger and the outbox are rebuilt with their rows and ids.
-DROP TRIGGER ledger_no_update;
-DROP TRIGGER ledger_no_delete;
-CREATE TABLE ledger_v9 (
-  entry_id    INTEGER PRIMARY KEY AUTOINCREMENT,
-  movement_id TEXT NOT NULL,
-  kind        TEXT NOT NULL CHECK (kind IN ('credit', 'escrow', 'refund', 'payout', 'claim',
-                                            'deposit', 'settle', 'withdraw', 'withdrawn', 'withdraw_refund',
-                                            'release', 'dispute_refund', 'slash_credit')),
-  bucket      TEXT NOT NULL,
-  amount      INTEGER NOT NULL,
-  job_id      TEXT,
-  receipt_id  TEXT,
-  at          INTEGER NOT NULL
-) STRICT;
-INSERT INTO ledger_v9 SELECT * FROM ledger;
-DROP TABLE ledger;
-ALTER TABLE ledger_v9 RENAME TO ledger;
-CREATE TRIGGER ledger_no_update BEFORE UPDATE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
-CREATE TRIGGER ledger_no_delete BEFORE DELETE ON ledger BEGIN SELECT RAISE(ABORT, 'ledger is append-only'); END;
+-- is credited to the harmed client (movement 'slash_credit', allowed by 008's ledger). SQLite
+-- cannot alter a CHECK, so the outbox is rebuilt with its rows and ids.
 
 -- slash: `account` is the harmed client, `amount_micro` 0 until final, then what it was credited.
 CREATE TABLE chain_outbox_v9 (
