@@ -5,9 +5,7 @@
 
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CoordinatorStore } from '../src/store/store.ts';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import { cheat, DIGEST, VERIFIER, World, type Runner } from './verification-world.ts';
+import { cheat, DIGEST, VERIFIER, World, crashOnceAt, type Runner } from './verification-world.ts';
 
 const CANARIES_ONLY = { reexecutionRate: 0, probationReexecutionRate: 0, canaryRate: 1, probationCanaryRate: 1 };
 
@@ -107,20 +105,7 @@ test('an entry three runs decided fails a disagreeing canary at once: three agai
 });
 
 test('a confirming run lost to a crash is queued by the sweeper, exactly once', async () => {
-  let crashes = 1;
-  const crashOnce = (store: SqliteStore): CoordinatorStore =>
-    new Proxy(store, {
-      get(target, name) {
-        if (name === 'startTiebreak' && crashes > 0) {
-          return async () => {
-            crashes--;
-            throw new Error('the process died here');
-          };
-        }
-        const value = Reflect.get(target, name, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+  const crashOnce = crashOnceAt('startTiebreak');
   world = await World.start({ reexecutionRate: 1, probationReexecutionRate: 1 }, crashOnce);
   const [a, b, cheater, confirmer] = [await world.miner('gpu-a'), await world.miner('gpu-b'), await world.miner('gpu-x'), await world.miner('gpu-c')];
   await poolEntryFrom(a, b);

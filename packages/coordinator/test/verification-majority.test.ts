@@ -4,9 +4,7 @@
 
 import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { CoordinatorStore } from '../src/store/store.ts';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import { cheat, DIGEST, VERIFIER, World, type Runner } from './verification-world.ts';
+import { cheat, DIGEST, VERIFIER, World, crashOnceAt, type Runner } from './verification-world.ts';
 
 const EVERY_JOB = { reexecutionRate: 1, probationReexecutionRate: 1 };
 
@@ -90,20 +88,7 @@ test('a lying verifier is the one that fails: the checked miner passes and its j
 });
 
 test('a tie-break lost to a crash is queued by the sweeper, exactly once', async () => {
-  let crashes = 1;
-  const crashOnce = (store: SqliteStore): CoordinatorStore =>
-    new Proxy(store, {
-      get(target, name) {
-        if (name === 'startTiebreak' && crashes > 0) {
-          return async () => {
-            crashes--;
-            throw new Error('the process died here');
-          };
-        }
-        const value = Reflect.get(target, name, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+  const crashOnce = crashOnceAt('startTiebreak');
   world = await World.start(EVERY_JOB, crashOnce);
   const [cheater, a, b, c] = [await world.miner('gpu-x'), await world.miner('gpu-a'), await world.miner('gpu-b'), await world.miner('gpu-c')];
   cheater.answer = cheat;

@@ -6,9 +6,7 @@ import { afterEach, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
 import { ADMIN_KEY, TestMiner } from '@aitbc/testkit/coordinator';
-import type { CoordinatorStore } from '../src/store/store.ts';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
-import { DIGEST, Runner, VERIFIER, World } from './verification-world.ts';
+import { DIGEST, Runner, VERIFIER, World, crashOnceAt } from './verification-world.ts';
 
 const EVERY_JOB = { reexecutionRate: 1, probationReexecutionRate: 1 };
 
@@ -92,20 +90,7 @@ test('a version-1 receipt names no weights: its job is not re-executed, and the 
 });
 
 test('a crash between a check job completing and its verdict: the sweeper decides it, exactly once', async () => {
-  let crashes = 1;
-  const crashOnce = (store: SqliteStore): CoordinatorStore =>
-    new Proxy(store, {
-      get(target, name) {
-        if (name === 'decideCheck' && crashes > 0) {
-          return async () => {
-            crashes--;
-            throw new Error('the process died here');
-          };
-        }
-        const value = Reflect.get(target, name, target);
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
-    });
+  const crashOnce = crashOnceAt('decideCheck');
   world = await World.start(EVERY_JOB, crashOnce);
   const [a, b] = [await world.miner('gpu-a'), await world.miner('gpu-b')];
   const jobId = await world.submit();

@@ -13,6 +13,24 @@ import type { CoordinatorStore } from '../src/store/store.ts';
 import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import type { VerificationSettings } from '../src/verification/settings.ts';
 
+/** A store whose `method` throws once, as if the process died there; every later call goes through. */
+export function crashOnceAt(method: keyof CoordinatorStore): (store: SqliteStore) => CoordinatorStore {
+  let crashes = 1;
+  return (store) =>
+    new Proxy(store, {
+      get(target, name) {
+        if (name === method && crashes > 0) {
+          return async () => {
+            crashes--;
+            throw new Error('the process died here');
+          };
+        }
+        const value = Reflect.get(target, name, target);
+        return typeof value === 'function' ? value.bind(target) : value;
+      },
+    });
+}
+
 export const DIGEST = `sha256:${'a1'.repeat(32)}`;
 export const VERIFIER = 'verification';
 
