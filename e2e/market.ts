@@ -19,6 +19,8 @@ const quickSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(res
 export interface RunningMiner {
   id: string;
   process: Started;
+  /** Its --data-dir: miner-key.json there holds the key its receipts are signed with (and a bond is on). */
+  dataDir: string;
   /** Its miner-scope key: the owner the coordinator tells miners apart by. */
   client: AitbcClient;
 }
@@ -74,7 +76,10 @@ export class Market {
     this.public = new AitbcClient({ baseUrl: url });
   }
 
-  /** A coordinator process with `flags` and `env` (e.g. raised check rates) on a fresh database, stopped with its miners when test `t` ends. */
+  /**
+   * A coordinator process with `flags` and `env` (e.g. raised check rates) on a fresh database, stopped
+   * with its miners when test `t` ends. `flags` come last, so they may set another --acceptance-window.
+   */
   static async start(t: TestContext, flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-e2e-market-'));
     const coordinator = await startAitbc(
@@ -96,21 +101,28 @@ export class Market {
   /** An `aitbc miner --backend demo` process under a fresh miner key, resolved once registered. */
   async startMiner(id: string, extra: string[] = []): Promise<RunningMiner> {
     const { key } = await this.operator.admin.createKey({ scopes: ['miner'] });
+    const dataDir = join(this.dir, id);
     const process = await startAitbc(
-      ['miner', '--coordinator-url', this.url, '--api-key', key, '--miner-id', id, '--data-dir', join(this.dir, id), '--backend', 'demo', ...extra],
+      ['miner', '--coordinator-url', this.url, '--api-key', key, '--miner-id', id, '--data-dir', dataDir, '--backend', 'demo', ...extra],
       /"event":"registered"/,
       { cwd: this.dir },
     );
-    const miner = { id, process, client: new AitbcClient({ baseUrl: this.url, apiKey: key }) };
+    const miner = { id, process, dataDir, client: new AitbcClient({ baseUrl: this.url, apiKey: key }) };
     this.miners.push(miner);
     return miner;
   }
 
   /** A client key for `account`, credited with `amount` AITBC. */
   async client(account: string, amount: string): Promise<AitbcClient> {
-    const { key } = await this.operator.admin.createKey({ scopes: ['client'], account });
+    const { client } = await this.unfundedClient(account);
     await this.operator.admin.credit(account, amount);
-    return new AitbcClient({ baseUrl: this.url, apiKey: key, sleep: quickSleep });
+    return client;
+  }
+
+  /** A client key for `account` (for the command line too) and nothing credited: the account is known, so a chain deposit naming it is credited. */
+  async unfundedClient(account: string): Promise<{ client: AitbcClient; key: string }> {
+    const { key } = await this.operator.admin.createKey({ scopes: ['client'], account });
+    return { client: new AitbcClient({ baseUrl: this.url, apiKey: key, sleep: quickSleep }), key };
   }
 
   /** The miner's public view, standing included. */

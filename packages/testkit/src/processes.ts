@@ -57,3 +57,20 @@ export function stopWith(child: ChildProcess, signal: NodeJS.Signals = 'SIGTERM'
 export function runAitbc(args: string[], options: ProcessOptions = {}) {
   return spawnSync(process.execPath, [AITBC, ...args], { cwd: options.cwd, env: options.env ?? process.env, encoding: 'utf8', timeout: 60_000 });
 }
+
+/** Runs `aitbc <args>` to completion without blocking: several commands can run at once. */
+export function execAitbc(args: string[], options: ProcessOptions = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [AITBC, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    running.add(child);
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
+    child.stderr!.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
+    child.once('error', reject);
+    child.once('close', (status) => {
+      running.delete(child);
+      resolve({ status, stdout, stderr });
+    });
+  });
+}
