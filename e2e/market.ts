@@ -19,7 +19,7 @@ const quickSleep = (ms: number) => new Promise<void>((resolve) => setTimeout(res
 export interface RunningMiner {
   id: string;
   process: Started;
-  /** Its --data-dir: miner-key.json there holds the key its receipts are signed with (and a bond is on). */
+  /** Its --data-dir: the miner-key file there holds the key its receipts are signed with (and a bond is on). */
   dataDir: string;
   /** Its miner-scope key: the owner the coordinator tells miners apart by. */
   client: AitbcClient;
