@@ -422,8 +422,10 @@ describe('every error code answers in the seed envelope', () => {
         assert.equal(answer.headers.get('retry-after'), String(answer.body.retry_after));
       }
       assert.doesNotMatch(answer.text, /\bat .*\.ts:\d+|stack|SQLITE|secret/i, 'no internals leak');
-      const allowed = new Set(['detail', 'error_code', 'request_id', 'field', 'retry_after']);
+      // OpenAI routes and unknown routes or methods under /v1 add OpenAI's `error`, which restates the envelope.
+      const allowed = new Set(['detail', 'error_code', 'request_id', 'field', 'retry_after', 'error']);
       for (const key of Object.keys(answer.body)) assert.ok(allowed.has(key), `unexpected envelope key ${key}`);
+      if (answer.body.error !== undefined) assert.deepEqual([answer.body.error.message, answer.body.error.param], [answer.body.detail, answer.body.field ?? null]);
     });
   }
 

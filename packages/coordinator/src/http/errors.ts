@@ -16,15 +16,18 @@ declare module 'fastify' {
 }
 
 /** The body of an error answer: the seed envelope, plus OpenAI's error object on OpenAI routes. */
-export function errorBody(request: FastifyRequest, error: ApiError) {
+export function errorBody(request: FastifyRequest, error: ApiError, openai = request.routeOptions?.config?.openai === true) {
   const envelope = error.toEnvelope(request.id);
-  return request.routeOptions?.config?.openai ? withOpenAiError(envelope, error.status) : envelope;
+  return openai ? withOpenAiError(envelope, error.status) : envelope;
 }
 
-export function sendError(reply: FastifyReply, request: FastifyRequest, error: ApiError): FastifyReply {
+export function sendError(reply: FastifyReply, request: FastifyRequest, error: ApiError, openai?: boolean): FastifyReply {
   if (error.retryAfterSeconds !== undefined) reply.header('Retry-After', String(error.retryAfterSeconds));
-  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(request, error));
+  return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(request, error, openai));
 }
+
+/** Under /v1 an unknown path may be an OpenAI endpoint we lack (/v1/responses, /v1/embeddings): its client reads `error`. */
+const underV1 = (path: string) => path === '/v1' || path.startsWith('/v1/');
 
 function internalError(request: FastifyRequest, error: unknown): ApiError {
   request.log.error({ err: error, request_id: request.id }, 'unexpected error');
@@ -67,8 +70,8 @@ export function installErrorHandling(app: FastifyInstance, routes: RouteTable, l
     const allowed = routes.methodsFor(path).filter((method) => method !== 'HEAD');
     if (allowed.length > 0) {
       reply.header('Allow', allowed.join(', '));
-      return sendError(reply, request, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`));
+      return sendError(reply, request, new ApiError('METHOD_NOT_ALLOWED', `${request.method} is not allowed on ${path}; use ${allowed.join(' or ')}`), underV1(path));
     }
-    return sendError(reply, request, new ApiError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /openapi.json for the API`));
+    return sendError(reply, request, new ApiError('ROUTE_NOT_FOUND', `No route ${request.method} ${path}; see /openapi.json for the API`), underV1(path));
   });
 }

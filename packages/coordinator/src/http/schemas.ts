@@ -478,18 +478,17 @@ export const ReceiptMinerKeyView = Type.Object({
   public_key: Type.String({ description: 'base64url key the miner signed this receipt with, as this coordinator checked it on acceptance (a miner may have registered another key since)' }),
 });
 
-export const ModelList = Type.Object({
-  object: Type.Literal('list'),
-  data: Type.Array(
-    Type.Object({
-      id: Type.String(),
-      object: Type.Literal('model'),
-      owned_by: Type.String(),
-      miners_online: Type.Integer(),
-      min_price: Nullable(Amount),
-    }),
-  ),
+/** OpenAI's model object, with what the market offers it at. */
+export const ModelObject = Type.Object({
+  id: Type.String(),
+  object: Type.Literal('model'),
+  created: Type.Integer({ description: 'Always 0: a model on the market has no creation time' }),
+  owned_by: Type.String(),
+  miners_online: Type.Integer(),
+  min_price: Nullable(Amount),
 });
+
+export const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(ModelObject) });
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),

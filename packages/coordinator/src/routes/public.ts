@@ -2,9 +2,20 @@
 
 import type { App, Services } from '../app.ts';
 import { base64urlEncode, formatAmount } from '@aitbc/protocol';
-import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, errorResponses } from '../http/schemas.ts';
+import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, ModelObject, errorResponses } from '../http/schemas.ts';
 import { minerView } from '../http/views.ts';
+import type { ModelOffer } from '../store/store.ts';
 import { VERSION } from '../version.ts';
+
+/** A catalogue entry as OpenAI's model object (`created` is required by OpenAI's clients; there is none). */
+const modelObject = ({ model, offer }: { model: string; offer: ModelOffer | null }) => ({
+  id: model,
+  object: 'model' as const,
+  created: 0,
+  owned_by: 'aitbc',
+  miners_online: offer?.minersOnline ?? 0,
+  min_price: offer ? formatAmount(offer.minPriceMicro) : null,
+});
 
 export function registerPublicRoutes(app: App, services: Services): void {
   const { config, directory, receipts } = services;
@@ -21,16 +32,24 @@ export function registerPublicRoutes(app: App, services: Services): void {
     ...(services.chain ? { clearing_address: services.chain.clearingAddress } : {}),
   }));
 
-  app.get('/v1/models', { schema: { tags: ['public'], summary: 'Models on offer (OpenAI list shape)', response: { 200: ModelList } } }, async () => {
-    const data = (await directory.catalogue()).map(({ model, offer }) => ({
-      id: model,
-      object: 'model' as const,
-      owned_by: 'aitbc',
-      miners_online: offer?.minersOnline ?? 0,
-      min_price: offer ? formatAmount(offer.minPriceMicro) : null,
-    }));
-    return { object: 'list' as const, data };
-  });
+  app.get('/v1/models', { schema: { tags: ['public'], summary: 'Models on offer (OpenAI list shape)', response: { 200: ModelList } } }, async () => ({
+    object: 'list' as const,
+    data: (await directory.catalogue()).map(modelObject),
+  }));
+
+  // A wildcard: model names may hold slashes (org/model), sent raw or percent-encoded.
+  app.get(
+    '/v1/models/*',
+    {
+      config: { openai: true },
+      schema: {
+        tags: ['public'],
+        summary: 'One model on offer (OpenAI model object); one nobody offers is VALIDATION_INVALID_MODEL, `error.code` model_not_found',
+        response: { 200: ModelObject, ...errorResponses('VALIDATION_INVALID_MODEL') },
+      },
+    },
+    async (request) => modelObject(await directory.requireModel((request.params as { '*': string })['*'])),
+  );
 
   app.get(
     '/v1/miners',

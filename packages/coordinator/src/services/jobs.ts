@@ -180,11 +180,7 @@ export class JobService {
       }
       return;
     }
-    const accepted = await this.miners.acceptedModels();
-    if (!accepted.includes(model)) {
-      const offer = accepted.length > 0 ? `available now: ${accepted.join(', ')}` : 'no model is available now (no miner is online)';
-      throw new ApiError('VALIDATION_INVALID_MODEL', `Model '${model}' is not offered by any online miner; ${offer}. See GET /v1/models`, { field: 'model' });
-    }
+    await this.miners.requireModel(model);
   }
 
   /** The caller's job, after settling its deadline; someone else's job is JOB_NOT_FOUND. */

@@ -62,8 +62,13 @@ export class MinerDirectory {
     return { items: page.items.map((miner) => ({ miner, online: miner.lastSeenAt >= onlineSince })), nextCursor: page.next ? encodeMinerCursor(page.next) : null };
   }
 
-  async acceptedModels(): Promise<string[]> {
-    return (await this.catalogue()).map((entry) => entry.model);
+  /** The model's catalogue entry; a model no online miner offers (nor --models) is VALIDATION_INVALID_MODEL. */
+  async requireModel(model: string): Promise<{ model: string; offer: ModelOffer | null }> {
+    const catalogue = await this.catalogue();
+    const entry = catalogue.find((candidate) => candidate.model === model);
+    if (entry) return entry;
+    const offer = catalogue.length > 0 ? `available now: ${catalogue.map((candidate) => candidate.model).join(', ')}` : 'no model is available now (no miner is online)';
+    throw new ApiError('VALIDATION_INVALID_MODEL', `Model '${model}' is not offered by any online miner; ${offer}. See GET /v1/models`, { field: 'model' });
   }
 }
 

@@ -119,8 +119,12 @@ const OPENAI_TYPES: [number, string][] = [
   [429, 'rate_limit_error'],
 ];
 
+/** Seed codes OpenAI clients know by another name (LangChain, the AI SDK look for `model_not_found`). */
+const OPENAI_CODES: Partial<Record<string, string>> = { VALIDATION_INVALID_MODEL: 'model_not_found' };
+
 /** The seed envelope plus OpenAI's error object, so both kinds of client read it. */
 export function withOpenAiError(envelope: ErrorEnvelope, status: number) {
   const type = OPENAI_TYPES.find(([code]) => code === status)?.[1] ?? (status >= 500 ? 'api_error' : 'invalid_request_error');
-  return { ...envelope, error: { message: envelope.detail, type, code: envelope.error_code, param: envelope.field ?? null } };
+  const code = OPENAI_CODES[envelope.error_code] ?? envelope.error_code;
+  return { ...envelope, error: { message: envelope.detail, type, code, param: envelope.field ?? null } };
 }
