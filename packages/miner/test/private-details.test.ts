@@ -5,6 +5,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { AitbcClient } from '@aitbc/sdk';
+import OpenAI from 'openai';
 import { generateKeyPair } from '@aitbc/protocol';
 import { OllamaBackend } from '../src/backends/ollama.ts';
 import { OpenAiBackend } from '../src/backends/openai.ts';
@@ -44,7 +45,8 @@ async function close(coordinator: TestCoordinator): Promise<void> {
   await coordinator.close();
 }
 
-async function failedJobThrough(backend: Backend) {
+/** A coordinator and a started miner daemon on `backend`, with a funded client key. */
+async function marketOn(backend: Backend) {
   const coordinator = await startTestCoordinator({ models: ['m1'] });
   const events: MinerEvent[] = [];
   const daemon = new MinerDaemon({
@@ -61,8 +63,13 @@ async function failedJobThrough(backend: Backend) {
     log: (event) => events.push(event),
   });
   const clientKey = await coordinator.createClient('alice', '10');
-  const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey });
   await daemon.start();
+  return { coordinator, daemon, clientKey, events };
+}
+
+async function failedJobThrough(backend: Backend) {
+  const { coordinator, daemon, clientKey, events } = await marketOn(backend);
+  const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey });
   try {
     const job = await client.jobs.submit({ model: 'm1', prompt: 'hello', max_price: '1' });
     await until(async () => (await client.jobs.get(job.job_id)).status === 'failed', 'the job to fail after its attempts');
@@ -112,6 +119,38 @@ test('a model server that cannot be reached: the transport error reaches the cli
     assert.ok(!error.includes(new URL(gone).port) && !error.includes('127.0.0.1'), error);
     assert.ok(events.some((event) => event.event === 'job_failed' && String(event.detail).includes(gone)));
   } finally {
+    await close(coordinator);
+  }
+});
+
+test('through the OpenAI routes: the error message and the stream error event name no server', async () => {
+  const { coordinator, daemon, clientKey, events } = await marketOn(new OpenAiBackend({ baseUrl: `${fake.url}/v1` }));
+  const openai = new OpenAI({ baseURL: `${coordinator.url}/v1`, apiKey: clientKey, maxRetries: 0 });
+  const request = { model: 'm1', messages: [{ role: 'user' as const, content: 'hello' }] };
+  try {
+    const whole = await openai.chat.completions.create(request).then(
+      () => assert.fail('the request succeeded'),
+      (error: unknown) => error as InstanceType<typeof OpenAI.APIError>,
+    );
+    assert.ok(whole instanceof OpenAI.APIError);
+    assert.equal(whole.code, 'SYSTEM_UPSTREAM_ERROR');
+    assert.match(whole.message, /failed: cannot mmap \[redacted\]/, 'what went wrong is still said');
+    assertNothingPrivate(JSON.stringify(whole.error), 'the OpenAI error');
+
+    const stream = await openai.chat.completions.create({ ...request, stream: true });
+    const streamed = await (async () => {
+      for await (const chunk of stream) void chunk;
+    })().then(
+      () => assert.fail('the stream ended without an error'),
+      (error: unknown) => error as InstanceType<typeof OpenAI.APIError>,
+    );
+    assert.ok(streamed instanceof OpenAI.APIError);
+    assert.match(streamed.message, /refunded/);
+    assertNothingPrivate(JSON.stringify(streamed.error) + streamed.message, 'the stream error event');
+    assert.ok(events.some((event) => event.event === 'job_failed' && String(event.detail).includes('/srv/models/m1.gguf')), "the operator's log keeps the path");
+    await coordinator.assertLedger();
+  } finally {
+    await daemon.stop();
     await close(coordinator);
   }
 });
