@@ -2,7 +2,7 @@
 // and the OpenAPI document. Shapes follow docs/API.md; amounts are decimal strings of AITBC.
 
 import { Type, type Static, type TSchema } from 'typebox';
-import { ERROR_CATALOGUE, type ErrorCode } from '@aitbc/protocol';
+import { ERROR_CATALOGUE, MAX_TOKENS_LIMIT, type ErrorCode } from '@aitbc/protocol';
 import { JOB_STATUSES, SCOPES, type JobStatus, type Scope } from '../store/store.ts';
 import { MAX_DISPUTE_REASON_CHARS } from '../verification/dispute.ts';
 
@@ -84,7 +84,7 @@ export const KeyIdParams = Type.Object({ key_id: Type.String() });
 
 export const JobParams = Type.Object(
   {
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS_LIMIT })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
@@ -428,8 +428,8 @@ export const CompleteBody = Type.Object(
 
 const OpenAiCommon = {
   model: ModelName,
-  max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
-  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+  max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS_LIMIT })),
+  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS_LIMIT })),
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
@@ -486,7 +486,9 @@ export const ModelList = Type.Object({
       object: Type.Literal('model'),
       owned_by: Type.String(),
       miners_online: Type.Integer(),
+      /** Per token, over the online miners offering the model; null when none is online. */
       min_price: Nullable(Amount),
+      median_price: Nullable(Amount),
     }),
   ),
 });

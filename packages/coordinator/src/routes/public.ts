@@ -28,6 +28,7 @@ export function registerPublicRoutes(app: App, services: Services): void {
       owned_by: 'aitbc',
       miners_online: offer?.minersOnline ?? 0,
       min_price: offer ? formatAmount(offer.minPriceMicro) : null,
+      median_price: offer ? formatAmount(offer.medianPriceMicro) : null,
     }));
     return { object: 'list' as const, data };
   });

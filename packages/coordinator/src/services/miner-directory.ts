@@ -61,10 +61,6 @@ export class MinerDirectory {
     });
     return { items: page.items.map((miner) => ({ miner, online: miner.lastSeenAt >= onlineSince })), nextCursor: page.next ? encodeMinerCursor(page.next) : null };
   }
-
-  async acceptedModels(): Promise<string[]> {
-    return (await this.catalogue()).map((entry) => entry.model);
-  }
 }
 
 function encodeMinerCursor(position: MinerListPosition): string {
