@@ -49,7 +49,7 @@ test('a native job whose max_price no online miner accepts is refused at once, n
   assert.equal(low.status, 422, low.text);
   assert.equal(low.body.error_code, 'VALIDATION_OUT_OF_RANGE');
   assert.equal(low.body.field, 'max_price');
-  assert.match(low.body.detail, /0\.001 per token .* at least 0\.064\b/);
+  assert.match(low.body.detail, /0\.001 AITBC per token .* at least 0\.064 AITBC/);
   assert.equal((await coordinator.request('GET', '/v1/jobs', { key: client })).body.items.length, 0, 'nothing was queued or escrowed');
 
   const enough = await submit({ max_price: '0.064', params: { max_tokens: 64 } });
@@ -61,7 +61,7 @@ test('a pinned job is checked against its miner’s price; a model only the oper
   const pinned = await submit({ max_price: '0.064', params: { max_tokens: 64 }, miner_id: 'dear' });
   assert.equal(pinned.status, 422, pinned.text);
   assert.equal(pinned.body.field, 'max_price');
-  assert.match(pinned.body.detail, /miner dear asks 0\.004 per token .* at least 0\.256\b/);
+  assert.match(pinned.body.detail, /miner dear asks 0\.004 AITBC per token .* at least 0\.256 AITBC/);
   assert.equal((await submit({ max_price: '0.256', params: { max_tokens: 64 }, miner_id: 'dear' })).status, 201);
 
   const waiting = await submit({ model: 'mistral', max_price: '0.000001', params: { max_tokens: 64 } });
@@ -85,7 +85,7 @@ test('OpenAI: without max_tokens the job asks for what max_price pays at the che
   assert.equal(below.status, 422, below.text);
   assert.equal(below.body.field, 'max_price');
   assert.equal(below.body.error.param, 'max_price');
-  assert.match(below.body.detail, /at least 0\.001\b/);
+  assert.match(below.body.detail, /at least 0\.001 AITBC/);
 });
 
 test('OpenAI stream: a job waiting for a miner sends `: keep-alive` comments, which leave the chunks intact', async () => {

@@ -280,7 +280,7 @@ function checkPrice(maxPriceMicro: bigint, minUnits: number, price: PriceToBeat 
   const lowest = price.unitPriceMicro * BigInt(minUnits);
   throw new ApiError(
     'VALIDATION_OUT_OF_RANGE',
-    `Field 'max_price' ${formatAmount(maxPriceMicro)} is below what any online miner accepts for this job: ${price.askedBy} asks ${formatAmount(price.unitPriceMicro)} per token for '${price.model}', so ${minUnits} token(s) (max_tokens) need max_price of at least ${formatAmount(lowest)}. Raise max_price or lower max_tokens; see GET /v1/models`,
+    `Field 'max_price' ${formatAmount(maxPriceMicro)} AITBC is too low for this job: ${price.askedBy} asks ${formatAmount(price.unitPriceMicro)} AITBC per token for '${price.model}', so ${minUnits} token(s) (max_tokens) need max_price of at least ${formatAmount(lowest)} AITBC. Raise max_price or lower max_tokens; see GET /v1/models`,
     { field: 'max_price' },
   );
 }
