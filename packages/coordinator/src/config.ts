@@ -57,6 +57,8 @@ export interface CoordinatorConfig {
   maxStreamBytes: number | null;
   /** A streaming client that reads nothing for this long is dropped as if it had left. */
   clientStallMs: number;
+  /** A stream with nothing to send (its job queued, or its miner silent) sends a `: keep-alive` comment this often, so proxies and clients do not time it out. */
+  sseKeepAliveMs: number;
   /** How long after completion a client may dispute a job; the miner's earnings are held until then. Clients may shorten it per job. */
   acceptanceWindowSeconds: number;
   /** The verification ladder: check rates, probation, resuming, the paying account, trusted miners. */
@@ -90,6 +92,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   openAiMaxPrice: '1',
   maxStreamBytes: null,
   clientStallMs: 15_000,
+  sseKeepAliveMs: 15_000,
   acceptanceWindowSeconds: 600,
   verification: DEFAULT_VERIFICATION,
   now: () => Date.now(),

@@ -12,6 +12,9 @@ export interface JobParams {
   stop?: string[];
 }
 
+/** The most tokens a job may ask for. */
+export const MAX_TOKENS_LIMIT = 32_768;
+
 /** The parameters a receipt binds: the ones that change what a model generates. */
 export const HASHED_JOB_PARAMS = ['seed', 'temperature', 'top_p', 'max_tokens', 'stop'] as const;
 

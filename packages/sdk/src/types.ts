@@ -221,7 +221,8 @@ export interface CoordinatorInfo {
 
 export interface ModelList {
   object: 'list';
-  data: { id: string; object: 'model'; owned_by: string; miners_online: number; min_price: string | null }[];
+  /** Prices are per token over the online miners offering the model; null when none is online. */
+  data: { id: string; object: 'model'; owned_by: string; miners_online: number; min_price: string | null; median_price: string | null }[];
 }
 
 export interface CreatedKey {

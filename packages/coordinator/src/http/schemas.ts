@@ -2,7 +2,7 @@
 // and the OpenAPI document. Shapes follow docs/API.md; amounts are decimal strings of AITBC.
 
 import { Type, type Static, type TSchema } from 'typebox';
-import { ERROR_CATALOGUE, type ErrorCode } from '@aitbc/protocol';
+import { ERROR_CATALOGUE, MAX_TOKENS_LIMIT, type ErrorCode } from '@aitbc/protocol';
 import { JOB_STATUSES, SCOPES, type JobStatus, type Scope } from '../store/store.ts';
 import { MAX_DISPUTE_REASON_CHARS } from '../verification/dispute.ts';
 
@@ -84,7 +84,7 @@ export const KeyIdParams = Type.Object({ key_id: Type.String() });
 
 export const JobParams = Type.Object(
   {
-    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+    max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS_LIMIT })),
     temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
     top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
     seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
@@ -428,8 +428,8 @@ export const CompleteBody = Type.Object(
 
 const OpenAiCommon = {
   model: ModelName,
-  max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
-  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: 32768 })),
+  max_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS_LIMIT })),
+  max_completion_tokens: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TOKENS_LIMIT })),
   temperature: Type.Optional(Type.Number({ minimum: 0, maximum: 2 })),
   top_p: Type.Optional(Type.Number({ minimum: 0, maximum: 1 })),
   seed: Type.Optional(Type.Integer({ minimum: 0, maximum: 2 ** 32 - 1 })),
@@ -478,7 +478,7 @@ export const ReceiptMinerKeyView = Type.Object({
   public_key: Type.String({ description: 'base64url key the miner signed this receipt with, as this coordinator checked it on acceptance (a miner may have registered another key since)' }),
 });
 
-/** OpenAI's model object, with what the market offers it at. */
+/** OpenAI's model object, with what the market offers it at (per token, over the online miners offering it; null when none is online). */
 export const ModelObject = Type.Object({
   id: Type.String(),
   object: Type.Literal('model'),
@@ -486,6 +486,7 @@ export const ModelObject = Type.Object({
   owned_by: Type.String(),
   miners_online: Type.Integer(),
   min_price: Nullable(Amount),
+  median_price: Nullable(Amount),
 });
 
 export const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(ModelObject) });

@@ -51,7 +51,7 @@ async function complete(kind: CompletionKind, request: FastifyRequest, reply: Fa
   const { hub, config } = services;
   const principal = principalOf(request);
   const body = request.body as OpenAiRequest;
-  const input = toSubmitInput(kind, body, config.openAiMaxPrice);
+  const input = await services.jobs.boundTokensByPrice(toSubmitInput(kind, body, config.openAiMaxPrice));
   const live = body.stream === true;
   const jobId = newId('job');
   // Watch before submitting, so the miner that claims it already knows to stream.
@@ -89,6 +89,7 @@ async function complete(kind: CompletionKind, request: FastifyRequest, reply: Fa
   let release: (() => void) | null = null;
   const stream = new EventStream(reply.raw, {
     stallMs: config.clientStallMs,
+    keepAliveMs: config.sseKeepAliveMs,
     onBlocked: () => (release = hub.hold(jobId)),
     onDrained: () => {
       release?.();

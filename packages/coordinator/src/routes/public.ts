@@ -15,6 +15,7 @@ const modelObject = ({ model, offer }: { model: string; offer: ModelOffer | null
   owned_by: 'aitbc',
   miners_online: offer?.minersOnline ?? 0,
   min_price: offer ? formatAmount(offer.minPriceMicro) : null,
+  median_price: offer ? formatAmount(offer.medianPriceMicro) : null,
 });
 
 export function registerPublicRoutes(app: App, services: Services): void {

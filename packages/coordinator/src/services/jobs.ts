@@ -2,7 +2,7 @@
 // HTTP; throws ApiError with the seed's codes.
 
 import { randomInt } from 'node:crypto';
-import { AmountRangeError, ApiError, canonicalize, formatAmount, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
+import { AmountRangeError, ApiError, canonicalize, formatAmount, MAX_TOKENS_LIMIT, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, NewJob, StoredReceipt } from '../store/store.ts';
 import type { MinerDirectory } from './miner-directory.ts';
@@ -86,7 +86,8 @@ export class JobService {
         field: 'prompt',
       });
     }
-    await this.checkModelAndPin(input.model, input.miner_id);
+    const minUnits = input.params?.max_tokens ?? 1;
+    checkPrice(maxPriceMicro, minUnits, await this.checkModelAndPin(input.model, input.miner_id));
     const windowSeconds = input.acceptance_window_seconds ?? this.config.acceptanceWindowSeconds;
     if (windowSeconds > this.config.acceptanceWindowSeconds) {
       throw new ApiError(
@@ -104,7 +105,7 @@ export class JobService {
       prompt: input.prompt,
       params: withSeed(input.params),
       maxPriceMicro,
-      minUnits: input.params?.max_tokens ?? 1,
+      minUnits,
       pinnedMinerId: input.miner_id ?? null,
       createdAt: now,
       deadline: now + ttlMs,
@@ -153,7 +154,26 @@ export class JobService {
     return { replayed: true, body: prior.response };
   }
 
-  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined): Promise<void> {
+  /**
+   * An OpenAI request without max_tokens gets the most tokens its max_price pays for at the
+   * cheapest online price (capped at MAX_TOKENS_LIMIT), so no miner works past what the client pays.
+   * With no online offer, or a free one, it is left as it is.
+   */
+  async boundTokensByPrice(input: SubmitInput): Promise<SubmitInput> {
+    if (input.params?.max_tokens !== undefined) return input;
+    const offer = (await this.miners.offers()).find((candidate) => candidate.model === input.model);
+    if (!offer || offer.minPriceMicro === 0n) return input;
+    const affordable = parseMoneyField(input.max_price, 'max_price') / offer.minPriceMicro;
+    if (affordable < 1n) return input; // not even one token: submit refuses it, naming the price
+    return { ...input, params: { ...input.params, max_tokens: Number(affordable < BigInt(MAX_TOKENS_LIMIT) ? affordable : BigInt(MAX_TOKENS_LIMIT)) } };
+  }
+
+  /**
+   * Refuses a model no online miner offers (unless the operator lists it) and a pin to a miner
+   * that cannot take the job; returns the lowest unit price the job could run at now (the pinned
+   * miner's, or the cheapest online offer), null when it will wait for a miner to come online.
+   */
+  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined): Promise<PriceToBeat | null> {
     if (pinnedMinerId !== undefined) {
       const miner = await this.miners.require(pinnedMinerId);
       if (!miner.prices.has(model)) {
@@ -178,9 +198,10 @@ export class JobService {
           retryAfterSeconds: 5,
         });
       }
-      return;
+      return { unitPriceMicro: miner.prices.get(model)!, askedBy: `miner ${pinnedMinerId}`, model };
     }
-    await this.miners.requireModel(model);
+    const entry = await this.miners.requireModel(model);
+    return entry.offer ? { unitPriceMicro: entry.offer.minPriceMicro, askedBy: 'the cheapest online miner', model } : null;
   }
 
   /** The caller's job, after settling its deadline; someone else's job is JOB_NOT_FOUND. */
@@ -234,6 +255,29 @@ export class JobService {
     if (!receipt) throw new ApiError('RECEIPT_NOT_FOUND', `Job ${jobId} has no receipt (status ${job.status}); receipts exist once a job completes`);
     return receipt;
   }
+}
+
+interface PriceToBeat {
+  unitPriceMicro: bigint;
+  /** Whose price it is, for the error: the pinned miner, or the cheapest online one. */
+  askedBy: string;
+  model: string;
+}
+
+/**
+ * A job no online miner would claim is refused now rather than left to expire: the claim rule
+ * (CLAIMABLE in sqlite-store.ts) needs max_price / min_units ≥ the miner's unit price, so the
+ * lowest max_price that passes is unit price × min_units. VALIDATION_OUT_OF_RANGE, not a PAYMENT_
+ * code: the account may hold plenty; it is the field's value that is below what the market accepts.
+ */
+function checkPrice(maxPriceMicro: bigint, minUnits: number, price: PriceToBeat | null): void {
+  if (!price || maxPriceMicro / BigInt(minUnits) >= price.unitPriceMicro) return;
+  const lowest = price.unitPriceMicro * BigInt(minUnits);
+  throw new ApiError(
+    'VALIDATION_OUT_OF_RANGE',
+    `Field 'max_price' ${formatAmount(maxPriceMicro)} AITBC is too low for this job: ${price.askedBy} asks ${formatAmount(price.unitPriceMicro)} AITBC per token for '${price.model}', so ${minUnits} token(s) (max_tokens) need max_price of at least ${formatAmount(lowest)} AITBC. Raise max_price or lower max_tokens; see GET /v1/models`,
+    { field: 'max_price' },
+  );
 }
 
 const DAY_MS = 86_400_000;

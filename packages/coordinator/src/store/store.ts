@@ -308,7 +308,9 @@ export interface JobPage {
 export interface ModelOffer {
   model: string;
   minersOnline: number;
+  /** Per unit (token), over the online miners offering the model. */
   minPriceMicro: bigint;
+  medianPriceMicro: bigint;
 }
 
 export interface SweepResult {

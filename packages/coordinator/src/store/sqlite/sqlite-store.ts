@@ -292,12 +292,17 @@ export class SqliteStore implements CoordinatorStore {
   async modelOffers(onlineSince: number): Promise<ModelOffer[]> {
     const rows = this
       .sql(
-        `SELECT mm.model, count(*) AS miners_online, min(mm.unit_price_micro) AS min_price
-         FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
-         WHERE m.last_seen_at >= ? GROUP BY mm.model ORDER BY mm.model`,
+        `SELECT mm.model, mm.unit_price_micro FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
+         WHERE m.last_seen_at >= ? ORDER BY mm.model, mm.unit_price_micro`,
       )
       .all(onlineSince) as Row[];
-    return rows.map((row) => ({ model: row.model as string, minersOnline: num(row.miners_online), minPriceMicro: row.min_price as bigint }));
+    const prices = new Map<string, bigint[]>();
+    for (const row of rows) {
+      const model = row.model as string;
+      const list = prices.get(model) ?? prices.set(model, []).get(model)!;
+      list.push(row.unit_price_micro as bigint);
+    }
+    return [...prices].map(([model, sorted]) => ({ model, minersOnline: sorted.length, minPriceMicro: sorted[0]!, medianPriceMicro: median(sorted) }));
   }
 
   async countMinersOnline(onlineSince: number): Promise<number> {
@@ -880,4 +885,10 @@ export class SqliteStore implements CoordinatorStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
+}
+
+/** The middle of prices sorted ascending; of an even count, the mean of the two middle ones rounded down (µAIT). */
+function median(sorted: bigint[]): bigint {
+  const middle = sorted.length >> 1;
+  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2n;
 }
