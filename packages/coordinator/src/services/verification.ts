@@ -92,7 +92,9 @@ export class VerificationService {
         if (job.purpose === 'client') await this.addToPool(job, 'trusted', [job.jobId]);
         return;
       }
-      const record = (await this.store.getMiner(miner.minerId))?.track;
+      // `miner` was read just before this completion, which counted one more job. A check run's
+      // verdict (just decided) may have restarted probation, so only then is the record read again.
+      const record = job.purpose === 'client' ? { ...miner.track, jobsCompleted: miner.track.jobsCompleted + 1 } : (await this.store.getMiner(miner.minerId))?.track;
       if (!record) return;
       const plan = planChecks(
         { purpose: job.purpose, verifyRequested: job.verify, miner: { jobsSinceProbation: record.jobsCompleted - record.probationStartJobs, trusted: false } },

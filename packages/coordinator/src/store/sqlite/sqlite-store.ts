@@ -394,11 +394,12 @@ export class SqliteStore implements CoordinatorStore {
     return { left: num(row.max_concurrency) - num(row.running), running: num(row.running) };
   }
 
-  /** What the claim constraints need to know of the claimer. */
+  /** What the claim constraints need to know of the claimer; null for a miner not registered. */
   private claimer(request: ClaimRequest) {
     const row = this
       .sql('SELECT m.owner_key_id, r.score_ppm, r.paused_at, r.jobs_completed - r.probation_start_jobs AS since FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id WHERE m.miner_id = ?')
-      .get(request.minerId) as Row;
+      .get(request.minerId) as Row | undefined;
+    if (!row) return null;
     // Read only when bonds are required: the claim is the hot path. Held earnings are still
     // disputable (and a dispute can end in a slash), so they count; the ones whose window ended
     // are released first, in this claim's transaction, so they no longer do.
@@ -475,14 +476,15 @@ export class SqliteStore implements CoordinatorStore {
     return this.write((): ClaimJobOutcome => {
       const job = this.jobRow(jobId);
       if (!job) return { kind: 'not_found' };
-      if (!this.capacityLeft(request.minerId)) return { kind: 'unavailable', job };
+      const claimer = this.claimer(request);
+      if (!claimer) return { kind: 'unavailable', job };
       const pick = this
         .sql(
           `SELECT mm.unit_price_micro FROM jobs j
            JOIN miner_models mm ON mm.miner_id = @minerId AND mm.model = j.model
            WHERE j.job_id = @jobId AND ${CLAIMABLE}`,
         )
-        .get({ ...this.claimer(request), jobId }) as Row | undefined;
+        .get({ ...claimer, jobId }) as Row | undefined;
       if (!pick) return { kind: 'unavailable', job };
       const capacity = this.capacityLeft(request.minerId);
       if (!capacity || capacity.left <= 0) return { kind: 'capacity_full', running: capacity?.running ?? 0 };
