@@ -6,7 +6,7 @@
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
-import { startCoordinator } from '@aitbc/coordinator';
+import { DEFAULT_VERIFICATION, startCoordinator } from '@aitbc/coordinator';
 import { MinerDaemon, createBackend, detectGpu } from '@aitbc/miner';
 import { AitbcClient, AuthenticationError } from '@aitbc/sdk';
 import { randomBytes } from 'node:crypto';
@@ -64,6 +64,7 @@ export function devnetCommand(): Command {
       const dataDir = resolve(flags.dataDir);
       const previous = readDevnetFile(dataDir);
       const adminKey = previous?.admin_key ?? `aitbc_admin_${randomBytes(24).toString('base64url')}`;
+      const minerId = previous?.miner_id ?? 'devnet-miner-1';
       const coordinatorKeyFile = join(dataDir, 'coordinator-key.json');
       const coordinatorKey = loadOrCreateKeyFile(coordinatorKeyFile);
       const wallet = loadOrCreateKeyFile(join(dataDir, 'demo-wallet-key.json'));
@@ -85,7 +86,17 @@ export function devnetCommand(): Command {
           dbPath: join(dataDir, 'coordinator.db'),
           keyFile: coordinatorKeyFile,
           logger: { level: flags.logLevel },
-          config: { adminKey, chainId: chain.genesis.chain_id, chainUrl: chain.url, chainPollMs: 250, settleWaitMs: DEVNET_SETTLE_WAIT_MS, acceptanceWindowSeconds: flags.acceptanceWindow },
+          config: {
+            adminKey,
+            chainId: chain.genesis.chain_id,
+            chainUrl: chain.url,
+            chainPollMs: 250,
+            settleWaitMs: DEVNET_SETTLE_WAIT_MS,
+            acceptanceWindowSeconds: flags.acceptanceWindow,
+            // The devnet's one miner is the operator's own: nobody of another owner could re-run its
+            // jobs, so sampled checks would only wait out their deadlines holding the checks' escrow.
+            verification: { ...DEFAULT_VERIFICATION, trustedMiners: new Set([minerId]) },
+          },
         });
       } catch (error) {
         await chain.close();
@@ -132,7 +143,6 @@ export function devnetCommand(): Command {
       }
       let minerKey = previous?.miner_key;
       if (!(await stillValid(minerKey))) minerKey = (await admin.admin.createKey({ scopes: ['miner'], account: 'devnet-miner' })).key;
-      const minerId = previous?.miner_id ?? 'devnet-miner-1';
 
       const backend = createBackend(flags.miner, { url: flags.miner === 'ollama' ? flags.ollamaUrl : undefined });
       if (flags.miner === 'ollama') {
@@ -183,7 +193,7 @@ export function devnetCommand(): Command {
           `  coordinator  ${coordinator.url}   docs ${coordinator.url}/docs   clearing address ${clearingAddress}`,
           `  miner        ${minerId} (${backend.name} backend${flags.miner === 'demo' ? ': a built-in text generator, not an LLM' : ''})`,
           `  demo client  account ${DEMO_ACCOUNT}, ${account.available} AITBC available (deposited on chain from ${file.client_wallet})`,
-          `  checks       account ${verificationAccount} pays canaries and re-executions (${VERIFICATION_FUNDS} AITBC deposited at first start)`,
+          `  checks       account ${verificationAccount} pays canaries and re-executions (${VERIFICATION_FUNDS} AITBC deposited at first start); ${minerId} is trusted, so nothing is re-run until miners of other owners join`,
           `  keys         ${path}`,
           `  openai       any OpenAI client: base URL ${coordinator.url}/v1, API key = client_key in devnet.json`,
           '',
