@@ -148,10 +148,26 @@ test('a dispute the client cannot pay for is refused with what it has, and chang
   world = await start();
   const a = await world.miner('gpu-a');
   const jobId = await jobRunBy(a);
+  await (await world.miner('gpu-b')).miner.heartbeat(); // an independent miner could re-run it
   // Everything alice has left is escrowed by a job no miner has claimed.
   await world.submit({ max_price: formatAmount(await available()) });
   const refused = await dispute(jobId);
   assert.deepEqual([refused.status, refused.body.error_code], [402, 'PAYMENT_INSUFFICIENT_BALANCE']);
   assert.match(refused.body.detail, /has 0 AITBC available; a dispute re-runs the job at your cost/);
   assert.equal((await world.job(jobId)).dispute, null);
+});
+
+test('a dispute nobody independent could re-run is not opened: 503 MINER_OFFLINE saying when to retry, nothing held', async () => {
+  world = await start();
+  const a = await world.miner('gpu-a');
+  const jobId = await jobRunBy(a);
+  const before = await available();
+  const refused = await dispute(jobId);
+  assert.deepEqual([refused.status, refused.body.error_code], [503, 'MINER_OFFLINE']);
+  assert.match(refused.body.detail, /No miner of another owner serving the weights of job .* is online to re-run it, so the dispute was not opened; dispute again before/);
+  assert.equal((await world.job(jobId)).dispute, null);
+  assert.equal(await available(), before);
+  const b = await world.miner('gpu-b');
+  await b.miner.heartbeat();
+  assert.equal((await dispute(jobId)).status, 200, 'once an independent miner is online, the dispute opens');
 });

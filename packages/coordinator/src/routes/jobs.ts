@@ -99,7 +99,7 @@ export function registerJobRoutes(app: App, { jobs, disputes }: Services): void 
         summary: "Dispute a completed job inside its acceptance window: its miner's earnings stay held and the job is re-run at your cost; upheld, you get the price back",
         params: JobIdParams,
         body: DisputeBody,
-        response: { 200: ClientJobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_INVALID_STATUS', 'PAYMENT_INSUFFICIENT_BALANCE') },
+        response: { 200: ClientJobView, ...errorResponses('JOB_NOT_FOUND', 'JOB_INVALID_STATUS', 'PAYMENT_INSUFFICIENT_BALANCE', 'MINER_OFFLINE') },
       },
     },
     async (request) => view(await disputes.dispute(principalOf(request), request.params.id, request.body.reason)),

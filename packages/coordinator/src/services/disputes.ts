@@ -29,6 +29,16 @@ export class DisputeService {
     const now = this.config.now();
     const refusal = refused(job, now);
     if (refusal) throw refusal;
+    // A dispute is decided by re-runs on independent miners; with none online it could only wait
+    // out its re-run's deadline, holding the miner's earnings, so it is not opened (unless a check
+    // already decided the job).
+    if ((await this.store.checkForJob(jobId))?.verdict == null && !(await this.verification.verifierOnline(job))) {
+      throw new ApiError(
+        'MINER_OFFLINE',
+        `No miner of another owner serving the weights of job ${jobId} (${job.modelDigest ?? job.model}) and past probation is online to re-run it, so the dispute was not opened; dispute again before ${new Date(job.acceptUntil!).toISOString()}, when one is`,
+        { retryAfterSeconds: 60 },
+      );
+    }
     const outcome = await this.store.openDispute({ jobId, account: principal.account, reason: text, now, rerun: await this.verification.disputeRerun(job) });
     switch (outcome.kind) {
       case 'not_found':

@@ -22,7 +22,7 @@ import type { CanaryRecord, CheckRecord, CheckVerdict, CoordinatorStore, Decided
 import { compareRuns, type Comparison, type RunEvidence } from '../verification/compare.ts';
 import { judgeRuns, type MinerRun } from '../verification/majority.ts';
 import { afterCheck, resumed } from '../verification/pause.ts';
-import { planChecks } from '../verification/sampling.ts';
+import { mayVerify, planChecks } from '../verification/sampling.ts';
 import type { VerificationSettings } from '../verification/settings.ts';
 import type { WorkSignal } from './work-signal.ts';
 
@@ -149,6 +149,26 @@ export class VerificationService {
    * with the same weights, judged (with tie-breaks) like any re-execution; the store queues it
    * unless the job already has one (src/store/store.ts openDispute).
    */
+  /**
+   * Whether a miner that could re-run `subject` is online now: another owner, the same digest,
+   * allowed to verify. Only the best-scored page of the model's miners is looked at (100).
+   */
+  async verifierOnline(subject: JobRecord): Promise<boolean> {
+    const owner = (await this.store.getMiner(subject.minerId!))?.ownerKeyId;
+    const onlineSince = this.config.now() - this.config.minerTimeoutSeconds * 1000;
+    const page = await this.store.listMiners({ model: subject.model, onlineSince, limit: 100, after: null });
+    return page.items.some(
+      (miner) =>
+        miner.lastSeenAt >= onlineSince &&
+        miner.ownerKeyId !== owner &&
+        (subject.modelDigest === null || miner.digests.get(subject.model) === subject.modelDigest) &&
+        mayVerify(
+          { jobsSinceProbation: miner.track.jobsCompleted - miner.track.probationStartJobs, trusted: this.settings.trustedMiners.has(miner.minerId), paused: miner.track.pausedAt !== null },
+          this.settings,
+        ),
+    );
+  }
+
   async disputeRerun(subject: JobRecord): Promise<NewJob> {
     const miner = await this.store.getMiner(subject.minerId!);
     return {
