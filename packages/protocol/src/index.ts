@@ -10,6 +10,7 @@ export * from './receipt.ts';
 export * from './redact.ts';
 export * from './crypto-backend.ts';
 export * from './job-params.ts';
+export * from './job-types/index.ts';
 export * from './poseidon.ts';
 export * from './zk-receipt.ts';
 export * from './groth16.ts';
