@@ -40,7 +40,7 @@ async function storeClaims(jobs: number): Promise<void> {
     await store.credit('alice', BigInt(jobs) * 2_500_000n, now);
     let started = performance.now();
     for (let i = 0; i < jobs; i++) {
-      await store.submitJob({ jobId: newId('job'), account: 'alice', model: i % 2 ? 'llama3.2' : 'qwen2.5', prompt: `p${i}`, params: {}, maxPriceMicro: 2_500_000n, minUnits: 1, pinnedMinerId: null, createdAt: now + i, deadline: now + 900_000 }, null, null);
+      await store.submitJob({ jobId: newId('job'), account: 'alice', model: i % 2 ? 'llama3.2' : 'qwen2.5', kind: 'text', prompt: `p${i}`, requires: 1, params: {}, maxPriceMicro: 2_500_000n, minUnits: 1, pinnedMinerId: null, createdAt: now + i, deadline: now + 900_000 }, null, null);
     }
     const submitMs = performance.now() - started;
     started = performance.now();

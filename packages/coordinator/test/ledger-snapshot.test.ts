@@ -19,12 +19,12 @@ async function playStory(store: SqliteStore): Promise<void> {
   await store.credit('alice', 10n * M, NOW);
   await store.registerMiner({ minerId: 'gpu-1', ownerKeyId: 'key-1', publicKey: 'pk', payoutAddress: 'addr', maxConcurrency: 4, gpu: null, prices: new Map([['demo', 1n]]) }, NOW);
   const submit = (jobId: string, maxPriceMicro: bigint, acceptanceWindowMs: number) =>
-    store.submitJob({ jobId, account: 'alice', model: 'demo', prompt: 'p', params: {}, maxPriceMicro, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 3_600_000, acceptanceWindowMs }, null, null);
+    store.submitJob({ jobId, account: 'alice', model: 'demo', kind: 'text' as const, prompt: 'p', requires: 1, params: {}, maxPriceMicro, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 3_600_000, acceptanceWindowMs }, null, null);
   const run = async (jobId: string, priceMicro: bigint) => {
     const claimed = await store.claimJob(jobId, { minerId: 'gpu-1', now: NOW, leaseMs: 60_000, nonce: `nonce-${jobId}`, probationJobs: 0, trusted: false });
     assert.equal(claimed.kind, 'claimed');
     const done = await store.completeJob({
-      jobId, minerId: 'gpu-1', claimNonce: `nonce-${jobId}`, output: 'o', promptTokens: 1, completionTokens: 1, priceMicro, receipt: receipt(`rcpt-${jobId}`), minerPublicKey: 'pk', now: NOW,
+      jobId, minerId: 'gpu-1', claimNonce: `nonce-${jobId}`, output: 'o', outputData: null, promptTokens: 1, completionTokens: 1, priceMicro, receipt: receipt(`rcpt-${jobId}`), minerPublicKey: 'pk', now: NOW,
     });
     assert.equal(done.kind, 'done');
   };

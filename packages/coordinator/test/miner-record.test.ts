@@ -298,7 +298,7 @@ describe('GET /v1/miners', () => {
     for (const item of answer.body.items) {
       assert.deepEqual(item, (await coordinator.request('GET', `/v1/miners/${item.miner_id}`)).body);
       assert.deepEqual(Object.keys(item).sort(), [
-        'digests', 'gpu', 'last_seen_at', 'max_concurrency', 'miner_id', 'models', 'needs_review', 'pause_reason', 'paused', 'payout_address', 'prices', 'public_key', 'registered_at', 'reputation', 'status',
+        'capabilities', 'digests', 'gpu', 'last_seen_at', 'max_concurrency', 'miner_id', 'models', 'needs_review', 'pause_reason', 'paused', 'payout_address', 'prices', 'public_key', 'registered_at', 'reputation', 'status',
       ]);
       assert.deepEqual(Object.keys(item.reputation).sort(), [...Object.keys(ZERO), 'first_seen_at'].sort());
     }

@@ -33,7 +33,7 @@ async function failure(call: () => Promise<unknown>): Promise<InstanceType<typeo
 
 test('GET /v1/models/{id}: the model object for a model an online miner offers, or one in --models', async () => {
   const offered = await openai.models.retrieve('llama3.2');
-  assert.deepEqual(offered, { id: 'llama3.2', object: 'model', created: 0, owned_by: 'aitbc', miners_online: 1, min_price: '0.002', median_price: '0.002' });
+  assert.deepEqual(offered, { id: 'llama3.2', object: 'model', created: 0, owned_by: 'aitbc', miners_online: 1, min_price: '0.002', median_price: '0.002', capabilities: ['completion', 'chat'], context_length: null });
   // The SDK percent-encodes the slash; a raw slash works too.
   assert.equal((await openai.models.retrieve('org/tuned')).id, 'org/tuned');
   const raw = await coordinator.request('GET', '/v1/models/org/tuned');

@@ -21,7 +21,7 @@ test('the claim SQL lets exactly the miners mayVerify names claim re-executions 
   let serial = 0;
   const claimable = async (purpose: JobPurpose, request: { probationJobs: number; trusted: boolean }): Promise<boolean> => {
     const jobId = `job-${++serial}`;
-    const job = { jobId, account: 'verification', model: 'demo', prompt: 'p', params: {}, maxPriceMicro: 10n, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 60_000, purpose, subjectJobId: purpose === 'client' ? null : `subject-${serial}` };
+    const job = { jobId, account: 'verification', model: 'demo', kind: 'text' as const, prompt: 'p', requires: 1, params: {}, maxPriceMicro: 10n, minUnits: 1, pinnedMinerId: null, createdAt: NOW, deadline: NOW + 60_000, purpose, subjectJobId: purpose === 'client' ? null : `subject-${serial}` };
     assert.equal((await store.createCheck(job, { kind: 'reexecution', minerId: 'gpu-0', subjectJobId: job.subjectJobId, canaryId: null })).kind, 'created');
     const outcome = await store.claimJob(jobId, { minerId: 'gpu-1', now: NOW, leaseMs: 60_000, nonce: `nonce-${jobId}`, ...request });
     if (outcome.kind === 'claimed') await store.releaseClaim(jobId, 'gpu-1', `nonce-${jobId}`, NOW);

@@ -4,7 +4,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { base64urlEncode, completeReceipt, generateKeyPair, parseAmount, signReceipt, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
+import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount, signReceipt, type JobKind, type JobOutput, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
 import { buildApp, DEFAULT_VERIFICATION, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 
@@ -122,18 +122,30 @@ export class TestMiner {
     return this.coordinator.request('POST', '/v1/miners/heartbeat', { key: this.apiKey, body: { miner_id: this.minerId } });
   }
 
-  /** The signed receipt and completion body for a claimed job (from a poll or claim answer); `run` for a version-2 template. */
-  completion(claim: { receipt_template: ReceiptTemplate; max_price: string; claimed_at: string }, output = 'the answer', usage = { prompt_tokens: 5, completion_tokens: 7 }, now = Date.parse(claim.claimed_at), run?: RunFacts) {
+  /**
+   * The signed receipt and completion body for a claimed job (from a poll or claim answer); `run`
+   * for a version-2 template. `output` is the text, or a whole JobOutput (tool calls, vectors),
+   * hashed as the claim's job type says.
+   */
+  completion(
+    claim: { receipt_template: ReceiptTemplate; max_price: string; claimed_at: string; kind?: JobKind },
+    output: string | JobOutput = 'the answer',
+    usage = { prompt_tokens: 5, completion_tokens: 7 },
+    now = Date.parse(claim.claimed_at),
+    run?: RunFacts,
+  ) {
+    const whole: JobOutput = typeof output === 'string' ? { text: output } : output;
     const unsigned = completeReceipt(claim.receipt_template, {
       units: BigInt(usage.prompt_tokens + usage.completion_tokens),
       maxPriceMicro: parseAmount(claim.max_price),
-      output,
+      output: jobType(claim.kind ?? 'text').outputText(whole),
       startedAt: Date.parse(claim.claimed_at),
       completedAt: now,
       run,
     });
     const receipt: Receipt = signReceipt(unsigned, 'miner', this.keys.secretKey);
-    return { miner_id: this.minerId, output, usage, receipt };
+    const extras = { ...(whole.tool_calls ? { tool_calls: whole.tool_calls } : {}), ...(whole.embeddings ? { embeddings: whole.embeddings } : {}) };
+    return { miner_id: this.minerId, output: whole.text, ...extras, usage, receipt };
   }
 
   complete(jobId: string, body: unknown): Promise<HttpAnswer> {

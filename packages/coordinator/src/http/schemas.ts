@@ -2,11 +2,22 @@
 // and the OpenAPI document. Shapes follow docs/API.md; amounts are decimal strings of AITBC.
 
 import { Type, type Static, type TSchema } from 'typebox';
-import { ERROR_CATALOGUE, MAX_TOKENS_LIMIT, type ErrorCode } from '@aitbc/protocol';
+import { CAPABILITIES, ERROR_CATALOGUE, JOB_KINDS, MAX_TOKENS_LIMIT, type Capability, type ErrorCode, type JobKind } from '@aitbc/protocol';
 import { JOB_STATUSES, SCOPES, type JobStatus, type Scope } from '../store/store.ts';
 import { MAX_DISPUTE_REASON_CHARS } from '../verification/dispute.ts';
 
 const Nullable = <T extends TSchema>(schema: T) => Type.Union([schema, Type.Null()]);
+
+const ToolName = Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$', description: '1–64 of A-Z a-z 0-9 _ -' });
+
+export const ToolCall = Type.Object(
+  {
+    id: Type.String({ minLength: 1, maxLength: 128 }),
+    type: Type.Literal('function'),
+    function: Type.Object({ name: ToolName, arguments: Type.String({ maxLength: 1_000_000 }) }, { additionalProperties: false }),
+  },
+  { additionalProperties: false },
+);
 
 export const Amount = Type.String({ description: 'Decimal string of AITBC, at most 6 decimals (1 µAIT)', examples: ['2.5'] });
 export const Timestamp = Type.String({ format: 'date-time', description: 'RFC 3339' });
@@ -126,6 +137,7 @@ export const JobView = Type.Object({
   job_id: Type.String(),
   status: Status,
   model: Type.String(),
+  kind: Type.String({ description: 'text, chat or embedding' }),
   max_price: Amount,
   price: Nullable(Amount),
   miner_id: Nullable(Type.String()),
@@ -228,6 +240,8 @@ export const JobResult = Type.Object({
   job_id: Type.String(),
   status: Type.Literal('completed'),
   output: Type.String(),
+  tool_calls: Type.Optional(Type.Array(ToolCall, { description: 'A chat job that called tools' })),
+  embeddings: Type.Optional(Type.Array(Type.Array(Type.Number()), { description: 'An embedding job: one vector per input' })),
   usage: Usage,
   price: Amount,
   receipt: Receipt,
@@ -254,6 +268,19 @@ export const RegisterMinerBody = Type.Object(
           memory_gb: Type.Optional(Type.Number({ minimum: 0, maximum: 100_000 })),
         },
         { additionalProperties: false },
+      ),
+    ),
+    capabilities: Type.Optional(
+      Type.Record(
+        Type.String(),
+        Type.Object(
+          {
+            capabilities: Type.Array(Type.Unsafe<Capability>({ type: 'string', enum: [...CAPABILITIES] }), { uniqueItems: true }),
+            context_length: Type.Optional(Type.Integer({ minimum: 1, maximum: 100_000_000 })),
+          },
+          { additionalProperties: false },
+        ),
+        { maxProperties: 64, description: "Model → what its backend supports; a model left out offers ['completion', 'chat']" },
       ),
     ),
     digests: Type.Optional(
@@ -293,6 +320,9 @@ export const MinerView = Type.Object({
   max_concurrency: Type.Integer(),
   gpu: Nullable(Type.Object({ name: Type.String(), memory_gb: Type.Optional(Type.Number()) })),
   digests: Type.Record(Type.String(), Type.String(), { description: 'The digests advertised at registration; {} for none' }),
+  capabilities: Type.Record(Type.String(), Type.Object({ capabilities: Type.Array(Type.String()), context_length: Nullable(Type.Integer()) }), {
+    description: 'Model → what its backend supports, as advertised at registration',
+  }),
   status: Type.Union([Type.Literal('online'), Type.Literal('offline')]),
   last_seen_at: Timestamp,
   registered_at: Timestamp,
@@ -397,10 +427,13 @@ export const ReceiptTemplate = Type.Object({
   prompt_hash: Type.String(),
 });
 
+export const JobKindName = Type.Unsafe<JobKind>({ type: 'string', enum: [...JOB_KINDS], description: 'text (a prompt continued), chat (messages, tools, output format) or embedding' });
+
 export const ClaimedJob = Type.Object({
   job_id: Type.String(),
   model: Type.String(),
-  prompt: Type.String(),
+  kind: JobKindName,
+  prompt: Type.String({ description: "The canonical request: a text job's prompt; JCS JSON of the chat or embedding request otherwise (docs/API.md, Job types)" }),
   params: JobParams,
   max_price: Amount,
   unit_price: Amount,
@@ -416,7 +449,9 @@ export const ClaimedJob = Type.Object({
 export const CompleteBody = Type.Object(
   {
     miner_id: MinerId,
-    output: Type.String(),
+    output: Type.String({ description: "The generated text; '' for an embedding job" }),
+    tool_calls: Type.Optional(Type.Array(ToolCall, { maxItems: 128, description: 'A chat turn that called tools: the calls' })),
+    embeddings: Type.Optional(Type.Array(Type.Array(Type.Number()), { maxItems: 2048, description: 'An embedding job: one vector per input' })),
     usage: Usage,
     receipt: Type.Object({}, { additionalProperties: true, description: 'The receipt of docs/RECEIPTS.md, signed by the miner' }),
   },
@@ -441,14 +476,79 @@ const OpenAiCommon = {
   max_price: Type.Optional(Type.String({ description: 'AITBC extension: the most this request may cost (escrowed), in AITBC; default set by the operator' })),
 };
 
-const ChatContent = Type.Union([
-  Type.String(),
-  Type.Array(Type.Object({ type: Type.String(), text: Type.Optional(Type.String()) }, { additionalProperties: true })),
-  Type.Null(),
+const ContentPart = Type.Union([
+  Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true }),
+  Type.Object(
+    { type: Type.Literal('image_url'), image_url: Type.Object({ url: Type.String({ minLength: 1 }), detail: Type.Optional(Type.String()) }, { additionalProperties: true }) },
+    { additionalProperties: true },
+  ),
+]);
+
+export const ChatMessage = Type.Object(
+  {
+    role: Type.Union([Type.Literal('system'), Type.Literal('developer'), Type.Literal('user'), Type.Literal('assistant'), Type.Literal('tool')]),
+    content: Type.Optional(Type.Union([Type.String(), Type.Array(ContentPart, { description: 'text and image_url parts (audio and file parts are refused)' }), Type.Null()])),
+    name: Type.Optional(Type.String({ maxLength: 64 })),
+    tool_calls: Type.Optional(Type.Array(ToolCall, { maxItems: 128 })),
+    tool_call_id: Type.Optional(Type.String({ minLength: 1, maxLength: 128 })),
+  },
+  { additionalProperties: true },
+);
+
+export const ToolDefinition = Type.Object(
+  {
+    type: Type.Literal('function', { description: 'Only function tools exist here' }),
+    function: Type.Object(
+      {
+        name: ToolName,
+        description: Type.Optional(Type.String({ maxLength: 4096 })),
+        parameters: Type.Optional(Type.Object({}, { additionalProperties: true, description: 'JSON Schema of the arguments' })),
+        strict: Type.Optional(Nullable(Type.Boolean())),
+      },
+      { additionalProperties: false },
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const ToolChoice = Type.Union([
+  Type.Literal('none'),
+  Type.Literal('auto'),
+  Type.Literal('required'),
+  Type.Object({ type: Type.Literal('function'), function: Type.Object({ name: ToolName }, { additionalProperties: false }) }, { additionalProperties: false }),
+]);
+
+export const ResponseFormat = Type.Union([
+  Type.Object({ type: Type.Literal('text') }, { additionalProperties: false }),
+  Type.Object({ type: Type.Literal('json_object') }, { additionalProperties: false }),
+  Type.Object(
+    {
+      type: Type.Literal('json_schema'),
+      json_schema: Type.Object(
+        {
+          name: Type.String({ pattern: '^[A-Za-z0-9_-]{1,64}$' }),
+          description: Type.Optional(Type.String()),
+          schema: Type.Optional(Type.Object({}, { additionalProperties: true })),
+          strict: Type.Optional(Nullable(Type.Boolean())),
+        },
+        { additionalProperties: false },
+      ),
+    },
+    { additionalProperties: false },
+  ),
 ]);
 
 export const ChatCompletionBody = Type.Object(
-  { ...OpenAiCommon, messages: Type.Array(Type.Object({ role: Type.String({ minLength: 1 }), content: ChatContent }, { additionalProperties: true }), { minItems: 1 }) },
+  {
+    ...OpenAiCommon,
+    messages: Type.Array(ChatMessage, { minItems: 1, maxItems: 1024 }),
+    tools: Type.Optional(Type.Array(ToolDefinition, { maxItems: 128 })),
+    tool_choice: Type.Optional(ToolChoice),
+    parallel_tool_calls: Type.Optional(Type.Boolean({ description: 'Accepted and ignored: a miner may answer with several calls either way' })),
+    response_format: Type.Optional(ResponseFormat),
+    logprobs: Type.Optional(Nullable(Type.Boolean({ description: 'true is refused: receipts do not bind log probabilities yet' }))),
+    top_logprobs: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 20, description: 'More than 0 is refused, as logprobs' }))),
+  },
   { additionalProperties: true },
 );
 
@@ -487,6 +587,8 @@ export const ModelObject = Type.Object({
   miners_online: Type.Integer(),
   min_price: Nullable(Amount),
   median_price: Nullable(Amount),
+  capabilities: Type.Array(Type.String(), { description: 'What at least one online miner serving it supports (protocol CAPABILITIES); [] when none is online' }),
+  context_length: Nullable(Type.Integer({ description: 'The longest context an online miner runs it with, when one says' })),
 });
 
 export const ModelList = Type.Object({ object: Type.Literal('list'), data: Type.Array(ModelObject) });

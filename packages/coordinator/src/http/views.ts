@@ -1,6 +1,6 @@
 // Records → wire shapes: bigint µAIT becomes a decimal string, epoch ms an RFC 3339 string.
 
-import { formatAmount } from '@aitbc/protocol';
+import { capabilityNames, formatAmount } from '@aitbc/protocol';
 import type { ApiKeyRecord, CheckRecord, JobRecord, MinerRecord, MinerTrackRecord } from '../store/store.ts';
 import type { VerificationState } from '../services/jobs.ts';
 import type { Claim } from '../services/miners.ts';
@@ -31,6 +31,7 @@ export function jobView(job: JobRecord) {
     job_id: job.jobId,
     status: job.status,
     model: job.model,
+    kind: job.kind,
     max_price: formatAmount(job.maxPriceMicro),
     price: job.priceMicro === null ? null : formatAmount(job.priceMicro),
     miner_id: job.minerId,
@@ -66,6 +67,7 @@ export function claimView({ job, miner }: Claim, chainId: string, stream: boolea
   return {
     job_id: job.jobId,
     model: job.model,
+    kind: job.kind,
     prompt: job.prompt,
     params: job.params,
     max_price: formatAmount(job.maxPriceMicro),
@@ -90,6 +92,7 @@ export function minerView(miner: MinerRecord, online: boolean) {
     max_concurrency: miner.maxConcurrency,
     gpu: miner.gpu,
     digests: Object.fromEntries(miner.digests),
+    capabilities: Object.fromEntries([...miner.capabilities].map(([model, offering]) => [model, { capabilities: capabilityNames(offering.bits), context_length: offering.contextLength }])),
     status: online ? ('online' as const) : ('offline' as const),
     last_seen_at: iso(miner.lastSeenAt),
     registered_at: iso(miner.registeredAt),

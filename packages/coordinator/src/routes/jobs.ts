@@ -69,6 +69,7 @@ export function registerJobRoutes(app: App, { jobs, disputes }: Services): void 
         job_id: job.jobId,
         status: 'completed' as const,
         output: job.output!,
+        ...job.outputData,
         usage: { prompt_tokens: job.promptTokens!, completion_tokens: job.completionTokens! },
         price: formatAmount(job.priceMicro!),
         receipt: receipt.receipt,

@@ -38,7 +38,7 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
           body,
           response: {
             200: Type.Object({}, { additionalProperties: true, description: "OpenAI's answer object (or an event stream), with an `aitbc` extra: job_id, receipt_id, price" }),
-            ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'VALIDATION_INVALID_MODEL', 'VALIDATION_PROMPT_TOO_LONG', 'RATE_QUOTA_EXCEEDED', 'JOB_EXPIRED', 'JOB_ALREADY_CANCELLED', 'SYSTEM_UPSTREAM_ERROR'),
+            ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'VALIDATION_INVALID_MODEL', 'VALIDATION_OUT_OF_RANGE', 'VALIDATION_PROMPT_TOO_LONG', 'RATE_QUOTA_EXCEEDED', 'JOB_EXPIRED', 'JOB_ALREADY_CANCELLED', 'SYSTEM_UPSTREAM_ERROR'),
           },
         },
       },
@@ -119,6 +119,8 @@ async function complete(kind: CompletionKind, request: FastifyRequest, reply: Fa
   // what was relayed (miners.complete refuses anything else), all of it already sent.
   const output = job.output ?? '';
   if (output.length > waiter.deliveredChars) stream.send(chunkObject(kind, head, { text: output.slice(waiter.deliveredChars) }));
+  // Tool calls arrive whole with the completion: one delta carrying each call complete.
+  if (job.outputData?.tool_calls?.length) stream.send(chunkObject(kind, head, { toolCalls: job.outputData.tool_calls }));
   stream.send({ ...chunkObject(kind, head, { finish: finishReason(job), ...(kind === 'text' ? { text: '' } : {}) }), aitbc: { job_id: jobId, receipt_id: receipt.receipt_id, price: formatAmount(job.priceMicro!) } });
   if (body.stream_options?.include_usage) stream.send(usageChunk(kind, job));
   stream.end();

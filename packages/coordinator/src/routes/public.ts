@@ -1,7 +1,7 @@
 // Routes anyone may call: health, the coordinator's identity, models on offer, public miner views.
 
 import type { App, Services } from '../app.ts';
-import { base64urlEncode, formatAmount } from '@aitbc/protocol';
+import { base64urlEncode, capabilityNames, formatAmount } from '@aitbc/protocol';
 import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, ModelObject, errorResponses } from '../http/schemas.ts';
 import { minerView } from '../http/views.ts';
 import type { ModelOffer } from '../store/store.ts';
@@ -16,6 +16,8 @@ const modelObject = ({ model, offer }: { model: string; offer: ModelOffer | null
   miners_online: offer?.minersOnline ?? 0,
   min_price: offer ? formatAmount(offer.minPriceMicro) : null,
   median_price: offer ? formatAmount(offer.medianPriceMicro) : null,
+  capabilities: capabilityNames((offer?.capabilitySets ?? []).reduce((all, bits) => all | bits, 0)),
+  context_length: offer?.contextLength ?? null,
 });
 
 export function registerPublicRoutes(app: App, services: Services): void {

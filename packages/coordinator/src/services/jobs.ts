@@ -2,9 +2,10 @@
 // HTTP; throws ApiError with the seed's codes.
 
 import { randomInt } from 'node:crypto';
-import { AmountRangeError, ApiError, canonicalize, formatAmount, MAX_TOKENS_LIMIT, newId, parseAmount, sha256Hex } from '@aitbc/protocol';
+import { AmountRangeError, ApiError, canonicalize, capabilityBits, formatAmount, MAX_TOKENS_LIMIT, newId, parseAmount, sha256Hex, type Capability, type JobKind } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, NewJob, StoredReceipt } from '../store/store.ts';
+import { needsOf, type JobNeeds } from './job-kinds.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import type { WorkSignal } from './work-signal.ts';
@@ -14,6 +15,9 @@ const IDEMPOTENCY_KEY_PATTERN = /^[\x21-\x7e]{1,255}$/;
 
 export interface SubmitInput {
   model: string;
+  /** 'text' when absent (the native job API). */
+  kind?: JobKind | undefined;
+  /** The canonical request text of `kind` (`jobType(kind).encode`): a text job's prompt itself. */
   prompt: string;
   params?: JobParams | undefined;
   max_price: string;
@@ -86,8 +90,13 @@ export class JobService {
         field: 'prompt',
       });
     }
+    const kind = input.kind ?? 'text';
+    if (input.verify === true && kind === 'embedding') {
+      throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'verify' is not available for embedding jobs: vectors from different GPUs differ in their last digits, so a re-run cannot confirm them exactly", { field: 'verify' });
+    }
+    const needs = needsOf(kind, input.prompt);
     const minUnits = input.params?.max_tokens ?? 1;
-    checkPrice(maxPriceMicro, minUnits, await this.checkModelAndPin(input.model, input.miner_id));
+    checkPrice(maxPriceMicro, minUnits, await this.checkModelAndPin(input.model, input.miner_id, needs));
     const windowSeconds = input.acceptance_window_seconds ?? this.config.acceptanceWindowSeconds;
     if (windowSeconds > this.config.acceptanceWindowSeconds) {
       throw new ApiError(
@@ -102,7 +111,9 @@ export class JobService {
       jobId,
       account: principal.account,
       model: input.model,
+      kind,
       prompt: input.prompt,
+      requires: needs.bits,
       params: withSeed(input.params),
       maxPriceMicro,
       minUnits,
@@ -173,7 +184,7 @@ export class JobService {
    * that cannot take the job; returns the lowest unit price the job could run at now (the pinned
    * miner's, or the cheapest online offer), null when it will wait for a miner to come online.
    */
-  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined): Promise<PriceToBeat | null> {
+  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds): Promise<PriceToBeat | null> {
     if (pinnedMinerId !== undefined) {
       const miner = await this.miners.require(pinnedMinerId);
       if (!miner.prices.has(model)) {
@@ -181,6 +192,7 @@ export class JobService {
           field: 'model',
         });
       }
+      refuseUnmet(needs, [miner.capabilities.get(model)!.bits], `miner ${pinnedMinerId}`, model);
       if (!this.miners.isOnline(miner)) {
         throw new ApiError('MINER_OFFLINE', `Miner ${pinnedMinerId} has not been seen for over ${this.config.minerTimeoutSeconds} s; pick another miner or retry later`, {
           retryAfterSeconds: 10,
@@ -201,6 +213,9 @@ export class JobService {
       return { unitPriceMicro: miner.prices.get(model)!, askedBy: `miner ${pinnedMinerId}`, model };
     }
     const entry = await this.miners.requireModel(model);
+    // With no miner of the model online the job waits for one (an operator-listed model); with
+    // some online, one of them must do everything the request asks.
+    if (entry.offer) refuseUnmet(needs, entry.offer.capabilitySets, 'any online miner', model);
     return entry.offer ? { unitPriceMicro: entry.offer.minPriceMicro, askedBy: 'the cheapest online miner', model } : null;
   }
 
@@ -256,6 +271,35 @@ export class JobService {
     return receipt;
   }
 }
+
+/**
+ * Refuses, naming the request's field, what no offered capability set covers: the first unmet
+ * requirement (the job type itself, then tools, output format, images in the order asked).
+ */
+function refuseUnmet(needs: JobNeeds, offered: number[], who: string, model: string): void {
+  if (offered.some((bits) => (bits & needs.bits) === needs.bits)) return;
+  const best = offered.reduce((a, b) => (bitCount(b & needs.bits) > bitCount(a & needs.bits) ? b : a), 0);
+  const unmet = needs.requirements.find((requirement) => (best & capabilityBits([requirement.capability])) === 0) ?? needs.requirements[0]!;
+  const what = CAPABILITY_WORDS[unmet.capability];
+  throw new ApiError(
+    unmet.param === 'model' ? 'VALIDATION_INVALID_MODEL' : 'VALIDATION_OUT_OF_RANGE',
+    `${who === 'any online miner' ? 'No online miner' : `The pinned ${who}`} serving '${model}' supports ${what} (field '${unmet.param}'); drop it, or pick a model whose capabilities list it (GET /v1/models)`,
+    { field: unmet.param },
+  );
+}
+
+const bitCount = (bits: number): number => bits.toString(2).replaceAll('0', '').length;
+
+const CAPABILITY_WORDS: Record<Capability, string> = {
+  completion: 'text completions',
+  chat: 'chat',
+  embeddings: 'embeddings',
+  tools: 'tool calling',
+  json_mode: 'JSON mode',
+  json_schema: 'JSON schema output',
+  vision: 'image input',
+  logprobs: 'log probabilities',
+};
 
 interface PriceToBeat {
   unitPriceMicro: bigint;

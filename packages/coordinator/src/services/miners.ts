@@ -2,13 +2,15 @@
 // Every call is checked against the key that registered the miner, and every job transition is
 // guarded in the store on the job's state, its miner and the claim's nonce.
 
-import { ApiError, addressFromPublicKey, formatAmount, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, type Receipt } from '@aitbc/protocol';
+import { ApiError, addressFromPublicKey, formatAmount, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, capabilityBits, type ModelCapabilities, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord } from '../store/store.ts';
+import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord, ModelOffering } from '../store/store.ts';
 import { mayVerify } from '../verification/sampling.ts';
 import { parseMoneyField, terminalError } from './jobs.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
+import { checkedOutputData, type OutputExtras } from './completion-output.ts';
+import { canonicalOutput } from './job-kinds.ts';
 import { checkMinerReceipt } from './receipt-check.ts';
 import type { StreamHub } from './stream-hub.ts';
 import type { VerificationService } from './verification.ts';
@@ -32,10 +34,13 @@ export interface RegisterInput {
   prices: Record<string, string>;
   gpu?: GpuInfo | undefined;
   digests?: Record<string, string> | undefined;
+  /** Per model: what its backend supports (DEFAULT_CAPABILITIES for a model left out). */
+  capabilities?: Record<string, ModelCapabilities> | undefined;
 }
 
-export interface CompleteInput {
+export interface CompleteInput extends OutputExtras {
   miner_id: string;
+  /** The generated text ('' for an embedding job). */
   output: string;
   usage: { prompt_tokens: number; completion_tokens: number };
   receipt: unknown;
@@ -101,6 +106,11 @@ export class MinerService {
     for (const model of digests.keys()) {
       if (!prices.has(model)) throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'digests.${model}' names a model that is not in 'models'`, { field: `digests.${model}` });
     }
+    const capabilities = new Map<string, ModelOffering>();
+    for (const [model, offered] of Object.entries(input.capabilities ?? {})) {
+      if (!prices.has(model)) throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'capabilities.${model}' names a model that is not in 'models'`, { field: `capabilities.${model}` });
+      capabilities.set(model, { bits: capabilityBits(offered.capabilities), contextLength: offered.context_length ?? null });
+    }
     const outcome = await this.store.registerMiner(
       {
         minerId: input.miner_id,
@@ -111,6 +121,7 @@ export class MinerService {
         gpu: input.gpu ?? null,
         prices,
         digests,
+        capabilities,
       },
       this.config.now(),
     );
@@ -236,12 +247,13 @@ export class MinerService {
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
     if (!this.hub.matchesRelayed(jobId, input.output)) await this.refuseUnstreamedOutput(job, input.output);
+    const outputData = checkedOutputData(job, input.output, input);
     const { receipt: minerSigned, priceMicro } = checkMinerReceipt({
       receipt: input.receipt,
       job,
       miner,
       chainId: this.config.chainId,
-      output: input.output,
+      output: canonicalOutput({ kind: job.kind, output: input.output, outputData })!,
       promptTokens: input.usage.prompt_tokens,
       completionTokens: input.usage.completion_tokens,
       now,
@@ -253,6 +265,7 @@ export class MinerService {
       minerId: miner.minerId,
       claimNonce: job.claimNonce!,
       output: input.output,
+      outputData,
       promptTokens: input.usage.prompt_tokens,
       completionTokens: input.usage.completion_tokens,
       priceMicro,

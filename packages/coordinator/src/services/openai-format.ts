@@ -1,24 +1,24 @@
-// The OpenAI wire format around an ordinary AITBC job: requests become a prompt and job params,
+// The OpenAI wire format around an ordinary AITBC job: requests become a job (a chat turn keeps
+// its messages, tools and output format; a completion its prompt) and job params,
 // a completed job becomes a chat.completion / text_completion object or its stream of chunks,
 // and errors keep the seed envelope with OpenAI's `error` object beside it.
 
-import { ApiError, type ErrorEnvelope } from '@aitbc/protocol';
+import { ApiError, chatJob, type ChatInput, type ChatMessage, type ErrorEnvelope, type ResponseFormat, type ToolCall, type ToolChoice, type ToolDefinition } from '@aitbc/protocol';
 import type { JobRecord } from '../store/store.ts';
 import type { SubmitInput } from './jobs.ts';
 
 export type CompletionKind = 'chat' | 'text';
-
-type ContentPart = { type: string; text?: string };
-export interface ChatMessage {
-  role: string;
-  content: string | ContentPart[] | null;
-}
 
 /** The fields we honour; other fields OpenAI clients send (penalties, logit_bias, …) are ignored. */
 export interface OpenAiRequest {
   model: string;
   messages?: ChatMessage[];
   prompt?: string | string[];
+  tools?: ToolDefinition[];
+  tool_choice?: ToolChoice;
+  response_format?: ResponseFormat;
+  logprobs?: boolean | null;
+  top_logprobs?: number | null;
   max_tokens?: number;
   max_completion_tokens?: number;
   temperature?: number;
@@ -33,42 +33,69 @@ export interface OpenAiRequest {
   max_price?: string;
 }
 
-const messageText = (message: ChatMessage): string =>
-  typeof message.content === 'string' ? message.content : (message.content ?? []).map((part) => (part.type === 'text' ? (part.text ?? '') : '')).join('');
-
-/**
- * A job takes one prompt. A lone user message is the prompt itself; a conversation is written
- * out as "Role: text" paragraphs ending with "Assistant:", which chat-tuned models continue.
- */
-export function chatPrompt(messages: ChatMessage[]): string {
-  if (messages.length === 1 && messages[0]!.role === 'user') return messageText(messages[0]!);
-  const turns = messages.map((message) => `${message.role.charAt(0).toUpperCase()}${message.role.slice(1)}: ${messageText(message)}`);
-  return `${turns.join('\n\n')}\n\nAssistant:`;
-}
-
 export function toSubmitInput(kind: CompletionKind, request: OpenAiRequest, defaultMaxPrice: string): SubmitInput {
   if (request.n !== undefined && request.n !== 1) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'n' must be 1: each request is one AITBC job with one completion", { field: 'n' });
-  let prompt: string;
-  if (kind === 'chat') {
-    if (!request.messages || request.messages.length === 0) throw new ApiError('VALIDATION_MISSING_FIELD', "Field 'messages' is required and may not be empty", { field: 'messages' });
-    prompt = chatPrompt(request.messages);
-  } else {
-    if (Array.isArray(request.prompt) && request.prompt.length !== 1) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'prompt' takes one prompt per request", { field: 'prompt' });
-    prompt = [request.prompt ?? ''].flat()[0]!;
+  if (request.logprobs === true || (request.top_logprobs ?? 0) > 0) {
+    const field = request.logprobs === true ? 'logprobs' : 'top_logprobs';
+    throw new ApiError('VALIDATION_OUT_OF_RANGE', `Field '${field}' is not supported: receipts do not bind log probabilities, so no miner is asked for them; leave it out`, { field });
   }
-  if (prompt.trim() === '') throw new ApiError('VALIDATION_MISSING_FIELD', kind === 'chat' ? "Field 'messages' has no text" : "Field 'prompt' is required", { field: kind === 'chat' ? 'messages' : 'prompt' });
   const maxTokens = request.max_completion_tokens ?? request.max_tokens;
   const stop = request.stop === null || request.stop === undefined ? undefined : [request.stop].flat();
   const params = Object.fromEntries(
     Object.entries({ max_tokens: maxTokens, temperature: request.temperature, top_p: request.top_p, seed: request.seed, stop }).filter(([, value]) => value !== undefined),
   );
-  return { model: request.model, prompt, params, max_price: request.max_price ?? defaultMaxPrice };
+  const common = { model: request.model, params, max_price: request.max_price ?? defaultMaxPrice };
+  if (kind === 'chat') return { ...common, kind: 'chat', prompt: chatJob.encode(chatInput(request)) };
+  if (Array.isArray(request.prompt) && request.prompt.length !== 1) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'prompt' takes one prompt per request", { field: 'prompt' });
+  const prompt = [request.prompt ?? ''].flat()[0]!;
+  if (prompt.trim() === '') throw new ApiError('VALIDATION_MISSING_FIELD', "Field 'prompt' is required", { field: 'prompt' });
+  return { ...common, kind: 'text', prompt };
+}
+
+/** The chat request as the miner gets it: messages with only the fields a model server reads, tools and format when they ask for something. */
+export function chatInput(request: Pick<OpenAiRequest, 'messages' | 'tools' | 'tool_choice' | 'response_format'>): ChatInput {
+  if (!request.messages || request.messages.length === 0) throw new ApiError('VALIDATION_MISSING_FIELD', "Field 'messages' is required and may not be empty", { field: 'messages' });
+  const messages = request.messages.map(checkedMessage);
+  const tools = request.tools ?? [];
+  const choice = request.tool_choice;
+  if (choice !== undefined && choice !== 'none' && choice !== 'auto' && tools.length === 0) {
+    throw new ApiError('VALIDATION_MISSING_FIELD', "Field 'tool_choice' asks for a tool call but 'tools' is empty; add the tools or drop tool_choice", { field: 'tools' });
+  }
+  if (typeof choice === 'object' && !tools.some((tool) => tool.function.name === choice.function.name)) {
+    throw new ApiError('VALIDATION_INVALID_FORMAT', `Field 'tool_choice' names '${choice.function.name}', which is not one of 'tools'`, { field: 'tool_choice' });
+  }
+  const format = request.response_format;
+  return {
+    messages,
+    ...(tools.length > 0 ? { tools } : {}),
+    ...(tools.length > 0 && choice !== undefined ? { tool_choice: choice } : {}),
+    ...(format && format.type !== 'text' ? { response_format: format } : {}),
+  };
+}
+
+function checkedMessage(message: ChatMessage, index: number): ChatMessage {
+  const field = `messages[${index}]`;
+  if (message.role === 'tool' && !message.tool_call_id) throw new ApiError('VALIDATION_MISSING_FIELD', `Field '${field}.tool_call_id' is required on a tool message: the call it answers`, { field: `${field}.tool_call_id` });
+  const content = message.content ?? null;
+  if (content === null && !(message.role === 'assistant' && message.tool_calls?.length)) {
+    throw new ApiError('VALIDATION_MISSING_FIELD', `Field '${field}.content' is required (only an assistant turn with tool_calls may leave it out)`, { field: `${field}.content` });
+  }
+  return {
+    role: message.role,
+    content,
+    ...(message.name !== undefined ? { name: message.name } : {}),
+    ...(message.role === 'assistant' && message.tool_calls?.length ? { tool_calls: message.tool_calls.map(({ id, type, function: fn }) => ({ id, type, function: { name: fn.name, arguments: fn.arguments } })) } : {}),
+    ...(message.role === 'tool' ? { tool_call_id: message.tool_call_id! } : {}),
+  };
 }
 
 const created = (job: Pick<JobRecord, 'createdAt'>) => Math.floor(job.createdAt / 1000);
 const responseId = (kind: CompletionKind, jobId: string) => `${kind === 'chat' ? 'chatcmpl' : 'cmpl'}-${jobId}`;
 
-export function finishReason(job: JobRecord): 'stop' | 'length' {
+export type FinishReason = 'stop' | 'length' | 'tool_calls';
+
+export function finishReason(job: JobRecord): FinishReason {
+  if (job.outputData?.tool_calls?.length) return 'tool_calls';
   const limit = job.params.max_tokens;
   return limit !== undefined && (job.completionTokens ?? 0) >= limit ? 'length' : 'stop';
 }
@@ -82,9 +109,11 @@ export function usageOf(job: JobRecord) {
 /** The non-streamed answer, with AITBC extras (job, receipt, price) beside OpenAI's fields. */
 export function completionObject(kind: CompletionKind, job: JobRecord, receiptId: string, price: string) {
   const output = job.output ?? '';
+  const toolCalls = job.outputData?.tool_calls;
+  const message = toolCalls?.length ? { role: 'assistant', content: output === '' ? null : output, tool_calls: toolCalls } : { role: 'assistant', content: output };
   const choice =
     kind === 'chat'
-      ? { index: 0, message: { role: 'assistant', content: output }, finish_reason: finishReason(job), logprobs: null }
+      ? { index: 0, message, finish_reason: finishReason(job), logprobs: null }
       : { index: 0, text: output, finish_reason: finishReason(job), logprobs: null };
   return {
     id: responseId(kind, job.jobId),
@@ -98,8 +127,10 @@ export function completionObject(kind: CompletionKind, job: JobRecord, receiptId
 }
 
 /** One streamed chunk; `text` null with a finish reason closes the choice. */
-export function chunkObject(kind: CompletionKind, job: Pick<JobRecord, 'jobId' | 'createdAt' | 'model'>, piece: { text?: string; role?: boolean; finish?: 'stop' | 'length' }) {
-  const delta = kind === 'chat' ? { ...(piece.role ? { role: 'assistant' } : {}), ...(piece.text !== undefined ? { content: piece.text } : {}) } : undefined;
+export function chunkObject(kind: CompletionKind, job: Pick<JobRecord, 'jobId' | 'createdAt' | 'model'>, piece: { text?: string; role?: boolean; toolCalls?: ToolCall[]; finish?: FinishReason }) {
+  const toolCalls = piece.toolCalls?.map((call, index) => ({ index, ...call }));
+  const delta =
+    kind === 'chat' ? { ...(piece.role ? { role: 'assistant' } : {}), ...(piece.text !== undefined ? { content: piece.text } : {}), ...(toolCalls ? { tool_calls: toolCalls } : {}) } : undefined;
   const choice = kind === 'chat' ? { index: 0, delta, finish_reason: piece.finish ?? null, logprobs: null } : { index: 0, text: piece.text ?? '', finish_reason: piece.finish ?? null, logprobs: null };
   return { id: responseId(kind, job.jobId), object: kind === 'chat' ? 'chat.completion.chunk' : 'text_completion', created: created(job), model: job.model, choices: [choice] };
 }

@@ -41,6 +41,7 @@ export interface ReceiptCheckInput {
   job: JobRecord;
   miner: MinerRecord;
   chainId: string;
+  /** The job's canonical output text: what output_hash must hash. */
   output: string;
   promptTokens: number;
   completionTokens: number;
@@ -106,7 +107,7 @@ export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt;
     throw mismatch('price', `must be "${formatAmount(priceMicro)}" (min(max_price, units × unit_price)), got "${receipt.price}"`);
   }
   const outputHash = hashText(input.output);
-  if (receipt.output_hash !== outputHash) throw mismatch('output_hash', `must be "${outputHash}" (sha256 of the output sent), got "${receipt.output_hash}"`);
+  if (receipt.output_hash !== outputHash) throw mismatch('output_hash', `must be "${outputHash}" (sha256 of the job's canonical output: the text, or JCS of the text with its tool calls, or of the vectors), got "${receipt.output_hash}"`);
   const claimedAt = input.job.claimedAt!;
   if (receipt.started_at < claimedAt - RECEIPT_TIME_TOLERANCE_MS) {
     throw mismatch('started_at', `must not be before the claim at ${claimedAt} (epoch ms, 5 s tolerance), got ${receipt.started_at}`);

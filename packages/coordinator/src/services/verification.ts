@@ -24,6 +24,7 @@ import { judgeRuns, type MinerRun } from '../verification/majority.ts';
 import { afterCheck, resumed } from '../verification/pause.ts';
 import { mayVerify, planChecks } from '../verification/sampling.ts';
 import type { VerificationSettings } from '../verification/settings.ts';
+import { baseBits, canonicalOutput } from './job-kinds.ts';
 import type { WorkSignal } from './work-signal.ts';
 
 /** Why a planned check was not made (the label of aitbc_checks_skipped_total). */
@@ -41,7 +42,7 @@ export const cryptoRandom = (): number => randomInt(0, 2 ** 47) / 2 ** 47;
 const ownersOf = (miners: readonly (MinerRecord | null)[]): string[] => [...new Set(miners.flatMap((miner) => (miner ? [miner.ownerKeyId] : [])))];
 
 const evidence = (job: JobRecord): RunEvidence => ({
-  output: job.output ?? '',
+  output: canonicalOutput(job) ?? '',
   completionTokens: job.completionTokens ?? 0,
   backend: job.backend ?? 'unknown',
   modelDigest: job.modelDigest,
@@ -131,6 +132,8 @@ export class VerificationService {
   /** A sampled re-execution paid by the operator: same job, another owner's miner with the same weights. */
   private async reexecute(subject: JobRecord, miner: MinerRecord): Promise<void> {
     if (subject.modelDigest === null) return this.skip('no_digest', { job_id: subject.jobId });
+    // Embedding vectors differ in their last bits between runs on different GPUs: no exact verdict.
+    if (subject.kind === 'embedding') return;
     const now = this.config.now();
     const rerun: NewJob = {
       ...this.copyOf(subject, now),
@@ -187,7 +190,9 @@ export class VerificationService {
       jobId: newId('job'),
       account: job.account,
       model: job.model,
+      kind: job.kind,
       prompt: job.prompt,
+      requires: job.requires,
       params: job.params,
       maxPriceMicro: job.maxPriceMicro,
       minUnits: job.minUnits,
@@ -207,7 +212,9 @@ export class VerificationService {
     const job: NewJob = {
       ...this.copyOf(like, now),
       account: this.settings.account,
+      kind: entry.kind,
       prompt: entry.prompt,
+      requires: baseBits(entry.kind),
       params: entry.params,
       minUnits: entry.params.max_tokens ?? 1,
       pinnedMinerId: miner.minerId,
@@ -238,14 +245,17 @@ export class VerificationService {
 
   /** `job`'s output as a pool entry; `evidenceJobIds`: the runs that agreed on it (or `job` alone when trusted). */
   private poolEntry(job: JobRecord, source: NewCanary['source'], evidenceJobIds: string[]): NewCanary | null {
-    if (job.modelDigest === null || job.backend === null || job.output === null) return null;
+    // Only requests any miner of the model can run (a canary waits for its one miner) and whose
+    // answers can be compared exactly: no embedding vectors, no tool or format requirements.
+    if (job.modelDigest === null || job.backend === null || job.output === null || job.kind === 'embedding' || job.requires !== baseBits(job.kind)) return null;
     return {
       model: job.model,
       modelDigest: job.modelDigest,
       backend: job.backend,
+      kind: job.kind,
       prompt: job.prompt,
       params: job.params,
-      output: job.output,
+      output: canonicalOutput(job)!,
       completionTokens: job.completionTokens ?? 0,
       source,
       sourceJobId: job.jobId,

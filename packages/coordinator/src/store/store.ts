@@ -2,7 +2,7 @@
 // now, PostgreSQL later) implements it with its own SQL. Every method is one transaction and
 // returns plain values: bigint µAIT for money, epoch-ms numbers for time.
 
-import type { JobParams, Receipt } from '@aitbc/protocol';
+import type { JobKind, JobParams, Receipt, ToolCall } from '@aitbc/protocol';
 import type { ScoreInputs } from '../reputation/score.ts';
 import type { Standing } from '../verification/pause.ts';
 import type { DisputeState } from '../verification/dispute.ts';
@@ -39,13 +39,31 @@ export interface MinerRecord {
   prices: Map<string, bigint>;
   /** Model name → the "sha256:…" digest advertised for it; empty for a miner that advertised none. */
   digests: Map<string, string>;
+  /** Model name → what the model can do (every offered model has an entry). */
+  capabilities: Map<string, ModelOffering>;
   registeredAt: number;
   updatedAt: number;
   lastSeenAt: number;
   track: MinerTrackRecord;
 }
 
-export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt' | 'digests' | 'track'> & { digests?: Map<string, string> };
+export type MinerRegistration = Omit<MinerRecord, 'registeredAt' | 'updatedAt' | 'lastSeenAt' | 'digests' | 'capabilities' | 'track'> & {
+  digests?: Map<string, string>;
+  /** Models left out offer DEFAULT_CAPABILITIES. */
+  capabilities?: Map<string, ModelOffering>;
+};
+
+/** What a miner's model can do: capability bits and, when known, its context length in tokens. */
+export interface ModelOffering {
+  bits: number;
+  contextLength: number | null;
+}
+
+/** A job's output besides its text. */
+export interface JobOutputData {
+  tool_calls?: ToolCall[];
+  embeddings?: number[][];
+}
 
 /**
  * What a miner has done here, kept by the store as it happens: the score's counters
@@ -90,7 +108,12 @@ export interface JobRecord {
   jobId: string;
   account: string;
   model: string;
+  /** Text completion, chat turn or embedding request (protocol job types). */
+  kind: JobKind;
+  /** The canonical request text (`jobType(kind).encode`): what the miner is sent and prompt_hash hashes. */
   prompt: string;
+  /** Capability bits a miner's model must offer to claim it (protocol `capabilityBits`). */
+  requires: number;
   params: JobParams;
   maxPriceMicro: bigint;
   minUnits: number;
@@ -106,7 +129,10 @@ export interface JobRecord {
   claimNonce: string | null;
   unitPriceMicro: bigint | null;
   endedAt: number | null;
+  /** The generated text ('' for an embedding job). */
   output: string | null;
+  /** What the job produced besides text: tool calls of a chat turn, vectors of an embedding job. */
+  outputData: JobOutputData | null;
   promptTokens: number | null;
   completionTokens: number | null;
   priceMicro: bigint | null;
@@ -158,7 +184,7 @@ export type JobConstraints = Pick<JobRecord, 'purpose' | 'subjectJobId' | 'canar
 
 export type NewJob = Pick<
   JobRecord,
-  'jobId' | 'account' | 'model' | 'prompt' | 'params' | 'maxPriceMicro' | 'minUnits' | 'pinnedMinerId' | 'createdAt' | 'deadline'
+  'jobId' | 'account' | 'model' | 'kind' | 'prompt' | 'requires' | 'params' | 'maxPriceMicro' | 'minUnits' | 'pinnedMinerId' | 'createdAt' | 'deadline'
 > &
   Partial<JobConstraints> &
   /** 0 when not given: a check job's earnings are released at completion. */
@@ -280,6 +306,7 @@ export interface Completion {
   minerId: string;
   claimNonce: string;
   output: string;
+  outputData: JobOutputData | null;
   promptTokens: number;
   completionTokens: number;
   priceMicro: bigint;
@@ -311,6 +338,10 @@ export interface ModelOffer {
   /** Per unit (token), over the online miners offering the model. */
   minPriceMicro: bigint;
   medianPriceMicro: bigint;
+  /** The distinct capability bit sets online miners offer for it (a request needs one that covers it). */
+  capabilitySets: number[];
+  /** The longest context an online miner runs it with; null when none says. */
+  contextLength: number | null;
 }
 
 export interface SweepResult {
@@ -370,8 +401,10 @@ export interface CanaryRecord {
   model: string;
   modelDigest: string;
   backend: string;
+  kind: JobKind;
   prompt: string;
   params: JobParams;
+  /** The canonical output text (tool calls included). */
   output: string;
   completionTokens: number;
   source: 'agreement' | 'trusted';

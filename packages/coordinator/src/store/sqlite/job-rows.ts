@@ -3,7 +3,8 @@
 
 import type { Statement } from 'better-sqlite3';
 import type { JobPurpose } from '../../verification/sampling.ts';
-import type { DisputeState, JobRecord, JobStatus, NewJob } from '../store.ts';
+import type { JobKind } from '@aitbc/protocol';
+import type { DisputeState, JobOutputData, JobRecord, JobStatus, NewJob } from '../store.ts';
 import { bigOrNull, num, numOrNull, strOrNull, type Row } from './rows.ts';
 
 export function toJob(row: Row): JobRecord {
@@ -11,7 +12,9 @@ export function toJob(row: Row): JobRecord {
     jobId: row.job_id as string,
     account: row.account as string,
     model: row.model as string,
+    kind: row.kind as JobKind,
     prompt: row.prompt as string,
+    requires: num(row.requires),
     params: JSON.parse(row.params as string),
     maxPriceMicro: row.max_price_micro as bigint,
     minUnits: num(row.min_units),
@@ -28,6 +31,7 @@ export function toJob(row: Row): JobRecord {
     unitPriceMicro: bigOrNull(row.unit_price_micro),
     endedAt: numOrNull(row.ended_at),
     output: strOrNull(row.output),
+    outputData: row.output_data === null ? null : (JSON.parse(row.output_data as string) as JobOutputData),
     promptTokens: numOrNull(row.prompt_tokens),
     completionTokens: numOrNull(row.completion_tokens),
     priceMicro: bigOrNull(row.price_micro),
@@ -63,15 +67,17 @@ export function toJob(row: Row): JobRecord {
 /** Inserts a queued job (no escrow: the caller posts it in the same transaction). */
 export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
   sql(
-    `INSERT INTO jobs (job_id, account, model, prompt, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
+    `INSERT INTO jobs (job_id, account, model, kind, prompt, requires, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
        purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client, acceptance_window_ms)
-     VALUES (@jobId, @account, @model, @prompt, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
+     VALUES (@jobId, @account, @model, @kind, @prompt, @requires, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
        @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient, @window)`,
   ).run({
     jobId: job.jobId,
     account: job.account,
     model: job.model,
+    kind: job.kind,
     prompt: job.prompt,
+    requires: job.requires,
     params: JSON.stringify(job.params),
     maxPrice: job.maxPriceMicro,
     minUnits: job.minUnits,

@@ -3,7 +3,7 @@
 // that two processes sharing the file serialise instead of failing with SQLITE_BUSY mid-way.
 
 import Database from 'better-sqlite3';
-import type { Receipt } from '@aitbc/protocol';
+import { capabilityBits, DEFAULT_CAPABILITIES, type Receipt } from '@aitbc/protocol';
 import { auditLedger, type LedgerAudit, type LedgerSnapshot } from '../../ledger/audit.ts';
 import * as movements from '../../ledger/movements.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
@@ -49,6 +49,7 @@ import type {
   MinerRecord,
   MinerRegistration,
   ModelOffer,
+  ModelOffering,
   NewJob,
   QuotaClaim,
   ReceiptClaimOutcome,
@@ -97,11 +98,14 @@ function toKey(row: Row): ApiKeyRecord {
 // (src/verification/sampling.ts; test/verification-eligibility.test.ts holds the two together).
 // With --min-bond, the exposure rule: the max prices of the jobs a miner holds, this one with
 // them, may not pass what it has bonded (a slash can take at most that).
+const DEFAULT_CAPABILITY_BITS = capabilityBits(DEFAULT_CAPABILITIES);
+
 const CLAIMABLE = `
   j.status = 'queued' AND j.deadline > @now AND j.awaiting_subject = 0
   AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
   AND j.max_price_micro / j.min_units >= mm.unit_price_micro
   AND (j.required_digest IS NULL OR j.required_digest = mm.model_digest)
+  AND (mm.capabilities & j.requires) = j.requires
   AND j.min_reputation_ppm <= @scorePpm
   AND (j.excluded_owners = '[]' OR NOT EXISTS (SELECT 1 FROM json_each(j.excluded_owners) WHERE value = @ownerKeyId))
   AND (@paused = 0 OR (j.purpose = 'canary' AND j.pinned_miner_id = @minerId))
@@ -197,9 +201,11 @@ export class SqliteStore implements CoordinatorStore {
     if (!row) return null;
     const prices = new Map<string, bigint>();
     const digests = new Map<string, string>();
-    for (const price of this.sql('SELECT model, unit_price_micro, model_digest FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
+    const capabilities = new Map<string, ModelOffering>();
+    for (const price of this.sql('SELECT model, unit_price_micro, model_digest, capabilities, context_length FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
       prices.set(price.model as string, price.unit_price_micro as bigint);
       if (price.model_digest !== null) digests.set(price.model as string, price.model_digest as string);
+      capabilities.set(price.model as string, { bits: num(price.capabilities), contextLength: numOrNull(price.context_length) });
     }
     return {
       minerId: row.miner_id as string,
@@ -210,6 +216,7 @@ export class SqliteStore implements CoordinatorStore {
       gpu: row.gpu === null ? null : JSON.parse(row.gpu as string),
       prices,
       digests,
+      capabilities,
       registeredAt: num(row.registered_at),
       updatedAt: num(row.updated_at),
       lastSeenAt: num(row.last_seen_at),
@@ -235,8 +242,11 @@ export class SqliteStore implements CoordinatorStore {
           )
           .run(miner.minerId, miner.ownerKeyId, miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, now);
       }
-      const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro, model_digest) VALUES (?, ?, ?, ?)');
-      for (const [model, price] of miner.prices) insertPrice.run(miner.minerId, model, price, miner.digests?.get(model) ?? null);
+      const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro, model_digest, capabilities, context_length) VALUES (?, ?, ?, ?, ?, ?)');
+      for (const [model, price] of miner.prices) {
+        const offering = miner.capabilities?.get(model) ?? { bits: DEFAULT_CAPABILITY_BITS, contextLength: null };
+        insertPrice.run(miner.minerId, model, price, miner.digests?.get(model) ?? null, offering.bits, offering.contextLength);
+      }
       this.records.registered(miner.minerId, now);
       return { kind: 'registered' as const, created: !existing, miner: this.minerRow(miner.minerId)! };
     });
@@ -292,17 +302,27 @@ export class SqliteStore implements CoordinatorStore {
   async modelOffers(onlineSince: number): Promise<ModelOffer[]> {
     const rows = this
       .sql(
-        `SELECT mm.model, mm.unit_price_micro FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
+        `SELECT mm.model, mm.unit_price_micro, mm.capabilities, mm.context_length FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
          WHERE m.last_seen_at >= ? ORDER BY mm.model, mm.unit_price_micro`,
       )
       .all(onlineSince) as Row[];
-    const prices = new Map<string, bigint[]>();
+    const offers = new Map<string, { prices: bigint[]; sets: Set<number>; contextLength: number | null }>();
     for (const row of rows) {
       const model = row.model as string;
-      const list = prices.get(model) ?? prices.set(model, []).get(model)!;
-      list.push(row.unit_price_micro as bigint);
+      const offer = offers.get(model) ?? offers.set(model, { prices: [], sets: new Set(), contextLength: null }).get(model)!;
+      offer.prices.push(row.unit_price_micro as bigint);
+      offer.sets.add(num(row.capabilities));
+      const context = numOrNull(row.context_length);
+      if (context !== null && (offer.contextLength === null || context > offer.contextLength)) offer.contextLength = context;
     }
-    return [...prices].map(([model, sorted]) => ({ model, minersOnline: sorted.length, minPriceMicro: sorted[0]!, medianPriceMicro: median(sorted) }));
+    return [...offers].map(([model, { prices, sets, contextLength }]) => ({
+      model,
+      minersOnline: prices.length,
+      minPriceMicro: prices[0]!,
+      medianPriceMicro: median(prices),
+      capabilitySets: [...sets].sort((a, b) => a - b),
+      contextLength,
+    }));
   }
 
   async countMinersOnline(onlineSince: number): Promise<number> {
@@ -508,7 +528,7 @@ export class SqliteStore implements CoordinatorStore {
       this.expire(completion.now, completion.jobId);
       const row = this
         .sql(
-          `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output,
+          `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output, output_data = @outputData,
              prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL,
              model_digest = @modelDigest, backend = @backend, accept_until = @now + acceptance_window_ms
            WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
@@ -516,6 +536,7 @@ export class SqliteStore implements CoordinatorStore {
         .get({
           now: completion.now,
           output: completion.output,
+          outputData: completion.outputData === null ? null : JSON.stringify(completion.outputData),
           promptTokens: completion.promptTokens,
           completionTokens: completion.completionTokens,
           price: completion.priceMicro,

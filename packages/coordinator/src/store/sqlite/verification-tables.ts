@@ -4,6 +4,7 @@
 // (src/services/verification.ts, with the policy in src/verification/).
 
 import type { Statement } from 'better-sqlite3';
+import type { JobKind } from '@aitbc/protocol';
 import * as movements from '../../ledger/movements.ts';
 import type {
   CanaryRecord,
@@ -64,6 +65,7 @@ function toCanary(row: Row): CanaryRecord {
     model: row.model as string,
     modelDigest: row.model_digest as string,
     backend: row.backend as string,
+    kind: row.kind as JobKind,
     prompt: row.prompt as string,
     params: JSON.parse(row.params as string),
     output: row.output as string,
@@ -240,10 +242,10 @@ export class SqliteVerificationTables {
     return (
       this
         .sql(
-          `INSERT INTO canaries (model, model_digest, backend, prompt, params, output, completion_tokens, source, source_job_id, receipt_client, evidence_job_ids, created_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_job_id) DO NOTHING`,
+          `INSERT INTO canaries (model, model_digest, backend, kind, prompt, params, output, completion_tokens, source, source_job_id, receipt_client, evidence_job_ids, created_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (source_job_id) DO NOTHING`,
         )
-        .run(entry.model, entry.modelDigest, entry.backend, entry.prompt, JSON.stringify(entry.params), entry.output, entry.completionTokens, entry.source, entry.sourceJobId, entry.receiptClient, JSON.stringify(entry.evidenceJobIds), entry.createdAt).changes > 0
+        .run(entry.model, entry.modelDigest, entry.backend, entry.kind, entry.prompt, JSON.stringify(entry.params), entry.output, entry.completionTokens, entry.source, entry.sourceJobId, entry.receiptClient, JSON.stringify(entry.evidenceJobIds), entry.createdAt).changes > 0
     );
   }
 
