@@ -235,7 +235,7 @@ function toolDefinitions(tools: unknown): ToolDefinition[] {
   return tools.map((tool, index) => {
     const field = `tools.${index}`;
     if (!isObject(tool)) throw wrongType(field, 'an object');
-    if (tool.type !== 'function') throw unsupported(`${field}.type`, `built-in tool '${String(tool.type)}' does not run on AITBC miners; define it as a function tool and run it yourself`);
+    if (tool.type !== 'function') throw unsupported(`${field}.type`, `only function tools run on AITBC (OpenAI's built-in '${String(tool.type)}' does not); define it as a function tool and run it yourself`);
     const definition: ToolDefinition['function'] = { name: stringAt(tool, 'name', `${field}.name`) };
     if (typeof tool.description === 'string') definition.description = tool.description;
     if (isObject(tool.parameters)) definition.parameters = tool.parameters;
