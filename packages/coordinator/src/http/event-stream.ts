@@ -44,16 +44,20 @@ export class EventStream {
     }, this.options.keepAliveMs);
   }
 
-  send(data: unknown): void {
-    this.write(`data: ${JSON.stringify(data)}\n\n`);
+  /** One event; a named one (OpenAI's Responses stream names each) gets an `event:` line. */
+  send(data: unknown, event?: string): void {
+    this.write(`${event === undefined ? '' : `event: ${event}\n`}data: ${JSON.stringify(data)}\n\n`);
     this.keepAliveTimer?.refresh(); // the next comment only after keepAliveMs of silence
   }
 
-  /** The last event; a client that does not take it within `flushMs` is dropped. */
-  end(flushMs = this.options.stallMs): void {
+  /**
+   * The last event; a client that does not take it within `flushMs` is dropped. Chat
+   * completions end with `[DONE]`; a Responses stream ends after its last event (`done: false`).
+   */
+  end(flushMs = this.options.stallMs, done = true): void {
     this.stopKeepAlive();
     if (!this.open) return;
-    this.res.end('data: [DONE]\n\n');
+    this.res.end(done ? 'data: [DONE]\n\n' : '');
     if (this.res.writableFinished) return;
     this.clearStall();
     this.stallTimer = setTimeout(() => this.res.destroy(), flushMs);
