@@ -1,6 +1,6 @@
 // What OpenAI clients (the official `openai` package here; the AI SDK and LangChain read the same
-// `error` object) see of AITBC's gaps and refusals: an endpoint we lack under /v1 (/v1/responses,
-// /v1/embeddings), a wrong method, an unknown model — each still a seed envelope for AITBC's own
+// `error` object) see of AITBC's gaps and refusals: an endpoint we lack under /v1 (images,
+// audio), a wrong method, an unknown model — each still a seed envelope for AITBC's own
 // clients — and GET /v1/models/{id} for the models on offer.
 
 import { after, before, test } from 'node:test';
@@ -52,13 +52,13 @@ test("an unknown model: the seed's VALIDATION_INVALID_MODEL with OpenAI's model_
 });
 
 test("an OpenAI endpoint AITBC lacks is a 404 the SDK reads as OpenAI's error", async () => {
-  const embeddings = await failure(() => openai.embeddings.create({ model: 'llama3.2', input: 'hi' }));
-  assert.ok(embeddings instanceof OpenAI.NotFoundError);
-  assert.deepEqual([embeddings.code, embeddings.type, embeddings.param], ['ROUTE_NOT_FOUND', 'not_found_error', null]);
-  assert.match(embeddings.message, /No route POST \/v1\/embeddings/);
-  const responses = await failure(() => openai.responses.create({ model: 'llama3.2', input: 'hi' }));
-  assert.deepEqual([responses.status, responses.code], [404, 'ROUTE_NOT_FOUND']);
-  const raw = await coordinator.request('POST', '/v1/responses', { body: {} });
+  const images = await failure(() => openai.images.generate({ model: 'llama3.2', prompt: 'a cat' }));
+  assert.ok(images instanceof OpenAI.NotFoundError);
+  assert.deepEqual([images.code, images.type, images.param], ['ROUTE_NOT_FOUND', 'not_found_error', null]);
+  assert.match(images.message, /No route POST \/v1\/images\/generations/);
+  const speech = await failure(() => openai.audio.speech.create({ model: 'llama3.2', input: 'hi', voice: 'alloy' }));
+  assert.deepEqual([speech.status, speech.code], [404, 'ROUTE_NOT_FOUND']);
+  const raw = await coordinator.request('POST', '/v1/audio/transcriptions', { body: {} });
   assert.deepEqual([raw.body.error_code, raw.body.detail], ['ROUTE_NOT_FOUND', raw.body.error.message]);
   // Outside /v1 nothing speaks OpenAI: the seed envelope alone.
   const outside = await coordinator.request('GET', '/nowhere');

@@ -152,3 +152,91 @@ test('/v1/models and the miner view show capabilities and context length', async
   const older = await coordinator.request('GET', '/v1/miners/plain');
   assert.deepEqual(older.body.capabilities, { 'llama3.2': { capabilities: ['completion', 'chat'], context_length: null } });
 });
+
+test('embeddings: a job of kind embedding on a miner with an embedding model, paid by input tokens; float and base64 (the SDK default) agree', async () => {
+  const embedder = new TestMiner(coordinator, capable.apiKey, 'embedder', { 'nomic-embed-text': '0.0001' });
+  assert.equal((await embedder.register({ capabilities: { 'nomic-embed-text': { capabilities: ['embeddings'] } } })).status, 201);
+  const vectors = [
+    [0.25, -0.5, 0.125],
+    [1, 0, -0.0625],
+  ];
+  for (const encoding of ['float', undefined] as const) {
+    const answer = openai.embeddings.create({ model: 'nomic-embed-text', input: ['first text', 'second'], ...(encoding ? { encoding_format: encoding } : {}) });
+    const claim = await claimBy(embedder);
+    assert.equal(claim.kind, 'embedding');
+    assert.deepEqual(decodeJobInput(claim.kind, claim.prompt).input, { input: ['first text', 'second'] });
+    const done = await embedder.complete(claim.job_id, embedder.completion(claim, { text: '', embeddings: vectors }, { prompt_tokens: 3, completion_tokens: 0 }));
+    assert.equal(done.status, 200, done.text);
+    assert.equal(done.body.receipt.units, '3', 'the receipt counts the input tokens');
+    const list = await answer;
+    assert.deepEqual(list.data.map((item) => item.embedding), vectors, `encoding ${encoding ?? 'base64 (default)'}`);
+    assert.deepEqual(list.usage, { prompt_tokens: 3, total_tokens: 3 });
+  }
+  // A chat model cannot take embeddings, nor an embedding model chat.
+  const refused = await coordinator.request('POST', '/v1/embeddings', { key: client, body: { model: 'llama3.2', input: 'hi' } });
+  assert.deepEqual([refused.status, refused.body.error.param], [422, 'model'], refused.text);
+  assert.match(refused.body.detail, /supports embeddings/);
+  const chat = await coordinator.request('POST', '/v1/chat/completions', { key: client, body: { model: 'nomic-embed-text', messages: [{ role: 'user', content: 'hi' }] } });
+  assert.deepEqual([chat.status, chat.body.error.param], [422, 'model'], chat.text);
+});
+
+test('an embedding miner must send one vector per input, of one length', async () => {
+  const embedder = new TestMiner(coordinator, capable.apiKey, 'embedder', { 'nomic-embed-text': '0.0001' });
+  await embedder.register({ capabilities: { 'nomic-embed-text': { capabilities: ['embeddings'] } } });
+  void openai.embeddings.create({ model: 'nomic-embed-text', input: ['a', 'b'] }).catch(() => {});
+  const claim = await claimBy(embedder);
+  for (const [embeddings, field] of [
+    [[[1, 2]], 'embeddings'],
+    [[[1, 2], [1]], 'embeddings[1]'],
+    [undefined, 'embeddings'],
+  ] as const) {
+    const body = embedder.completion(claim, { text: '', ...(embeddings ? { embeddings: embeddings as number[][] } : {}) }, { prompt_tokens: 2, completion_tokens: 0 });
+    const answer = await embedder.complete(claim.job_id, body);
+    assert.deepEqual([answer.status, answer.body.field], [422, field], answer.text);
+  }
+  const good = embedder.completion(claim, { text: '', embeddings: [[1, 2], [3, 4]] }, { prompt_tokens: 2, completion_tokens: 0 });
+  assert.equal((await embedder.complete(claim.job_id, good)).status, 200);
+});
+
+test('/v1/responses: instructions become the system message, function tools reach the miner; the answer is a Response, whole or streamed', async () => {
+  const whole = openai.responses.create({ model: 'llama3.2', instructions: 'Be brief.', input: 'Weather in Lima?', tools: [{ type: 'function', name: 'get_weather', parameters: WEATHER_TOOL.function.parameters, strict: false }], max_output_tokens: 30 });
+  const claim = await claimBy(capable);
+  const decoded = decodeJobInput(claim.kind, claim.prompt);
+  assert.equal(decoded.kind, 'chat');
+  assert.deepEqual(decoded.input.messages, [
+    { role: 'system', content: 'Be brief.' },
+    { role: 'user', content: 'Weather in Lima?' },
+  ]);
+  assert.deepEqual(decoded.input.tools?.map((tool) => tool.function.name), ['get_weather']);
+  const call: ToolCall = { id: 'call_lima', type: 'function', function: { name: 'get_weather', arguments: '{"city":"Lima"}' } };
+  assert.equal((await capable.complete(claim.job_id, capable.completion(claim, { text: '', tool_calls: [call] }))).status, 200);
+  const response = await whole;
+  assert.equal(response.status, 'completed');
+  assert.deepEqual(
+    response.output.map((item) => (item.type === 'function_call' ? [item.type, item.call_id, item.name, item.arguments] : [item.type])),
+    [['function_call', 'call_lima', 'get_weather', '{"city":"Lima"}']],
+  );
+
+  const stream = await openai.responses.create({ model: 'llama3.2', input: 'Say hi', stream: true, max_output_tokens: 30 });
+  const streamed = await claimBy(plain);
+  assert.equal((await plain.complete(streamed.job_id, plain.completion(streamed, 'Hi there'))).status, 200);
+  const types: string[] = [];
+  let text = '';
+  for await (const event of stream) {
+    types.push(event.type);
+    if (event.type === 'response.output_text.delta') text += event.delta;
+  }
+  assert.equal(text, 'Hi there');
+  assert.equal(types[0], 'response.created');
+  assert.equal(types.at(-1), 'response.completed');
+});
+
+test('/v1/responses refuses what needs stored state or built-in tools, naming the field', async () => {
+  const refused = async (body: Record<string, unknown>) => coordinator.request('POST', '/v1/responses', { key: client, body: { model: 'llama3.2', input: 'hi', ...body } });
+  const previous = await refused({ previous_response_id: 'resp_x' });
+  assert.deepEqual([previous.status, previous.body.error.param], [422, 'previous_response_id'], previous.text);
+  const search = await refused({ tools: [{ type: 'web_search' }] });
+  assert.equal(search.status, 422, search.text);
+  assert.match(search.body.error.param, /^tools/);
+  assert.equal((await coordinator.request('GET', '/v1/jobs', { key: client })).body.items.length, 0, 'nothing was queued');
+});

@@ -26,7 +26,7 @@ export function sendError(reply: FastifyReply, request: FastifyRequest, error: A
   return reply.code(error.status).type('application/json; charset=utf-8').send(errorBody(request, error, openai));
 }
 
-/** Under /v1 an unknown path may be an OpenAI endpoint we lack (/v1/responses, /v1/embeddings): its client reads `error`. */
+/** Under /v1 an unknown path may be an OpenAI endpoint we lack (images, audio): its client reads `error`. */
 const underV1 = (path: string) => path === '/v1' || path.startsWith('/v1/');
 
 function internalError(request: FastifyRequest, error: unknown): ApiError {

@@ -552,6 +552,20 @@ export const ChatCompletionBody = Type.Object(
   { additionalProperties: true },
 );
 
+export const EmbeddingsBody = Type.Object(
+  {
+    model: ModelName,
+    input: Type.Union([Type.String(), Type.Array(Type.String(), { minItems: 1, maxItems: 2048 }), Type.Array(Type.Any(), { minItems: 1, maxItems: 2048 })], {
+      description: 'A string or a list of up to 2,048 strings (token arrays are refused)',
+    }),
+    encoding_format: Type.Optional(Type.Union([Type.Literal('float'), Type.Literal('base64')])),
+    dimensions: Type.Optional(Type.Integer({ minimum: 1, maximum: 8192 })),
+    user: Type.Optional(Type.String({ maxLength: 256 })),
+    max_price: Type.Optional(Type.String({ description: 'AITBC extension: the most this request may cost (escrowed), in AITBC; default set by the operator' })),
+  },
+  { additionalProperties: true },
+);
+
 export const CompletionBody = Type.Object(
   { ...OpenAiCommon, prompt: Type.Union([Type.String({ minLength: 1 }), Type.Array(Type.String({ minLength: 1 }), { minItems: 1, maxItems: 1 })]) },
   { additionalProperties: true },
