@@ -185,12 +185,13 @@ test('an embedding miner must send one vector per input, of one length', async (
   await embedder.register({ capabilities: { 'nomic-embed-text': { capabilities: ['embeddings'] } } });
   void openai.embeddings.create({ model: 'nomic-embed-text', input: ['a', 'b'] }).catch(() => {});
   const claim = await claimBy(embedder);
-  for (const [embeddings, field] of [
+  const cases: [number[][] | undefined, string][] = [
     [[[1, 2]], 'embeddings'],
     [[[1, 2], [1]], 'embeddings[1]'],
     [undefined, 'embeddings'],
-  ] as const) {
-    const body = embedder.completion(claim, { text: '', ...(embeddings ? { embeddings: embeddings as number[][] } : {}) }, { prompt_tokens: 2, completion_tokens: 0 });
+  ];
+  for (const [embeddings, field] of cases) {
+    const body = embedder.completion(claim, { text: '', ...(embeddings ? { embeddings } : {}) }, { prompt_tokens: 2, completion_tokens: 0 });
     const answer = await embedder.complete(claim.job_id, body);
     assert.deepEqual([answer.status, answer.body.field], [422, field], answer.text);
   }
