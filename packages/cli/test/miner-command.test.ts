@@ -56,7 +56,7 @@ test('serves jobs with the demo backend, keeps its key, and stops on SIGTERM', a
     const minerKey = await coordinator.createKey(['miner']);
     let miner = await startMiner(coordinator.url, minerKey);
     const registered = await new AitbcClient({ baseUrl: coordinator.url }).miners.get('cli-miner');
-    assert.deepEqual(registered.models, ['demo']);
+    assert.deepEqual(registered.models, ['demo', 'demo-embed']);
     const keyFile = JSON.parse(readFileSync(join(dir, 'miner', 'miner-key.json'), 'utf8'));
     assert.equal(registered.public_key, keyFile.public_key);
 
