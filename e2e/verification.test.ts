@@ -210,7 +210,7 @@ test('a receipt naming a digest the miner no longer advertises is refused, and n
   const signed = registered.digests.demo!;
   // The operator re-registers the miner id with other weights while the running daemon still signs
   // the digest it started with: the coordinator holds it to what it advertises now.
-  await miner.client.miners.register({ miner_id: 'swapped', public_key: registered.public_key, models: ['demo'], prices: registered.prices, max_concurrency: 1, digests: { demo: OTHER_DIGEST } });
+  await miner.client.miners.register({ miner_id: 'swapped', public_key: registered.public_key, models: ['demo'], prices: { demo: registered.prices.demo! }, max_concurrency: 1, digests: { demo: OTHER_DIGEST } });
   assert.deepEqual((await market.miner('swapped')).digests, { demo: OTHER_DIGEST });
 
   const alice = await market.client('alice', '10');

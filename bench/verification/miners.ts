@@ -66,7 +66,7 @@ export interface Run extends RunEvidence {
 
 /** The backend request for a job, field for field as the miner daemon builds it. */
 function request({ model, prompt, params }: SimJob): GenerateRequest {
-  return { model, prompt, maxTokens: params.max_tokens, temperature: params.temperature, topP: params.top_p, seed: params.seed, stop: params.stop };
+  return { model, input: { kind: 'text', input: { prompt } }, maxTokens: params.max_tokens, temperature: params.temperature, topP: params.top_p, seed: params.seed, stop: params.stop };
 }
 
 export class Population {
@@ -116,7 +116,7 @@ export class Population {
     let completionTokens = 0;
     for await (const event of miner.backend.generate(request(job))) {
       if (event.type === 'text') output += event.text;
-      else completionTokens = event.usage.completionTokens;
+      else if (event.type === 'done') completionTokens = event.usage.completionTokens;
     }
     miner.jobsCompleted++;
     return { output, completionTokens, backend: miner.backend.name, modelDigest: this.#digest, cheated: this.#cheating };

@@ -1,7 +1,7 @@
 // Parsers for command-line values that say exactly what was wrong.
 
 import { InvalidArgumentError } from 'commander';
-import { amountProblem, isCanonicalAmount, parseAmount } from '@aitbc/protocol';
+import { amountProblem, CAPABILITIES, isCanonicalAmount, parseAmount, type Capability } from '@aitbc/protocol';
 
 export function integerIn(min: number, max: number) {
   return (text: string): number => {
@@ -17,6 +17,15 @@ export function commaList(text: string): string[] {
     .split(',')
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
+}
+
+/** Capability names as the protocol spells them (CAPABILITIES), comma-separated, each once. */
+export function capabilityList(text: string): Capability[] {
+  const names = commaList(text);
+  const unknown = names.filter((name) => !(CAPABILITIES as readonly string[]).includes(name));
+  if (unknown.length > 0) throw new InvalidArgumentError(`unknown capability '${unknown[0]}'; expected some of ${CAPABILITIES.join(', ')}.`);
+  if (names.length === 0) throw new InvalidArgumentError(`expected some of ${CAPABILITIES.join(', ')}.`);
+  return [...new Set(names)] as Capability[];
 }
 
 /** An amount of AITBC as the API writes it ("2.5", "0.000001"), more than zero. */

@@ -19,9 +19,9 @@ after(() => rmSync(dir, { recursive: true, force: true }));
 async function honestAnswer(prompt: string, seed: number, maxTokens: number) {
   let text = '';
   let usage;
-  for await (const event of new DemoBackend().generate({ model: 'demo', prompt, seed, maxTokens })) {
+  for await (const event of new DemoBackend().generate({ model: 'demo', input: { kind: 'text', input: { prompt } }, seed, maxTokens })) {
     if (event.type === 'text') text += event.text;
-    else usage = { prompt_tokens: event.usage.promptTokens, completion_tokens: event.usage.completionTokens };
+    else if (event.type === 'done') usage = { prompt_tokens: event.usage.promptTokens, completion_tokens: event.usage.completionTokens };
   }
   return { text, usage };
 }

@@ -31,15 +31,26 @@ test('--model-digest and --model-file advertise the weights an OpenAI-compatible
     const given = `sha256:${'5e'.repeat(32)}`;
     const base = ['miner', '--coordinator-url', coordinator.url, '--api-key', minerKey, '--miner-id', 'cli-openai', '--data-dir', join(dir, 'openai-miner')];
     // Models named, so the (absent) server is not asked for its list before the first job.
-    const started = await startAitbc([...base, '--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--models', 'qwen,llama', '--model-file', `qwen=${weights}`, '--model-digest', `llama=${given}`], /"event":"registered"/, { cwd: dir });
+    const started = await startAitbc(
+      [...base, '--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--models', 'qwen,llama', '--model-file', `qwen=${weights}`, '--model-digest', `llama=${given}`, '--capabilities', 'chat,tools,json_schema', '--context-length', '32768'],
+      /"event":"registered"/,
+      { cwd: dir },
+    );
     const registered = await new AitbcClient({ baseUrl: coordinator.url }).miners.get('cli-openai');
     assert.deepEqual(registered.digests, { qwen: `sha256:${createHash('sha256').update('GGUF weights of qwen').digest('hex')}`, llama: given });
+    // What the operator said the server's models can do, for every offered model.
+    const registration = JSON.parse(started.output().split('\n').find((line) => line.includes('"event":"registered"'))!) as { capabilities: unknown };
+    const told = { capabilities: ['chat', 'tools', 'json_schema'], context_length: 32768 };
+    assert.deepEqual(registration.capabilities, { qwen: told, llama: told });
     assert.equal(await stopped(started.child), 0);
 
     for (const [args, message] of [
       [['--backend', 'demo', '--model-digest', `demo=${given}`], /are for --backend openai/],
       [['--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--model-digest', 'qwen=sha256:12'], /not sha256: and 64 hex digits/],
       [['--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--model-file', 'qwen'], /--model-file wants model=value/],
+      [['--backend', 'demo', '--capabilities', 'tools'], /--capabilities is for --backend openai/],
+      [['--backend', 'ollama', '--context-length', '8192'], /--context-length is for --backend openai/],
+      [['--backend', 'openai', '--backend-url', 'http://127.0.0.1:9/v1', '--capabilities', 'chat,telepathy'], /unknown capability 'telepathy'/],
     ] as const) {
       const run = runAitbc([...base, ...args], { cwd: dir });
       assert.notEqual(run.status, 0);
@@ -56,7 +67,7 @@ test('serves jobs with the demo backend, keeps its key, and stops on SIGTERM', a
     const minerKey = await coordinator.createKey(['miner']);
     let miner = await startMiner(coordinator.url, minerKey);
     const registered = await new AitbcClient({ baseUrl: coordinator.url }).miners.get('cli-miner');
-    assert.deepEqual(registered.models, ['demo']);
+    assert.deepEqual(registered.models, ['demo', 'demo-embed']);
     const keyFile = JSON.parse(readFileSync(join(dir, 'miner', 'miner-key.json'), 'utf8'));
     assert.equal(registered.public_key, keyFile.public_key);
 

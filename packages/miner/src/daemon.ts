@@ -1,11 +1,13 @@
-// The miner daemon: registers with the coordinator, heartbeats, long-polls for work with up to
-// max_concurrency jobs at once, runs each on its backend, completes it with a signed receipt or
-// reports the failure, rides out coordinator outages with backoff, and on stop() finishes or
-// hands back every job it holds — it never abandons a lease silently.
+// The miner daemon: registers with the coordinator (with what each model can do), heartbeats,
+// long-polls for work with up to max_concurrency jobs at once, runs each on its backend (see
+// execute.ts), completes it with a signed receipt or reports the failure, rides out coordinator
+// outages with backoff, and on stop() finishes or hands back every job it holds — it never
+// abandons a lease silently.
 
-import { BACKEND_KINDS, base64urlEncode, completeReceipt, paramsHash, parseAmount, redactLocators, signReceipt, type BackendKind, type KeyPair, type RunFacts } from '@aitbc/protocol';
+import { BACKEND_KINDS, base64urlEncode, completeReceipt, jobType, paramsHash, parseAmount, redactLocators, signReceipt, type BackendKind, type KeyPair, type ModelCapabilities, type RunFacts } from '@aitbc/protocol';
 import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, ValidationError, type ClaimedJob, type Heartbeat } from '@aitbc/sdk';
-import { BackendError, type Backend, type Usage } from './backends/backend.ts';
+import { BackendError, type Backend } from './backends/backend.ts';
+import { decodeClaim, execute, jobOutput, newExecution } from './execute.ts';
 import { StreamChannel } from './stream-channel.ts';
 
 export interface MinerEvent {
@@ -72,24 +74,53 @@ export class MinerDaemon {
     if (models.length === 0) throw new Error(`the ${this.options.backend.name} backend offers no models; pull or load one, or pass --models`);
     const prices = Object.fromEntries(models.map((model) => [model, this.options.pricePerToken]));
     this.digests = await this.offeredDigests(models);
-    await this.untilStopped(() =>
-      this.client.miners.register({
-        miner_id: this.options.minerId,
-        public_key: base64urlEncode(this.options.keys.publicKey),
-        models,
-        prices,
-        max_concurrency: this.options.maxConcurrency,
-        ...(this.options.payoutAddress ? { payout_address: this.options.payoutAddress } : {}),
-        ...(this.options.gpu ? { gpu: this.options.gpu } : {}),
-        ...(Object.keys(this.digests).length > 0 ? { digests: this.digests } : {}),
-      }),
-    );
-    this.log({ event: 'registered', models, digests: this.digests, price_per_token: this.options.pricePerToken, max_concurrency: this.options.maxConcurrency, backend: this.options.backend.name });
+    const capabilities = await this.offeredCapabilities(models);
+    await this.untilStopped(() => this.register(models, prices, capabilities));
+    this.log({ event: 'registered', models, digests: this.digests, capabilities, price_per_token: this.options.pricePerToken, max_concurrency: this.options.maxConcurrency, backend: this.options.backend.name });
     // Before any claim: a job the coordinator still holds for this miner id belongs to an
     // instance that died (a crash, a lost state); the coordinator lapses it, or we hand it back.
     await this.heartbeat(true);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? 10_000);
     this.slots = Array.from({ length: this.options.maxConcurrency }, () => this.workLoop());
+  }
+
+  private async register(models: string[], prices: Record<string, string>, capabilities: Record<string, ModelCapabilities>): Promise<void> {
+    const registration = {
+      miner_id: this.options.minerId,
+      public_key: base64urlEncode(this.options.keys.publicKey),
+      models,
+      prices,
+      max_concurrency: this.options.maxConcurrency,
+      ...(this.options.payoutAddress ? { payout_address: this.options.payoutAddress } : {}),
+      ...(this.options.gpu ? { gpu: this.options.gpu } : {}),
+      ...(Object.keys(this.digests).length > 0 ? { digests: this.digests } : {}),
+    };
+    if (Object.keys(capabilities).length > 0) {
+      try {
+        await this.client.miners.register({ ...registration, capabilities });
+        return;
+      } catch (error) {
+        if (!(error instanceof ValidationError && error.field === 'capabilities')) throw error;
+        // A coordinator from before job types: it sends text jobs only, which every model takes.
+        this.log({ event: 'registered_without_capabilities', detail: 'the coordinator does not take `capabilities`; it will send text jobs only' });
+      }
+    }
+    await this.client.miners.register(registration);
+  }
+
+  /**
+   * What the backend says the offered models can do ({} from a backend that does not say, or
+   * cannot say now: the models are then taken as plain text generators rather than not mined).
+   */
+  private async offeredCapabilities(models: string[]): Promise<Record<string, ModelCapabilities>> {
+    if (!this.options.backend.capabilities) return {};
+    try {
+      const known = await this.options.backend.capabilities(models);
+      return Object.fromEntries(models.filter((model) => Object.hasOwn(known, model)).map((model) => [model, known[model]!]));
+    } catch (error) {
+      this.log({ event: 'capabilities_unknown', detail: error instanceof BackendError ? error.detail : String(error), taken_as: ['completion', 'chat'] });
+      return {};
+    }
   }
 
   /** The backend's digests for the offered models; none from a backend that is not a receipt backend kind. */
@@ -227,40 +258,26 @@ export class MinerDaemon {
         })
       : null;
     try {
-      let output = '';
-      let usage: Usage | null = null;
-      let pieces = 0;
+      const input = decodeClaim(job);
+      const progress = newExecution();
       try {
-        for await (const event of this.options.backend.generate({
-          model: job.model,
-          prompt: job.prompt,
-          maxTokens: job.params.max_tokens,
-          temperature: job.params.temperature,
-          topP: job.params.top_p,
-          seed: job.params.seed,
-          stop: job.params.stop,
-          signal: controller.signal,
-        })) {
-          if (event.type === 'text') {
-            output += event.text;
-            pieces++;
-            channel?.text(event.text);
-          } else usage = event.usage;
-        }
+        await execute(this.options.backend, { model: job.model, input, params: job.params }, { signal: controller.signal, onText: (text) => channel?.text(text), progress });
       } catch (error) {
         if (!(controller.signal.reason instanceof StopRequested && error instanceof BackendError && error.kind === 'aborted')) throw error;
         // The client went away: bill what was produced. Servers report usage only at the end, so
         // the prompt is estimated at 4 characters a token and each streamed piece counts as one.
-        usage = { promptTokens: Math.ceil(job.prompt.length / 4), completionTokens: pieces };
-        this.log({ event: 'job_stopped', job_id: job.job_id, reason: controller.signal.reason.message, pieces });
+        progress.usage = { promptTokens: Math.ceil(jobType(input.kind).promptText(input.input).length / 4), completionTokens: progress.pieces };
+        this.log({ event: 'job_stopped', job_id: job.job_id, reason: controller.signal.reason.message, pieces: progress.pieces });
       }
+      const usage = progress.usage;
       if (!usage) throw new BackendError('unavailable', `the ${this.options.backend.name} backend ended without reporting usage`);
       await channel?.end();
+      const output = jobOutput(progress);
       const receipt = signReceipt(
         completeReceipt(job.receipt_template, {
           units: BigInt(usage.promptTokens + usage.completionTokens),
           maxPriceMicro: parseAmount(job.max_price),
-          output,
+          output: jobType(input.kind).outputText(output),
           startedAt,
           completedAt: Date.now(),
           run: this.runFacts(job),
@@ -269,7 +286,14 @@ export class MinerDaemon {
         this.options.keys.secretKey,
       );
       const done = await this.untilStopped(() =>
-        this.client.miners.complete(job.job_id, { miner_id: this.options.minerId, output, usage: { prompt_tokens: usage!.promptTokens, completion_tokens: usage!.completionTokens }, receipt }),
+        this.client.miners.complete(job.job_id, {
+          miner_id: this.options.minerId,
+          output: output.text,
+          ...(output.tool_calls ? { tool_calls: output.tool_calls } : {}),
+          ...(output.embeddings ? { embeddings: output.embeddings } : {}),
+          usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens },
+          receipt,
+        }),
       );
       this.completed++;
       this.log({ event: 'job_completed', job_id: job.job_id, price: done.price, receipt_id: done.receipt.receipt_id });

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { generateKeyPair } from '@aitbc/protocol';
 import { AitbcClient } from '@aitbc/sdk';
-import { BackendError, type Backend, type GenerateRequest, type GenerationEvent } from '../src/backends/backend.ts';
+import { BackendError, promptTextOf, type Backend, type GenerateRequest, type GenerationEvent } from '../src/backends/backend.ts';
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
 import { buildApp } from '../../coordinator/src/app.ts';
 import { SqliteStore } from '../../coordinator/src/store/sqlite/sqlite-store.ts';
@@ -30,10 +30,11 @@ class ScriptedBackend implements Backend {
   async *generate(request: GenerateRequest): AsyncIterable<GenerationEvent> {
     this.active++;
     this.maxActive = Math.max(this.maxActive, this.active);
+    const prompt = promptTextOf(request.input);
     try {
-      if (request.prompt.startsWith('missing')) throw new BackendError('model_not_found', `model ${request.model} is not installed`);
-      if (request.prompt.startsWith('flaky')) throw new BackendError('unavailable', 'the model server answered 500');
-      const gate = this.gates.get(request.prompt);
+      if (prompt.startsWith('missing')) throw new BackendError('model_not_found', `model ${request.model} is not installed`);
+      if (prompt.startsWith('flaky')) throw new BackendError('unavailable', 'the model server answered 500');
+      const gate = this.gates.get(prompt);
       if (gate) {
         await Promise.race([
           gate,
@@ -42,7 +43,7 @@ class ScriptedBackend implements Backend {
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
       yield { type: 'text', text: 'echo: ' };
-      yield { type: 'text', text: request.prompt };
+      yield { type: 'text', text: prompt };
       yield { type: 'done', usage: { promptTokens: 3, completionTokens: 4 } };
     } finally {
       this.active--;

@@ -25,9 +25,12 @@ async function fakeOllama(): Promise<FakeServer> {
     if (request.path === '/api/tags') return sendJson(res, 200, { models: [{ name: 'llama3.2:latest', model: 'llama3.2:latest' }] });
     const body = request.body as { model: string };
     if (body.model !== 'llama3.2' && body.model !== 'llama3.2:latest') return sendJson(res, 404, { error: `model "${body.model}" not found, try pulling it first` });
+    if (request.path === '/api/show') return sendJson(res, 200, { capabilities: ['completion', 'tools'], model_info: { 'general.architecture': 'llama', 'llama.context_length': 131072 } });
     res.writeHead(200, { 'content-type': 'application/x-ndjson' });
-    const lines = ['Zero', ' knowledge', ' proofs.'].map((content) => JSON.stringify({ model: body.model, message: { role: 'assistant', content }, done: false }));
-    lines.push(JSON.stringify({ model: body.model, message: { role: 'assistant', content: '' }, done: true, prompt_eval_count: 11, eval_count: 3 }));
+    // A completion (/api/generate) streams `response`; a chat (/api/chat) streams `message`.
+    const piece = (content: string) => (request.path === '/api/generate' ? { response: content } : { message: { role: 'assistant', content } });
+    const lines = ['Zero', ' knowledge', ' proofs.'].map((content) => JSON.stringify({ model: body.model, ...piece(content), done: false }));
+    lines.push(JSON.stringify({ model: body.model, ...piece(''), done: true, prompt_eval_count: 11, eval_count: 3 }));
     await writeInChunks(res, lines.join('\n') + '\n');
     res.end();
   });
@@ -39,7 +42,9 @@ async function fakeOpenAi(): Promise<FakeServer> {
   const fake = await startServer(async (request, res) => {
     if (request.path === '/v1/models') return sendJson(res, 200, { object: 'list', data: [{ id: 'qwen2.5', object: 'model' }] });
     res.writeHead(200, { 'content-type': 'text/event-stream' });
-    const events = ['Hello', ' there'].map((content) => `data: ${JSON.stringify({ choices: [{ index: 0, delta: { content } }] })}\n\n`);
+    // A completion (/v1/completions) streams `text`; a chat (/v1/chat/completions) streams deltas.
+    const choice = (content: string) => (request.path === '/v1/completions' ? { index: 0, text: content } : { index: 0, delta: { content } });
+    const events = ['Hello', ' there'].map((content) => `data: ${JSON.stringify({ choices: [choice(content)] })}\n\n`);
     events.push(`data: ${JSON.stringify({ choices: [{ index: 0, delta: {}, finish_reason: 'stop' }], usage: { prompt_tokens: 9, completion_tokens: 2 } })}\n\n`, 'data: [DONE]\n\n');
     await writeInChunks(res, events.join(''));
     res.end();
@@ -82,9 +87,10 @@ test('Ollama: the streamed answer, its token counts and the parameters go throug
   assert.equal(result.output, 'Zero knowledge proofs.');
   assert.deepEqual(result.usage, { prompt_tokens: 11, completion_tokens: 3 });
   assert.equal(result.price, '0.028');
-  const chat = ollama.received.find((request) => request.path === '/api/chat')!.body as { options: Record<string, unknown>; stream: boolean };
-  assert.equal(chat.stream, true);
-  const { seed, ...options } = chat.options;
+  // A job submitted as a prompt is a completion: continued as written, no chat template.
+  const generate = ollama.received.find((request) => request.path === '/api/generate')!.body as { prompt: string; raw: boolean; options: Record<string, unknown>; stream: boolean };
+  assert.deepEqual([generate.prompt, generate.raw, generate.stream], ['Explain ZK proofs.', true, true]);
+  const { seed, ...options } = generate.options;
   assert.deepEqual(options, { num_predict: 50, temperature: 0.3 });
   assert.ok(Number.isInteger(seed), 'the seed the coordinator gives every job reaches Ollama');
 });
@@ -94,7 +100,8 @@ test('OpenAI-compatible: the SSE answer and its usage go through', async () => {
   const result = await serveOneJob(new OpenAiBackend({ baseUrl: `${openai.url}/v1` }), 'qwen2.5', { max_tokens: 20 });
   assert.equal(result.output, 'Hello there');
   assert.deepEqual(result.usage, { prompt_tokens: 9, completion_tokens: 2 });
-  assert.equal((openai.received.find((request) => request.path === '/v1/chat/completions')!.body as { max_tokens: number }).max_tokens, 20);
+  const completion = openai.received.find((request) => request.path === '/v1/completions')!.body as { prompt: string; max_tokens: number };
+  assert.deepEqual([completion.prompt, completion.max_tokens], ['Explain ZK proofs.', 20]);
 });
 
 test('doctor says what is wrong in plain words', async () => {

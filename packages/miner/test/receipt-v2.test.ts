@@ -40,8 +40,9 @@ test('the demo miner advertises its digest, signs version-2 receipts that verify
   cleanups.push(() => daemon.stop());
 
   const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('alice', '10'), sleep: (ms) => new Promise((resolve) => setTimeout(resolve, Math.min(ms, 50))) });
-  const digest = (await backend.modelDigests()).demo!;
-  assert.deepEqual((await client.miners.get('demo-v2')).digests, { demo: digest }, 'advertised at registration');
+  const digests = await backend.modelDigests();
+  const digest = digests.demo!;
+  assert.deepEqual((await client.miners.get('demo-v2')).digests, { demo: digest, 'demo-embed': digests['demo-embed'] }, 'advertised at registration');
 
   const jobs = [{ seed: 1, temperature: 0, max_tokens: 12 }, { max_tokens: 8, stop: ['Alice'], top_p: 0.5 }, {}];
   const receipts: Receipt[] = [];

@@ -14,6 +14,7 @@ import type {
   Earnings,
   Heartbeat,
   Job,
+  JobCompletion,
   JobPage,
   JobResult,
   JobStatus,
@@ -168,7 +169,7 @@ export class AitbcClient {
       return answer.status === 204 ? null : (answer.body as ClaimedJob);
     },
     claim: (jobId: string, minerId: string): Promise<ClaimedJob> => this.call('POST', `/v1/jobs/${enc(jobId)}/claim`, { miner_id: minerId }, false),
-    complete: (jobId: string, completion: { miner_id: string; output: string; usage: { prompt_tokens: number; completion_tokens: number }; receipt: Receipt }) =>
+    complete: (jobId: string, completion: JobCompletion) =>
       this.call<{ job_id: string; status: JobStatus; price: string; receipt: Receipt }>('POST', `/v1/jobs/${enc(jobId)}/complete`, completion, true),
     fail: (jobId: string, failure: { miner_id: string; reason: string; retryable?: boolean }): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/fail`, failure, true),
     earnings: (minerId: string): Promise<Earnings> => this.call('GET', `/v1/miners/${enc(minerId)}/earnings`, undefined, true),

@@ -1,6 +1,6 @@
 // Wire shapes of the coordinator API (docs/API.md); amounts are decimal strings of AITBC, times RFC 3339.
 
-import type { JobParams, Receipt, ReceiptTemplate } from '@aitbc/protocol';
+import type { JobKind, JobParams, ModelCapabilities, Receipt, ReceiptTemplate, ToolCall } from '@aitbc/protocol';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
 
@@ -110,6 +110,8 @@ export interface MinerRegistration {
   gpu?: { name: string; memory_gb?: number };
   /** Model → "sha256:…" of the weights served; a miner that sends any signs version-2 receipts. */
   digests?: Record<string, string>;
+  /** Model → what it can do (tools, JSON output, embeddings…); a model without an entry is taken as ['completion', 'chat']. */
+  capabilities?: Record<string, ModelCapabilities>;
 }
 
 export interface Miner {
@@ -156,6 +158,9 @@ export interface MinerPage {
 export interface ClaimedJob {
   job_id: string;
   model: string;
+  /** What to run (absent from coordinators before job types: 'text'). */
+  kind?: JobKind;
+  /** The canonical request text: a text job's prompt, else JCS JSON of its input (decodeJobInput reads it). */
   prompt: string;
   params: JobParams;
   max_price: string;
@@ -168,6 +173,19 @@ export interface ClaimedJob {
   receipt_template: ReceiptTemplate;
   /** A client is waiting for the output as it is produced: stream it over WS /v1/jobs/{id}/stream. */
   stream: boolean;
+}
+
+/** What a miner sends when it completes a job (POST /v1/jobs/{id}/complete). */
+export interface JobCompletion {
+  miner_id: string;
+  /** The generated text ('' for embeddings). */
+  output: string;
+  /** The tools a chat turn called, in OpenAI's shape. */
+  tool_calls?: ToolCall[];
+  /** An embedding job's vectors, one per input. */
+  embeddings?: number[][];
+  usage: { prompt_tokens: number; completion_tokens: number };
+  receipt: Receipt;
 }
 
 export interface ReceiptMinerKey {

@@ -5,9 +5,10 @@ import { hostname } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
+import type { Capability } from '@aitbc/protocol';
 import { BackendError, CHEAT_MODES, CheatingBackend, MinerDaemon, createBackend, detectGpu, operatorDigests, runDoctor, type Backend, type CheatMode } from '@aitbc/miner';
 import { readDevnetFile } from '../devnet-file.ts';
-import { commaList, integerIn, share } from '../options.ts';
+import { capabilityList, commaList, integerIn, share } from '../options.ts';
 import { reportError } from '../output.ts';
 
 interface MinerFlags {
@@ -24,6 +25,8 @@ interface MinerFlags {
   payoutAddress?: string;
   modelDigest: string[];
   modelFile: string[];
+  capabilities?: Capability[];
+  contextLength?: number;
   cheat?: CheatMode;
   cheatRate?: number;
   cheatAfter?: number;
@@ -50,6 +53,15 @@ export function minerCommand(): Command {
     .addOption(new Option('--payout-address <ait1…>', 'where earnings settle (default: the address of the signing key)'))
     .addOption(new Option('--model-digest <model=sha256:…>', 'openai backend: the digest of the weights the server runs for a model (repeatable); advertised, and signed into version-2 receipts').argParser(collect).default([]))
     .addOption(new Option('--model-file <model=path>', 'openai backend: a GGUF (or any weights file) the server runs for a model, hashed with SHA-256 at start (repeatable)').argParser(collect).default([]))
+    .addOption(
+      new Option(
+        '--capabilities <list>',
+        'openai backend: what every offered model can do, from completion, chat, embeddings, tools, json_mode, json_schema, vision, logprobs (default: completion,chat); jobs that need more go to other miners. Ollama and demo report their own',
+      )
+        .env('AITBC_CAPABILITIES')
+        .argParser(capabilityList),
+    )
+    .addOption(new Option('--context-length <tokens>', 'openai backend: the context length the server runs every offered model with, advertised beside the capabilities').env('AITBC_CONTEXT_LENGTH').argParser(integerIn(1, 100_000_000)))
     // Test-only, hidden from --help (documented in the README's testing section): a GPU owner
     // reading the help should not meet a switch to cheat their clients, and there is no
     // environment variable, so a forgotten setting cannot make a real miner dishonest.
@@ -65,13 +77,16 @@ export function minerCommand(): Command {
       const named = flags.modelDigest.length + flags.modelFile.length > 0;
       // Ollama and the demo model report their own digests; only an OpenAI-compatible server needs telling.
       if (named && flags.backend !== 'openai') command.error(`error: --model-digest and --model-file are for --backend openai; the ${flags.backend} backend reports its own digests`);
+      // The same for what models can do: Ollama says it per model, the demo backend knows its own.
+      const told = flags.capabilities !== undefined ? '--capabilities' : flags.contextLength !== undefined ? '--context-length' : undefined;
+      if (told && flags.backend !== 'openai') command.error(`error: ${told} is for --backend openai; the ${flags.backend} backend reports what its models can do`);
       let digests: Record<string, string> = {};
       try {
         digests = await operatorDigests(flags.modelDigest, flags.modelFile);
       } catch (error) {
         command.error(`error: ${(error as Error).message}`);
       }
-      let backend: Backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey, digests });
+      let backend: Backend = createBackend(flags.backend, { url: flags.backendUrl, apiKey: flags.backendApiKey, digests, capabilities: flags.capabilities, contextLength: flags.contextLength });
       const cheatFlag = (['cheatRate', 'cheatAfter', 'cheatSeed'] as const).find((name) => flags[name] !== undefined);
       if (!flags.cheat && cheatFlag) command.error(`error: --${cheatFlag.replace(/[A-Z]/, (letter) => `-${letter.toLowerCase()}`)} needs --cheat <mode>`);
       if (flags.cheat) {

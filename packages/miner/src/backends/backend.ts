@@ -1,12 +1,16 @@
-// What the miner asks of a model server: list its models and generate text for a prompt,
-// yielding pieces as they are produced (so streaming to clients can follow unchanged) and ending
-// with the token usage the server reported.
+// What the miner asks of a model server: list its models and what each can do, generate for a
+// job's input (a prompt to continue or a chat to answer), yielding text pieces as they are
+// produced (so streaming to clients can follow unchanged), then any tool calls, and ending with
+// the token usage the server reported; and, where the server has them, embeddings.
 
-import { locatorsOf, redactLocators, type BackendKind } from '@aitbc/protocol';
+import { jobType, locatorsOf, redactLocators, type BackendKind, type ChatInput, type ModelCapabilities, type TextInput, type ToolCall } from '@aitbc/protocol';
+
+/** What a generation runs on: a completion continues a prompt as written, a chat turn answers messages. */
+export type GenerateInput = { kind: 'text'; input: TextInput } | { kind: 'chat'; input: ChatInput };
 
 export interface GenerateRequest {
   model: string;
-  prompt: string;
+  input: GenerateInput;
   maxTokens?: number | undefined;
   temperature?: number | undefined;
   topP?: number | undefined;
@@ -16,12 +20,29 @@ export interface GenerateRequest {
   signal?: AbortSignal | undefined;
 }
 
+export interface EmbedRequest {
+  model: string;
+  input: string[];
+  /** Truncate each vector to this many dimensions, where the model allows it. */
+  dimensions?: number | undefined;
+  signal?: AbortSignal | undefined;
+}
+
 export interface Usage {
   promptTokens: number;
   completionTokens: number;
 }
 
-export type GenerationEvent = { type: 'text'; text: string } | { type: 'done'; usage: Usage };
+export type GenerationEvent =
+  | { type: 'text'; text: string }
+  /** The whole calls of a chat turn that called tools, once, before 'done'. */
+  | { type: 'tool_calls'; calls: ToolCall[] }
+  | { type: 'done'; usage: Usage };
+
+/** The text a request's prompt-token estimate measures (all message text for a chat). */
+export function promptTextOf(input: GenerateInput): string {
+  return input.kind === 'text' ? input.input.prompt : jobType('chat').promptText(input.input);
+}
 
 export type BackendErrorKind =
   /** The server has no such model: not retryable on this miner. */
@@ -64,5 +85,12 @@ export interface Backend {
    * with no digest for any offered model) advertises none, and its miner signs version-1 receipts.
    */
   modelDigests?(): Promise<Record<string, string>>;
+  /**
+   * Model → what it can do (tools, JSON output, vision, embeddings…) and its context length, for
+   * `models` (default: every model it lists). A model left out is taken as plain text generation.
+   */
+  capabilities?(models?: readonly string[]): Promise<Record<string, ModelCapabilities>>;
   generate(request: GenerateRequest): AsyncIterable<GenerationEvent>;
+  /** One vector per input text; a backend without it runs no embedding jobs. */
+  embed?(request: EmbedRequest): Promise<{ embeddings: number[][]; usage: Usage }>;
 }

@@ -8,7 +8,8 @@
 // generate() call of this backend), so a sequential run is reproducible: the same seed cheats on
 // the same jobs in the same way.
 
-import { BackendError, type Backend, type GenerateRequest, type GenerationEvent, type Usage } from './backend.ts';
+import { type ModelCapabilities, type ToolCall } from '@aitbc/protocol';
+import { BackendError, promptTextOf, type Backend, type EmbedRequest, type GenerateRequest, type GenerationEvent, type Usage } from './backend.ts';
 import { demoVocabulary } from './demo.ts';
 import { hash32, seededRandom } from './random.ts';
 
@@ -83,6 +84,16 @@ export class CheatingBackend implements Backend {
     return (await this.#inner.modelDigests?.()) ?? {};
   }
 
+  async capabilities(models?: readonly string[]): Promise<Record<string, ModelCapabilities>> {
+    return (await this.#inner.capabilities?.(models)) ?? {};
+  }
+
+  /** Embeddings are passed through honestly: the cheats are about generated text. */
+  embed(request: EmbedRequest): Promise<{ embeddings: number[][]; usage: Usage }> {
+    if (!this.#inner.embed) return Promise.reject(new BackendError('rejected', `the ${this.#inner.name} backend makes no embeddings`));
+    return this.#inner.embed(request);
+  }
+
   generate(request: GenerateRequest): AsyncIterable<GenerationEvent> {
     // Counted when the job asks, not when its stream is first read, so ordinals follow job order.
     const ordinal = ++this.#jobs;
@@ -96,7 +107,7 @@ export class CheatingBackend implements Backend {
           ...request,
           temperature: WRONG_MODEL_TEMPERATURE,
           topP: 1,
-          seed: hash32(`wrong-model:${this.#seed}:${request.seed ?? ''}:${request.prompt}`),
+          seed: hash32(`wrong-model:${this.#seed}:${request.seed ?? ''}:${promptTextOf(request.input)}`),
         });
       case 'truncate':
         return this.#rewrite(request, (text, usage) => {
@@ -126,8 +137,10 @@ export class CheatingBackend implements Backend {
   async *#rewrite(request: GenerateRequest, change: (text: string, usage: Usage) => { text: string; usage: Usage }): AsyncGenerator<GenerationEvent> {
     let honest = '';
     let reported: Usage | undefined;
+    let calls: ToolCall[] | undefined;
     for await (const event of this.#inner.generate(request)) {
       if (event.type === 'text') honest += event.text;
+      else if (event.type === 'tool_calls') calls = event.calls;
       else reported = event.usage;
     }
     // No usage means the backend broke off: pass that on as it is, no made-up answer.
@@ -137,6 +150,7 @@ export class CheatingBackend implements Backend {
       if (request.signal?.aborted) throw new BackendError('aborted', 'the generation was aborted', { cause: request.signal.reason });
       yield { type: 'text', text: piece };
     }
+    if (calls) yield { type: 'tool_calls', calls };
     yield { type: 'done', usage };
   }
 }

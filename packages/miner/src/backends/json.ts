@@ -24,3 +24,10 @@ export function tokenCount(value: unknown): number | undefined {
 export function compact(fields: Record<string, unknown>): Record<string, unknown> {
   return Object.fromEntries(Object.entries(fields).filter(([, value]) => value !== undefined));
 }
+
+/** `count` vectors of finite numbers, or undefined when the answer is anything else. */
+export function vectors(value: unknown, count: number): number[][] | undefined {
+  if (!Array.isArray(value) || value.length !== count) return undefined;
+  const ok = value.every((vector) => Array.isArray(vector) && vector.length > 0 && vector.every((x) => typeof x === 'number' && Number.isFinite(x)));
+  return ok ? (value as number[][]) : undefined;
+}

@@ -13,7 +13,7 @@ const vocabulary = new Set(demoVocabulary());
 
 /** Job n of a run: varied prompts, seeds and sampling, all deterministic. */
 function job(n: number): GenerateRequest {
-  return { model: 'demo', prompt: `Alice said ${n % 7 === 0 ? 'nothing' : 'the Queen'} to job ${n}`, seed: n * 31 + 5, maxTokens: 6 + (n % 11), temperature: n % 3 === 0 ? 0 : 0.8 };
+  return { model: 'demo', input: { kind: 'text', input: { prompt: `Alice said ${n % 7 === 0 ? 'nothing' : 'the Queen'} to job ${n}` } }, seed: n * 31 + 5, maxTokens: 6 + (n % 11), temperature: n % 3 === 0 ? 0 : 0.8 };
 }
 
 const honest = (request: GenerateRequest) => collect(honestBackend.generate(request));

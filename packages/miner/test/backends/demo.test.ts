@@ -6,12 +6,12 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DemoBackend, countTokens } from '../../src/backends/demo.ts';
 import type { GenerateRequest } from '../../src/backends/backend.ts';
-import { collect, rejectsWith } from './fake-server.ts';
+import { collect, rejectsWith, textInput } from './fake-server.ts';
 
 const backend = new DemoBackend();
 const corpus = readFileSync(new URL('../../assets/alice.txt', import.meta.url), 'utf8');
 const corpusWords = new Set(corpus.split('\n').filter((line) => !line.startsWith('#')).join(' ').split(/\s+/));
-const run = (request: Partial<GenerateRequest>) => collect(backend.generate({ model: 'demo', prompt: 'Tell me a story', ...request }));
+const run = ({ prompt = 'Tell me a story', ...request }: Partial<Omit<GenerateRequest, 'input'>> & { prompt?: string }) => collect(backend.generate({ model: 'demo', input: textInput(prompt), ...request }));
 
 test('counts whitespace-separated words as tokens', () => {
   assert.equal(countTokens(''), 0);
@@ -24,15 +24,19 @@ test('the bundled text names its source and public-domain status', () => {
   assert.ok(corpus.length > 4000);
 });
 
-test('offers only the demo model and refuses any other', async () => {
+test('offers the demo model and demo-embed, and refuses any other', async () => {
   assert.equal(backend.name, 'demo');
-  assert.deepEqual(await backend.listModels(), ['demo']);
+  assert.deepEqual(await backend.listModels(), ['demo', 'demo-embed']);
   await rejectsWith(run({ model: 'llama3.2' }), 'model_not_found');
+  await rejectsWith(run({ model: 'demo-embed' }), 'rejected', /only makes embeddings/);
 });
 
-test("the demo model's digest is the SHA-256 of the corpus it ships", async () => {
+test("the demo model's digest is the SHA-256 of the corpus it ships; demo-embed has one of its own", async () => {
   const corpus = readFileSync(new URL('../../assets/alice.txt', import.meta.url));
-  assert.deepEqual(await new DemoBackend().modelDigests(), { demo: `sha256:${createHash('sha256').update(corpus).digest('hex')}` });
+  const digests = await new DemoBackend().modelDigests();
+  assert.equal(digests.demo, `sha256:${createHash('sha256').update(corpus).digest('hex')}`);
+  assert.match(digests['demo-embed']!, /^sha256:[0-9a-f]{64}$/);
+  assert.notEqual(digests['demo-embed'], digests.demo);
 });
 
 test('is deterministic for a seed and differs between seeds', async () => {
@@ -96,7 +100,7 @@ test('streams asynchronously and stops on abort', async () => {
   const controller = new AbortController();
   const seen: string[] = [];
   const pending = (async () => {
-    for await (const event of backend.generate({ model: 'demo', prompt: 'Hi', maxTokens: 1000, signal: controller.signal })) {
+    for await (const event of backend.generate({ model: 'demo', input: textInput('Hi'), maxTokens: 1000, signal: controller.signal })) {
       if (event.type === 'text') seen.push(event.text);
       if (seen.length === 3) controller.abort();
     }
@@ -104,5 +108,5 @@ test('streams asynchronously and stops on abort', async () => {
   await rejectsWith(pending, 'aborted');
   assert.equal(seen.length, 3);
   // An already aborted signal produces nothing.
-  await rejectsWith(collect(backend.generate({ model: 'demo', prompt: 'Hi', signal: AbortSignal.abort() })), 'aborted');
+  await rejectsWith(collect(backend.generate({ model: 'demo', input: textInput('Hi'), signal: AbortSignal.abort() })), 'aborted');
 });

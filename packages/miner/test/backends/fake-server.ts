@@ -4,6 +4,7 @@
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import assert from 'node:assert/strict';
+import type { ChatInput, ChatMessage, ToolCall } from '@aitbc/protocol';
 import { BackendError, type BackendErrorKind, type GenerationEvent, type Usage } from '../../src/backends/backend.ts';
 
 export interface Received {
@@ -76,20 +77,26 @@ export function closedEarly(res: ServerResponse): Promise<void> {
   return new Promise((resolve) => res.on('close', () => !res.writableFinished && resolve()));
 }
 
-export async function collect(events: AsyncIterable<GenerationEvent>): Promise<{ pieces: string[]; text: string; usage: Usage | undefined; doneCount: number }> {
+export async function collect(events: AsyncIterable<GenerationEvent>): Promise<{ pieces: string[]; text: string; toolCalls: ToolCall[] | undefined; usage: Usage | undefined; doneCount: number }> {
   const pieces: string[] = [];
+  let toolCalls: ToolCall[] | undefined;
   let usage: Usage | undefined;
   let doneCount = 0;
   for await (const event of events) {
     if (event.type === 'text') {
+      assert.equal(toolCalls, undefined, 'no text after the tool calls');
       assert.equal(doneCount, 0, 'no text after done');
       pieces.push(event.text);
+    } else if (event.type === 'tool_calls') {
+      assert.equal(toolCalls, undefined, 'the tool calls come whole, once');
+      assert.equal(doneCount, 0, 'no tool calls after done');
+      toolCalls = event.calls;
     } else {
       doneCount++;
       usage = event.usage;
     }
   }
-  return { pieces, text: pieces.join(''), usage, doneCount };
+  return { pieces, text: pieces.join(''), toolCalls, usage, doneCount };
 }
 
 export async function rejectsWith(promise: Promise<unknown>, kind: BackendErrorKind, message?: RegExp): Promise<BackendError> {
@@ -108,3 +115,12 @@ export async function rejectsWith(promise: Promise<unknown>, kind: BackendErrorK
 export function within<T>(promise: Promise<T>, ms: number, what: string): Promise<T> {
   return Promise.race([promise, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what}: not within ${ms} ms`)), ms).unref())]);
 }
+
+/** A completion's input: a prompt continued as written. */
+export const textInput = (prompt: string) => ({ kind: 'text' as const, input: { prompt } });
+
+/** A chat turn's input: one user message, unless whole messages and other fields are given. */
+export const chatInput = (content: string, extra: Omit<ChatInput, 'messages'> & { messages?: ChatMessage[] } = {}) => ({
+  kind: 'chat' as const,
+  input: { messages: [{ role: 'user' as const, content }], ...extra },
+});

@@ -4,7 +4,7 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { OllamaBackend } from '../../src/backends/ollama.ts';
-import { closedEarly, collect, refusedUrl, rejectsWith, sendJson, startServer, within, writeInChunks } from './fake-server.ts';
+import { chatInput, closedEarly, collect, refusedUrl, rejectsWith, sendJson, startServer, within, writeInChunks } from './fake-server.ts';
 
 type Script = 'ok' | 'status500' | 'status400' | 'stream-error' | 'hang' | 'truncated';
 let script: Script = 'ok';
@@ -71,7 +71,7 @@ test("reports each model's /api/tags digest as sha256:…, skipping malformed on
 
 test('streams the pieces as produced and takes usage from the final object', async () => {
   script = 'ok';
-  const result = await collect(backend.generate({ model: 'llama3.2', prompt: 'Say hello' }));
+  const result = await collect(backend.generate({ model: 'llama3.2', input: chatInput('Say hello') }));
   assert.deepEqual(result.pieces, PIECES);
   assert.equal(result.text, 'Hello, wörld — fine 🙂!');
   assert.deepEqual(result.usage, { promptTokens: 12, completionTokens: 5 });
@@ -80,7 +80,7 @@ test('streams the pieces as produced and takes usage from the final object', asy
 
 test('passes the parameters through as Ollama options', async () => {
   script = 'ok';
-  await collect(backend.generate({ model: 'qwen2.5:7b', prompt: 'Hi there', maxTokens: 32, temperature: 0.2, topP: 0.9, seed: 7, stop: ['\n\n', 'END'] }));
+  await collect(backend.generate({ model: 'qwen2.5:7b', input: chatInput('Hi there'), maxTokens: 32, temperature: 0.2, topP: 0.9, seed: 7, stop: ['\n\n', 'END'] }));
   assert.deepEqual(lastBody(), {
     model: 'qwen2.5:7b',
     messages: [{ role: 'user', content: 'Hi there' }],
@@ -92,35 +92,35 @@ test('passes the parameters through as Ollama options', async () => {
 
 test('leaves out the options nobody set', async () => {
   script = 'ok';
-  await collect(backend.generate({ model: 'qwen2.5:7b', prompt: 'Hi', temperature: 0 }));
+  await collect(backend.generate({ model: 'qwen2.5:7b', input: chatInput('Hi'), temperature: 0 }));
   assert.deepEqual(lastBody()['options'], { temperature: 0 });
-  await collect(backend.generate({ model: 'qwen2.5:7b', prompt: 'Hi' }));
+  await collect(backend.generate({ model: 'qwen2.5:7b', input: chatInput('Hi') }));
   assert.equal('options' in lastBody(), false);
 });
 
 test('an unknown model is model_not_found, never another model', async () => {
   script = 'ok';
-  await rejectsWith(collect(backend.generate({ model: 'mistral', prompt: 'Hi' })), 'model_not_found', /ollama pull mistral/);
+  await rejectsWith(collect(backend.generate({ model: 'mistral', input: chatInput('Hi') })), 'model_not_found', /ollama pull mistral/);
 });
 
 test('a 404 that is not about a model is rejected, not model_not_found', async () => {
   const wrongPath = new OllamaBackend({ baseUrl: `${fake.url}/nowhere` });
-  await rejectsWith(collect(wrongPath.generate({ model: 'llama3.2', prompt: 'Hi' })), 'rejected');
+  await rejectsWith(collect(wrongPath.generate({ model: 'llama3.2', input: chatInput('Hi') })), 'rejected');
 });
 
 test('500 is unavailable (retryable), 400 is rejected', async () => {
   script = 'status500';
-  const error = await rejectsWith(collect(backend.generate({ model: 'llama3.2', prompt: 'Hi' })), 'unavailable', /terminated/);
+  const error = await rejectsWith(collect(backend.generate({ model: 'llama3.2', input: chatInput('Hi') })), 'unavailable', /terminated/);
   assert.equal(error.retryable, true);
   script = 'status400';
-  await rejectsWith(collect(backend.generate({ model: 'llama3.2', prompt: 'Hi' })), 'rejected', /invalid options/);
+  await rejectsWith(collect(backend.generate({ model: 'llama3.2', input: chatInput('Hi') })), 'rejected', /invalid options/);
 });
 
 test('an error line inside the stream is unavailable, after the pieces already produced', async () => {
   script = 'stream-error';
   const seen: string[] = [];
   const run = async () => {
-    for await (const event of backend.generate({ model: 'llama3.2', prompt: 'Hi' })) if (event.type === 'text') seen.push(event.text);
+    for await (const event of backend.generate({ model: 'llama3.2', input: chatInput('Hi') })) if (event.type === 'text') seen.push(event.text);
   };
   await rejectsWith(run(), 'unavailable', /CUDA out of memory/);
   assert.deepEqual(seen, ['Hel']);
@@ -128,19 +128,19 @@ test('an error line inside the stream is unavailable, after the pieces already p
 
 test('a stream that ends before done is unavailable', async () => {
   script = 'truncated';
-  await rejectsWith(collect(backend.generate({ model: 'llama3.2', prompt: 'Hi' })), 'unavailable', /before generation was done/);
+  await rejectsWith(collect(backend.generate({ model: 'llama3.2', input: chatInput('Hi') })), 'unavailable', /before generation was done/);
 });
 
 test('connection refused is unavailable', async () => {
   const nowhere = new OllamaBackend({ baseUrl: await refusedUrl() });
   await rejectsWith(nowhere.listModels(), 'unavailable', /ECONNREFUSED/);
-  await rejectsWith(collect(nowhere.generate({ model: 'llama3.2', prompt: 'Hi' })), 'unavailable');
+  await rejectsWith(collect(nowhere.generate({ model: 'llama3.2', input: chatInput('Hi') })), 'unavailable');
 });
 
 test('abort mid-stream stops promptly with aborted and closes the connection', async () => {
   script = 'hang';
   const controller = new AbortController();
-  const events = backend.generate({ model: 'llama3.2', prompt: 'Hi', signal: controller.signal })[Symbol.asyncIterator]();
+  const events = backend.generate({ model: 'llama3.2', input: chatInput('Hi'), signal: controller.signal })[Symbol.asyncIterator]();
   const first = await events.next();
   assert.deepEqual(first.value, { type: 'text', text: 'Hello' });
   setTimeout(() => controller.abort(new Error('job cancelled')), 20);
@@ -150,20 +150,20 @@ test('abort mid-stream stops promptly with aborted and closes the connection', a
 
 test('an already aborted signal sends nothing', async () => {
   const count = fake.received.length;
-  await rejectsWith(collect(backend.generate({ model: 'llama3.2', prompt: 'Hi', signal: AbortSignal.abort() })), 'aborted');
+  await rejectsWith(collect(backend.generate({ model: 'llama3.2', input: chatInput('Hi'), signal: AbortSignal.abort() })), 'aborted');
   assert.equal(fake.received.length, count);
 });
 
 test('a silent server times out as unavailable', async () => {
   script = 'hang';
   const impatient = new OllamaBackend({ baseUrl: fake.url, timeoutMs: 150 });
-  await within(rejectsWith(collect(impatient.generate({ model: 'llama3.2', prompt: 'Hi' })), 'unavailable', /no answer for 150 ms/), 2000, 'timeout');
+  await within(rejectsWith(collect(impatient.generate({ model: 'llama3.2', input: chatInput('Hi') })), 'unavailable', /no answer for 150 ms/), 2000, 'timeout');
   await within(hungUp!, 1000, 'server sees the connection closed');
 });
 
 test('a consumer that stops early drops the connection', async () => {
   script = 'hang';
-  for await (const event of backend.generate({ model: 'llama3.2', prompt: 'Hi' })) {
+  for await (const event of backend.generate({ model: 'llama3.2', input: chatInput('Hi') })) {
     assert.equal(event.type, 'text');
     break;
   }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import type { ServerResponse } from 'node:http';
 import { OpenAiBackend } from '../../src/backends/openai.ts';
 import { countTokens } from '../../src/backends/demo.ts';
-import { closedEarly, collect, refusedUrl, rejectsWith, sendJson, startServer, within, writeInChunks } from './fake-server.ts';
+import { chatInput, closedEarly, collect, refusedUrl, rejectsWith, sendJson, startServer, within, writeInChunks } from './fake-server.ts';
 
 type Script = 'ok' | 'no-usage' | 'crlf' | 'status500' | 'status400' | 'hang' | 'stream-error';
 let script: Script = 'ok';
@@ -69,7 +69,7 @@ test('a base URL without /v1 is rejected with a hint', async () => {
 
 test('streams the pieces and takes usage from the usage chunk', async () => {
   script = 'ok';
-  const result = await collect(backend.generate({ model: 'qwen2.5-7b-instruct', prompt: 'Say hello' }));
+  const result = await collect(backend.generate({ model: 'qwen2.5-7b-instruct', input: chatInput('Say hello') }));
   assert.deepEqual(result.pieces, PIECES);
   assert.equal(result.text, 'Hello there, wörld 🙂 friend');
   assert.deepEqual(result.usage, { promptTokens: 9, completionTokens: 6 });
@@ -78,14 +78,14 @@ test('streams the pieces and takes usage from the usage chunk', async () => {
 
 test('copes with CRLF line endings', async () => {
   script = 'crlf';
-  const result = await collect(backend.generate({ model: 'qwen2.5-7b-instruct', prompt: 'Say hello' }));
+  const result = await collect(backend.generate({ model: 'qwen2.5-7b-instruct', input: chatInput('Say hello') }));
   assert.equal(result.text, PIECES.join(''));
   assert.deepEqual(result.usage, { promptTokens: 9, completionTokens: 6 });
 });
 
 test('passes the parameters through and asks for usage', async () => {
   script = 'ok';
-  await collect(backend.generate({ model: 'llama-3.1-8b', prompt: 'Hi there', maxTokens: 32, temperature: 0.2, topP: 0.9, seed: 7, stop: ['\n\n'] }));
+  await collect(backend.generate({ model: 'llama-3.1-8b', input: chatInput('Hi there'), maxTokens: 32, temperature: 0.2, topP: 0.9, seed: 7, stop: ['\n\n'] }));
   assert.equal(last().path, '/v1/chat/completions');
   assert.equal(last().headers.authorization, 'Bearer sk-test');
   assert.deepEqual(last().body, {
@@ -104,7 +104,7 @@ test('passes the parameters through and asks for usage', async () => {
 test('leaves out unset parameters and the Authorization header without a key', async () => {
   script = 'ok';
   const keyless = new OpenAiBackend({ baseUrl: `${fake.url}/v1/` });
-  await collect(keyless.generate({ model: 'llama-3.1-8b', prompt: 'Hi' }));
+  await collect(keyless.generate({ model: 'llama-3.1-8b', input: chatInput('Hi') }));
   assert.equal(last().headers.authorization, undefined);
   assert.deepEqual(Object.keys(last().body as object).sort(), ['messages', 'model', 'stream', 'stream_options']);
 });
@@ -112,38 +112,38 @@ test('leaves out unset parameters and the Authorization header without a key', a
 test('without usage from the server, counts words so units are never zero', async () => {
   script = 'no-usage';
   const prompt = 'Please say hello to the world';
-  const result = await collect(backend.generate({ model: 'qwen2.5-7b-instruct', prompt }));
+  const result = await collect(backend.generate({ model: 'qwen2.5-7b-instruct', input: chatInput(prompt) }));
   assert.equal(result.text, PIECES.join(''));
   assert.deepEqual(result.usage, { promptTokens: countTokens(prompt), completionTokens: countTokens(PIECES.join('')) });
   assert.deepEqual(result.usage, { promptTokens: 6, completionTokens: 5 });
 });
 
 test('an unknown model is model_not_found', async () => {
-  await rejectsWith(collect(backend.generate({ model: 'gpt-5', prompt: 'Hi' })), 'model_not_found', /does not exist/);
+  await rejectsWith(collect(backend.generate({ model: 'gpt-5', input: chatInput('Hi') })), 'model_not_found', /does not exist/);
 });
 
 test('500 is unavailable, 400 is rejected', async () => {
   script = 'status500';
-  await rejectsWith(collect(backend.generate({ model: 'llama-3.1-8b', prompt: 'Hi' })), 'unavailable', /engine dead/);
+  await rejectsWith(collect(backend.generate({ model: 'llama-3.1-8b', input: chatInput('Hi') })), 'unavailable', /engine dead/);
   script = 'status400';
-  await rejectsWith(collect(backend.generate({ model: 'llama-3.1-8b', prompt: 'Hi' })), 'rejected', /too large/);
+  await rejectsWith(collect(backend.generate({ model: 'llama-3.1-8b', input: chatInput('Hi') })), 'rejected', /too large/);
 });
 
 test('an error event inside the stream is unavailable', async () => {
   script = 'stream-error';
-  await rejectsWith(collect(backend.generate({ model: 'llama-3.1-8b', prompt: 'Hi' })), 'unavailable', /CUDA out of memory/);
+  await rejectsWith(collect(backend.generate({ model: 'llama-3.1-8b', input: chatInput('Hi') })), 'unavailable', /CUDA out of memory/);
 });
 
 test('connection refused is unavailable', async () => {
   const nowhere = new OpenAiBackend({ baseUrl: `${await refusedUrl()}/v1` });
   await rejectsWith(nowhere.listModels(), 'unavailable', /ECONNREFUSED/);
-  await rejectsWith(collect(nowhere.generate({ model: 'llama-3.1-8b', prompt: 'Hi' })), 'unavailable');
+  await rejectsWith(collect(nowhere.generate({ model: 'llama-3.1-8b', input: chatInput('Hi') })), 'unavailable');
 });
 
 test('abort mid-stream stops promptly with aborted and closes the connection', async () => {
   script = 'hang';
   const controller = new AbortController();
-  const stream = backend.generate({ model: 'llama-3.1-8b', prompt: 'Hi', signal: controller.signal })[Symbol.asyncIterator]();
+  const stream = backend.generate({ model: 'llama-3.1-8b', input: chatInput('Hi'), signal: controller.signal })[Symbol.asyncIterator]();
   assert.deepEqual((await stream.next()).value, { type: 'text', text: 'Hello' });
   setTimeout(() => controller.abort(), 20);
   await within(rejectsWith(stream.next(), 'aborted'), 1000, 'abort');
@@ -153,5 +153,5 @@ test('abort mid-stream stops promptly with aborted and closes the connection', a
 test('a silent server times out as unavailable', async () => {
   script = 'hang';
   const impatient = new OpenAiBackend({ baseUrl: `${fake.url}/v1`, timeoutMs: 150 });
-  await within(rejectsWith(collect(impatient.generate({ model: 'llama-3.1-8b', prompt: 'Hi' })), 'unavailable', /no answer/), 2000, 'timeout');
+  await within(rejectsWith(collect(impatient.generate({ model: 'llama-3.1-8b', input: chatInput('Hi') })), 'unavailable', /no answer/), 2000, 'timeout');
 });
