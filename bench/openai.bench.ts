@@ -64,6 +64,22 @@ async function measure(label: string, run: () => Promise<number>): Promise<{ med
   return result;
 }
 
+/** Milliseconds until a request that must be refused at once (422, `field`) is answered. */
+async function refusalTime(label: string, url: string, headers: Record<string, string>, extra: Record<string, unknown>, field: string): Promise<void> {
+  const once = async () => {
+    const started = performance.now();
+    const response = await fetch(url, { method: 'POST', headers, body: JSON.stringify({ model: MODEL, messages: [{ role: 'user', content: 'hi' }], ...extra }) });
+    const body = (await response.json()) as { field?: string };
+    if (response.status !== 422 || body.field !== field) throw new Error(`${label}: expected 422 on ${field}, got ${response.status} ${JSON.stringify(body)}`);
+    return performance.now() - started;
+  };
+  for (let i = 0; i < 10; i++) await once();
+  const times: number[] = [];
+  for (let i = 0; i < REQUESTS; i++) times.push(await once());
+  times.sort((a, b) => a - b);
+  console.log(`refuse  ${label}: median ${percentile(times, 50).toFixed(1)} ms, p99 ${percentile(times, 99).toFixed(1)} ms over ${REQUESTS} requests`);
+}
+
 export async function benchTimeToFirstToken(): Promise<void> {
   const model = await modelServer();
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-ttft-'));
@@ -89,6 +105,14 @@ export async function benchTimeToFirstToken(): Promise<void> {
     const direct = await measure('straight to the model server', () => firstToken(`${model.url}/v1/chat/completions`, {}));
     const through = await measure('through coordinator and miner', () => firstToken(`${url}/v1/chat/completions`, { authorization: `Bearer ${clientKey}` }));
     console.log(`ttft    added by AITBC: median ${(through.median - direct.median).toFixed(1)} ms, p99 ${(through.p99 - direct.p99).toFixed(1)} ms`);
+    // Refusals: a capability the only miner's model lacks, and a price cap below its price.
+    const headers = { 'content-type': 'application/json', authorization: `Bearer ${clientKey}` };
+    for (const [label, extra, field] of [
+      ['a capability no online miner has (response_format json_object)', { response_format: { type: 'json_object' } }, 'response_format'],
+      ['a price cap no online miner meets', { max_tokens: 100, max_price: '0.000001' }, 'max_price'],
+    ] as const) {
+      await refusalTime(label, `${url}/v1/chat/completions`, headers, extra, field);
+    }
   } finally {
     await daemon?.stop();
     child.kill('SIGINT');
