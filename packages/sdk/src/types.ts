@@ -1,6 +1,6 @@
 // Wire shapes of the coordinator API (docs/API.md); amounts are decimal strings of AITBC, times RFC 3339.
 
-import type { JobKind, JobParams, ModelCapabilities, Receipt, ReceiptTemplate, ToolCall } from '@aitbc/protocol';
+import type { Capability, JobKind, JobParams, ModelCapabilities, Receipt, ReceiptTemplate, ToolCall } from '@aitbc/protocol';
 
 export type JobStatus = 'queued' | 'running' | 'completed' | 'failed' | 'cancelled' | 'expired';
 
@@ -32,6 +32,8 @@ export interface Job {
   job_id: string;
   status: JobStatus;
   model: string;
+  /** text (the native API, /v1/completions), chat (/v1/chat/completions, /v1/responses) or embedding. */
+  kind: JobKind;
   max_price: string;
   price: string | null;
   miner_id: string | null;
@@ -62,6 +64,10 @@ export interface JobResult {
   job_id: string;
   status: 'completed';
   output: string;
+  /** A chat job that called tools. */
+  tool_calls?: ToolCall[];
+  /** An embedding job: one vector per input. */
+  embeddings?: number[][];
   usage: { prompt_tokens: number; completion_tokens: number };
   price: string;
   receipt: Receipt;
@@ -124,6 +130,8 @@ export interface Miner {
   gpu: { name: string; memory_gb?: number } | null;
   /** The digests advertised at registration ({} for a miner that advertised none). */
   digests: Record<string, string>;
+  /** Per model: what its backend supports, as advertised at registration. */
+  capabilities: Record<string, { capabilities: Capability[]; context_length: number | null }>;
   status: 'online' | 'offline';
   last_seen_at: string;
   registered_at: string;
@@ -240,7 +248,17 @@ export interface CoordinatorInfo {
 export interface ModelList {
   object: 'list';
   /** Prices are per token over the online miners offering the model; null when none is online. */
-  data: { id: string; object: 'model'; owned_by: string; miners_online: number; min_price: string | null; median_price: string | null }[];
+  data: {
+    id: string;
+    object: 'model';
+    owned_by: string;
+    miners_online: number;
+    min_price: string | null;
+    median_price: string | null;
+    /** What at least one online miner serving it supports. */
+    capabilities: Capability[];
+    context_length: number | null;
+  }[];
 }
 
 export interface CreatedKey {
