@@ -38,12 +38,12 @@ type Body = Record<string, any>;
 const lastMessage = (body: Body) => (body['messages'] as { role: string }[]).at(-1)!;
 
 /**
- * A fake Ollama: `tools` can call tools, `plain` only generates (no tools, no vision),
- * `embedder` embeds. A chat offered tools calls get_weather; one with a format answers JSON; else
+ * A fake Ollama: `tools` can call tools, `plain` only generates (no tools, no vision), `seeing`
+ * takes images, `embedder` embeds. A chat offered tools calls get_weather; one with a format answers JSON; else
  * "It is sunny." in pieces.
  */
 function fakeOllama(): Promise<FakeServer> {
-  const shown: Record<string, string[]> = { tools: ['completion', 'tools'], plain: ['completion'], embedder: ['embedding'] };
+  const shown: Record<string, string[]> = { tools: ['completion', 'tools'], plain: ['completion'], seeing: ['completion', 'vision'], embedder: ['embedding'] };
   return startServer(async ({ path, body }, res) => {
     const request = body as Body;
     if (path === '/api/tags') return sendJson(res, 200, { models: Object.keys(shown).map((name) => ({ name, model: name })) });
@@ -101,8 +101,9 @@ let openai: OpenAI;
 let baseURL: string;
 let apiKey: string;
 
-before(async (t) => {
-  [ollama, compatible, market] = await Promise.all([fakeOllama(), fakeOpenAi(), Market.start(t)]);
+// Stopped when the file ends (node:test's `after` inside a hook would stop it after the first suite).
+before(async () => {
+  [ollama, compatible, market] = await Promise.all([fakeOllama(), fakeOpenAi(), Market.start({ after: () => undefined })]);
   // Later flags win: each replaces the demo backend Market.startMiner names.
   await market.startMiner('ollama-miner', ['--backend', 'ollama', '--backend-url', ollama.url]);
   await market.startMiner('openai-miner', ['--backend', 'openai', '--backend-url', `${compatible.url}/v1`, '--capabilities', 'completion,chat,tools,json_mode,embeddings']);
@@ -111,7 +112,7 @@ before(async (t) => {
   baseURL = `${market.url}/v1`;
   openai = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
 });
-after(() => Promise.all([ollama.close(), compatible.close()]));
+after(() => Promise.all([market.stop(), ollama.close(), compatible.close()]));
 
 /** The bodies `fake` received at `path` while `call` ran. */
 async function reaching<T>(fake: FakeServer, path: string, call: () => Promise<T>): Promise<{ result: T; bodies: Body[] }> {
@@ -189,6 +190,14 @@ describe('ollama backend', () => {
     const { result, bodies } = await reaching(ollama, '/api/chat', () => generateText({ model: createOpenAI({ baseURL, apiKey }).chat('plain'), system: SYSTEM, prompt: 'Weather?', maxRetries: 0 }));
     assert.equal(result.text, 'It is sunny.');
     assert.deepEqual(bodies[0]!['messages'], [{ role: 'system', content: SYSTEM }, { role: 'user', content: 'Weather?' }]);
+  });
+
+  test('an image_url part (a data: URL) reaches a vision model as base64 beside the text', async () => {
+    const { result, bodies } = await reaching(ollama, '/api/chat', () =>
+      openai.chat.completions.create({ model: 'seeing', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, { type: 'image_url', image_url: { url: PAINTING } }] }] }),
+    );
+    assert.deepEqual(bodies[0]!['messages'], [{ role: 'user', content: 'What is this?', images: [PAINTING.slice('data:image/png;base64,'.length)] }]);
+    assert.equal(result.choices[0]!.message.content, 'It is sunny.');
   });
 
   test('what the model cannot do is refused, naming the parameter, and never reaches Ollama', async () => {

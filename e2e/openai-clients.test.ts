@@ -6,7 +6,7 @@
 // result, and answers JSON that fits a requested schema, so what a client does with each answer
 // can be checked; every answer is an ordinary job, paid for and receipted.
 
-import { before, describe, test } from 'node:test';
+import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import OpenAI from 'openai';
 import { createOpenAI } from '@ai-sdk/openai';
@@ -39,13 +39,15 @@ let client: AitbcClient;
 let baseURL: string;
 let apiKey: string;
 
-before(async (t) => {
-  market = await Market.start(t);
+// Stopped when the file ends (node:test's `after` inside a hook would stop it after the first suite).
+before(async () => {
+  market = await Market.start({ after: () => undefined });
   await market.startMiner('demo-miner');
   ({ client, key: apiKey } = await market.unfundedClient('clients'));
   await market.operator.admin.credit('clients', '1000');
   baseURL = `${market.url}/v1`;
 });
+after(() => market.stop());
 
 const available = async () => parseAmount((await client.account.get()).available);
 
@@ -68,6 +70,13 @@ async function paid<T>(call: () => Promise<T>, jobCount = 1): Promise<{ result: 
   assert.equal(before - (await available()), priceMicro, 'the balance fell by the price');
   assert.equal((await client.account.get()).escrowed, '0');
   return { result, jobs, priceMicro };
+}
+
+/** The output the coordinator holds for a job: what the client must have received. */
+async function outputOf(job: Job): Promise<string> {
+  const result = await client.jobs.result(job.job_id);
+  assert.ok(result, `the result of ${job.job_id}`);
+  return result.output;
 }
 
 const aitbcOf = (answer: unknown) => (answer as { aitbc: { job_id: string; receipt_id: string; price: string } }).aitbc;
@@ -98,7 +107,7 @@ describe('openai', () => {
       return { pieces, last, usage: chunks.at(-1)!.usage };
     });
     assert.ok(result.pieces.length > 1, 'the text came in pieces');
-    assert.equal(result.pieces.join(''), (await client.jobs.result(jobs[0]!.job_id)).output);
+    assert.equal(result.pieces.join(''), await outputOf(jobs[0]!));
     assert.equal(aitbcOf(result.last).price, jobs[0]!.price);
     assert.equal(result.usage?.completion_tokens, 10);
   });
@@ -183,7 +192,7 @@ describe('openai', () => {
       }
       return { deltas, completed };
     });
-    assert.equal(streamed.deltas, (await client.jobs.result(jobs[0]!.job_id)).output);
+    assert.equal(streamed.deltas, await outputOf(jobs[0]!));
     const message = streamed.completed?.output.find((item) => item.type === 'message');
     assert.deepEqual(message?.type === 'message' && message.content.map((part) => part.type === 'output_text' && part.text), [streamed.deltas], 'response.completed holds the whole text');
   });
@@ -191,7 +200,7 @@ describe('openai', () => {
 
 describe('AI SDK', () => {
   const provider = () => createOpenAI({ baseURL, apiKey });
-  const weather = (execute?: () => Promise<unknown>) => tool({ description: 'Weather now', inputSchema: Weather, ...(execute ? { execute } : {}) });
+  const weather = () => tool({ description: 'Weather now', inputSchema: Weather });
 
   test('generateText with a required tool (chat model): the call fits the schema', async () => {
     const { result } = await paid(() => generateText({ model: provider().chat('demo'), prompt: 'Weather in Paris?', toolChoice: 'required', tools: { weather: weather() }, maxRetries: 0 }));
@@ -214,7 +223,7 @@ describe('AI SDK', () => {
     });
     assert.ok(result.pieces.length > 1, 'the text came in pieces');
     assert.equal(result.pieces.join(''), result.text);
-    assert.equal(result.text, (await client.jobs.result(jobs[0]!.job_id)).output);
+    assert.equal(result.text, await outputOf(jobs[0]!));
     assert.equal(result.finishReason, 'length');
   });
 
@@ -248,7 +257,7 @@ describe('AI SDK', () => {
             stopWhen: stepCountIs(4),
             maxOutputTokens: 8,
             maxRetries: 0,
-            tools: { weather: weather(async () => (calls.push(1), JSON.parse(TOOL_ANSWER))) },
+            tools: { weather: tool({ description: 'Weather now', inputSchema: Weather, execute: async () => (calls.push(1), JSON.parse(TOOL_ANSWER) as unknown) }) },
           }),
         2,
       );
