@@ -2,7 +2,6 @@
 // temporary database, `aitbc miner --backend demo` processes each under its own miner key (so each
 // is a different owner), and clients that submit load and read the books over HTTP.
 
-import type { TestContext } from 'node:test';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +79,7 @@ export class Market {
    * A coordinator process with `flags` and `env` (e.g. raised check rates) on a fresh database, stopped
    * with its miners when test `t` ends. `flags` come last, so they may set another --acceptance-window.
    */
-  static async start(t: TestContext, flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
+  static async start(t: { after(fn: () => Promise<void>): void }, flags: string[] = [], env: Record<string, string> = {}): Promise<Market> {
     const dir = mkdtempSync(join(tmpdir(), 'aitbc-e2e-market-'));
     const coordinator = await startAitbc(
       // Tests share a busy 2-core machine: shedding load on event-loop lag would turn requests away at

@@ -77,3 +77,18 @@ test('a known /v1 path with the wrong method: 405 with Allow, both error shapes'
     assert.deepEqual(answer.body.error, { message: answer.body.detail, type: 'invalid_request_error', code: 'METHOD_NOT_ALLOWED', param: null });
   }
 });
+
+test('an audio or file content part is refused on its type, naming the part types there are', async () => {
+  const parts: OpenAI.ChatCompletionContentPart[] = [
+    { type: 'input_audio', input_audio: { data: 'UklGRg==', format: 'wav' } },
+    { type: 'file', file: { file_id: 'file-1' } },
+  ];
+  for (const part of parts) {
+    const refused = await failure(() => openai.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: [{ type: 'text', text: 'What is this?' }, part] }] }));
+    assert.deepEqual([refused.status, refused.code, refused.param], [422, 'VALIDATION_INVALID_FORMAT', 'messages.0.content.1.type']);
+    assert.match(refused.message, /allowed: text, image_url/);
+  }
+  // A content that is neither a string, a list of parts nor null is still a wrong type.
+  const wrong = await failure(() => openai.chat.completions.create({ model: 'llama3.2', messages: [{ role: 'user', content: 7 as never }] }));
+  assert.deepEqual([wrong.status, wrong.code, wrong.param], [422, 'VALIDATION_INVALID_TYPE', 'messages.0.content']);
+});

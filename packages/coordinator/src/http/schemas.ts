@@ -476,13 +476,21 @@ const OpenAiCommon = {
   max_price: Type.Optional(Type.String({ description: 'AITBC extension: the most this request may cost (escrowed), in AITBC; default set by the operator' })),
 };
 
-const ContentPart = Type.Union([
+const ContentPartShapes = Type.Union([
   Type.Object({ type: Type.Literal('text'), text: Type.String() }, { additionalProperties: true }),
   Type.Object(
     { type: Type.Literal('image_url'), image_url: Type.Object({ url: Type.String({ minLength: 1 }), detail: Type.Optional(Type.String()) }, { additionalProperties: true }) },
     { additionalProperties: true },
   ),
 ]);
+/**
+ * The part's `type` is checked first, so an audio or file part (OpenAI clients send them) is
+ * refused on `messages.N.content.M.type`, naming the types there are, rather than as a content
+ * that "must be of type string".
+ */
+const ContentPart = Type.Unsafe<Static<typeof ContentPartShapes>>({
+  allOf: [{ type: 'object', required: ['type'], properties: { type: { type: 'string', enum: ['text', 'image_url'] } } }, ContentPartShapes],
+});
 
 export const ChatMessage = Type.Object(
   {

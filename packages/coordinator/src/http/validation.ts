@@ -61,6 +61,16 @@ export function toApiError(error: ErrorObject, part: string): ApiError {
   }
 }
 
+/**
+ * Of the errors of a failed union (each branch adds its own), the one deepest in the data: the
+ * branch that matched the value's shape and failed inside it says what is wrong, e.g. a content
+ * part's type, not that the content is not a string. The first of equally deep ones otherwise.
+ */
+function deepest(errors: ErrorObject[]): ErrorObject {
+  const depth = (error: ErrorObject) => error.instancePath.split('/').length;
+  return errors.reduce((best, error) => (depth(error) > depth(best) ? error : best));
+}
+
 // One compiled validator per schema and Ajv instance (a schema may serve both a body and a query).
 const compiledFor = new Map<Ajv, WeakMap<object, ValidateFunction>>([
   [bodyAjv, new WeakMap()],
@@ -78,6 +88,6 @@ export const validatorCompiler: FastifySchemaCompiler<FastifySchema> = ({ schema
   const compiled = validate;
   return (data: unknown) => {
     if (compiled(data)) return { value: data };
-    return { error: toApiError(compiled.errors![0]!, httpPart ?? 'body') };
+    return { error: toApiError(deepest(compiled.errors!), httpPart ?? 'body') };
   };
 };
