@@ -241,3 +241,16 @@ test('/v1/responses refuses what needs stored state or built-in tools, naming th
   assert.match(search.body.error.param, /^tools/);
   assert.equal((await coordinator.request('GET', '/v1/jobs', { key: client })).body.items.length, 0, 'nothing was queued');
 });
+
+test('prices are those of the miners that can run the request: a tools request is checked and bounded at the capable miner’s price', async () => {
+  const tools = { messages: [{ role: 'user', content: 'Weather?' }], tools: [WEATHER_TOOL] };
+  // 10 tokens: 0.01 AITBC at the plain miner's 0.001, but only the capable miner (0.002) runs tools.
+  const low = await coordinator.request('POST', '/v1/chat/completions', { key: client, body: { model: 'llama3.2', ...tools, max_tokens: 10, max_price: '0.015' } });
+  assert.deepEqual([low.status, low.body.field], [422, 'max_price'], low.text);
+  assert.match(low.body.detail, /0\.002 AITBC per token .* at least 0\.02 AITBC/);
+  // Without max_tokens, 0.01 AITBC buys 5 tokens at the capable miner's price (10 at the plain one's).
+  void openai.chat.completions.create({ model: 'llama3.2', ...tools, max_price: '0.01' } as never).catch(() => {});
+  const claim = await claimBy(capable);
+  assert.equal(claim.params.max_tokens, 5);
+  await capable.complete(claim.job_id, capable.completion(claim, 'ok', { prompt_tokens: 0, completion_tokens: 5 }));
+});

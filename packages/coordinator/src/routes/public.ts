@@ -16,7 +16,7 @@ const modelObject = ({ model, offer }: { model: string; offer: ModelOffer | null
   miners_online: offer?.minersOnline ?? 0,
   min_price: offer ? formatAmount(offer.minPriceMicro) : null,
   median_price: offer ? formatAmount(offer.medianPriceMicro) : null,
-  capabilities: capabilityNames((offer?.capabilitySets ?? []).reduce((all, bits) => all | bits, 0)),
+  capabilities: capabilityNames((offer?.offerings ?? []).reduce((all, offering) => all | offering.bits, 0)),
   context_length: offer?.contextLength ?? null,
 });
 

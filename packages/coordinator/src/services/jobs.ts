@@ -4,7 +4,7 @@
 import { randomInt } from 'node:crypto';
 import { AmountRangeError, ApiError, canonicalize, capabilityBits, formatAmount, MAX_TOKENS_LIMIT, newId, parseAmount, sha256Hex, type Capability, type JobKind } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, NewJob, StoredReceipt } from '../store/store.ts';
+import type { CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, ModelOffer, NewJob, StoredReceipt } from '../store/store.ts';
 import { needsOf, type JobNeeds } from './job-kinds.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
@@ -167,14 +167,19 @@ export class JobService {
 
   /**
    * An OpenAI request without max_tokens gets the most tokens its max_price pays for at the
-   * cheapest online price (capped at MAX_TOKENS_LIMIT), so no miner works past what the client pays.
+   * cheapest online price of a miner that can run it (capped at MAX_TOKENS_LIMIT), so no miner
+   * works past what the client pays.
    * With no online offer, or a free one, it is left as it is.
    */
   async boundTokensByPrice(input: SubmitInput): Promise<SubmitInput> {
     if (input.params?.max_tokens !== undefined) return input;
     const offer = (await this.miners.offers()).find((candidate) => candidate.model === input.model);
-    if (!offer || offer.minPriceMicro === 0n) return input;
-    const affordable = parseMoneyField(input.max_price, 'max_price') / offer.minPriceMicro;
+    const needs = needsOf(input.kind ?? 'text', input.prompt);
+    // No online offer, or none that can run it (submit refuses that, naming the parameter).
+    if (!offer || !offer.offerings.some((offering) => (offering.bits & needs.bits) === needs.bits)) return input;
+    const price = cheapestFor(needs, offer);
+    if (price === 0n) return input;
+    const affordable = parseMoneyField(input.max_price, 'max_price') / price;
     if (affordable < 1n) return input; // not even one token: submit refuses it, naming the price
     return { ...input, params: { ...input.params, max_tokens: Number(affordable < BigInt(MAX_TOKENS_LIMIT) ? affordable : BigInt(MAX_TOKENS_LIMIT)) } };
   }
@@ -214,9 +219,10 @@ export class JobService {
     }
     const entry = await this.miners.requireModel(model);
     // With no miner of the model online the job waits for one (an operator-listed model); with
-    // some online, one of them must do everything the request asks.
-    if (entry.offer) refuseUnmet(needs, entry.offer.capabilitySets, 'any online miner', model);
-    return entry.offer ? { unitPriceMicro: entry.offer.minPriceMicro, askedBy: 'the cheapest online miner', model } : null;
+    // some online, one of them must do everything the request asks, at the cheapest such price.
+    if (!entry.offer) return null;
+    refuseUnmet(needs, entry.offer.offerings.map((offering) => offering.bits), 'any online miner', model);
+    return { unitPriceMicro: cheapestFor(needs, entry.offer), askedBy: needs.requirements.length > 1 ? 'the cheapest online miner that supports the request' : 'the cheapest online miner', model };
   }
 
   /** The caller's job, after settling its deadline; someone else's job is JOB_NOT_FOUND. */
@@ -270,6 +276,12 @@ export class JobService {
     if (!receipt) throw new ApiError('RECEIPT_NOT_FOUND', `Job ${jobId} has no receipt (status ${job.status}); receipts exist once a job completes`);
     return receipt;
   }
+}
+
+/** The lowest price per unit among the online miners whose model covers `needs` (one exists: refuseUnmet passed). */
+export function cheapestFor(needs: JobNeeds, offer: ModelOffer): bigint {
+  const prices = offer.offerings.filter((offering) => (offering.bits & needs.bits) === needs.bits).map((offering) => offering.minPriceMicro);
+  return prices.reduce((low, price) => (price < low ? price : low));
 }
 
 /**

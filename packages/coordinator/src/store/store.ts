@@ -338,8 +338,8 @@ export interface ModelOffer {
   /** Per unit (token), over the online miners offering the model. */
   minPriceMicro: bigint;
   medianPriceMicro: bigint;
-  /** The distinct capability bit sets online miners offer for it (a request needs one that covers it). */
-  capabilitySets: number[];
+  /** Per distinct capability bit set online miners offer for it, the lowest price per unit among them (a request needs a set that covers it). */
+  offerings: { bits: number; minPriceMicro: bigint }[];
   /** The longest context an online miner runs it with; null when none says. */
   contextLength: number | null;
 }

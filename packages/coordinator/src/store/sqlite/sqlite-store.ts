@@ -306,12 +306,14 @@ export class SqliteStore implements CoordinatorStore {
          WHERE m.last_seen_at >= ? ORDER BY mm.model, mm.unit_price_micro`,
       )
       .all(onlineSince) as Row[];
-    const offers = new Map<string, { prices: bigint[]; sets: Set<number>; contextLength: number | null }>();
+    const offers = new Map<string, { prices: bigint[]; sets: Map<number, bigint>; contextLength: number | null }>();
     for (const row of rows) {
       const model = row.model as string;
-      const offer = offers.get(model) ?? offers.set(model, { prices: [], sets: new Set(), contextLength: null }).get(model)!;
+      const offer = offers.get(model) ?? offers.set(model, { prices: [], sets: new Map(), contextLength: null }).get(model)!;
       offer.prices.push(row.unit_price_micro as bigint);
-      offer.sets.add(num(row.capabilities));
+      // Rows come cheapest first: the first price seen for a set is its lowest.
+      const bits = num(row.capabilities);
+      if (!offer.sets.has(bits)) offer.sets.set(bits, row.unit_price_micro as bigint);
       const context = numOrNull(row.context_length);
       if (context !== null && (offer.contextLength === null || context > offer.contextLength)) offer.contextLength = context;
     }
@@ -320,7 +322,7 @@ export class SqliteStore implements CoordinatorStore {
       minersOnline: prices.length,
       minPriceMicro: prices[0]!,
       medianPriceMicro: median(prices),
-      capabilitySets: [...sets].sort((a, b) => a - b),
+      offerings: [...sets].map(([bits, minPriceMicro]) => ({ bits, minPriceMicro })),
       contextLength,
     }));
   }
