@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { cheat, DIGEST, VERIFIER, World, crashOnceAt, type Runner } from './verification-world.ts';
 
 const CANARIES_ONLY = { reexecutionRate: 0, probationReexecutionRate: 0, canaryRate: 1, probationCanaryRate: 1 };
+const NO_SAMPLING = { reexecutionRate: 0, probationReexecutionRate: 0, canaryRate: 0, probationCanaryRate: 0 };
 
 let world: World;
 afterEach(() => world.close());
@@ -63,6 +64,31 @@ test('a canary answer against an agreement waits for a confirming run; three run
   assert.deepEqual([view.paused, view.reputation.canaries_failed], [true, 1]);
   assert.match(view.pause_reason, /canary/);
   assert.equal(await world.coordinator.store.openCanaries('gpu-c'), 0, 'the confirmer is never sent the entry it ran as a canary');
+});
+
+test('a canary is an entry no other miner was sent while there is one, so a miner outside its evidence can confirm a disagreement', async () => {
+  world = await World.start({ reexecutionRate: 1, probationReexecutionRate: 1 });
+  const [a, b, honest, cheater] = [await world.miner('gpu-a'), await world.miner('gpu-b'), await world.miner('gpu-h'), await world.miner('gpu-x')];
+  for (let i = 0; i < 2; i++) {
+    await world.submit();
+    assert.ok(await world.work(a));
+    assert.ok(await world.work(b), 'the re-run');
+  }
+  assert.equal(world.poolSize(), 2);
+  // The honest miner is sent one entry and answers it; nothing follows its canary.
+  world.setRates(CANARIES_ONLY);
+  await world.submit();
+  assert.ok(await world.work(honest));
+  world.setRates(NO_SAMPLING);
+  assert.ok(await world.work(honest));
+  world.setRates(CANARIES_ONLY);
+
+  cheater.answer = cheat;
+  const check = await answerCanary(cheater);
+  assert.equal((await world.work(honest))?.job_id, check.tiebreak_job_ids[0], 'the honest miner ran no job of that entry: it confirms');
+  const decided = await checkById(check.check_id);
+  assert.deepEqual([decided.verdict, decided.failed_miner_ids], ['disagree', ['gpu-x']]);
+  assert.equal((await world.publicMiner('gpu-x')).paused, true);
 });
 
 test('a confirming run siding with the canary miner: inconclusive, nobody counted, the entry is withdrawn and never sent again', async () => {

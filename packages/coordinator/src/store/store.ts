@@ -584,7 +584,7 @@ export interface CoordinatorStore {
   decidableChecks(limit: number): Promise<CheckRecord[]>;
   /** Newest first; `minerId`: the checks of its work, and those that failed its run as a verifier. */
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
-  /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; oldest first. */
+  /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; one sent to no miner first, newest first. */
   findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null>;
   getCanary(canaryId: number): Promise<CanaryRecord | null>;
   /** Every miner that ran the entry's job: its source job, the source's re-runs, its canaries and their confirming runs. */
