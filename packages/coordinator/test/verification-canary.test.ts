@@ -91,6 +91,35 @@ test('a canary is an entry no other miner was sent while there is one, so a mine
   assert.equal((await world.publicMiner('gpu-x')).paused, true);
 });
 
+test('a paused miner whose canary answer awaits its confirming run is sent no other canary: it cannot pass its way back meanwhile', async () => {
+  world = await World.start({ reexecutionRate: 1, probationReexecutionRate: 1 }, crashOnceAt('decideCheck'));
+  const [a, b, c, cheater] = [await world.miner('gpu-a'), await world.miner('gpu-b'), await world.miner('gpu-c'), await world.miner('gpu-x')];
+  // Its honest job, whose verdict is lost to a crash: the sweeper decides it (counting it) later.
+  const earlier = await world.submit();
+  assert.equal((await world.work(cheater))?.job_id, earlier);
+  assert.ok(await world.work(a), 'the re-run');
+  for (let i = 0; i < 3; i++) await world.submit();
+  await world.drain(a, b, c);
+
+  cheater.answer = cheat;
+  await world.submit();
+  assert.ok(await world.work(cheater));
+  await world.drain(a, b, c);
+  assert.equal((await world.publicMiner('gpu-x')).paused, true);
+  const canary = await world.work(cheater);
+  assert.ok(canary, 'its canary, answered wrong');
+  const [check] = (await world.checks('gpu-x')).filter((entry) => entry.check_job_id === canary.job_id);
+  assert.deepEqual([check!.verdict, check!.tiebreak_job_ids.length], [null, 1], 'awaiting its confirming run');
+
+  await world.coordinator.services.sweeper.sweepOnce();
+  assert.equal((await world.checks('gpu-x')).find((entry) => entry.subject_job_id === earlier)?.verdict, 'agree');
+  assert.equal(await world.poll(cheater), null, 'no second canary while the first awaits its verdict');
+
+  assert.equal((await world.drain(a, b, c)).length, 1, 'the confirming run');
+  const view = await world.publicMiner('gpu-x');
+  assert.deepEqual([view.paused, view.needs_review, view.reputation.canaries_failed], [true, true, 1]);
+});
+
 test('a confirming run siding with the canary miner: inconclusive, nobody counted, the entry is withdrawn and never sent again', async () => {
   world = await World.start({ reexecutionRate: 1, probationReexecutionRate: 1 });
   const [p, q, honest, confirmer, later] = [await world.miner('gpu-p'), await world.miner('gpu-q'), await world.miner('gpu-h'), await world.miner('gpu-c'), await world.miner('gpu-l')];

@@ -224,7 +224,7 @@ export class VerificationService {
     this.signal.notify(outcome.job);
   }
 
-  /** A paused miner that may earn its way back has one canary waiting for it. */
+  /** A paused miner that may earn its way back has one canary at a time, until its verdict (so a wrong answer awaiting confirmation cannot be outrun). */
   private async ensureCanary(minerId: string, like: JobRecord): Promise<void> {
     if ((await this.store.openCanaries(minerId)) > 0) return;
     const miner = await this.store.getMiner(minerId);

@@ -591,7 +591,7 @@ export interface CoordinatorStore {
   canaryRunners(canaryId: number): Promise<string[]>;
   /** false when the source job is already in the pool. */
   addCanary(entry: NewCanary): Promise<boolean>;
-  /** Canary jobs pinned to the miner that are queued or running. */
+  /** The miner's canaries without a verdict yet: queued, running, or answered and awaiting their confirming run. */
   openCanaries(minerId: string): Promise<number>;
   /** Sets the miner's standing to `change` of its record (an operator's resume); null when the miner is unknown. */
   updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): Promise<MinerTrackRecord | null>;

@@ -266,7 +266,7 @@ export class SqliteVerificationTables {
   }
 
   openCanaries(minerId: string): number {
-    return num(this.sql("SELECT count(*) FROM jobs WHERE pinned_miner_id = ? AND canary_id IS NOT NULL AND status IN ('queued', 'running')").pluck().get(minerId));
+    return num(this.sql("SELECT count(*) FROM checks WHERE miner_id = ? AND kind = 'canary' AND verdict IS NULL").pluck().get(minerId));
   }
 
   verificationOf(jobId: string): { rerun: JobRecord; check: CheckRecord | null } | null {
