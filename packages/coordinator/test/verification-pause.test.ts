@@ -1,5 +1,5 @@
 // The pause ladder: a miner answering wrong is caught by a re-execution that two tie-breaks
-// settle (three independent runs agree against it), paused at once, and gets only canaries; three passed canaries resume it on a new probation; a
+// settle (three independent runs agree against it), paused at once, and gets only canaries (another whenever one ends, run or not); three passed canaries resume it on a new probation; a
 // second offence waits for an operator's POST /v1/admin/miners/{id}/resume.
 
 import { after, before, test } from 'node:test';
@@ -59,6 +59,18 @@ test('a client job pinned to a paused miner is refused at submit, not left escro
   const elsewhere = await world.coordinator.request('POST', '/v1/jobs', { key: world.clientKey, body: submitBody({ prompt: 'for gpu-a', miner_id: 'gpu-a' }) });
   assert.equal(elsewhere.status, 201, 'an unpaused miner still takes pinned jobs');
   await world.drain(...honestOnes);
+});
+
+test('a canary the paused miner could not run is abandoned and replaced: it always has one to earn its way back', async () => {
+  const claim = await world.poll(cheater);
+  assert.ok(claim, 'its canary');
+  assert.equal((await cheater.miner.fail(claim.job_id, 'backend crashed', false)).status, 200);
+  await world.coordinator.services.sweeper.sweepOnce();
+  const [check] = (await world.checks('gpu-x')).filter((entry) => entry.check_job_id === claim.job_id);
+  assert.equal(check!.verdict, 'abandoned');
+  assert.equal(await world.coordinator.store.openCanaries('gpu-x'), 1, 'another canary is queued for it');
+  const view = await world.publicMiner('gpu-x');
+  assert.deepEqual([view.paused, view.needs_review], [true, false]);
 });
 
 test('a paused miner gets only its canaries, which look like client work; three passed resume it', async () => {

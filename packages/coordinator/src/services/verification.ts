@@ -231,7 +231,7 @@ export class VerificationService {
     this.signal.notify(outcome.job);
   }
 
-  /** A paused miner that may earn its way back has one canary waiting for it. */
+  /** A paused miner that may earn its way back has one canary at a time, until its verdict (so a wrong answer awaiting confirmation cannot be outrun). */
   private async ensureCanary(minerId: string, like: JobRecord): Promise<void> {
     if ((await this.store.openCanaries(minerId)) > 0) return;
     const miner = await this.store.getMiner(minerId);
@@ -290,7 +290,14 @@ export class VerificationService {
     for (const outcome of verdict.outcomes ?? []) {
       if (!outcome.passed) await this.onRunFailed?.({ check, minerId: outcome.minerId }).catch((error: unknown) => this.log.error({ err: error, check_id: check.checkId }, 'reporting a failed run failed'));
     }
-    for (const [minerId, record] of decision.records) {
+    // A paused miner earns its way back only through canaries: a canary check that counted
+    // nobody (abandoned, inconclusive) must leave it another, or it stays paused for good.
+    const records = new Map(decision.records);
+    if (check.kind === 'canary' && !records.has(check.minerId)) {
+      const miner = await this.store.getMiner(check.minerId);
+      if (miner) records.set(check.minerId, miner.track);
+    }
+    for (const [minerId, record] of records) {
       if (record.pausedAt !== null && !record.needsReview) await this.ensureCanary(minerId, checkJob);
     }
   }

@@ -617,14 +617,14 @@ export interface CoordinatorStore {
   decidableChecks(limit: number): Promise<CheckRecord[]>;
   /** Newest first; `minerId`: the checks of its work, and those that failed its run as a verifier. */
   listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
-  /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; oldest first. */
+  /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; one sent to no miner first, newest first. */
   findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null>;
   getCanary(canaryId: number): Promise<CanaryRecord | null>;
   /** Every miner that ran the entry's job: its source job, the source's re-runs, its canaries and their confirming runs. */
   canaryRunners(canaryId: number): Promise<string[]>;
   /** false when the source job is already in the pool. */
   addCanary(entry: NewCanary): Promise<boolean>;
-  /** Canary jobs pinned to the miner that are queued or running. */
+  /** The miner's canaries without a verdict yet: queued, running, or answered and awaiting their confirming run. */
   openCanaries(minerId: string): Promise<number>;
   /** Sets the miner's standing to `change` of its record (an operator's resume); null when the miner is unknown. */
   updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): Promise<MinerTrackRecord | null>;

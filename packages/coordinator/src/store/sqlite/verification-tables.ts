@@ -58,6 +58,13 @@ const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_i
 
 /** The re-runs of a subject (re-execution, tie-breaks), oldest first: a check's runs after the claimed one. */
 const RERUNS = "SELECT * FROM jobs WHERE subject_job_id = ? AND purpose IN ('reexecution', 'tiebreak') ORDER BY rowid";
+/** Pool entries for @model and @digest never sent to @minerId nor made from its runs (the source job or a re-run of it). */
+const UNSEEN_CANARY = `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest AND c.withdrawn_at IS NULL
+  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.pinned_miner_id = @minerId AND s.canary_id = c.canary_id)
+  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.canary_id = c.canary_id AND s.miner_id = @minerId)
+  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.job_id = c.source_job_id AND s.miner_id = @minerId)
+  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)`;
+const NEWEST = 'ORDER BY c.canary_id DESC LIMIT 1';
 
 function toCanary(row: Row): CanaryRecord {
   return {
@@ -218,17 +225,16 @@ export class SqliteVerificationTables {
     return { items, next: rows.length > query.limit ? items.at(-1)!.checkId : null };
   }
 
+  /**
+   * An entry sent to no miner yet comes first: any owner outside its evidence can then confirm a
+   * disagreement with it (a confirming run excludes every miner that ran the entry, so one sent to
+   * every owner can never be confirmed), and miners comparing notes share no canary. Newest first:
+   * the scan stops at once while agreements keep coming.
+   */
   findCanary(query: { model: string; modelDigest: string; minerId: string }): CanaryRecord | null {
-    const row = this
-      .sql(
-        `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest AND c.withdrawn_at IS NULL
-           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.pinned_miner_id = @minerId AND s.canary_id = c.canary_id)
-           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.canary_id = c.canary_id AND s.miner_id = @minerId)
-           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.job_id = c.source_job_id AND s.miner_id = @minerId)
-           AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)
-         ORDER BY c.canary_id LIMIT 1`,
-      )
-      .get({ model: query.model, digest: query.modelDigest, minerId: query.minerId }) as Row | undefined;
+    const params = { model: query.model, digest: query.modelDigest, minerId: query.minerId };
+    const row = (this.sql(`${UNSEEN_CANARY} AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.canary_id = c.canary_id) ${NEWEST}`).get(params) ??
+      this.sql(`${UNSEEN_CANARY} ${NEWEST}`).get(params)) as Row | undefined;
     return row ? toCanary(row) : null;
   }
 
@@ -262,7 +268,7 @@ export class SqliteVerificationTables {
   }
 
   openCanaries(minerId: string): number {
-    return num(this.sql("SELECT count(*) FROM jobs WHERE pinned_miner_id = ? AND canary_id IS NOT NULL AND status IN ('queued', 'running')").pluck().get(minerId));
+    return num(this.sql("SELECT count(*) FROM checks WHERE miner_id = ? AND kind = 'canary' AND verdict IS NULL").pluck().get(minerId));
   }
 
   verificationOf(jobId: string): { rerun: JobRecord; check: CheckRecord | null } | null {
