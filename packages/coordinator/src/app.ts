@@ -7,26 +7,17 @@ import websocket from '@fastify/websocket';
 import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { REQUEST_ID_PATTERN, generateKeyPair, newId } from '@aitbc/protocol';
+import { REQUEST_ID_PATTERN, newId } from '@aitbc/protocol';
 import { answerWebSocketHandshakeError, closeAnsweredUpgrade, edgeServerOptions, upgradeOnPlainRouteError, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, useNodeCrypto } from '@aitbc/protocol/node';
 import { resolveConfig, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorStore } from './store/store.ts';
-import { AccountService } from './services/accounts.ts';
-import { KeyService } from './services/keys.ts';
-import { Maintenance } from './services/maintenance.ts';
-import { ReceiptService } from './services/receipts.ts';
-import { TokenBuckets } from './services/token-bucket.ts';
+import { createServices } from './services/create-services.ts';
+import { checkVerificationSettings } from './verification/settings.ts';
 import { LOAD_EXEMPT, MAINTENANCE_EXEMPT, installLoadShedding, installMaintenanceGuard, installRateLimit, type LoadMonitor } from './http/guards.ts';
-import { JobService } from './services/jobs.ts';
-import { MinerDirectory } from './services/miner-directory.ts';
-import { MinerService } from './services/miners.ts';
-import { Sweeper } from './services/sweeper.ts';
-import { WorkSignal } from './services/work-signal.ts';
 import { installAuth } from './http/auth.ts';
 import { frameworkErrorHandler, installErrorHandling, RouteTable } from './http/errors.ts';
 import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS, errorResponses } from './http/schemas.ts';
 import { validatorCompiler } from './http/validation.ts';
-import { createdJobView } from './http/views.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
 import { registerMetricsRoute } from './routes/metrics.ts';
@@ -35,44 +26,15 @@ import { registerReceiptRoutes } from './routes/receipts.ts';
 import { registerMinerRoutes } from './routes/miners.ts';
 import { registerPublicRoutes } from './routes/public.ts';
 import { VERSION } from './version.ts';
-import { ChainService } from './chain/chain-service.ts';
 import { registerChainRoutes } from './routes/chain.ts';
 import { registerJobStreamRoute, STREAM_MESSAGE_MAX_BYTES } from './routes/job-stream.ts';
 import { installPromptShutdown } from './http/shutdown.ts';
 import { registerOpenAiRoutes } from './routes/openai.ts';
-import { StreamHub } from './services/stream-hub.ts';
-import { VerificationService } from './services/verification.ts';
-import { DisputeService } from './services/disputes.ts';
-import { checkVerificationSettings } from './verification/settings.ts';
-
-/** Receipts the sweeper releases from their acceptance window per tick (one transaction). */
-const RELEASE_BATCH = 500;
 
 export type App = FastifyInstance<RawServerDefault, IncomingMessage, ServerResponse, FastifyBaseLogger, TypeBoxTypeProvider>;
 
-export interface Services {
-  config: CoordinatorConfig;
-  store: CoordinatorStore;
-  signal: WorkSignal;
-  keys: KeyService;
-  directory: MinerDirectory;
-  jobs: JobService;
-  miners: MinerService;
-  accounts: AccountService;
-  receipts: ReceiptService;
-  maintenance: Maintenance;
-  sweeper: Sweeper;
-  load: LoadMonitor;
-  /** Live output of jobs that OpenAI-compatible clients wait on. */
-  hub: StreamHub;
-  /** Canaries, re-executions, verdicts and pauses (issue 12). */
-  verification: VerificationService;
-  /** Clients' disputes inside the acceptance window (issue 13). */
-  disputes: DisputeService;
-  /** The link to the chain node; null without --chain-url. */
-  chain: ChainService | null;
-  startedAt: number;
-}
+import type { Services } from './services/create-services.ts';
+export type { Services };
 
 export interface BuildOptions {
   store: CoordinatorStore;
@@ -81,7 +43,7 @@ export interface BuildOptions {
   logger?: boolean | { level: string };
 }
 
-export async function buildApp(options: BuildOptions): Promise<{ app: App; services: Services }> {
+export async function buildApp(options: BuildOptions): Promise<{ app: App; services: Services; load: LoadMonitor }> {
   const config = resolveConfig(options.config);
   checkVerificationSettings(config.verification);
   // OpenSSL instead of pure-JS crypto: every completion verifies and co-signs a receipt.
@@ -101,15 +63,9 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     forceCloseConnections: true,
   }).withTypeProvider<TypeBoxTypeProvider>();
 
-  const store = options.store;
-  const signal = new WorkSignal();
-  const directory = new MinerDirectory(store, config);
-  const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
-  const maintenance = new Maintenance(store);
-  await maintenance.refresh();
-  const buckets = new TokenBuckets(config.now);
-  const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, app.log);
-  const verification = new VerificationService(store, signal, config, app.log);
+  const services = await createServices(options.store, config, app.log);
+  const { hub, maintenance } = services;
+  const load = installLoadShedding(app, config);
 
   // onRequest hooks run in this order: request id (and Upgrade on a plain route), maintenance
   // (before auth), event-loop lag, auth, rate limit; the in-flight cap is a preHandler, once the body is in.
@@ -121,36 +77,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   });
   app.addHook('onResponse', async (request) => closeAnsweredUpgrade(request));
   installMaintenanceGuard(app, maintenance);
-  const services: Services = {
-    config,
-    store,
-    signal,
-    directory,
-    keys: new KeyService(store, config.adminKey, config.now),
-    jobs: new JobService(store, directory, signal, config, createdJobView),
-    miners: new MinerService(store, directory, signal, config, signingKey, hub, verification),
-    hub,
-    verification,
-    disputes: new DisputeService(store, verification, signal, config),
-    accounts: new AccountService(store, directory, config),
-    receipts: new ReceiptService(store, directory, config, signingKey),
-    maintenance,
-    sweeper: new Sweeper(store, signal, config, app.log),
-    load: installLoadShedding(app, config),
-    chain: config.chainUrl ? new ChainService(store, config, signingKey, app.log) : null,
-    startedAt: config.now(),
-  };
-  if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);
-  services.sweeper.also(() => maintenance.refresh());
-  services.sweeper.also(() => buckets.prune());
-  // Held earnings whose acceptance window ended (reads of a miner's earnings, claims and
-  // settlement release theirs first, so nothing waits for this tick).
-  services.sweeper.also(() => store.releaseDue(config.now(), RELEASE_BATCH));
-  // A check whose job ended without a verdict (failed, expired, cancelled, or a crash in between).
-  services.sweeper.also(() => verification.decideEnded());
-  app.addHook('onClose', async () => services.load.stop());
+  app.addHook('onClose', async () => load.stop());
   app.addHook('onClose', async () => services.chain?.stop());
-
 
   // Any content type is read as JSON (curl -d sends form encoding by default); empty means none;
   // unpaired surrogates and absurd nesting are refused here, before any handler.
@@ -194,12 +122,12 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
     transformObject: (document) => toOpenApi303('openapiObject' in document ? document.openapiObject : document.swaggerObject),
   });
   await app.register(swaggerUi, { routePrefix: '/docs' });
-  installPromptShutdown(app, hub, services.load);
+  installPromptShutdown(app, hub, load);
   await app.register(websocket, { options: { maxPayload: STREAM_MESSAGE_MAX_BYTES } });
   app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
 
   installAuth(app, services.keys);
-  installRateLimit(app, buckets, config);
+  installRateLimit(app, services.rateLimiter, config);
   registerPublicRoutes(app, services);
   registerAdminRoutes(app, services);
   registerJobRoutes(app, services);
@@ -209,7 +137,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   registerChainRoutes(app, services);
   registerOpenAiRoutes(app, services);
   registerJobStreamRoute(app, services);
-  registerMetricsRoute(app, services);
+  registerMetricsRoute(app, services, load);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
-  return { app, services };
+  return { app, services, load };
 }

@@ -382,10 +382,10 @@ const rows: Row[] = [
     act: async () => {
       const key = await tight.createKey(['client']);
       const hanging = hangingRequest(tight.url, key);
-      for (let i = 0; i < 50 && tight.services.load.inFlight() < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 50 && tight.load.inFlight() < 1; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       const answer = await tight.request('GET', '/v1/account', { key });
       hanging.done();
-      for (let i = 0; i < 50 && tight.services.load.inFlight() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
+      for (let i = 0; i < 50 && tight.load.inFlight() > 0; i++) await new Promise((resolve) => setTimeout(resolve, 20));
       assert.equal((await tight.request('GET', '/v1/account', { key })).status, 200, 'served again once the load is gone');
       return answer;
     },

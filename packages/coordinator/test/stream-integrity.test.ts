@@ -86,7 +86,8 @@ test('a throwing stream listener, relay or store check is logged and contained: 
   const key = await coordinator.createClient('unlucky', '10');
   const reader = readEvents(await openChatStream(coordinator.url, key, 'Hello'));
   const claim = await claimJob(miner);
-  const { hub, store } = coordinator.services;
+  const { hub } = coordinator.services;
+  const { store } = coordinator;
   // A second watcher of the job whose listener is broken: it is dropped, the client still gets pieces.
   hub.watch(claim.job_id, true, () => {
     throw new Error('a broken watcher');

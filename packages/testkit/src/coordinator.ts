@@ -5,7 +5,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount, signReceipt, type JobKind, type JobOutput, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
-import { buildApp, DEFAULT_VERIFICATION, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type Services, type VerificationSettings } from '@aitbc/coordinator';
+import { buildApp, DEFAULT_VERIFICATION, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 
 export const ADMIN_KEY = 'aitbc_test_admin_key';
@@ -25,6 +25,8 @@ export const NO_CHECKS: VerificationSettings = { ...DEFAULT_VERIFICATION, reexec
 export interface TestCoordinator {
   app: App;
   services: Services;
+  /** In-flight requests and event-loop delay, as the load shedding sees them. */
+  load: LoadMonitor;
   store: SqliteStore;
   url: string;
   dbPath: string;
@@ -45,7 +47,7 @@ export async function startTestCoordinator(
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
   const dbPath = join(dir, 'coordinator.db');
   const store = new SqliteStore({ path: dbPath });
-  const { app, services } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
+  const { app, services, load } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
   services.sweeper.start();
   await services.chain?.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -64,6 +66,7 @@ export async function startTestCoordinator(
   return {
     app,
     services,
+    load,
     store,
     url,
     dbPath,

@@ -5,7 +5,7 @@ import type { App, Services } from '../app.ts';
 import { CheckList, CreateKeyBody, CreatedKey, KeyIdParams, KeyView, ListChecksQuery, MaintenanceBody, MaintenanceView, MinerIdParams, MinerView, errorResponses } from '../http/schemas.ts';
 import { checkView, keyView, minerView } from '../http/views.ts';
 
-export function registerAdminRoutes(app: App, { keys, maintenance, verification, directory, store }: Services): void {
+export function registerAdminRoutes(app: App, { keys, maintenance, verification, directory }: Services): void {
   app.post(
     '/v1/admin/keys',
     {
@@ -77,7 +77,7 @@ export function registerAdminRoutes(app: App, { keys, maintenance, verification,
       schema: { tags: ['admin'], summary: 'Verification checks (canaries, re-executions) and their verdicts, newest first', querystring: ListChecksQuery, response: { 200: CheckList } },
     },
     async (request) => {
-      const page = await store.listChecks({ minerId: request.query.miner_id ?? null, limit: request.query.limit ?? 20, after: request.query.cursor === undefined ? null : Number(request.query.cursor) });
+      const page = await verification.listChecks({ minerId: request.query.miner_id ?? null, limit: request.query.limit ?? 20, after: request.query.cursor === undefined ? null : Number(request.query.cursor) });
       return { items: page.items.map(checkView), next_cursor: page.next === null ? null : String(page.next) };
     },
   );

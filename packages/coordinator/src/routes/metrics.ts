@@ -2,8 +2,9 @@
 // miners online. Counters live in this process; job and miner gauges come from the database.
 
 import type { App, Services } from '../app.ts';
+import type { LoadMonitor } from '../http/guards.ts';
 
-export function registerMetricsRoute(app: App, services: Services): void {
+export function registerMetricsRoute(app: App, services: Services, load: LoadMonitor): void {
   const requests = new Map<string, number>();
   app.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';
@@ -12,18 +13,18 @@ export function registerMetricsRoute(app: App, services: Services): void {
   });
 
   app.get('/metrics', { schema: { hide: true } }, async (_request, reply) => {
-    const jobs = await services.store.jobCounts();
-    const online = await services.store.countMinersOnline(services.directory.onlineSince());
+    const jobs = await services.jobs.countsByStatus();
+    const online = await services.directory.countOnline();
     const lines = [
       '# HELP aitbc_http_requests_total HTTP requests answered, by route and status.',
       '# TYPE aitbc_http_requests_total counter',
       ...[...requests].map(([labels, count]) => `aitbc_http_requests_total{${labels}} ${count}`),
       '# HELP aitbc_http_in_flight Requests being served now (long-polls not counted).',
       '# TYPE aitbc_http_in_flight gauge',
-      `aitbc_http_in_flight ${services.load.inFlight()}`,
+      `aitbc_http_in_flight ${load.inFlight()}`,
       '# HELP aitbc_event_loop_delay_ms Event loop delay, p99 over the last second.',
       '# TYPE aitbc_event_loop_delay_ms gauge',
-      `aitbc_event_loop_delay_ms ${services.load.eventLoopDelayMs().toFixed(3)}`,
+      `aitbc_event_loop_delay_ms ${load.eventLoopDelayMs().toFixed(3)}`,
       '# HELP aitbc_jobs Jobs by state.',
       '# TYPE aitbc_jobs gauge',
       ...Object.entries(jobs).map(([status, count]) => `aitbc_jobs{status="${status}"} ${count}`),

@@ -38,7 +38,7 @@ export async function runJob(request: FastifyRequest, reply: FastifyReply, servi
   const { jobId, input, live, presenter } = run;
   const principal = principalOf(request);
   // Watch before submitting, so the miner that claims it already knows to stream.
-  const waiter = new JobWaiter(services.store, hub, jobId, live, request.log);
+  const waiter = new JobWaiter(services.jobs, hub, jobId, live, request.log);
   try {
     await services.jobs.submit(principal, input, undefined, jobId);
   } catch (error) {
@@ -110,7 +110,7 @@ export async function runJob(request: FastifyRequest, reply: FastifyReply, servi
  * that does not report within the grace period gets the job cancelled.
  */
 async function abandon(services: Services, principal: Principal, jobId: string, waiter: JobWaiter, log: ErrorLog): Promise<void> {
-  const job = await services.store.getJob(jobId);
+  const job = await services.jobs.lookup(jobId);
   if (job?.status === 'running' && services.hub.stop(jobId, 'the client disconnected')) {
     // Cancelled before the watch ends, so no completion gets in unchecked against what was relayed.
     const giveUp = async () => {

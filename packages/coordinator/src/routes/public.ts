@@ -24,7 +24,7 @@ export function registerPublicRoutes(app: App, services: Services): void {
   const { config, directory, receipts } = services;
 
   app.get('/v1/health', { schema: { tags: ['public'], summary: 'Liveness and dependencies', response: { 200: Health } } }, async () => {
-    await services.store.ping();
+    await services.maintenance.pingDatabase();
     return { status: 'ok' as const, version: VERSION, uptime_s: Math.floor((config.now() - services.startedAt) / 1000), db: 'ok' as const, chain: services.chain?.status ?? ('disabled' as const) };
   });
 
@@ -77,7 +77,7 @@ export function registerPublicRoutes(app: App, services: Services): void {
       const miner = await directory.require(request.params.miner_id);
       const view = minerView(miner, directory.isOnline(miner));
       if (!services.chain) return view;
-      const bond = (await services.store.minerBond(miner.minerId))!;
+      const bond = await services.directory.bond(miner.minerId);
       return { ...view, bond: { address: bond.address, bonded: formatAmount(bond.bondedMicro), unbonding: formatAmount(bond.unbondingMicro) } };
     },
   );

@@ -3,7 +3,13 @@
 // also catches what the hub cannot see (expiry by the sweeper, a cancel, another process).
 
 import { ApiError, type Receipt } from '@aitbc/protocol';
-import type { CoordinatorStore, JobRecord } from '../store/store.ts';
+import type { JobRecord, StoredReceipt } from '../store/store.ts';
+
+/** How the waiter reads the job as stored (JobService). */
+export interface JobLookup {
+  lookup(jobId: string): Promise<JobRecord | null>;
+  storedReceipt(receiptId: string): Promise<StoredReceipt | null>;
+}
 import { terminalError } from './jobs.ts';
 import { safely, type ErrorLog } from './safely.ts';
 import type { StreamEvent, StreamHub } from './stream-hub.ts';
@@ -26,7 +32,7 @@ export class JobWaiter {
   readonly outcome: Promise<JobOutcome>;
 
   constructor(
-    private readonly store: CoordinatorStore,
+    private readonly store: JobLookup,
     hub: StreamHub,
     private readonly jobId: string,
     private readonly live: boolean,
@@ -72,10 +78,10 @@ export class JobWaiter {
   }
 
   private async check(): Promise<void> {
-    const job = await this.store.getJob(this.jobId);
+    const job = await this.store.lookup(this.jobId);
     if (this.settled || !job || job.status === 'queued' || job.status === 'running') return;
     if (job.status === 'completed') {
-      const stored = await this.store.getReceipt(job.receiptId!);
+      const stored = await this.store.storedReceipt(job.receiptId!);
       this.finish(() => this.resolve({ job, receipt: stored!.receipt }));
     } else if (job.status === 'failed') {
       this.finish(() => this.reject(new ApiError('SYSTEM_UPSTREAM_ERROR', `The job failed on its miner: ${job.error ?? 'no reason given'}. Its escrow was refunded; retry the request`)));

@@ -225,6 +225,19 @@ export class JobService {
     return { unitPriceMicro: cheapestFor(needs, entry.offer), askedBy: needs.requirements.length > 1 ? 'the cheapest online miner that supports the request' : 'the cheapest online miner', model };
   }
 
+  /** The job as stored, whoever's it is (for the coordinator's own waits, never shown to a client as is). */
+  lookup(jobId: string): Promise<JobRecord | null> {
+    return this.store.getJob(jobId);
+  }
+
+  storedReceipt(receiptId: string): Promise<StoredReceipt | null> {
+    return this.store.getReceipt(receiptId);
+  }
+
+  countsByStatus(): Promise<Record<JobStatus, number>> {
+    return this.store.jobCounts();
+  }
+
   /** The caller's job, after settling its deadline; someone else's job is JOB_NOT_FOUND. */
   async get(principal: Principal, jobId: string): Promise<JobRecord> {
     await this.store.expireDue(this.config.now(), jobId);

@@ -26,6 +26,11 @@ export class Maintenance {
     return this.state;
   }
 
+  /** Throws when the database cannot answer (GET /health). */
+  pingDatabase(): Promise<void> {
+    return this.store.ping();
+  }
+
   async set(state: MaintenanceState): Promise<MaintenanceState> {
     await this.store.putSetting(SETTING, state);
     this.state = state;

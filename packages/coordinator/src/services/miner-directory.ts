@@ -3,7 +3,7 @@
 
 import { ApiError } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CoordinatorStore, MinerListPosition, MinerRecord, ModelOffer } from '../store/store.ts';
+import type { CoordinatorStore, MinerBond, MinerListPosition, MinerRecord, ModelOffer } from '../store/store.ts';
 import type { Principal } from './principal.ts';
 
 export class MinerDirectory {
@@ -33,6 +33,15 @@ export class MinerDirectory {
 
   isOnline(miner: MinerRecord): boolean {
     return miner.lastSeenAt >= this.onlineSince();
+  }
+
+  countOnline(): Promise<number> {
+    return this.store.countMinersOnline(this.onlineSince());
+  }
+
+  /** The miner's bond as read from final blocks (zero when it has none). */
+  async bond(minerId: string): Promise<MinerBond> {
+    return (await this.store.minerBond(minerId))!;
   }
 
   offers(): Promise<ModelOffer[]> {

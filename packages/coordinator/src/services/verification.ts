@@ -18,7 +18,7 @@ import { randomInt } from 'node:crypto';
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiError, newId } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CanaryRecord, CheckRecord, CheckVerdict, CoordinatorStore, DecidedOutcome, JobRecord, MinerRecord, MinerTrackRecord, NewCanary, NewJob } from '../store/store.ts';
+import type { CanaryRecord, CheckPage, CheckRecord, CheckVerdict, CoordinatorStore, DecidedOutcome, JobRecord, MinerRecord, MinerTrackRecord, NewCanary, NewJob } from '../store/store.ts';
 import { compareRuns, type Comparison, type RunEvidence } from '../verification/compare.ts';
 import { judgeRuns, type MinerRun } from '../verification/majority.ts';
 import { afterCheck, resumed } from '../verification/pause.ts';
@@ -115,6 +115,11 @@ export class VerificationService {
     const checks = await this.store.decidableChecks(DECIDE_BATCH);
     for (const check of checks) await this.decide(check);
     return checks.length;
+  }
+
+  /** Checks, newest first; `minerId`: the checks of its work, and those that failed its run as a verifier. */
+  listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage> {
+    return this.store.listChecks(query);
   }
 
   /** An operator's review: the miner works again, on a new probation. */

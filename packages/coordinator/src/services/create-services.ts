@@ -1,0 +1,87 @@
+// The coordinator's services, built from a store and the config, and wired to one another (the
+// sweeper's periodic duties, the chain's slasher). Routes get these, never the store itself.
+
+import type { FastifyBaseLogger } from 'fastify';
+import { generateKeyPair } from '@aitbc/protocol';
+import { ChainService } from '../chain/chain-service.ts';
+import type { CoordinatorConfig } from '../config.ts';
+import { createdJobView } from '../http/views.ts';
+import type { CoordinatorStore } from '../store/store.ts';
+import { AccountService } from './accounts.ts';
+import { DisputeService } from './disputes.ts';
+import { JobService } from './jobs.ts';
+import { KeyService } from './keys.ts';
+import { Maintenance } from './maintenance.ts';
+import { MinerDirectory } from './miner-directory.ts';
+import { MinerService } from './miners.ts';
+import { ReceiptService } from './receipts.ts';
+import { StreamHub } from './stream-hub.ts';
+import { Sweeper } from './sweeper.ts';
+import { TokenBuckets } from './token-bucket.ts';
+import { VerificationService } from './verification.ts';
+import { WorkSignal } from './work-signal.ts';
+
+/** Receipts the sweeper releases from their acceptance window per tick (one transaction). */
+const RELEASE_BATCH = 500;
+
+export interface Services {
+  config: CoordinatorConfig;
+  signal: WorkSignal;
+  keys: KeyService;
+  directory: MinerDirectory;
+  jobs: JobService;
+  miners: MinerService;
+  accounts: AccountService;
+  receipts: ReceiptService;
+  maintenance: Maintenance;
+  sweeper: Sweeper;
+  /** Requests per key per minute. */
+  rateLimiter: TokenBuckets;
+  /** Live output of jobs that OpenAI-compatible clients wait on. */
+  hub: StreamHub;
+  /** Canaries, re-executions, verdicts and pauses (issue 12). */
+  verification: VerificationService;
+  /** Clients' disputes inside the acceptance window (issue 13). */
+  disputes: DisputeService;
+  /** The link to the chain node; null without --chain-url. */
+  chain: ChainService | null;
+  startedAt: number;
+}
+
+export async function createServices(store: CoordinatorStore, config: CoordinatorConfig, log: FastifyBaseLogger): Promise<Services> {
+  const signal = new WorkSignal();
+  const directory = new MinerDirectory(store, config);
+  const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
+  const maintenance = new Maintenance(store);
+  await maintenance.refresh();
+  const rateLimiter = new TokenBuckets(config.now);
+  const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, log);
+  const verification = new VerificationService(store, signal, config, log);
+  const services: Services = {
+    config,
+    signal,
+    directory,
+    keys: new KeyService(store, config.adminKey, config.now),
+    jobs: new JobService(store, directory, signal, config, createdJobView),
+    miners: new MinerService(store, directory, signal, config, signingKey, hub, verification),
+    hub,
+    verification,
+    disputes: new DisputeService(store, verification, signal, config),
+    accounts: new AccountService(store, directory, config),
+    receipts: new ReceiptService(store, directory, config, signingKey),
+    maintenance,
+    sweeper: new Sweeper(store, signal, config, log),
+    rateLimiter,
+    chain: config.chainUrl ? new ChainService(store, config, signingKey, log) : null,
+    startedAt: config.now(),
+  };
+  if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);
+  services.sweeper.also(() => maintenance.refresh());
+  services.sweeper.also(() => rateLimiter.prune());
+  // Held earnings whose acceptance window ended (reads of a miner's earnings, claims and
+  // settlement release theirs first, so nothing waits for this tick).
+  services.sweeper.also(() => store.releaseDue(config.now(), RELEASE_BATCH));
+  // A check whose job ended without a verdict (failed, expired, cancelled, or a crash in between).
+  services.sweeper.also(() => verification.decideEnded());
+  return services;
+}
