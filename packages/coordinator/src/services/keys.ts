@@ -3,7 +3,7 @@
 
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError, newId } from '@aitbc/protocol';
-import type { ApiKeyRecord, CoordinatorStore, Scope } from '../store/store.ts';
+import type { ApiKeyRecord, KeyStore, Scope } from '../store/store.ts';
 import type { Principal } from './principal.ts';
 
 export const KEY_PREFIX = 'aitbc_';
@@ -26,7 +26,7 @@ export class KeyService {
   private readonly adminKeyHash: Buffer | null;
 
   constructor(
-    private readonly store: CoordinatorStore,
+    private readonly store: KeyStore,
     adminKey: string | null,
     private readonly now: () => number,
   ) {

@@ -1,7 +1,7 @@
 // Maintenance mode, kept in the database so every coordinator process on it agrees, and cached
 // here so checking it costs nothing per request (refreshed by the sweeper each tick).
 
-import type { CoordinatorStore } from '../store/store.ts';
+import type { SettingsStore } from '../store/store.ts';
 
 export interface MaintenanceState {
   enabled: boolean;
@@ -15,7 +15,7 @@ const OFF: MaintenanceState = { enabled: false, message: '', retryAfterSeconds: 
 export class Maintenance {
   private state: MaintenanceState = OFF;
 
-  constructor(private readonly store: CoordinatorStore) {}
+  constructor(private readonly store: SettingsStore) {}
 
   get current(): MaintenanceState {
     return this.state;

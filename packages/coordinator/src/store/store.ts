@@ -270,6 +270,15 @@ export type DisputeOutcome =
   | { kind: 'insufficient_balance'; availableMicro: bigint };
 
 import type { LedgerAudit, LedgerSnapshot } from '../ledger/audit.ts';
+import type { KeyStore } from './contract/keys.ts';
+import type { MinerStore } from './contract/miners.ts';
+import type { JobStore } from './contract/jobs.ts';
+import type { VerificationStore } from './contract/verification.ts';
+import type { AcceptanceStore } from './contract/acceptance.ts';
+import type { ReceiptStore } from './contract/receipts.ts';
+import type { LedgerStore } from './contract/money.ts';
+import type { ChainStore } from './contract/chain.ts';
+import type { SettingsStore } from './contract/settings.ts';
 
 export type { LedgerAudit, LedgerSnapshot };
 
@@ -542,184 +551,10 @@ export interface ChainBooks {
   adminCreditsMicro: bigint;
 }
 
-export interface CoordinatorStore {
-  // keys
-  insertKey(key: ApiKeyRecord): Promise<void>;
-  findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null>;
-  revokeKey(keyId: string, now: number): Promise<boolean>;
-  listKeys(): Promise<ApiKeyRecord[]>;
+/**
+ * The engine-neutral store contract, by area (src/store/contract/): every engine implements all
+ * of it; a service may ask for only the areas it uses.
+ */
+export interface CoordinatorStore extends KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore {}
 
-  // miners
-  /** Inserts or updates; refuses (returns the existing owner) when another key owns the id. */
-  registerMiner(miner: MinerRegistration, now: number): Promise<{ kind: 'registered'; created: boolean; miner: MinerRecord } | { kind: 'owned_by_other' }>;
-  getMiner(minerId: string): Promise<MinerRecord | null>;
-  /**
-   * Marks the miner alive and extends the leases of its running jobs to `now + leaseMs`: all of
-   * them when `held` is null (a miner that does not say what it runs), else only those in
-   * `held.jobIds`. `unlisted`: its running jobs claimed before `held.claimedBefore` that it did
-   * not list (it no longer holds them: the caller lapses them); `runningJobIds`: the others.
-   * Uptime grows by the time since the last liveness mark when that is at most `uptimeGapMs`.
-   */
-  heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): Promise<{ runningJobIds: string[]; unlisted: string[] }>;
-  countRunning(minerId: string): Promise<number>;
-  /** Public listing: miners offering `model` (any when null), online (seen since `onlineSince`) first, then by score, then id. */
-  listMiners(query: { model: string | null; onlineSince: number; limit: number; after: MinerListPosition | null }): Promise<MinerPage>;
-  /** Counts a check's outcome in the miner's record and rescores it; null when the miner is unknown. */
-  recordCheck(check: CheckOutcome): Promise<MinerTrackRecord | null>;
-  modelOffers(onlineSince: number): Promise<ModelOffer[]>;
-  /** Miners seen since the given time. */
-  countMinersOnline(onlineSince: number): Promise<number>;
-  /** How many jobs are in each state. */
-  jobCounts(): Promise<Record<JobStatus, number>>;
-
-  // jobs
-  /**
-   * Inserts the job and escrows its max_price in one transaction, within balance and daily quota;
-   * with a `companion` (a verify job's re-execution, same account) both are inserted and escrowed,
-   * and the balance must cover both.
-   */
-  submitJob(job: NewJob, idempotency: IdempotencyClaim | null, quota: QuotaClaim | null, companion?: NewJob | null): Promise<SubmitOutcome>;
-  findIdempotentSubmit(account: string, key: string, notBefore: number): Promise<IdempotentSubmit | null>;
-  getJob(jobId: string): Promise<JobRecord | null>;
-  listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage>;
-  /** Atomically hands the oldest matching queued job to the miner (exactly one winner). */
-  claimNext(request: ClaimRequest): Promise<ClaimNextOutcome>;
-  claimJob(jobId: string, request: ClaimRequest): Promise<ClaimJobOutcome>;
-  /** Puts a just-claimed job back without counting the attempt (the miner never received it). */
-  releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean>;
-  /** Also copies what ran from the receipt, and releases a verify job's awaiting re-execution (with its check row). */
-  completeJob(completion: Completion): Promise<CompletionOutcome>;
-  /** `lapse`: the miner no longer holds the job (counted as a lease lapse, not a failure it reported). */
-  failJob(input: { jobId: string; minerId: string; reason: string; retryable: boolean; now: number; maxAttempts: number; lapse?: boolean }): Promise<TransitionOutcome>;
-  cancelJob(jobId: string, account: string, now: number): Promise<TransitionOutcome>;
-  /** Expires every queued or running job past its deadline (all of them when jobId is null). */
-  expireDue(now: number, jobId?: string): Promise<number>;
-  /** Re-queues running jobs whose lease lapsed, failing those that used up maxAttempts. */
-  requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }>;
-  pruneIdempotencyKeys(olderThan: number): Promise<number>;
-
-  // verification
-  /** Inserts a check job, escrows it from its account and records the check, in one transaction. */
-  createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome>;
-  /** One more run of a check (a tie-break, or a canary's confirming run): inserted and escrowed while the check is pending and its runs after the first are exactly `runsSoFar`. */
-  startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome>;
-  /** The re-runs of a client job (its re-execution, then its tie-breaks), in the order they were made. */
-  rerunsOf(subjectJobId: string): Promise<JobRecord[]>;
-  /**
-   * Writes the verdict (once: guarded on the check being pending), counts the outcomes, moves the
-   * standings, adds the pool entry, and closes an open dispute of the subject job (refund or release).
-   */
-  decideCheck(decision: CheckDecision): Promise<DecisionOutcome>;
-  getCheck(checkId: number): Promise<CheckRecord | null>;
-  /** The check a job runs for: as its check job or one of its tie-breaks. */
-  checkForJob(jobId: string): Promise<CheckRecord | null>;
-  /** Pending checks whose latest run (canary job, re-run or tie-break) has ended: to decide. */
-  decidableChecks(limit: number): Promise<CheckRecord[]>;
-  /** Newest first; `minerId`: the checks of its work, and those that failed its run as a verifier. */
-  listChecks(query: { minerId: string | null; limit: number; after: number | null }): Promise<CheckPage>;
-  /** A pool entry for this model and digest never sent to this miner, nor made from its own runs; one sent to no miner first, newest first. */
-  findCanary(query: { model: string; modelDigest: string; minerId: string }): Promise<CanaryRecord | null>;
-  getCanary(canaryId: number): Promise<CanaryRecord | null>;
-  /** Every miner that ran the entry's job: its source job, the source's re-runs, its canaries and their confirming runs. */
-  canaryRunners(canaryId: number): Promise<string[]>;
-  /** false when the source job is already in the pool. */
-  addCanary(entry: NewCanary): Promise<boolean>;
-  /** The miner's canaries without a verdict yet: queued, running, or answered and awaiting their confirming run. */
-  openCanaries(minerId: string): Promise<number>;
-  /** Sets the miner's standing to `change` of its record (an operator's resume); null when the miner is unknown. */
-  updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): Promise<MinerTrackRecord | null>;
-  /** A verify job's re-execution and the check comparing it, if any yet. */
-  verificationOf(jobId: string): Promise<{ rerun: JobRecord; check: CheckRecord | null } | null>;
-
-  // the acceptance window and disputes
-  /** Releases up to `limit` receipts whose window ended and whose job is not under dispute (held → earned), one transaction. */
-  releaseDue(now: number, limit: number): Promise<number>;
-  /**
-   * Opens the client's dispute, in one transaction: checks the job (the account's completed client
-   * job, inside its window, never disputed), queues `rerun` escrowed from the client unless the
-   * job already has a re-execution check (whose verdict then decides, at once if it is in), and
-   * freezes the held earnings. The check's verdict (decideCheck) closes the dispute.
-   */
-  openDispute(request: DisputeRequest): Promise<DisputeOutcome>;
-  /** The prices of the account's completed client jobs still inside their window and not disputed. */
-  disputableMicro(account: string, now: number): Promise<bigint>;
-
-  // receipts
-  getReceipt(receiptId: string): Promise<StoredReceipt | null>;
-  /** Moves the receipt's price from the miner's earned to claimed, once; releases it first when its window ended. */
-  claimReceipt(receiptId: string, now: number): Promise<ReceiptClaimOutcome>;
-
-  // money
-  getAccount(account: string): Promise<AccountBalance>;
-  /** Credits `available`, unless the money held in the books would pass MAX_AMOUNT_MICRO. */
-  credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome>;
-  /** Releases the miner's due receipts first (lazily, in the same transaction), then reads. */
-  minerEarnings(minerId: string, now: number): Promise<MinerEarnings>;
-  /** What the ledger audit (src/ledger/audit.ts) checks, read in one transaction; the engine sums, the audit judges. */
-  ledgerSnapshot(): Promise<LedgerSnapshot>;
-
-  // chain (deposits, settlement batches, withdrawals, the outbox)
-  /** The next block height the deposit watcher reads (0 on a fresh database). */
-  chainCursor(): Promise<number>;
-  /** Records deposits (once per tx hash), credits the matched ones, applies the bond events of those final blocks and moves the cursor, in one transaction. */
-  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): Promise<{ credited: number; unmatched: number }>;
-  /** The miner's bond as final blocks show it; null when the miner is not registered. */
-  minerBond(minerId: string): Promise<MinerBond | null>;
-  unmatchedDeposits(limit: number): Promise<DepositRecord[]>;
-  /**
-   * Puts up to maxReceipts unbatched released receipts (due ones are released first) into a new settlement row when there are maxReceipts
-   * of them or the oldest was made before `olderThan`; per miner, only receipts signed with one
-   * key (that of its oldest waiting receipt), so the batch's `miner_keys` fits every receipt.
-   */
-  queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null>;
-  settlementReceipts(outboxId: number): Promise<StoredReceipt[]>;
-  /** Moves the amount from available to withdrawing and queues the transfer, in one transaction. */
-  requestWithdrawal(input: { account: string; toAddress: string; amountMicro: bigint }, now: number): Promise<WithdrawalOutcome>;
-  getOutbox(outboxId: number): Promise<OutboxRecord | null>;
-  /** Rows in the given states, oldest first. */
-  listOutbox(states: readonly OutboxState[], limit: number): Promise<OutboxRecord[]>;
-  /** The highest nonce any row was signed with that is or may be on chain (pending, sent, final). */
-  lastNonce(): Promise<number | null>;
-  /** queued → pending: the signed transaction is stored before it is sent. */
-  signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): Promise<void>;
-  markOutboxSent(outboxId: number, now: number): Promise<void>;
-  /** pending/sent → queued: the node refused this exact transaction for its nonce, so it is signed again later. */
-  unsignOutbox(outboxId: number, reason: string, now: number): Promise<void>;
-  /**
-   * Final on chain: a withdrawal leaves the books, a settlement's receipts are paid, a slash credits
-   * `slashCreditMicro` (its payout to the clearing address) to the harmed client. `landedAs`: the
-   * hash of the earlier transaction that did the row's work (a slash refused as already slashed);
-   * the row's own transaction never ran, so its nonce is given up and no later nonce counts from it.
-   */
-  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro?: bigint, landedAs?: string): Promise<void>;
-  /** Queues a slash of the receipt; null when one was queued before (a receipt is slashed once, ever). */
-  queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null>;
-  /** The slash an outbox row sends. */
-  slashOf(outboxId: number): Promise<{ receiptId: string; minerKey: string; evidence: SlashEvidence } | null>;
-  /** µAIT bonded + unbonding (not yet released) on a miner key, as final blocks show: what a slash could take. */
-  slashableMicro(minerKey: string): Promise<bigint>;
-  /** The receipts of a job and of its re-runs and tie-breaks (jobs.subject_job_id), oldest first. */
-  receiptsOfRuns(jobId: string): Promise<StoredReceipt[]>;
-  /** Refused: a withdrawal is refunded to available; a settlement keeps its receipts (visible, unsettled). */
-  failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void>;
-  /**
-   * The chain refused one receipt of a settlement (pending/sent, two or more receipts): that
-   * receipt moves to a new failed settlement row (visible, retryable by an operator) and the
-   * rest of the batch goes back to queued, to be signed again. Returns the new row's id, or null
-   * when nothing was split (a lone receipt, or the row moved meanwhile).
-   */
-  refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): Promise<number | null>;
-  /** A settlement refused as a duplicate: receipts found on chain are settled, the rest go back to be batched again. */
-  resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void>;
-  /** Puts a failed settlement's receipts back to be batched again (an operator's retry). */
-  retryFailedSettlement(outboxId: number, now: number): Promise<boolean>;
-  chainBooks(): Promise<ChainBooks>;
-
-  // operator settings shared by every process on this database
-  getSetting<T>(name: string): Promise<T | null>;
-  putSetting(name: string, value: unknown): Promise<void>;
-
-  /** Throws when the database cannot answer. */
-  ping(): Promise<void>;
-  close(): Promise<void>;
-}
+export type { KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore };
