@@ -7,7 +7,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { ApiError } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
-import type { TokenBuckets } from '../services/token-bucket.ts';
+import type { RateLimiter } from '../services/token-bucket.ts';
 import { BOOTSTRAP_KEY_ID } from '../services/keys.ts';
 
 /** Paths that answer during maintenance (docs/API.md) and paths never shed under load. */
@@ -78,7 +78,7 @@ export function installLoadShedding(app: FastifyInstance, config: CoordinatorCon
   };
 }
 
-export function installRateLimit(app: FastifyInstance, buckets: TokenBuckets, config: CoordinatorConfig): void {
+export function installRateLimit(app: FastifyInstance, buckets: RateLimiter, config: CoordinatorConfig): void {
   app.addHook('onRequest', async (request, reply) => {
     const principal = request.principal;
     // The bootstrap admin key is exempt: it is the operator's own key, given on the command line,
@@ -87,7 +87,7 @@ export function installRateLimit(app: FastifyInstance, buckets: TokenBuckets, co
     if (!principal || principal.keyId === BOOTSTRAP_KEY_ID) return;
     const limit = principal.rateLimitPerMinute ?? config.defaultRateLimitPerMinute;
     if (limit === null) return;
-    const verdict = buckets.take(principal.keyId, limit);
+    const verdict = await buckets.take(principal.keyId, limit);
     reply.header('X-RateLimit-Limit', String(verdict.limit));
     reply.header('X-RateLimit-Remaining', String(verdict.remaining));
     reply.header('X-RateLimit-Reset', String(Math.ceil(verdict.resetMs / 1000)));

@@ -17,9 +17,9 @@ import { MinerService } from './miners.ts';
 import { ReceiptService } from './receipts.ts';
 import { StreamHub } from './stream-hub.ts';
 import { Sweeper } from './sweeper.ts';
-import { TokenBuckets } from './token-bucket.ts';
+import { TokenBuckets, type RateLimiter } from './token-bucket.ts';
 import { VerificationService } from './verification.ts';
-import { WorkSignal } from './work-signal.ts';
+import { LocalWorkSignal, type WorkSignal } from './work-signal.ts';
 
 /** Receipts the sweeper releases from their acceptance window per tick (one transaction). */
 const RELEASE_BATCH = 500;
@@ -36,7 +36,7 @@ export interface Services {
   maintenance: Maintenance;
   sweeper: Sweeper;
   /** Requests per key per minute. */
-  rateLimiter: TokenBuckets;
+  rateLimiter: RateLimiter;
   /** Live output of jobs that OpenAI-compatible clients wait on. */
   hub: StreamHub;
   /** Canaries, re-executions, verdicts and pauses (issue 12). */
@@ -49,12 +49,12 @@ export interface Services {
 }
 
 export async function createServices(store: CoordinatorStore, config: CoordinatorConfig, log: FastifyBaseLogger): Promise<Services> {
-  const signal = new WorkSignal();
+  const signal: WorkSignal = new LocalWorkSignal();
   const directory = new MinerDirectory(store, config);
   const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
   const maintenance = new Maintenance(store);
   await maintenance.refresh();
-  const rateLimiter = new TokenBuckets(config.now);
+  const rateLimiter: RateLimiter = new TokenBuckets(config.now);
   const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, log);
   const verification = new VerificationService(store, signal, config, log);
   const services: Services = {

@@ -15,12 +15,22 @@ export interface BucketVerdict {
 
 const WINDOW_MS = 60_000;
 
-export class TokenBuckets {
+/**
+ * Per-key request limits. TokenBuckets keeps them in this process; several coordinators need a
+ * shared store (Redis) with the same arithmetic, hence the promise.
+ */
+export interface RateLimiter {
+  take(key: string, limitPerMinute: number): Promise<BucketVerdict>;
+  /** Forgets what no longer matters (full buckets); a shared store may expire them itself. */
+  prune(): Promise<void>;
+}
+
+export class TokenBuckets implements RateLimiter {
   private readonly buckets = new Map<string, { tokens: number; at: number }>();
 
   constructor(private readonly now: () => number) {}
 
-  take(key: string, limitPerMinute: number): BucketVerdict {
+  async take(key: string, limitPerMinute: number): Promise<BucketVerdict> {
     const now = this.now();
     const ratePerMs = limitPerMinute / WINDOW_MS;
     const bucket = this.buckets.get(key) ?? { tokens: limitPerMinute, at: now };
@@ -39,7 +49,7 @@ export class TokenBuckets {
   }
 
   /** Forgets buckets that have refilled completely (they behave exactly like new ones). */
-  prune(): void {
+  async prune(): Promise<void> {
     const now = this.now();
     for (const [key, bucket] of this.buckets) if (now - bucket.at >= WINDOW_MS) this.buckets.delete(key);
   }

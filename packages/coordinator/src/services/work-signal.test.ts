@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { WorkSignal, type WaitingMiner, type WorkHint } from './work-signal.ts';
+import { LocalWorkSignal, type WaitingMiner, type WorkHint, type WorkSignal } from './work-signal.ts';
 
 const waiting = (minerId: string, scorePpm: number, extra: Partial<WaitingMiner> = {}): WaitingMiner => ({
   minerId,
@@ -33,7 +33,7 @@ function waitAll(signal: WorkSignal, miners: WaitingMiner[]) {
 }
 
 test('a job wakes the best-scored waiting miner that fits it, not the longest waiting; equal scores go by arrival', async () => {
-  const signal = new WorkSignal();
+  const signal = new LocalWorkSignal();
   const waiters = waitAll(signal, [waiting('early-low', 100_000), waiting('late-high', 900_000), waiting('later-high', 900_000)]);
   signal.notify(job());
   assert.deepEqual(await waiters.woken(), ['late-high']);
@@ -45,7 +45,7 @@ test('a job wakes the best-scored waiting miner that fits it, not the longest wa
 });
 
 test('a better score does not take work it cannot claim: minimum score, excluded owner, paused, or a re-run it may not verify', async () => {
-  const signal = new WorkSignal();
+  const signal = new LocalWorkSignal();
   const waiters = waitAll(signal, [
     waiting('fresh', 100_000, { mayVerify: false }),
     waiting('paused', 990_000, { paused: true }),

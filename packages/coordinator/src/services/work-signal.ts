@@ -55,7 +55,27 @@ function fits(waiter: WaitingMiner, hint: WorkHint): boolean {
   );
 }
 
-export class WorkSignal {
+/**
+ * The signal every process of a coordinator uses. This process's implementation is
+ * LocalWorkSignal; several coordinators on one database need one that carries `notify` to the
+ * others' waiters too (the scale-out path), with the same contract: it only wakes, the store judges.
+ */
+export interface WorkSignal {
+  /** Moves on every notify; a poll that saw another value re-checks instead of waiting. */
+  readonly generation: number;
+  /** True once the server is shutting down: waiters stop waiting for good. */
+  readonly closed: boolean;
+  close(): void;
+  /** Wakes the one waiter that fits `hint`, or everyone when there is no hint (re-queues, shutdown). */
+  notify(hint?: WorkHint): void;
+  /** Resolves on a notify meant for this miner after `seenGeneration`, after `timeoutMs`, or on abort. */
+  wait(seenGeneration: number, timeoutMs: number, who: WaitingMiner, signal?: AbortSignal): Promise<void>;
+  /** Miners waiting in a long-poll here. */
+  readonly waiting: number;
+}
+
+/** The work signal of one coordinator process: its own waiters, woken in memory. */
+export class LocalWorkSignal implements WorkSignal {
   private generationCounter = 0;
   private waiters: Waiter[] = [];
   private closedFlag = false;
