@@ -18,19 +18,8 @@ import { z } from 'zod';
 import { ApiError, type JobOutput } from '@aitbc/protocol';
 import { EventStream } from '../src/http/event-stream.ts';
 import { withOpenAiError } from '../src/services/openai-format.ts';
-import {
-  itemJobId,
-  outputItems,
-  referencedItemIds,
-  ResponseEventEncoder,
-  responseObject,
-  toChatRequest,
-  type ChatRequest,
-  type OutputItem,
-  type ResponseEvent,
-  type ResponseHead,
-  type Settlement,
-} from '../src/services/responses-format.ts';
+import { itemJobId, referencedItemIds, toChatRequest, type ChatRequest } from '../src/services/responses-format.ts';
+import { outputItems, ResponseEventEncoder, responseObject, type OutputItem, type ResponseEvent, type ResponseHead, type Settlement } from '../src/services/responses-answer.ts';
 
 (globalThis as { AI_SDK_LOG_WARNINGS?: boolean }).AI_SDK_LOG_WARNINGS = false;
 
