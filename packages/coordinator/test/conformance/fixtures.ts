@@ -68,7 +68,7 @@ export function completion(job: JobRecord, priceMicro: bigint, overrides: Partia
   };
 }
 
-/** Credits, registers and submits: the usual start of a job story. Throws when a step does not succeed. */
+/** The helpers below run one step of a job story and throw when it does not succeed. */
 export async function funded(store: CoordinatorStore, account: string, amountMicro: bigint): Promise<void> {
   const credited = await store.credit(account, amountMicro, NOW);
   if (!credited.ok) throw new Error(`credit of ${amountMicro} to ${account} refused`);
