@@ -12,7 +12,7 @@ export interface ChainStore {
   unmatchedDeposits(limit: number): Promise<DepositRecord[]>;
   /**
    * Puts up to maxReceipts unbatched released receipts (due ones are released first) into a new settlement row when there are maxReceipts
-   * of them or the oldest was made before `olderThan`; per miner, only receipts signed with one
+   * of them or the oldest was made at or before `olderThan`; per miner, only receipts signed with one
    * key (that of its oldest waiting receipt), so the batch's `miner_keys` fits every receipt.
    */
   queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null>;
