@@ -3,7 +3,7 @@
 // that two processes sharing the file serialise instead of failing with SQLITE_BUSY mid-way.
 
 import Database from 'better-sqlite3';
-import { capabilityBits, DEFAULT_CAPABILITIES, type Receipt } from '@aitbc/protocol';
+import type { Receipt } from '@aitbc/protocol';
 import { auditLedger, type LedgerAudit, type LedgerSnapshot } from '../../ledger/audit.ts';
 import * as movements from '../../ledger/movements.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
@@ -12,8 +12,10 @@ import { readLedgerSnapshot } from './ledger-snapshot.ts';
 import { COUNTED_BOND_SQL, SqliteBondTables } from './bond-tables.ts';
 import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { SqliteMinerRecord } from './miner-record.ts';
-import { num, numOrNull, type Row } from './rows.ts';
+import { num, type Row } from './rows.ts';
 import { insertJob, toJob } from './job-rows.ts';
+import { SqliteKeyTables } from './key-tables.ts';
+import { SqliteMinerTables } from './miner-tables.ts';
 import { SqliteVerificationTables } from './verification-tables.ts';
 import { SqliteAcceptance } from './acceptance.ts';
 import { applyMigrations } from '@aitbc/protocol/node';
@@ -49,11 +51,9 @@ import type {
   MinerRecord,
   MinerRegistration,
   ModelOffer,
-  ModelOffering,
   NewJob,
   QuotaClaim,
   ReceiptClaimOutcome,
-  Scope,
   StoredReceipt,
   SubmitOutcome,
   TransitionOutcome,
@@ -75,19 +75,6 @@ import type { Standing } from '../../verification/pause.ts';
 import { JOB_STATUSES } from '../store.ts';
 
 
-function toKey(row: Row): ApiKeyRecord {
-  return {
-    keyId: row.key_id as string,
-    keyHash: row.key_hash as string,
-    scopes: (row.scopes as string).split(',') as Scope[],
-    account: row.account as string,
-    rateLimitPerMinute: numOrNull(row.rate_limit_per_minute),
-    dailyJobQuota: numOrNull(row.daily_job_quota),
-    expiresAt: numOrNull(row.expires_at),
-    createdAt: num(row.created_at),
-    revokedAt: numOrNull(row.revoked_at),
-  };
-}
 
 // max_price covers the miner's price × min_units, tested by (exact) integer division because the
 // product of two bounded amounts can pass 2^63, where SQLite turns it into an inexact float.
@@ -98,8 +85,6 @@ function toKey(row: Row): ApiKeyRecord {
 // (src/verification/sampling.ts; test/verification-eligibility.test.ts holds the two together).
 // With --min-bond, the exposure rule: the max prices of the jobs a miner holds, this one with
 // them, may not pass what it has bonded (a slash can take at most that).
-const DEFAULT_CAPABILITY_BITS = capabilityBits(DEFAULT_CAPABILITIES);
-
 const CLAIMABLE = `
   j.status = 'queued' AND j.deadline > @now AND j.awaiting_subject = 0
   AND (j.pinned_miner_id IS NULL OR j.pinned_miner_id = @minerId)
@@ -125,6 +110,8 @@ export class SqliteStore implements CoordinatorStore {
   private readonly records: SqliteMinerRecord;
   private readonly verification: SqliteVerificationTables;
   private readonly acceptance: SqliteAcceptance;
+  private readonly keys: SqliteKeyTables;
+  private readonly miners: SqliteMinerTables;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -141,6 +128,8 @@ export class SqliteStore implements CoordinatorStore {
     this.ledger = new Ledger((text) => this.sql(text));
     this.records = new SqliteMinerRecord((text) => this.sql(text));
     this.write(() => this.records.rescoreAll());
+    this.keys = new SqliteKeyTables((text) => this.sql(text));
+    this.miners = new SqliteMinerTables((text) => this.sql(text), (fn) => this.write(fn), (fn) => this.db.transaction(fn)(), this.records);
     this.acceptance = new SqliteAcceptance((text) => this.sql(text), this.ledger);
     this.verification = new SqliteVerificationTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, this.records, (account) => this.balanceRow(account).availableMicro, this.acceptance);
     this.bonds = new SqliteBondTables((text) => this.sql(text));
@@ -168,131 +157,48 @@ export class SqliteStore implements CoordinatorStore {
     return row ? toJob(row) : null;
   }
 
-  // ---- keys
+  // ---- keys (see key-tables.ts)
 
-  async insertKey(key: ApiKeyRecord): Promise<void> {
-    this
-      .sql(
-        `INSERT INTO api_keys (key_id, key_hash, scopes, account, rate_limit_per_minute, daily_job_quota, expires_at, created_at, revoked_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      )
-      .run(key.keyId, key.keyHash, key.scopes.join(','), key.account, key.rateLimitPerMinute, key.dailyJobQuota, key.expiresAt, key.createdAt, key.revokedAt);
+  insertKey(key: ApiKeyRecord): Promise<void> {
+    return this.keys.insert(key);
   }
 
-  async findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
-    const row = this.sql('SELECT * FROM api_keys WHERE key_hash = ?').get(keyHash) as Row | undefined;
-    return row ? toKey(row) : null;
+  findKeyByHash(keyHash: string): Promise<ApiKeyRecord | null> {
+    return this.keys.findByHash(keyHash);
   }
 
-  async revokeKey(keyId: string, now: number): Promise<boolean> {
-    const result = this.sql('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL').run(now, keyId);
-    if (result.changes > 0) return true;
-    return this.sql('SELECT 1 FROM api_keys WHERE key_id = ?').get(keyId) !== undefined;
+  revokeKey(keyId: string, now: number): Promise<boolean> {
+    return this.keys.revoke(keyId, now);
   }
 
-  async listKeys(): Promise<ApiKeyRecord[]> {
-    return (this.sql('SELECT * FROM api_keys ORDER BY created_at, key_id').all() as Row[]).map(toKey);
+  listKeys(): Promise<ApiKeyRecord[]> {
+    return this.keys.list();
   }
 
-  // ---- miners
+  // ---- miners (see miner-tables.ts)
 
   private minerRow(minerId: string): MinerRecord | null {
-    const row = this.sql('SELECT * FROM miners WHERE miner_id = ?').get(minerId) as Row | undefined;
-    if (!row) return null;
-    const prices = new Map<string, bigint>();
-    const digests = new Map<string, string>();
-    const capabilities = new Map<string, ModelOffering>();
-    for (const price of this.sql('SELECT model, unit_price_micro, model_digest, capabilities, context_length FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
-      prices.set(price.model as string, price.unit_price_micro as bigint);
-      if (price.model_digest !== null) digests.set(price.model as string, price.model_digest as string);
-      capabilities.set(price.model as string, { bits: num(price.capabilities), contextLength: numOrNull(price.context_length) });
-    }
-    return {
-      minerId: row.miner_id as string,
-      ownerKeyId: row.owner_key_id as string,
-      publicKey: row.public_key as string,
-      payoutAddress: row.payout_address as string,
-      maxConcurrency: num(row.max_concurrency),
-      gpu: row.gpu === null ? null : JSON.parse(row.gpu as string),
-      prices,
-      digests,
-      capabilities,
-      registeredAt: num(row.registered_at),
-      updatedAt: num(row.updated_at),
-      lastSeenAt: num(row.last_seen_at),
-      track: this.records.read(minerId)!,
-    };
+    return this.miners.row(minerId);
   }
 
   async registerMiner(miner: MinerRegistration, now: number) {
-    return this.write(() => {
-      const existing = this.sql('SELECT owner_key_id FROM miners WHERE miner_id = ?').get(miner.minerId) as Row | undefined;
-      if (existing && existing.owner_key_id !== miner.ownerKeyId) return { kind: 'owned_by_other' as const };
-      const gpu = miner.gpu === null ? null : JSON.stringify(miner.gpu);
-      if (existing) {
-        this
-          .sql('UPDATE miners SET public_key = ?, payout_address = ?, max_concurrency = ?, gpu = ?, updated_at = ?, last_seen_at = ? WHERE miner_id = ?')
-          .run(miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, miner.minerId);
-        this.sql('DELETE FROM miner_models WHERE miner_id = ?').run(miner.minerId);
-      } else {
-        this
-          .sql(
-            `INSERT INTO miners (miner_id, owner_key_id, public_key, payout_address, max_concurrency, gpu, registered_at, updated_at, last_seen_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          )
-          .run(miner.minerId, miner.ownerKeyId, miner.publicKey, miner.payoutAddress, miner.maxConcurrency, gpu, now, now, now);
-      }
-      const insertPrice = this.sql('INSERT INTO miner_models (miner_id, model, unit_price_micro, model_digest, capabilities, context_length) VALUES (?, ?, ?, ?, ?, ?)');
-      for (const [model, price] of miner.prices) {
-        const offering = miner.capabilities?.get(model) ?? { bits: DEFAULT_CAPABILITY_BITS, contextLength: null };
-        insertPrice.run(miner.minerId, model, price, miner.digests?.get(model) ?? null, offering.bits, offering.contextLength);
-      }
-      this.records.registered(miner.minerId, now);
-      return { kind: 'registered' as const, created: !existing, miner: this.minerRow(miner.minerId)! };
-    });
+    return this.miners.register(miner, now);
   }
 
   async getMiner(minerId: string): Promise<MinerRecord | null> {
-    return this.minerRow(minerId);
+    return this.miners.row(minerId);
   }
 
   async heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): Promise<{ runningJobIds: string[]; unlisted: string[] }> {
-    return this.write(() => {
-      this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
-      this.records.alive(minerId, now, uptimeGapMs);
-      if (held === null) {
-        const ids = this
-          .sql("UPDATE jobs SET lease_expires_at = ? WHERE miner_id = ? AND status = 'running' RETURNING job_id")
-          .pluck()
-          .all(now + leaseMs, minerId) as string[];
-        return { runningJobIds: ids.sort(), unlisted: [] };
-      }
-      const listed = new Set(held.jobIds);
-      const extend = this.sql('UPDATE jobs SET lease_expires_at = ? WHERE job_id = ?');
-      const runningJobIds: string[] = [];
-      const unlisted: string[] = [];
-      for (const row of this.sql("SELECT job_id, claimed_at FROM jobs WHERE miner_id = ? AND status = 'running'").all(minerId) as Row[]) {
-        const jobId = row.job_id as string;
-        if (listed.has(jobId)) {
-          extend.run(now + leaseMs, jobId);
-          runningJobIds.push(jobId);
-        } else if (num(row.claimed_at) < held.claimedBefore) unlisted.push(jobId);
-        else runningJobIds.push(jobId); // claimed as the heartbeat left the miner: its lease from the claim stands
-      }
-      return { runningJobIds: runningJobIds.sort(), unlisted: unlisted.sort() };
-    });
+    return this.miners.heartbeat(minerId, now, leaseMs, held, uptimeGapMs);
   }
 
   async countRunning(minerId: string): Promise<number> {
-    return num(this.sql("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'").pluck().get(minerId));
+    return this.miners.countRunning(minerId);
   }
 
   async listMiners(query: { model: string | null; onlineSince: number; limit: number; after: MinerListPosition | null }): Promise<MinerPage> {
-    // One read transaction: the page's order and its rows agree.
-    return this.db.transaction(() => {
-      const { minerIds, next } = this.records.list(query);
-      return { items: minerIds.map((minerId) => this.minerRow(minerId)!), next };
-    })();
+    return this.miners.list(query);
   }
 
   async recordCheck(check: CheckOutcome): Promise<MinerTrackRecord | null> {
@@ -300,35 +206,11 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async modelOffers(onlineSince: number): Promise<ModelOffer[]> {
-    const rows = this
-      .sql(
-        `SELECT mm.model, mm.unit_price_micro, mm.capabilities, mm.context_length FROM miner_models mm JOIN miners m ON m.miner_id = mm.miner_id
-         WHERE m.last_seen_at >= ? ORDER BY mm.model, mm.unit_price_micro`,
-      )
-      .all(onlineSince) as Row[];
-    const offers = new Map<string, { prices: bigint[]; sets: Map<number, bigint>; contextLength: number | null }>();
-    for (const row of rows) {
-      const model = row.model as string;
-      const offer = offers.get(model) ?? offers.set(model, { prices: [], sets: new Map(), contextLength: null }).get(model)!;
-      offer.prices.push(row.unit_price_micro as bigint);
-      // Rows come cheapest first: the first price seen for a set is its lowest.
-      const bits = num(row.capabilities);
-      if (!offer.sets.has(bits)) offer.sets.set(bits, row.unit_price_micro as bigint);
-      const context = numOrNull(row.context_length);
-      if (context !== null && (offer.contextLength === null || context > offer.contextLength)) offer.contextLength = context;
-    }
-    return [...offers].map(([model, { prices, sets, contextLength }]) => ({
-      model,
-      minersOnline: prices.length,
-      minPriceMicro: prices[0]!,
-      medianPriceMicro: median(prices),
-      offerings: [...sets].map(([bits, minPriceMicro]) => ({ bits, minPriceMicro })),
-      contextLength,
-    }));
+    return this.miners.offers(onlineSince);
   }
 
   async countMinersOnline(onlineSince: number): Promise<number> {
-    return num(this.sql('SELECT count(*) FROM miners WHERE last_seen_at >= ?').pluck().get(onlineSince));
+    return this.miners.countOnline(onlineSince);
   }
 
   async jobCounts(): Promise<Record<JobStatus, number>> {
@@ -910,10 +792,4 @@ export class SqliteStore implements CoordinatorStore {
   async close(): Promise<void> {
     if (this.db.open) this.db.close();
   }
-}
-
-/** The middle of prices sorted ascending; of an even count, the mean of the two middle ones rounded down (µAIT). */
-function median(sorted: bigint[]): bigint {
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2n;
 }
