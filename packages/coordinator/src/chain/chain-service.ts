@@ -12,6 +12,7 @@ import { DepositWatcher } from './deposit-watcher.ts';
 import { OutboxSender } from './outbox-sender.ts';
 import { Slasher } from './slasher.ts';
 import { parseMoneyField } from '../services/jobs.ts';
+import type { DutyLease } from '../services/duty-lease.ts';
 
 export type ChainStatus = 'ok' | 'unreachable';
 
@@ -51,6 +52,8 @@ export class ChainService {
     private readonly config: CoordinatorConfig,
     secretKey: Uint8Array,
     private readonly log: ChainLog,
+    /** Deposits, batches and the outbox are this process's to run only while it holds this (absent: it is the only process, e.g. `check-ledger` reading the books). */
+    private readonly duty: DutyLease | null = null,
   ) {
     this.client = new ChainClient(config.chainUrl!, config.chainTimeoutMs);
     this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(secretKey));
@@ -89,6 +92,7 @@ export class ChainService {
     this.stopped = true;
     if (this.timer) clearTimeout(this.timer);
     await this.running;
+    await this.duty?.release().catch((error: unknown) => this.log.warn({ err: error }, 'releasing the chain duty failed; it passes on when its lease runs out'));
   }
 
   /** Runs a pass now, or once more right after the one under way. */
@@ -110,6 +114,12 @@ export class ChainService {
   /** One pass: batch receipts (database only), then deposits and the outbox (need the node). */
   private async pass(): Promise<void> {
     try {
+      if (this.duty && !(await this.duty.held())) {
+        // Another coordinator on this database sends to the chain; this one only watches the node.
+        await this.client.head();
+        this.setStatus('ok');
+        return;
+      }
       const now = this.config.now();
       while (await this.store.queueSettlement({ maxReceipts: this.config.settleBatchMax, olderThan: now - this.config.settleWaitMs }, now));
       const deposits = await this.watcher.scanOnce();

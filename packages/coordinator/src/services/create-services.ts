@@ -2,13 +2,14 @@
 // sweeper's periodic duties, the chain's slasher). Routes get these, never the store itself.
 
 import type { FastifyBaseLogger } from 'fastify';
-import { generateKeyPair } from '@aitbc/protocol';
+import { generateKeyPair, newId } from '@aitbc/protocol';
 import { ChainService } from '../chain/chain-service.ts';
 import type { CoordinatorConfig } from '../config.ts';
 import { createdJobView } from '../http/views.ts';
 import type { CoordinatorStore } from '../store/store.ts';
 import { AccountService } from './accounts.ts';
 import { DisputeService } from './disputes.ts';
+import { DutyLease } from './duty-lease.ts';
 import { JobService } from './jobs.ts';
 import { KeyService } from './keys.ts';
 import { Maintenance } from './maintenance.ts';
@@ -23,6 +24,10 @@ import { LocalWorkSignal, type WorkSignal } from './work-signal.ts';
 
 /** Receipts the sweeper releases from their acceptance window per tick (one transaction). */
 const RELEASE_BATCH = 500;
+/** The shortest sweeper lease: a few ticks, so one slow tick does not hand the duty over. */
+const SWEEPER_LEASE_MIN_MS = 10_000;
+/** The chain duty's lease: longer than a pass that waits on a slow node for each outbox step. */
+const CHAIN_LEASE_MS = 120_000;
 
 export interface Services {
   config: CoordinatorConfig;
@@ -49,6 +54,8 @@ export interface Services {
 }
 
 export async function createServices(store: CoordinatorStore, config: CoordinatorConfig, log: FastifyBaseLogger): Promise<Services> {
+  // Names this process in the duty leases it holds among the coordinators on this database.
+  const processId = newId('proc');
   const signal: WorkSignal = new LocalWorkSignal();
   const directory = new MinerDirectory(store, config);
   const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
@@ -70,9 +77,9 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
     accounts: new AccountService(store, directory, config),
     receipts: new ReceiptService(store, directory, config, signingKey),
     maintenance,
-    sweeper: new Sweeper(store, signal, config, log),
+    sweeper: new Sweeper(store, signal, config, log, new DutyLease(store, 'sweeper', processId, Math.max(SWEEPER_LEASE_MIN_MS, 3 * config.sweepIntervalMs), config.now)),
     rateLimiter,
-    chain: config.chainUrl ? new ChainService(store, config, signingKey, log) : null,
+    chain: config.chainUrl ? new ChainService(store, config, signingKey, log, new DutyLease(store, 'chain', processId, CHAIN_LEASE_MS, config.now)) : null,
     startedAt: config.now(),
   };
   if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);
@@ -80,8 +87,8 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
   services.sweeper.also(() => rateLimiter.prune());
   // Held earnings whose acceptance window ended (reads of a miner's earnings, claims and
   // settlement release theirs first, so nothing waits for this tick).
-  services.sweeper.also(() => store.releaseDue(config.now(), RELEASE_BATCH));
+  services.sweeper.alsoOwned(() => store.releaseDue(config.now(), RELEASE_BATCH));
   // A check whose job ended without a verdict (failed, expired, cancelled, or a crash in between).
-  services.sweeper.also(() => verification.decideEnded());
+  services.sweeper.alsoOwned(() => verification.decideEnded());
   return services;
 }

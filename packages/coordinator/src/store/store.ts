@@ -270,6 +270,7 @@ export type DisputeOutcome =
   | { kind: 'insufficient_balance'; availableMicro: bigint };
 
 import type { LedgerAudit, LedgerSnapshot } from '../ledger/audit.ts';
+import type { DutyStore } from './contract/duties.ts';
 import type { KeyStore } from './contract/keys.ts';
 import type { MinerStore } from './contract/miners.ts';
 import type { JobStore } from './contract/jobs.ts';
@@ -555,6 +556,6 @@ export interface ChainBooks {
  * The engine-neutral store contract, by area (src/store/contract/): every engine implements all
  * of it; a service may ask for only the areas it uses.
  */
-export interface CoordinatorStore extends KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore {}
+export interface CoordinatorStore extends DutyStore, KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore {}
 
-export type { KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore };
+export type { DutyStore, KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore };

@@ -1,4 +1,4 @@
-// The smaller areas: settings (src/store/contract/settings.ts), verification checks and the
+// The smaller areas: settings (src/store/contract/settings.ts), single-owner duties (duties.ts), verification checks and the
 // canary pool (verification.ts), and the chain outbox (chain.ts) from batch to final.
 
 import assert from 'node:assert/strict';
@@ -20,6 +20,29 @@ const settingsCases: ConformanceArea = {
         const [other] = await database.stores(1);
         assert.deepEqual(await other!.getSetting('verification'), { rate: 0.2, models: [] }, 'shared by every connection');
         await store.ping();
+      },
+    },
+  ],
+};
+
+const dutyCases: ConformanceArea = {
+  area: 'duties',
+  cases: [
+    {
+      name: 'a duty has one holder at a time across connections: renewed by it, taken by another only once expired or released',
+      async run({ store, database }) {
+        const [other] = await database.stores(1);
+        assert.equal(await store.takeDuty('sweeper', 'proc-a', NOW, 10_000), true, 'free: taken');
+        assert.equal(await other!.takeDuty('sweeper', 'proc-b', NOW + 1, 10_000), false, 'held by a: refused');
+        assert.equal(await store.takeDuty('sweeper', 'proc-a', NOW + 9_000, 10_000), true, 'renewed by its holder');
+        assert.equal(await other!.takeDuty('sweeper', 'proc-b', NOW + 18_999, 10_000), false, 'still inside the renewed lease');
+        assert.equal(await other!.takeDuty('chain', 'proc-b', NOW, 10_000), true, 'another duty is separate');
+        assert.equal(await other!.takeDuty('sweeper', 'proc-b', NOW + 19_000, 10_000), true, 'expired: taken over');
+        assert.equal(await store.takeDuty('sweeper', 'proc-a', NOW + 19_001, 10_000), false, 'the old holder lost it');
+        await store.releaseDuty('sweeper', 'proc-a'); // not its holder: changes nothing
+        assert.equal(await store.takeDuty('sweeper', 'proc-a', NOW + 19_002, 10_000), false);
+        await other!.releaseDuty('sweeper', 'proc-b');
+        assert.equal(await store.takeDuty('sweeper', 'proc-a', NOW + 19_003, 10_000), true, 'released: taken at once');
       },
     },
   ],
@@ -135,4 +158,4 @@ const chainCases: ConformanceArea = {
   ],
 };
 
-export const sideCases: ConformanceArea[] = [settingsCases, verificationCases, chainCases];
+export const sideCases: ConformanceArea[] = [settingsCases, dutyCases, verificationCases, chainCases];

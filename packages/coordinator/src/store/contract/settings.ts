@@ -1,7 +1,5 @@
 // Operator settings shared by every process on this database, and the connection itself.
 
-
-
 export interface SettingsStore {
   getSetting<T>(name: string): Promise<T | null>;
   putSetting(name: string, value: unknown): Promise<void>;

@@ -785,6 +785,24 @@ export class SqliteStore implements CoordinatorStore {
     this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, JSON.stringify(value));
   }
 
+  // ---- duties
+
+  async takeDuty(duty: string, holder: string, now: number, leaseMs: number): Promise<boolean> {
+    const taken = this
+      .sql(
+        `INSERT INTO duty_leases (duty, holder, expires_at) VALUES (@duty, @holder, @until)
+         ON CONFLICT (duty) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
+         WHERE duty_leases.holder = excluded.holder OR duty_leases.expires_at <= @now
+         RETURNING holder`,
+      )
+      .get({ duty, holder, until: now + leaseMs, now }) as Row | undefined;
+    return taken !== undefined;
+  }
+
+  async releaseDuty(duty: string, holder: string): Promise<void> {
+    this.sql('DELETE FROM duty_leases WHERE duty = ? AND holder = ?').run(duty, holder);
+  }
+
   async ping(): Promise<void> {
     this.sql('SELECT 1').get();
   }
