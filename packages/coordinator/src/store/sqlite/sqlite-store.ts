@@ -29,6 +29,7 @@ import type {
   CheckOutcome,
   DepositRecord,
   HeldJobs,
+  OutboxCount,
   OutboxRecord,
   OutboxState,
   WithdrawalOutcome,
@@ -890,6 +891,12 @@ export class SqliteStore implements CoordinatorStore {
   async chainBooks(): Promise<ChainBooks> {
     // One read transaction: every figure from the same snapshot.
     return this.db.transaction(() => this.chain.chainBooks())();
+  }
+  async oldestUnsettledReceiptAt(): Promise<number | null> {
+    return this.chain.oldestUnsettledReceiptAt();
+  }
+  async outboxCounts(): Promise<OutboxCount[]> {
+    return this.chain.outboxCounts();
   }
 
   // ---- settings
