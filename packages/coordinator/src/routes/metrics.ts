@@ -1,4 +1,4 @@
-// GET /metrics in the Prometheus text format (prom-client, services/metrics.ts): request
+// GET /metrics in the Prometheus text format (prom-client, src/services/metrics.ts): request
 // durations by route, queue wait, run time and time to first token, and, read at scrape time,
 // jobs by state, money, settlement lag, the outbox, the ledger difference, miners and load.
 
