@@ -41,7 +41,6 @@ test('heights, mempool, block interval, peers and sync lag, with default process
   assert.equal(metrics.get('aitbc_chain_mempool_transactions'), 0);
   const parent = live.node.store.blockAt(head.header.height - 1)!;
   assert.equal(metrics.get('aitbc_chain_block_interval_seconds'), (head.header.timestamp - parent.header.timestamp) / 1000);
-  assert.ok(metrics.get('aitbc_chain_block_interval_seconds')! >= genesis.block_interval_ms / 1000, 'blocks are at least one interval apart');
   assert.ok((metrics.get('process_resident_memory_bytes') ?? 0) > 0, 'default process metrics');
 
   // Not documented in the RPC's OpenAPI, like the coordinator's.
