@@ -71,6 +71,8 @@ interface Peer {
   inbound: boolean;
   remoteAddress: string | null;
   greeted: boolean;
+  /** The highest height it announced (its hello, the blocks it sent), for the sync lag metric. */
+  announcedHeight: number;
 }
 
 export class Gossip {
@@ -134,6 +136,13 @@ export class Gossip {
     return [...this.peers].filter((peer) => peer.inbound).length;
   }
 
+  /** The highest height a connected peer announced, or null without peers (unchecked: a peer may claim any). */
+  bestPeerHeight(): number | null {
+    let best: number | null = null;
+    for (const peer of this.peers) if (peer.greeted && (best === null || peer.announcedHeight > best)) best = peer.announcedHeight;
+    return best;
+  }
+
   /** No room for another peer dialling in. */
   full(): boolean {
     return this.inboundCount() >= this.maxInboundPeers;
@@ -148,7 +157,7 @@ export class Gossip {
       this.log({ event: 'peer_refused', peer: url, reason: (error as Error).message });
       return;
     }
-    this.attach({ socket, rpcUrl: url.replace(/^ws/, 'http').replace(/\/p2p$/, ''), inbound: false, remoteAddress: null, greeted: false });
+    this.attach({ socket, rpcUrl: url.replace(/^ws/, 'http').replace(/\/p2p$/, ''), inbound: false, remoteAddress: null, greeted: false, announcedHeight: 0 });
     socket.on('open', () => (attempt = 0));
     socket.on('close', () => {
       if (this.stopped) return;
@@ -167,7 +176,7 @@ export class Gossip {
       socket.close(CLOSE_TRY_LATER, `this node takes at most ${this.maxInboundPeers} inbound peers; retry later`);
       return;
     }
-    this.attach({ socket, rpcUrl: null, inbound: true, remoteAddress: request?.socket.remoteAddress ?? null, greeted: false });
+    this.attach({ socket, rpcUrl: null, inbound: true, remoteAddress: request?.socket.remoteAddress ?? null, greeted: false, announcedHeight: 0 });
   }
 
   private attach(peer: Peer): void {
@@ -207,6 +216,7 @@ export class Gossip {
           node.addVote(message.vote);
           return;
         case 'block':
+          this.announced(peer, message.block?.header?.height);
           if (node.receive(message.block) === 'missing-parent') void this.sync(peer);
           return;
       }
@@ -225,6 +235,7 @@ export class Gossip {
       return;
     }
     peer.greeted = true;
+    this.announced(peer, hello.height);
     if (peer.inbound) peer.rpcUrl = rpcUrlOfInbound(hello.rpc_url, peer.remoteAddress);
     // At most one vote per authority is of any use.
     if (Array.isArray(hello.votes)) for (const vote of hello.votes.slice(0, node.genesis.authorities.length)) node.addVote(vote);
@@ -233,6 +244,10 @@ export class Gossip {
       if (ahead) void this.sync(peer);
     } else if (ahead) void this.sync(peer).finally(() => this.release());
     else this.release();
+  }
+
+  private announced(peer: Peer, height: unknown): void {
+    if (Number.isSafeInteger(height) && (height as number) > peer.announcedHeight) peer.announcedHeight = height as number;
   }
 
   /** Syncs from `peer` now, or after the running sync (then returns that one). */

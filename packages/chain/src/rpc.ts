@@ -16,6 +16,7 @@ import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgr
 import { BlockRejectedError, TxRejectedError } from './errors.ts';
 import type { ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
+import { registerMetricsRoute } from './metrics.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView, bondView, slashView, unbondingView } from './views.ts';
@@ -311,6 +312,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     app.get('/p2p', { websocket: true, preHandler: refuseUpgradeWhenFull(() => gossip.full(), 'inbound peers'), schema: { hide: true } }, (socket, request) => gossip.accept(socket, request.raw));
   }
 
+  registerMetricsRoute(app, node, options.gossip);
   app.get('/rpc/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

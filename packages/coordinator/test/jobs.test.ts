@@ -207,7 +207,7 @@ describe('operations', () => {
     assert.match(metrics.text, /^aitbc_jobs\{status="completed"\} 1$/m);
     assert.match(metrics.text, /^aitbc_jobs\{status="queued"\} 1$/m);
     assert.match(metrics.text, /^aitbc_miners_online 1$/m);
-    assert.match(metrics.text, /^aitbc_http_requests_total\{method="POST",route="\/v1\/jobs",status="201"\} 2$/m);
+    assert.match(metrics.text, /^aitbc_http_request_duration_seconds_count\{method="POST",route="\/v1\/jobs",status="201"\} 2$/m);
     assert.equal((await coordinator.request('GET', '/v1/jobs', { key: client })).body.error_code, 'SYSTEM_MAINTENANCE');
   });
 });

@@ -5,3 +5,4 @@ export { freePort } from './ports.ts';
 export { until } from './polling.ts';
 export { ManualClock } from './clock.ts';
 export { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
+export { parseExposition } from './prometheus.ts';

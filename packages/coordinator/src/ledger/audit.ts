@@ -51,6 +51,8 @@ export interface LedgerAudit {
   ok: boolean;
   problems: string[];
   totals: { credited: bigint; available: bigint; escrowed: bigint; held: bigint; earned: bigint; claimed: bigint; withdrawing: bigint };
+  /** What the balances hold minus what came in, in µAIT: 0 when no money was created or lost. */
+  imbalanceMicro: bigint;
   jobs: number;
 }
 
@@ -97,7 +99,8 @@ export function auditLedger(snapshot: LedgerSnapshot): LedgerAudit {
   }
   for (const [name, sumMicro] of unmatched) if (sumMicro !== 0n) problems.push(`ledger bucket ${name} holds ${fmt(sumMicro)} with no balance row`);
   const held = totals.available + totals.escrowed + totals.held + totals.earned + totals.claimed + totals.withdrawing;
-  if (held !== totals.credited) problems.push(`balances hold ${fmt(held)} but ${fmt(totals.credited)} came in: money was created or lost`);
+  const imbalanceMicro = held - totals.credited;
+  if (imbalanceMicro !== 0n) problems.push(`balances hold ${fmt(held)} but ${fmt(totals.credited)} came in: money was created or lost`);
 
   for (const row of snapshot.accounts) {
     if (row.escrowedMicro !== row.openJobsMicro) problems.push(`account ${row.account} has ${fmt(row.escrowedMicro)} escrowed but its open jobs hold ${fmt(row.openJobsMicro)}`);
@@ -142,6 +145,6 @@ export function auditLedger(snapshot: LedgerSnapshot): LedgerAudit {
     if (receipt.settles !== expected) problems.push(`receipt ${receipt.receiptId} left the books ${receipt.settles} times on settlement (expected ${expected})`);
   }
 
-  return { ok: problems.length === 0, problems, totals, jobs: snapshot.jobs.length };
+  return { ok: problems.length === 0, problems, totals, imbalanceMicro, jobs: snapshot.jobs.length };
 }
 

@@ -83,9 +83,19 @@ export async function runJob(request: FastifyRequest, reply: FastifyReply, servi
   const send = (events: Event[]) => {
     for (const { data, event } of events) stream.send(data, event);
   };
+  // Time to first token: the first text the client gets, streamed or (from a miner that does
+  // not stream) in the final events.
+  let firstTextSent = false;
+  const sendText = (events: Event[]) => {
+    if (!firstTextSent) {
+      firstTextSent = true;
+      services.metrics.firstToken(request.routeOptions.url ?? 'unmatched', reply.elapsedTime / 1000);
+    }
+    send(events);
+  };
   stream.begin(reply.getHeaders() as Record<string, string>);
   send(presenter.begin());
-  waiter.pieces((text) => send(presenter.piece(text)));
+  waiter.pieces((text) => sendText(presenter.piece(text)));
   let outcome: JobOutcome;
   try {
     outcome = await waiter.outcome;
@@ -100,7 +110,7 @@ export async function runJob(request: FastifyRequest, reply: FastifyReply, servi
     return;
   }
   answered = true;
-  send(presenter.finish(outcome, waiter.deliveredChars));
+  sendText(presenter.finish(outcome, waiter.deliveredChars));
   stream.end(undefined, presenter.done);
 }
 

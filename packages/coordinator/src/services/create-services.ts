@@ -14,8 +14,10 @@ import { JobService } from './jobs.ts';
 import { KeyService } from './keys.ts';
 import { Maintenance } from './maintenance.ts';
 import { MinerDirectory } from './miner-directory.ts';
+import { CoordinatorMetrics } from './metrics.ts';
 import { MinerService } from './miners.ts';
 import { ReceiptService } from './receipts.ts';
+import { SettlementBacklog } from './settlement-backlog.ts';
 import { StreamHub } from './stream-hub.ts';
 import { Sweeper } from './sweeper.ts';
 import { TokenBuckets, type RateLimiter } from './token-bucket.ts';
@@ -48,6 +50,10 @@ export interface Services {
   verification: VerificationService;
   /** Clients' disputes inside the acceptance window (issue 13). */
   disputes: DisputeService;
+  /** Operator metrics of this app (GET /metrics), observed by the services as things happen. */
+  metrics: CoordinatorMetrics;
+  /** Settlement lag and outbox states, read at scrape time. */
+  backlog: SettlementBacklog;
   /** The link to the chain node; null without --chain-url. */
   chain: ChainService | null;
   startedAt: number;
@@ -64,13 +70,14 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
   const rateLimiter: RateLimiter = new TokenBuckets(config.now);
   const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, log);
   const verification = new VerificationService(store, signal, config, log);
+  const metrics = new CoordinatorMetrics();
   const services: Services = {
     config,
     signal,
     directory,
     keys: new KeyService(store, config.adminKey, config.now),
     jobs: new JobService(store, directory, signal, config, createdJobView),
-    miners: new MinerService(store, directory, signal, config, signingKey, hub, verification),
+    miners: new MinerService(store, directory, signal, config, signingKey, hub, verification, metrics),
     hub,
     verification,
     disputes: new DisputeService(store, verification, signal, config),
@@ -79,6 +86,8 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
     maintenance,
     sweeper: new Sweeper(store, signal, config, log, new DutyLease(store, 'sweeper', processId, Math.max(SWEEPER_LEASE_MIN_MS, 3 * config.sweepIntervalMs), config.now)),
     rateLimiter,
+    metrics,
+    backlog: new SettlementBacklog(store, config),
     chain: config.chainUrl ? new ChainService(store, config, signingKey, log, new DutyLease(store, 'chain', processId, CHAIN_LEASE_MS, config.now)) : null,
     startedAt: config.now(),
   };

@@ -7,6 +7,7 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord, ModelOffering } from '../store/store.ts';
 import { mayVerify } from '../verification/sampling.ts';
 import { parseMoneyField, terminalError } from './jobs.ts';
+import type { CoordinatorMetrics } from './metrics.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import { checkedOutputData, type OutputExtras } from './completion-output.ts';
@@ -66,6 +67,7 @@ export class MinerService {
     private readonly coordinatorSecretKey: Uint8Array,
     private readonly hub: StreamHub,
     private readonly verification: VerificationService,
+    private readonly metrics: CoordinatorMetrics,
   ) {
     this.clearingAddress = addressFromPublicKey(publicKeyFromSecret(coordinatorSecretKey));
   }
@@ -184,6 +186,7 @@ export class MinerService {
           this.signal.notify(outcome.job);
           return null;
         }
+        this.metrics.claimed(outcome.job);
         return { job: outcome.job, miner };
       }
       const remaining = waitUntil - performance.now();
@@ -231,6 +234,7 @@ export class MinerService {
     const outcome = await this.store.claimJob(jobId, this.claimRequest(minerId, now, randomHex(16)));
     switch (outcome.kind) {
       case 'claimed':
+        this.metrics.claimed(outcome.job);
         return { job: outcome.job, miner };
       case 'not_found':
         throw new ApiError('JOB_NOT_FOUND', `Job ${jobId} not found`);
@@ -278,6 +282,7 @@ export class MinerService {
     // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
     if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
     this.hub.completed(jobId, outcome.job, receipt);
+    this.metrics.completed(outcome.job);
     if (outcome.released) this.signal.notify(outcome.released);
     await this.verification.afterCompletion(outcome.job, miner);
     return { job: outcome.job, receipt };

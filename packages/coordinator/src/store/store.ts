@@ -539,6 +539,12 @@ export interface OutboxRecord {
   updatedAt: number;
 }
 
+export interface OutboxCount {
+  kind: OutboxRecord['kind'];
+  state: OutboxState;
+  count: number;
+}
+
 export type WithdrawalOutcome = { kind: 'queued'; withdrawal: OutboxRecord; balance: AccountBalance } | { kind: 'insufficient_balance'; availableMicro: bigint };
 
 /** What the books say the clearing address should hold, by kind. */

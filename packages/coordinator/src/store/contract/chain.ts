@@ -1,6 +1,6 @@
 // The chain side: deposits, bonds, settlement batches, withdrawals, slashes, the outbox.
 
-import type { BondEvent, ChainBooks, ChainDeposit, DepositRecord, MinerBond, NewSlash, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
+import type { BondEvent, ChainBooks, ChainDeposit, DepositRecord, MinerBond, NewSlash, OutboxCount, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
 export interface ChainStore {
   /** The next block height the deposit watcher reads (0 on a fresh database). */
@@ -58,4 +58,8 @@ export interface ChainStore {
   /** Puts a failed settlement's receipts back to be batched again (an operator's retry). */
   retryFailedSettlement(outboxId: number, now: number): Promise<boolean>;
   chainBooks(): Promise<ChainBooks>;
+  /** When the oldest receipt neither settled on chain nor refunded by a dispute was made (epoch ms); null when none waits. */
+  oldestUnsettledReceiptAt(): Promise<number | null>;
+  /** Outbox rows by kind and state; pairs without rows are left out. */
+  outboxCounts(): Promise<OutboxCount[]>;
 }

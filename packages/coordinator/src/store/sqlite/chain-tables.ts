@@ -10,7 +10,7 @@ import { exactSum, joinSum } from './exact-sum.ts';
 import type { Ledger } from './ledger.ts';
 import { num, numOrNull, type Row } from './rows.ts';
 import type { SqliteBondTables } from './bond-tables.ts';
-import type { AccountBalance, BondEvent, ChainBooks, ChainDeposit, DepositRecord, NewSlash, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
+import type { AccountBalance, BondEvent, ChainBooks, ChainDeposit, DepositRecord, NewSlash, OutboxCount, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
 const CURSOR_SETTING = 'chain_cursor';
 
@@ -322,5 +322,18 @@ export class SqliteChainTables {
       unmatchedDepositsMicro: joinSum(unmatched, 'total'),
       adminCreditsMicro: -joinSum(credits, 'total'),
     };
+  }
+
+  oldestUnsettledReceiptAt(): number | null {
+    // Index receipts_unsettled (migration 011): the first row in order, not a scan of every settled receipt.
+    return numOrNull(this.sql('SELECT min(created_at) FROM receipts WHERE settled_at IS NULL AND refunded_at IS NULL').pluck().get());
+  }
+
+  outboxCounts(): OutboxCount[] {
+    return (this.sql('SELECT kind, state, count(*) AS count FROM chain_outbox GROUP BY kind, state').all() as Row[]).map((row) => ({
+      kind: row.kind as OutboxCount['kind'],
+      state: row.state as OutboxState,
+      count: num(row.count),
+    }));
   }
 }

@@ -31,6 +31,7 @@ import type {
   CheckOutcome,
   DepositRecord,
   HeldJobs,
+  OutboxCount,
   OutboxRecord,
   OutboxState,
   WithdrawalOutcome,
@@ -772,6 +773,12 @@ export class SqliteStore implements CoordinatorStore {
   async chainBooks(): Promise<ChainBooks> {
     // One read transaction: every figure from the same snapshot.
     return this.db.transaction(() => this.chain.chainBooks())();
+  }
+  async oldestUnsettledReceiptAt(): Promise<number | null> {
+    return this.chain.oldestUnsettledReceiptAt();
+  }
+  async outboxCounts(): Promise<OutboxCount[]> {
+    return this.chain.outboxCounts();
   }
 
   // ---- settings
