@@ -1,7 +1,7 @@
 // Reads a Prometheus text exposition (format 0.0.4) as a scraper would, failing on any line out
 // of format: prom-client writes the format but has no parser of its own.
 
-const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|NaN|\+Inf|-Inf))(?: -?\d+)?$/;
+const SAMPLE = /^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{(?:[a-zA-Z_][a-zA-Z0-9_]*="(?:[^"\\\n]|\\.)*",?)*\})? (-?(?:\d+(?:\.\d+)?(?:e[+-]?\d+)?|NaN|\+Inf|-Inf))(?: -?\d+)?$/i;
 const COMMENT = /^# (HELP|TYPE) ([a-zA-Z_:][a-zA-Z0-9_:]*) (.*)$/;
 const TYPES = new Set(['counter', 'gauge', 'histogram', 'summary', 'untyped']);
 
@@ -26,7 +26,16 @@ export function parseExposition(text: string): Map<string, number> {
     if (!typed.has(family) && !typed.has(name)) throw new Error(`sample before its # TYPE line: ${line}`);
     const series = `${name}${sample[2] ?? ''}`;
     if (samples.has(series)) throw new Error(`series written twice: ${series}`);
-    samples.set(series, Number(sample[3]));
+    samples.set(series, sampleValue(sample[3]!));
   }
   return samples;
+}
+
+/** A sample's value: a float, or NaN / +Inf / -Inf in any case (as Prometheus reads them; prom-client writes `Nan`). */
+function sampleValue(text: string): number {
+  const special = text.toLowerCase();
+  if (special === 'nan') return Number.NaN;
+  if (special === '+inf') return Number.POSITIVE_INFINITY;
+  if (special === '-inf') return Number.NEGATIVE_INFINITY;
+  return Number(text);
 }
