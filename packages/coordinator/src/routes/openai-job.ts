@@ -17,9 +17,13 @@ const STOP_GRACE_MS = 10_000;
 /** At shutdown, how long a client gets to take the last event before its connection is cut. */
 const SHUTDOWN_FLUSH_MS = 500;
 
-/** How one OpenAI endpoint shows a job: its whole answer, or its stream of events. */
+/** How one OpenAI endpoint shows a job: its whole answer, and (for an endpoint that streams) its events. */
 export interface Presenter {
   whole(outcome: JobOutcome): unknown;
+  stream?: StreamPresenter;
+}
+
+export interface StreamPresenter {
   /** Events before any text (a chat stream's role delta, a Response's created/in_progress). */
   begin(): Event[];
   piece(text: string): Event[];
@@ -33,14 +37,21 @@ export interface Presenter {
 export type Event = { data: unknown; event?: string };
 
 /** One OpenAI request as one AITBC job: submitted, waited for, answered whole or streamed. */
-export async function runJob(request: FastifyRequest, reply: FastifyReply, services: Services, run: { jobId: string; input: SubmitInput; live: boolean; presenter: Presenter }) {
+export async function runJob(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  services: Services,
+  run: { jobId: string; input: SubmitInput; presenter: Presenter; live?: boolean; boundTokensByPrice?: boolean },
+) {
   const { hub, config } = services;
-  const { jobId, input, live, presenter } = run;
+  const { jobId, input, presenter, boundTokensByPrice = false } = run;
+  const streamed = run.live ? presenter.stream : undefined;
+  const live = streamed !== undefined;
   const principal = principalOf(request);
   // Watch before submitting, so the miner that claims it already knows to stream.
   const waiter = new JobWaiter(services.jobs, hub, jobId, live, request.log);
   try {
-    await services.jobs.submit(principal, input, undefined, jobId);
+    await services.jobs.submit(principal, input, undefined, jobId, { boundTokensByPrice });
   } catch (error) {
     waiter.close();
     throw error;
@@ -94,8 +105,8 @@ export async function runJob(request: FastifyRequest, reply: FastifyReply, servi
     send(events);
   };
   stream.begin(reply.getHeaders() as Record<string, string>);
-  send(presenter.begin());
-  waiter.pieces((text) => sendText(presenter.piece(text)));
+  send(streamed.begin());
+  waiter.pieces((text) => sendText(streamed.piece(text)));
   let outcome: JobOutcome;
   try {
     outcome = await waiter.outcome;
@@ -104,14 +115,14 @@ export async function runJob(request: FastifyRequest, reply: FastifyReply, servi
     // The client gets an error event it can read either way, then the stream ends; a job still
     // open (the wait failed here, or the coordinator is stopping) is cancelled and refunded.
     const failure = error instanceof ApiError ? error : new ApiError('SYSTEM_INTERNAL_ERROR', `Unexpected server error; report request id ${request.id}`);
-    send([presenter.error(withOpenAiError(failure.toEnvelope(request.id), failure.status))]);
-    stream.end(hub.stopping ? SHUTDOWN_FLUSH_MS : undefined, presenter.done);
+    send([streamed.error(withOpenAiError(failure.toEnvelope(request.id), failure.status))]);
+    stream.end(hub.stopping ? SHUTDOWN_FLUSH_MS : undefined, streamed.done);
     await endOpenJob(services, principal, jobId, request.log);
     return;
   }
   answered = true;
-  sendText(presenter.finish(outcome, waiter.deliveredChars));
-  stream.end(undefined, presenter.done);
+  sendText(streamed.finish(outcome, waiter.deliveredChars));
+  stream.end(undefined, streamed.done);
 }
 
 /**

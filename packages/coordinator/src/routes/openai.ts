@@ -3,17 +3,18 @@
 // run by a miner, receipted, paid — so the job id and receipt id come back in headers
 // (X-Job-Id, X-Receipt-Id) and in the `aitbc` extra of the answer.
 
-import { chatJob, embeddingJob, formatAmount, newId, type JobOutput } from '@aitbc/protocol';
+import { chatJob, embeddingJob, formatAmount, newId } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
 import { ChatCompletionBody, CompletionBody, EmbeddingsBody, ModelName, errorResponses } from '../http/schemas.ts';
 import type { JobOutcome } from '../services/job-waiter.ts';
+import { jobOutputOf } from '../services/job-kinds.ts';
+import type { SubmitInput } from '../services/jobs.ts';
 import { embeddingInput, embeddingList, type EmbeddingsRequest } from '../services/embeddings-format.ts';
 import { chunkObject, completionObject, finishReason, toSubmitInput, usageChunk, type CompletionKind, type OpenAiRequest } from '../services/openai-format.ts';
 import type { Principal } from '../services/principal.ts';
 import { outputItems, ResponseEventEncoder, responseObject, type OutputItem, type ResponseHead, type Settlement } from '../services/responses-answer.ts';
 import { itemJobId, referencedItemIds, toChatRequest } from '../services/responses-format.ts';
-import type { JobRecord } from '../store/store.ts';
 import { runJob, type Event, type Presenter } from './openai-job.ts';
 import { Type } from 'typebox';
 
@@ -22,28 +23,28 @@ const ROUTES: [CompletionKind, string, typeof ChatCompletionBody | typeof Comple
   ['text', '/v1/completions', CompletionBody],
 ];
 
-const jobOutput = (job: JobRecord): JobOutput => ({ text: job.output ?? '', tool_calls: job.outputData?.tool_calls });
-
 function completionPresenter(kind: CompletionKind, body: OpenAiRequest, head: { jobId: string; createdAt: number; model: string }): Presenter {
   return {
     whole: ({ job, receipt }) => completionObject(kind, job, receipt.receipt_id, formatAmount(job.priceMicro!)),
-    begin: () => (kind === 'chat' ? [{ data: chunkObject(kind, head, { role: true, text: '' }) }] : []),
-    piece: (text) => [{ data: chunkObject(kind, head, { text }) }],
-    finish: ({ job, receipt }, delivered) => {
-      const events: Event[] = [];
-      // A miner that did not stream: the whole output, at once. One that did completed with
-      // exactly what was relayed (miners.complete refuses anything else), all of it already sent.
-      const output = job.output ?? '';
-      if (output.length > delivered) events.push({ data: chunkObject(kind, head, { text: output.slice(delivered) }) });
-      // Tool calls arrive whole with the completion: one delta carrying each call complete.
-      if (job.outputData?.tool_calls?.length) events.push({ data: chunkObject(kind, head, { toolCalls: job.outputData.tool_calls }) });
-      const last = chunkObject(kind, head, { finish: finishReason(job), ...(kind === 'text' ? { text: '' } : {}) });
-      events.push({ data: { ...last, aitbc: { job_id: job.jobId, receipt_id: receipt.receipt_id, price: formatAmount(job.priceMicro!) } } });
-      if (body.stream_options?.include_usage) events.push({ data: usageChunk(kind, job) });
-      return events;
+    stream: {
+      begin: () => (kind === 'chat' ? [{ data: chunkObject(kind, head, { role: true, text: '' }) }] : []),
+      piece: (text) => [{ data: chunkObject(kind, head, { text }) }],
+      finish: ({ job, receipt }, delivered) => {
+        const events: Event[] = [];
+        // A miner that did not stream: the whole output, at once. One that did completed with
+        // exactly what was relayed (miners.complete refuses anything else), all of it already sent.
+        const output = job.output ?? '';
+        if (output.length > delivered) events.push({ data: chunkObject(kind, head, { text: output.slice(delivered) }) });
+        // Tool calls arrive whole with the completion: one delta carrying each call complete.
+        if (job.outputData?.tool_calls?.length) events.push({ data: chunkObject(kind, head, { toolCalls: job.outputData.tool_calls }) });
+        const last = chunkObject(kind, head, { finish: finishReason(job), ...(kind === 'text' ? { text: '' } : {}) });
+        events.push({ data: { ...last, aitbc: { job_id: job.jobId, receipt_id: receipt.receipt_id, price: formatAmount(job.priceMicro!) } } });
+        if (body.stream_options?.include_usage) events.push({ data: usageChunk(kind, job) });
+        return events;
+      },
+      error: (data) => ({ data }),
+      done: true,
     },
-    error: (data) => ({ data }),
-    done: true,
   };
 }
 
@@ -57,12 +58,14 @@ function responsesPresenter(head: ResponseHead): Presenter {
     price: formatAmount(job.priceMicro!),
   });
   return {
-    whole: (outcome) => responseObject(head, jobOutput(outcome.job), settlement(outcome)),
-    begin: () => encoder.start(),
-    piece: (text) => encoder.text(text),
-    finish: (outcome) => encoder.finish(jobOutput(outcome.job), settlement(outcome)),
-    error: (body) => encoder.error(body),
-    done: false,
+    whole: (outcome) => responseObject(head, jobOutputOf(outcome.job), settlement(outcome)),
+    stream: {
+      begin: () => encoder.start(),
+      piece: (text) => encoder.text(text),
+      finish: (outcome) => encoder.finish(jobOutputOf(outcome.job), settlement(outcome)),
+      error: (body) => encoder.error(body),
+      done: false,
+    },
   };
 }
 
@@ -84,10 +87,10 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
       },
       async (request, reply) => {
         const openAiBody = request.body as OpenAiRequest;
-        const input = await services.jobs.boundTokensByPrice(toSubmitInput(kind, openAiBody, services.config.openAiMaxPrice));
+        const input = toSubmitInput(kind, openAiBody, services.config.openAiMaxPrice);
         const jobId = newId('job');
         const presenter = completionPresenter(kind, openAiBody, { jobId, createdAt: services.config.now(), model: input.model });
-        return runJob(request, reply, services, { jobId, input, live: openAiBody.stream === true, presenter });
+        return runJob(request, reply, services, { jobId, input, live: openAiBody.stream === true, presenter, boundTokensByPrice: true });
       },
     );
   }
@@ -109,16 +112,16 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
     async (request, reply) => {
       const principal = principalOf(request);
       const asked = toChatRequest(request.body, await referencedItems(services, principal, request.body));
-      const input = await services.jobs.boundTokensByPrice({
+      const input: SubmitInput = {
         model: asked.model,
         kind: 'chat',
         prompt: chatJob.encode(asked.input),
         params: asked.params,
         max_price: asked.max_price ?? services.config.openAiMaxPrice,
-      });
+      };
       const jobId = newId('job');
       const presenter = responsesPresenter({ jobId, createdAt: services.config.now(), model: asked.model, echo: asked.echo });
-      return runJob(request, reply, services, { jobId, input, live: asked.stream, presenter });
+      return runJob(request, reply, services, { jobId, input, live: asked.stream, presenter, boundTokensByPrice: true });
     },
   );
 
@@ -139,15 +142,8 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
     async (request, reply) => {
       const body = request.body as EmbeddingsRequest;
       const input = { model: body.model, kind: 'embedding' as const, prompt: embeddingJob.encode(embeddingInput(body)), max_price: body.max_price ?? services.config.openAiMaxPrice };
-      const presenter: Presenter = {
-        whole: ({ job, receipt }) => embeddingList(job, body.encoding_format ?? 'float', receipt.receipt_id),
-        begin: () => [],
-        piece: () => [],
-        finish: () => [],
-        error: (data) => ({ data }),
-        done: true,
-      };
-      return runJob(request, reply, services, { jobId: newId('job'), input, live: false, presenter });
+      const presenter: Presenter = { whole: ({ job, receipt }) => embeddingList(job, body.encoding_format ?? 'float', receipt.receipt_id) };
+      return runJob(request, reply, services, { jobId: newId('job'), input, presenter });
     },
   );
 }
@@ -164,7 +160,7 @@ async function referencedItems(services: Services, principal: Principal, body: u
     if (jobId === undefined) continue;
     const job = await services.jobs.get(principal, jobId).catch(() => null);
     if (job?.status !== 'completed') continue;
-    for (const item of outputItems(jobId, jobOutput(job), finishReason(job) === 'length')) items.set(item.id, item);
+    for (const item of outputItems(jobId, jobOutputOf(job), finishReason(job) === 'length')) items.set(item.id, item);
   }
   return items;
 }

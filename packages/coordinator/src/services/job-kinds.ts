@@ -1,7 +1,7 @@
 // The coordinator's view of the protocol's job types: what a stored job needs of a miner, and its
 // canonical output (what its receipt's output_hash hashes and re-executions compare).
 
-import { capabilityBits, jobType, type Capability, type JobKind, type Requirement } from '@aitbc/protocol';
+import { capabilityBits, jobType, type Capability, type JobKind, type JobOutput, type Requirement } from '@aitbc/protocol';
 import type { JobRecord } from '../store/store.ts';
 
 export interface JobNeeds {
@@ -23,8 +23,13 @@ export function baseBits(kind: JobKind): number {
   return capabilityBits([jobType(kind).capability as Capability]);
 }
 
+/** The job's output as its job type sees it (text '' before it has one). */
+export function jobOutputOf(job: Pick<JobRecord, 'output' | 'outputData'>): JobOutput {
+  return { text: job.output ?? '', tool_calls: job.outputData?.tool_calls, embeddings: job.outputData?.embeddings };
+}
+
 /** The job's canonical output text, or null before it has one. */
 export function canonicalOutput(job: Pick<JobRecord, 'kind' | 'output' | 'outputData'>): string | null {
   if (job.output === null) return null;
-  return jobType(job.kind).outputText({ text: job.output, tool_calls: job.outputData?.tool_calls, embeddings: job.outputData?.embeddings });
+  return jobType(job.kind).outputText(jobOutputOf(job));
 }

@@ -71,8 +71,19 @@ export class JobService {
     private readonly renderCreated: (job: JobRecord) => unknown,
   ) {}
 
-  /** `jobId` lets a caller watch the job's stream before any miner can claim it. */
-  async submit(principal: Principal, input: SubmitInput, idempotencyKey: string | undefined, jobId: string = newId('job')): Promise<SubmitResult> {
+  /**
+   * `jobId` lets a caller watch the job's stream before any miner can claim it. `boundTokensByPrice`
+   * (OpenAI requests): a job without max_tokens gets the most tokens its max_price pays for at the
+   * price it is checked against (capped at MAX_TOKENS_LIMIT), so no miner works past what the
+   * client pays; with no online offer, or a free one, it is left as it is.
+   */
+  async submit(
+    principal: Principal,
+    input: SubmitInput,
+    idempotencyKey: string | undefined,
+    jobId: string = newId('job'),
+    options: { boundTokensByPrice?: boolean } = {},
+  ): Promise<SubmitResult> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ApiError('VALIDATION_INVALID_FORMAT', 'Header Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
     }
@@ -95,8 +106,10 @@ export class JobService {
       throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'verify' is not available for embedding jobs: vectors from different GPUs differ in their last digits, so a re-run cannot confirm them exactly", { field: 'verify' });
     }
     const needs = needsOf(kind, input.prompt);
-    const minUnits = input.params?.max_tokens ?? 1;
-    checkPrice(maxPriceMicro, minUnits, await this.checkModelAndPin(input.model, input.miner_id, needs));
+    const price = await this.checkModelAndPin(input.model, input.miner_id, needs);
+    const params = options.boundTokensByPrice ? boundedByPrice(input.params, maxPriceMicro, price) : input.params;
+    const minUnits = params?.max_tokens ?? 1;
+    checkPrice(maxPriceMicro, minUnits, price);
     const windowSeconds = input.acceptance_window_seconds ?? this.config.acceptanceWindowSeconds;
     if (windowSeconds > this.config.acceptanceWindowSeconds) {
       throw new ApiError(
@@ -114,7 +127,7 @@ export class JobService {
       kind,
       prompt: input.prompt,
       requires: needs.bits,
-      params: withSeed(input.params),
+      params: withSeed(params),
       maxPriceMicro,
       minUnits,
       pinnedMinerId: input.miner_id ?? null,
@@ -163,25 +176,6 @@ export class JobService {
       });
     }
     return { replayed: true, body: prior.response };
-  }
-
-  /**
-   * An OpenAI request without max_tokens gets the most tokens its max_price pays for at the
-   * cheapest online price of a miner that can run it (capped at MAX_TOKENS_LIMIT), so no miner
-   * works past what the client pays.
-   * With no online offer, or a free one, it is left as it is.
-   */
-  async boundTokensByPrice(input: SubmitInput): Promise<SubmitInput> {
-    if (input.params?.max_tokens !== undefined) return input;
-    const offer = (await this.miners.offers()).find((candidate) => candidate.model === input.model);
-    const needs = needsOf(input.kind ?? 'text', input.prompt);
-    // No online offer, or none that can run it (submit refuses that, naming the parameter).
-    if (!offer || !offer.offerings.some((offering) => (offering.bits & needs.bits) === needs.bits)) return input;
-    const price = cheapestFor(needs, offer);
-    if (price === 0n) return input;
-    const affordable = parseMoneyField(input.max_price, 'max_price') / price;
-    if (affordable < 1n) return input; // not even one token: submit refuses it, naming the price
-    return { ...input, params: { ...input.params, max_tokens: Number(affordable < BigInt(MAX_TOKENS_LIMIT) ? affordable : BigInt(MAX_TOKENS_LIMIT)) } };
   }
 
   /**
@@ -291,8 +285,16 @@ export class JobService {
   }
 }
 
+/** `params` with max_tokens set to what max_price pays at `price`; unchanged when set, unpriced, free, or short of one token (checkPrice then refuses it). */
+function boundedByPrice(params: JobParams | undefined, maxPriceMicro: bigint, price: PriceToBeat | null): JobParams | undefined {
+  if (params?.max_tokens !== undefined || !price || price.unitPriceMicro === 0n) return params;
+  const affordable = maxPriceMicro / price.unitPriceMicro;
+  if (affordable < 1n) return params;
+  return { ...params, max_tokens: Number(affordable < BigInt(MAX_TOKENS_LIMIT) ? affordable : BigInt(MAX_TOKENS_LIMIT)) };
+}
+
 /** The lowest price per unit among the online miners whose model covers `needs` (one exists: refuseUnmet passed). */
-export function cheapestFor(needs: JobNeeds, offer: ModelOffer): bigint {
+function cheapestFor(needs: JobNeeds, offer: ModelOffer): bigint {
   const prices = offer.offerings.filter((offering) => (offering.bits & needs.bits) === needs.bits).map((offering) => offering.minPriceMicro);
   return prices.reduce((low, price) => (price < low ? price : low));
 }
