@@ -20,6 +20,13 @@ import { toolCall } from './tool-calls.ts';
 export const DEMO_MODEL = 'demo';
 export const DEMO_EMBED_MODEL = 'demo-embed';
 const DEFAULT_MAX_TOKENS = 64;
+/**
+ * Past this many words an answer ends at its next sentence end, as a chat reply would: an OpenAI
+ * request without max_tokens is allowed what its max_price pays (often a thousand tokens), and
+ * the demo should not fill all of it. Shorter limits end where they always did.
+ */
+const NATURAL_WORDS = DEFAULT_MAX_TOKENS;
+const SENTENCE_END = /[.!?]["')]?$/;
 const CORPUS = new URL('../../assets/alice.txt', import.meta.url);
 
 /** Whitespace-separated words: the rough token measure of the demo backend. */
@@ -162,7 +169,7 @@ export class DemoBackend implements Backend {
     return { text, completionTokens: countTokens(text) };
   }
 
-  /** At most maxTokens words following `context`, cut before the first stop string. */
+  /** At most maxTokens words following `context`, cut before the first stop string, ended at a sentence end past NATURAL_WORDS. */
   #compose(request: GenerateRequest, random: () => number, context: readonly string[]): string {
     const limit = Math.max(0, Math.trunc(request.maxTokens ?? DEFAULT_MAX_TOKENS));
     const temperature = request.temperature ?? 1;
@@ -179,6 +186,7 @@ export class DemoBackend implements Backend {
       output += ` ${word}`;
       const cut = firstStop(output, stops, before);
       if (cut !== undefined) return output.slice(0, cut);
+      if (count + 1 >= NATURAL_WORDS && SENTENCE_END.test(word)) return output;
     }
     return output;
   }

@@ -110,3 +110,13 @@ test('streams asynchronously and stops on abort', async () => {
   // An already aborted signal produces nothing.
   await rejectsWith(collect(backend.generate({ model: 'demo', input: textInput('Hi'), signal: AbortSignal.abort() })), 'aborted');
 });
+
+test('a long allowance ends at a sentence end past 64 words, not at max_tokens; 64 or fewer run to the limit as before', async () => {
+  const long = await collect(backend.generate({ model: 'demo', input: textInput('Alice was beginning'), maxTokens: 1000, seed: 7 }));
+  const words = long.text.trim().split(/\s+/);
+  assert.ok(words.length >= 64 && words.length < 1000, `${words.length} words`);
+  assert.match(words.at(-1)!, /[.!?]["')]?$/);
+  const short = await collect(backend.generate({ model: 'demo', input: textInput('Alice was beginning'), maxTokens: 64, seed: 7 }));
+  assert.equal(short.text.trim().split(/\s+/).length, 64);
+  assert.ok(long.text.startsWith(short.text), 'the same words, only ended sooner');
+});
