@@ -11,6 +11,9 @@ import { Reassembler, splitMessage } from './pg-payload.ts';
 
 const RECONNECT_MIN_MS = 100;
 const RECONNECT_MAX_MS = 5_000;
+const CONNECT_TIMEOUT_MS = 5_000;
+/** A publish on a database that stopped answering fails instead of holding up its request. */
+const PUBLISH_TIMEOUT_MS = 2_000;
 
 export class PgBus implements Bus {
   private readonly subscribers = new Subscribers();
@@ -31,7 +34,7 @@ export class PgBus implements Bus {
     private readonly log: BusLog,
   ) {
     // One connection: statements run in the order they were issued, so messages stay in order.
-    this.publisher = new pg.Pool({ connectionString, max: 1 });
+    this.publisher = new pg.Pool({ connectionString, max: 1, connectionTimeoutMillis: CONNECT_TIMEOUT_MS, query_timeout: PUBLISH_TIMEOUT_MS });
     this.publisher.on('error', () => undefined); // an idle client's lost connection: the pool replaces it
   }
 
@@ -73,7 +76,7 @@ export class PgBus implements Bus {
   }
 
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.connectionString });
+    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: CONNECT_TIMEOUT_MS });
     client.on('notification', ({ channel, payload }) => {
       if (!channel.startsWith(this.namespace) || payload === undefined) return;
       const message = this.reassembler.accept(payload);

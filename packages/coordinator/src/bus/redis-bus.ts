@@ -5,6 +5,9 @@
 import { Redis } from 'ioredis';
 import { Subscribers, type Bus, type BusHandler, type BusLog } from './bus.ts';
 
+const PUBLISH_TIMEOUT_MS = 1_000;
+const CONNECT_WAIT_MS = 2_000;
+
 export class RedisBus implements Bus {
   private readonly subscribers = new Subscribers();
   private readonly reconnectListeners: (() => void)[] = [];
@@ -25,25 +28,23 @@ export class RedisBus implements Bus {
       if (this.connectedOnce) for (const listener of this.reconnectListeners) listener();
       this.connectedOnce = true;
     });
-    // ioredis logs unhandled connection errors itself; it retries, so they are only noted here.
+    // ioredis retries by itself; the users of the bus log a failed publish once per outage.
     subscriber.on('error', () => undefined);
     publisher.on('error', () => undefined);
   }
 
-  /** Connects both connections; rejects when Redis cannot be reached at start. */
+  /**
+   * Does not wait for Redis: a coordinator starts and serves without it (each process then wakes
+   * and relays only its own), and the subscriptions are made once it is reachable.
+   */
   static async open(url: string, namespace: string, log: BusLog): Promise<RedisBus> {
-    // A publish while Redis is away fails at once instead of queueing without bound.
-    const publisher = new Redis(url, { lazyConnect: true, enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-    const subscriber = new Redis(url, { lazyConnect: true });
-    try {
-      await Promise.all([publisher.connect(), subscriber.connect()]);
-    } catch (error) {
-      publisher.disconnect();
-      subscriber.disconnect();
-      throw error;
-    }
+    // A publish while Redis is away fails at once (or after a second on a Redis that hangs)
+    // instead of queueing without bound.
+    const publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: PUBLISH_TIMEOUT_MS });
+    const subscriber = new Redis(url);
     const bus = new RedisBus(subscriber, publisher, `${namespace}:bus:`, log);
-    bus.connectedOnce = true;
+    // The first requests should find the connections up; a Redis that refuses them does not hold the start.
+    await Promise.all([firstOutcome(publisher), firstOutcome(subscriber)]);
     return bus;
   }
 
@@ -52,7 +53,8 @@ export class RedisBus implements Bus {
   }
 
   async subscribe(topic: string, handler: BusHandler): Promise<() => void> {
-    if (this.subscribers.add(topic, handler)) await this.subscriber.subscribe(this.namespace + topic);
+    // Queued until Redis is reachable; ioredis subscribes again after every reconnection.
+    if (this.subscribers.add(topic, handler)) this.subscriber.subscribe(this.namespace + topic).catch((error: unknown) => this.log.error({ err: error, topic }, 'subscribing on Redis failed'));
     return () => {
       if (this.subscribers.remove(topic, handler)) this.subscriber.unsubscribe(this.namespace + topic).catch(() => undefined);
     };
@@ -66,4 +68,20 @@ export class RedisBus implements Bus {
     this.subscriber.disconnect();
     this.publisher.disconnect();
   }
+}
+
+/** Resolves when the connection is ready or has failed once, or after CONNECT_WAIT_MS. */
+function firstOutcome(redis: Redis): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done);
+      redis.off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, CONNECT_WAIT_MS);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
 }
