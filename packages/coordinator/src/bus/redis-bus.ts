@@ -44,7 +44,7 @@ export class RedisBus implements Bus {
     const subscriber = new Redis(url);
     const bus = new RedisBus(subscriber, publisher, `${namespace}:bus:`, log);
     // The first requests should find the connections up; a Redis that refuses them does not hold the start.
-    await Promise.all([firstOutcome(publisher), firstOutcome(subscriber)]);
+    await Promise.all([redisSettled(publisher), redisSettled(subscriber)]);
     return bus;
   }
 
@@ -71,7 +71,7 @@ export class RedisBus implements Bus {
 }
 
 /** Resolves when the connection is ready or has failed once, or after CONNECT_WAIT_MS. */
-function firstOutcome(redis: Redis): Promise<void> {
+export function redisSettled(redis: Redis): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolve) => {
     const done = () => {

@@ -8,6 +8,7 @@
 
 import { Redis } from 'ioredis';
 import { OutageLog, type BusLog } from '../bus/bus.ts';
+import { redisSettled } from '../bus/redis-bus.ts';
 import { TokenBuckets, WINDOW_MS, type BucketVerdict, type RateLimiter } from './token-bucket.ts';
 
 /** KEYS[1] the bucket; ARGV limit per window, now (ms), window (ms). Returns {allowed, tokens as text}. */
@@ -50,11 +51,13 @@ export class RedisRateLimiter implements RateLimiter {
     redis.on('error', () => undefined); // ioredis reconnects by itself; the outage is logged on use
   }
 
-  /** Does not wait for Redis: an unreachable one only means per-process limits until it is back. */
-  static connect(url: string, namespace: string, now: () => number, log: BusLog): RedisRateLimiter {
+  /** Waits for the first connection only briefly: an unreachable Redis means per-process limits until it is back. */
+  static async connect(url: string, namespace: string, now: () => number, log: BusLog): Promise<RedisRateLimiter> {
     // Commands fail at once while disconnected, instead of queueing behind the reconnection.
     const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 0, commandTimeout: COMMAND_TIMEOUT_MS });
-    return new RedisRateLimiter(redis, `${namespace}:rate:`, now, log);
+    const limiter = new RedisRateLimiter(redis, `${namespace}:rate:`, now, log);
+    await redisSettled(redis);
+    return limiter;
   }
 
   async take(key: string, limitPerMinute: number): Promise<BucketVerdict> {

@@ -35,7 +35,7 @@ export async function openSharedParts(config: CoordinatorConfig, processId: stri
     : config.databaseUrl && POSTGRES_URL.test(config.databaseUrl)
       ? await PgBus.open(config.databaseUrl, namespace, log)
       : null;
-  const rateLimiter: RateLimiter = config.redisUrl ? RedisRateLimiter.connect(config.redisUrl, namespace, config.now, log) : new TokenBuckets(config.now);
+  const rateLimiter: RateLimiter = config.redisUrl ? await RedisRateLimiter.connect(config.redisUrl, namespace, config.now, log) : new TokenBuckets(config.now);
   if (!bus) return { bus, signal: new LocalWorkSignal(), hub: new LocalStreamHub(maxStreamBytes, log), rateLimiter, close: () => rateLimiter.close() };
   const signal = await SharedWorkSignal.open(bus, processId, log);
   const hub = await SharedStreamHub.open(maxStreamBytes, bus, processId, log, config.now);
