@@ -77,7 +77,7 @@ export class SharedStreamHub implements StreamHub {
   private readonly inbound = new Map<string, Inbound>();
   /** Jobs whose completion check passed here: no more pieces are shown. */
   private readonly sealed = new Set<string>();
-  private readonly asks = new Map<string, (answer: Answer) => void>();
+  private readonly asks = new Map<string, (answer: Answer | null) => void>();
   private unsubscribe: (() => void) | null = null;
   private forgotAt = 0;
 
@@ -209,7 +209,7 @@ export class SharedStreamHub implements StreamHub {
   /** Stops listening; this process's watchers are ended by shutdown, its miners' sockets by the server. */
   close(): void {
     this.unsubscribe?.();
-    for (const resolve of this.asks.values()) resolve({ shownChars: 0, match: null });
+    for (const resolve of this.asks.values()) resolve(null); // unanswered: unknown, as after a timeout
   }
 
   /** Publishes; a bus that is down is logged once per outage, and the caller goes on. */
