@@ -14,7 +14,7 @@ import { parseAmount } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '@aitbc/coordinator';
 import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { until } from '@aitbc/testkit';
-import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner } from '@aitbc/testkit/streams';
+import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner, streamThenComplete } from '@aitbc/testkit/streams';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
 const PG_SERVER = 'postgres://postgres@127.0.0.1:5432';
@@ -124,13 +124,7 @@ for (const bus of buses) {
     test('a completion on B that differs from what the client on A was shown is refused, and the client pays nothing', async () => {
       const miner = await streamingMiner(b.request, await b.createKey(['miner']), 'cheats-on-b');
       const key = await a.createClient('shown-yes', '10');
-      const reader = readEvents(await openChatStream(a.url, key, 'Yes or no?'));
-      const claim = await claimJob(miner);
-      const stream = await dialStream(b.url, miner, claim.job_id);
-      await stream.text('YES');
-      await until(() => reader.text() === 'YES', 'the client on A to be shown YES');
-      await stream.end();
-      const refused = await miner.complete(claim.job_id, miner.completion(claim, 'NO'));
+      const { reader, claim, answer: refused } = await streamThenComplete({ url: a.url, key }, miner, b.url, 'YES', 'NO');
       assert.equal(refused.status, 422);
       assert.equal(refused.body.error_code, 'VALIDATION_INVALID_FORMAT');
       assert.equal(refused.body.field, 'output');
@@ -146,16 +140,8 @@ for (const bus of buses) {
     test("a client that hangs up on A stops the miner's socket on B; what it was shown is what it pays for", async () => {
       const miner = await streamingMiner(b.request, await b.createKey(['miner']), 'told-to-stop-on-b');
       const key = await a.createClient('leaves-a', '10');
-      const response = await openChatStream(a.url, key, 'Go on');
-      const reader = readEvents(response);
-      const claim = await claimJob(miner);
-      const stream = await dialStream(b.url, miner, claim.job_id);
-      await stream.text('Partial');
-      await until(() => reader.text() === 'Partial', 'the client on A to be shown the piece');
-      response.destroy();
-      await until(() => stream.received.some((message) => message.type === 'stop'), 'the stop to reach the miner on B');
-      await stream.end();
-      const completed = await miner.complete(claim.job_id, miner.completion(claim, 'Partial'));
+      // The miner on B ends its stream only once told to stop.
+      const { answer: completed } = await streamThenComplete({ url: a.url, key }, miner, b.url, 'Partial', 'Partial', true);
       assert.equal(completed.status, 200, completed.text);
       await a.assertLedger();
     });

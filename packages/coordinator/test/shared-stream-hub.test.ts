@@ -53,7 +53,7 @@ async function watchOnA(jobId: string) {
 test("a watcher on A that stops reading pauses the miner's socket on B until it reads again; a hang-up stops it", async () => {
   const watcher = await watchOnA('job-hold');
   const miner = minerSocket();
-  assert.equal(hubB.attachMiner('job-hold', miner.control), true);
+  assert.equal(await hubB.attachMiner('job-hold', miner.control), true);
   assert.equal(hubB.text('job-hold', 'a'), 'relayed');
   await until(() => watcher.shown.join('') === 'a', 'A to show it');
   const release = hubA.hold('job-hold');
@@ -64,14 +64,14 @@ test("a watcher on A that stops reading pauses the miner's socket on B until it 
   await until(() => miner.calls.includes('stop: the client disconnected'), 'the stop to reach B');
   assert.deepEqual(miner.calls, ['pause', 'resume', 'stop: the client disconnected']);
   watcher.unwatch();
-  await until(() => !hubB.isLive('job-hold'), 'B to hear that nobody watches');
+  await until(async () => !(await hubB.isLive('job-hold')), 'B to hear that nobody watches');
   assert.equal(hubB.text('job-hold', 'more'), 'not_watched', 'nothing is relayed to nobody');
 });
 
 test('a completion judged on B waits for the pieces still on the bus, then A shows nothing past what was judged', async () => {
   const watcher = await watchOnA('job-seal');
   const miner = minerSocket();
-  assert.equal(hubB.attachMiner('job-seal', miner.control), true);
+  assert.equal(await hubB.attachMiner('job-seal', miner.control), true);
   for (const piece of ['one ', 'two ', 'three']) hubB.text('job-seal', piece);
   // Asked at once, before A has been shown all three: A waits for them, then answers.
   assert.equal(await hubB.matchesRelayed('job-seal', 'one two three'), true);
@@ -87,7 +87,7 @@ test('a completion judged on B waits for the pieces still on the bus, then A sho
 test('a piece lost on the bus stops the showing, so the completion differs and is refused; the limit holds on A too', async () => {
   const watcher = await watchOnA('job-gap');
   const miner = minerSocket();
-  hubB.attachMiner('job-gap', miner.control);
+  await hubB.attachMiner('job-gap', miner.control);
   hubB.text('job-gap', 'kept ');
   await until(() => watcher.shown.length === 1, 'the first piece');
   // A piece that never reaches A: B numbered it, then the bus lost it.
@@ -98,7 +98,7 @@ test('a piece lost on the bus stops the showing, so the completion differs and i
   watcher.unwatch();
 
   const limited = await watchOnA('job-limit');
-  hubB.attachMiner('job-limit', minerSocket().control);
+  await hubB.attachMiner('job-limit', minerSocket().control);
   // B's own count is fresh (a second stream, say), so only A's limit of 1000 bytes stands in the way.
   (hubB as unknown as { outbound: Map<string, { bytes: number }> }).outbound.get('job-limit')!.bytes = -1_000;
   hubB.text('job-limit', 'x'.repeat(900));
@@ -110,7 +110,7 @@ test('a piece lost on the bus stops the showing, so the completion differs and i
 
 test("a completion whose client's coordinator does not answer is refused; relayedChars is then unknown", async () => {
   const watcher = await watchOnA('job-silent');
-  hubB.attachMiner('job-silent', minerSocket().control);
+  await hubB.attachMiner('job-silent', minerSocket().control);
   hubB.text('job-silent', 'shown');
   await until(() => watcher.shown.length === 1, 'the piece');
   // A's process stops hearing the bus (as if it died without saying so).

@@ -17,7 +17,7 @@ test('a completion must be exactly the relayed text, compared across pieces (a s
   const seen: string[] = [];
   await hub.watch('job-1', true, (event) => event.type === 'text' && seen.push(event.text));
   assert.ok(await hub.matchesRelayed('job-1', 'anything'), 'nothing relayed yet: any output (sent whole at completion)');
-  assert.ok(hub.attachMiner('job-1', minerControl().control));
+  assert.ok(await hub.attachMiner('job-1', minerControl().control));
   for (const piece of ['Smile ', '\ud83d', '\ude00', '!']) assert.equal(hub.text('job-1', piece), 'relayed');
   assert.equal(seen.join(''), 'Smile 😀!');
   assert.equal(await hub.relayedChars('job-1'), 'Smile 😀!'.length);
@@ -29,7 +29,7 @@ test('a job streams at most its limit in UTF-8 bytes; a piece that would pass it
   const hub = new LocalStreamHub(10, silent);
   const seen: string[] = [];
   await hub.watch('job-2', true, (event) => event.type === 'text' && seen.push(event.text));
-  hub.attachMiner('job-2', minerControl().control);
+  await hub.attachMiner('job-2', minerControl().control);
   assert.equal(hub.text('job-2', 'ééé'), 'relayed'); // 6 bytes
   assert.equal(hub.text('job-2', 'abcde'), 'over_limit'); // 11 > 10
   assert.equal(hub.text('job-2', 'abcd'), 'relayed'); // 10
@@ -40,7 +40,7 @@ test('a job streams at most its limit in UTF-8 bytes; a piece that would pass it
 test('a miner stream for a job nobody waits on live is not attached', async () => {
   const hub = new LocalStreamHub(10, silent);
   await hub.watch('job-3', false, () => undefined);
-  assert.equal(hub.attachMiner('job-3', minerControl().control), false);
+  assert.equal(await hub.attachMiner('job-3', minerControl().control), false);
   assert.equal(hub.text('job-3', 'x'), 'not_watched');
 });
 
@@ -50,7 +50,7 @@ test("the miner's stream is paused while any watcher holds it, and resumed when 
   await hub.watch('job-4', true, () => undefined);
   const first = hub.hold('job-4'); // a hold before the miner dials: it starts paused
   const { calls, control } = minerControl();
-  hub.attachMiner('job-4', control);
+  await hub.attachMiner('job-4', control);
   const second = hub.hold('job-4');
   first();
   first(); // releasing twice counts once
@@ -67,7 +67,7 @@ test('a watcher that throws is logged and dropped; the others still get every ev
     throw new Error('broken');
   });
   await hub.watch('job-5', true, (event) => event.type === 'text' && seen.push(event.text));
-  hub.attachMiner('job-5', minerControl().control);
+  await hub.attachMiner('job-5', minerControl().control);
   hub.text('job-5', 'a');
   hub.text('job-5', 'b');
   assert.deepEqual(seen, ['a', 'b']);

@@ -3,8 +3,9 @@
 // complete or fail request may land in a third (C). Each process keeps a LocalStreamHub for its
 // own watchers and miners, and the bus joins them:
 // - A announces its live watches, so B knows the job is live (the claim says stream: true) and
-//   accepts the miner's stream. A's announcement is published before the job is submitted, and
-//   the work hint that wakes the miner comes after it from the same publisher, so B has it first.
+//   accepts the miner's stream. A's announcement is published before the job is submitted; a
+//   claim in B that does not know of it sends a message round the bus first (isLive), which
+//   comes back after the announcement.
 // - B numbers the pieces and enforces the per-job limit on what it relays; A shows them in order
 //   through a stand-in for the miner (a proxy MinerControl) attached to its local hub, so A's hub
 //   holds exactly what its client was shown, and the limit holds there too. A gap in the numbers
@@ -33,6 +34,8 @@ export const SETTLE_MS = 2_000;
 /** How long C waits for A's answer: the settling plus the bus's round trip, generously. */
 const ASK_TIMEOUT_MS = SETTLE_MS + 3_000;
 const SETTLE_CHECK_MS = 10;
+/** The most a claim waits for the bus to confirm that no client waits live (a slow or absent bus: not live). */
+const BARRIER_TIMEOUT_MS = 500;
 /** A live watch announced by a process that died without saying so is forgotten after this. */
 const REMOTE_WATCH_TTL_MS = 24 * 3_600_000;
 
@@ -42,6 +45,7 @@ type Answer = { shownChars: number; match: boolean | null };
 type Message = { job: string; from: string } & (
   | { t: 'watch' | 'unwatch' | 'attached' | 'detached' | 'ended' }
   | { t: 'sync' }
+  | { t: 'barrier'; id: string }
   | { t: 'text'; seq: number; text: string }
   | { t: 'flow'; to: string; paused: boolean }
   | { t: 'stop'; to: string; reason: string }
@@ -78,6 +82,8 @@ export class SharedStreamHub implements StreamHub {
   /** Jobs whose completion check passed here: no more pieces are shown. */
   private readonly sealed = new Set<string>();
   private readonly asks = new Map<string, (answer: Answer | null) => void>();
+  /** This process's barrier messages on their way round the bus. */
+  private readonly barriers = new Map<string, () => void>();
   private unsubscribe: (() => void) | null = null;
   private forgotAt = 0;
 
@@ -138,8 +144,15 @@ export class SharedStreamHub implements StreamHub {
     };
   }
 
-  isLive(jobId: string): boolean {
-    return this.local.isLive(jobId) || this.liveElsewhere.has(jobId);
+  /**
+   * Asked when a miner claims the job. The watch was announced before the job was submitted, so
+   * a message this process sends itself now comes back after that announcement (Redis writes to
+   * a subscriber in order; NOTIFY delivers in commit order): once it is back, this process knows.
+   */
+  async isLive(jobId: string): Promise<boolean> {
+    if (this.local.isLiveHere(jobId) || this.liveElsewhere.has(jobId)) return true;
+    await this.barrier();
+    return this.liveElsewhere.has(jobId);
   }
 
   async relayedChars(jobId: string): Promise<number | null> {
@@ -158,9 +171,10 @@ export class SharedStreamHub implements StreamHub {
     return (await this.ask(jobId, { chars: output.length, digest: textDigest(output) }))?.match ?? false;
   }
 
-  attachMiner(jobId: string, control: MinerControl): boolean {
-    if (this.local.isLive(jobId)) return this.local.attachMiner(jobId, control);
-    if (this.local.stopping || !this.liveElsewhere.has(jobId)) return false;
+  /** The miner may dial a process other than the one it claimed in: that one learns of the watch the same way. */
+  async attachMiner(jobId: string, control: MinerControl): Promise<boolean> {
+    if (this.local.isLiveHere(jobId)) return this.local.attachMinerHere(jobId, control);
+    if (this.local.stopping || !(await this.isLive(jobId))) return false;
     this.outbound.set(jobId, { control, bytes: 0, seq: 0 });
     void this.send({ t: 'attached', job: jobId });
     return true;
@@ -210,6 +224,7 @@ export class SharedStreamHub implements StreamHub {
   close(): void {
     this.unsubscribe?.();
     for (const resolve of this.asks.values()) resolve(null); // unanswered: unknown, as after a timeout
+    for (const pass of this.barriers.values()) pass();
   }
 
   /** Publishes; a bus that is down is logged once per outage, and the caller goes on. */
@@ -224,6 +239,23 @@ export class SharedStreamHub implements StreamHub {
 
   private announceWatches(): void {
     for (const jobId of this.liveHere.keys()) void this.send({ t: 'watch', job: jobId });
+  }
+
+  /** Resolves when a message sent now has come back (or after BARRIER_TIMEOUT_MS, the bus being slow or away). */
+  private barrier(): Promise<void> {
+    const id = randomBytes(8).toString('hex');
+    return new Promise((resolve) => {
+      const passed = () => {
+        clearTimeout(timer);
+        this.barriers.delete(id);
+        resolve();
+      };
+      const timer = setTimeout(passed, BARRIER_TIMEOUT_MS);
+      this.barriers.set(id, passed);
+      void this.send({ t: 'barrier', job: '', id }).then(() => {
+        if (this.outage.isDown) passed();
+      });
+    });
   }
 
   private ask(jobId: string, candidate: Candidate | null): Promise<Answer | null> {
@@ -256,11 +288,16 @@ export class SharedStreamHub implements StreamHub {
   }
 
   private received(message: Message): void {
-    if (message.from === this.processId) return;
+    if (message.from === this.processId) {
+      if (message.t === 'barrier') this.barriers.get(message.id)?.();
+      return;
+    }
     const { job } = message;
     switch (message.t) {
       case 'sync':
         return this.announceWatches();
+      case 'barrier':
+        return;
       case 'watch': {
         this.forgetOldWatches();
         let processes = this.liveElsewhere.get(job);
@@ -309,13 +346,13 @@ export class SharedStreamHub implements StreamHub {
 
   /** A miner's stream opened elsewhere for a job watched here: a stand-in for it joins the local hub. */
   private attachProxy(jobId: string, from: string): void {
-    if (!this.local.isLive(jobId)) return;
+    if (!this.local.isLiveHere(jobId)) return;
     const proxy: MinerControl = {
       stop: (reason) => void this.send({ t: 'stop', job: jobId, to: from, reason }),
       pause: () => void this.send({ t: 'flow', job: jobId, to: from, paused: true }),
       resume: () => void this.send({ t: 'flow', job: jobId, to: from, paused: false }),
     };
-    if (this.local.attachMiner(jobId, proxy)) this.inbound.set(jobId, { from, proxy, expected: 0, broken: false, open: true });
+    if (this.local.attachMinerHere(jobId, proxy)) this.inbound.set(jobId, { from, proxy, expected: 0, broken: false, open: true });
   }
 
   private show(jobId: string, from: string, seq: number, text: string): void {

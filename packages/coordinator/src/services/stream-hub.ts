@@ -46,7 +46,7 @@ export interface StreamHub {
   /** Watches a job; resolves (with the function that stops watching) once a miner anywhere would see it. */
   watch(jobId: string, live: boolean, listener: Listener): Promise<() => void>;
   /** A client is waiting for this job's pieces: the miner should stream them. */
-  isLive(jobId: string): boolean;
+  isLive(jobId: string): Promise<boolean>;
   /**
    * Characters of output already relayed to this job's client (0 when nobody watches); null when
    * the client's coordinator could not be asked (the shared hub): treat it as "some".
@@ -57,8 +57,10 @@ export interface StreamHub {
    * (the client then gets the whole output at once), else only for exactly the relayed text.
    */
   matchesRelayed(jobId: string, output: string): Promise<boolean>;
-  attachMiner(jobId: string, control: MinerControl): boolean;
+  /** The miner's stream opened; false if no client waits for its pieces. */
+  attachMiner(jobId: string, control: MinerControl): Promise<boolean>;
   detachMiner(jobId: string, control: MinerControl): void;
+  /** Relays a piece from the miner, unless it would take the job past its stream limit. */
   text(jobId: string, text: string): TextOutcome;
   completed(jobId: string, job: JobRecord, receipt: Receipt): void;
   failed(jobId: string, error: ApiError): void;
@@ -125,7 +127,12 @@ export class LocalStreamHub implements StreamHub {
     return this.shutDown !== null;
   }
 
-  isLive(jobId: string): boolean {
+  async isLive(jobId: string): Promise<boolean> {
+    return this.isLiveHere(jobId);
+  }
+
+  /** Whether a watcher in this process waits for the job's pieces. */
+  isLiveHere(jobId: string): boolean {
     return this.watches.get(jobId)?.live ?? false;
   }
 
@@ -161,7 +168,12 @@ export class LocalStreamHub implements StreamHub {
     return chars === watch.relayedChars && digest === watch.relayedHash.copy().digest('hex');
   }
 
-  attachMiner(jobId: string, control: MinerControl): boolean {
+  async attachMiner(jobId: string, control: MinerControl): Promise<boolean> {
+    return this.attachMinerHere(jobId, control);
+  }
+
+  /** attachMiner, for a watch of this process. */
+  attachMinerHere(jobId: string, control: MinerControl): boolean {
     const watch = this.watches.get(jobId);
     if (!watch?.live || this.shutDown) return false;
     watch.miner = control;
