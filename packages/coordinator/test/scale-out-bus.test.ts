@@ -108,14 +108,17 @@ for (const bus of buses) {
       const stream = await dialStream(b.url, miner, claim.job_id);
       await stream.text('Hel');
       await until(() => reader.text() === 'Hel', 'the client on A to be shown the first piece');
-      await stream.text('lo, ');
-      await stream.text('world');
-      await until(() => reader.text() === 'Hello, world', 'the pieces in order');
+      // A piece far over one NOTIFY's 8000 bytes crosses PostgreSQL in parts.
+      const long = `lo, ${'wörld 😀 '.repeat(3_000)}`;
+      await stream.text(long);
+      await stream.text('!');
+      const whole = `Hel${long}!`;
+      await until(() => reader.text() === whole, 'the pieces in order');
       await stream.end();
-      const completed = await miner.complete(claim.job_id, miner.completion(claim, 'Hello, world'));
+      const completed = await miner.complete(claim.job_id, miner.completion(claim, whole));
       assert.equal(completed.status, 200, completed.text);
       await reader.done;
-      assert.equal(reader.text(), 'Hello, world', 'nothing shown twice or left out');
+      assert.equal(reader.text(), whole, 'nothing shown twice or left out');
       assert.equal(errorEvent(reader.events), undefined);
       assert.equal(reader.events.at(-1), '[DONE]');
       await a.assertLedger();

@@ -2,8 +2,9 @@
 // best-fitting waiter at once and is published on the bus, and each other process wakes its own
 // best-fitting waiter when the hint arrives. It only wakes: the store judges each claim, so a
 // job that wakes one miner in each process costs the losers an empty claim, nothing more. A
-// hint lost on the bus (Redis or the listening connection restarting) leaves the miner waiting
-// until its long-poll ends and it polls again: a delay, never a lost job.
+// hint lost on the bus (Redis or the listening connection restarting) costs a delay, never a
+// job: a long-poll re-checks the store every few seconds anyway (src/services/miners.ts), and
+// when the bus is back every waiter here re-checks at once.
 
 import type { Bus, BusLog } from '../bus/bus.ts';
 import { OutageLog } from '../bus/bus.ts';
@@ -34,6 +35,8 @@ export class SharedWorkSignal implements WorkSignal {
   static async open(bus: Bus, processId: string, log: BusLog): Promise<SharedWorkSignal> {
     const signal = new SharedWorkSignal(bus, processId, log);
     signal.unsubscribe = await bus.subscribe(WORK_TOPIC, (message) => signal.received(message));
+    // Hints sent while the bus was away are lost: every waiting miner here re-checks the store once.
+    bus.onReconnect(() => signal.local.notify());
     return signal;
   }
 
