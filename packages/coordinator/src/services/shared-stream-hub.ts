@@ -5,7 +5,7 @@
 // - A announces its live watches, so B knows the job is live (the claim says stream: true) and
 //   accepts the miner's stream. A's announcement is published before the job is submitted; a
 //   claim in B that does not know of it sends a message round the bus first (isLive), which
-//   comes back after the announcement.
+//   comes back after the announcement; a completion or failure in C checks the same way.
 // - B numbers the pieces and enforces the per-job limit on what it relays; A shows them in order
 //   through a stand-in for the miner (a proxy MinerControl) attached to its local hub, so A's hub
 //   holds exactly what its client was shown, and the limit holds there too. A gap in the numbers
@@ -157,7 +157,7 @@ export class SharedStreamHub implements StreamHub {
 
   async relayedChars(jobId: string): Promise<number | null> {
     if (this.local.watching(jobId)) return this.local.shownChars(jobId);
-    if (!this.liveElsewhere.has(jobId)) return 0;
+    if (!(await this.isLive(jobId))) return 0;
     return (await this.ask(jobId, null))?.shownChars ?? null;
   }
 
@@ -166,7 +166,7 @@ export class SharedStreamHub implements StreamHub {
       await this.settle(jobId, output.length);
       return this.sealIf(jobId, this.local.shows(jobId, output));
     }
-    if (!this.liveElsewhere.has(jobId)) return true;
+    if (!(await this.isLive(jobId))) return true;
     // Nobody answered: what the client saw cannot be confirmed, so this output is not paid for.
     return (await this.ask(jobId, { chars: output.length, digest: textDigest(output) }))?.match ?? false;
   }
