@@ -68,6 +68,27 @@ test("a watcher on A that stops reading pauses the miner's socket on B until it 
   assert.equal(hubB.text('job-hold', 'more'), 'not_watched', 'nothing is relayed to nobody');
 });
 
+test('a resume lost on the bus is sent again when a process comes back and asks for everyone\'s state', async () => {
+  const watcher = await watchOnA('job-lost-resume');
+  const miner = minerSocket();
+  await hubB.attachMiner('job-lost-resume', miner.control);
+  hubB.text('job-lost-resume', 'a');
+  await until(() => watcher.shown.length === 1, 'the piece');
+  const release = hubA.hold('job-lost-resume');
+  await until(() => miner.calls.includes('pause'), 'the pause to reach B');
+  // B stops hearing the bus while the resume goes out (as if Redis restarted)...
+  const hearing = (hubB as unknown as { received: (message: unknown) => void }).received;
+  (hubB as unknown as { received: () => void }).received = () => undefined;
+  release();
+  await new Promise((resolve) => setTimeout(resolve, 100));
+  (hubB as unknown as { received: unknown }).received = hearing;
+  assert.deepEqual(miner.calls, ['pause']);
+  // ...then a process that reconnected asks everyone to say again what they know.
+  await busB.publish('stream', JSON.stringify({ t: 'sync', job: '', from: 'proc-c' }));
+  await until(() => miner.calls.includes('resume'), 'the resume to be sent again');
+  watcher.unwatch();
+});
+
 test('a completion judged on B waits for the pieces still on the bus, then A shows nothing past what was judged', async () => {
   const watcher = await watchOnA('job-seal');
   const miner = minerSocket();

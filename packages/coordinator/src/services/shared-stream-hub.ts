@@ -18,9 +18,10 @@
 //   pays nothing. relayedChars is asked the same way; unknown counts as "some" (no retry).
 // - Completion and failure are published as `ended`: A's waiter reads the outcome from the store.
 // Messages lost while the bus restarts: a watch announcement lost means the miner is not told to
-// stream (the client gets the whole answer at the end); a lost pause or resume is corrected by the
-// next one, and a client that reads nothing is dropped after clientStallMs anyway. After a
-// reconnect every process announces its live watches again.
+// stream (the client gets the whole answer at the end); a lost piece fails the job as above. When
+// the bus is back every process announces its live watches and whether it holds each miner
+// paused again, so a lost pause or resume is corrected then (and a client that reads nothing is
+// dropped after clientStallMs anyway).
 
 import { randomBytes } from 'node:crypto';
 import type { ApiError, Receipt } from '@aitbc/protocol';
@@ -237,8 +238,10 @@ export class SharedStreamHub implements StreamHub {
     }
   }
 
+  /** What the others must know of this process's watches, again (after the bus lost messages). */
   private announceWatches(): void {
     for (const jobId of this.liveHere.keys()) void this.send({ t: 'watch', job: jobId });
+    for (const [jobId, inbound] of this.inbound) if (inbound.open) void this.send({ t: 'flow', job: jobId, to: inbound.from, paused: this.local.isHeld(jobId) });
   }
 
   /** Resolves when a message sent now has come back (or after BARRIER_TIMEOUT_MS, the bus being slow or away). */

@@ -149,6 +149,11 @@ export class LocalStreamHub implements StreamHub {
     return this.watches.has(jobId);
   }
 
+  /** Whether a watcher here holds the job's miner paused. */
+  isHeld(jobId: string): boolean {
+    return (this.watches.get(jobId)?.holds ?? 0) > 0;
+  }
+
   /** Characters relayed to this process's watchers of the job. */
   shownChars(jobId: string): number {
     return this.watches.get(jobId)?.relayedChars ?? 0;
