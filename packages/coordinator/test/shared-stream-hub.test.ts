@@ -50,12 +50,18 @@ async function watchOnA(jobId: string) {
   return { shown, events, unwatch };
 }
 
-test("a watcher on A that stops reading pauses the miner's socket on B until it reads again; a hang-up stops it", async () => {
-  const watcher = await watchOnA('job-hold');
+/** A watcher on A, a miner's socket on B, and a first piece shown across. */
+async function streamingAcross(jobId: string, first: string) {
+  const watcher = await watchOnA(jobId);
   const miner = minerSocket();
-  assert.equal(await hubB.attachMiner('job-hold', miner.control), true);
-  assert.equal(hubB.text('job-hold', 'a'), 'relayed');
-  await until(() => watcher.shown.join('') === 'a', 'A to show it');
+  assert.equal(await hubB.attachMiner(jobId, miner.control), true);
+  assert.equal(hubB.text(jobId, first), 'relayed');
+  await until(() => watcher.shown.join('') === first, 'A to show the first piece');
+  return { watcher, miner };
+}
+
+test("a watcher on A that stops reading pauses the miner's socket on B until it reads again; a hang-up stops it", async () => {
+  const { watcher, miner } = await streamingAcross('job-hold', 'a');
   const release = hubA.hold('job-hold');
   await until(() => miner.calls.includes('pause'), 'the pause to reach B');
   release();
@@ -69,11 +75,7 @@ test("a watcher on A that stops reading pauses the miner's socket on B until it 
 });
 
 test('a resume lost on the bus is sent again when a process comes back and asks for everyone\'s state', async () => {
-  const watcher = await watchOnA('job-lost-resume');
-  const miner = minerSocket();
-  await hubB.attachMiner('job-lost-resume', miner.control);
-  hubB.text('job-lost-resume', 'a');
-  await until(() => watcher.shown.length === 1, 'the piece');
+  const { watcher, miner } = await streamingAcross('job-lost-resume', 'a');
   const release = hubA.hold('job-lost-resume');
   await until(() => miner.calls.includes('pause'), 'the pause to reach B');
   // B stops hearing the bus while the resume goes out (as if Redis restarted)...
@@ -106,11 +108,7 @@ test('a completion judged on B waits for the pieces still on the bus, then A sho
 });
 
 test('a piece lost on the bus stops the showing, so the completion differs and is refused; the limit holds on A too', async () => {
-  const watcher = await watchOnA('job-gap');
-  const miner = minerSocket();
-  await hubB.attachMiner('job-gap', miner.control);
-  hubB.text('job-gap', 'kept ');
-  await until(() => watcher.shown.length === 1, 'the first piece');
+  const { watcher } = await streamingAcross('job-gap', 'kept ');
   // A piece that never reaches A: B numbered it, then the bus lost it.
   (hubB as unknown as { outbound: Map<string, { seq: number }> }).outbound.get('job-gap')!.seq++;
   hubB.text('job-gap', 'after the gap');
@@ -130,10 +128,7 @@ test('a piece lost on the bus stops the showing, so the completion differs and i
 });
 
 test("a completion whose client's coordinator does not answer is refused; relayedChars is then unknown", async () => {
-  const watcher = await watchOnA('job-silent');
-  await hubB.attachMiner('job-silent', minerSocket().control);
-  hubB.text('job-silent', 'shown');
-  await until(() => watcher.shown.length === 1, 'the piece');
+  await streamingAcross('job-silent', 'shown');
   // A's process stops hearing the bus (as if it died without saying so).
   (hubA as unknown as { received: () => void }).received = () => undefined;
   const [matches, relayed] = await Promise.all([hubB.matchesRelayed('job-silent', 'shown'), hubB.relayedChars('job-silent')]);
