@@ -21,8 +21,8 @@ test('--help lists every flag of docs/API.md with its environment variable', () 
   const help = runAitbc(['coordinator', '--help']);
   assert.equal(help.status, 0, help.stderr);
   const text = help.stdout.replace(/\s+/g, ' ');
-  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds', '--request-timeout', '--max-stream-bytes']) assert.match(text, new RegExp(flag));
-  for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY', 'AITBC_MINER_TIMEOUT']) assert.match(text, new RegExp(`env: ${env}\\b`));
+  for (const flag of ['--port', '--db', '--admin-key', '--max-prompt-chars', '--models', '--miner-timeout', '--lease-seconds', '--request-timeout', '--max-stream-bytes', '--redis-url']) assert.match(text, new RegExp(flag));
+  for (const env of ['PORT', 'AITBC_DB', 'AITBC_ADMIN_KEY', 'AITBC_MINER_TIMEOUT', 'AITBC_REDIS_URL']) assert.match(text, new RegExp(`env: ${env}\\b`));
   for (const [flag, env] of [
     ['--reexecution-rate', 'AITBC_REEXECUTION_RATE'],
     ['--canary-rate', 'AITBC_CANARY_RATE'],

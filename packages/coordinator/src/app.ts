@@ -79,6 +79,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   installMaintenanceGuard(app, maintenance);
   app.addHook('onClose', async () => load.stop());
   app.addHook('onClose', async () => services.chain?.stop());
+  app.addHook('onClose', async () => services.closeShared());
 
   // Any content type is read as JSON (curl -d sends form encoding by default); empty means none;
   // unpaired surrogates and absurd nesting are refused here, before any handler.

@@ -63,6 +63,16 @@ export interface CoordinatorConfig {
   acceptanceWindowSeconds: number;
   /** The verification ladder: check rates, probation, resuming, the paying account, trusted miners. */
   verification: VerificationSettings;
+  /**
+   * Redis shared by several coordinators: their rate limits, and the bus that wakes long-polling
+   * miners and relays streams between them. Unset → PostgreSQL's LISTEN/NOTIFY is the bus when
+   * databaseUrl is set, and rate limits are per process.
+   */
+  redisUrl?: string;
+  /** The PostgreSQL database several coordinators share (postgres://…). */
+  databaseUrl?: string;
+  /** Names this marketplace's Redis keys and bus channels, so that several can share one server. */
+  sharedNamespace: string;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -95,6 +105,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   sseKeepAliveMs: 15_000,
   acceptanceWindowSeconds: 600,
   verification: DEFAULT_VERIFICATION,
+  sharedNamespace: 'aitbc',
   now: () => Date.now(),
 };
 

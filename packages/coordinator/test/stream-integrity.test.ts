@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
 import { startTestCoordinator, type TestCoordinator, type TestMiner } from '@aitbc/testkit/coordinator';
 import { until } from '@aitbc/testkit';
-import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner } from '@aitbc/testkit/streams';
+import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner, streamThenComplete } from '@aitbc/testkit/streams';
 
 let coordinator: TestCoordinator;
 let miner: TestMiner;
@@ -32,15 +32,8 @@ const available = async (account: string) => (await coordinator.store.getAccount
 
 test('a completion whose output is not what was streamed is refused: the job fails and the client pays nothing', async () => {
   const key = await coordinator.createClient('yes-no', '10');
-  const reader = readEvents(await openChatStream(coordinator.url, key, 'Yes or no?'));
-  const claim = await claimJob(miner);
+  const { reader, claim, answer: refused } = await streamThenComplete({ url: coordinator.url, key }, miner, coordinator.url, 'YES', 'NO');
   assert.equal(claim.stream, true, 'the miner is told a client waits on the stream');
-  const stream = await dialStream(coordinator.url, miner, claim.job_id);
-  await stream.text('YES');
-  await until(() => reader.text() === 'YES', 'the client to be shown YES');
-  await stream.end();
-
-  const refused = await miner.complete(claim.job_id, miner.completion(claim, 'NO'));
   assert.equal(refused.status, 422);
   assert.equal(refused.body.error_code, 'VALIDATION_INVALID_FORMAT');
   assert.equal(refused.body.field, 'output');
@@ -63,16 +56,7 @@ test('a client that left midway: a completion equal to what was streamed is paid
   const key = await coordinator.createClient('leaver', '10');
   const outcomes: number[] = [];
   for (const output of ['YES', 'YES, and then some']) {
-    const response = await openChatStream(coordinator.url, key, 'Go on');
-    const reader = readEvents(response);
-    const claim = await claimJob(miner);
-    const stream = await dialStream(coordinator.url, miner, claim.job_id);
-    await stream.text('YES');
-    await until(() => reader.text() === 'YES', 'the client to be shown YES');
-    response.destroy(); // the client hangs up
-    await until(() => stream.received.some((message) => message.type === 'stop'), 'the miner to be told to stop');
-    await stream.end();
-    const answer = await miner.complete(claim.job_id, miner.completion(claim, output));
+    const { answer } = await streamThenComplete({ url: coordinator.url, key }, miner, coordinator.url, 'YES', output, true);
     outcomes.push(answer.status);
     if (answer.status !== 200) assert.equal(answer.body.field, 'output');
   }

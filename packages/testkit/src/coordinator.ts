@@ -43,9 +43,11 @@ export interface TestCoordinator {
 export async function startTestCoordinator(
   config: Partial<CoordinatorConfig> = {},
   wrapStore: (store: SqliteStore) => CoordinatorStore = (store) => store,
+  /** Another test coordinator's file, for several coordinators on one database (that one removes it). */
+  sharedDbPath?: string,
 ): Promise<TestCoordinator> {
-  const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
-  const dbPath = join(dir, 'coordinator.db');
+  const dir = sharedDbPath ? null : mkdtempSync(join(tmpdir(), 'aitbc-test-'));
+  const dbPath = sharedDbPath ?? join(dir!, 'coordinator.db');
   const store = new SqliteStore({ path: dbPath });
   const { app, services, load } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
   services.sweeper.start();
@@ -89,7 +91,7 @@ export async function startTestCoordinator(
       await services.chain?.stop();
       await app.close();
       await store.close();
-      rmSync(dir, { recursive: true, force: true });
+      if (dir) rmSync(dir, { recursive: true, force: true });
     },
   };
 }

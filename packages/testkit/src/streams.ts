@@ -113,3 +113,24 @@ export function dialStream(url: string, miner: TestMiner, jobId: string): Promis
     socket.once('unexpected-response', (_request, response) => reject(new Error(`stream refused: ${response.statusCode}`)));
   });
 }
+
+/**
+ * A client of `client` asks for a stream; the miner (polling its own coordinator, which may be
+ * another one) claims the job, streams `shown`, ends, and completes with `output`. With
+ * `hangUp`, the client hangs up once shown the text, and the miner ends when told to stop.
+ */
+export async function streamThenComplete(client: { url: string; key: string }, miner: TestMiner, minerUrl: string, shown: string, output: string, hangUp = false) {
+  const response = await openChatStream(client.url, client.key, 'Yes or no?');
+  const reader = readEvents(response);
+  const claim = await claimJob(miner);
+  const stream = await dialStream(minerUrl, miner, claim.job_id);
+  await stream.text(shown);
+  await until(() => reader.text() === shown, `the client to be shown ${shown}`);
+  if (hangUp) {
+    response.destroy();
+    await until(() => stream.received.some((message) => message.type === 'stop'), 'the miner to be told to stop');
+  }
+  await stream.end();
+  const answer = await miner.complete(claim.job_id, miner.completion(claim, output));
+  return { reader, claim, answer };
+}

@@ -22,6 +22,7 @@ interface CoordinatorFlags {
   leaseSeconds: number;
   chainId: string;
   chainUrl?: string;
+  redisUrl?: string;
   settleInterval: number;
   minBond: string;
   openaiMaxPrice: string;
@@ -127,6 +128,7 @@ export function coordinatorCommand(): Command {
         .default(DEFAULT_CONFIG.acceptanceWindowSeconds)
         .argParser(integerIn(0, 30 * 86_400)),
     )
+    .addOption(new Option('--redis-url <url>', 'Redis shared by several coordinators on one database: rate limits, waking miners, relaying streams (redis://…)').env('AITBC_REDIS_URL'))
     .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']));
   for (const option of verificationOptions()) program.addOption(option);
   return program.action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
@@ -149,6 +151,7 @@ export function coordinatorCommand(): Command {
           leaseSeconds: flags.leaseSeconds,
           chainId: flags.chainId,
           chainUrl: flags.chainUrl ?? null,
+          redisUrl: flags.redisUrl,
           settleWaitMs: flags.settleInterval * 1000,
           minBondMicro: parseAmount(flags.minBond),
           openAiMaxPrice: flags.openaiMaxPrice,

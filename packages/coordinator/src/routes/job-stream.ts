@@ -78,7 +78,9 @@ export function registerJobStreamRoute(app: App, { miners, hub }: Services): voi
         if (!ended) failJob('the miner disconnected in the middle of the stream');
       }),
     );
-    if (!hub.attachMiner(jobId, control)) control.stop('nobody is waiting for this output any more');
+    if (!(await hub.attachMiner(jobId, control))) control.stop('nobody is waiting for this output any more');
+    // (The shared hub may ask the bus first: a miner that hung up meanwhile is let go at once.)
+    else if (socket.readyState !== socket.OPEN) hub.detachMiner(jobId, control);
     socket.resume();
   });
 }

@@ -49,7 +49,7 @@ export async function runJob(
   const live = streamed !== undefined;
   const principal = principalOf(request);
   // Watch before submitting, so the miner that claims it already knows to stream.
-  const waiter = new JobWaiter(services.jobs, hub, jobId, live, request.log);
+  const waiter = await JobWaiter.open(services.jobs, hub, jobId, live, request.log);
   try {
     await services.jobs.submit(principal, input, undefined, jobId, { boundTokensByPrice });
   } catch (error) {

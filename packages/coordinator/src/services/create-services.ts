@@ -18,11 +18,12 @@ import { CoordinatorMetrics } from './metrics.ts';
 import { MinerService } from './miners.ts';
 import { ReceiptService } from './receipts.ts';
 import { SettlementBacklog } from './settlement-backlog.ts';
-import { StreamHub } from './stream-hub.ts';
+import { openSharedParts } from './shared-parts.ts';
+import type { StreamHub } from './stream-hub.ts';
 import { Sweeper } from './sweeper.ts';
-import { TokenBuckets, type RateLimiter } from './token-bucket.ts';
+import type { RateLimiter } from './token-bucket.ts';
 import { VerificationService } from './verification.ts';
-import { LocalWorkSignal, type WorkSignal } from './work-signal.ts';
+import type { WorkSignal } from './work-signal.ts';
 
 /** Receipts the sweeper releases from their acceptance window per tick (one transaction). */
 const RELEASE_BATCH = 500;
@@ -56,19 +57,21 @@ export interface Services {
   backlog: SettlementBacklog;
   /** The link to the chain node; null without --chain-url. */
   chain: ChainService | null;
+  /** Closes what the signal, hub and rate limiter share with other coordinators (bus, Redis). */
+  closeShared(): Promise<void>;
   startedAt: number;
 }
 
 export async function createServices(store: CoordinatorStore, config: CoordinatorConfig, log: FastifyBaseLogger): Promise<Services> {
   // Names this process in the duty leases it holds among the coordinators on this database.
   const processId = newId('proc');
-  const signal: WorkSignal = new LocalWorkSignal();
+  // Shared with the other coordinators on this database (bus, Redis), or in memory when alone.
+  const shared = await openSharedParts(config, processId, log);
+  const { signal, hub, rateLimiter } = shared;
   const directory = new MinerDirectory(store, config);
   const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
   const maintenance = new Maintenance(store);
   await maintenance.refresh();
-  const rateLimiter: RateLimiter = new TokenBuckets(config.now);
-  const hub = new StreamHub(config.maxStreamBytes ?? config.bodyLimitBytes, log);
   const verification = new VerificationService(store, signal, config, log);
   const metrics = new CoordinatorMetrics();
   const services: Services = {
@@ -89,6 +92,7 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
     metrics,
     backlog: new SettlementBacklog(store, config),
     chain: config.chainUrl ? new ChainService(store, config, signingKey, log, new DutyLease(store, 'chain', processId, CHAIN_LEASE_MS, config.now)) : null,
+    closeShared: () => shared.close(),
     startedAt: config.now(),
   };
   if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);

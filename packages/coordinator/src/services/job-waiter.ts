@@ -1,6 +1,7 @@
 // Waits for one job on behalf of an OpenAI-compatible request: pieces of output as the miner
-// streams them, then the outcome. The hub wakes it at once; a check of the store every second
-// also catches what the hub cannot see (expiry by the sweeper, a cancel, another process).
+// streams them, then the outcome. The hub wakes it at once (an end in another coordinator as
+// `ended`, read from the store); a check of the store every second also catches what the hub
+// cannot see (expiry by the sweeper, a cancel, a message the bus lost).
 
 import { ApiError, type Receipt } from '@aitbc/protocol';
 import type { JobRecord, StoredReceipt } from '../store/store.ts';
@@ -24,16 +25,27 @@ export class JobWaiter {
   /** Pieces that came before a listener was given (bounded by the hub's per-job limit); null after. */
   private early: string[] | null = [];
   private onText: (text: string) => void = () => undefined;
-  private readonly unwatch: () => void;
+  private unwatch: () => void = () => undefined;
   private readonly timer: NodeJS.Timeout;
   private resolve!: (outcome: JobOutcome) => void;
   private reject!: (error: ApiError) => void;
   private settled = false;
   readonly outcome: Promise<JobOutcome>;
 
-  constructor(
+  /** Watches the job; resolves once a miner in any coordinator would see that a client waits. */
+  static async open(store: JobLookup, hub: StreamHub, jobId: string, live: boolean, log: ErrorLog): Promise<JobWaiter> {
+    const waiter = new JobWaiter(store, jobId, live, log);
+    const unwatch = await hub.watch(jobId, live, (event) => waiter.handle(event));
+    // Closed while the watch was being announced: stop watching at once.
+    if (waiter.closed) unwatch();
+    else waiter.unwatch = unwatch;
+    return waiter;
+  }
+
+  private closed = false;
+
+  private constructor(
     private readonly store: JobLookup,
-    hub: StreamHub,
     private readonly jobId: string,
     private readonly live: boolean,
     private readonly log: ErrorLog,
@@ -43,7 +55,6 @@ export class JobWaiter {
       this.reject = reject;
     });
     this.outcome.catch(() => undefined); // a caller that never awaits must not crash the process
-    this.unwatch = hub.watch(jobId, live, (event) => this.handle(event));
     // A store that fails (closed at shutdown, disk trouble) is logged; the next tick tries again.
     this.timer = setInterval(safely(log, `checking job ${jobId}`, () => this.check()), CHECK_EVERY_MS);
   }
@@ -69,7 +80,9 @@ export class JobWaiter {
         if (this.early) this.early.push(event.text);
         else this.deliver(event.text);
       } else if (event.type === 'completed') this.finish(() => this.resolve({ job: event.job, receipt: event.receipt }));
-      else this.finish(() => this.reject(event.error));
+      else if (event.type === 'failed') this.finish(() => this.reject(event.error));
+      // It ended in another coordinator: the store has the outcome now, not at the next tick.
+      else safely(this.log, `checking job ${this.jobId}`, () => this.check())();
     } catch (error) {
       // Handing a piece on failed (the listener threw): this wait ends, the caller answers with an error.
       this.log.error({ err: error, job_id: this.jobId }, 'relaying a piece of output failed');
@@ -96,6 +109,7 @@ export class JobWaiter {
   }
 
   close(): void {
+    this.closed = true;
     clearInterval(this.timer);
     this.unwatch();
   }

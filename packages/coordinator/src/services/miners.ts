@@ -250,7 +250,7 @@ export class MinerService {
     const now = this.config.now();
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
-    if (!this.hub.matchesRelayed(jobId, input.output)) await this.refuseUnstreamedOutput(job, input.output);
+    if (!(await this.hub.matchesRelayed(jobId, input.output))) await this.refuseUnstreamedOutput(job, input.output);
     const outputData = checkedOutputData(job, input.output, input);
     const { receipt: minerSigned, priceMicro } = checkMinerReceipt({
       receipt: input.receipt,
@@ -294,12 +294,15 @@ export class MinerService {
    * text, and a re-run elsewhere would show it something else).
    */
   private async refuseUnstreamedOutput(job: JobRecord, output: string): Promise<never> {
-    const relayed = this.hub.relayedChars(job.jobId);
-    const reason = `its completion's output (${output.length} characters) is not the ${relayed} characters it streamed to the client`;
+    const relayed = await this.hub.relayedChars(job.jobId);
+    const shown = relayed === null ? "the text its client's coordinator could not confirm" : `the ${relayed} characters it streamed to the client`;
+    const reason = `its completion's output (${output.length} characters) is not ${shown}`;
     await this.failHeld(job.jobId, job.minerId!, reason, false);
     throw new ApiError(
       'VALIDATION_INVALID_FORMAT',
-      `Field 'output' must be exactly the text streamed for job ${job.jobId} (${relayed} characters were relayed to its client), got ${output.length} characters that differ; the job failed and its client was refunded`,
+      relayed === null
+        ? `Field 'output' must be exactly the text streamed for job ${job.jobId}, which the coordinator its client reached could not confirm; the job failed and its client was refunded`
+        : `Field 'output' must be exactly the text streamed for job ${job.jobId} (${relayed} characters were relayed to its client), got ${output.length} characters that differ; the job failed and its client was refunded`,
       { field: 'output' },
     );
   }
@@ -321,13 +324,14 @@ export class MinerService {
 
   /** `lapse`: the miner no longer holds the job, which its record counts as a lease lapse, not a failure it reported. */
   private async failHeld(jobId: string, minerId: string, reason: string, retryable: boolean, lapse = false): Promise<JobRecord> {
+    // A client already has part of this job's output (or may have: null), so running it again elsewhere would repeat it.
+    const rerun = retryable && (await this.hub.relayedChars(jobId)) === 0;
     const outcome = await this.store.failJob({
       jobId,
       minerId,
       reason,
       lapse,
-      // A client already has part of this job's output: running it again elsewhere would repeat it.
-      retryable: retryable && this.hub.relayedChars(jobId) === 0,
+      retryable: rerun,
       now: this.config.now(),
       maxAttempts: this.config.maxAttempts,
     });

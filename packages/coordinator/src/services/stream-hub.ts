@@ -1,7 +1,9 @@
 // Live output of jobs that a client is waiting on (the OpenAI-compatible routes). The route
 // watches a job before submitting it; the miner holding the job streams pieces over a WebSocket
-// (../routes/job-stream.ts) and the hub relays them to the watchers as they come; completion and
-// failure end the watch. Kept in memory: a watcher is an open HTTP response of this process.
+// (src/routes/job-stream.ts) and the hub relays them to the watchers as they come; completion and
+// failure end the watch. LocalStreamHub keeps it in memory: a watcher is an open HTTP response of
+// this process. Several coordinators on one database use SharedStreamHub
+// (src/services/shared-stream-hub.ts), which carries the same contract over the bus.
 //
 // What one job may stream is bounded (`maxStreamBytes`), and the hub remembers what it relayed
 // as a length and a running SHA-256, never the text, so that a completion can be held to exactly
@@ -13,7 +15,12 @@ import type { ApiError, Receipt } from '@aitbc/protocol';
 import type { JobRecord } from '../store/store.ts';
 import type { ErrorLog } from './safely.ts';
 
-export type StreamEvent = { type: 'text'; text: string } | { type: 'completed'; job: JobRecord; receipt: Receipt } | { type: 'failed'; error: ApiError };
+export type StreamEvent =
+  | { type: 'text'; text: string }
+  | { type: 'completed'; job: JobRecord; receipt: Receipt }
+  | { type: 'failed'; error: ApiError }
+  /** The job ended in another process: its outcome is read from the store. */
+  | { type: 'ended' };
 
 export interface MinerControl {
   stop(reason: string): void;
@@ -25,7 +32,48 @@ export interface MinerControl {
 /** What became of a piece of text from the miner. */
 export type TextOutcome = 'relayed' | 'not_watched' | 'over_limit';
 
-type Listener = (event: StreamEvent) => void;
+export type Listener = (event: StreamEvent) => void;
+
+/**
+ * The hub every route and service uses. The methods that the shared hub must ask another
+ * process about are async; the others act at once (the shared hub publishes in the background).
+ */
+export interface StreamHub {
+  /** The most one job may stream, in UTF-8 bytes: at most what a completion body can carry. */
+  readonly maxStreamBytes: number;
+  /** Whether the coordinator is stopping (shutdown was called). */
+  readonly stopping: boolean;
+  /** Watches a job; resolves (with the function that stops watching) once a miner anywhere would see it. */
+  watch(jobId: string, live: boolean, listener: Listener): Promise<() => void>;
+  /** A client is waiting for this job's pieces: the miner should stream them. */
+  isLive(jobId: string): Promise<boolean>;
+  /**
+   * Characters of output already relayed to this job's client (0 when nobody watches); null when
+   * the client's coordinator could not be asked (the shared hub): treat it as "some".
+   */
+  relayedChars(jobId: string): Promise<number | null>;
+  /**
+   * Whether a completion's output is what the client was shown: true when nothing was relayed
+   * (the client then gets the whole output at once), else only for exactly the relayed text.
+   */
+  matchesRelayed(jobId: string, output: string): Promise<boolean>;
+  /** The miner's stream opened; false if no client waits for its pieces. */
+  attachMiner(jobId: string, control: MinerControl): Promise<boolean>;
+  detachMiner(jobId: string, control: MinerControl): void;
+  /** Relays a piece from the miner, unless it would take the job past its stream limit. */
+  text(jobId: string, text: string): TextOutcome;
+  completed(jobId: string, job: JobRecord, receipt: Receipt): void;
+  failed(jobId: string, error: ApiError): void;
+  /** Asks the miner streaming this job to stop (the client went away); false if none is. */
+  stop(jobId: string, reason: string): boolean;
+  /**
+   * A watcher's client stopped reading: the miner's socket is paused until the returned
+   * function (idempotent) is called, so nothing piles up meanwhile.
+   */
+  hold(jobId: string): () => void;
+  /** The coordinator is stopping: every watcher here gets `error`, now and when it starts watching. */
+  shutdown(error: ApiError): void;
+}
 
 interface Watch {
   listeners: Set<Listener>;
@@ -44,7 +92,11 @@ interface Watch {
 /** SHA-256 of a string's UTF-16 code units: the same for a text and for its pieces fed in order. */
 const feed = (hash: Hash, text: string) => hash.update(Buffer.from(text, 'utf16le'));
 
-export class StreamHub {
+/** What the hub compares a completion's output by: the hex SHA-256 of its UTF-16 code units. */
+export const textDigest = (text: string) => feed(createHash('sha256'), text).digest('hex');
+
+/** The hub of one coordinator process; its sync methods are what SharedStreamHub builds on. */
+export class LocalStreamHub implements StreamHub {
   private readonly watches = new Map<string, Watch>();
   private shutDown: ApiError | null = null;
 
@@ -54,8 +106,12 @@ export class StreamHub {
     private readonly log: ErrorLog,
   ) {}
 
+  async watch(jobId: string, live: boolean, listener: Listener): Promise<() => void> {
+    return this.watchNow(jobId, live, listener);
+  }
+
   /** Watches a job; returns the function that stops watching. */
-  watch(jobId: string, live: boolean, listener: Listener): () => void {
+  watchNow(jobId: string, live: boolean, listener: Listener): () => void {
     let watch = this.watches.get(jobId);
     if (!watch) this.watches.set(jobId, (watch = { listeners: new Set(), live: false, miner: null, relayedBytes: 0, relayedChars: 0, relayedHash: null, holds: 0 }));
     watch.live ||= live;
@@ -67,34 +123,62 @@ export class StreamHub {
     };
   }
 
-  /** Whether the coordinator is stopping (shutdown was called). */
   get stopping(): boolean {
     return this.shutDown !== null;
   }
 
-  /** A client is waiting for this job's pieces: the miner should stream them. */
-  isLive(jobId: string): boolean {
+  async isLive(jobId: string): Promise<boolean> {
+    return this.isLiveHere(jobId);
+  }
+
+  /** Whether a watcher in this process waits for the job's pieces. */
+  isLiveHere(jobId: string): boolean {
     return this.watches.get(jobId)?.live ?? false;
   }
 
-  /** Characters of output already relayed to this job's client (0 when nobody watches). */
-  relayedChars(jobId: string): number {
+  async relayedChars(jobId: string): Promise<number> {
+    return this.shownChars(jobId);
+  }
+
+  async matchesRelayed(jobId: string, output: string): Promise<boolean> {
+    return this.shows(jobId, output);
+  }
+
+  /** Whether anyone in this process watches the job. */
+  watching(jobId: string): boolean {
+    return this.watches.has(jobId);
+  }
+
+  /** Whether a watcher here holds the job's miner paused. */
+  isHeld(jobId: string): boolean {
+    return (this.watches.get(jobId)?.holds ?? 0) > 0;
+  }
+
+  /** Characters relayed to this process's watchers of the job. */
+  shownChars(jobId: string): number {
     return this.watches.get(jobId)?.relayedChars ?? 0;
   }
 
-  /**
-   * Whether a completion's output is what the client was shown: true when nothing was relayed
-   * (the client then gets the whole output at once), else only for exactly the relayed text.
-   */
-  matchesRelayed(jobId: string, output: string): boolean {
+  /** matchesRelayed, for this process's watchers. */
+  shows(jobId: string, output: string): boolean {
     const watch = this.watches.get(jobId);
     if (!watch?.relayedHash) return true;
-    if (output.length !== watch.relayedChars) return false;
-    return feed(createHash('sha256'), output).digest('hex') === watch.relayedHash.copy().digest('hex');
+    return output.length === watch.relayedChars && textDigest(output) === watch.relayedHash.copy().digest('hex');
   }
 
-  /** The miner's stream opened; false if no client waits for its pieces. */
-  attachMiner(jobId: string, control: MinerControl): boolean {
+  /** `shows` for an output known by its length and textDigest (asked from another process). */
+  showsDigest(jobId: string, chars: number, digest: string): boolean {
+    const watch = this.watches.get(jobId);
+    if (!watch?.relayedHash) return true;
+    return chars === watch.relayedChars && digest === watch.relayedHash.copy().digest('hex');
+  }
+
+  async attachMiner(jobId: string, control: MinerControl): Promise<boolean> {
+    return this.attachMinerHere(jobId, control);
+  }
+
+  /** attachMiner, for a watch of this process. */
+  attachMinerHere(jobId: string, control: MinerControl): boolean {
     const watch = this.watches.get(jobId);
     if (!watch?.live || this.shutDown) return false;
     watch.miner = control;
@@ -107,7 +191,6 @@ export class StreamHub {
     if (watch?.miner === control) watch.miner = null;
   }
 
-  /** Relays a piece from the miner, unless it would take the job past its stream limit. */
   text(jobId: string, text: string): TextOutcome {
     const watch = this.watches.get(jobId);
     if (!watch?.miner) return 'not_watched';
@@ -131,7 +214,12 @@ export class StreamHub {
     if (watch) this.emit(jobId, watch, { type: 'failed', error });
   }
 
-  /** Asks the miner streaming this job to stop (the client went away); false if none is. */
+  /** The job ended in another process: this process's watchers read its outcome from the store. */
+  ended(jobId: string): void {
+    const watch = this.watches.get(jobId);
+    if (watch) this.emit(jobId, watch, { type: 'ended' });
+  }
+
   stop(jobId: string, reason: string): boolean {
     const miner = this.watches.get(jobId)?.miner;
     if (!miner) return false;
@@ -143,10 +231,6 @@ export class StreamHub {
     return true;
   }
 
-  /**
-   * A watcher's client stopped reading: the miner's socket is paused until the returned
-   * function (idempotent) is called, so nothing piles up in this process meanwhile.
-   */
   hold(jobId: string): () => void {
     const watch = this.watches.get(jobId);
     if (!watch) return () => undefined;
@@ -159,7 +243,6 @@ export class StreamHub {
     };
   }
 
-  /** The coordinator is stopping: every watcher gets `error`, now and when it starts watching. */
   shutdown(error: ApiError): void {
     this.shutDown = error;
     for (const [jobId, watch] of [...this.watches]) this.emit(jobId, watch, { type: 'failed', error });

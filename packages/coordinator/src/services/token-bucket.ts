@@ -1,7 +1,7 @@
 // Per-key rate limits as token buckets: `limit` tokens a minute, refilled continuously, so a key
 // may burst up to its limit and then runs at limit/60 per second. `retryAfterMs` is the real time
-// until one token is back. In memory, per process; the Redis store of the scale-out path will
-// keep the same arithmetic.
+// until one token is back. In memory, per process; RedisRateLimiter
+// (src/services/redis-rate-limiter.ts) keeps the same arithmetic in Redis for several coordinators.
 
 export interface BucketVerdict {
   allowed: boolean;
@@ -13,7 +13,7 @@ export interface BucketVerdict {
   resetMs: number;
 }
 
-const WINDOW_MS = 60_000;
+export const WINDOW_MS = 60_000;
 
 /**
  * Per-key request limits. TokenBuckets keeps them in this process; several coordinators need a
@@ -23,6 +23,7 @@ export interface RateLimiter {
   take(key: string, limitPerMinute: number): Promise<BucketVerdict>;
   /** Forgets what no longer matters (full buckets); a shared store may expire them itself. */
   prune(): Promise<void>;
+  close(): Promise<void>;
 }
 
 export class TokenBuckets implements RateLimiter {
@@ -39,12 +40,18 @@ export class TokenBuckets implements RateLimiter {
     const allowed = bucket.tokens >= 1;
     if (allowed) bucket.tokens -= 1;
     this.buckets.set(key, bucket);
+    return TokenBuckets.verdict(allowed, bucket.tokens, limitPerMinute);
+  }
+
+  /** The verdict of a take that left `tokens` in the bucket (shared with RedisRateLimiter). */
+  static verdict(allowed: boolean, tokens: number, limitPerMinute: number): BucketVerdict {
+    const ratePerMs = limitPerMinute / WINDOW_MS;
     return {
       allowed,
       limit: limitPerMinute,
-      remaining: Math.floor(bucket.tokens),
-      retryAfterMs: allowed ? 0 : (1 - bucket.tokens) / ratePerMs,
-      resetMs: (limitPerMinute - bucket.tokens) / ratePerMs,
+      remaining: Math.floor(tokens),
+      retryAfterMs: allowed ? 0 : (1 - tokens) / ratePerMs,
+      resetMs: (limitPerMinute - tokens) / ratePerMs,
     };
   }
 
@@ -53,4 +60,6 @@ export class TokenBuckets implements RateLimiter {
     const now = this.now();
     for (const [key, bucket] of this.buckets) if (now - bucket.at >= WINDOW_MS) this.buckets.delete(key);
   }
+
+  async close(): Promise<void> {}
 }
