@@ -1,12 +1,18 @@
-// A coordinator on a real port and a fresh SQLite file per test, plus the few client and miner
-// moves the tests need, spoken over real HTTP.
+// A coordinator on a real port and a fresh database per test, plus the few client and miner
+// moves the tests need, spoken over real HTTP. The engine is SQLite (a file per test), or
+// PostgreSQL (a database per test, dropped after) when AITBC_TEST_ENGINE=postgres: the same tests
+// then hold the PostgreSQL engine to the same behaviour.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount, signReceipt, type JobKind, type JobOutput, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
-import { buildApp, DEFAULT_VERIFICATION, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
+import { buildApp, DEFAULT_VERIFICATION, PostgresStore, SqliteStore, type AuditedStore, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
+import { createTestDatabase } from './postgres.ts';
+
+/** The engine test coordinators run on (AITBC_TEST_ENGINE: sqlite, the default, or postgres). */
+export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.AITBC_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
 export const ADMIN_KEY = 'aitbc_test_admin_key';
 
@@ -27,9 +33,10 @@ export interface TestCoordinator {
   services: Services;
   /** In-flight requests and event-loop delay, as the load shedding sees them. */
   load: LoadMonitor;
-  store: SqliteStore;
+  store: AuditedStore;
+  /** The SQLite engine itself, for a test that reads its tables; such a test runs on SQLite only (it throws on PostgreSQL). */
+  readonly sqlite: SqliteStore;
   url: string;
-  dbPath: string;
   request: RequestFn;
   createKey(scopes: string[], extra?: Record<string, unknown>): Promise<string>;
   /** A client key for `account`, credited with `amount` AITBC. */
@@ -42,12 +49,12 @@ export interface TestCoordinator {
 
 export async function startTestCoordinator(
   config: Partial<CoordinatorConfig> = {},
-  wrapStore: (store: SqliteStore) => CoordinatorStore = (store) => store,
+  wrapStore: (store: AuditedStore) => CoordinatorStore = (store) => store,
 ): Promise<TestCoordinator> {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
-  const dbPath = join(dir, 'coordinator.db');
-  const store = new SqliteStore({ path: dbPath });
-  const { app, services, load } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
+  const database = TEST_ENGINE === 'postgres' ? await createTestDatabase() : null;
+  const store: AuditedStore = database ? await PostgresStore.open({ url: database.url }) : new SqliteStore({ path: join(dir, 'coordinator.db') });
+  const { app, services, load } = await buildApp({ store: wrapStore(store), config: { ...(database ? { databaseUrl: database.url } : {}), adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
   services.sweeper.start();
   await services.chain?.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -68,8 +75,11 @@ export async function startTestCoordinator(
     services,
     load,
     store,
+    get sqlite() {
+      if (store instanceof SqliteStore) return store;
+      throw new Error('this test reads the SQLite engine\'s tables: it runs on AITBC_TEST_ENGINE=sqlite only');
+    },
     url,
-    dbPath,
     request,
     createKey,
     credit,
@@ -89,6 +99,7 @@ export async function startTestCoordinator(
       await services.chain?.stop();
       await app.close();
       await store.close();
+      await database?.drop();
       rmSync(dir, { recursive: true, force: true });
     },
   };
