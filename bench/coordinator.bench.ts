@@ -3,7 +3,8 @@
 //  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
 //  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
 //     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
-//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3);
+//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3); then the same on
+//     PostgreSQL with 1, 2 and 3 coordinator processes sharing one database;
 //  4. verify: the verification simulation (verification-sim.ts): jobs until each kind of cheater
 //     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
 //     gains or loses against honest work under a stated cost model (verification/economics.ts).
@@ -17,6 +18,7 @@ import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
 import { benchChain } from './chain.bench.ts';
 import { benchZk } from './zk.bench.ts';
+import { createTestDatabase } from '@aitbc/testkit/postgres';
 import { drive, jsonClient, spawnServer } from './load.ts';
 import { benchTimeToFirstToken } from './openai.bench.ts';
 import { benchVerification } from './verification-sim.ts';
@@ -76,15 +78,29 @@ async function bareCeiling(): Promise<number> {
   }
 }
 
-async function lifecycles(): Promise<number> {
+/** Where the coordinators of a lifecycle run keep their books: a SQLite file, or a PostgreSQL database they share. */
+type Books = { engine: 'sqlite' } | { engine: 'postgres'; processes: number };
+
+/**
+ * Full HTTP lifecycles per second against `aitbc coordinator` processes: one on SQLite, or 1–3
+ * on one PostgreSQL database. With several processes each loop submits to one process and its
+ * miner long-polls another, so every job crosses processes (the work signal wakes the miner).
+ */
+async function lifecycles(books: Books): Promise<number> {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-'));
   const admin = 'bench-admin';
   const cli = fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
   // AITBC_BENCH_PROFILE=<dir> writes a V8 CPU profile of the coordinator there.
   const profile = process.env.AITBC_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.AITBC_BENCH_PROFILE] : [];
-  const { url, child } = await spawnServer([...profile, cli, 'coordinator', '--port', '0', '--db', join(dir, 'c.db'), '--admin-key', admin, '--models', 'llama3.2', '--log-level', 'silent', '--max-in-flight', '100000']);
+  const database = books.engine === 'postgres' ? await createTestDatabase('aitbc_bench') : null;
+  const where = database ? ['--database-url', database.url] : ['--db', join(dir, 'c.db')];
+  const common = [...where, '--key-file', join(dir, 'key.json'), '--admin-key', admin, '--models', 'llama3.2', '--log-level', 'silent', '--max-in-flight', '100000'];
+  const servers: Awaited<ReturnType<typeof spawnServer>>[] = [];
   try {
-    const call = jsonClient(url, LOOPS * 2);
+    // The first process migrates the database; the others find it ready.
+    for (let i = 0; i < (books.engine === 'postgres' ? books.processes : 1); i++) servers.push(await spawnServer([...profile, cli, 'coordinator', '--port', '0', ...common]));
+    const calls = servers.map((server) => jsonClient(server.url, LOOPS * 2));
+    const call = calls[0]!;
     const clientKey = (await call('POST', '/v1/admin/keys', { scopes: ['client'], account: 'bench' }, { 'x-api-key': admin })).body.key;
     await call('POST', '/v1/admin/accounts/bench/credit', { amount: '1000000' }, { 'x-api-key': admin });
     const miners = await Promise.all(
@@ -99,23 +115,28 @@ async function lifecycles(): Promise<number> {
     // One lifecycle: a client submits, a miner long-polls it out, runs nothing, signs, completes.
     const lifecycle = async (loop: number) => {
       const miner = miners[loop]!;
-      const submitted = await call('POST', '/v1/jobs', { model: 'llama3.2', prompt: `bench ${loop}`, max_price: '0.1' }, { 'x-api-key': clientKey });
+      const submitTo = calls[loop % calls.length]!;
+      const mineAt = calls[(loop + 1) % calls.length]!;
+      const submitted = await submitTo('POST', '/v1/jobs', { model: 'llama3.2', prompt: `bench ${loop}`, max_price: '0.1' }, { 'x-api-key': clientKey });
       if (submitted.status !== 201) throw new Error(`submit answered ${submitted.status}: ${JSON.stringify(submitted.body)}`);
-      let poll = await call('POST', '/v1/miners/poll', { miner_id: miner.minerId, wait_seconds: 5 }, { 'x-api-key': miner.key });
-      while (poll.status === 204) poll = await call('POST', '/v1/miners/poll', { miner_id: miner.minerId, wait_seconds: 5 }, { 'x-api-key': miner.key });
+      let poll = await mineAt('POST', '/v1/miners/poll', { miner_id: miner.minerId, wait_seconds: 5 }, { 'x-api-key': miner.key });
+      while (poll.status === 204) poll = await mineAt('POST', '/v1/miners/poll', { miner_id: miner.minerId, wait_seconds: 5 }, { 'x-api-key': miner.key });
       const job = poll.body;
       const output = 'bench output';
       const unsigned = completeReceipt(job.receipt_template, { units: 5n, maxPriceMicro: parseAmount(job.max_price), output, startedAt: Date.parse(job.claimed_at), completedAt: Date.now() });
       const receipt = signReceipt(unsigned, 'miner', miner.keys.secretKey);
-      const done = await call('POST', `/v1/jobs/${job.job_id}/complete`, { miner_id: miner.minerId, output, usage: { prompt_tokens: 2, completion_tokens: 3 }, receipt }, { 'x-api-key': miner.key });
+      const done = await mineAt('POST', `/v1/jobs/${job.job_id}/complete`, { miner_id: miner.minerId, output, usage: { prompt_tokens: 2, completion_tokens: 3 }, receipt }, { 'x-api-key': miner.key });
       if (done.status !== 200) throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
     };
     await drive(LOOPS, 1, lifecycle); // warm-up
     const { perSecond } = await drive(LOOPS, SECONDS, lifecycle);
     return perSecond;
   } finally {
-    child.kill('SIGINT');
-    await new Promise((resolve) => child.once('exit', resolve));
+    for (const { child } of servers) {
+      child.kill('SIGINT');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
+    await database?.drop();
     rmSync(dir, { recursive: true, force: true });
   }
 }
@@ -127,9 +148,14 @@ await storeClaims(5000);
 await benchChain();
 await benchZk();
 const bare = await bareCeiling();
-const measured = await lifecycles();
+const measured = await lifecycles({ engine: 'sqlite' });
 const ceiling = bare / 3;
 console.log(`ceiling bare Fastify route: ${Math.round(bare).toLocaleString('en')} requests/s → ${Math.round(ceiling).toLocaleString('en')} lifecycles/s (3 requests each); ${LOOPS} concurrent loops, ${SECONDS} s`);
 console.log(`http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured).toLocaleString('en')}/s = ${((measured / ceiling) * 100).toFixed(0)} % of the ceiling`);
+// The scale-out on this machine's PostgreSQL: 1, 2 and 3 coordinator processes on one database.
+for (const processes of [1, 2, 3]) {
+  const perSecond = await lifecycles({ engine: 'postgres', processes });
+  console.log(`http    full lifecycles on PostgreSQL, ${processes} coordinator process${processes === 1 ? '' : 'es'}${processes > 1 ? ' (each job submitted to one, claimed and completed at another)' : ''}: ${Math.round(perSecond).toLocaleString('en')}/s (SQLite, 1 process: ${Math.round(measured).toLocaleString('en')}/s)`);
+}
 await benchTimeToFirstToken();
 await benchVerification();

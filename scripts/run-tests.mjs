@@ -1,7 +1,13 @@
-// Runs every *.test.ts under packages/ (and e2e/) with node's own test runner through tsx.
+// Runs every *.test.ts under packages/ (and e2e/) with node's own test runner through tsx, then
+// runs the tests that drive a coordinator through the testkit again on the PostgreSQL engine
+// (AITBC_TEST_ENGINE=postgres): the same behaviour held on both engines. A test that reads the
+// SQLite engine's own tables (`.sqlite.`, `new SqliteStore`, better-sqlite3) is SQLite-only.
 // Node 20's --test does not expand globs, so the files are listed here.
-import { readdirSync, statSync } from 'node:fs';
+//   node scripts/run-tests.mjs [files or dirs…] [--engine sqlite|postgres|both]   (default: both)
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { spawnSync } from 'node:child_process';
 
 function findTests(dir, found = []) {
@@ -14,11 +20,52 @@ function findTests(dir, found = []) {
   return found;
 }
 
-const roots = process.argv.length > 2 ? process.argv.slice(2) : ['packages', 'e2e'].filter((root) => { try { return statSync(root).isDirectory(); } catch { return false; } });
+const args = process.argv.slice(2);
+const engineAt = args.indexOf('--engine');
+const engine = engineAt >= 0 ? args.splice(engineAt, 2)[1] : 'both';
+if (!['sqlite', 'postgres', 'both'].includes(engine)) {
+  console.error(`--engine must be sqlite, postgres or both, not ${engine}`);
+  process.exit(2);
+}
+const roots = args.length > 0 ? args : ['packages', 'e2e'].filter((root) => { try { return statSync(root).isDirectory(); } catch { return false; } });
 const files = roots.flatMap((root) => (root.endsWith('.ts') ? [root] : findTests(root))).sort();
 if (files.length === 0) {
   console.error('no test files found');
   process.exit(1);
 }
-const result = spawnSync(process.execPath, ['--import', 'tsx', '--test', '--test-reporter=spec', ...files], { stdio: 'inherit' });
-process.exit(result.status ?? 1);
+
+/** A test file the PostgreSQL pass runs: it starts test coordinators (directly or through a world) and never reaches into SQLite. */
+function runsOnBothEngines(file) {
+  const text = readFileSync(file, 'utf8');
+  const drivesCoordinator = /startTestCoordinator|World\.start|BondWorld/.test(text);
+  const readsSqlite = /\.sqlite\.|new SqliteStore|better-sqlite3/.test(text);
+  return drivesCoordinator && !readsSqlite;
+}
+
+const countsDir = mkdtempSync(join(tmpdir(), 'aitbc-test-counts-'));
+const totals = { passed: 0, failed: 0 };
+/** Runs one pass; its counts are added to the totals printed at the end. */
+function run(name, list, env) {
+  const counts = join(countsDir, `${name}.json`);
+  const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
+  const status = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...list], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
+  try {
+    const pass = JSON.parse(readFileSync(counts, 'utf8'));
+    totals.passed += pass.passed;
+    totals.failed += pass.failed;
+  } catch {
+    totals.failed += 1; // the pass died before reporting
+  }
+  return status;
+}
+
+const statuses = [];
+if (engine !== 'postgres') statuses.push(run('sqlite', files, { AITBC_TEST_ENGINE: 'sqlite' }));
+const both = files.filter(runsOnBothEngines);
+if (engine !== 'sqlite' && both.length > 0) {
+  console.log(`\n# the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres)`);
+  statuses.push(run('postgres', both, { AITBC_TEST_ENGINE: 'postgres' }));
+}
+rmSync(countsDir, { recursive: true, force: true });
+console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
+process.exit(statuses.find((status) => status !== 0) ?? 0);

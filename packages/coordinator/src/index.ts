@@ -4,6 +4,8 @@ export type { LoadMonitor } from './http/guards.ts';
 export { startCoordinator, type RunningCoordinator, type ServeOptions } from './server.ts';
 export { DEFAULT_CONFIG, resolveConfig, type CoordinatorConfig } from './config.ts';
 export { SqliteStore } from './store/sqlite/sqlite-store.ts';
+export { PostgresStore } from './store/postgres/pg-store.ts';
+export { openStore, describeLocation, type StoreLocation, type AuditedStore } from './store/open-store.ts';
 export type { CoordinatorStore } from './store/store.ts';
 export { auditLedger, type LedgerAudit, type LedgerSnapshot } from './ledger/audit.ts';
 export { auditView } from './routes/money.ts';

@@ -3,17 +3,15 @@
 // SYSTEM_MAINTENANCE (the job is cancelled and refunded), miner streams are cut, other requests
 // in flight get up to 2 s, then every connection is closed (http/shutdown.ts).
 
-import { mkdirSync } from 'node:fs';
-import { dirname } from 'node:path';
 import { buildApp, type App, type Services } from './app.ts';
 import type { CoordinatorConfig } from './config.ts';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
-import { SqliteStore } from './store/sqlite/sqlite-store.ts';
+import { openStore, type StoreLocation } from './store/open-store.ts';
 
 export interface ServeOptions {
   port: number;
   host: string;
-  dbPath: string;
+  database: StoreLocation;
   /** Where the co-signing key lives (made on first start). */
   keyFile: string;
   config: Partial<CoordinatorConfig>;
@@ -28,10 +26,11 @@ export interface RunningCoordinator {
 }
 
 export async function startCoordinator(options: ServeOptions): Promise<RunningCoordinator> {
-  if (options.dbPath !== ':memory:') mkdirSync(dirname(options.dbPath), { recursive: true });
-  const store = new SqliteStore({ path: options.dbPath });
+  const store = await openStore(options.database);
   const coordinatorSecretKey = loadOrCreateKeyFile(options.keyFile).secretKey;
-  const { app, services } = await buildApp({ store, config: { ...options.config, coordinatorSecretKey }, logger: options.logger ?? false });
+  // On PostgreSQL the processes sharing the database also share its LISTEN/NOTIFY bus (unless Redis carries it).
+  const databaseUrl = options.database.engine === 'postgres' ? options.database.url : undefined;
+  const { app, services } = await buildApp({ store, config: { databaseUrl, ...options.config, coordinatorSecretKey }, logger: options.logger ?? false });
   await services.sweeper.sweepOnce();
   services.sweeper.start();
   await services.chain?.start();

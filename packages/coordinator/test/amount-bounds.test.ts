@@ -138,7 +138,7 @@ test('a database written before amounts were bounded: the audit and the ledger r
   // Two credits of the int64 limit, as an unbounded coordinator accepted them: any SQL sum over
   // them overflows, and the ledger is append-only.
   const INT64_MAX = 2n ** 63n - 1n;
-  const db = new Database(coordinator.dbPath);
+  const db = new Database(coordinator.sqlite.db.name);
   db.transaction(() => {
     for (const account of ['old-1', 'old-2']) {
       db.prepare('INSERT INTO ledger (movement_id, kind, bucket, amount, at) VALUES (?, ?, ?, ?, ?)').run(`legacy-${account}`, 'credit', 'external', -INT64_MAX, 1);

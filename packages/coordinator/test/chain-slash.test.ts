@@ -24,7 +24,7 @@ async function work(miner: TestMiner, answer: (claim: Claimed) => string): Promi
 }
 
 const register = (w: BondWorld, id: string) => registeredMiner(w, id, 1, { digests: { 'llama3.2': DIGEST } });
-const slashRows = (w: BondWorld) => w.coordinator.store.db.prepare("SELECT outbox_id, state, amount_micro, error_code FROM chain_outbox WHERE kind = 'slash'").all() as { outbox_id: number; state: string; amount_micro: bigint; error_code: string | null }[];
+const slashRows = (w: BondWorld) => w.coordinator.sqlite.db.prepare("SELECT outbox_id, state, amount_micro, error_code FROM chain_outbox WHERE kind = 'slash'").all() as { outbox_id: number; state: string; amount_micro: bigint; error_code: string | null }[];
 const available = async (w: BondWorld, key: string) => parseAmount((await w.coordinator.request('GET', '/v1/account', { key })).body.available);
 
 /**
@@ -77,7 +77,7 @@ test('a cheater failed by three agreeing runs is slashed on chain with that evid
     { address: addressFromPublicKey(verifiers[0]!.keys.publicKey), amount: formatAmount(share), role: 'verifier' },
   ]);
 
-  const slashState = () => w.coordinator.store.db.prepare("SELECT state, amount_micro FROM chain_outbox WHERE kind = 'slash'").all() as { state: string; amount_micro: bigint }[];
+  const slashState = () => w.coordinator.sqlite.db.prepare("SELECT state, amount_micro FROM chain_outbox WHERE kind = 'slash'").all() as { state: string; amount_micro: bigint }[];
   await until(() => slashState()[0]?.state === 'final', 'the slash to be final in the books');
   assert.equal(formatAmount(slashState()[0]!.amount_micro), formatAmount(parseAmount('10') - share), 'the outbox row shows what the client was credited');
   const credited = parseAmount((await w.coordinator.request('GET', '/v1/account', { key: clientKey })).body.available) - before;
@@ -113,7 +113,7 @@ test('a slash refused as already slashed (the receipt was slashed by an earlier 
   assert.equal(onChain.tx_hash, earlier, 'the one slash on chain is the earlier transaction');
   const row = (await w.coordinator.request('GET', '/v1/admin/chain', { key: ADMIN_KEY })).body.outbox.find((entry: { outbox_id: number }) => entry.outbox_id === outboxId);
   assert.equal(row, undefined, 'final rows are not listed as open');
-  const kept = w.coordinator.store.db.prepare('SELECT tx_hash, nonce FROM chain_outbox WHERE outbox_id = ?').get(outboxId) as { tx_hash: string; nonce: number | null };
+  const kept = w.coordinator.sqlite.db.prepare('SELECT tx_hash, nonce FROM chain_outbox WHERE outbox_id = ?').get(outboxId) as { tx_hash: string; nonce: number | null };
   assert.deepEqual(kept, { tx_hash: earlier, nonce: null }, "the row names the earlier transaction; its own nonce never ran, so it is not kept (the next transaction's nonce follows the chain's)");
   assert.equal(formatAmount(slashRows(w)[0]!.amount_micro), '10');
   assert.equal(formatAmount((await available(w, clientKey)) - before), '10', "the earlier slash's beneficiary payout is credited to the client, once");
@@ -128,7 +128,7 @@ test('a slash the chain refuses as nothing bonded (the unbonding was released me
   await fundPayout(w, cheater, '5');
   await bondTx(w, cheater.keys, 'bond', cheater, '5');
   await bondTx(w, cheater.keys, 'unbond', cheater, '5');
-  const releaseHeight = Number(w.coordinator.store.db.prepare('SELECT release_height FROM miner_unbondings').pluck().get());
+  const releaseHeight = Number(w.coordinator.sqlite.db.prepare('SELECT release_height FROM miner_unbondings').pluck().get());
   // Unbonding is still slashable when the check fails, so the slash is queued; the node is away.
   const { outboxId } = await cheaterFailed(w, clientKey, cheater, () => w.chain.down());
   const before = await available(w, clientKey);
@@ -153,7 +153,7 @@ test('a slash the chain refuses as nothing bonded (the unbonding was released me
 
 /** The receipt of gpu-cheat's run (one run per test). */
 function cheaterReceipt(w: BondWorld): string {
-  return w.coordinator.store.db.prepare("SELECT receipt_id FROM receipts WHERE miner_id = 'gpu-cheat'").pluck().get() as string;
+  return w.coordinator.sqlite.db.prepare("SELECT receipt_id FROM receipts WHERE miner_id = 'gpu-cheat'").pluck().get() as string;
 }
 
 test('a canary failed by its confirming run is slashed with the source job agreeing runs as evidence; the verification account is credited', async () => {
@@ -169,7 +169,7 @@ test('a canary failed by its confirming run is slashed with the source job agree
   assert.equal((await w.coordinator.request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ prompt: 'what is 3 + 3?' }) })).status, 201);
   assert.equal(await work(a, honest), true);
   assert.equal(await work(b, honest), true, 'the re-run');
-  assert.equal(Number(w.coordinator.store.db.prepare('SELECT count(*) FROM canaries').pluck().get()), 1, 'their agreement is the pool entry');
+  assert.equal(Number(w.coordinator.sqlite.db.prepare('SELECT count(*) FROM canaries').pluck().get()), 1, 'their agreement is the pool entry');
   Object.assign(settings, { reexecutionRate: 0, probationReexecutionRate: 0, canaryRate: 1, probationCanaryRate: 1 });
 
   // The cheater's client job brings it the canary; it answers wrong, and a confirming run by another owner sides with the entry.
@@ -177,7 +177,7 @@ test('a canary failed by its confirming run is slashed with the source job agree
   assert.equal(await work(cheater, honest), true, 'its own client job');
   assert.equal(await work(cheater, cheat), true, 'the canary');
   assert.equal(await work(confirmer, honest), true, 'the confirming run');
-  const canaryReceipt = w.coordinator.store.db.prepare("SELECT r.receipt_id FROM receipts r JOIN jobs j ON j.job_id = r.job_id WHERE j.purpose = 'canary'").pluck().get() as string;
+  const canaryReceipt = w.coordinator.sqlite.db.prepare("SELECT r.receipt_id FROM receipts r JOIN jobs j ON j.job_id = r.job_id WHERE j.purpose = 'canary'").pluck().get() as string;
   const before = await available(w, verifierKey);
 
   await until(() => slashRows(w)[0]?.state === 'final', 'the slash to be final in the books');

@@ -121,7 +121,7 @@ test('deposits are credited exactly once across coordinator restarts', async () 
     await chain.close();
     rmSync(dir, { recursive: true, force: true });
   });
-  const start = () => startCoordinator({ port: 0, host: '127.0.0.1', dbPath: join(dir, 'coordinator.db'), keyFile, config: { adminKey: ADMIN_KEY, chainUrl: chain.url, chainPollMs: 50 } });
+  const start = () => startCoordinator({ port: 0, host: '127.0.0.1', database: { engine: 'sqlite', path: join(dir, 'coordinator.db') }, keyFile, config: { adminKey: ADMIN_KEY, chainUrl: chain.url, chainPollMs: 50 } });
 
   let running = await start();
   let request = httpClient(running.url);
@@ -236,7 +236,7 @@ test('one receipt the chain refuses is set aside, visible to the operator; the r
   const [bad] = await runJobs(w, clientKey, one, 1);
   // A receipt whose kept key is wrong, as an old receipt whose key_id lied would be.
   const rightKey = (await w.coordinator.store.getReceipt(bad!.receiptId))!.minerKey;
-  const setKey = w.coordinator.store.db.prepare('UPDATE receipts SET miner_key = ? WHERE receipt_id = ?');
+  const setKey = w.coordinator.sqlite.db.prepare('UPDATE receipts SET miner_key = ? WHERE receipt_id = ?');
   setKey.run(base64urlEncode(generateKeyPair().publicKey), bad!.receiptId);
   const good = await runJobs(w, clientKey, two, 2);
 

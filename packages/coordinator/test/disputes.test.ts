@@ -62,7 +62,7 @@ test("earnings are held through the job's window: claims refused until it ends, 
   const swept = await world.job(await jobRunBy(miner, { acceptance_window_seconds: 5 }));
   world.clock.advance(5_000);
   await world.coordinator.services.sweeper.sweepOnce();
-  assert.notEqual(world.coordinator.store.db.prepare('SELECT released_at FROM receipts WHERE receipt_id = ?').pluck().get(swept.receiptId), null);
+  assert.notEqual(world.coordinator.sqlite.db.prepare('SELECT released_at FROM receipts WHERE receipt_id = ?').pluck().get(swept.receiptId), null);
 
   const longer = await request('POST', '/v1/jobs', world.clientKey, { model: 'llama3.2', prompt: 'p', max_price: '1', acceptance_window_seconds: WINDOW_S + 1 });
   assert.equal(longer.status, 422, longer.text);

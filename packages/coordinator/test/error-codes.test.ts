@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { ERROR_CATALOGUE, ERROR_CODES, type ErrorCode } from '@aitbc/protocol';
 import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { ManualClock, type HttpAnswer } from '@aitbc/testkit';
-import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { AuditedStore } from '../src/store/open-store.ts';
 
 interface Row {
   code: ErrorCode;
@@ -64,16 +64,16 @@ before(async () => {
   assert.equal((await miner.register()).status, 201);
   // One request in flight is its whole capacity; listing jobs waits while `holdListing` is set,
   // so a request can be held in its handler (in flight) for as long as the test needs.
-  tight = await startTestCoordinator({ maxInFlight: 1 }, (store: SqliteStore) =>
+  tight = await startTestCoordinator({ maxInFlight: 1 }, (store: AuditedStore) =>
     Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
-      listJobs: async (...args: Parameters<SqliteStore['listJobs']>) => {
+      listJobs: async (...args: Parameters<AuditedStore['listJobs']>) => {
         await holdListing?.promise;
         return store.listJobs(...args);
       },
     }),
   );
   // A coordinator whose store breaks on reads, for the one error no client can cause.
-  failing = await startTestCoordinator({}, (store: SqliteStore) =>
+  failing = await startTestCoordinator({}, (store: AuditedStore) =>
     Object.assign(Object.create(Object.getPrototypeOf(store)), store, {
       getJob: async () => {
         throw new Error('disk I/O error at /var/lib/secret/coordinator.db');

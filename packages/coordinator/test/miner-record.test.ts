@@ -170,8 +170,8 @@ describe('a database from before the record (migration 006)', () => {
     await miner.poll(0);
     assert.equal((await miner.fail(failing, 'OOM', false)).body.status, 'failed');
     // Back to version 5: no record table, no memory of having made it.
-    coordinator.store.db.exec('DROP TABLE miner_record; DELETE FROM schema_migrations WHERE version = 6');
-    const reopened = new SqliteStore({ path: coordinator.dbPath });
+    coordinator.sqlite.db.exec('DROP TABLE miner_record; DELETE FROM schema_migrations WHERE version = 6');
+    const reopened = new SqliteStore({ path: coordinator.sqlite.db.name });
     try {
       const track = (await reopened.getMiner(miner.minerId))!.track;
       assert.equal(track.jobsCompleted, 1);
@@ -189,7 +189,7 @@ describe('counters share the event\'s transaction', () => {
   test('when the record cannot be written, the completion is undone: job running, no receipt, no payout', async () => {
     const jobId = await submit();
     const claim = await miner.poll(0);
-    coordinator.store.db.exec(
+    coordinator.sqlite.db.exec(
       "CREATE TEMP TRIGGER refuse_record AFTER UPDATE OF jobs_completed ON miner_record BEGIN SELECT RAISE(ABORT, 'record refused'); END",
     );
     const refused = await miner.complete(jobId, miner.completion(claim.body, 'fine', undefined, clock.now()));
@@ -199,7 +199,7 @@ describe('counters share the event\'s transaction', () => {
     assert.equal(job.body.status, 'running');
     assert.equal(job.body.receipt_id, null);
     assert.equal((await coordinator.store.minerEarnings(miner.minerId, clock.now())).earnedMicro, 0n);
-    coordinator.store.db.exec('DROP TRIGGER refuse_record');
+    coordinator.sqlite.db.exec('DROP TRIGGER refuse_record');
     assert.equal((await miner.complete(jobId, miner.completion(claim.body, 'fine', undefined, clock.now()))).body.status, 'completed');
     assert.equal((await reputation()).jobs_completed, 1);
   });
@@ -207,21 +207,21 @@ describe('counters share the event\'s transaction', () => {
   test('when the completion fails inside the store, its counter does not move', async () => {
     const jobId = await submit();
     const claim = await miner.poll(0);
-    coordinator.store.db.exec("CREATE TEMP TRIGGER refuse_payout BEFORE INSERT ON ledger WHEN NEW.kind = 'payout' BEGIN SELECT RAISE(ABORT, 'payout refused'); END");
+    coordinator.sqlite.db.exec("CREATE TEMP TRIGGER refuse_payout BEFORE INSERT ON ledger WHEN NEW.kind = 'payout' BEGIN SELECT RAISE(ABORT, 'payout refused'); END");
     assert.equal((await miner.complete(jobId, miner.completion(claim.body, 'fine', undefined, clock.now()))).status, 500);
     assert.deepEqual(await reputation(), { ...ZERO, first_seen_at: new Date(clock.now()).toISOString() });
-    coordinator.store.db.exec('DROP TRIGGER refuse_payout');
+    coordinator.sqlite.db.exec('DROP TRIGGER refuse_payout');
   });
 
   test('when a lapse sweep fails, neither the jobs nor the counters move', async () => {
     const jobId = await submit();
     await miner.poll(0);
     clock.advance(60_001);
-    coordinator.store.db.exec("CREATE TEMP TRIGGER refuse_requeue BEFORE UPDATE OF status ON jobs WHEN NEW.status = 'queued' BEGIN SELECT RAISE(ABORT, 'requeue refused'); END");
+    coordinator.sqlite.db.exec("CREATE TEMP TRIGGER refuse_requeue BEFORE UPDATE OF status ON jobs WHEN NEW.status = 'queued' BEGIN SELECT RAISE(ABORT, 'requeue refused'); END");
     await assert.rejects(coordinator.store.requeueLapsed(clock.now(), 3));
     assert.equal((await reputation()).lease_lapses, 0);
     assert.equal((await coordinator.request('GET', `/v1/jobs/${jobId}`, { key: client })).body.status, 'running');
-    coordinator.store.db.exec('DROP TRIGGER refuse_requeue');
+    coordinator.sqlite.db.exec('DROP TRIGGER refuse_requeue');
     assert.deepEqual(await coordinator.store.requeueLapsed(clock.now(), 3), { requeued: 1, failed: 0 });
     assert.equal((await reputation()).lease_lapses, 1);
   });

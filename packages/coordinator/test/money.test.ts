@@ -160,19 +160,19 @@ describe('co-signed receipts', () => {
 describe('the ledger', () => {
   test('is append-only', async () => {
     await submit();
-    assert.throws(() => coordinator.store.db.prepare('UPDATE ledger SET amount = amount * 2').run(), /append-only/);
-    assert.throws(() => coordinator.store.db.prepare('DELETE FROM ledger').run(), /append-only/);
+    assert.throws(() => coordinator.sqlite.db.prepare('UPDATE ledger SET amount = amount * 2').run(), /append-only/);
+    assert.throws(() => coordinator.sqlite.db.prepare('DELETE FROM ledger').run(), /append-only/);
   });
 
   test('the audit notices money created outside the ledger, and says where', async () => {
     await submit();
     // One µAIT appears from nowhere.
-    coordinator.store.db.prepare("UPDATE accounts SET available = available + 1 WHERE account = 'alice'").run();
+    coordinator.sqlite.db.prepare("UPDATE accounts SET available = available + 1 WHERE account = 'alice'").run();
     const audit = await coordinator.store.auditLedger();
     assert.equal(audit.ok, false);
     assert.ok(audit.problems.some((p) => /available:alice holds 7\.500001 AITBC but the ledger says 7\.5 AITBC/.test(p)), audit.problems.join('\n'));
     assert.ok(audit.problems.some((p) => /money was created or lost/.test(p)));
-    coordinator.store.db.prepare("UPDATE accounts SET available = available - 1 WHERE account = 'alice'").run();
+    coordinator.sqlite.db.prepare("UPDATE accounts SET available = available - 1 WHERE account = 'alice'").run();
   });
 
   test('the admin view of the audit', async () => {

@@ -73,7 +73,7 @@ for (const bus of buses) {
       const opened = await bus.open(`aitbc_t_${randomBytes(6).toString('hex')}`);
       drop = opened.drop;
       a = await startTestCoordinator(opened.config);
-      b = await startTestCoordinator(opened.config, undefined, a.dbPath);
+      b = await startTestCoordinator(opened.config, undefined, a);
     });
 
     after(async () => {

@@ -134,7 +134,7 @@ test('a confirming run siding with the canary miner: inconclusive, nobody counte
   assert.match(decided.detail!, /the confirming run of gpu-c agrees with the canary answer.*the entry is withdrawn/);
   const view = await world.publicMiner('gpu-h');
   assert.deepEqual([view.paused, view.reputation.canaries_passed, view.reputation.canaries_failed], [false, 0, 0]);
-  const [entry] = world.coordinator.store.db.prepare('SELECT withdrawn_at FROM canaries').all() as { withdrawn_at: number | null }[];
+  const [entry] = world.coordinator.sqlite.db.prepare('SELECT withdrawn_at FROM canaries').all() as { withdrawn_at: number | null }[];
   assert.notEqual(entry!.withdrawn_at, null);
 
   const clientJob = await world.submit();
@@ -148,7 +148,7 @@ test('an entry three runs decided fails a disagreeing canary at once: three agai
   liar.answer = cheat;
   const jobId = await world.submit();
   for (const runner of [subject, liar, t, u]) assert.ok(await world.work(runner), `${runner.id} runs it`);
-  const [entry] = world.coordinator.store.db.prepare('SELECT source_job_id, evidence_job_ids FROM canaries').all() as { source_job_id: string; evidence_job_ids: string }[];
+  const [entry] = world.coordinator.sqlite.db.prepare('SELECT source_job_id, evidence_job_ids FROM canaries').all() as { source_job_id: string; evidence_job_ids: string }[];
   assert.equal(entry!.source_job_id, jobId);
   assert.equal(JSON.parse(entry!.evidence_job_ids).length, 3, "the three agreeing runs, not the liar's");
   world.setRates(CANARIES_ONLY);

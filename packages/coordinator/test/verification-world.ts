@@ -10,11 +10,11 @@ import { ManualClock } from '@aitbc/testkit';
 import { ADMIN_KEY, NO_CHECKS, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import type { CoordinatorConfig } from '../src/config.ts';
 import type { CoordinatorStore } from '../src/store/store.ts';
-import type { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
+import type { AuditedStore } from '../src/store/open-store.ts';
 import type { VerificationSettings } from '../src/verification/settings.ts';
 
 /** A store whose `method` throws once, as if the process died there; every later call goes through. */
-export function crashOnceAt(method: keyof CoordinatorStore): (store: SqliteStore) => CoordinatorStore {
+export function crashOnceAt(method: keyof CoordinatorStore): (store: AuditedStore) => CoordinatorStore {
   let crashes = 1;
   return (store) =>
     new Proxy(store, {
@@ -62,7 +62,7 @@ export class World {
   /** The coordinator's own settings object: `setRates` changes what the next completion plans. */
   private settings!: VerificationSettings;
 
-  static async start(settings: Partial<VerificationSettings>, wrapStore?: (store: SqliteStore) => CoordinatorStore, config: Partial<CoordinatorConfig> = {}): Promise<World> {
+  static async start(settings: Partial<VerificationSettings>, wrapStore?: (store: AuditedStore) => CoordinatorStore, config: Partial<CoordinatorConfig> = {}): Promise<World> {
     const world = new World();
     world.settings = { ...NO_CHECKS, probationJobs: 0, account: VERIFIER, ...settings };
     world.coordinator = await startTestCoordinator(
@@ -157,7 +157,7 @@ export class World {
   }
 
   poolSize(): number {
-    return Number(this.coordinator.store.db.prepare('SELECT count(*) FROM canaries').pluck().get());
+    return Number(this.coordinator.sqlite.db.prepare('SELECT count(*) FROM canaries').pluck().get());
   }
 
   async close(): Promise<void> {

@@ -1,12 +1,18 @@
-// A coordinator on a real port and a fresh SQLite file per test, plus the few client and miner
-// moves the tests need, spoken over real HTTP.
+// A coordinator on a real port and a fresh database per test, plus the few client and miner
+// moves the tests need, spoken over real HTTP. The engine is SQLite (a file per test), or
+// PostgreSQL (a database per test, dropped after) when AITBC_TEST_ENGINE=postgres: the same tests
+// then hold the PostgreSQL engine to the same behaviour.
 
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount, signReceipt, type JobKind, type JobOutput, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
-import { buildApp, DEFAULT_VERIFICATION, SqliteStore, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
+import { buildApp, DEFAULT_VERIFICATION, openStore, SqliteStore, type AuditedStore, type StoreLocation, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
+import { createTestDatabase } from './postgres.ts';
+
+/** The engine test coordinators run on (AITBC_TEST_ENGINE: sqlite, the default, or postgres). */
+export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.AITBC_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
 
 export const ADMIN_KEY = 'aitbc_test_admin_key';
 
@@ -27,9 +33,12 @@ export interface TestCoordinator {
   services: Services;
   /** In-flight requests and event-loop delay, as the load shedding sees them. */
   load: LoadMonitor;
-  store: SqliteStore;
+  store: AuditedStore;
+  /** Where its books are: pass the coordinator to another startTestCoordinator to share them. */
+  database: StoreLocation;
+  /** The SQLite engine itself, for a test that reads its tables; such a test runs on SQLite only (it throws on PostgreSQL). */
+  readonly sqlite: SqliteStore;
   url: string;
-  dbPath: string;
   request: RequestFn;
   createKey(scopes: string[], extra?: Record<string, unknown>): Promise<string>;
   /** A client key for `account`, credited with `amount` AITBC. */
@@ -40,16 +49,27 @@ export interface TestCoordinator {
   close(): Promise<void>;
 }
 
+/** A fresh database of the test engine, and how to remove it. */
+async function newDatabase(): Promise<{ location: StoreLocation; remove(): Promise<void> }> {
+  if (TEST_ENGINE === 'postgres') {
+    const database = await createTestDatabase();
+    return { location: { engine: 'postgres', url: database.url }, remove: () => database.drop() };
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-test-'));
+  return { location: { engine: 'sqlite', path: join(dir, 'coordinator.db') }, remove: async () => rmSync(dir, { recursive: true, force: true }) };
+}
+
 export async function startTestCoordinator(
   config: Partial<CoordinatorConfig> = {},
-  wrapStore: (store: SqliteStore) => CoordinatorStore = (store) => store,
-  /** Another test coordinator's file, for several coordinators on one database (that one removes it). */
-  sharedDbPath?: string,
+  wrapStore: (store: AuditedStore) => CoordinatorStore = (store) => store,
+  /** Another test coordinator whose database this one shares, as a second process would (that one removes it). */
+  joining?: TestCoordinator,
 ): Promise<TestCoordinator> {
-  const dir = sharedDbPath ? null : mkdtempSync(join(tmpdir(), 'aitbc-test-'));
-  const dbPath = sharedDbPath ?? join(dir!, 'coordinator.db');
-  const store = new SqliteStore({ path: dbPath });
-  const { app, services, load } = await buildApp({ store: wrapStore(store), config: { adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
+  const owned = joining ? null : await newDatabase();
+  const database = joining?.database ?? owned!.location;
+  const store: AuditedStore = await openStore(database);
+  const shared = database.engine === 'postgres' ? { databaseUrl: database.url } : {};
+  const { app, services, load } = await buildApp({ store: wrapStore(store), config: { ...shared, adminKey: ADMIN_KEY, maxEventLoopDelayMs: TEST_MAX_EVENT_LOOP_DELAY_MS, verification: NO_CHECKS, acceptanceWindowSeconds: 0, ...config } });
   services.sweeper.start();
   await services.chain?.start();
   await app.listen({ port: 0, host: '127.0.0.1' });
@@ -57,6 +77,7 @@ export async function startTestCoordinator(
   const url = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
 
   const request = httpClient(url);
+  let closing: Promise<void> | null = null;
 
   const createKey: TestCoordinator['createKey'] = async (scopes, extra = {}) => {
     const answer = await request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes, ...extra } });
@@ -70,8 +91,12 @@ export async function startTestCoordinator(
     services,
     load,
     store,
+    database,
+    get sqlite() {
+      if (store instanceof SqliteStore) return store;
+      throw new Error('this test reads the SQLite engine\'s tables: it runs on AITBC_TEST_ENGINE=sqlite only');
+    },
     url,
-    dbPath,
     request,
     createKey,
     credit,
@@ -85,13 +110,17 @@ export async function startTestCoordinator(
       const audit = await store.auditLedger();
       if (!audit.ok) throw new Error(`ledger problems:\n${audit.problems.join('\n')}`);
     },
-    async close() {
-      services.signal.close();
-      await services.sweeper.stop();
-      await services.chain?.stop();
-      await app.close();
-      await store.close();
-      if (dir) rmSync(dir, { recursive: true, force: true });
+    close() {
+      // Once, however often it is called (a test may close it early and again in `finally`).
+      closing ??= (async () => {
+        services.signal.close();
+        await services.sweeper.stop();
+        await services.chain?.stop();
+        await app.close();
+        await store.close();
+        await owned?.remove();
+      })();
+      return closing;
     },
   };
 }

@@ -1,11 +1,12 @@
-// `aitbc coordinator`: runs the job marketplace HTTP API on a SQLite file;
-// `aitbc coordinator check-ledger` audits that file's books and exits non-zero on any problem.
+// `aitbc coordinator`: runs the job marketplace HTTP API on a SQLite file, or on a PostgreSQL
+// database that several coordinator processes share (--database-url);
+// `aitbc coordinator check-ledger` audits that database's books and exits non-zero on any problem.
 
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
 import { Command, Option } from 'commander';
-import { ChainService, DEFAULT_CONFIG, DEFAULT_VERIFICATION, SqliteStore, auditLedger, auditView, chainAdminView, resolveConfig, startCoordinator } from '@aitbc/coordinator';
+import { ChainService, DEFAULT_CONFIG, DEFAULT_VERIFICATION, auditLedger, auditView, chainAdminView, describeLocation, openStore, resolveConfig, startCoordinator, type CoordinatorStore, type StoreLocation } from '@aitbc/coordinator';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
 import { amountOrZero, commaList, integerIn, positiveAmount, share } from '../options.ts';
@@ -14,6 +15,7 @@ interface CoordinatorFlags {
   port: number;
   host: string;
   db: string;
+  databaseUrl?: string;
   keyFile?: string;
   adminKey?: string;
   maxPromptChars: number;
@@ -69,7 +71,12 @@ export function coordinatorCommand(): Command {
     .addOption(new Option('--port <port>', 'TCP port to listen on').env('PORT').default(8080).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('AITBC_HOST').default('127.0.0.1'))
     .addOption(new Option('--db <path>', 'SQLite database file (created if missing)').env('AITBC_DB').default('./.aitbc/coordinator.db'))
-    .addOption(new Option('--key-file <path>', "the coordinator's receipt co-signing key (made on first start; default: beside --db)").env('AITBC_KEY_FILE'))
+    .addOption(
+      new Option('--database-url <url>', 'PostgreSQL database (postgres://user:password@host:port/name) instead of --db: several coordinator processes may share it')
+        .env('AITBC_DATABASE_URL')
+        .conflicts('db'),
+    )
+    .addOption(new Option('--key-file <path>', "the coordinator's receipt co-signing key (made on first start; default: beside --db). Coordinators sharing a database must share it").env('AITBC_KEY_FILE'))
     .addOption(new Option('--admin-key <key>', 'bootstrap admin key (scope admin); generated and printed when not given').env('AITBC_ADMIN_KEY'))
     .addOption(
       new Option('--max-prompt-chars <n>', 'longest prompt accepted, in characters').env('AITBC_MAX_PROMPT_CHARS').default(DEFAULT_CONFIG.maxPromptChars).argParser(integerIn(1, 10_000_000)),
@@ -133,14 +140,15 @@ export function coordinatorCommand(): Command {
   for (const option of verificationOptions()) program.addOption(option);
   return program.action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
       const dbPath = resolve(flags.db);
+      const database: StoreLocation = flags.databaseUrl ? { engine: 'postgres', url: flags.databaseUrl } : { engine: 'sqlite', path: dbPath };
       const keyFile = resolve(flags.keyFile ?? join(dirname(dbPath), 'coordinator-key.json'));
-      if (task === 'check-ledger') return checkLedger(dbPath, flags.chainUrl ? { url: flags.chainUrl, keyFile, chainId: flags.chainId } : null);
+      if (task === 'check-ledger') return checkLedger(database, flags.chainUrl ? { url: flags.chainUrl, keyFile, chainId: flags.chainId } : null);
       if (task !== undefined) command.error(`error: unknown task '${task}'; the only task is check-ledger`);
       const adminKey = flags.adminKey ?? `aitbc_admin_${randomBytes(24).toString('base64url')}`;
       const running = await startCoordinator({
         port: flags.port,
         host: flags.host,
-        dbPath,
+        database,
         keyFile,
         logger: { level: flags.logLevel },
         config: {
@@ -175,7 +183,7 @@ export function coordinatorCommand(): Command {
       });
       const lines = [
         `AITBC coordinator listening on ${running.url}  (API docs: ${running.url}/docs)`,
-        `database: ${dbPath}`,
+        `database: ${describeLocation(database)}`,
         running.services.chain
           ? `chain: ${flags.chainUrl} (${running.services.chain.status}); clearing address ${running.services.chain.clearingAddress}: deposits with memo = account name are credited once final`
           : 'chain: none (pass --chain-url to credit deposits and settle receipts on chain)',
@@ -197,13 +205,13 @@ export function coordinatorCommand(): Command {
     });
 }
 
-async function checkLedger(dbPath: string, chain: { url: string; keyFile: string; chainId: string } | null): Promise<void> {
-  if (!existsSync(dbPath)) {
-    process.stderr.write(`no coordinator database at ${dbPath}; pass --db\n`);
+async function checkLedger(database: StoreLocation, chain: { url: string; keyFile: string; chainId: string } | null): Promise<void> {
+  if (database.engine === 'sqlite' && !existsSync(database.path)) {
+    process.stderr.write(`no coordinator database at ${database.path}; pass --db or --database-url\n`);
     process.exitCode = 2;
     return;
   }
-  const store = new SqliteStore({ path: dbPath });
+  const store = await openStore(database);
   try {
     const audit = auditView(auditLedger(await store.ledgerSnapshot()));
     const { totals } = audit;
@@ -220,7 +228,7 @@ async function checkLedger(dbPath: string, chain: { url: string; keyFile: string
 }
 
 /** The clearing address's balance on chain against the books; false (and says why) when they differ. */
-async function checkAgainstChain(store: SqliteStore, chain: { url: string; keyFile: string; chainId: string }): Promise<boolean> {
+async function checkAgainstChain(store: CoordinatorStore, chain: { url: string; keyFile: string; chainId: string }): Promise<boolean> {
   if (!existsSync(chain.keyFile)) {
     process.stdout.write(`PROBLEM: no coordinator key at ${chain.keyFile}, so no clearing address to check; pass --key-file\n`);
     return false;

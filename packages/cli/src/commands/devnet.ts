@@ -83,7 +83,7 @@ export function devnetCommand(): Command {
         coordinator = await startCoordinator({
           port: flags.port,
           host: '127.0.0.1',
-          dbPath: join(dataDir, 'coordinator.db'),
+          database: { engine: 'sqlite', path: join(dataDir, 'coordinator.db') },
           keyFile: coordinatorKeyFile,
           logger: { level: flags.logLevel },
           config: {
