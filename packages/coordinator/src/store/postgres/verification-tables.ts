@@ -20,13 +20,14 @@ import type {
   NewJob,
   TiebreakOutcome,
 } from '../store.ts';
-import { INSERT_JOB, jobInsertParams, toJob } from '../sqlite/job-rows.ts';
+import { toJob } from '../sqlite/job-rows.ts';
 import { num } from '../sqlite/rows.ts';
 import { toCanary, toCheck } from '../sqlite/verification-tables.ts';
 import type { PgAcceptance } from './acceptance.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
 import type { PgLedger } from './pg-ledger.ts';
 import type { PgMinerRecord } from './pg-miner-record.ts';
+import { insertJob, jobRow } from './pg-job-rows.ts';
 
 /** The job a check's later runs reproduce: a re-execution's client job, or a canary check's canary job. */
 const REPRODUCED = 'coalesce(c.subject_job_id, c.check_job_id)';
@@ -53,15 +54,11 @@ export class PgVerificationTables {
     private readonly acceptance: PgAcceptance,
   ) {}
 
-  private async jobRow(q: Queryable, jobId: string): Promise<JobRecord> {
-    return toJob((await q.get('SELECT * FROM jobs WHERE job_id = ?', [jobId]))!);
-  }
-
   /** Inserts the job and escrows it from its account (balance locked first), or says what the account has. */
   async insertEscrowed(q: Queryable, job: NewJob): Promise<{ ok: true } | { ok: false; availableMicro: bigint }> {
     const availableMicro = await this.ledger.lockAvailable(q, job.account);
     if (availableMicro < job.maxPriceMicro) return { ok: false, availableMicro };
-    await q.run(INSERT_JOB, jobInsertParams(job));
+    await insertJob(q, job);
     await this.ledger.post(q, movements.escrow(job), job.createdAt);
     return { ok: true };
   }
@@ -100,7 +97,7 @@ export class PgVerificationTables {
     return this.db.tx(async (q): Promise<CheckJobOutcome> => {
       const inserted = await this.insertEscrowed(q, job);
       if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
-      return { kind: 'created', job: await this.jobRow(q, job.jobId), check: await this.insertCheck(q, check, job.jobId, job.createdAt) };
+      return { kind: 'created', job: (await jobRow(q, job.jobId))!, check: await this.insertCheck(q, check, job.jobId, job.createdAt) };
     });
   }
 
@@ -120,7 +117,7 @@ export class PgVerificationTables {
     const inserted = await this.insertEscrowed(q, rerun);
     if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
     const check = await this.insertCheck(q, { kind: 'reexecution', minerId: subject.minerId!, subjectJobId: subject.jobId, canaryId: null }, rerun.jobId, now);
-    return { kind: 'check', check, rerun: await this.jobRow(q, rerun.jobId) };
+    return { kind: 'check', check, rerun: await jobRow(q, rerun.jobId) };
   }
 
   async startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome> {
@@ -133,7 +130,7 @@ export class PgVerificationTables {
       if (num(runs) !== runsSoFar) return { kind: 'not_pending' };
       const inserted = await this.insertEscrowed(q, job);
       if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
-      return { kind: 'started', job: await this.jobRow(q, job.jobId) };
+      return { kind: 'started', job: (await jobRow(q, job.jobId))! };
     });
   }
 
