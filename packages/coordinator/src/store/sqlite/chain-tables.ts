@@ -14,7 +14,7 @@ import type { AccountBalance, BondEvent, ChainBooks, ChainDeposit, DepositRecord
 
 const CURSOR_SETTING = 'chain_cursor';
 
-function toOutbox(row: Row): OutboxRecord {
+export function toOutbox(row: Row): OutboxRecord {
   return {
     outboxId: num(row.outbox_id),
     kind: row.kind as OutboxRecord['kind'],

@@ -28,7 +28,7 @@ import type { Ledger } from './ledger.ts';
 import type { SqliteMinerRecord } from './miner-record.ts';
 import { num, numOrNull, strOrNull, type Row } from './rows.ts';
 
-function toCheck(row: Row): CheckRecord {
+export function toCheck(row: Row): CheckRecord {
   return {
     checkId: num(row.check_id),
     kind: row.kind as CheckKind,
@@ -66,7 +66,7 @@ const UNSEEN_CANARY = `SELECT c.* FROM canaries c WHERE c.model = @model AND c.m
   AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)`;
 const NEWEST = 'ORDER BY c.canary_id DESC LIMIT 1';
 
-function toCanary(row: Row): CanaryRecord {
+export function toCanary(row: Row): CanaryRecord {
   return {
     canaryId: num(row.canary_id),
     model: row.model as string,
