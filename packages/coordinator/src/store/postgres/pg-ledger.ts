@@ -11,9 +11,6 @@ import type { Queryable } from './pg-db.ts';
 /** Each bucket's balance column. */
 const TABLE = { account: { table: 'accounts', key: 'account' }, miner: { table: 'miner_earnings', key: 'miner_id' } } as const;
 
-/** Any constant, the same in every process: the lock under which money comes into the books (heldMicro). */
-const INCOMING_LOCK = 0x41_49_54_49; // "AITI"
-
 // Movement ids only need to be unique: a random per-process prefix and a counter.
 const movementPrefix = `mv-${randomHex(6)}-`;
 let movementCounter = 0;
@@ -69,13 +66,11 @@ export class PgLedger {
   }
 
   /**
-   * µAIT inside the books: every account's and every miner's balance (see admitsIncoming), read
-   * under the incoming lock, so the total stays as read until this transaction ends: every
-   * movement that brings money in (credit, deposit) reads it here first, and the others move
-   * money within the books or out of them. One statement, so one consistent sum; NUMERIC: no overflow.
+   * µAIT inside the books: every account's and every miner's balance (see admitsIncoming). One
+   * statement, so one consistent sum while other steps move money between accounts and miners
+   * (the caller holds lockIncoming, src/store/postgres/pg-locks.ts); NUMERIC: no overflow.
    */
   async heldMicro(q: Queryable): Promise<bigint> {
-    await q.value('SELECT pg_advisory_xact_lock(?)', [INCOMING_LOCK]);
     return (await q.value(
       `SELECT (SELECT coalesce(sum(available) + sum(escrowed) + sum(withdrawing), 0) FROM accounts)
          + (SELECT coalesce(sum(held) + sum(earned) + sum(claimed), 0) FROM miner_earnings)`,

@@ -10,7 +10,6 @@ import { auditLedger, type LedgerAudit, type LedgerSnapshot } from '../../ledger
 import * as movements from '../../ledger/movements.ts';
 import type { DisputeState } from '../../verification/dispute.ts';
 import type { Standing } from '../../verification/pause.ts';
-import { COUNTED_BOND_SQL } from '../sqlite/bond-tables.ts';
 import { toStoredReceipt } from '../sqlite/chain-tables.ts';
 import { toJob } from '../sqlite/job-rows.ts';
 import { num } from '../sqlite/rows.ts';
@@ -67,12 +66,13 @@ import type {
 } from '../store.ts';
 import { JOB_STATUSES } from '../store.ts';
 import { PgAcceptance } from './acceptance.ts';
-import { PgBondTables } from './bond-tables.ts';
+import { COUNTED_BOND_SQL, PgBondTables } from './bond-tables.ts';
 import { PgChainTables } from './chain-tables.ts';
 import { PgDb, type Queryable } from './pg-db.ts';
 import { insertJob, jobRow } from './pg-job-rows.ts';
 import { PgKeyTables } from './pg-key-tables.ts';
 import { PgLedger } from './pg-ledger.ts';
+import { lockIncoming } from './pg-locks.ts';
 import { readLedgerSnapshot } from './pg-ledger-snapshot.ts';
 import { migratePostgres } from './pg-migrate.ts';
 import { PgMinerRecord } from './pg-miner-record.ts';
@@ -120,7 +120,7 @@ export class PostgresStore implements CoordinatorStore {
     this.miners = new PgMinerTables(db, this.records);
     this.acceptance = new PgAcceptance(db, this.ledger);
     this.verification = new PgVerificationTables(db, this.ledger, this.records, this.acceptance);
-    this.bonds = new PgBondTables(db);
+    this.bonds = new PgBondTables();
     this.chain = new PgChainTables(db, this.ledger, this.bonds);
   }
 
@@ -559,7 +559,7 @@ export class PostgresStore implements CoordinatorStore {
     return this.verification.canaryRunners(canaryId);
   }
   async addCanary(entry: NewCanary): Promise<boolean> {
-    return this.verification.addCanary(entry);
+    return this.db.tx((q) => this.verification.addCanary(q, entry));
   }
   async openCanaries(minerId: string): Promise<number> {
     return this.verification.openCanaries(minerId);
@@ -634,10 +634,11 @@ export class PostgresStore implements CoordinatorStore {
     return this.ledger.balance(this.db.q, account);
   }
 
-  // heldMicro takes the incoming lock: credits (and deposits) are admitted one at a time, so two
-  // of them cannot both fit under MAX_AMOUNT_MICRO on the same reading of the books.
+  // Under the incoming lock: credits (and deposits) are admitted one at a time, so two of them
+  // cannot both fit under MAX_AMOUNT_MICRO on the same reading of the books.
   async credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome> {
     return this.db.tx(async (q): Promise<CreditOutcome> => {
+      await lockIncoming(q);
       const heldMicro = await this.ledger.heldMicro(q);
       if (!movements.admitsIncoming(heldMicro, amountMicro)) return { ok: false, heldMicro };
       await this.ledger.post(q, movements.credit(account, amountMicro), now);
@@ -685,7 +686,8 @@ export class PostgresStore implements CoordinatorStore {
     return this.chain.recordDeposits(scan, now);
   }
   async minerBond(minerId: string): Promise<MinerBond | null> {
-    return this.chain.minerBond(minerId);
+    // Blocks below the cursor are read: the highest final block known is the cursor's predecessor.
+    return this.db.snapshot(async (q) => this.bonds.minerBond(q, minerId, (await this.chain.chainCursor(q)) - 1));
   }
   async unmatchedDeposits(limit: number): Promise<DepositRecord[]> {
     return this.chain.unmatchedDeposits(limit);
@@ -728,7 +730,7 @@ export class PostgresStore implements CoordinatorStore {
     return this.chain.slashOf(outboxId);
   }
   async slashableMicro(minerKey: string): Promise<bigint> {
-    return this.chain.slashableMicro(minerKey);
+    return this.db.snapshot(async (q) => this.bonds.slashableMicro(q, minerKey, (await this.chain.chainCursor(q)) - 1));
   }
   async failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void> {
     return this.chain.failOutbox(outboxId, errorCode, error, now);
@@ -743,7 +745,8 @@ export class PostgresStore implements CoordinatorStore {
     return this.chain.retryFailedSettlement(outboxId, now);
   }
   async chainBooks(): Promise<ChainBooks> {
-    return this.chain.chainBooks();
+    // One snapshot: every figure from the same state.
+    return this.db.snapshot((q) => this.chain.chainBooks(q));
   }
   async oldestUnsettledReceiptAt(): Promise<number | null> {
     return this.chain.oldestUnsettledReceiptAt();
