@@ -269,15 +269,15 @@ export class PostgresStore implements CoordinatorStore {
 
   /**
    * Running count against max_concurrency, or null when the miner does not exist. The miner's row
-   * stays locked to the transaction's end: one miner's claims take their capacity one at a time.
+   * is locked to the transaction's end, so one miner's claims take their capacity one at a time;
+   * the count is a second statement, so it sees the claims that held the lock before (a subquery
+   * of the locking statement would count from that statement's older snapshot).
    */
   private async capacityLeft(q: Queryable, minerId: string): Promise<{ left: number; running: number } | null> {
-    const row = await q.get(
-      "SELECT m.max_concurrency, (SELECT count(*) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS running FROM miners m WHERE m.miner_id = ? FOR UPDATE",
-      [minerId],
-    );
-    if (!row) return null;
-    return { left: num(row.max_concurrency) - num(row.running), running: num(row.running) };
+    const max = await q.value('SELECT max_concurrency FROM miners WHERE miner_id = ? FOR UPDATE', [minerId]);
+    if (max === undefined) return null;
+    const running = num(await q.value("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'", [minerId]));
+    return { left: num(max) - running, running };
   }
 
   /** What the claim constraints need to know of the claimer (see the SQLite engine's); null for a miner not registered. */
@@ -354,6 +354,8 @@ export class PostgresStore implements CoordinatorStore {
     return this.db.tx(async (q): Promise<ClaimJobOutcome> => {
       const job = await jobRow(q, jobId, true);
       if (!job) return { kind: 'not_found' };
+      // The miner locked before its exposure is read (claimer), as in claimNext; the outcomes keep the SQLite engine's order.
+      const capacity = await this.capacityLeft(q, request.minerId);
       const claimer = await this.claimer(q, request);
       if (!claimer) return { kind: 'unavailable', job };
       const pick = await q.get(
@@ -363,7 +365,6 @@ export class PostgresStore implements CoordinatorStore {
         { ...claimer, jobId },
       );
       if (!pick) return { kind: 'unavailable', job };
-      const capacity = await this.capacityLeft(q, request.minerId);
       if (!capacity || capacity.left <= 0) return { kind: 'capacity_full', running: capacity?.running ?? 0 };
       return { kind: 'claimed', job: await this.claim(q, jobId, pick.unit_price_micro as bigint, request) };
     });
