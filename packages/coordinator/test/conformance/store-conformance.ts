@@ -15,10 +15,11 @@ import { moneyCases } from './money.ts';
 import { parallelCases } from './parallel.ts';
 import { sideCases } from './side-areas.ts';
 import { verdictCases } from './verdicts.ts';
+import { chainStepCases } from './chain-steps.ts';
 
 export type { ConformanceDatabase, OpenDatabase } from './case.ts';
 
-const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases, verdictCases];
+const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases, verdictCases, chainStepCases];
 
 export function describeStoreConformance(name: string, open: OpenDatabase): void {
   describe(`store conformance: ${name}`, () => {
