@@ -5,9 +5,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { LedgerSnapshot } from '../../ledger/audit.ts';
 import { bucket } from '../../ledger/buckets.ts';
-import type { JobStatus } from '../store.ts';
 import { exactSum, exactSumIsNotZero, joinSum } from './exact-sum.ts';
-import { num, type Row } from './rows.ts';
+import { toLedgerSnapshot } from '../rows/ledger-snapshot-rows.ts';
+import type { Row } from './rows.ts';
 
 const UNBALANCED_MOVEMENTS = `SELECT * FROM (SELECT movement_id, ${exactSum('amount', 'total')} FROM ledger GROUP BY movement_id) WHERE ${exactSumIsNotZero('total')}`;
 
@@ -54,41 +54,15 @@ const SETTLEMENT_RECEIPTS = `
   FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`;
 
 export function readLedgerSnapshot(sql: (text: string) => Statement): LedgerSnapshot {
-  return {
-    unbalancedMovements: (sql(UNBALANCED_MOVEMENTS).all() as Row[]).map((row) => ({ movementId: row.movement_id as string, sumMicro: joinSum(row, 'total') })),
-    bucketSums: new Map((sql(BUCKET_SUMS).all() as Row[]).map((row) => [row.bucket as string, joinSum(row, 'total')])),
-    accounts: (sql(ACCOUNTS).all() as Row[]).map((row) => ({
-      account: row.account as string,
-      availableMicro: row.available as bigint,
-      escrowedMicro: row.escrowed as bigint,
-      withdrawingMicro: row.withdrawing as bigint,
-      openJobsMicro: joinSum(row, 'jobs'),
-      openWithdrawalsMicro: joinSum(row, 'withdrawals'),
-    })),
-    miners: (sql(MINERS).all() as Row[]).map((row) => ({
-      minerId: row.miner_id as string,
-      heldMicro: row.held as bigint,
-      earnedMicro: row.earned as bigint,
-      claimedMicro: row.claimed_balance as bigint,
-      heldReceiptsMicro: joinSum(row, 'held'),
-      unclaimedReceiptsMicro: joinSum(row, 'unclaimed'),
-      claimedReceiptsMicro: joinSum(row, 'claimed'),
-    })),
-    jobs: (sql(JOBS).all({ held: bucket.held(''), earned: bucket.earned('') }) as Row[]).map((row) => ({
-      jobId: row.job_id as string,
-      status: row.status as JobStatus,
-      priceMicro: (row.price_micro as bigint | null) ?? null,
-      escrows: num(row.escrows),
-      payouts: num(row.payouts),
-      refunds: num(row.refunds),
-      paidMicro: joinSum(row, 'paid'),
-      heldPayout: num(row.held_payout) === 1,
-      releases: num(row.releases),
-      disputeRefunds: num(row.dispute_refunds),
-      released: row.released_at !== null && row.released_at !== undefined,
-      refunded: row.refunded_at !== null && row.refunded_at !== undefined,
-      disputeOpen: row.dispute_state === 'open',
-    })),
-    settlementReceipts: (sql(SETTLEMENT_RECEIPTS).all() as Row[]).map((row) => ({ receiptId: row.receipt_id as string, settled: row.settled_at !== null, settles: num(row.settles) })),
-  };
+  return toLedgerSnapshot(
+    {
+      unbalancedMovements: sql(UNBALANCED_MOVEMENTS).all() as Row[],
+      bucketSums: sql(BUCKET_SUMS).all() as Row[],
+      accounts: sql(ACCOUNTS).all() as Row[],
+      miners: sql(MINERS).all() as Row[],
+      jobs: sql(JOBS).all({ held: bucket.held(''), earned: bucket.earned('') }) as Row[],
+      settlementReceipts: sql(SETTLEMENT_RECEIPTS).all() as Row[],
+    },
+    joinSum,
+  );
 }
