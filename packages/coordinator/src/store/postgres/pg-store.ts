@@ -70,6 +70,7 @@ import { COUNTED_BOND_SQL, PgBondTables } from './bond-tables.ts';
 import { PgChainTables } from './chain-tables.ts';
 import { PgDb, type Queryable } from './pg-db.ts';
 import { insertJob, jobRow } from './pg-job-rows.ts';
+import { claimerParams, completionParams, failureError, INSERT_RECEIPT, jobListStatement, jobPage, receiptValues } from '../rows/job-params.ts';
 import { PgKeyTables } from './pg-key-tables.ts';
 import { PgLedger } from './pg-ledger.ts';
 import { lockIncoming } from './pg-locks.ts';
@@ -252,19 +253,8 @@ export class PostgresStore implements CoordinatorStore {
   }
 
   async listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage> {
-    const conditions = ['account = @account'];
-    if (query.status) conditions.push('status = @status');
-    if (query.after) conditions.push('(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND job_id < @afterJobId))');
-    const rows = await this.db.q.all(`SELECT * FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT @take`, {
-      account,
-      status: query.status,
-      afterCreatedAt: query.after?.createdAt ?? null,
-      afterJobId: query.after?.jobId ?? null,
-      take: query.limit + 1,
-    });
-    const items = rows.slice(0, query.limit).map(toJob);
-    const last = items.at(-1);
-    return { items, next: rows.length > query.limit && last ? { createdAt: last.createdAt, jobId: last.jobId } : null };
+    const statement = jobListStatement(account, query);
+    return jobPage(await this.db.q.all(statement.sql, statement.params), query.limit);
   }
 
   /**
@@ -299,19 +289,7 @@ export class PostgresStore implements CoordinatorStore {
              FROM miners m WHERE m.miner_id = ?`,
             [request.minerId],
           )) as { bonded: bigint; held: bigint });
-    return {
-      minerId: request.minerId,
-      now: request.now,
-      ownerKeyId: row.owner_key_id as string,
-      scorePpm: num(row.score_ppm),
-      paused: row.paused_at === null ? 0 : 1,
-      jobsSinceProbation: num(row.since),
-      probationJobs: request.probationJobs,
-      trusted: request.trusted ? 1 : 0,
-      minBond: minBond === 0n ? 0 : 1,
-      bondedMicro: exposure.bonded,
-      heldMicro: exposure.held,
-    };
+    return claimerParams(request, row, exposure);
   }
 
   /** The job, locked by the caller, goes to the miner (guarded on its still being queued). */
@@ -390,33 +368,11 @@ export class PostgresStore implements CoordinatorStore {
            prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL,
            model_digest = @modelDigest, backend = @backend, accept_until = @now::bigint + acceptance_window_ms
          WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
-        {
-          now: completion.now,
-          output: completion.output,
-          outputData: completion.outputData === null ? null : JSON.stringify(completion.outputData),
-          promptTokens: completion.promptTokens,
-          completionTokens: completion.completionTokens,
-          price: completion.priceMicro,
-          receiptId: completion.receipt.receipt_id,
-          modelDigest: completion.receipt.model_digest ?? null,
-          backend: completion.receipt.backend ?? null,
-          jobId: completion.jobId,
-          minerId: completion.minerId,
-          nonce: completion.claimNonce,
-        },
+        completionParams(completion),
       );
       if (!row) return { kind: 'refused', job: await jobRow(q, completion.jobId) };
       const job = toJob(row);
-      await q.run('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-        completion.receipt.receipt_id,
-        job.jobId,
-        completion.minerId,
-        job.account,
-        JSON.stringify(completion.receipt),
-        completion.priceMicro,
-        completion.minerPublicKey,
-        completion.now,
-      ]);
+      await q.run(INSERT_RECEIPT, receiptValues(completion, job));
       await this.ledger.post(q, movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
       if (job.acceptUntil! <= completion.now) await this.acceptance.releaseDue(q, completion.now, 1, { receiptId: completion.receipt.receipt_id });
       await this.records.count(q, completion.minerId, 'jobsCompleted');
@@ -435,11 +391,11 @@ export class PostgresStore implements CoordinatorStore {
         ? await q.get(
             `UPDATE jobs SET status = 'queued', miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL,
                unit_price_micro = NULL, queued_at = @now, error = @error WHERE job_id = @jobId RETURNING *`,
-            { now: input.now, error: `attempt ${job.attempts} failed on miner ${input.minerId}: ${input.reason}`, jobId: input.jobId },
+            { now: input.now, error: failureError(job, input, true), jobId: input.jobId },
           )
         : await q.get(`UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL, error = @error WHERE job_id = @jobId RETURNING *`, {
             now: input.now,
-            error: input.retryable ? `failed after ${job.attempts} attempts; last on miner ${input.minerId}: ${input.reason}` : `miner ${input.minerId}: ${input.reason}`,
+            error: failureError(job, input, false),
             jobId: input.jobId,
           });
       const updated = toJob(row!);
