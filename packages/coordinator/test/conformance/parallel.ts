@@ -214,5 +214,18 @@ export const parallelCases: ConformanceArea = {
         assert.equal((await store.getMiner('gpu-1'))!.track.leaseLapses, 3);
       },
     },
+    {
+      name: 'with a minimum bond, claims of two jobs by one miner from two connections at once: only what the bond covers is taken',
+      async run({ store, database }) {
+        await funded(store, 'alice', 10n * M);
+        await registered(store, miner('gpu-1'));
+        await store.recordDeposits({ nextHeight: 2, deposits: [], bondEvents: [{ kind: 'bond', minerKey: 'pk-gpu-1', address: 'addr-gpu-1', amountMicro: M + M / 2n, blockHeight: 1 }] }, NOW);
+        for (const jobId of ['j1', 'j2']) await submitted(store, newJob(jobId));
+        const [a, b] = await database.stores(2);
+        const outcomes = await Promise.all([a!.claimJob('j1', claimRequest('gpu-1', { minBondMicro: 1n })), b!.claimJob('j2', claimRequest('gpu-1', { minBondMicro: 1n }))]);
+        assert.deepEqual(outcomes.map((outcome) => outcome.kind).sort(), ['claimed', 'unavailable']);
+        assert.equal(await store.countRunning('gpu-1'), 1);
+      },
+    },
   ],
 };
