@@ -46,9 +46,15 @@ export class PgChainTables {
   }
 
   /** A whole read, or inside the caller's snapshot (the final height a bond is read at). */
-  async chainCursor(q: Queryable = this.db.q): Promise<number> {
-    const value = (await q.value('SELECT value FROM settings WHERE name = ?', [CURSOR_SETTING])) as string | undefined;
+  async chainCursor(q: Queryable = this.db.q, lock = false): Promise<number> {
+    const value = (await q.value(`SELECT value FROM settings WHERE name = ?${lock ? ' FOR UPDATE' : ''}`, [CURSOR_SETTING])) as string | undefined;
     return value === undefined ? 0 : (JSON.parse(value) as number);
+  }
+
+  /** The cursor, its row (created at 0 on first use) locked until the transaction ends: one scan records a height at a time. */
+  private async lockCursor(q: Queryable): Promise<number> {
+    await q.run("INSERT INTO settings (name, value) VALUES (?, '0') ON CONFLICT (name) DO NOTHING", [CURSOR_SETTING]);
+    return this.chainCursor(q, true);
   }
 
   async recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): Promise<{ credited: number; unmatched: number }> {
@@ -75,8 +81,11 @@ export class PgChainTables {
         await this.ledger.post(q, movements.deposit(account, deposit.amountMicro), now);
         credited++;
       }
-      for (const event of scan.bondEvents ?? []) await this.bonds.apply(q, event);
-      await q.run('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [CURSOR_SETTING, JSON.stringify(scan.nextHeight)]);
+      // Bond events of blocks below the cursor were applied by an overlapping scan: skipped, and
+      // the cursor never moves back (see the SQLite engine). The cursor row is locked first.
+      const cursor = await this.lockCursor(q);
+      for (const event of scan.bondEvents ?? []) if (event.blockHeight >= cursor) await this.bonds.apply(q, event);
+      await q.run('UPDATE settings SET value = ? WHERE name = ?', [JSON.stringify(Math.max(cursor, scan.nextHeight)), CURSOR_SETTING]);
       return { credited, unmatched };
     });
   }

@@ -105,8 +105,11 @@ export class SqliteChainTables {
         this.ledger.post(movements.deposit(account, deposit.amountMicro), now);
         credited++;
       }
-      for (const event of scan.bondEvents ?? []) this.bonds.apply(event);
-      this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(scan.nextHeight));
+      // Blocks below the cursor were recorded, bond events and all, by an overlapping scan (another
+      // coordinator's): theirs are skipped, and the cursor never moves back.
+      const cursor = this.chainCursor();
+      for (const event of scan.bondEvents ?? []) if (event.blockHeight >= cursor) this.bonds.apply(event);
+      this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(Math.max(cursor, scan.nextHeight)));
       return { credited, unmatched };
     });
   }
