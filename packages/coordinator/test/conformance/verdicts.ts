@@ -24,11 +24,11 @@ async function canaryCheck(store: CoordinatorStore, jobId: string, minerId: stri
   return created.check;
 }
 
-/** A completed client job inside its window, and its pending re-execution check (run by gpu-2). */
-async function judgedJob(store: CoordinatorStore, jobId: string) {
-  await ranJob(store, newJob(jobId, { acceptanceWindowMs: WINDOW }), 'gpu-1', 300_000n);
-  const rerun = newJob(`${jobId}-rerun`, { account: 'verification', purpose: 'reexecution', subjectJobId: jobId, excludedOwners: ['key-gpu-1'] });
-  const created = await store.createCheck(rerun, { kind: 'reexecution', minerId: 'gpu-1', subjectJobId: jobId, canaryId: null });
+/** A completed client job of the miner inside its window, and its pending re-execution check. */
+async function judgedJob(store: CoordinatorStore, jobId: string, minerId = 'gpu-1') {
+  await ranJob(store, newJob(jobId, { acceptanceWindowMs: WINDOW }), minerId, 300_000n);
+  const rerun = newJob(`${jobId}-rerun`, { account: 'verification', purpose: 'reexecution', subjectJobId: jobId, excludedOwners: [`key-${minerId}`] });
+  const created = await store.createCheck(rerun, { kind: 'reexecution', minerId, subjectJobId: jobId, canaryId: null });
   if (created.kind !== 'created') throw new Error(`check of ${jobId}: ${created.kind}`);
   return created.check;
 }
@@ -129,16 +129,20 @@ export const verdictCases: ConformanceArea = {
       async run({ store, database }) {
         await funded(store, 'alice', 10n * M);
         await funded(store, 'verification', 10n * M);
-        await registered(store, miner('gpu-1'));
-        const jobs = ['j0', 'j1', 'j2', 'j3', 'j4'];
+        // One miner per job, so the verdicts do not queue on one track record; the disputes start a
+        // little later each time, to land in different places of the verdict's transaction.
+        const jobs = Array.from({ length: 8 }, (_, i) => `j${i}`);
         const checks: CheckRecord[] = [];
-        for (const jobId of jobs) checks.push(await judgedJob(store, jobId));
+        for (const [i, jobId] of jobs.entries()) {
+          await registered(store, miner(`gpu-${i}`));
+          checks.push(await judgedJob(store, jobId, `gpu-${i}`));
+        }
         const [a, b] = await database.stores(2);
         await Promise.all(
           jobs.map(async (jobId, i) => {
-            const [opened] = await Promise.all([
-              a!.openDispute({ jobId, account: 'alice', reason: 'wrong', now: NOW + 10, rerun: disputeRerun(jobId) }),
-              b!.decideCheck(decision(checks[i]!.checkId, 'disagree', [{ minerId: 'gpu-1', kind: 'reexecution', passed: false, now: NOW + 10, detail: 'differs' }], NOW + 10)),
+            const [, opened] = await Promise.all([
+              b!.decideCheck(decision(checks[i]!.checkId, 'disagree', [{ minerId: `gpu-${i}`, kind: 'reexecution', passed: false, now: NOW + 10, detail: 'differs' }], NOW + 10)),
+              new Promise((resolve) => setTimeout(resolve, i % 4)).then(() => a!.openDispute({ jobId, account: 'alice', reason: 'wrong', now: NOW + 10, rerun: disputeRerun(jobId) })),
             ]);
             assert.equal(opened.kind, 'opened', jobId);
             if (opened.kind === 'opened') assert.equal(opened.rerun, null, 'the pending check judges it: no second re-run');
@@ -146,7 +150,7 @@ export const verdictCases: ConformanceArea = {
         );
         for (const jobId of jobs) assert.equal((await store.getJob(jobId))?.dispute?.state, 'upheld', jobId);
         assert.deepEqual(await store.getAccount('alice'), { account: 'alice', availableMicro: 10n * M, escrowedMicro: 0n, withdrawingMicro: 0n }, 'every price refunded, once');
-        assert.equal((await store.minerEarnings('gpu-1', NOW + WINDOW)).heldMicro, 0n);
+        for (const i of jobs.keys()) assert.equal((await store.minerEarnings(`gpu-${i}`, NOW + WINDOW)).heldMicro, 0n);
       },
     },
     {
