@@ -5,7 +5,7 @@
 
 import type { LedgerSnapshot } from '../../ledger/audit.ts';
 import { bucket } from '../../ledger/buckets.ts';
-import { toLedgerSnapshot } from '../rows/ledger-snapshot-rows.ts';
+import { JOB_MOVEMENT_COUNTS, SETTLEMENT_RECEIPTS, toLedgerSnapshot } from '../rows/ledger-snapshot-rows.ts';
 import type { Row } from '../sqlite/rows.ts';
 import type { Queryable } from './pg-db.ts';
 
@@ -35,11 +35,7 @@ const MINERS = `
 const JOBS = `
   WITH per_job AS (
     SELECT job_id,
-      count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
-      count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
-      count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
-      count(DISTINCT CASE WHEN kind = 'release' THEN movement_id END) AS releases,
-      count(DISTINCT CASE WHEN kind = 'dispute_refund' THEN movement_id END) AS dispute_refunds,
+      ${JOB_MOVEMENT_COUNTS},
       max(CASE WHEN kind = 'payout' AND starts_with(bucket, @held::text) THEN 1 ELSE 0 END) AS held_payout,
       sum(CASE WHEN kind = 'payout' AND (starts_with(bucket, @held::text) OR starts_with(bucket, @earned::text)) THEN amount ELSE 0 END) AS paid
     FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
@@ -47,10 +43,6 @@ const JOBS = `
     coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid, 0) AS paid_sum,
     coalesce(p.releases, 0) AS releases, coalesce(p.dispute_refunds, 0) AS dispute_refunds, coalesce(p.held_payout, 0) AS held_payout
   FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id LEFT JOIN receipts r ON r.receipt_id = j.receipt_id`;
-
-const SETTLEMENT_RECEIPTS = `
-  SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
-  FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`;
 
 export async function readLedgerSnapshot(q: Queryable): Promise<LedgerSnapshot> {
   return toLedgerSnapshot(

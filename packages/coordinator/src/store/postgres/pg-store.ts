@@ -70,6 +70,7 @@ import { COUNTED_BOND_SQL, PgBondTables } from './bond-tables.ts';
 import { PgChainTables } from './chain-tables.ts';
 import { PgDb, type Queryable } from './pg-db.ts';
 import { insertJob, jobRow } from './pg-job-rows.ts';
+import { claimerParams, completionParams, failureError, INSERT_RECEIPT, jobListStatement, jobPage, receiptValues } from '../rows/job-params.ts';
 import { PgKeyTables } from './pg-key-tables.ts';
 import { PgLedger } from './pg-ledger.ts';
 import { lockIncoming } from './pg-locks.ts';
@@ -252,32 +253,21 @@ export class PostgresStore implements CoordinatorStore {
   }
 
   async listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage> {
-    const conditions = ['account = @account'];
-    if (query.status) conditions.push('status = @status');
-    if (query.after) conditions.push('(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND job_id < @afterJobId))');
-    const rows = await this.db.q.all(`SELECT * FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT @take`, {
-      account,
-      status: query.status,
-      afterCreatedAt: query.after?.createdAt ?? null,
-      afterJobId: query.after?.jobId ?? null,
-      take: query.limit + 1,
-    });
-    const items = rows.slice(0, query.limit).map(toJob);
-    const last = items.at(-1);
-    return { items, next: rows.length > query.limit && last ? { createdAt: last.createdAt, jobId: last.jobId } : null };
+    const statement = jobListStatement(account, query);
+    return jobPage(await this.db.q.all(statement.sql, statement.params), query.limit);
   }
 
   /**
    * Running count against max_concurrency, or null when the miner does not exist. The miner's row
-   * stays locked to the transaction's end: one miner's claims take their capacity one at a time.
+   * is locked to the transaction's end, so one miner's claims take their capacity one at a time;
+   * the count is a second statement, so it sees the claims that held the lock before (a subquery
+   * of the locking statement would count from that statement's older snapshot).
    */
   private async capacityLeft(q: Queryable, minerId: string): Promise<{ left: number; running: number } | null> {
-    const row = await q.get(
-      "SELECT m.max_concurrency, (SELECT count(*) FROM jobs WHERE miner_id = m.miner_id AND status = 'running') AS running FROM miners m WHERE m.miner_id = ? FOR UPDATE",
-      [minerId],
-    );
-    if (!row) return null;
-    return { left: num(row.max_concurrency) - num(row.running), running: num(row.running) };
+    const max = await q.value('SELECT max_concurrency FROM miners WHERE miner_id = ? FOR UPDATE', [minerId]);
+    if (max === undefined) return null;
+    const running = num(await q.value("SELECT count(*) FROM jobs WHERE miner_id = ? AND status = 'running'", [minerId]));
+    return { left: num(max) - running, running };
   }
 
   /** What the claim constraints need to know of the claimer (see the SQLite engine's); null for a miner not registered. */
@@ -299,19 +289,7 @@ export class PostgresStore implements CoordinatorStore {
              FROM miners m WHERE m.miner_id = ?`,
             [request.minerId],
           )) as { bonded: bigint; held: bigint });
-    return {
-      minerId: request.minerId,
-      now: request.now,
-      ownerKeyId: row.owner_key_id as string,
-      scorePpm: num(row.score_ppm),
-      paused: row.paused_at === null ? 0 : 1,
-      jobsSinceProbation: num(row.since),
-      probationJobs: request.probationJobs,
-      trusted: request.trusted ? 1 : 0,
-      minBond: minBond === 0n ? 0 : 1,
-      bondedMicro: exposure.bonded,
-      heldMicro: exposure.held,
-    };
+    return claimerParams(request, row, exposure);
   }
 
   /** The job, locked by the caller, goes to the miner (guarded on its still being queued). */
@@ -354,6 +332,8 @@ export class PostgresStore implements CoordinatorStore {
     return this.db.tx(async (q): Promise<ClaimJobOutcome> => {
       const job = await jobRow(q, jobId, true);
       if (!job) return { kind: 'not_found' };
+      // The miner locked before its exposure is read (claimer), as in claimNext; the outcomes keep the SQLite engine's order.
+      const capacity = await this.capacityLeft(q, request.minerId);
       const claimer = await this.claimer(q, request);
       if (!claimer) return { kind: 'unavailable', job };
       const pick = await q.get(
@@ -363,7 +343,6 @@ export class PostgresStore implements CoordinatorStore {
         { ...claimer, jobId },
       );
       if (!pick) return { kind: 'unavailable', job };
-      const capacity = await this.capacityLeft(q, request.minerId);
       if (!capacity || capacity.left <= 0) return { kind: 'capacity_full', running: capacity?.running ?? 0 };
       return { kind: 'claimed', job: await this.claim(q, jobId, pick.unit_price_micro as bigint, request) };
     });
@@ -389,33 +368,11 @@ export class PostgresStore implements CoordinatorStore {
            prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL,
            model_digest = @modelDigest, backend = @backend, accept_until = @now::bigint + acceptance_window_ms
          WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
-        {
-          now: completion.now,
-          output: completion.output,
-          outputData: completion.outputData === null ? null : JSON.stringify(completion.outputData),
-          promptTokens: completion.promptTokens,
-          completionTokens: completion.completionTokens,
-          price: completion.priceMicro,
-          receiptId: completion.receipt.receipt_id,
-          modelDigest: completion.receipt.model_digest ?? null,
-          backend: completion.receipt.backend ?? null,
-          jobId: completion.jobId,
-          minerId: completion.minerId,
-          nonce: completion.claimNonce,
-        },
+        completionParams(completion),
       );
       if (!row) return { kind: 'refused', job: await jobRow(q, completion.jobId) };
       const job = toJob(row);
-      await q.run('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)', [
-        completion.receipt.receipt_id,
-        job.jobId,
-        completion.minerId,
-        job.account,
-        JSON.stringify(completion.receipt),
-        completion.priceMicro,
-        completion.minerPublicKey,
-        completion.now,
-      ]);
+      await q.run(INSERT_RECEIPT, receiptValues(completion, job));
       await this.ledger.post(q, movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
       if (job.acceptUntil! <= completion.now) await this.acceptance.releaseDue(q, completion.now, 1, { receiptId: completion.receipt.receipt_id });
       await this.records.count(q, completion.minerId, 'jobsCompleted');
@@ -434,11 +391,11 @@ export class PostgresStore implements CoordinatorStore {
         ? await q.get(
             `UPDATE jobs SET status = 'queued', miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL,
                unit_price_micro = NULL, queued_at = @now, error = @error WHERE job_id = @jobId RETURNING *`,
-            { now: input.now, error: `attempt ${job.attempts} failed on miner ${input.minerId}: ${input.reason}`, jobId: input.jobId },
+            { now: input.now, error: failureError(job, input, true), jobId: input.jobId },
           )
         : await q.get(`UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL, error = @error WHERE job_id = @jobId RETURNING *`, {
             now: input.now,
-            error: input.retryable ? `failed after ${job.attempts} attempts; last on miner ${input.minerId}: ${input.reason}` : `miner ${input.minerId}: ${input.reason}`,
+            error: failureError(job, input, false),
             jobId: input.jobId,
           });
       const updated = toJob(row!);

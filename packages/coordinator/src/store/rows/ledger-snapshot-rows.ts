@@ -6,6 +6,18 @@ import type { LedgerSnapshot } from '../../ledger/audit.ts';
 import type { JobStatus } from '../store.ts';
 import { num, type Row } from '../sqlite/rows.ts';
 
+/** Select items of the per-job CTE, the same SQL in both engines: how many movements of each kind a job's ledger rows belong to. */
+export const JOB_MOVEMENT_COUNTS = `count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
+      count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
+      count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
+      count(DISTINCT CASE WHEN kind = 'release' THEN movement_id END) AS releases,
+      count(DISTINCT CASE WHEN kind = 'dispute_refund' THEN movement_id END) AS dispute_refunds`;
+
+/** The receipts a settlement took or paid, with how many settle movements each has: the same SQL in both engines. */
+export const SETTLEMENT_RECEIPTS = `
+  SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
+  FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`;
+
 /** The rows of each query, columns named as in src/store/sqlite/ledger-snapshot.ts. */
 export interface LedgerSnapshotRows {
   unbalancedMovements: Row[];

@@ -6,7 +6,7 @@ import type { Statement } from 'better-sqlite3';
 import type { LedgerSnapshot } from '../../ledger/audit.ts';
 import { bucket } from '../../ledger/buckets.ts';
 import { exactSum, exactSumIsNotZero, joinSum } from './exact-sum.ts';
-import { toLedgerSnapshot } from '../rows/ledger-snapshot-rows.ts';
+import { JOB_MOVEMENT_COUNTS, SETTLEMENT_RECEIPTS, toLedgerSnapshot } from '../rows/ledger-snapshot-rows.ts';
 import type { Row } from './rows.ts';
 
 const UNBALANCED_MOVEMENTS = `SELECT * FROM (SELECT movement_id, ${exactSum('amount', 'total')} FROM ledger GROUP BY movement_id) WHERE ${exactSumIsNotZero('total')}`;
@@ -36,11 +36,7 @@ const MINERS = `
 const JOBS = `
   WITH per_job AS (
     SELECT job_id,
-      count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
-      count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
-      count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
-      count(DISTINCT CASE WHEN kind = 'release' THEN movement_id END) AS releases,
-      count(DISTINCT CASE WHEN kind = 'dispute_refund' THEN movement_id END) AS dispute_refunds,
+      ${JOB_MOVEMENT_COUNTS},
       max(CASE WHEN kind = 'payout' AND substr(bucket, 1, length(@held)) = @held THEN 1 ELSE 0 END) AS held_payout,
       ${exactSum("CASE WHEN kind = 'payout' AND (substr(bucket, 1, length(@held)) = @held OR substr(bucket, 1, length(@earned)) = @earned) THEN amount ELSE 0 END", 'paid')}
     FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
@@ -48,10 +44,6 @@ const JOBS = `
     coalesce(p.escrows, 0) AS escrows, coalesce(p.payouts, 0) AS payouts, coalesce(p.refunds, 0) AS refunds, coalesce(p.paid_hi, 0) AS paid_hi, coalesce(p.paid_lo, 0) AS paid_lo,
     coalesce(p.releases, 0) AS releases, coalesce(p.dispute_refunds, 0) AS dispute_refunds, coalesce(p.held_payout, 0) AS held_payout
   FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id LEFT JOIN receipts r ON r.receipt_id = j.receipt_id`;
-
-const SETTLEMENT_RECEIPTS = `
-  SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
-  FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`;
 
 export function readLedgerSnapshot(sql: (text: string) => Statement): LedgerSnapshot {
   return toLedgerSnapshot(
