@@ -160,6 +160,24 @@ export const chainStepCases: ConformanceArea = {
       },
     },
     {
+      name: 'overlapping scans (two coordinators, at once or one late) apply each bond event once, and the cursor never moves back',
+      async run({ store, database }) {
+        await registered(store, miner('gpu-1'));
+        const bond = (height: number) => ({ kind: 'bond' as const, minerKey: 'pk-gpu-1', address: 'addr-gpu-1', amountMicro: M, blockHeight: height });
+        const [a, b] = await database.stores(2);
+        await Promise.all([
+          a!.recordDeposits({ nextHeight: 3, deposits: [], bondEvents: [bond(0), bond(1), bond(2)] }, NOW),
+          b!.recordDeposits({ nextHeight: 2, deposits: [], bondEvents: [bond(0), bond(1)] }, NOW),
+        ]);
+        assert.equal(await store.chainCursor(), 3);
+        assert.equal((await store.minerBond('gpu-1'))?.bondedMicro, 3n * M);
+        await store.recordDeposits({ nextHeight: 5, deposits: [], bondEvents: [bond(2), bond(3), bond(4)] }, NOW + 1);
+        assert.equal((await store.minerBond('gpu-1'))?.bondedMicro, 5n * M, 'block 2 was applied before');
+        await store.recordDeposits({ nextHeight: 4, deposits: [], bondEvents: [bond(3)] }, NOW + 2);
+        assert.deepEqual([await store.chainCursor(), (await store.minerBond('gpu-1'))?.bondedMicro], [5, 5n * M], 'a late scan changes nothing');
+      },
+    },
+    {
       name: 'withdrawals racing submits on one balance: exactly what it covers goes through, never overdrawn',
       async run({ store, database }) {
         await funded(store, 'alice', 5n * M + 500_000n);

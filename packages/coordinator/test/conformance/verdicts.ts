@@ -4,11 +4,29 @@
 // from several connections at once, as several coordinators would.
 
 import assert from 'node:assert/strict';
-import type { CheckDecision, CheckRecord, CoordinatorStore, DecidedOutcome, MinerTrackRecord } from '../../src/store/store.ts';
+import type { CheckDecision, CheckRecord, CoordinatorStore, DecidedOutcome, MinerTrackRecord, NewCanary } from '../../src/store/store.ts';
 import type { ConformanceArea } from './case.ts';
-import { funded, M, miner, newJob, NOW, ranJob, registered } from './fixtures.ts';
+import { claimed, completion, funded, HOUR, M, miner, newJob, NOW, ranJob, registered } from './fixtures.ts';
 
 const WINDOW = 60_000;
+const DIGEST = `sha256:${'c'.repeat(64)}`;
+
+const canaryOf = (sourceJobId: string, overrides: Partial<NewCanary> = {}): NewCanary => ({
+  model: 'demo',
+  modelDigest: DIGEST,
+  backend: 'demo',
+  kind: 'text',
+  prompt: 'p',
+  params: {},
+  output: 'o',
+  completionTokens: 1,
+  source: 'trusted',
+  sourceJobId,
+  receiptClient: 'alice',
+  evidenceJobIds: [sourceJobId],
+  createdAt: NOW,
+  ...overrides,
+});
 
 /** A miner's track record, read without changing it (its standing written back as it is). */
 const recordOf = (store: CoordinatorStore, minerId: string) => store.updateStanding(minerId, (record) => record);
@@ -24,11 +42,11 @@ async function canaryCheck(store: CoordinatorStore, jobId: string, minerId: stri
   return created.check;
 }
 
-/** A completed client job inside its window, and its pending re-execution check (run by gpu-2). */
-async function judgedJob(store: CoordinatorStore, jobId: string) {
-  await ranJob(store, newJob(jobId, { acceptanceWindowMs: WINDOW }), 'gpu-1', 300_000n);
-  const rerun = newJob(`${jobId}-rerun`, { account: 'verification', purpose: 'reexecution', subjectJobId: jobId, excludedOwners: ['key-gpu-1'] });
-  const created = await store.createCheck(rerun, { kind: 'reexecution', minerId: 'gpu-1', subjectJobId: jobId, canaryId: null });
+/** A completed client job of the miner inside its window, and its pending re-execution check. */
+async function judgedJob(store: CoordinatorStore, jobId: string, minerId = 'gpu-1') {
+  await ranJob(store, newJob(jobId, { acceptanceWindowMs: WINDOW }), minerId, 300_000n);
+  const rerun = newJob(`${jobId}-rerun`, { account: 'verification', purpose: 'reexecution', subjectJobId: jobId, excludedOwners: [`key-${minerId}`] });
+  const created = await store.createCheck(rerun, { kind: 'reexecution', minerId, subjectJobId: jobId, canaryId: null });
   if (created.kind !== 'created') throw new Error(`check of ${jobId}: ${created.kind}`);
   return created.check;
 }
@@ -59,6 +77,53 @@ export const verdictCases: ConformanceArea = {
         assert.deepEqual([page.items.map((item) => item.checkId), page.next], [[other.checkId], other.checkId]);
         assert.deepEqual((await store.listChecks({ minerId: 'gpu-1', limit: 1, after: page.next })).items.map((item) => item.checkId), [check.checkId]);
         assert.deepEqual((await store.listChecks({ minerId: 'gpu-9', limit: 5, after: null })).items, []);
+      },
+    },
+    {
+      name: 'a verify job: its completion releases the re-execution and starts its check, decidable once the re-run ends; agreement adds a pool entry run by both miners',
+      async run({ store }) {
+        await funded(store, 'alice', 10n * M);
+        for (const id of ['gpu-1', 'gpu-2', 'gpu-3']) await registered(store, miner(id));
+        await store.submitJob(newJob('v1', { verify: true }), null, null, newJob('v1-rerun', { purpose: 'reexecution', subjectJobId: 'v1', awaitingSubject: true }));
+        const waiting = await store.verificationOf('v1');
+        assert.deepEqual([waiting?.rerun.jobId, waiting?.rerun.awaitingSubject, waiting?.check], ['v1-rerun', true, null], 'no check before the subject completes');
+        const held = await claimed(store, 'v1', 'gpu-1');
+        const done = await store.completeJob(completion(held, 100n, { release: { requiredDigest: null, excludedOwners: ['key-gpu-1'], deadline: NOW + HOUR } }));
+        assert.equal(done.kind, 'done');
+        assert.deepEqual(done.kind === 'done' ? [done.released?.jobId, done.released?.awaitingSubject, done.released?.requiredDigest] : [], ['v1-rerun', false, null]);
+        const verification = await store.verificationOf('v1');
+        assert.deepEqual([verification?.rerun.jobId, verification?.check?.kind, verification?.check?.subjectJobId, verification?.check?.checkJobId, verification?.check?.minerId], ['v1-rerun', 'reexecution', 'v1', 'v1-rerun', 'gpu-1']);
+        const check = verification!.check!;
+        assert.deepEqual(await store.decidableChecks(10), [], 'its re-run has not ended');
+        const rerun = await claimed(store, 'v1-rerun', 'gpu-2');
+        assert.equal((await store.completeJob(completion(rerun, 100n))).kind, 'done');
+        assert.deepEqual((await store.decidableChecks(10)).map((item) => item.checkId), [check.checkId]);
+        assert.deepEqual(await store.checkForJob('v1-rerun'), check);
+        const entry = canaryOf('v1', { source: 'agreement', evidenceJobIds: ['v1', 'v1-rerun'] });
+        await store.decideCheck({ ...decision(check.checkId, 'agree', [{ minerId: 'gpu-1', kind: 'reexecution', passed: true, now: NOW + 100, detail: '' }]), canary: entry });
+        assert.deepEqual(await store.decidableChecks(10), []);
+        const pooled = await store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId: 'gpu-3' });
+        assert.equal(pooled?.sourceJobId, 'v1');
+        assert.deepEqual(await store.canaryRunners(pooled!.canaryId), ['gpu-1', 'gpu-2']);
+        assert.equal(await store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId: 'gpu-2' }), null, 'made from its re-run');
+      },
+    },
+    {
+      name: 'findCanary prefers an entry sent to no miner over a newer one already sent; a withdrawn entry is never found',
+      async run({ store }) {
+        await funded(store, 'verification', 10n * M);
+        assert.equal(await store.addCanary(canaryOf('src-a')), true);
+        assert.equal(await store.addCanary(canaryOf('src-b')), true);
+        const find = (minerId: string) => store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId }).then((found) => found?.sourceJobId ?? null);
+        assert.equal(await find('gpu-4'), 'src-b', 'newest first');
+        const b = (await store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId: 'gpu-4' }))!;
+        const sent = await store.createCheck(newJob('c1', { account: 'verification', purpose: 'canary', canaryId: b.canaryId, pinnedMinerId: 'gpu-3' }), { kind: 'canary', minerId: 'gpu-3', subjectJobId: null, canaryId: b.canaryId });
+        assert.equal(sent.kind, 'created');
+        assert.deepEqual([await find('gpu-4'), await find('gpu-3')], ['src-a', 'src-a'], 'the entry sent to no miner first; never one sent to the miner');
+        const a = (await store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId: 'gpu-4' }))!;
+        if (sent.kind === 'created') await store.decideCheck({ ...decision(sent.check.checkId, 'agree', []), withdrawCanaryId: a.canaryId });
+        assert.deepEqual([await find('gpu-4'), await find('gpu-3')], ['src-b', null]);
+        assert.equal((await store.getCanary(a.canaryId))?.withdrawnAt, NOW + 100);
       },
     },
     {
@@ -129,16 +194,20 @@ export const verdictCases: ConformanceArea = {
       async run({ store, database }) {
         await funded(store, 'alice', 10n * M);
         await funded(store, 'verification', 10n * M);
-        await registered(store, miner('gpu-1'));
-        const jobs = ['j0', 'j1', 'j2', 'j3', 'j4'];
+        // One miner per job, so the verdicts do not queue on one track record; the disputes start a
+        // little later each time, to land in different places of the verdict's transaction.
+        const jobs = Array.from({ length: 8 }, (_, i) => `j${i}`);
         const checks: CheckRecord[] = [];
-        for (const jobId of jobs) checks.push(await judgedJob(store, jobId));
+        for (const [i, jobId] of jobs.entries()) {
+          await registered(store, miner(`gpu-${i}`));
+          checks.push(await judgedJob(store, jobId, `gpu-${i}`));
+        }
         const [a, b] = await database.stores(2);
         await Promise.all(
           jobs.map(async (jobId, i) => {
-            const [opened] = await Promise.all([
-              a!.openDispute({ jobId, account: 'alice', reason: 'wrong', now: NOW + 10, rerun: disputeRerun(jobId) }),
-              b!.decideCheck(decision(checks[i]!.checkId, 'disagree', [{ minerId: 'gpu-1', kind: 'reexecution', passed: false, now: NOW + 10, detail: 'differs' }], NOW + 10)),
+            const [, opened] = await Promise.all([
+              b!.decideCheck(decision(checks[i]!.checkId, 'disagree', [{ minerId: `gpu-${i}`, kind: 'reexecution', passed: false, now: NOW + 10, detail: 'differs' }], NOW + 10)),
+              new Promise((resolve) => setTimeout(resolve, i % 4)).then(() => a!.openDispute({ jobId, account: 'alice', reason: 'wrong', now: NOW + 10, rerun: disputeRerun(jobId) })),
             ]);
             assert.equal(opened.kind, 'opened', jobId);
             if (opened.kind === 'opened') assert.equal(opened.rerun, null, 'the pending check judges it: no second re-run');
@@ -146,7 +215,7 @@ export const verdictCases: ConformanceArea = {
         );
         for (const jobId of jobs) assert.equal((await store.getJob(jobId))?.dispute?.state, 'upheld', jobId);
         assert.deepEqual(await store.getAccount('alice'), { account: 'alice', availableMicro: 10n * M, escrowedMicro: 0n, withdrawingMicro: 0n }, 'every price refunded, once');
-        assert.equal((await store.minerEarnings('gpu-1', NOW + WINDOW)).heldMicro, 0n);
+        for (const i of jobs.keys()) assert.equal((await store.minerEarnings(`gpu-${i}`, NOW + WINDOW)).heldMicro, 0n);
       },
     },
     {

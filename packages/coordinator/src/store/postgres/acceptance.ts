@@ -41,7 +41,7 @@ export class PgAcceptance {
     const rows = await q.all(
       `${DUE} AND (@minerId::text IS NULL OR r.miner_id = @minerId::text) AND (@receiptId::text IS NULL OR r.receipt_id = @receiptId::text)
        ORDER BY r.created_at, r.receipt_id LIMIT @limit::bigint FOR UPDATE OF r`,
-      { now, limit: Math.min(limit, Number.MAX_SAFE_INTEGER), minerId: only.minerId ?? null, receiptId: only.receiptId ?? null },
+      { now, limit, minerId: only.minerId ?? null, receiptId: only.receiptId ?? null },
     );
     let released = 0;
     for (const row of rows) if (await this.release(q, row, now)) released++;

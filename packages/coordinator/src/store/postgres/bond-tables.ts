@@ -4,6 +4,7 @@
 
 import type { BondEvent, MinerBond } from '../store.ts';
 import type { Queryable } from './pg-db.ts';
+import { unbondingSlashes } from '../rows/unbonding-slash.ts';
 
 // The counted-bond subquery reads the same in both engines.
 export { COUNTED_BOND_SQL } from '../sqlite/bond-tables.ts';
@@ -31,17 +32,12 @@ export class PgBondTables {
         return;
       case 'slash': {
         await q.run('UPDATE miner_bonds SET bonded_micro = bonded_micro - ?, block_height = ? WHERE miner_key = ?', [event.fromBondMicro, event.blockHeight, event.minerKey]);
-        let left = event.fromUnbondingMicro;
         const entries = await q.all(
           'SELECT unbonding_id, amount_micro FROM miner_unbondings WHERE miner_key = ? AND release_height > ? AND amount_micro > 0 ORDER BY release_height, unbonding_id FOR UPDATE',
           [event.minerKey, event.blockHeight],
         );
-        for (const entry of entries) {
-          if (left === 0n) break;
-          const amount = entry.amount_micro as bigint;
-          const part = amount < left ? amount : left;
-          await q.run('UPDATE miner_unbondings SET amount_micro = amount_micro - ? WHERE unbonding_id = ?', [part, entry.unbonding_id]);
-          left -= part;
+        for (const taken of unbondingSlashes(entries, event.fromUnbondingMicro)) {
+          await q.run('UPDATE miner_unbondings SET amount_micro = amount_micro - ? WHERE unbonding_id = ?', [taken.amountMicro, taken.unbondingId]);
         }
         return;
       }

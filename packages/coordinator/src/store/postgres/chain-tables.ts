@@ -8,7 +8,8 @@
 import { bucket } from '../../ledger/buckets.ts';
 import * as movements from '../../ledger/movements.ts';
 import type { BondEvent, ChainBooks, ChainDeposit, DepositRecord, NewSlash, OutboxCount, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
-import { num, numOrNull, type Row } from '../sqlite/rows.ts';
+import { num, numOrNull } from '../sqlite/rows.ts';
+import { pickSettlementBatch, SETTLE_SCAN_FACTOR } from '../rows/settlement-batch.ts';
 import { toOutbox, toStoredReceipt } from '../sqlite/chain-tables.ts';
 import type { PgBondTables } from './bond-tables.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
@@ -16,9 +17,6 @@ import type { PgLedger } from './pg-ledger.ts';
 import { lockIncoming, lockSlashOf } from './pg-locks.ts';
 
 const CURSOR_SETTING = 'chain_cursor';
-
-/** How far past one batch's worth of receipts the batcher looks for receipts signed with the same keys. */
-const SETTLE_SCAN_FACTOR = 10;
 
 const OUTBOX_SELECT = 'SELECT o.*, (SELECT count(*) FROM receipts r WHERE r.settlement_id = o.outbox_id) AS receipt_count FROM chain_outbox o';
 
@@ -46,9 +44,15 @@ export class PgChainTables {
   }
 
   /** A whole read, or inside the caller's snapshot (the final height a bond is read at). */
-  async chainCursor(q: Queryable = this.db.q): Promise<number> {
-    const value = (await q.value('SELECT value FROM settings WHERE name = ?', [CURSOR_SETTING])) as string | undefined;
+  async chainCursor(q: Queryable = this.db.q, lock = false): Promise<number> {
+    const value = (await q.value(`SELECT value FROM settings WHERE name = ?${lock ? ' FOR UPDATE' : ''}`, [CURSOR_SETTING])) as string | undefined;
     return value === undefined ? 0 : (JSON.parse(value) as number);
+  }
+
+  /** The cursor, its row (created at 0 on first use) locked until the transaction ends: one scan records a height at a time. */
+  private async lockCursor(q: Queryable): Promise<number> {
+    await q.run("INSERT INTO settings (name, value) VALUES (?, '0') ON CONFLICT (name) DO NOTHING", [CURSOR_SETTING]);
+    return this.chainCursor(q, true);
   }
 
   async recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): Promise<{ credited: number; unmatched: number }> {
@@ -75,8 +79,11 @@ export class PgChainTables {
         await this.ledger.post(q, movements.deposit(account, deposit.amountMicro), now);
         credited++;
       }
-      for (const event of scan.bondEvents ?? []) await this.bonds.apply(q, event);
-      await q.run('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value', [CURSOR_SETTING, JSON.stringify(scan.nextHeight)]);
+      // Bond events of blocks below the cursor were applied by an overlapping scan: skipped, and
+      // the cursor never moves back (see the SQLite engine). The cursor row is locked first.
+      const cursor = await this.lockCursor(q);
+      for (const event of scan.bondEvents ?? []) if (event.blockHeight >= cursor) await this.bonds.apply(q, event);
+      await q.run('UPDATE settings SET value = ? WHERE name = ?', [JSON.stringify(Math.max(cursor, scan.nextHeight)), CURSOR_SETTING]);
       return { credited, unmatched };
     });
   }
@@ -96,23 +103,14 @@ export class PgChainTables {
   /** One key per miner per batch, as in the SQLite engine; receipts another batcher holds are skipped (each goes in one batch). */
   async queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null> {
     return this.db.tx(async (q) => {
-      const keyOf = new Map<string, string | null>();
-      const waiting: Row[] = [];
-      const oldestFirst = await q.all(
+      // Locked as read, skipping those another batcher holds: each receipt goes in one batch.
+      const candidates = await q.all(
         `SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts WHERE settlement_id IS NULL AND settled_at IS NULL AND released_at IS NOT NULL
          ORDER BY created_at, receipt_id LIMIT ? FOR UPDATE SKIP LOCKED`,
         [options.maxReceipts * SETTLE_SCAN_FACTOR],
       );
-      for (const row of oldestFirst) {
-        const minerId = row.miner_id as string;
-        const key = (row.miner_key as string | null) ?? null;
-        if (!keyOf.has(minerId)) keyOf.set(minerId, key);
-        else if (keyOf.get(minerId) !== key) continue;
-        waiting.push(row);
-        if (waiting.length === options.maxReceipts) break;
-      }
-      if (waiting.length === 0) return null;
-      if (waiting.length < options.maxReceipts && num(waiting[0]!.created_at) > options.olderThan) return null;
+      const waiting = pickSettlementBatch(candidates, options);
+      if (!waiting) return null;
       const total = waiting.reduce((sum, row) => sum + (row.price_micro as bigint), 0n);
       const outboxId = num(await q.value("INSERT INTO chain_outbox (kind, state, amount_micro, created_at, updated_at) VALUES ('settle', 'queued', ?, ?, ?) RETURNING outbox_id", [total, now, now]));
       await q.run('UPDATE receipts SET settlement_id = ? WHERE receipt_id = ANY(?::text[])', [outboxId, waiting.map((row) => row.receipt_id as string)]);
