@@ -95,6 +95,30 @@ const CLAIMABLE = `
   AND (j.purpose NOT IN ('reexecution', 'tiebreak') OR (@paused::int = 0 AND (@trusted::int = 1 OR @jobsSinceProbation::bigint >= @probationJobs::bigint)))
   AND (@minBond::int = 0 OR @heldMicro::numeric + j.max_price_micro <= @bondedMicro::numeric)`;
 
+/** How many of the oldest claimable jobs a claim tries before it sorts the whole queue: about as many as claims run at once. */
+const CANDIDATES = 16;
+
+/** The oldest CANDIDATES claimable jobs: of each of the miner's models by walking the queue index in order, then of those; no lock. */
+const OLDEST_CLAIMABLE = `
+  SELECT c.job_id FROM miner_models mm CROSS JOIN LATERAL (
+    SELECT j.job_id, j.queued_at, j.seq FROM jobs j WHERE j.model = mm.model AND ${CLAIMABLE} ORDER BY j.queued_at, j.seq LIMIT ${CANDIDATES}) c
+  WHERE mm.miner_id = @minerId::text ORDER BY c.queued_at, c.seq LIMIT ${CANDIDATES}`;
+
+/**
+ * Of the given jobs (oldest first), the first still claimable by the miner that no other claim
+ * holds, locked, with the miner's price for it. Walked in the given order so that each is one
+ * primary-key lookup (a sort over `job_id = ANY(…)` let the planner scan the queue instead).
+ */
+const LOCK_CLAIMABLE = `
+  SELECT j.job_id, mm.unit_price_micro FROM unnest(@jobIds::text[]) WITH ORDINALITY AS c(job_id, n)
+  JOIN jobs j ON j.job_id = c.job_id JOIN miner_models mm ON mm.miner_id = @minerId::text AND mm.model = j.model
+  WHERE ${CLAIMABLE} ORDER BY c.n LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
+
+/** The oldest claimable job no other claim holds, locked: sorts all the miner's queued jobs. */
+const OLDEST_UNLOCKED = `
+  SELECT j.job_id, mm.unit_price_micro FROM jobs j JOIN miner_models mm ON mm.miner_id = @minerId::text AND mm.model = j.model
+  WHERE ${CLAIMABLE} ORDER BY j.queued_at, j.seq LIMIT 1 FOR UPDATE OF j SKIP LOCKED`;
+
 /** Two-key advisory locks (namespace, hashtext(key)): what a step must hold alone that has no row to lock yet. */
 const LOCK_IDEMPOTENCY_KEY = 0x4149_0001;
 const LOCK_QUOTA_DAY = 0x4149_0002;
@@ -304,11 +328,15 @@ export class PostgresStore implements CoordinatorStore {
     return toJob(row!);
   }
 
-  // One statement finds the oldest claimable job over the miner's models and locks it, skipping
-  // jobs other claims hold (FOR UPDATE OF j SKIP LOCKED): parallel claimers each take a different
-  // job without waiting, and a job another claimer has just taken is re-checked (still queued?)
-  // before it is returned. The miner's row is locked first (capacity), so one miner's claims
-  // queue behind each other while different miners' claims run side by side.
+  // The oldest claimable jobs are found per model by walking the queue index in order (no lock),
+  // then the oldest of them that no other claim holds is locked (SKIP LOCKED: parallel claimers
+  // each take a different one without waiting; a job another claimer has just taken is re-checked,
+  // still queued?, before it is returned). Only when every candidate is held does one statement
+  // sort the miner's whole queue for the oldest job not held. The miner's row is locked first
+  // (capacity), so one miner's claims queue behind each other while different miners' claims run
+  // side by side. Measured on 2 shared cores with 5,000 jobs queued for 50 miners, one process
+  // with a pool of 10: about 540 claims/s one at a time, 900/s from 8 claimers at once (nine
+  // statements a claim: round trips, not the queries, set the pace).
   async claimNext(request: ClaimRequest): Promise<ClaimNextOutcome> {
     return this.db.tx(async (q): Promise<ClaimNextOutcome> => {
       const capacity = await this.capacityLeft(q, request.minerId);
@@ -316,13 +344,9 @@ export class PostgresStore implements CoordinatorStore {
       if (capacity.left <= 0) return { kind: 'capacity_full', running: capacity.running };
       const claimer = await this.claimer(q, request);
       if (!claimer) return { kind: 'none' };
-      const pick = await q.get(
-        `SELECT j.job_id, mm.unit_price_micro FROM jobs j
-         JOIN miner_models mm ON mm.miner_id = @minerId::text AND mm.model = j.model
-         WHERE ${CLAIMABLE}
-         ORDER BY j.queued_at, j.seq LIMIT 1 FOR UPDATE OF j SKIP LOCKED`,
-        claimer,
-      );
+      const candidates = (await q.all(OLDEST_CLAIMABLE, claimer)).map((row) => row.job_id as string);
+      if (candidates.length === 0) return { kind: 'none' };
+      const pick = (await q.get(LOCK_CLAIMABLE, { ...claimer, jobIds: candidates })) ?? (await q.get(OLDEST_UNLOCKED, claimer));
       if (!pick) return { kind: 'none' };
       return { kind: 'claimed', job: await this.claim(q, pick.job_id as string, pick.unit_price_micro as bigint, request) };
     });
@@ -336,12 +360,7 @@ export class PostgresStore implements CoordinatorStore {
       const capacity = await this.capacityLeft(q, request.minerId);
       const claimer = await this.claimer(q, request);
       if (!claimer) return { kind: 'unavailable', job };
-      const pick = await q.get(
-        `SELECT mm.unit_price_micro FROM jobs j
-         JOIN miner_models mm ON mm.miner_id = @minerId::text AND mm.model = j.model
-         WHERE j.job_id = @jobId::text AND ${CLAIMABLE}`,
-        { ...claimer, jobId },
-      );
+      const pick = await q.get(LOCK_CLAIMABLE, { ...claimer, jobIds: [jobId] });
       if (!pick) return { kind: 'unavailable', job };
       if (!capacity || capacity.left <= 0) return { kind: 'capacity_full', running: capacity?.running ?? 0 };
       return { kind: 'claimed', job: await this.claim(q, jobId, pick.unit_price_micro as bigint, request) };
