@@ -4,29 +4,11 @@
 // from several connections at once, as several coordinators would.
 
 import assert from 'node:assert/strict';
-import type { CheckDecision, CheckRecord, CoordinatorStore, DecidedOutcome, MinerTrackRecord, NewCanary } from '../../src/store/store.ts';
+import type { CheckDecision, CheckRecord, CoordinatorStore, DecidedOutcome, MinerTrackRecord } from '../../src/store/store.ts';
 import type { ConformanceArea } from './case.ts';
-import { claimed, completion, funded, HOUR, M, miner, newJob, NOW, ranJob, registered } from './fixtures.ts';
+import { canary, claimed, completion, DIGEST, funded, HOUR, M, miner, newJob, NOW, ranJob, registered } from './fixtures.ts';
 
 const WINDOW = 60_000;
-const DIGEST = `sha256:${'c'.repeat(64)}`;
-
-const canaryOf = (sourceJobId: string, overrides: Partial<NewCanary> = {}): NewCanary => ({
-  model: 'demo',
-  modelDigest: DIGEST,
-  backend: 'demo',
-  kind: 'text',
-  prompt: 'p',
-  params: {},
-  output: 'o',
-  completionTokens: 1,
-  source: 'trusted',
-  sourceJobId,
-  receiptClient: 'alice',
-  evidenceJobIds: [sourceJobId],
-  createdAt: NOW,
-  ...overrides,
-});
 
 /** A miner's track record, read without changing it (its standing written back as it is). */
 const recordOf = (store: CoordinatorStore, minerId: string) => store.updateStanding(minerId, (record) => record);
@@ -99,7 +81,7 @@ export const verdictCases: ConformanceArea = {
         assert.equal((await store.completeJob(completion(rerun, 100n))).kind, 'done');
         assert.deepEqual((await store.decidableChecks(10)).map((item) => item.checkId), [check.checkId]);
         assert.deepEqual(await store.checkForJob('v1-rerun'), check);
-        const entry = canaryOf('v1', { source: 'agreement', evidenceJobIds: ['v1', 'v1-rerun'] });
+        const entry = canary('v1', { source: 'agreement', evidenceJobIds: ['v1', 'v1-rerun'] });
         await store.decideCheck({ ...decision(check.checkId, 'agree', [{ minerId: 'gpu-1', kind: 'reexecution', passed: true, now: NOW + 100, detail: '' }]), canary: entry });
         assert.deepEqual(await store.decidableChecks(10), []);
         const pooled = await store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId: 'gpu-3' });
@@ -112,8 +94,8 @@ export const verdictCases: ConformanceArea = {
       name: 'findCanary prefers an entry sent to no miner over a newer one already sent; a withdrawn entry is never found',
       async run({ store }) {
         await funded(store, 'verification', 10n * M);
-        assert.equal(await store.addCanary(canaryOf('src-a')), true);
-        assert.equal(await store.addCanary(canaryOf('src-b')), true);
+        assert.equal(await store.addCanary(canary('src-a')), true);
+        assert.equal(await store.addCanary(canary('src-b')), true);
         const find = (minerId: string) => store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId }).then((found) => found?.sourceJobId ?? null);
         assert.equal(await find('gpu-4'), 'src-b', 'newest first');
         const b = (await store.findCanary({ model: 'demo', modelDigest: DIGEST, minerId: 'gpu-4' }))!;

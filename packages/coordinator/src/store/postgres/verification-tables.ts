@@ -22,15 +22,12 @@ import type {
 } from '../store.ts';
 import { toJob } from '../sqlite/job-rows.ts';
 import { num } from '../sqlite/rows.ts';
-import { toCanary, toCheck } from '../sqlite/verification-tables.ts';
+import { NEWEST, REPRODUCED, toCanary, toCheck, UNSEEN_CANARY } from '../sqlite/verification-tables.ts';
 import type { PgAcceptance } from './acceptance.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
 import type { PgLedger } from './pg-ledger.ts';
 import type { PgMinerRecord } from './pg-miner-record.ts';
 import { insertJob, jobRow } from './pg-job-rows.ts';
-
-/** The job a check's later runs reproduce: a re-execution's client job, or a canary check's canary job. */
-const REPRODUCED = 'coalesce(c.subject_job_id, c.check_job_id)';
 
 /** A check row with its tie-breaks (in the order they were made) and the miners it failed, as JSON arrays like SQLite's. */
 const CHECK = `SELECT c.*,
@@ -38,13 +35,6 @@ const CHECK = `SELECT c.*,
   (SELECT coalesce(json_agg(f.miner_id ORDER BY f.miner_id)::text, '[]') FROM check_failures f WHERE f.check_id = c.check_id) AS failed_miner_ids FROM checks c`;
 
 const RERUNS = "SELECT * FROM jobs WHERE subject_job_id = ? AND purpose IN ('reexecution', 'tiebreak') ORDER BY seq";
-/** Pool entries for @model and @digest never sent to @minerId nor made from its runs (the source job or a re-run of it). */
-const UNSEEN_CANARY = `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest AND c.withdrawn_at IS NULL
-  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.pinned_miner_id = @minerId AND s.canary_id = c.canary_id)
-  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.canary_id = c.canary_id AND s.miner_id = @minerId)
-  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.job_id = c.source_job_id AND s.miner_id = @minerId)
-  AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)`;
-const NEWEST = 'ORDER BY c.canary_id DESC LIMIT 1';
 
 export class PgVerificationTables {
   constructor(
