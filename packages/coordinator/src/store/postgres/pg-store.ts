@@ -471,22 +471,23 @@ export class PostgresStore implements CoordinatorStore {
   async requeueLapsed(now: number, maxAttempts: number): Promise<{ requeued: number; failed: number }> {
     return this.db.tx(async (q) => {
       // The lapsed jobs locked first (job rows before miner records, the order completions take),
-      // and counted before the updates below clear miner_id.
-      const lapsed = await q.all("SELECT miner_id FROM jobs WHERE status = 'running' AND lease_expires_at <= ? ORDER BY job_id FOR UPDATE", [now]);
+      // counted by miner before the updates below clear miner_id, and only they updated.
+      const lapsed = await q.all("SELECT job_id, miner_id FROM jobs WHERE status = 'running' AND lease_expires_at <= ? ORDER BY job_id FOR UPDATE", [now]);
+      const jobIds = lapsed.map((row) => row.job_id as string);
       const failedJobs = (
         await q.all(
           `UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL,
              error = 'lease lapsed on attempt ' || attempts || ' of ' || @maxAttempts::bigint || ' (miner ' || miner_id || ' stopped heartbeating)'
-           WHERE status = 'running' AND lease_expires_at <= @now AND attempts >= @maxAttempts::bigint RETURNING *`,
-          { now, maxAttempts },
+           WHERE job_id = ANY(@jobIds::text[]) AND attempts >= @maxAttempts::bigint RETURNING *`,
+          { now, maxAttempts, jobIds },
         )
       ).map(toJob);
       for (const job of failedJobs) await this.refundJob(q, job, now);
       const requeued = await q.run(
         `UPDATE jobs SET status = 'queued', error = 'lease lapsed on attempt ' || attempts || ' (miner ' || miner_id || ' stopped heartbeating)',
            miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL, unit_price_micro = NULL, queued_at = @now
-         WHERE status = 'running' AND lease_expires_at <= @now`,
-        { now },
+         WHERE job_id = ANY(@jobIds::text[]) AND status = 'running'`,
+        { now, jobIds },
       );
       const lapsesByMiner = new Map<string, number>();
       for (const row of lapsed) lapsesByMiner.set(row.miner_id as string, (lapsesByMiner.get(row.miner_id as string) ?? 0) + 1);
