@@ -3,29 +3,39 @@
 // miner must be handed the newer one, and the older one must stay queued.
 
 import assert from 'node:assert/strict';
-import type { CoordinatorStore, MinerRegistration, NewJob } from '../../src/store/store.ts';
+import type { ClaimRequest, CoordinatorStore, MinerRegistration, NewJob } from '../../src/store/store.ts';
 import type { ConformanceArea, ConformanceCase } from './case.ts';
 import { claimRequest, funded, M, miner, newJob, NOW, registered, submitted } from './fixtures.ts';
 
 const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 /** The job claimNext hands the miner, or what it answered instead. */
-async function nextFor(store: CoordinatorStore, minerId: string, now = NOW): Promise<string> {
-  const outcome = await store.claimNext(claimRequest(minerId, { now }));
+async function nextFor(store: CoordinatorStore, minerId: string, now = NOW, request: Partial<ClaimRequest> = {}): Promise<string> {
+  const outcome = await store.claimNext(claimRequest(minerId, { now, ...request }));
   return outcome.kind === 'claimed' ? outcome.job.jobId : outcome.kind;
 }
 
-/** A case: `blocked` (older) is not for gpu-1 as registered, `open` (newer) is. */
-function skips(name: string, registration: Partial<MinerRegistration>, blocked: Partial<NewJob>, open: Partial<NewJob> = {}): ConformanceCase {
+/**
+ * A case: `blocked` (older) is not for gpu-1 as registered (then `prepare`d, claiming with
+ * `request`), `open` (newer) is.
+ */
+function skips(
+  name: string,
+  registration: Partial<MinerRegistration>,
+  blocked: Partial<NewJob>,
+  open: Partial<NewJob> = {},
+  options: { request?: Partial<ClaimRequest>; prepare?: (store: CoordinatorStore) => Promise<unknown> } = {},
+): ConformanceCase {
   return {
     name: `claimNext skips a job ${name}`,
     async run({ store }) {
       await funded(store, 'alice', 10n * M);
       await registered(store, miner('gpu-1', registration));
+      await options.prepare?.(store);
       await submitted(store, newJob('blocked', { createdAt: NOW - 10, ...blocked }));
       await submitted(store, newJob('open', open));
-      assert.equal(await nextFor(store, 'gpu-1'), 'open');
-      assert.equal(await nextFor(store, 'gpu-1'), 'none');
+      assert.equal(await nextFor(store, 'gpu-1', NOW, options.request), 'open');
+      assert.equal(await nextFor(store, 'gpu-1', NOW, options.request), 'none');
       assert.equal((await store.getJob('blocked'))?.status, 'queued');
     },
   };
@@ -70,6 +80,39 @@ export const claimCases: ConformanceArea = {
     skips('needing a higher reputation than the miner\'s', {}, { minReputationPpm: 1 }, { minReputationPpm: 0 }),
     skips('past its deadline', {}, { deadline: NOW }),
     skips('awaiting its subject', {}, { awaitingSubject: true, purpose: 'reexecution', subjectJobId: 'someone' }),
+    skips('other than a canary pinned to it, while the miner is paused', {}, {}, { purpose: 'canary', pinnedMinerId: 'gpu-1' }, {
+      prepare: (store) => store.updateStanding('gpu-1', (record) => ({ ...record, pausedAt: NOW - 100, pauseReason: 'failed a canary' })),
+    }),
+    skips('re-executing another\'s job while the miner is on probation', {}, { purpose: 'reexecution', subjectJobId: 'someone' }, {}, { request: { probationJobs: 1 } }),
+    skips('re-executing another\'s job while the miner is paused, even when trusted', {}, { purpose: 'reexecution', subjectJobId: 'someone' }, { purpose: 'canary', pinnedMinerId: 'gpu-1' }, {
+      request: { trusted: true },
+      prepare: (store) => store.updateStanding('gpu-1', (record) => ({ ...record, pausedAt: NOW - 100, pauseReason: 'failed a canary' })),
+    }),
+    {
+      name: 'a trusted miner on probation is handed re-executions',
+      async run({ store }) {
+        await funded(store, 'alice', 10n * M);
+        await registered(store, miner('gpu-1'));
+        await submitted(store, newJob('rerun', { purpose: 'reexecution', subjectJobId: 'someone' }));
+        assert.equal(await nextFor(store, 'gpu-1', NOW, { probationJobs: 1 }), 'none');
+        assert.equal(await nextFor(store, 'gpu-1', NOW, { probationJobs: 1, trusted: true }), 'rerun');
+      },
+    },
+    {
+      name: 'with a minimum bond, a miner holds jobs only up to what it has bonded (none without a bond)',
+      async run({ store }) {
+        await funded(store, 'alice', 10n * M);
+        await registered(store, miner('gpu-1'));
+        for (const jobId of ['j1', 'j2', 'j3']) await submitted(store, newJob(jobId));
+        const bonded = { minBondMicro: 1n };
+        assert.equal(await nextFor(store, 'gpu-1', NOW, bonded), 'none');
+        await store.recordDeposits({ nextHeight: 2, deposits: [], bondEvents: [{ kind: 'bond', minerKey: 'pk-gpu-1', address: 'addr-gpu-1', amountMicro: 2n * M, blockHeight: 1 }] }, NOW);
+        assert.equal(await nextFor(store, 'gpu-1', NOW, bonded), 'j1');
+        assert.equal(await nextFor(store, 'gpu-1', NOW, bonded), 'j2');
+        assert.equal(await nextFor(store, 'gpu-1', NOW, bonded), 'none', 'a third 1 AIT job would pass the 2 AIT bond');
+        assert.equal(await nextFor(store, 'gpu-1'), 'j3', 'without the bond rule it is claimable');
+      },
+    },
     {
       name: 'claimNext: capacity_full at max concurrency, none for an unregistered miner or an empty queue',
       async run({ store }) {

@@ -2,12 +2,14 @@
 // claim and a completion, each overridable; one fixed clock so every engine sees the same times.
 
 import type { Receipt } from '@aitbc/protocol';
-import type { ClaimRequest, Completion, CoordinatorStore, JobRecord, MinerRegistration, NewJob } from '../../src/store/store.ts';
+import type { ClaimRequest, Completion, CoordinatorStore, JobRecord, MinerRegistration, NewCanary, NewJob } from '../../src/store/store.ts';
 
 export const M = 1_000_000n;
 export const NOW = 1_700_000_000_000;
 export const HOUR = 3_600_000;
 export const LEASE_MS = 60_000;
+/** The model digest of the canary pool's entries. */
+export const DIGEST = `sha256:${'a'.repeat(64)}`;
 
 export function newJob(jobId: string, overrides: Partial<NewJob> = {}): NewJob {
   return {
@@ -39,6 +41,24 @@ export function miner(minerId: string, overrides: Partial<MinerRegistration> = {
     ...overrides,
   };
 }
+
+/** A pool entry for the demo model made from `sourceJobId`. */
+export const canary = (sourceJobId: string, overrides: Partial<NewCanary> = {}): NewCanary => ({
+  model: 'demo',
+  modelDigest: DIGEST,
+  backend: 'demo',
+  kind: 'text',
+  prompt: 'p',
+  params: {},
+  output: 'o',
+  completionTokens: 1,
+  source: 'trusted',
+  sourceJobId,
+  receiptClient: 'alice',
+  evidenceJobIds: [sourceJobId],
+  createdAt: NOW,
+  ...overrides,
+});
 
 let nonces = 0;
 

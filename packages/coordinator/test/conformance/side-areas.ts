@@ -2,11 +2,8 @@
 // canary pool (verification.ts), and the chain outbox (chain.ts) from batch to final.
 
 import assert from 'node:assert/strict';
-import type { NewCanary } from '../../src/store/store.ts';
 import type { ConformanceArea } from './case.ts';
-import { funded, M, miner, newJob, NOW, ranJob, registered } from './fixtures.ts';
-
-const DIGEST = `sha256:${'a'.repeat(64)}`;
+import { canary, DIGEST, funded, M, miner, newJob, NOW, ranJob, registered } from './fixtures.ts';
 
 const settingsCases: ConformanceArea = {
   area: 'settings',
@@ -47,23 +44,6 @@ const dutyCases: ConformanceArea = {
     },
   ],
 };
-
-const canary = (sourceJobId: string, overrides: Partial<NewCanary> = {}): NewCanary => ({
-  model: 'demo',
-  modelDigest: DIGEST,
-  backend: 'demo',
-  kind: 'text',
-  prompt: 'p',
-  params: {},
-  output: 'o',
-  completionTokens: 1,
-  source: 'trusted',
-  sourceJobId,
-  receiptClient: 'alice',
-  evidenceJobIds: [sourceJobId],
-  createdAt: NOW,
-  ...overrides,
-});
 
 const verificationCases: ConformanceArea = {
   area: 'verification',

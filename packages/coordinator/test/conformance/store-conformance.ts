@@ -14,10 +14,12 @@ import { claimCases } from './claims.ts';
 import { moneyCases } from './money.ts';
 import { parallelCases } from './parallel.ts';
 import { sideCases } from './side-areas.ts';
+import { verdictCases } from './verdicts.ts';
+import { chainStepCases } from './chain-steps.ts';
 
 export type { ConformanceDatabase, OpenDatabase } from './case.ts';
 
-const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases];
+const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases, verdictCases, chainStepCases];
 
 export function describeStoreConformance(name: string, open: OpenDatabase): void {
   describe(`store conformance: ${name}`, () => {

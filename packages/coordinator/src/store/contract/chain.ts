@@ -5,7 +5,12 @@ import type { BondEvent, ChainBooks, ChainDeposit, DepositRecord, MinerBond, New
 export interface ChainStore {
   /** The next block height the deposit watcher reads (0 on a fresh database). */
   chainCursor(): Promise<number>;
-  /** Records deposits (once per tx hash), credits the matched ones, applies the bond events of those final blocks and moves the cursor, in one transaction. */
+  /**
+   * Records deposits (once per tx hash), credits the matched ones, applies the bond events of those
+   * final blocks and moves the cursor, in one transaction. Scans that overlap (two coordinators)
+   * apply each bond event once: events of blocks below the cursor are skipped, and the cursor never
+   * moves back.
+   */
   recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): Promise<{ credited: number; unmatched: number }>;
   /** The miner's bond as final blocks show it; null when the miner is not registered. */
   minerBond(minerId: string): Promise<MinerBond | null>;

@@ -65,10 +65,15 @@ export class PgLedger {
     }
   }
 
-  /** µAIT inside the books: every account's and every miner's balance (see admitsIncoming). NUMERIC sums: no overflow. */
+  /**
+   * µAIT inside the books: every account's and every miner's balance (see admitsIncoming). One
+   * statement, so one consistent sum while other steps move money between accounts and miners
+   * (the caller holds lockIncoming, src/store/postgres/pg-locks.ts); NUMERIC: no overflow.
+   */
   async heldMicro(q: Queryable): Promise<bigint> {
-    const accounts = (await q.value('SELECT coalesce(sum(available) + sum(escrowed) + sum(withdrawing), 0) FROM accounts')) as bigint;
-    const miners = (await q.value('SELECT coalesce(sum(held) + sum(earned) + sum(claimed), 0) FROM miner_earnings')) as bigint;
-    return accounts + miners;
+    return (await q.value(
+      `SELECT (SELECT coalesce(sum(available) + sum(escrowed) + sum(withdrawing), 0) FROM accounts)
+         + (SELECT coalesce(sum(held) + sum(earned) + sum(claimed), 0) FROM miner_earnings)`,
+    )) as bigint;
   }
 }

@@ -7,6 +7,7 @@ import type { Statement } from 'better-sqlite3';
 import type { BondEvent, MinerBond } from '../store.ts';
 import { exactSum, joinSum } from './exact-sum.ts';
 import type { Row } from './rows.ts';
+import { unbondingSlashes } from '../rows/unbonding-slash.ts';
 
 /** Subquery: µAIT bonded on miner `m`'s registered key from its payout address (0 when none counts). */
 export const COUNTED_BOND_SQL = `coalesce((SELECT b.bonded_micro FROM miner_bonds b WHERE b.miner_key = m.public_key AND b.address = m.payout_address), 0)`;
@@ -34,15 +35,9 @@ export class SqliteBondTables {
         return;
       case 'slash': {
         this.sql('UPDATE miner_bonds SET bonded_micro = bonded_micro - ?, block_height = ? WHERE miner_key = ?').run(event.fromBondMicro, event.blockHeight, event.minerKey);
-        let left = event.fromUnbondingMicro;
         const entries = this.sql('SELECT unbonding_id, amount_micro FROM miner_unbondings WHERE miner_key = ? AND release_height > ? AND amount_micro > 0 ORDER BY release_height, unbonding_id').all(event.minerKey, event.blockHeight) as Row[];
-        for (const entry of entries) {
-          if (left === 0n) break;
-          const amount = entry.amount_micro as bigint;
-          const part = amount < left ? amount : left;
-          this.sql('UPDATE miner_unbondings SET amount_micro = amount_micro - ? WHERE unbonding_id = ?').run(part, entry.unbonding_id);
-          left -= part;
-        }
+        const take = this.sql('UPDATE miner_unbondings SET amount_micro = amount_micro - ? WHERE unbonding_id = ?');
+        for (const taken of unbondingSlashes(entries, event.fromUnbondingMicro)) take.run(taken.amountMicro, taken.unbondingId);
         return;
       }
     }

@@ -10,11 +10,12 @@ import { exactSum, joinSum } from './exact-sum.ts';
 import type { Ledger } from './ledger.ts';
 import { num, numOrNull, type Row } from './rows.ts';
 import type { SqliteBondTables } from './bond-tables.ts';
+import { pickSettlementBatch } from '../rows/settlement-batch.ts';
 import type { AccountBalance, BondEvent, ChainBooks, ChainDeposit, DepositRecord, NewSlash, OutboxCount, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
 const CURSOR_SETTING = 'chain_cursor';
 
-function toOutbox(row: Row): OutboxRecord {
+export function toOutbox(row: Row): OutboxRecord {
   return {
     outboxId: num(row.outbox_id),
     kind: row.kind as OutboxRecord['kind'],
@@ -48,9 +49,6 @@ export function toStoredReceipt(row: Row): StoredReceipt {
     settledAt: numOrNull(row.settled_at),
   };
 }
-
-/** How far past one batch's worth of receipts the batcher looks for receipts signed with the same keys. */
-const SETTLE_SCAN_FACTOR = 10;
 
 const OUTBOX_SELECT = `SELECT o.*, (SELECT count(*) FROM receipts r WHERE r.settlement_id = o.outbox_id) AS receipt_count FROM chain_outbox o`;
 
@@ -105,8 +103,11 @@ export class SqliteChainTables {
         this.ledger.post(movements.deposit(account, deposit.amountMicro), now);
         credited++;
       }
-      for (const event of scan.bondEvents ?? []) this.bonds.apply(event);
-      this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(scan.nextHeight));
+      // Blocks below the cursor were recorded, bond events and all, by an overlapping scan (another
+      // coordinator's): theirs are skipped, and the cursor never moves back.
+      const cursor = this.chainCursor();
+      for (const event of scan.bondEvents ?? []) if (event.blockHeight >= cursor) this.bonds.apply(event);
+      this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(CURSOR_SETTING, JSON.stringify(Math.max(cursor, scan.nextHeight)));
       return { credited, unmatched };
     });
   }
@@ -125,26 +126,11 @@ export class SqliteChainTables {
 
   queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): OutboxRecord | null {
     return this.write(() => {
-      // A settlement names one key per miner (`miner_keys`), so a batch takes, per miner, only the
-      // receipts signed with the key of that miner's oldest waiting receipt: receipts signed
-      // before a key change settle in a batch of their own, the newer ones in the next.
-      const keyOf = new Map<string, string | null>();
-      const waiting: Row[] = [];
-      let scanned = 0;
-      const oldestFirst = this.sql(
-        'SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL AND released_at IS NOT NULL ORDER BY created_at',
+      const waiting = pickSettlementBatch(
+        this.sql('SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL AND released_at IS NOT NULL ORDER BY created_at').iterate() as IterableIterator<Row>,
+        options,
       );
-      for (const row of oldestFirst.iterate() as IterableIterator<Row>) {
-        if (++scanned > options.maxReceipts * SETTLE_SCAN_FACTOR) break;
-        const minerId = row.miner_id as string;
-        const key = (row.miner_key as string | null) ?? null;
-        if (!keyOf.has(minerId)) keyOf.set(minerId, key);
-        else if (keyOf.get(minerId) !== key) continue;
-        waiting.push(row);
-        if (waiting.length === options.maxReceipts) break;
-      }
-      if (waiting.length === 0) return null;
-      if (waiting.length < options.maxReceipts && Number(waiting[0]!.created_at as bigint) > options.olderThan) return null;
+      if (!waiting) return null;
       const total = waiting.reduce((sum, row) => sum + (row.price_micro as bigint), 0n);
       const outboxId = Number(
         this

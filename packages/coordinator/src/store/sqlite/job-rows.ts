@@ -1,5 +1,5 @@
-// Job rows: reading one into a JobRecord, and inserting a new one (every column a new job sets,
-// the verification constraints defaulting to those of a plain client job).
+// Job rows: reading one into a JobRecord, and inserting a new one (the INSERT and its values are
+// shared with the PostgreSQL engine, src/store/postgres/pg-job-rows.ts).
 
 import type { Statement } from 'better-sqlite3';
 import type { JobPurpose } from '../../verification/sampling.ts';
@@ -64,14 +64,15 @@ export function toJob(row: Row): JobRecord {
   };
 }
 
-/** Inserts a queued job (no escrow: the caller posts it in the same transaction). */
-export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
-  sql(
-    `INSERT INTO jobs (job_id, account, model, kind, prompt, requires, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
-       purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client, acceptance_window_ms)
-     VALUES (@jobId, @account, @model, @kind, @prompt, @requires, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
-       @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient, @window)`,
-  ).run({
+/** The INSERT of a queued job, with `@name` placeholders both engines take (values from jobInsertParams). */
+export const INSERT_JOB = `INSERT INTO jobs (job_id, account, model, kind, prompt, requires, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
+     purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client, acceptance_window_ms)
+   VALUES (@jobId, @account, @model, @kind, @prompt, @requires, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
+     @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient, @window)`;
+
+/** INSERT_JOB's values: every column a new job sets, the verification constraints defaulting to those of a plain client job. */
+export function jobInsertParams(job: NewJob): Record<string, unknown> {
+  return {
     jobId: job.jobId,
     account: job.account,
     model: job.model,
@@ -94,5 +95,10 @@ export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
     awaiting: job.awaitingSubject ? 1 : 0,
     receiptClient: job.receiptClient ?? job.account,
     window: job.acceptanceWindowMs ?? 0,
-  });
+  };
+}
+
+/** Inserts a queued job (no escrow: the caller posts it in the same transaction). */
+export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
+  sql(INSERT_JOB).run(jobInsertParams(job));
 }

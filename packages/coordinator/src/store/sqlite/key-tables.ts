@@ -32,7 +32,8 @@ export class SqliteKeyTables {
   }
 }
 
-function toKey(row: Row): ApiKeyRecord {
+/** An api_keys row (both engines). */
+export function toKey(row: Row): ApiKeyRecord {
   return {
     keyId: row.key_id as string,
     keyHash: row.key_hash as string,

@@ -5,9 +5,9 @@
 import type { Statement } from 'better-sqlite3';
 import type { LedgerSnapshot } from '../../ledger/audit.ts';
 import { bucket } from '../../ledger/buckets.ts';
-import type { JobStatus } from '../store.ts';
 import { exactSum, exactSumIsNotZero, joinSum } from './exact-sum.ts';
-import { num, type Row } from './rows.ts';
+import { JOB_MOVEMENT_COUNTS, SETTLEMENT_RECEIPTS, toLedgerSnapshot } from '../rows/ledger-snapshot-rows.ts';
+import type { Row } from './rows.ts';
 
 const UNBALANCED_MOVEMENTS = `SELECT * FROM (SELECT movement_id, ${exactSum('amount', 'total')} FROM ledger GROUP BY movement_id) WHERE ${exactSumIsNotZero('total')}`;
 
@@ -36,11 +36,7 @@ const MINERS = `
 const JOBS = `
   WITH per_job AS (
     SELECT job_id,
-      count(DISTINCT CASE WHEN kind = 'escrow' THEN movement_id END) AS escrows,
-      count(DISTINCT CASE WHEN kind = 'payout' THEN movement_id END) AS payouts,
-      count(DISTINCT CASE WHEN kind = 'refund' THEN movement_id END) AS refunds,
-      count(DISTINCT CASE WHEN kind = 'release' THEN movement_id END) AS releases,
-      count(DISTINCT CASE WHEN kind = 'dispute_refund' THEN movement_id END) AS dispute_refunds,
+      ${JOB_MOVEMENT_COUNTS},
       max(CASE WHEN kind = 'payout' AND substr(bucket, 1, length(@held)) = @held THEN 1 ELSE 0 END) AS held_payout,
       ${exactSum("CASE WHEN kind = 'payout' AND (substr(bucket, 1, length(@held)) = @held OR substr(bucket, 1, length(@earned)) = @earned) THEN amount ELSE 0 END", 'paid')}
     FROM ledger WHERE job_id IS NOT NULL GROUP BY job_id)
@@ -49,46 +45,16 @@ const JOBS = `
     coalesce(p.releases, 0) AS releases, coalesce(p.dispute_refunds, 0) AS dispute_refunds, coalesce(p.held_payout, 0) AS held_payout
   FROM jobs j LEFT JOIN per_job p ON p.job_id = j.job_id LEFT JOIN receipts r ON r.receipt_id = j.receipt_id`;
 
-const SETTLEMENT_RECEIPTS = `
-  SELECT r.receipt_id, r.settled_at, (SELECT count(DISTINCT movement_id) FROM ledger l WHERE l.kind = 'settle' AND l.receipt_id = r.receipt_id) AS settles
-  FROM receipts r WHERE r.settled_at IS NOT NULL OR r.settlement_id IS NOT NULL`;
-
 export function readLedgerSnapshot(sql: (text: string) => Statement): LedgerSnapshot {
-  return {
-    unbalancedMovements: (sql(UNBALANCED_MOVEMENTS).all() as Row[]).map((row) => ({ movementId: row.movement_id as string, sumMicro: joinSum(row, 'total') })),
-    bucketSums: new Map((sql(BUCKET_SUMS).all() as Row[]).map((row) => [row.bucket as string, joinSum(row, 'total')])),
-    accounts: (sql(ACCOUNTS).all() as Row[]).map((row) => ({
-      account: row.account as string,
-      availableMicro: row.available as bigint,
-      escrowedMicro: row.escrowed as bigint,
-      withdrawingMicro: row.withdrawing as bigint,
-      openJobsMicro: joinSum(row, 'jobs'),
-      openWithdrawalsMicro: joinSum(row, 'withdrawals'),
-    })),
-    miners: (sql(MINERS).all() as Row[]).map((row) => ({
-      minerId: row.miner_id as string,
-      heldMicro: row.held as bigint,
-      earnedMicro: row.earned as bigint,
-      claimedMicro: row.claimed_balance as bigint,
-      heldReceiptsMicro: joinSum(row, 'held'),
-      unclaimedReceiptsMicro: joinSum(row, 'unclaimed'),
-      claimedReceiptsMicro: joinSum(row, 'claimed'),
-    })),
-    jobs: (sql(JOBS).all({ held: bucket.held(''), earned: bucket.earned('') }) as Row[]).map((row) => ({
-      jobId: row.job_id as string,
-      status: row.status as JobStatus,
-      priceMicro: (row.price_micro as bigint | null) ?? null,
-      escrows: num(row.escrows),
-      payouts: num(row.payouts),
-      refunds: num(row.refunds),
-      paidMicro: joinSum(row, 'paid'),
-      heldPayout: num(row.held_payout) === 1,
-      releases: num(row.releases),
-      disputeRefunds: num(row.dispute_refunds),
-      released: row.released_at !== null && row.released_at !== undefined,
-      refunded: row.refunded_at !== null && row.refunded_at !== undefined,
-      disputeOpen: row.dispute_state === 'open',
-    })),
-    settlementReceipts: (sql(SETTLEMENT_RECEIPTS).all() as Row[]).map((row) => ({ receiptId: row.receipt_id as string, settled: row.settled_at !== null, settles: num(row.settles) })),
-  };
+  return toLedgerSnapshot(
+    {
+      unbalancedMovements: sql(UNBALANCED_MOVEMENTS).all() as Row[],
+      bucketSums: sql(BUCKET_SUMS).all() as Row[],
+      accounts: sql(ACCOUNTS).all() as Row[],
+      miners: sql(MINERS).all() as Row[],
+      jobs: sql(JOBS).all({ held: bucket.held(''), earned: bucket.earned('') }) as Row[],
+      settlementReceipts: sql(SETTLEMENT_RECEIPTS).all() as Row[],
+    },
+    joinSum,
+  );
 }

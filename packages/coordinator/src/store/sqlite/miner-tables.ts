@@ -2,12 +2,10 @@
 // (heartbeats extend the leases of the jobs a miner says it runs), and the market's offers.
 
 import type { Statement } from 'better-sqlite3';
-import { capabilityBits, DEFAULT_CAPABILITIES } from '@aitbc/protocol';
-import type { HeldJobs, MinerListPosition, MinerPage, MinerRecord, MinerRegistration, ModelOffer, ModelOffering } from '../store.ts';
+import type { HeldJobs, MinerListPosition, MinerPage, MinerRecord, MinerRegistration, ModelOffer } from '../store.ts';
+import { DEFAULT_CAPABILITY_BITS, toMiner, toOffers } from '../rows/miner-rows.ts';
 import type { SqliteMinerRecord } from './miner-record.ts';
-import { num, numOrNull, type Row } from './rows.ts';
-
-const DEFAULT_CAPABILITY_BITS = capabilityBits(DEFAULT_CAPABILITIES);
+import { num, type Row } from './rows.ts';
 
 export class SqliteMinerTables {
   constructor(
@@ -20,29 +18,8 @@ export class SqliteMinerTables {
   row(minerId: string): MinerRecord | null {
     const row = this.sql('SELECT * FROM miners WHERE miner_id = ?').get(minerId) as Row | undefined;
     if (!row) return null;
-    const prices = new Map<string, bigint>();
-    const digests = new Map<string, string>();
-    const capabilities = new Map<string, ModelOffering>();
-    for (const price of this.sql('SELECT model, unit_price_micro, model_digest, capabilities, context_length FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[]) {
-      prices.set(price.model as string, price.unit_price_micro as bigint);
-      if (price.model_digest !== null) digests.set(price.model as string, price.model_digest as string);
-      capabilities.set(price.model as string, { bits: num(price.capabilities), contextLength: numOrNull(price.context_length) });
-    }
-    return {
-      minerId: row.miner_id as string,
-      ownerKeyId: row.owner_key_id as string,
-      publicKey: row.public_key as string,
-      payoutAddress: row.payout_address as string,
-      maxConcurrency: num(row.max_concurrency),
-      gpu: row.gpu === null ? null : JSON.parse(row.gpu as string),
-      prices,
-      digests,
-      capabilities,
-      registeredAt: num(row.registered_at),
-      updatedAt: num(row.updated_at),
-      lastSeenAt: num(row.last_seen_at),
-      track: this.records.read(minerId)!,
-    };
+    const models = this.sql('SELECT model, unit_price_micro, model_digest, capabilities, context_length FROM miner_models WHERE miner_id = ? ORDER BY model').all(minerId) as Row[];
+    return toMiner(row, models, this.records.read(minerId)!);
   }
 
   register(miner: MinerRegistration, now: number) {
@@ -119,34 +96,10 @@ export class SqliteMinerTables {
          WHERE m.last_seen_at >= ? ORDER BY mm.model, mm.unit_price_micro`,
       )
       .all(onlineSince) as Row[];
-    const offers = new Map<string, { prices: bigint[]; sets: Map<number, bigint>; contextLength: number | null }>();
-    for (const row of rows) {
-      const model = row.model as string;
-      const offer = offers.get(model) ?? offers.set(model, { prices: [], sets: new Map(), contextLength: null }).get(model)!;
-      offer.prices.push(row.unit_price_micro as bigint);
-      // Rows come cheapest first: the first price seen for a set is its lowest.
-      const bits = num(row.capabilities);
-      if (!offer.sets.has(bits)) offer.sets.set(bits, row.unit_price_micro as bigint);
-      const context = numOrNull(row.context_length);
-      if (context !== null && (offer.contextLength === null || context > offer.contextLength)) offer.contextLength = context;
-    }
-    return [...offers].map(([model, { prices, sets, contextLength }]) => ({
-      model,
-      minersOnline: prices.length,
-      minPriceMicro: prices[0]!,
-      medianPriceMicro: median(prices),
-      offerings: [...sets].map(([bits, minPriceMicro]) => ({ bits, minPriceMicro })),
-      contextLength,
-    }));
+    return toOffers(rows);
   }
 
   countOnline(onlineSince: number): number {
     return num(this.sql('SELECT count(*) FROM miners WHERE last_seen_at >= ?').pluck().get(onlineSince));
   }
-}
-
-/** The middle of prices sorted ascending; of an even count, the mean of the two middle ones rounded down (µAIT). */
-function median(sorted: bigint[]): bigint {
-  const middle = sorted.length >> 1;
-  return sorted.length % 2 === 1 ? sorted[middle]! : (sorted[middle - 1]! + sorted[middle]!) / 2n;
 }

@@ -14,6 +14,7 @@ import { SqliteChainTables, toStoredReceipt } from './chain-tables.ts';
 import { SqliteMinerRecord } from './miner-record.ts';
 import { num, type Row } from './rows.ts';
 import { insertJob, toJob } from './job-rows.ts';
+import { claimerParams, completionParams, failureError, INSERT_RECEIPT, jobListStatement, jobPage, receiptValues } from '../rows/job-params.ts';
 import { SqliteKeyTables } from './key-tables.ts';
 import { SqliteMinerTables } from './miner-tables.ts';
 import { SqliteVerificationTables } from './verification-tables.ts';
@@ -273,21 +274,8 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async listJobs(account: string, query: { status: JobStatus | null; limit: number; after: { createdAt: number; jobId: string } | null }): Promise<JobPage> {
-    const conditions = ['account = @account'];
-    if (query.status) conditions.push('status = @status');
-    if (query.after) conditions.push('(created_at < @afterCreatedAt OR (created_at = @afterCreatedAt AND job_id < @afterJobId))');
-    const rows = this
-      .sql(`SELECT * FROM jobs WHERE ${conditions.join(' AND ')} ORDER BY created_at DESC, job_id DESC LIMIT @take`)
-      .all({
-        account,
-        status: query.status,
-        afterCreatedAt: query.after?.createdAt ?? null,
-        afterJobId: query.after?.jobId ?? null,
-        take: query.limit + 1,
-      }) as Row[];
-    const items = rows.slice(0, query.limit).map(toJob);
-    const last = items.at(-1);
-    return { items, next: rows.length > query.limit && last ? { createdAt: last.createdAt, jobId: last.jobId } : null };
+    const statement = jobListStatement(account, query);
+    return jobPage(this.sql(statement.sql).all(statement.params) as Row[], query.limit);
   }
 
   /** Running count against max_concurrency, or null when the miner does not exist. */
@@ -321,19 +309,7 @@ export class SqliteStore implements CoordinatorStore {
                FROM miners m WHERE m.miner_id = ?`,
             )
             .get(request.minerId) as { bonded: bigint; held: bigint });
-    return {
-      minerId: request.minerId,
-      now: request.now,
-      ownerKeyId: row.owner_key_id as string,
-      scorePpm: num(row.score_ppm),
-      paused: row.paused_at === null ? 0 : 1,
-      jobsSinceProbation: num(row.since),
-      probationJobs: request.probationJobs,
-      trusted: request.trusted ? 1 : 0,
-      minBond: minBond === 0n ? 0 : 1,
-      bondedMicro: exposure.bonded,
-      heldMicro: exposure.held,
-    };
+    return claimerParams(request, row, exposure);
   }
 
   private claim(jobId: string, unitPriceMicro: bigint, request: ClaimRequest): JobRecord {
@@ -418,25 +394,10 @@ export class SqliteStore implements CoordinatorStore {
              model_digest = @modelDigest, backend = @backend, accept_until = @now + acceptance_window_ms
            WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
         )
-        .get({
-          now: completion.now,
-          output: completion.output,
-          outputData: completion.outputData === null ? null : JSON.stringify(completion.outputData),
-          promptTokens: completion.promptTokens,
-          completionTokens: completion.completionTokens,
-          price: completion.priceMicro,
-          receiptId: completion.receipt.receipt_id,
-          modelDigest: completion.receipt.model_digest ?? null,
-          backend: completion.receipt.backend ?? null,
-          jobId: completion.jobId,
-          minerId: completion.minerId,
-          nonce: completion.claimNonce,
-        }) as Row | undefined;
+        .get(completionParams(completion)) as Row | undefined;
       if (!row) return { kind: 'refused', job: this.jobRow(completion.jobId) };
       const job = toJob(row);
-      this
-        .sql('INSERT INTO receipts (receipt_id, job_id, miner_id, account, body, price_micro, miner_key, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
-        .run(completion.receipt.receipt_id, job.jobId, completion.minerId, job.account, JSON.stringify(completion.receipt), completion.priceMicro, completion.minerPublicKey, completion.now);
+      this.sql(INSERT_RECEIPT).run(receiptValues(completion, job));
       this.ledger.post(movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
       // A window of 0 (check jobs, or a client that waived it): released with the completion.
       if (job.acceptUntil! <= completion.now) this.acceptance.releaseDue(completion.now, 1, { receiptId: completion.receipt.receipt_id });
@@ -458,14 +419,10 @@ export class SqliteStore implements CoordinatorStore {
               `UPDATE jobs SET status = 'queued', miner_id = NULL, claimed_at = NULL, lease_expires_at = NULL, claim_nonce = NULL,
                  unit_price_micro = NULL, queued_at = @now, error = @error WHERE job_id = @jobId RETURNING *`,
             )
-            .get({ now: input.now, error: `attempt ${job.attempts} failed on miner ${input.minerId}: ${input.reason}`, jobId: input.jobId })
+            .get({ now: input.now, error: failureError(job, input, true), jobId: input.jobId })
         : this
             .sql(`UPDATE jobs SET status = 'failed', ended_at = @now, lease_expires_at = NULL, error = @error WHERE job_id = @jobId RETURNING *`)
-            .get({
-              now: input.now,
-              error: input.retryable ? `failed after ${job.attempts} attempts; last on miner ${input.minerId}: ${input.reason}` : `miner ${input.minerId}: ${input.reason}`,
-              jobId: input.jobId,
-            });
+            .get({ now: input.now, error: failureError(job, input, false), jobId: input.jobId });
       const updated = toJob(row as Row);
       if (updated.status === 'failed') this.refundJob(updated, input.now);
       this.records.count(input.minerId, input.lapse ? 'leaseLapses' : 'jobsFailed');

@@ -28,7 +28,7 @@ import type { Ledger } from './ledger.ts';
 import type { SqliteMinerRecord } from './miner-record.ts';
 import { num, numOrNull, strOrNull, type Row } from './rows.ts';
 
-function toCheck(row: Row): CheckRecord {
+export function toCheck(row: Row): CheckRecord {
   return {
     checkId: num(row.check_id),
     kind: row.kind as CheckKind,
@@ -50,7 +50,7 @@ function toCheck(row: Row): CheckRecord {
  * The job a check's later runs reproduce (their jobs.subject_job_id): a re-execution's client
  * job, or a canary check's canary job (its confirming run).
  */
-const REPRODUCED = 'coalesce(c.subject_job_id, c.check_job_id)';
+export const REPRODUCED = 'coalesce(c.subject_job_id, c.check_job_id)';
 
 /** A check row with its tie-breaks (the runs after the re-run or the canary) and the miners it failed. */
 const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_id FROM jobs t WHERE t.subject_job_id = ${REPRODUCED} AND t.purpose = 'tiebreak' ORDER BY t.rowid))
@@ -58,15 +58,15 @@ const CHECK = `SELECT c.*, (SELECT json_group_array(job_id) FROM (SELECT t.job_i
 
 /** The re-runs of a subject (re-execution, tie-breaks), oldest first: a check's runs after the claimed one. */
 const RERUNS = "SELECT * FROM jobs WHERE subject_job_id = ? AND purpose IN ('reexecution', 'tiebreak') ORDER BY rowid";
-/** Pool entries for @model and @digest never sent to @minerId nor made from its runs (the source job or a re-run of it). */
-const UNSEEN_CANARY = `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest AND c.withdrawn_at IS NULL
+/** Pool entries for @model and @digest never sent to @minerId nor made from its runs (the source job or a re-run of it); the PostgreSQL engine runs it too. */
+export const UNSEEN_CANARY = `SELECT c.* FROM canaries c WHERE c.model = @model AND c.model_digest = @digest AND c.withdrawn_at IS NULL
   AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.pinned_miner_id = @minerId AND s.canary_id = c.canary_id)
   AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.canary_id = c.canary_id AND s.miner_id = @minerId)
   AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.job_id = c.source_job_id AND s.miner_id = @minerId)
   AND NOT EXISTS (SELECT 1 FROM jobs s WHERE s.subject_job_id = c.source_job_id AND s.miner_id = @minerId)`;
-const NEWEST = 'ORDER BY c.canary_id DESC LIMIT 1';
+export const NEWEST = 'ORDER BY c.canary_id DESC LIMIT 1';
 
-function toCanary(row: Row): CanaryRecord {
+export function toCanary(row: Row): CanaryRecord {
   return {
     canaryId: num(row.canary_id),
     model: row.model as string,
