@@ -4,46 +4,17 @@
 // and typed context (docs/API.md, "Chain refusals").
 
 import { ApiError, type Receipt } from '@aitbc/protocol';
+import type * as Wire from '@aitbc/protocol/wire';
 import { isTxRefusal, type SignedTx, type TxRefusal } from '@aitbc/chain';
 
-export interface ChainHead {
-  chain_id: string;
-  height: number;
-  hash: string;
-  finalized_height: number;
-}
-
-export interface ChainTxView {
-  hash: string;
-  status: 'included' | 'pending';
-  final: boolean;
-  block_height: number | null;
-}
-
-export interface ChainBlock {
-  height: number;
-  hash: string;
-  transactions: (SignedTx & { hash: string })[];
-}
-
+// The parts of the node's answers the coordinator reads: the wire's shapes (@aitbc/protocol/wire).
+export type ChainHead = Pick<Wire.ChainHead, 'chain_id' | 'height' | 'hash' | 'finalized_height'>;
+export type ChainTxView = Pick<Wire.TxStatusView, 'hash' | 'status' | 'final' | 'block_height'>;
+export type ChainBlock = Pick<Wire.BlockView, 'height' | 'hash' | 'transactions'>;
 /** A slash as the node shows it (GET /rpc/slashes/{receipt_id}); amounts in AITBC. */
-export interface ChainSlash {
-  receipt_id: string;
-  tx_hash: string;
-  block_height: number;
-  miner_key: string;
-  amount: string;
-  from_bond: string;
-  from_unbonding: string;
-  beneficiary: string;
-  payouts: { address: string; amount: string; role: 'beneficiary' | 'verifier' }[];
-}
-
+export type ChainSlash = Omit<Wire.SlashView, 'bond_address' | 'coordinator_key' | 'evidence'>;
 /** One page of an address's unbonding entries (GET /rpc/bonds/{address}). */
-export interface ChainUnbondings {
-  items: { id: string; miner_key: string; amount: string; release_height: number }[];
-  next: string | null;
-}
+export type ChainUnbondings = { items: Omit<Wire.UnbondingView, 'address'>[]; next: string | null };
 
 /** A refusal's detail, and its code and context when it is the chain's (not, say, the edge's VALIDATION_INVALID_FORMAT). */
 export type SubmitOutcome = { kind: 'accepted'; hash: string } | { kind: 'refused'; reason: string; refusal: TxRefusal | null };

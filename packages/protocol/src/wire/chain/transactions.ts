@@ -21,12 +21,15 @@ export const TxCommon = {
 };
 const TxCommonObject = Type.Object(TxCommon);
 
+/** The longest memo a transfer carries (a deposit's account name fits). */
+export const TRANSFER_MEMO_MAX = 256;
+
 export const TransferBody = Type.Object({
   type: Type.Literal('transfer'),
   ...TxCommon,
   to: Address,
   amount: Amount,
-  memo: Type.Optional(Type.String({ maxLength: 256 })),
+  memo: Type.Optional(Type.String({ maxLength: TRANSFER_MEMO_MAX })),
 });
 
 export const SettleBody = Type.Object({
@@ -38,13 +41,16 @@ export const SettleBody = Type.Object({
 });
 
 const Decimal = Type.String({ pattern: '^(0|[1-9][0-9]{0,77})$', description: 'A field element or coordinate in decimal' });
-const Affine1 = Type.Tuple([Decimal, Decimal, Decimal]);
-const Pair = Type.Tuple([Decimal, Decimal]);
+// Fixed-length arrays rather than tuples: OpenAPI 3.0 has no tuple form.
+type Decimal = string;
+const Affine1 = Type.Unsafe<[Decimal, Decimal, Decimal]>(Type.Array(Decimal, { minItems: 3, maxItems: 3 }));
+const Pair = Type.Unsafe<[Decimal, Decimal]>(Type.Array(Decimal, { minItems: 2, maxItems: 2 }));
+const Affine2 = Type.Unsafe<[[Decimal, Decimal], [Decimal, Decimal], [Decimal, Decimal]]>(Type.Array(Pair, { minItems: 3, maxItems: 3 }));
 
 /** snarkjs' Groth16 proof JSON (packages/zk's receipt_simple circuit). */
 export const Groth16Proof = Type.Object({
   pi_a: Affine1,
-  pi_b: Type.Tuple([Pair, Pair, Pair]),
+  pi_b: Affine2,
   pi_c: Affine1,
   protocol: Type.Optional(Type.String()),
   curve: Type.Optional(Type.String()),
