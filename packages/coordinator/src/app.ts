@@ -17,7 +17,7 @@ import { LOAD_EXEMPT, MAINTENANCE_EXEMPT, installLoadShedding, installMaintenanc
 import { installAuth } from './http/auth.ts';
 import { frameworkErrorHandler, installErrorHandling, RouteTable } from './http/errors.ts';
 import { errorResponses } from '@aitbc/protocol/wire';
-import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS } from './http/schemas.ts';
+import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS } from './http/route-errors.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerJobRoutes } from './routes/jobs.ts';

@@ -17,6 +17,12 @@ export const ChainStatus = Type.Union([Type.Literal('ok'), Type.Literal('unreach
 export const CapabilityName = Type.Unsafe<Capability>({ type: 'string', enum: [...CAPABILITIES] });
 export const Count = Type.Integer({ minimum: 0 });
 
+/** The paging fields of a list's query: `cursor` is the previous page's next_cursor. */
+export const PageQuery = {
+  limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
+  cursor: Type.Optional(Type.String({ maxLength: 200 })),
+};
+
 /** A page of a list: `next_cursor` asks for the next one, null on the last. */
 export const PageOf = <T extends TSchema>(item: T) => Type.Object({ items: Type.Array(item), next_cursor: Nullable(Type.String()) });
 

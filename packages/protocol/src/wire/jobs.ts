@@ -4,7 +4,7 @@
 import { Type, type Static } from 'typebox';
 import { MAX_TOKENS_LIMIT } from '../job-params.ts';
 import { JOB_KINDS, type JobKind } from '../job-types/job-type.ts';
-import { Amount, ModelName, Nullable, PageOf, Timestamp, ToolCall, Usage } from './common.ts';
+import { Amount, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage } from './common.ts';
 import { Receipt } from './receipts.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
@@ -111,8 +111,7 @@ export const JobIdParams = Type.Object({ id: JobId });
 export const ListJobsQuery = Type.Object(
   {
     status: Type.Optional(Status),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    ...PageQuery,
   },
   { additionalProperties: false },
 );

@@ -2,7 +2,7 @@
 // its track record, and the work loop a miner runs (heartbeat, poll, complete, fail).
 
 import { Type, type Static } from 'typebox';
-import { Amount, CapabilityName, Count, MinerId, ModelName, Nullable, PageOf, Timestamp, ToolCall, Usage } from './common.ts';
+import { Amount, CapabilityName, Count, MinerId, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage } from './common.ts';
 import { JobKindName, JobParams, Status } from './jobs.ts';
 import { ReceiptBody, Receipt, ReceiptTemplate } from './receipts.ts';
 
@@ -101,8 +101,7 @@ export const MinerDetailView = Type.Object({ ...MinerView.properties, bond: Type
 export const ListMinersQuery = Type.Object(
   {
     model: Type.Optional(ModelName),
-    limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })),
-    cursor: Type.Optional(Type.String({ maxLength: 200 })),
+    ...PageQuery,
   },
   { additionalProperties: false },
 );

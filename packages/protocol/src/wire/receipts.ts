@@ -18,15 +18,20 @@ export const ReceiptSignature = Type.Object({
   sig: Type.String(),
 });
 
+/** Whose job it is and who ran what: the template and the receipt both carry these. */
+const JobParties = {
+  chain_id: Type.String(),
+  job_id: Type.String(),
+  client: Type.String({ description: "The client's account" }),
+  provider: Type.String({ description: "The miner's payout address (ait1…)" }),
+  miner_id: Type.String(),
+  model: Type.String(),
+};
+
 /** What the coordinator hands a miner with a job; the miner adds what it ran and signs. */
 export const ReceiptTemplate = Type.Object({
   version: { ...ReceiptVersion, description: '1, or 2 for a miner that advertised digests: its receipt must add model_digest, backend and params_hash (docs/RECEIPTS.md)' },
-  chain_id: Type.String(),
-  job_id: Type.String(),
-  client: Type.String(),
-  provider: Type.String(),
-  miner_id: Type.String(),
-  model: Type.String(),
+  ...JobParties,
   unit_type: Type.Literal('tokens'),
   unit_price: Type.String(),
   nonce: Type.String(),
@@ -37,12 +42,7 @@ export const ReceiptTemplate = Type.Object({
 export const Receipt = Type.Object({
   version: ReceiptVersion,
   receipt_id: Type.String(),
-  chain_id: Type.String(),
-  job_id: Type.String(),
-  client: Type.String(),
-  provider: Type.String(),
-  miner_id: Type.String(),
-  model: Type.String(),
+  ...JobParties,
   units: Type.String(),
   unit_type: Type.Literal('tokens'),
   unit_price: Type.String(),

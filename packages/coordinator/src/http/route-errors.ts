@@ -1,5 +1,6 @@
-// The coordinator's own plumbing around the wire schemas (@aitbc/protocol/wire): the error codes
-// every route of a kind can answer, which app.ts adds to each route's documented responses.
+// The error codes every route of a kind can answer (any authenticated route, any route with a
+// body, any route at all), which the app adds to each route's documented responses. The routes'
+// own schemas are the wire's (@aitbc/protocol/wire).
 
 import type { ErrorCode } from '@aitbc/protocol';
 
