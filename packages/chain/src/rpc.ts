@@ -20,11 +20,10 @@ import { registerMetricsRoute } from './metrics.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView, bondView, slashView, unbondingView } from './views.ts';
-import { BlockRange, BlockRangeQuery, BlockView, BondsOf, BondsQuery, ChainAccount, AccountTxs, ChainHead, ErrorEnvelope, Mempool, ReceivedBlock, SettledReceipt, SlashView, SubmittedTx, TxStatusView } from '@aitbc/protocol/wire';
+import { BLOCK_RANGE_MAX, BOND_PAGE_MAX, CHAIN_RPC, ErrorEnvelope, type ChainRoute } from '@aitbc/protocol/wire';
 
-export const BLOCK_RANGE_MAX = 100;
-/** The longest page of bonds, unbondings or slashes. */
-export const BOND_PAGE_MAX = 100;
+// The limits are part of the contract: the wire's.
+export { BLOCK_RANGE_MAX, BOND_PAGE_MAX };
 
 /** Blocks come whole in one body; 16 MiB is far above any block the mempool limits allow. */
 export const RPC_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -85,7 +84,19 @@ const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([
  * for picking each body's type by validating it): time the node's event loop needs for blocks.
  */
 const AS_JSON = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
-const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
+
+/**
+ * A route's schema from its wire definition (its summary, parameters and success answer) and the
+ * errors this node answers it with. Request bodies are left to the node's own checks, which name
+ * the first wrong field with the chain's codes.
+ */
+const schemaOf = (route: ChainRoute, ...codes: [number, string][]) => ({
+  summary: route.summary,
+  ...(route.params ? { params: route.params } : {}),
+  ...(route.query ? { querystring: route.query } : {}),
+  response: { [route.status]: route.response, ...errors(...codes) },
+});
+const R = CHAIN_RPC;
 
 export interface RpcOptions {
   gossip?: Gossip;
@@ -131,7 +142,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     sendRpcError(request, reply, new RpcError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /rpc/openapi.json for the RPC paths`)),
   );
 
-  app.get('/rpc/head', { schema: { summary: 'The head block (chain id, height, hash, timestamp, state root) and the highest final block', response: { 200: ChainHead } } }, async () => {
+  app.get(R.head.url, { schema: schemaOf(R.head) }, async () => {
     const head = node.head();
     const final = node.finalized();
     return {
@@ -146,15 +157,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   });
 
   app.get<{ Querystring: { from?: string; limit?: string } }>(
-    '/rpc/blocks',
-    {
-      ...AS_JSON,
-      schema: {
-        summary: 'Blocks by height range (sync): up to `limit` (default and max 100) blocks from height `from`, in order',
-        querystring: BlockRangeQuery,
-        response: { 200: BlockRange, ...errors([422, '`VALIDATION_INVALID_FORMAT`']) },
-      },
-    },
+    R.blocks.url,
+    { ...AS_JSON, schema: schemaOf(R.blocks, [422, '`VALIDATION_INVALID_FORMAT`']) },
     async (request) => {
       const from = Number(request.query.from ?? 0);
       const limit = Number(request.query.limit ?? BLOCK_RANGE_MAX);
@@ -164,14 +168,14 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     },
   );
 
-  app.get<{ Params: { id: string } }>('/rpc/blocks/:id', { ...AS_JSON, schema: { summary: 'A block by height or hash, with its transactions and receipts', params: hashParam('id', 'height or block hash'), response: { 200: BlockView, ...errors([404, '`BLOCK_NOT_FOUND`']) } } }, async (request) => {
+  app.get<{ Params: { id: string } }>(R.block.url, { ...AS_JSON, schema: schemaOf(R.block, [404, '`BLOCK_NOT_FOUND`']) }, async (request) => {
     const { id } = request.params;
     const block = /^\d{1,15}$/.test(id) ? node.store.blockAt(Number(id)) : node.store.blockByHash(id);
     if (!block) throw new RpcError(404, 'BLOCK_NOT_FOUND', `No block ${id} (head is at height ${node.head().header.height})`);
     return blockView(block);
   });
 
-  app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', { ...AS_JSON, schema: { summary: 'A transaction, included or pending', params: hashParam('hash', 'transaction hash'), response: { 200: TxStatusView, ...errors([404, '`TX_NOT_FOUND`']) } } }, async (request) => {
+  app.get<{ Params: { hash: string } }>(R.tx.url, { ...AS_JSON, schema: schemaOf(R.tx, [404, '`TX_NOT_FOUND`']) }, async (request) => {
     const stored = node.store.tx(request.params.hash);
     if (stored) return { hash: stored.hash, status: 'included', final: stored.blockHeight <= node.finalized().height, block_height: stored.blockHeight, position: stored.position, ...stored.tx };
     const pending = node.pendingTx(request.params.hash);
@@ -179,7 +183,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
   });
 
-  app.post('/rpc/txs', { schema: { summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', response: { 202: SubmittedTx, ...errors([422, 'A `CHAIN_TX_*` code with the reason, `field` and `context`, or `VALIDATION_INVALID_FORMAT`'], [503, '`CHAIN_TX_MEMPOOL_FULL`, with `retry_after`']) } } }, async (request, reply) => {
+  app.post(R.submitTx.url, { schema: schemaOf(R.submitTx, [422, 'A `CHAIN_TX_*` code with the reason, `field` and `context`, or `VALIDATION_INVALID_FORMAT`'], [503, '`CHAIN_TX_MEMPOOL_FULL`, with `retry_after`']) }, async (request, reply) => {
     try {
       const hash = node.submit(request.body);
       return reply.code(202).send({ hash, status: 'pending' });
@@ -189,9 +193,9 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     }
   });
 
-  app.get('/rpc/mempool', { ...AS_JSON, schema: { summary: 'Transactions waiting for a block', response: { 200: Mempool } } }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));
+  app.get(R.mempool.url, { ...AS_JSON, schema: schemaOf(R.mempool) }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', { schema: { summary: 'Balance and nonce of an address, and what it has bonded and unbonding', params: hashParam('address', 'ait1… address'), response: { 200: ChainAccount, ...errors([422, '`VALIDATION_INVALID_FORMAT`']) } } }, async (request) => {
+  app.get<{ Params: { address: string } }>(R.account.url, { schema: schemaOf(R.account, [422, '`VALIDATION_INVALID_FORMAT`']) }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     const totals = node.store.bondTotals(address);
@@ -199,15 +203,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   });
 
   app.get<{ Params: { address: string }; Querystring: { limit?: string; bonds_after?: string; unbondings_after?: string; slashes_before?: string } }>(
-    '/rpc/bonds/:address',
-    {
-      schema: {
-        summary: "An address's bonds (per miner key), its unbonding entries with their release heights, and the slashes of its bonds with their evidence and payouts; each list paged by its own cursor",
-        params: hashParam('address', 'ait1… address'),
-        querystring: BondsQuery,
-        response: { 200: BondsOf, ...errors([422, '`VALIDATION_INVALID_FORMAT`']) },
-      },
-    },
+    R.bonds.url,
+    { schema: schemaOf(R.bonds, [422, '`VALIDATION_INVALID_FORMAT`']) },
     async (request) => {
       const { address } = request.params;
       if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
@@ -233,8 +230,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   );
 
   app.get<{ Params: { receipt_id: string } }>(
-    '/rpc/slashes/:receipt_id',
-    { schema: { summary: 'The slash of a receipt: what it took, from which bond, its payouts and its evidence', params: hashParam('receipt_id', 'the slashed receipt (rcpt-…)'), response: { 200: SlashView, ...errors([404, '`RECEIPT_NOT_FOUND`']) } } },
+    R.slash.url,
+    { schema: schemaOf(R.slash, [404, '`RECEIPT_NOT_FOUND`']) },
     async (request) => {
       const slash = node.store.receiptSlash(request.params.receipt_id);
       if (!slash) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.receipt_id} was not slashed on this chain`);
@@ -242,20 +239,20 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     },
   );
 
-  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', { schema: { summary: 'A settled receipt, the height of its block, and whether an anchor_proof proved it', params: hashParam('id', 'receipt id (rcpt-…)'), response: { 200: SettledReceipt, ...errors([404, '`RECEIPT_NOT_FOUND`']) } } }, async (request) => {
+  app.get<{ Params: { id: string } }>(R.receipt.url, { schema: schemaOf(R.receipt, [404, '`RECEIPT_NOT_FOUND`']) }, async (request) => {
     const found = node.store.receipt(request.params.id);
     if (!found) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.id} is not settled on this chain`);
     const proof = node.store.receiptProof(request.params.id);
     return { receipt: found.receipt, block_height: found.blockHeight, proven: proof !== null, proof_tx_hash: proof?.txHash ?? null, proof_block_height: proof?.blockHeight ?? null };
   });
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', { ...AS_JSON, schema: { summary: 'Transactions sent or received by an address, newest first', params: hashParam('address', 'ait1… address'), response: { 200: AccountTxs, ...errors([422, '`VALIDATION_INVALID_FORMAT`']) } } }, async (request) => {
+  app.get<{ Params: { address: string } }>(R.accountTxs.url, { ...AS_JSON, schema: schemaOf(R.accountTxs, [422, '`VALIDATION_INVALID_FORMAT`']) }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
   });
 
-  app.post('/rpc/blocks', { schema: { summary: 'Hand the node a block {header, hash, signature, txs}; it is fully validated like any other', response: { 202: ReceivedBlock, ...errors([422, 'A `CHAIN_BLOCK_*` code with the reason and `context`']) } } }, async (request, reply) => {
+  app.post(R.submitBlock.url, { schema: schemaOf(R.submitBlock, [422, 'A `CHAIN_BLOCK_*` code with the reason and `context`']) }, async (request, reply) => {
     try {
       const outcome = node.receive(request.body);
       return reply.code(202).send({ outcome, head: node.head().header.height });

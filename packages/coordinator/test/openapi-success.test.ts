@@ -6,6 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { generateKeyPair } from '@aitbc/protocol';
+import { CHAIN_RPC } from '@aitbc/protocol/wire';
 import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { startTestChain, type TestChain } from '@aitbc/testkit/chain';
 
@@ -53,4 +54,12 @@ test("every chain RPC operation documents a 2xx response with a schema", async (
   const document = (await (await fetch(`${chain.url}/rpc/openapi.json`)).json()) as Document;
   assert.ok(Object.keys(document.paths).length >= 10, 'the document lists the RPC');
   assert.deepEqual(undocumentedSuccesses(document), []);
+});
+
+test("the chain node serves every route of the wire's CHAIN_RPC definitions, with its success status", async () => {
+  const document = (await (await fetch(`${chain.url}/rpc/openapi.json`)).json()) as Document;
+  const missing = Object.entries(CHAIN_RPC)
+    .filter(([, route]) => document.paths[route.url.replace(/:([a-z_]+)/g, '{$1}')]?.[route.method.toLowerCase()]?.responses?.[String(route.status)] === undefined)
+    .map(([name, route]) => `${name}: ${route.method} ${route.url} ${route.status}`);
+  assert.deepEqual(missing, []);
 });

@@ -4,6 +4,7 @@
 // and typed context (docs/API.md, "Chain refusals").
 
 import { ApiError, type Receipt } from '@aitbc/protocol';
+import { BOND_PAGE_MAX, CHAIN_RPC as R, chainPath } from '@aitbc/protocol/wire';
 import type * as Wire from '@aitbc/protocol/wire';
 import { isTxRefusal, type SignedTx, type TxRefusal } from '@aitbc/chain';
 
@@ -57,43 +58,43 @@ export class ChainClient {
   }
 
   async head(): Promise<ChainHead> {
-    const answer = await this.call<ChainHead>('GET', '/rpc/head');
+    const answer = await this.call<ChainHead>('GET', chainPath(R.head));
     if (!answer) throw this.unreachable('has no /rpc/head (is it an AITBC node?)');
     return answer.body;
   }
 
   /** Up to `limit` blocks from height `from`, in order. */
   async blocks(from: number, limit: number): Promise<ChainBlock[]> {
-    const answer = await this.call<{ blocks: ChainBlock[] }>('GET', `/rpc/blocks?from=${from}&limit=${limit}`);
+    const answer = await this.call<{ blocks: ChainBlock[] }>('GET', `${chainPath(R.blocks)}?from=${from}&limit=${limit}`);
     return answer?.body.blocks ?? [];
   }
 
   async tx(hash: string): Promise<ChainTxView | null> {
-    return (await this.call<ChainTxView>('GET', `/rpc/txs/${encodeURIComponent(hash)}`))?.body ?? null;
+    return (await this.call<ChainTxView>('GET', chainPath(R.tx, { hash })))?.body ?? null;
   }
 
   async account(address: string): Promise<{ balance: string; nonce: number }> {
-    const answer = await this.call<{ balance: string; nonce: number }>('GET', `/rpc/accounts/${encodeURIComponent(address)}`);
+    const answer = await this.call<Pick<Wire.ChainAccount, 'balance' | 'nonce'>>('GET', chainPath(R.account, { address }));
     if (!answer) throw this.unreachable(`does not know account ${address}`);
     return answer.body;
   }
 
   async receipt(receiptId: string): Promise<{ receipt: Receipt; block_height: number } | null> {
-    return (await this.call<{ receipt: Receipt; block_height: number }>('GET', `/rpc/receipts/${encodeURIComponent(receiptId)}`))?.body ?? null;
+    return (await this.call<Pick<Wire.SettledReceipt, 'receipt' | 'block_height'>>('GET', chainPath(R.receipt, { id: receiptId })))?.body ?? null;
   }
 
   async slash(receiptId: string): Promise<ChainSlash | null> {
-    return (await this.call<ChainSlash>('GET', `/rpc/slashes/${encodeURIComponent(receiptId)}`))?.body ?? null;
+    return (await this.call<ChainSlash>('GET', chainPath(R.slash, { receipt_id: receiptId })))?.body ?? null;
   }
 
   async unbondings(address: string, after: string | null): Promise<ChainUnbondings> {
     const query = after === null ? '' : `&unbondings_after=${encodeURIComponent(after)}`;
-    const answer = await this.call<{ unbondings: ChainUnbondings }>('GET', `/rpc/bonds/${encodeURIComponent(address)}?limit=100${query}`);
+    const answer = await this.call<{ unbondings: ChainUnbondings }>('GET', `${chainPath(R.bonds, { address })}?limit=${BOND_PAGE_MAX}${query}`);
     return answer?.body.unbondings ?? { items: [], next: null };
   }
 
   async submit(tx: SignedTx): Promise<SubmitOutcome> {
-    const answer = (await this.call<{ hash?: string; detail?: string }>('POST', '/rpc/txs', tx))!;
+    const answer = (await this.call<{ hash?: string; detail?: string }>('POST', chainPath(R.submitTx), tx))!;
     if (answer.status === 422) return { kind: 'refused', reason: answer.body.detail ?? 'refused without a reason', refusal: isTxRefusal(answer.body) ? answer.body : null };
     return { kind: 'accepted', hash: answer.body.hash ?? '' };
   }

@@ -18,3 +18,4 @@ export * from './chain/transactions.ts';
 export * from './chain/blocks.ts';
 export * from './chain/accounts.ts';
 export * from './chain/rpc.ts';
+export * from './chain/routes.ts';

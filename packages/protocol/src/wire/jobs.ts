@@ -2,9 +2,9 @@
 // window, dispute), lists, results and disputes (docs/API.md, Jobs).
 
 import { Type, type Static } from 'typebox';
-import { MAX_TOKENS_LIMIT } from '../job-params.ts';
+import { MAX_TOKENS_LIMIT, type JobParams as ProtocolJobParams } from '../job-params.ts';
 import { JOB_KINDS, type JobKind } from '../job-types/job-type.ts';
-import { Amount, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage } from './common.ts';
+import { Amount, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage, type Same } from './common.ts';
 import { Receipt } from './receipts.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
@@ -141,3 +141,6 @@ export type JobIdParams = Static<typeof JobIdParams>;
 export type ListJobsQuery = Static<typeof ListJobsQuery>;
 export type JobList = Static<typeof JobList>;
 export type JobResult = Static<typeof JobResult>;
+
+// The protocol's JobParams (what a receipt's params_hash binds) is this schema's shape.
+true satisfies Same<JobParams, ProtocolJobParams>;

@@ -55,8 +55,11 @@ export const BondsOf = Type.Object({
   slashes: ChainPage(SlashView, 'newest first'),
 });
 
+/** The longest page of bonds, unbondings or slashes. */
+export const BOND_PAGE_MAX = 100;
+
 export const BondsQuery = Type.Object({
-  limit: Type.Optional(Type.String({ description: 'items per list, 1–100 (default 100)' })),
+  limit: Type.Optional(Type.String({ description: `items per list, 1–${BOND_PAGE_MAX} (default ${BOND_PAGE_MAX})` })),
   bonds_after: Type.Optional(Type.String({ description: 'bonds.next of the previous page' })),
   unbondings_after: Type.Optional(Type.String({ description: 'unbondings.next of the previous page' })),
   slashes_before: Type.Optional(Type.String({ description: 'slashes.next of the previous page' })),

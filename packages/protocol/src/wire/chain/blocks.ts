@@ -35,9 +35,12 @@ export const BlockView = Type.Object({
 
 export const BlockRange = Type.Object({ blocks: Type.Array(BlockView) });
 
+/** The most blocks one GET /rpc/blocks answers. */
+export const BLOCK_RANGE_MAX = 100;
+
 export const BlockRangeQuery = Type.Object({
   from: Type.Optional(Type.String({ description: 'First height (default 0)' })),
-  limit: Type.Optional(Type.String({ description: 'Blocks, 1–100 (default 100)' })),
+  limit: Type.Optional(Type.String({ description: `Blocks, 1–${BLOCK_RANGE_MAX} (default ${BLOCK_RANGE_MAX})` })),
 });
 
 export const ReceiveOutcome = Type.Union([Type.Literal('imported'), Type.Literal('known'), Type.Literal('side'), Type.Literal('missing-parent')]);
