@@ -3,31 +3,14 @@
 
 import { base64urlDecode, base64urlEncode, canonicalize, sha256Hex, sign, utf8, verify } from '@aitbc/protocol';
 import type { Receipt } from '@aitbc/protocol';
+import type { Block, BlockHeader } from '@aitbc/protocol/wire';
 import { merkleRoot } from './merkle.ts';
-import type { SignedTx } from './tx.ts';
 import { txEffects } from './txs/registry.ts';
 
 export const BLOCK_DOMAIN_TAG = 'AITBC-BLOCK-v1\n';
 
-export interface BlockHeader {
-  height: number;
-  parent_hash: string;
-  /** Epoch ms. */
-  timestamp: number;
-  /** base64url public key of the authority that proposed it ('' for genesis). */
-  proposer: string;
-  tx_root: string;
-  receipt_root: string;
-  state_root: string;
-}
-
-export interface Block {
-  header: BlockHeader;
-  hash: string;
-  /** base64url proposer signature over the tag and the hash ('' for genesis). */
-  signature: string;
-  txs: SignedTx[];
-}
+// The shapes are the wire's (@aitbc/protocol/wire); this module signs and checks them.
+export type { Block, BlockHeader } from '@aitbc/protocol/wire';
 
 export function blockHash(header: BlockHeader): string {
   return sha256Hex(canonicalize(header));

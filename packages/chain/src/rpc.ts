@@ -20,10 +20,10 @@ import { registerMetricsRoute } from './metrics.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView, bondView, slashView, unbondingView } from './views.ts';
+import { BLOCK_RANGE_MAX, BOND_PAGE_MAX, CHAIN_RPC, ErrorEnvelope, type ChainRoute } from '@aitbc/protocol/wire';
 
-export const BLOCK_RANGE_MAX = 100;
-/** The longest page of bonds, unbondings or slashes. */
-export const BOND_PAGE_MAX = 100;
+// The limits are part of the contract: the wire's.
+export { BLOCK_RANGE_MAX, BOND_PAGE_MAX };
 
 /** Blocks come whole in one body; 16 MiB is far above any block the mempool limits allow. */
 export const RPC_BODY_LIMIT_BYTES = 16 * 1024 * 1024;
@@ -73,35 +73,30 @@ function rpcErrorOf(error: unknown, request: FastifyRequest, limits: EdgeLimits)
 }
 
 
-const envelope = {
-  type: 'object',
-  properties: { detail: { type: 'string' }, error_code: { type: 'string' }, request_id: { type: 'string' }, field: { type: 'string' }, retry_after: { type: 'integer' }, context: { type: 'object', additionalProperties: true } },
-} as const;
-const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...envelope, description }]));
-const hashParam = (name: string, description: string) => ({ type: 'object', properties: { [name]: { type: 'string', description } }, required: [name] }) as const;
+// Response schemas are the wire's (@aitbc/protocol/wire): the serializer sends exactly their
+// fields, and /rpc/openapi.json documents every success with them.
+const errors = (...codes: [number, string][]) => Object.fromEntries(codes.map(([status, description]) => [status, { ...ErrorEnvelope, description }]));
+/**
+ * For the routes that carry whole transactions and blocks: their schemas document the answer (and
+ * test/rpc-schemas.test.ts shows they hold every field), but JSON.stringify writes it. The
+ * schema-driven serializer took 330 ms against JSON.stringify's 50 ms for a 13 MB sync page (100
+ * blocks of 50 transfers and a 50-receipt settle; 240 ms with the bodies left open, so not only
+ * for picking each body's type by validating it): time the node's event loop needs for blocks.
+ */
+const AS_JSON = { serializerCompiler: () => (data: unknown) => JSON.stringify(data) };
 
-// 200 schemas of the bond routes (the serializer sends exactly these fields).
-const amount = { type: 'string', description: 'AITBC' } as const;
-const text = { type: 'string' } as const;
-const anyObject = { type: 'object', additionalProperties: true } as const;
-const object = (properties: Record<string, object>, description?: string) => ({ type: 'object', properties, required: Object.keys(properties), ...(description ? { description } : {}) }) as const;
-const pageOf = (item: object, description: string) => object({ items: { type: 'array', items: item }, next: { type: 'string', nullable: true, description: 'cursor of the next page; null on the last' } }, description);
-const bondSchema = object({ miner_key: text, address: text, amount });
-const unbondingSchema = object({ id: { type: 'string', description: 'hash of the unbond transaction' }, miner_key: text, address: text, amount, release_height: { type: 'integer', description: 'released to the balance in the block at this height' } });
-const slashSchema = object({
-  receipt_id: text,
-  tx_hash: text,
-  block_height: { type: 'integer' },
-  miner_key: text,
-  bond_address: text,
-  amount,
-  from_bond: amount,
-  from_unbonding: amount,
-  beneficiary: text,
-  payouts: { type: 'array', items: object({ address: text, amount, role: { type: 'string', enum: ['beneficiary', 'verifier'] } }) },
-  coordinator_key: text,
-  evidence: object({ receipt: anyObject, references: { type: 'array', items: anyObject }, reference_keys: { type: 'object', additionalProperties: { type: 'string' } } }),
+/**
+ * A route's schema from its wire definition (its summary, parameters and success answer) and the
+ * errors this node answers it with. Request bodies are left to the node's own checks, which name
+ * the first wrong field with the chain's codes.
+ */
+const schemaOf = (route: ChainRoute, ...codes: [number, string][]) => ({
+  summary: route.summary,
+  ...(route.params ? { params: route.params } : {}),
+  ...(route.query ? { querystring: route.query } : {}),
+  response: { [route.status]: route.response, ...errors(...codes) },
 });
+const R = CHAIN_RPC;
 
 export interface RpcOptions {
   gossip?: Gossip;
@@ -147,7 +142,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     sendRpcError(request, reply, new RpcError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /rpc/openapi.json for the RPC paths`)),
   );
 
-  app.get('/rpc/head', { schema: { summary: 'The head block (chain id, height, hash, timestamp, state root) and the highest final block' } }, async () => {
+  app.get(R.head.url, { schema: schemaOf(R.head) }, async () => {
     const head = node.head();
     const final = node.finalized();
     return {
@@ -162,14 +157,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   });
 
   app.get<{ Querystring: { from?: string; limit?: string } }>(
-    '/rpc/blocks',
-    {
-      schema: {
-        summary: 'Blocks by height range (sync): up to `limit` (default and max 100) blocks from height `from`, in order',
-        querystring: { type: 'object', properties: { from: { type: 'string' }, limit: { type: 'string' } } },
-        response: errors([422, '`VALIDATION_INVALID_FORMAT`']),
-      },
-    },
+    R.blocks.url,
+    { ...AS_JSON, schema: schemaOf(R.blocks, [422, '`VALIDATION_INVALID_FORMAT`']) },
     async (request) => {
       const from = Number(request.query.from ?? 0);
       const limit = Number(request.query.limit ?? BLOCK_RANGE_MAX);
@@ -179,14 +168,14 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     },
   );
 
-  app.get<{ Params: { id: string } }>('/rpc/blocks/:id', { schema: { summary: 'A block by height or hash, with its transactions and receipts', params: hashParam('id', 'height or block hash'), response: errors([404, '`BLOCK_NOT_FOUND`']) } }, async (request) => {
+  app.get<{ Params: { id: string } }>(R.block.url, { ...AS_JSON, schema: schemaOf(R.block, [404, '`BLOCK_NOT_FOUND`']) }, async (request) => {
     const { id } = request.params;
     const block = /^\d{1,15}$/.test(id) ? node.store.blockAt(Number(id)) : node.store.blockByHash(id);
     if (!block) throw new RpcError(404, 'BLOCK_NOT_FOUND', `No block ${id} (head is at height ${node.head().header.height})`);
     return blockView(block);
   });
 
-  app.get<{ Params: { hash: string } }>('/rpc/txs/:hash', { schema: { summary: 'A transaction, included or pending', params: hashParam('hash', 'transaction hash'), response: errors([404, '`TX_NOT_FOUND`']) } }, async (request) => {
+  app.get<{ Params: { hash: string } }>(R.tx.url, { ...AS_JSON, schema: schemaOf(R.tx, [404, '`TX_NOT_FOUND`']) }, async (request) => {
     const stored = node.store.tx(request.params.hash);
     if (stored) return { hash: stored.hash, status: 'included', final: stored.blockHeight <= node.finalized().height, block_height: stored.blockHeight, position: stored.position, ...stored.tx };
     const pending = node.pendingTx(request.params.hash);
@@ -194,7 +183,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     throw new RpcError(404, 'TX_NOT_FOUND', `No transaction ${request.params.hash} in a block or the mempool`);
   });
 
-  app.post('/rpc/txs', { schema: { summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', response: errors([422, 'A `CHAIN_TX_*` code with the reason, `field` and `context`, or `VALIDATION_INVALID_FORMAT`'], [503, '`CHAIN_TX_MEMPOOL_FULL`, with `retry_after`']) } }, async (request, reply) => {
+  app.post(R.submitTx.url, { schema: schemaOf(R.submitTx, [422, 'A `CHAIN_TX_*` code with the reason, `field` and `context`, or `VALIDATION_INVALID_FORMAT`'], [503, '`CHAIN_TX_MEMPOOL_FULL`, with `retry_after`']) }, async (request, reply) => {
     try {
       const hash = node.submit(request.body);
       return reply.code(202).send({ hash, status: 'pending' });
@@ -204,9 +193,9 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     }
   });
 
-  app.get('/rpc/mempool', { schema: { summary: 'Transactions waiting for a block' } }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));
+  app.get(R.mempool.url, { ...AS_JSON, schema: schemaOf(R.mempool) }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address', { schema: { summary: 'Balance and nonce of an address, and what it has bonded and unbonding', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
+  app.get<{ Params: { address: string } }>(R.account.url, { schema: schemaOf(R.account, [422, '`VALIDATION_INVALID_FORMAT`']) }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     const totals = node.store.bondTotals(address);
@@ -214,33 +203,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   });
 
   app.get<{ Params: { address: string }; Querystring: { limit?: string; bonds_after?: string; unbondings_after?: string; slashes_before?: string } }>(
-    '/rpc/bonds/:address',
-    {
-      schema: {
-        summary: "An address's bonds (per miner key), its unbonding entries with their release heights, and the slashes of its bonds with their evidence and payouts; each list paged by its own cursor",
-        params: hashParam('address', 'ait1… address'),
-        querystring: {
-          type: 'object',
-          properties: {
-            limit: { type: 'string', description: `items per list, 1–${BOND_PAGE_MAX} (default ${BOND_PAGE_MAX})` },
-            bonds_after: { type: 'string', description: 'bonds.next of the previous page' },
-            unbondings_after: { type: 'string', description: 'unbondings.next of the previous page' },
-            slashes_before: { type: 'string', description: 'slashes.next of the previous page' },
-          },
-        },
-        response: {
-          200: object({
-            address: text,
-            bonded: amount,
-            unbonding: amount,
-            bonds: pageOf(bondSchema, 'by miner key'),
-            unbondings: pageOf(unbondingSchema, 'soonest release first'),
-            slashes: pageOf(slashSchema, 'newest first'),
-          }),
-          ...errors([422, '`VALIDATION_INVALID_FORMAT`']),
-        },
-      },
-    },
+    R.bonds.url,
+    { schema: schemaOf(R.bonds, [422, '`VALIDATION_INVALID_FORMAT`']) },
     async (request) => {
       const { address } = request.params;
       if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
@@ -266,8 +230,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   );
 
   app.get<{ Params: { receipt_id: string } }>(
-    '/rpc/slashes/:receipt_id',
-    { schema: { summary: 'The slash of a receipt: what it took, from which bond, its payouts and its evidence', params: hashParam('receipt_id', 'the slashed receipt (rcpt-…)'), response: { 200: slashSchema, ...errors([404, '`RECEIPT_NOT_FOUND`']) } } },
+    R.slash.url,
+    { schema: schemaOf(R.slash, [404, '`RECEIPT_NOT_FOUND`']) },
     async (request) => {
       const slash = node.store.receiptSlash(request.params.receipt_id);
       if (!slash) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.receipt_id} was not slashed on this chain`);
@@ -275,20 +239,20 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     },
   );
 
-  app.get<{ Params: { id: string } }>('/rpc/receipts/:id', { schema: { summary: 'A settled receipt, the height of its block, and whether an anchor_proof proved it', params: hashParam('id', 'receipt id (rcpt-…)'), response: errors([404, '`RECEIPT_NOT_FOUND`']) } }, async (request) => {
+  app.get<{ Params: { id: string } }>(R.receipt.url, { schema: schemaOf(R.receipt, [404, '`RECEIPT_NOT_FOUND`']) }, async (request) => {
     const found = node.store.receipt(request.params.id);
     if (!found) throw new RpcError(404, 'RECEIPT_NOT_FOUND', `Receipt ${request.params.id} is not settled on this chain`);
     const proof = node.store.receiptProof(request.params.id);
     return { receipt: found.receipt, block_height: found.blockHeight, proven: proof !== null, proof_tx_hash: proof?.txHash ?? null, proof_block_height: proof?.blockHeight ?? null };
   });
 
-  app.get<{ Params: { address: string } }>('/rpc/accounts/:address/txs', { schema: { summary: 'Transactions sent or received by an address, newest first', params: hashParam('address', 'ait1… address'), response: errors([422, '`VALIDATION_INVALID_FORMAT`']) } }, async (request) => {
+  app.get<{ Params: { address: string } }>(R.accountTxs.url, { ...AS_JSON, schema: schemaOf(R.accountTxs, [422, '`VALIDATION_INVALID_FORMAT`']) }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
     return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
   });
 
-  app.post('/rpc/blocks', { schema: { summary: 'Hand the node a block {header, hash, signature, txs}; it is fully validated like any other', response: errors([422, 'A `CHAIN_BLOCK_*` code with the reason and `context`']) } }, async (request, reply) => {
+  app.post(R.submitBlock.url, { schema: schemaOf(R.submitBlock, [422, 'A `CHAIN_BLOCK_*` code with the reason and `context`']) }, async (request, reply) => {
     try {
       const outcome = node.receive(request.body);
       return reply.code(202).send({ outcome, head: node.head().header.height });

@@ -11,12 +11,14 @@
 import WebSocket from 'ws';
 import { blockReceipts, type Block } from './block.ts';
 import type { ChainNode, FinalBlock } from './node.ts';
+import { CHAIN_TOPICS, type ChainEvent, type ChainTopic } from '@aitbc/protocol/wire';
 import { CLOSE_TRY_LATER, capIncoming, sendBounded } from './sockets.ts';
 import { txHash, type SignedTx } from './tx.ts';
 import { txEffects } from './txs/registry.ts';
 
-export const TOPICS = ['heads', 'finalized', 'txs', 'receipts'] as const;
-type Topic = (typeof TOPICS)[number];
+/** The topics and their messages are the wire's (@aitbc/protocol/wire, ChainEvent). */
+export const TOPICS = CHAIN_TOPICS;
+type Topic = ChainTopic;
 
 export interface SubscriptionLimits {
   /** Subscribers served at once; more are refused (503 before the upgrade, 1013 after). */
@@ -90,8 +92,8 @@ export class Subscriptions {
     this.push('heads', [{ topic: 'heads', height, hash: block.hash, timestamp: block.header.timestamp, txs: block.txs.length }]);
     if (this.wants('txs')) this.push('txs', block.txs.map((tx) => ({ topic: 'txs', hash: txHash(tx.body), status: 'included', block_height: height })));
     if (this.wants('receipts')) {
-      const settled = blockReceipts(block).map((receipt) => ({ topic: 'receipts', receipt_id: receipt.receipt_id, block_height: height, proven: false }));
-      const proven = block.txs.flatMap((tx) => (txEffects(tx.body).proves ?? []).map((receiptId) => ({ topic: 'receipts', receipt_id: receiptId, block_height: height, proven: true })));
+      const settled = blockReceipts(block).map((receipt): ChainEvent => ({ topic: 'receipts', receipt_id: receipt.receipt_id, block_height: height, proven: false }));
+      const proven = block.txs.flatMap((tx) => (txEffects(tx.body).proves ?? []).map((receiptId): ChainEvent => ({ topic: 'receipts', receipt_id: receiptId, block_height: height, proven: true })));
       this.push('receipts', [...settled, ...proven]);
     }
   }
@@ -102,7 +104,7 @@ export class Subscriptions {
   }
 
   /** Sends each message, written once, to every subscriber of `topic`, dropping those that do not read. */
-  private push(topic: Topic, messages: Record<string, unknown>[]): void {
+  private push(topic: Topic, messages: ChainEvent[]): void {
     if (messages.length === 0 || !this.wants(topic)) return;
     const texts = messages.map((message) => JSON.stringify(message));
     const reason = `subscriber too slow: more than ${this.maxBufferedBytes} bytes unread`;

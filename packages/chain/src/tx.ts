@@ -4,22 +4,13 @@
 // lists them).
 
 import { addressFromPublicKey, base64urlDecode, base64urlEncode, canonicalize, publicKeyFromSecret, sha256Hex, sign, utf8, verify } from '@aitbc/protocol';
+import type { SignedTx } from '@aitbc/protocol/wire';
 import type { TxBody } from './txs/registry.ts';
 
 export const TX_DOMAIN_TAG = 'AITBC-TX-v1\n';
 
-/** What every transaction body carries. */
-export interface TxCommon {
-  chain_id: string;
-  /** Sender address; must be the address of `public_key`. */
-  from: string;
-  public_key: string;
-  /** AITBC, canonical decimal string, paid to the block's proposer. */
-  fee: string;
-  /** The sender's next nonce (0 for a new account). */
-  nonce: number;
-}
-
+// The shapes are the wire's (@aitbc/protocol/wire); this package keeps what they mean.
+export type { SignedTx, TxCommon } from '@aitbc/protocol/wire';
 export type { TxBody } from './txs/registry.ts';
 export type { TransferBody } from './txs/transfer.ts';
 export type { SettleBody } from './txs/settle.ts';
@@ -27,12 +18,6 @@ export type { AnchorProofBody } from './txs/anchor-proof.ts';
 export type { BondBody } from './txs/bond.ts';
 export type { UnbondBody } from './txs/unbond.ts';
 export type { SlashBody } from './txs/slash.ts';
-
-export interface SignedTx {
-  body: TxBody;
-  /** base64url Ed25519 signature over the tx signing bytes. */
-  signature: string;
-}
 
 export function txHash(body: TxBody): string {
   return sha256Hex(canonicalize(body));

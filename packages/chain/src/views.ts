@@ -3,19 +3,13 @@
 // bonds, unbondings and slashes look on the RPC.
 
 import { formatAmount } from '@aitbc/protocol';
+import type { BlockView, BondView, SlashView, UnbondingView } from '@aitbc/protocol/wire';
 import { blockReceipts, type Block } from './block.ts';
 import type { Bond, Unbonding } from './state.ts';
 import type { ChainStore, StoredSlash } from './store/chain-store.ts';
-import { txHash, type SignedTx, type SlashBody } from './tx.ts';
+import { txHash, type SlashBody } from './tx.ts';
 
-export interface BlockView {
-  height: number;
-  hash: string;
-  header: Block['header'];
-  signature: string;
-  transactions: (SignedTx & { hash: string })[];
-  receipts: ReturnType<typeof blockReceipts>;
-}
+export type { BlockView };
 
 export const blockView = (block: Block): BlockView => ({
   height: block.header.height,
@@ -35,12 +29,12 @@ export const blockFromView = (view: BlockView): Block => ({
 });
 
 /** Bonds, unbondings and slashes as the RPC shows them: amounts in AITBC, evidence spelled out. */
-export const bondView = (bond: Bond) => ({ miner_key: bond.miner_key, address: bond.address, amount: formatAmount(bond.amount) });
+export const bondView = (bond: Bond): BondView => ({ miner_key: bond.miner_key, address: bond.address, amount: formatAmount(bond.amount) });
 
-export const unbondingView = (entry: Unbonding) => ({ id: entry.id, miner_key: entry.miner_key, address: entry.address, amount: formatAmount(entry.amount), release_height: entry.release_height });
+export const unbondingView = (entry: Unbonding): UnbondingView => ({ id: entry.id, miner_key: entry.miner_key, address: entry.address, amount: formatAmount(entry.amount), release_height: entry.release_height });
 
 /** A stored slash with its evidence, read back from the slash transaction it came in. */
-export function slashView(slash: StoredSlash, store: Pick<ChainStore, 'tx'>) {
+export function slashView(slash: StoredSlash, store: Pick<ChainStore, 'tx'>): SlashView {
   const body = store.tx(slash.tx_hash)!.tx.body as SlashBody;
   return {
     receipt_id: slash.receipt_id,

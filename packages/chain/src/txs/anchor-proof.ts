@@ -5,15 +5,11 @@
 
 import { receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof } from '@aitbc/protocol';
 import { TxRejectedError } from '../errors.ts';
-import type { TxCommon } from '../tx.ts';
+import type { AnchorProofBody } from '@aitbc/protocol/wire';
 import type { ShapeProblem, TxType } from './types.ts';
 
-export interface AnchorProofBody extends TxCommon {
-  type: 'anchor_proof';
-  receipt_id: string;
-  proof: Groth16Proof;
-  public_signals: string[];
-}
+/** The body's shape is the wire's (@aitbc/protocol/wire), which documents each field. */
+export type { AnchorProofBody };
 
 /** A field element or coordinate: a decimal string of at most 78 digits. */
 const isDecimal = (value: unknown): boolean => typeof value === 'string' && /^(0|[1-9]\d{0,77})$/.test(value);

@@ -5,17 +5,12 @@
 
 import { parseAmount } from '@aitbc/protocol';
 import { TxRejectedError } from '../errors.ts';
-import type { TxCommon } from '../tx.ts';
+import type { BondBody } from '@aitbc/protocol/wire';
 import { bondFieldsProblem } from './bond-fields.ts';
 import type { TxType } from './types.ts';
 
-export interface BondBody extends TxCommon {
-  type: 'bond';
-  /** AITBC, canonical decimal string. */
-  amount: string;
-  /** base64url Ed25519 public key the bonded miner signs receipts with. */
-  miner_key: string;
-}
+/** The body's shape is the wire's (@aitbc/protocol/wire), which documents each field. */
+export type { BondBody };
 
 export const bond: TxType<BondBody> = {
   type: 'bond',

@@ -6,17 +6,11 @@
 
 import { amountProblem, base64urlDecode, computeReceiptId, formatAmount, isValidAddress, parseAmount, validateReceiptShape, verifyReceiptSignature, type Receipt } from '@aitbc/protocol';
 import { TxRejectedError } from '../errors.ts';
-import type { TxCommon } from '../tx.ts';
+import type { SettleBody } from '@aitbc/protocol/wire';
 import type { TxType } from './types.ts';
 
-export interface SettleBody extends TxCommon {
-  type: 'settle';
-  /** miner_id → base64url public key the miner signed with. */
-  miner_keys: Record<string, string>;
-  receipts: Receipt[];
-  /** One entry per provider address, sorted by address. */
-  payouts: { address: string; amount: string }[];
-}
+/** The body's shape is the wire's (@aitbc/protocol/wire), which documents each field. */
+export type { SettleBody };
 
 export const SETTLE_MAX_RECEIPTS = 500;
 

@@ -9,16 +9,13 @@ import { isValidAddress, validateReceiptShape, type Receipt } from '@aitbc/proto
 import { TxRejectedError } from '../errors.ts';
 import { slashAmountMicro } from '../genesis.ts';
 import type { SlashPayout, StateOverlay } from '../state.ts';
-import type { TxCommon } from '../tx.ts';
+import type { SlashBody } from '@aitbc/protocol/wire';
 import { minerKeyProblem } from './bond-fields.ts';
 import { checkSlashEvidence, type SlashEvidence } from './slash-evidence.ts';
 import type { ShapeProblem, TxType } from './types.ts';
 
-export interface SlashBody extends TxCommon, SlashEvidence {
-  type: 'slash';
-  /** Who the half that is not the verifiers' goes to. */
-  beneficiary: string;
-}
+/** The body's shape is the wire's (@aitbc/protocol/wire), which documents each field. */
+export type { SlashBody };
 
 export const SLASH_MAX_REFERENCES = 16;
 

@@ -1,18 +1,11 @@
 // `transfer`: the sender pays `amount` to `to`, with an optional memo.
 
 import { amountProblem, isValidAddress, parseAmount } from '@aitbc/protocol';
-import type { TxCommon } from '../tx.ts';
+import { TRANSFER_MEMO_MAX as MEMO_MAX, type TransferBody } from '@aitbc/protocol/wire';
 import type { TxType } from './types.ts';
 
-export interface TransferBody extends TxCommon {
-  type: 'transfer';
-  to: string;
-  /** AITBC, canonical decimal string. */
-  amount: string;
-  memo?: string;
-}
-
-const MEMO_MAX = 256;
+/** The body's shape is the wire's (@aitbc/protocol/wire), which documents each field. */
+export type { TransferBody };
 
 export const transfer: TxType<TransferBody> = {
   type: 'transfer',

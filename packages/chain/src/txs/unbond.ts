@@ -5,15 +5,12 @@
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { TxRejectedError } from '../errors.ts';
 import { unbondingDelayBlocks } from '../genesis.ts';
-import type { TxCommon } from '../tx.ts';
+import type { UnbondBody } from '@aitbc/protocol/wire';
 import { bondFieldsProblem } from './bond-fields.ts';
 import type { TxType } from './types.ts';
 
-export interface UnbondBody extends TxCommon {
-  type: 'unbond';
-  amount: string;
-  miner_key: string;
-}
+/** The body's shape is the wire's (@aitbc/protocol/wire), which documents each field. */
+export type { UnbondBody };
 
 export const unbond: TxType<UnbondBody> = {
   type: 'unbond',

@@ -4,46 +4,18 @@
 // and typed context (docs/API.md, "Chain refusals").
 
 import { ApiError, type Receipt } from '@aitbc/protocol';
+import { BOND_PAGE_MAX, CHAIN_RPC as R, chainPath } from '@aitbc/protocol/wire';
+import type * as Wire from '@aitbc/protocol/wire';
 import { isTxRefusal, type SignedTx, type TxRefusal } from '@aitbc/chain';
 
-export interface ChainHead {
-  chain_id: string;
-  height: number;
-  hash: string;
-  finalized_height: number;
-}
-
-export interface ChainTxView {
-  hash: string;
-  status: 'included' | 'pending';
-  final: boolean;
-  block_height: number | null;
-}
-
-export interface ChainBlock {
-  height: number;
-  hash: string;
-  transactions: (SignedTx & { hash: string })[];
-}
-
+// The parts of the node's answers the coordinator reads: the wire's shapes (@aitbc/protocol/wire).
+export type ChainHead = Pick<Wire.ChainHead, 'chain_id' | 'height' | 'hash' | 'finalized_height'>;
+export type ChainTxView = Pick<Wire.TxStatusView, 'hash' | 'status' | 'final' | 'block_height'>;
+export type ChainBlock = Pick<Wire.BlockView, 'height' | 'hash' | 'transactions'>;
 /** A slash as the node shows it (GET /rpc/slashes/{receipt_id}); amounts in AITBC. */
-export interface ChainSlash {
-  receipt_id: string;
-  tx_hash: string;
-  block_height: number;
-  miner_key: string;
-  amount: string;
-  from_bond: string;
-  from_unbonding: string;
-  beneficiary: string;
-  payouts: { address: string; amount: string; role: 'beneficiary' | 'verifier' }[];
-}
-
+export type ChainSlash = Omit<Wire.SlashView, 'bond_address' | 'coordinator_key' | 'evidence'>;
 /** One page of an address's unbonding entries (GET /rpc/bonds/{address}). */
-export interface ChainUnbondings {
-  items: { id: string; miner_key: string; amount: string; release_height: number }[];
-  next: string | null;
-}
+export type ChainUnbondings = { items: Omit<Wire.UnbondingView, 'address'>[]; next: string | null };
 
 /** A refusal's detail, and its code and context when it is the chain's (not, say, the edge's VALIDATION_INVALID_FORMAT). */
 export type SubmitOutcome = { kind: 'accepted'; hash: string } | { kind: 'refused'; reason: string; refusal: TxRefusal | null };
@@ -86,43 +58,43 @@ export class ChainClient {
   }
 
   async head(): Promise<ChainHead> {
-    const answer = await this.call<ChainHead>('GET', '/rpc/head');
+    const answer = await this.call<ChainHead>('GET', chainPath(R.head));
     if (!answer) throw this.unreachable('has no /rpc/head (is it an AITBC node?)');
     return answer.body;
   }
 
   /** Up to `limit` blocks from height `from`, in order. */
   async blocks(from: number, limit: number): Promise<ChainBlock[]> {
-    const answer = await this.call<{ blocks: ChainBlock[] }>('GET', `/rpc/blocks?from=${from}&limit=${limit}`);
+    const answer = await this.call<{ blocks: ChainBlock[] }>('GET', `${chainPath(R.blocks)}?from=${from}&limit=${limit}`);
     return answer?.body.blocks ?? [];
   }
 
   async tx(hash: string): Promise<ChainTxView | null> {
-    return (await this.call<ChainTxView>('GET', `/rpc/txs/${encodeURIComponent(hash)}`))?.body ?? null;
+    return (await this.call<ChainTxView>('GET', chainPath(R.tx, { hash })))?.body ?? null;
   }
 
   async account(address: string): Promise<{ balance: string; nonce: number }> {
-    const answer = await this.call<{ balance: string; nonce: number }>('GET', `/rpc/accounts/${encodeURIComponent(address)}`);
+    const answer = await this.call<Pick<Wire.ChainAccount, 'balance' | 'nonce'>>('GET', chainPath(R.account, { address }));
     if (!answer) throw this.unreachable(`does not know account ${address}`);
     return answer.body;
   }
 
   async receipt(receiptId: string): Promise<{ receipt: Receipt; block_height: number } | null> {
-    return (await this.call<{ receipt: Receipt; block_height: number }>('GET', `/rpc/receipts/${encodeURIComponent(receiptId)}`))?.body ?? null;
+    return (await this.call<Pick<Wire.SettledReceipt, 'receipt' | 'block_height'>>('GET', chainPath(R.receipt, { id: receiptId })))?.body ?? null;
   }
 
   async slash(receiptId: string): Promise<ChainSlash | null> {
-    return (await this.call<ChainSlash>('GET', `/rpc/slashes/${encodeURIComponent(receiptId)}`))?.body ?? null;
+    return (await this.call<ChainSlash>('GET', chainPath(R.slash, { receipt_id: receiptId })))?.body ?? null;
   }
 
   async unbondings(address: string, after: string | null): Promise<ChainUnbondings> {
     const query = after === null ? '' : `&unbondings_after=${encodeURIComponent(after)}`;
-    const answer = await this.call<{ unbondings: ChainUnbondings }>('GET', `/rpc/bonds/${encodeURIComponent(address)}?limit=100${query}`);
+    const answer = await this.call<{ unbondings: ChainUnbondings }>('GET', `${chainPath(R.bonds, { address })}?limit=${BOND_PAGE_MAX}${query}`);
     return answer?.body.unbondings ?? { items: [], next: null };
   }
 
   async submit(tx: SignedTx): Promise<SubmitOutcome> {
-    const answer = (await this.call<{ hash?: string; detail?: string }>('POST', '/rpc/txs', tx))!;
+    const answer = (await this.call<{ hash?: string; detail?: string }>('POST', chainPath(R.submitTx), tx))!;
     if (answer.status === 422) return { kind: 'refused', reason: answer.body.detail ?? 'refused without a reason', refusal: isTxRefusal(answer.body) ? answer.body : null };
     return { kind: 'accepted', hash: answer.body.hash ?? '' };
   }

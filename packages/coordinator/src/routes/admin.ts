@@ -2,7 +2,7 @@
 
 import { Type } from 'typebox';
 import type { App, Services } from '../app.ts';
-import { CheckList, CreateKeyBody, CreatedKey, KeyIdParams, KeyView, ListChecksQuery, MaintenanceBody, MaintenanceView, MinerIdParams, MinerView, errorResponses } from '../http/schemas.ts';
+import { CheckList, CreateKeyBody, CreatedKey, KeyIdParams, KeyList, ListChecksQuery, MaintenanceBody, MaintenanceView, MinerIdParams, MinerView, errorResponses } from '@aitbc/protocol/wire';
 import { checkView, keyView, minerView } from '../http/views.ts';
 
 export function registerAdminRoutes(app: App, { keys, maintenance, verification, directory }: Services): void {
@@ -27,7 +27,7 @@ export function registerAdminRoutes(app: App, { keys, maintenance, verification,
 
   app.get(
     '/v1/admin/keys',
-    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'List API keys (never the keys themselves)', response: { 200: Type.Object({ items: Type.Array(KeyView) }) } } },
+    { config: { scope: 'admin' }, schema: { tags: ['admin'], summary: 'List API keys (never the keys themselves)', response: { 200: KeyList } } },
     async () => ({ items: (await keys.list()).map(keyView) }),
   );
 

@@ -4,7 +4,7 @@
 import { ApiError, formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ChainAdminView, OutboxIdParams, OutboxView, WithdrawBody, WithdrawalView, errorResponses } from '../http/schemas.ts';
+import { ChainAdminView, OutboxIdParams, OutboxView, WithdrawBody, WithdrawalView, errorResponses } from '@aitbc/protocol/wire';
 import { iso } from '../http/views.ts';
 import type { ChainService } from '../chain/chain-service.ts';
 import type { OutboxRecord } from '../store/store.ts';

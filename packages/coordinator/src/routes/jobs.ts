@@ -3,7 +3,7 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '../http/schemas.ts';
+import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '@aitbc/protocol/wire';
 import { clientJobView } from '../http/views.ts';
 import type { JobRecord } from '../store/store.ts';
 

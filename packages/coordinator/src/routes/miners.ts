@@ -4,7 +4,7 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '../http/schemas.ts';
+import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '@aitbc/protocol/wire';
 import { claimView, iso, jobView, minerView } from '../http/views.ts';
 import { Type } from 'typebox';
 

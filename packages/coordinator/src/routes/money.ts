@@ -3,7 +3,7 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { AccountParams, AccountView, CreditBody, EarningsView, LedgerAuditView, MinerIdParams, errorResponses } from '../http/schemas.ts';
+import { AccountParams, AccountView, CreditBody, EarningsView, LedgerAuditView, MinerIdParams, errorResponses } from '@aitbc/protocol/wire';
 import type { ClientBalance } from '../services/accounts.ts';
 import type { LedgerAudit } from '../store/store.ts';
 

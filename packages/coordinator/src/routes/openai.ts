@@ -6,7 +6,7 @@
 import { chatJob, embeddingJob, formatAmount, newId } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ChatCompletionBody, CompletionBody, EmbeddingsBody, ModelName, errorResponses } from '../http/schemas.ts';
+import { ChatCompletionBody, CompletionAnswer, CompletionBody, EmbeddingsAnswer, EmbeddingsBody, ResponseAnswer, ResponsesBody, errorResponses } from '@aitbc/protocol/wire';
 import type { JobOutcome } from '../services/job-waiter.ts';
 import { jobOutputOf } from '../services/job-kinds.ts';
 import type { SubmitInput } from '../services/jobs.ts';
@@ -16,7 +16,6 @@ import type { Principal } from '../services/principal.ts';
 import { outputItems, ResponseEventEncoder, responseObject, type OutputItem, type ResponseHead, type Settlement } from '../services/responses-answer.ts';
 import { itemJobId, referencedItemIds, toChatRequest } from '../services/responses-format.ts';
 import { runJob, type Event, type Presenter } from './openai-job.ts';
-import { Type } from 'typebox';
 
 const ROUTES: [CompletionKind, string, typeof ChatCompletionBody | typeof CompletionBody][] = [
   ['chat', '/v1/chat/completions', ChatCompletionBody],
@@ -80,7 +79,7 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
           summary: `OpenAI-compatible ${kind === 'chat' ? 'chat completion (messages, tools, response_format)' : 'completion'}: one AITBC job; stream: true answers with server-sent events`,
           body,
           response: {
-            200: Type.Object({}, { additionalProperties: true, description: "OpenAI's answer object (or an event stream), with an `aitbc` extra: job_id, receipt_id, price" }),
+            200: CompletionAnswer,
             ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'VALIDATION_INVALID_MODEL', 'VALIDATION_OUT_OF_RANGE', 'VALIDATION_PROMPT_TOO_LONG', 'RATE_QUOTA_EXCEEDED', 'JOB_EXPIRED', 'JOB_ALREADY_CANCELLED', 'SYSTEM_UPSTREAM_ERROR'),
           },
         },
@@ -102,9 +101,9 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
       schema: {
         tags: ['openai'],
         summary: "OpenAI Responses API, the subset the AI SDK and LangChain use: input, instructions, function tools, text.format, streaming; nothing is stored (no previous_response_id)",
-        body: Type.Object({ model: ModelName }, { additionalProperties: true }),
+        body: ResponsesBody,
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: "OpenAI's Response object (or its event stream), with an `aitbc` extra: job_id, receipt_id, price" }),
+          200: ResponseAnswer,
           ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'VALIDATION_INVALID_MODEL', 'VALIDATION_OUT_OF_RANGE', 'VALIDATION_INVALID_FORMAT', 'VALIDATION_PROMPT_TOO_LONG', 'RATE_QUOTA_EXCEEDED', 'JOB_EXPIRED', 'SYSTEM_UPSTREAM_ERROR'),
         },
       },
@@ -134,7 +133,7 @@ export function registerOpenAiRoutes(app: App, services: Services): void {
         summary: 'OpenAI-compatible embeddings: one AITBC job of kind embedding, paid by its input tokens; encoding_format float or base64',
         body: EmbeddingsBody,
         response: {
-          200: Type.Object({}, { additionalProperties: true, description: "OpenAI's embedding list, with an `aitbc` extra: job_id, receipt_id, price" }),
+          200: EmbeddingsAnswer,
           ...errorResponses('PAYMENT_INSUFFICIENT_BALANCE', 'VALIDATION_INVALID_MODEL', 'VALIDATION_OUT_OF_RANGE', 'VALIDATION_PROMPT_TOO_LONG', 'RATE_QUOTA_EXCEEDED', 'JOB_EXPIRED', 'SYSTEM_UPSTREAM_ERROR'),
         },
       },

@@ -2,7 +2,7 @@
 
 import type { App, Services } from '../app.ts';
 import { base64urlEncode, capabilityNames, formatAmount } from '@aitbc/protocol';
-import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, ModelObject, errorResponses } from '../http/schemas.ts';
+import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, ModelObject, errorResponses } from '@aitbc/protocol/wire';
 import { minerView } from '../http/views.ts';
 import type { ModelOffer } from '../store/store.ts';
 import { VERSION } from '../version.ts';

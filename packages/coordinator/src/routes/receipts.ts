@@ -3,7 +3,7 @@
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { Receipt, ReceiptClaimView, ReceiptIdParams, ReceiptMinerKeyView, VerifyBody, VerifyView, errorResponses } from '../http/schemas.ts';
+import { Receipt, ReceiptClaimView, ReceiptIdParams, ReceiptMinerKeyView, VerifyBody, VerifyView, errorResponses } from '@aitbc/protocol/wire';
 import { iso } from '../http/views.ts';
 
 export function registerReceiptRoutes(app: App, { receipts }: Services): void {

@@ -3,13 +3,14 @@
 // returns plain values: bigint µAIT for money, epoch-ms numbers for time.
 
 import type { JobKind, JobParams, Receipt, ToolCall } from '@aitbc/protocol';
+import type { JobStatus, Scope } from '@aitbc/protocol/wire';
 import type { ScoreInputs } from '../reputation/score.ts';
 import type { Standing } from '../verification/pause.ts';
 import type { DisputeState } from '../verification/dispute.ts';
 import type { JobPurpose } from '../verification/sampling.ts';
 
-export type Scope = 'client' | 'miner' | 'admin';
-export const SCOPES: readonly Scope[] = ['client', 'miner', 'admin'];
+// Scopes and job statuses are the wire's names (@aitbc/protocol/wire), stored as they are.
+export { SCOPES, type Scope } from '@aitbc/protocol/wire';
 
 export interface ApiKeyRecord {
   keyId: string;
@@ -99,8 +100,7 @@ export interface MinerPage {
   next: MinerListPosition | null;
 }
 
-export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
-export type JobStatus = (typeof JOB_STATUSES)[number];
+export { JOB_STATUSES, type JobStatus } from '@aitbc/protocol/wire';
 
 export type { JobParams };
 

@@ -17,5 +17,5 @@ export function disputeResolution(verdict: CheckVerdict): DisputeResolution {
   return verdict === 'agree' ? 'rejected' : 'inconclusive';
 }
 
-/** Longest dispute reason, in characters. */
-export const MAX_DISPUTE_REASON_CHARS = 1000;
+/** Longest dispute reason, in characters: the wire's DisputeBody bound. */
+export { MAX_DISPUTE_REASON_CHARS } from '@aitbc/protocol/wire';

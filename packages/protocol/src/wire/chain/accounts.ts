@@ -1,0 +1,75 @@
+// Chain accounts on the wire: balance and nonce, history, and the bonds, unbondings and slashes
+// of an address (amounts in AITBC; each list paged by its own cursor).
+
+import { Type, type Static, type TSchema } from 'typebox';
+import { Amount, Nullable } from '../common.ts';
+import { Receipt } from '../receipts.ts';
+import { SignedTx } from './transactions.ts';
+
+export const ChainAccount = Type.Object({
+  address: Type.String(),
+  balance: Amount,
+  nonce: Type.Integer({ minimum: 0, description: 'The next nonce a transaction from it must carry' }),
+  bonded: Amount,
+  unbonding: Amount,
+});
+
+/** A transaction of an address's history: its hash and block beside it. */
+export const AccountTx = Type.Object({ hash: Type.String(), block_height: Type.Integer(), ...SignedTx.properties });
+export const AccountTxs = Type.Object({ address: Type.String(), transactions: Type.Array(AccountTx, { description: 'Sent or received, newest first (at most 100)' }) });
+
+export const BondView = Type.Object({ miner_key: Type.String(), address: Type.String(), amount: Amount });
+
+export const UnbondingView = Type.Object({
+  id: Type.String({ description: 'hash of the unbond transaction' }),
+  miner_key: Type.String(),
+  address: Type.String(),
+  amount: Amount,
+  release_height: Type.Integer({ description: 'released to the balance in the block at this height' }),
+});
+
+export const SlashView = Type.Object({
+  receipt_id: Type.String(),
+  tx_hash: Type.String(),
+  block_height: Type.Integer(),
+  miner_key: Type.String(),
+  bond_address: Type.String(),
+  amount: Amount,
+  from_bond: Amount,
+  from_unbonding: Amount,
+  beneficiary: Type.String(),
+  payouts: Type.Array(Type.Object({ address: Type.String(), amount: Amount, role: Type.Unsafe<'beneficiary' | 'verifier'>({ type: 'string', enum: ['beneficiary', 'verifier'] }) })),
+  coordinator_key: Type.String(),
+  evidence: Type.Object({ receipt: Receipt, references: Type.Array(Receipt), reference_keys: Type.Record(Type.String(), Type.String()) }),
+});
+
+const ChainPage = <T extends TSchema>(item: T, description: string) =>
+  Type.Object({ items: Type.Array(item), next: Nullable(Type.String({ description: 'cursor of the next page; null on the last' })) }, { description });
+
+export const BondsOf = Type.Object({
+  address: Type.String(),
+  bonded: Amount,
+  unbonding: Amount,
+  bonds: ChainPage(BondView, 'by miner key'),
+  unbondings: ChainPage(UnbondingView, 'soonest release first'),
+  slashes: ChainPage(SlashView, 'newest first'),
+});
+
+/** The longest page of bonds, unbondings or slashes. */
+export const BOND_PAGE_MAX = 100;
+
+export const BondsQuery = Type.Object({
+  limit: Type.Optional(Type.String({ description: `items per list, 1–${BOND_PAGE_MAX} (default ${BOND_PAGE_MAX})` })),
+  bonds_after: Type.Optional(Type.String({ description: 'bonds.next of the previous page' })),
+  unbondings_after: Type.Optional(Type.String({ description: 'unbondings.next of the previous page' })),
+  slashes_before: Type.Optional(Type.String({ description: 'slashes.next of the previous page' })),
+});
+
+export type ChainAccount = Static<typeof ChainAccount>;
+export type AccountTx = Static<typeof AccountTx>;
+export type AccountTxs = Static<typeof AccountTxs>;
+export type BondView = Static<typeof BondView>;
+export type UnbondingView = Static<typeof UnbondingView>;
+export type SlashView = Static<typeof SlashView>;
+export type BondsOf = Static<typeof BondsOf>;
+export type BondsQuery = Static<typeof BondsQuery>;
