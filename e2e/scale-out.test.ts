@@ -112,6 +112,13 @@ describe('three coordinators on one PostgreSQL', () => {
       miners.push(miner);
     }
 
+    // A miner whose claim the killed process committed but which never ran it (its answer was
+    // lost with the process): the job must lapse and go to another miner.
+    const doomedKey = (await admin('/v1/admin/keys', { scopes: ['miner'] })).body.key as string;
+    const doomed = new TestMiner(coordinators[1]!, doomedKey, 'scale-doomed', { 'llama3.2': '0.002' }, 1);
+    assert.equal((await doomed.register()).status, 201);
+    let strandedJobId = '';
+
     const jobIds = new Set<string>();
     const completedBy = new Map<string, string>(); // job id → the miner whose completion was accepted
     let submitted = 0;
@@ -143,6 +150,9 @@ describe('three coordinators on one PostgreSQL', () => {
           completedBy.set(job.job_id, miner.minerId);
           if (!killed && completedBy.size >= KILL_AFTER) {
             killed = true;
+            const stranded = await doomed.poll(5);
+            assert.equal(stranded.status, 200, 'the doomed miner holds a job when its coordinator dies');
+            strandedJobId = stranded.body.job_id;
             coordinators[1]!.alive = false;
             coordinators[1]!.child.kill('SIGKILL');
           }
@@ -159,6 +169,10 @@ describe('three coordinators on one PostgreSQL', () => {
     assert.equal(jobIds.size, JOBS, 'every acknowledged submit is its own job, retries included');
     assert.equal(completedBy.size, JOBS, 'every job completed exactly once');
     for (const jobId of jobIds) assert.ok(completedBy.has(jobId), `job ${jobId} completed`);
+    const stranded = await balanced(0, (request) => request('GET', `/v1/jobs/${strandedJobId}`, { key: clientKey }));
+    assert.equal(stranded.body.status, 'completed');
+    assert.notEqual(stranded.body.miner_id, 'scale-doomed', 'its lease lapsed and another miner ran it');
+    assert.equal(stranded.body.attempts, 2);
 
     // The books: each job paid once, nothing lost, through the audit a person would run.
     const jobs = await balanced(0, (request) => request('GET', '/v1/jobs?limit=1', { key: clientKey }));
@@ -193,11 +207,12 @@ describe('three coordinators on one PostgreSQL', () => {
         if (delta) pieces.push(delta);
       }
       assert.ok(pieces.length > 1, `the text came in pieces (${pieces.length})`);
-      const job = await until(async () => {
-        const answer = await third!.request('GET', `/v1/jobs/${jobId.replace(/^chatcmpl-/, '')}`, { key: clientKey });
-        return answer.status === 200 && answer.body.status === 'completed' ? answer.body : null;
+      // The job's result, read from the miner's coordinator: what the miner was paid for.
+      const result = await until(async () => {
+        const answer = await third!.request('GET', `/v1/jobs/${jobId.replace(/^chatcmpl-/, '')}/result`, { key: clientKey });
+        return answer.status === 200 ? answer.body : null;
       }, 'the streamed job to be completed');
-      assert.equal(pieces.join(''), job.output, 'the client saw exactly the output the miner was paid for');
+      assert.equal(pieces.join(''), result.output, 'the client saw exactly the output the miner was paid for');
     } finally {
       await stopWith(miner.child);
     }
