@@ -4,17 +4,17 @@
 
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 import { until } from '@aitbc/testkit';
+import { createTestDatabase, TEST_SERVER_URL, type TestDatabase } from '@aitbc/testkit/postgres';
 import { PgBus } from '../src/bus/pg-bus.ts';
 
-const SERVER = 'postgres://postgres@127.0.0.1:5432';
-const database = `aitbc_t_${randomBytes(6).toString('hex')}`;
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined } as never;
+let database: TestDatabase;
 
-async function admin<T>(run: (client: pg.Client) => Promise<T>, db = 'postgres'): Promise<T> {
-  const client = new pg.Client({ connectionString: `${SERVER}/${db}` });
+/** A query on the server's maintenance database (to kill the bus's connection from outside). */
+async function admin<T>(run: (client: pg.Client) => Promise<T>): Promise<T> {
+  const client = new pg.Client({ connectionString: TEST_SERVER_URL });
   await client.connect();
   try {
     return await run(client);
@@ -23,12 +23,14 @@ async function admin<T>(run: (client: pg.Client) => Promise<T>, db = 'postgres')
   }
 }
 
-before(() => admin((client) => client.query(`CREATE DATABASE ${database}`)));
-after(() => admin((client) => client.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`)));
+before(async () => {
+  database = await createTestDatabase();
+});
+after(() => database.drop());
 
 test('a 100 KB message crosses in parts, in order between short ones, to another process only on its topic', async () => {
-  const sender = await PgBus.open(`${SERVER}/${database}`, 'ns', quiet);
-  const receiver = await PgBus.open(`${SERVER}/${database}`, 'ns', quiet);
+  const sender = await PgBus.open(database.url, 'ns', quiet);
+  const receiver = await PgBus.open(database.url, 'ns', quiet);
   try {
     const received: string[] = [];
     const other: string[] = [];
@@ -46,13 +48,13 @@ test('a 100 KB message crosses in parts, in order between short ones, to another
 });
 
 test('after its listening connection is killed, the bus listens again and tells its users', async () => {
-  const bus = await PgBus.open(`${SERVER}/${database}`, 'ns', quiet);
+  const bus = await PgBus.open(database.url, 'ns', quiet);
   try {
     const received: string[] = [];
     let reconnected = 0;
     bus.onReconnect(() => reconnected++);
     await bus.subscribe('work', (message) => received.push(message));
-    const killed = await admin((client) => client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`, [database]));
+    const killed = await admin((client) => client.query(`SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1 AND query LIKE 'LISTEN%'`, [database.name]));
     assert.equal(killed.rowCount, 1, 'the one listening connection');
     await until(() => reconnected === 1, 'the bus to listen again');
     await bus.publish('work', 'after the drop');

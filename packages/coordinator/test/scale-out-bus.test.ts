@@ -8,16 +8,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import pg from 'pg';
 import { Redis } from 'ioredis';
 import { parseAmount } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '@aitbc/coordinator';
 import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { until } from '@aitbc/testkit';
+import { createTestDatabase } from '@aitbc/testkit/postgres';
 import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner, streamThenComplete } from '@aitbc/testkit/streams';
 
 const REDIS_URL = 'redis://127.0.0.1:6379';
-const PG_SERVER = 'postgres://postgres@127.0.0.1:5432';
 
 interface BusUnderTest {
   name: string;
@@ -46,19 +45,8 @@ const buses: BusUnderTest[] = [
     name: 'PostgreSQL LISTEN/NOTIFY',
     sharesRateLimits: false,
     async open(namespace) {
-      const admin = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
-      await admin.connect();
-      await admin.query(`CREATE DATABASE ${namespace}`);
-      await admin.end();
-      return {
-        config: { databaseUrl: `${PG_SERVER}/${namespace}`, sharedNamespace: namespace },
-        async drop() {
-          const admin = new pg.Client({ connectionString: `${PG_SERVER}/postgres` });
-          await admin.connect();
-          await admin.query(`DROP DATABASE IF EXISTS ${namespace} WITH (FORCE)`);
-          await admin.end();
-        },
-      };
+      const database = await createTestDatabase();
+      return { config: { databaseUrl: database.url, sharedNamespace: namespace }, drop: () => database.drop() };
     },
   },
 ];

@@ -5,21 +5,11 @@
 
 import { minerScorePpm } from '../../reputation/score.ts';
 import type { CheckOutcome, MinerListPosition, MinerTrackRecord } from '../store.ts';
-import { toTrackRecord, type Counter } from '../sqlite/miner-record.ts';
+import { COLUMN, toTrackRecord, type Counter } from '../sqlite/miner-record.ts';
 import { num } from '../sqlite/rows.ts';
 import type { Standing } from '../../verification/pause.ts';
 import type { Queryable } from './pg-db.ts';
 
-/** Each counter's column; the only names ever spliced into SQL here. */
-const COLUMN: Record<Counter, string> = {
-  jobsCompleted: 'jobs_completed',
-  jobsFailed: 'jobs_failed',
-  leaseLapses: 'lease_lapses',
-  canariesPassed: 'canaries_passed',
-  canariesFailed: 'canaries_failed',
-  reexecutionsAgreed: 'reexecutions_agreed',
-  reexecutionsDisagreed: 'reexecutions_disagreed',
-};
 
 export class PgMinerRecord {
   /** A registration: the record starts (or, for a known miner, a new run of uptime starts). */

@@ -10,8 +10,8 @@ import type { Standing } from '../../verification/pause.ts';
 
 export type Counter = 'jobsCompleted' | 'jobsFailed' | 'leaseLapses' | 'canariesPassed' | 'canariesFailed' | 'reexecutionsAgreed' | 'reexecutionsDisagreed';
 
-/** Each counter's column; the only names ever spliced into SQL here. */
-const COLUMN: Record<Counter, string> = {
+/** Each counter's column; the only names ever spliced into SQL here (and in the PostgreSQL engine's record). */
+export const COLUMN: Record<Counter, string> = {
   jobsCompleted: 'jobs_completed',
   jobsFailed: 'jobs_failed',
   leaseLapses: 'lease_lapses',
