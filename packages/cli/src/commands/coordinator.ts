@@ -5,7 +5,7 @@
 import { existsSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
 import { dirname, join, resolve } from 'node:path';
-import { Command, Option } from 'commander';
+import { Command, InvalidArgumentError, Option } from 'commander';
 import { ChainService, DEFAULT_CONFIG, DEFAULT_VERIFICATION, auditLedger, auditView, chainAdminView, describeLocation, openStore, resolveConfig, startCoordinator, type CoordinatorStore, type StoreLocation } from '@aitbc/coordinator';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
@@ -25,6 +25,7 @@ interface CoordinatorFlags {
   chainId: string;
   chainUrl?: string;
   redisUrl?: string;
+  sharedNamespace: string;
   settleInterval: number;
   minBond: string;
   openaiMaxPrice: string;
@@ -62,6 +63,12 @@ function verificationOptions(): Option[] {
     new Option('--verification-account <account>', 'the account that pays canaries and sampled re-executions (fund it)').env('AITBC_VERIFICATION_ACCOUNT').default(v.account),
     new Option('--trusted-miners <list>', "comma-separated miner ids never checked, whose client jobs become canaries (the operator's own)").env('AITBC_TRUSTED_MINERS').default([]).argParser(commaList),
   ];
+}
+
+/** A namespace is spliced into Redis keys and LISTEN channel names: letters, digits and underscores only. */
+function namespace(value: string): string {
+  if (!/^[a-z][a-z0-9_]{0,30}$/.test(value)) throw new InvalidArgumentError('use 1–31 lowercase letters, digits or underscores, starting with a letter');
+  return value;
 }
 
 export function coordinatorCommand(): Command {
@@ -136,6 +143,12 @@ export function coordinatorCommand(): Command {
         .argParser(integerIn(0, 30 * 86_400)),
     )
     .addOption(new Option('--redis-url <url>', 'Redis shared by several coordinators on one database: rate limits, waking miners, relaying streams (redis://…)').env('AITBC_REDIS_URL'))
+    .addOption(
+      new Option('--shared-namespace <name>', "prefix of this marketplace's Redis keys and bus channels: two marketplaces sharing one Redis (or PostgreSQL server) need different ones")
+        .env('AITBC_SHARED_NAMESPACE')
+        .default(DEFAULT_CONFIG.sharedNamespace)
+        .argParser(namespace),
+    )
     .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']));
   for (const option of verificationOptions()) program.addOption(option);
   return program.action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
@@ -160,6 +173,7 @@ export function coordinatorCommand(): Command {
           chainId: flags.chainId,
           chainUrl: flags.chainUrl ?? null,
           redisUrl: flags.redisUrl,
+          sharedNamespace: flags.sharedNamespace,
           settleWaitMs: flags.settleInterval * 1000,
           minBondMicro: parseAmount(flags.minBond),
           openAiMaxPrice: flags.openaiMaxPrice,
