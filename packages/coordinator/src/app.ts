@@ -8,7 +8,7 @@ import swaggerUi from '@fastify/swagger-ui';
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { REQUEST_ID_PATTERN, newId } from '@aitbc/protocol';
-import { answerWebSocketHandshakeError, closeAnsweredUpgrade, edgeServerOptions, upgradeOnPlainRouteError, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, useNodeCrypto } from '@aitbc/protocol/node';
+import { nulError, answerWebSocketHandshakeError, closeAnsweredUpgrade, edgeServerOptions, upgradeOnPlainRouteError, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, useNodeCrypto } from '@aitbc/protocol/node';
 import { resolveConfig, type CoordinatorConfig } from './config.ts';
 import type { CoordinatorStore } from './store/store.ts';
 import { createServices } from './services/create-services.ts';
@@ -83,8 +83,11 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   app.addHook('onClose', async () => services.closeShared());
 
   // Any content type is read as JSON (curl -d sends form encoding by default); empty means none;
-  // unpaired surrogates and absurd nesting are refused here, before any handler.
-  installJsonBodyParser(app);
+  // unpaired surrogates, absurd nesting and NUL characters (no PostgreSQL text column holds one:
+  // both engines refuse them alike) are refused here, before any handler; NULs in path and query
+  // parameters too.
+  installJsonBodyParser(app, { refuseNul: true });
+  app.addHook('preValidation', async (request) => refuseNulInParameters(request));
 
   // Every route documents the errors it can give: auth errors where a scope is needed, body
   // errors where it takes a body, and the internal error everywhere.
@@ -142,4 +145,15 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   registerMetricsRoute(app, services, load);
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, services, load };
+}
+
+/** A NUL character in a path or query parameter: refused as in bodies (see installJsonBodyParser above). */
+function refuseNulInParameters(request: { params: unknown; query: unknown }): void {
+  for (const part of [request.params, request.query]) {
+    if (!part || typeof part !== 'object') continue;
+    for (const [name, value] of Object.entries(part)) {
+      const values = Array.isArray(value) ? value : [value];
+      if (name.includes('\u0000') || values.some((item) => typeof item === 'string' && item.includes('\u0000'))) throw nulError(name);
+    }
+  }
 }

@@ -403,6 +403,16 @@ const rows: Row[] = [
     },
     detail: /^Unexpected server error; retry, and report request id req-/,
   },
+  // No PostgreSQL text column can hold a NUL: both engines refuse one wherever it would be stored or looked up.
+  { code: 'VALIDATION_INVALID_FORMAT', name: 'a NUL character in a prompt', act: () => post('/v1/jobs', client, submitBody({ prompt: 'hello\u0000world' })), detail: /NUL character/, field: 'prompt' },
+  {
+    code: 'VALIDATION_INVALID_FORMAT',
+    name: 'a NUL character in a chat message',
+    act: () => post('/v1/chat/completions', client, { model: 'llama3.2', messages: [{ role: 'user', content: 'a\u0000b' }] }),
+    detail: /NUL character/,
+    field: 'messages.0.content',
+  },
+  { code: 'VALIDATION_INVALID_FORMAT', name: 'a NUL character in a path parameter', act: () => get('/v1/miners/%00', client), detail: /NUL character/, field: 'miner_id' },
 ];
 
 describe('every error code answers in the seed envelope', () => {

@@ -77,14 +77,15 @@ test('a throwing stream listener, relay or store check is logged and contained: 
     throw new Error('a broken watcher');
   });
   const stream = await dialStream(coordinator.url, miner, claim.job_id);
-  // The waiter's periodic store check fails for a while (a timer callback that rejects).
+  await stream.text('first');
+  await until(() => reader.text() === 'first', 'the first piece past the broken watcher');
+  // Then the waiter's periodic store check fails for a while (a timer callback that rejects).
+  // Only now: the stream route itself reads the job while it admits the miner's socket.
   const getJob = store.getJob.bind(store);
   store.getJob = async (jobId) => {
     if (jobId === claim.job_id) throw new Error('disk trouble');
     return getJob(jobId);
   };
-  await stream.text('first');
-  await until(() => reader.text() === 'first', 'the first piece past the broken watcher');
   await new Promise((resolve) => setTimeout(resolve, 1_500)); // at least one failing store check
   store.getJob = getJob;
   // The relay itself throws, as concatenating past the engine's string limit once did.

@@ -18,7 +18,7 @@ async function poolEntryFrom(first: Runner, second: Runner): Promise<string> {
   const jobId = await world.submit();
   assert.equal((await world.work(first))?.job_id, jobId);
   assert.ok(await world.work(second), 'the re-run');
-  assert.equal(world.poolSize(), 1);
+  assert.equal(await world.poolSize(), 1);
   world.setRates(CANARIES_ONLY);
   return jobId;
 }
@@ -74,7 +74,7 @@ test('a canary is an entry no other miner was sent while there is one, so a mine
     assert.ok(await world.work(a));
     assert.ok(await world.work(b), 'the re-run');
   }
-  assert.equal(world.poolSize(), 2);
+  assert.equal(await world.poolSize(), 2);
   // The honest miner is sent one entry and answers it; nothing follows its canary.
   world.setRates(CANARIES_ONLY);
   await world.submit();

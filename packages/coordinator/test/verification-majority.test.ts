@@ -48,7 +48,7 @@ test('a cheater is paused only once three independent re-runs agree against it',
   assert.match(check.detail!, /3 independent runs agree against it/);
   assert.deepEqual(await reexecutionCounts(cheater), [true, 0, 1]);
   for (const runner of honest) assert.deepEqual(await reexecutionCounts(runner), [false, 1, 0]);
-  assert.equal(world.poolSize(), 0, "a failed run's job is no canary");
+  assert.equal(await world.poolSize(), 0, "a failed run's job is no canary");
   assert.deepEqual(await world.drain(...honest), [], 'no fourth run');
 });
 
@@ -64,7 +64,7 @@ test('two cheaters writing the same wrong text cannot fail an honest miner: inco
   assert.deepEqual([check.verdict, check.tiebreak_job_ids.length], ['inconclusive', 2]);
   assert.match(check.detail!, /no 3 agree/);
   for (const runner of [honest, copyA, copyB, honest2]) assert.deepEqual(await reexecutionCounts(runner), [false, 0, 0], runner.id);
-  assert.equal(world.poolSize(), 0);
+  assert.equal(await world.poolSize(), 0);
 });
 
 test('a lying verifier is the one that fails: the checked miner passes and its job becomes a canary', async () => {
@@ -84,7 +84,7 @@ test('a lying verifier is the one that fails: the checked miner passes and its j
   assert.deepEqual(await reexecutionCounts(liar), [true, 0, 1]);
   assert.match((await world.publicMiner('gpu-v')).pause_reason, /failed a re-execution/);
   for (const runner of [subject, t, u]) assert.deepEqual(await reexecutionCounts(runner), [false, 1, 0], runner.id);
-  assert.equal(world.poolSize(), 1);
+  assert.equal(await world.poolSize(), 1);
 });
 
 test('a tie-break lost to a crash is queued by the sweeper, exactly once', async () => {

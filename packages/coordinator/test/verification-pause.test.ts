@@ -18,7 +18,7 @@ before(async () => {
   // The pool fills from honest agreements the cheater never saw.
   for (let i = 0; i < 6; i++) await world.submit();
   await world.drain(...honestOnes);
-  assert.equal(world.poolSize(), 6);
+  assert.equal(await world.poolSize(), 6);
 });
 after(() => world.close());
 

@@ -156,8 +156,8 @@ export class World {
     return answer.body.items as { check_id: number; kind: string; miner_id: string; subject_job_id: string | null; check_job_id: string; tiebreak_job_ids: string[]; failed_miner_ids: string[]; verdict: string | null; detail: string | null }[];
   }
 
-  poolSize(): number {
-    return Number(this.coordinator.sqlite.db.prepare('SELECT count(*) FROM canaries').pluck().get());
+  async poolSize(): Promise<number> {
+    return Number((await this.coordinator.query('SELECT count(*) AS n FROM canaries'))[0]!.n);
   }
 
   async close(): Promise<void> {

@@ -37,17 +37,25 @@ export function fieldOfJsonPath(path: string): string {
   return dotted || 'body';
 }
 
+/** What a server refuses in JSON bodies beyond the problems every server refuses. */
+export interface BodyRules {
+  /** Refuse NUL characters (U+0000) in strings and keys: a PostgreSQL text column cannot hold one. */
+  refuseNul?: boolean;
+}
+
 /**
  * The first problem of a parsed JSON body that no handler should meet: nesting beyond
  * MAX_JSON_DEPTH, or a string or key with an unpaired surrogate (JSON.parse accepts "\ud800";
- * receipts, hashes and SQLite cannot carry it). Iterative, so a deep body cannot overflow the stack.
+ * receipts, hashes and SQLite cannot carry it), or with `refuseNul` a NUL character. Iterative,
+ * so a deep body cannot overflow the stack.
  */
-export function jsonBodyProblem(value: unknown): ApiError | null {
+export function jsonBodyProblem(value: unknown, rules: BodyRules = {}): ApiError | null {
   const stack: [unknown, string, number][] = [[value, '', 0]];
   while (stack.length > 0) {
     const [item, path, depth] = stack.pop()!;
     if (typeof item === 'string') {
       if (hasUnpairedSurrogate(item)) return surrogateError(path || 'body');
+      if (rules.refuseNul && item.includes('\u0000')) return nulError(path || 'body');
       continue;
     }
     if (item === null || typeof item !== 'object') continue;
@@ -55,6 +63,7 @@ export function jsonBodyProblem(value: unknown): ApiError | null {
     for (const [key, child] of Object.entries(item)) {
       const childPath = path ? `${path}.${key}` : key;
       if (hasUnpairedSurrogate(key)) return surrogateError(path || 'body');
+      if (rules.refuseNul && key.includes('\u0000')) return nulError(path || 'body');
       stack.push([child, childPath, depth + 1]);
     }
   }
@@ -69,11 +78,17 @@ function surrogateError(path: string): ApiError {
   return new ApiError('VALIDATION_INVALID_FORMAT', `Field '${field}' holds an unpaired UTF-16 surrogate (a lone \\ud800–\\udfff escape); strings must be valid Unicode`, { field });
 }
 
+/** A NUL character in a string the server would store (a body field, a path or query parameter). */
+export function nulError(field: string): ApiError {
+  const named = field.slice(0, FIELD_MAX_CHARS);
+  return new ApiError('VALIDATION_INVALID_FORMAT', `Field '${named}' holds a NUL character (\\u0000), which this server cannot store; remove it`, { field: named });
+}
+
 /**
  * A request body as JSON, whatever its Content-Type (curl -d sends form encoding by default):
  * empty means none; anything else must be JSON without the problems `jsonBodyProblem` names.
  */
-export function parseJsonBody(text: string): unknown {
+export function parseJsonBody(text: string, rules: BodyRules = {}): unknown {
   if (text.trim() === '') return undefined;
   let value: unknown;
   try {
@@ -81,7 +96,7 @@ export function parseJsonBody(text: string): unknown {
   } catch {
     throw new ApiError('VALIDATION_INVALID_FORMAT', 'Request body is not valid JSON', { field: 'body' });
   }
-  const problem = jsonBodyProblem(value);
+  const problem = jsonBodyProblem(value, rules);
   if (problem) throw problem;
   return value;
 }
@@ -92,11 +107,11 @@ interface BodyParserHost {
 }
 
 /** Replaces the framework's parsers (which refuse unknown types with their own 415) by `parseJsonBody`. */
-export function installJsonBodyParser(app: BodyParserHost): void {
+export function installJsonBodyParser(app: BodyParserHost, rules: BodyRules = {}): void {
   app.removeAllContentTypeParsers();
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => {
     try {
-      done(null, parseJsonBody(body));
+      done(null, parseJsonBody(body, rules));
     } catch (error) {
       done(error as Error, undefined);
     }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount, signReceipt, type JobKind, type JobOutput, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
-import { buildApp, DEFAULT_VERIFICATION, openStore, SqliteStore, type AuditedStore, type StoreLocation, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
+import { buildApp, DEFAULT_VERIFICATION, openStore, SqliteStore, type PostgresStore, type AuditedStore, type StoreLocation, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -36,6 +36,8 @@ export interface TestCoordinator {
   store: AuditedStore;
   /** Where its books are: pass the coordinator to another startTestCoordinator to share them. */
   database: StoreLocation;
+  /** Rows of a read-only query written in SQL both engines speak (`?` placeholders): what a test checks in the tables. */
+  query(sql: string, params?: unknown[]): Promise<Record<string, unknown>[]>;
   /** The SQLite engine itself, for a test that reads its tables; such a test runs on SQLite only (it throws on PostgreSQL). */
   readonly sqlite: SqliteStore;
   url: string;
@@ -92,6 +94,10 @@ export async function startTestCoordinator(
     load,
     store,
     database,
+    async query(sql, params = []) {
+      if (store instanceof SqliteStore) return store.db.prepare(sql).all(...params) as Record<string, unknown>[];
+      return (store as PostgresStore).db.q.all(sql, params);
+    },
     get sqlite() {
       if (store instanceof SqliteStore) return store;
       throw new Error('this test reads the SQLite engine\'s tables: it runs on AITBC_TEST_ENGINE=sqlite only');
