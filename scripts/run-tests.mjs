@@ -8,7 +8,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:f
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { spawnSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 
 function findTests(dir, found = []) {
   for (const name of readdirSync(dir)) {
@@ -44,27 +44,42 @@ function runsOnBothEngines(file) {
 
 const countsDir = mkdtempSync(join(tmpdir(), 'aitbc-test-counts-'));
 const totals = { passed: 0, failed: 0 };
-/** Runs one pass; its counts are added to the totals printed at the end. */
-function run(name, list, env) {
+
+/**
+ * Runs one pass in its own process; resolves with its exit status once its counts are added to
+ * the totals. `log`: a file for its report, printed whole after the other pass (null: straight to
+ * this terminal).
+ */
+function run(name, list, env, log) {
   const counts = join(countsDir, `${name}.json`);
-  const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
-  const status = spawnSync(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...list], { stdio: 'inherit', env: { ...process.env, ...env } }).status ?? 1;
-  try {
-    const pass = JSON.parse(readFileSync(counts, 'utf8'));
-    totals.passed += pass.passed;
-    totals.failed += pass.failed;
-  } catch {
-    totals.failed += 1; // the pass died before reporting
-  }
-  return status;
+  const reporters = ['--test-reporter=spec', `--test-reporter-destination=${log ?? 'stdout'}`, `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  return new Promise((resolve) => {
+    child.once('close', (status) => {
+      try {
+        const pass = JSON.parse(readFileSync(counts, 'utf8'));
+        totals.passed += pass.passed;
+        totals.failed += pass.failed;
+      } catch {
+        totals.failed += 1; // the pass died before reporting
+      }
+      resolve(status ?? 1);
+    });
+  });
 }
 
-const statuses = [];
-if (engine !== 'postgres') statuses.push(run('sqlite', files, { AITBC_TEST_ENGINE: 'sqlite' }));
+// The two passes run side by side (many tests wait on timers and sockets, so two processes use
+// the machine better than one after the other); the PostgreSQL pass's report follows the SQLite one's.
 const both = files.filter(runsOnBothEngines);
-if (engine !== 'sqlite' && both.length > 0) {
-  console.log(`\n# the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres)`);
-  statuses.push(run('postgres', both, { AITBC_TEST_ENGINE: 'postgres' }));
+const passes = [];
+if (engine !== 'postgres') passes.push(run('sqlite', files, { AITBC_TEST_ENGINE: 'sqlite' }, null));
+const postgresLog = join(countsDir, 'postgres.log');
+const separate = engine === 'both';
+if (engine !== 'sqlite' && both.length > 0) passes.push(run('postgres', both, { AITBC_TEST_ENGINE: 'postgres' }, separate ? postgresLog : null));
+const statuses = await Promise.all(passes);
+if (separate && both.length > 0) {
+  console.log(`\n# the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres), run beside the pass above`);
+  process.stdout.write(readFileSync(postgresLog, 'utf8'));
 }
 rmSync(countsDir, { recursive: true, force: true });
 console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
