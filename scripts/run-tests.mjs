@@ -42,6 +42,9 @@ function runsOnBothEngines(file) {
   return drivesCoordinator && !readsSqlite;
 }
 
+/** No single test may hang the run: one that takes longer fails (the longest take about a minute). */
+const TEST_TIMEOUT_MS = 300_000;
+
 const countsDir = mkdtempSync(join(tmpdir(), 'aitbc-test-counts-'));
 const totals = { passed: 0, failed: 0 };
 
@@ -53,7 +56,7 @@ const totals = { passed: 0, failed: 0 };
 function run(name, list, env, log) {
   const counts = join(countsDir, `${name}.json`);
   const reporters = ['--test-reporter=spec', `--test-reporter-destination=${log ?? 'stdout'}`, `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve) => {
     child.once('close', (status) => {
       try {
