@@ -579,7 +579,7 @@ export class PostgresStore implements CoordinatorStore {
     return this.acceptance.disputableMicro(account, now);
   }
 
-  // ---- the web pages' reads (rows/dashboard-reads.ts: the same SQL on both engines)
+  // ---- the web pages' reads (src/store/rows/dashboard-reads.ts: the same SQL on both engines)
 
   async listReceipts(query: ReceiptListQuery): Promise<ReceiptPage> {
     const statement = receiptListStatement(query);
