@@ -40,7 +40,7 @@ const depositView = (deposit: DepositRecord) => ({
 /** The overview as the admin route and `aitbc coordinator check-ledger` show it. */
 export async function chainAdminView(chain: ChainService | null) {
   if (!chain) {
-    return { chain: 'disabled' as const, chain_url: null, clearing_address: null, on_chain_balance: null, books: null, difference: null, deposit_cursor: null, outbox: [], unmatched_deposits: [] };
+    return { chain: 'disabled' as const, chain_url: null, clearing_address: null, on_chain_balance: null, books: null, difference: null, deposit_cursor: null, outbox: [], unmatched_deposits: [], oldest_unsettled_at: null };
   }
   const overview = await chain.overview();
   const { books } = overview;
@@ -63,6 +63,7 @@ export async function chainAdminView(chain: ChainService | null) {
     deposit_cursor: overview.depositCursor,
     outbox: overview.outbox.map(outboxView),
     unmatched_deposits: overview.unmatchedDeposits.map(depositView),
+    oldest_unsettled_at: overview.oldestUnsettledAt === null ? null : iso(overview.oldestUnsettledAt),
   };
 }
 

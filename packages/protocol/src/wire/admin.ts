@@ -90,6 +90,7 @@ export const ChainAdminView = Type.Object({
   deposit_cursor: Nullable(Type.Integer()),
   outbox: Type.Array(OutboxView),
   unmatched_deposits: Type.Array(DepositView),
+  oldest_unsettled_at: Nullable({ ...Timestamp, description: 'When the oldest receipt not yet settled on chain (nor refunded) was made: the settlement lag runs from here; null when none waits' }),
 });
 
 export const OutboxIdParams = Type.Object({ outbox_id: Type.Integer({ minimum: 1 }) });
