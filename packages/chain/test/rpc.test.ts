@@ -49,7 +49,7 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
     const openapi = (await rpc.inject({ url: '/rpc/openapi.json' })).json();
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
-      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/{hash}',
+      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/authorities', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/{hash}', '/web-config.json',
     ]);
     for (const path of ['/rpc/bonds/{address}', '/rpc/slashes/{receipt_id}']) assert.ok(openapi.paths[path].get.responses['200'].content['application/json'].schema.properties, `${path} documents its 200 answer`);
     assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /CHAIN_TX_\*/);
@@ -150,5 +150,26 @@ test('a refusal carries its code, field and typed context in the envelope; a ful
   } finally {
     await rpc.close();
     store.close();
+  }
+});
+
+test('a signed block carrying a transaction that is no JSON object is refused as CHAIN_BLOCK_INVALID_TX, not a 500', async () => {
+  const authority = generateKeyPair();
+  const alice = generateKeyPair();
+  const genesis = { chain_id: 'aitbc-rpc', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '10' }] };
+  const producerStore = new ChainStore(':memory:');
+  const followerStore = new ChainStore(':memory:');
+  const producer = new ChainNode(producerStore, genesis, authority);
+  const rpc = await buildRpc(new ChainNode(followerStore, genesis, null));
+  try {
+    producer.submit(signTx({ type: 'transfer', chain_id: 'aitbc-rpc', to: addressFromPublicKey(generateKeyPair().publicKey), amount: '1', fee: '0', nonce: 0, memo: '' } as never, alice.secretKey));
+    const block = JSON.parse(JSON.stringify(producer.produce()));
+    const answer = await rpc.inject({ method: 'POST', url: '/rpc/blocks', payload: { ...block, txs: ['not a transaction'] } });
+    assert.equal(answer.statusCode, 422);
+    assert.deepEqual([answer.json().error_code, answer.json().field, answer.json().context.tx_code], ['CHAIN_BLOCK_INVALID_TX', 'txs.0.body', 'CHAIN_TX_INVALID_FORMAT']);
+  } finally {
+    await rpc.close();
+    producerStore.close();
+    followerStore.close();
   }
 });
