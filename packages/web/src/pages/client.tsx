@@ -1,0 +1,99 @@
+// The client console: your key and its limits, your balances, spend over time, your jobs and
+// their receipts (with the block that settled each), and the playground.
+import { parseAmount, formatAmount } from '@aitbc/protocol/money';
+import { CoordinatorApi } from '../api/coordinator.ts';
+import { DayChart } from '../components/day-chart.tsx';
+import { KeyGate } from '../components/key-gate.tsx';
+import { BlockLink, ReceiptLink, TxLink } from '../components/links.tsx';
+import { Show, Stat, TableBox } from '../components/status.tsx';
+import { ait, aitForChart, when } from '../format.ts';
+import { useLoad } from '../hooks.ts';
+import { Playground } from './playground.tsx';
+
+function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; apiKey: string; forget: () => void }) {
+  const api = new CoordinatorApi(coordinatorUrl, apiKey);
+  const overview = useLoad(() => Promise.all([api.key(), api.account(), api.spend(30)]), [coordinatorUrl, apiKey]);
+  const jobs = useLoad(() => Promise.all([api.jobs(20), api.receipts({ limit: 20 })]), [coordinatorUrl, apiKey]);
+  const models = useLoad(() => api.models(), [coordinatorUrl]);
+  return (
+    <>
+      <div class="row spread">
+        <p class="muted">Using the key kept in this browser.</p>
+        <button type="button" onClick={forget}>Forget this key</button>
+      </div>
+      <Show loaded={overview}>
+        {([key, account, spend]) => {
+          const total = spend.days.reduce((sum, day) => sum + parseAmount(day.spent), 0n);
+          return (
+            <>
+              <dl class="stats">
+                <Stat label="Available" value={ait(account.available)} testId="client-available" />
+                <Stat label="Escrowed" value={ait(account.escrowed)} />
+                <Stat label="Spent, 30 days" value={ait(formatAmount(total))} testId="client-spent" />
+                <Stat label="Jobs today" value={`${key.used_today}${key.daily_job_quota ? ` of ${key.daily_job_quota}` : ''}`} />
+              </dl>
+              <section class="card" aria-labelledby="key-title">
+                <h2 id="key-title">Your key</h2>
+                <dl class="fields">
+                  <dt>key id</dt><dd class="mono">{key.key_id}</dd>
+                  <dt>account</dt><dd>{key.account ?? '—'}</dd>
+                  <dt>scopes</dt><dd>{key.scopes.join(', ')}</dd>
+                  <dt>rate limit</dt><dd>{key.rate_limit_per_minute === null ? 'the coordinator default' : `${key.rate_limit_per_minute} requests a minute`}</dd>
+                  <dt>daily job quota</dt><dd>{key.daily_job_quota === null ? 'none' : `${key.daily_job_quota} (used ${key.used_today})`}</dd>
+                  <dt>expires</dt><dd>{key.expires_at ? when(key.expires_at) : 'never'}</dd>
+                  <dt>created</dt><dd>{when(key.created_at)}</dd>
+                </dl>
+              </section>
+              <section class="card" aria-labelledby="spend-title">
+                <h2 id="spend-title">Spend</h2>
+                <DayChart title="AITBC spent per day" unit="AIT" testId="spend-chart" days={spend.days.map((day) => day.day)} series={[{ name: 'spent', values: spend.days.map((day) => aitForChart(day.spent)) }]} />
+              </section>
+            </>
+          );
+        }}
+      </Show>
+      <Show loaded={jobs}>
+        {([jobPage, receiptPage]) => {
+          const settlement = new Map(receiptPage.items.map((receipt) => [receipt.receipt_id, receipt.settlement]));
+          return (
+            <section class="card" aria-labelledby="jobs-title">
+              <h2 id="jobs-title">Your jobs</h2>
+              <TableBox label="Your jobs">
+                <table data-testid="client-jobs">
+                  <thead><tr><th scope="col">job</th><th scope="col">status</th><th scope="col">model</th><th scope="col">price</th><th scope="col">created</th><th scope="col">receipt</th><th scope="col">settled in</th></tr></thead>
+                  <tbody>
+                    {jobPage.items.map((job) => {
+                      const settled = job.receipt_id ? settlement.get(job.receipt_id) : null;
+                      return (
+                        <tr>
+                          <td class="mono">{job.job_id}</td>
+                          <td>{job.status}</td>
+                          <td>{job.model}</td>
+                          <td class="num">{ait(job.price)}</td>
+                          <td>{when(job.created_at)}</td>
+                          <td><ReceiptLink id={job.receipt_id} /></td>
+                          <td>{settled?.block_height !== null && settled?.block_height !== undefined ? <><BlockLink height={settled.block_height} /> <TxLink hash={settled.tx_hash} /></> : '—'}</td>
+                        </tr>
+                      );
+                    })}
+                  </tbody>
+                </table>
+              </TableBox>
+              {jobPage.items.length === 0 ? <p class="muted">No jobs yet: try the playground below.</p> : null}
+            </section>
+          );
+        }}
+      </Show>
+      <Playground coordinatorUrl={coordinatorUrl} apiKey={apiKey} models={models.data?.data.map((model) => model.id) ?? []} />
+    </>
+  );
+}
+
+export function ClientPage({ coordinatorUrl }: { coordinatorUrl: string }) {
+  return (
+    <>
+      <h1>Client console</h1>
+      <KeyGate role="client">{(key, forget) => <ClientConsole coordinatorUrl={coordinatorUrl} apiKey={key} forget={forget} />}</KeyGate>
+    </>
+  );
+}

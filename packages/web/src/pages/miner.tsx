@@ -1,0 +1,113 @@
+// The miner dashboard: earnings per day and per model, the amounts held (acceptance window),
+// earned, pending settlement and settled, the payout transactions on chain, and a CSV export.
+import { useState } from 'preact/hooks';
+import { formatAmount, parseAmount } from '@aitbc/protocol/money';
+import { CoordinatorApi } from '../api/coordinator.ts';
+import type { EarningsSeries } from '../api/shapes.ts';
+import { DayChart, type DaySeries } from '../components/day-chart.tsx';
+import { KeyGate } from '../components/key-gate.tsx';
+import { BlockLink, TxLink } from '../components/links.tsx';
+import { Show, Stat, TableBox } from '../components/status.tsx';
+import { download, toCsv } from '../csv.ts';
+import { ait, aitForChart, when } from '../format.ts';
+import { useLoad } from '../hooks.ts';
+
+const MINER_ID_KEY = 'aitbc.miner_id';
+
+/** Each model's earnings per day, over every day that has any. */
+export function earningsByModel(series: EarningsSeries): { days: string[]; byModel: DaySeries[] } {
+  const days = [...new Set(series.days.map((row) => row.day))].sort();
+  const models = [...new Set(series.days.map((row) => row.model))].sort();
+  const byModel = models.map((model) => ({
+    name: model,
+    values: days.map((day) => series.days.filter((row) => row.day === day && row.model === model).reduce((sum, row) => sum + aitForChart(row.earned), 0)),
+  }));
+  return { days, byModel };
+}
+
+function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string; apiKey: string; minerId: string }) {
+  const loaded = useLoad(() => new CoordinatorApi(coordinatorUrl, apiKey).earnings(minerId, 30), [coordinatorUrl, apiKey, minerId]);
+  return (
+    <Show loaded={loaded}>
+      {(series) => {
+        const { days, byModel } = earningsByModel(series);
+        const pending = formatAmount(parseAmount(series.claimed) - parseAmount(series.settled));
+        const jobs = series.days.reduce((sum, row) => sum + row.jobs, 0);
+        const exportCsv = () =>
+          download(
+            `aitbc-earnings-${series.miner_id}.csv`,
+            toCsv(['day', 'model', 'jobs', 'units', 'earned_ait'], series.days.map((row) => [row.day, row.model, row.jobs, row.units, row.earned])),
+          );
+        return (
+          <>
+            <dl class="stats">
+              <Stat label="Held (acceptance window)" value={ait(series.held)} testId="miner-held" />
+              <Stat label="Earned" value={ait(series.earned)} testId="miner-earned" />
+              <Stat label="Pending settlement" value={ait(pending)} testId="miner-pending" />
+              <Stat label="Settled on chain" value={ait(series.settled)} testId="miner-settled" />
+              <Stat label="Jobs, 30 days" value={jobs} testId="miner-jobs" />
+            </dl>
+            <section class="card" aria-labelledby="earnings-title">
+              <div class="row spread">
+                <h2 id="earnings-title">Earnings</h2>
+                <button type="button" onClick={exportCsv}>Export CSV</button>
+              </div>
+              <DayChart title="AITBC earned per day, by model" unit="AIT" testId="earnings-chart" days={days} series={byModel} />
+            </section>
+            <section class="card" aria-labelledby="payouts-title">
+              <h2 id="payouts-title">Payouts</h2>
+              <TableBox label="Payout transactions">
+                <table data-testid="miner-payouts">
+                  <thead><tr><th scope="col">when</th><th scope="col">amount</th><th scope="col">transaction</th><th scope="col">block</th></tr></thead>
+                  <tbody>
+                    {series.payouts.map((payout) => (
+                      <tr>
+                        <td>{when(payout.at)}</td>
+                        <td class="num">{ait(payout.amount)}</td>
+                        <td><TxLink hash={payout.tx_hash} /></td>
+                        <td><BlockLink height={payout.block_height} /></td>
+                      </tr>
+                    ))}
+                  </tbody>
+                </table>
+              </TableBox>
+              {series.payouts.length === 0 ? <p class="muted">No payouts yet: earnings are paid on chain once claimed and settled.</p> : null}
+            </section>
+          </>
+        );
+      }}
+    </Show>
+  );
+}
+
+function MinerChooser({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; apiKey: string; forget: () => void }) {
+  const [minerId, setMinerId] = useState(() => localStorage.getItem(MINER_ID_KEY) ?? '');
+  return (
+    <>
+      <form
+        class="row card"
+        onSubmit={(event) => {
+          event.preventDefault();
+          const chosen = String(new FormData(event.currentTarget).get('miner_id') ?? '').trim();
+          localStorage.setItem(MINER_ID_KEY, chosen);
+          setMinerId(chosen);
+        }}
+      >
+        <label for="miner-id">Miner id</label>
+        <input id="miner-id" name="miner_id" value={minerId} required spellcheck={false} />
+        <button type="submit">Show</button>
+        <button type="button" onClick={forget}>Forget the key</button>
+      </form>
+      {minerId ? <Dashboard coordinatorUrl={coordinatorUrl} apiKey={apiKey} minerId={minerId} /> : <p class="muted">Which of your miners?</p>}
+    </>
+  );
+}
+
+export function MinerPage({ coordinatorUrl }: { coordinatorUrl: string }) {
+  return (
+    <>
+      <h1>Miner dashboard</h1>
+      <KeyGate role="miner">{(key, forget) => <MinerChooser coordinatorUrl={coordinatorUrl} apiKey={key} forget={forget} />}</KeyGate>
+    </>
+  );
+}

@@ -1,0 +1,116 @@
+// The operator panel (admin key): the ledger invariant, the books against the clearing address
+// on chain, the settlement outbox and how far it lags, and deposits waiting for an operator.
+import type { OutboxView } from '@aitbc/protocol/wire';
+import { CoordinatorApi } from '../api/coordinator.ts';
+import { KeyGate } from '../components/key-gate.tsx';
+import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
+import { Show, Stat, TableBox } from '../components/status.tsx';
+import { ago, ait, when } from '../format.ts';
+import { useLoad } from '../hooks.ts';
+
+const DONE = new Set(['final', 'failed', 'duplicate']);
+
+/** The oldest entry still on its way to a final block: how far settlement lags. */
+export function settlementLag(outbox: OutboxView[], now = Date.now()): { open: number; oldestMs: number | null } {
+  const open = outbox.filter((entry) => !DONE.has(entry.state));
+  const oldest = open.reduce<number | null>((min, entry) => Math.min(min ?? Infinity, Date.parse(entry.created_at)), null);
+  return { open: open.length, oldestMs: oldest === null ? null : now - oldest };
+}
+
+function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; apiKey: string; forget: () => void }) {
+  const api = new CoordinatorApi(coordinatorUrl, apiKey);
+  const loaded = useLoad(() => Promise.all([api.ledger(), api.chainBooks()]), [coordinatorUrl, apiKey]);
+  return (
+    <>
+      <div class="row spread">
+        <button type="button" onClick={loaded.reload}>Refresh</button>
+        <button type="button" onClick={forget}>Forget this key</button>
+      </div>
+      <Show loaded={loaded}>
+        {([ledger, chain]) => {
+          const lag = settlementLag(chain.outbox);
+          return (
+            <>
+              <dl class="stats">
+                <Stat label="Ledger invariant" value={ledger.ok ? <span class="badge ok">holds</span> : <span class="badge bad">broken</span>} testId="ledger-ok" />
+                <Stat label="Chain" value={chain.chain} />
+                <Stat label="Books − chain" value={chain.difference === null ? '—' : ait(chain.difference)} testId="books-difference" />
+                <Stat label="Settlement lag" value={lag.oldestMs === null ? 'none waiting' : `${lag.open} waiting, oldest ${Math.round(lag.oldestMs / 1000)} s`} testId="settlement-lag" />
+              </dl>
+              <section class="card" aria-labelledby="ledger-title">
+                <h2 id="ledger-title">Ledger</h2>
+                <p>Every credit is available, escrowed, held, earned, claimed or withdrawing, over {ledger.jobs} jobs:</p>
+                <dl class="fields">
+                  {Object.entries(ledger.totals).map(([name, amount]) => <><dt>{name}</dt><dd>{ait(amount)}</dd></>)}
+                </dl>
+                {ledger.problems.length > 0 ? <ul class="failure">{ledger.problems.map((problem) => <li>{problem}</li>)}</ul> : null}
+              </section>
+              <section class="card" aria-labelledby="books-title">
+                <h2 id="books-title">Books and chain</h2>
+                <dl class="fields">
+                  <dt>clearing address</dt><dd><AccountLink address={chain.clearing_address} full /></dd>
+                  <dt>on chain</dt><dd>{ait(chain.on_chain_balance)}</dd>
+                  {chain.books ? Object.entries(chain.books).map(([name, amount]) => <><dt>{name.replace(/_/g, ' ')}</dt><dd>{ait(amount)}</dd></>) : null}
+                </dl>
+              </section>
+              <section class="card" aria-labelledby="outbox-title">
+                <h2 id="outbox-title">Settlement outbox</h2>
+                <TableBox label="Settlement outbox">
+                  <table data-testid="outbox">
+                    <thead><tr><th scope="col">id</th><th scope="col">kind</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th><th scope="col">age</th></tr></thead>
+                    <tbody>
+                      {chain.outbox.map((entry) => (
+                        <tr>
+                          <td class="num">{entry.outbox_id}</td>
+                          <td>{entry.kind}</td>
+                          <td>{entry.state}{entry.error_code ? <span class="failure"> {entry.error_code}</span> : null}</td>
+                          <td class="num">{ait(entry.amount)}</td>
+                          <td class="num">{entry.receipts}</td>
+                          <td><TxLink hash={entry.tx_hash} /></td>
+                          <td><BlockLink height={entry.block_height} /></td>
+                          <td>{ago(entry.created_at)}</td>
+                        </tr>
+                      ))}
+                    </tbody>
+                  </table>
+                </TableBox>
+              </section>
+              <section class="card" aria-labelledby="deposits-title">
+                <h2 id="deposits-title">Deposits waiting for an operator</h2>
+                {chain.unmatched_deposits.length === 0 ? (
+                  <p class="muted" data-testid="no-unmatched">None: every deposit named an account.</p>
+                ) : (
+                  <TableBox label="Unmatched deposits">
+                    <table>
+                      <thead><tr><th scope="col">from</th><th scope="col">amount</th><th scope="col">memo</th><th scope="col">transaction</th><th scope="col">seen</th></tr></thead>
+                      <tbody>
+                        {chain.unmatched_deposits.map((deposit) => (
+                          <tr>
+                            <td><AccountLink address={deposit.from} /></td>
+                            <td class="num">{ait(deposit.amount)}</td>
+                            <td>{deposit.memo ?? '—'}</td>
+                            <td><TxLink hash={deposit.tx_hash} /></td>
+                            <td>{when(deposit.seen_at)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </TableBox>
+                )}
+              </section>
+            </>
+          );
+        }}
+      </Show>
+    </>
+  );
+}
+
+export function OperatorPage({ coordinatorUrl }: { coordinatorUrl: string }) {
+  return (
+    <>
+      <h1>Operator panel</h1>
+      <KeyGate role="admin">{(key, forget) => <Panel coordinatorUrl={coordinatorUrl} apiKey={key} forget={forget} />}</KeyGate>
+    </>
+  );
+}
