@@ -1,4 +1,4 @@
-// The node's HTTP RPC, on paths tools can rely on: head, blocks by height or hash (with their
+// The node's HTTP RPC, on paths tools can rely on: head, authorities and their votes, blocks by height or hash (with their
 // transactions) and by range (sync), transactions, submit, mempool, accounts, receipts, and WS
 // /rpc/ws subscriptions, and bonds, unbondings and slashes per address and per receipt. Peers gossip at /p2p. Errors use the same envelope as the coordinator
 // ({detail, error_code, request_id, field?}) with the chain's own codes: BLOCK_NOT_FOUND,
@@ -11,8 +11,10 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import { ApiError, ERROR_CATALOGUE, formatAmount, isValidAddress, newId } from '@aitbc/protocol';
+import { ApiError, ERROR_CATALOGUE, addressFromPublicKey, base64urlDecode, formatAmount, isValidAddress, newId } from '@aitbc/protocol';
 import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
+import { installCors, installWebApp, type WebFallback } from '@aitbc/protocol/web-edge';
+import { finalityThreshold } from './consensus.ts';
 import { BlockRejectedError, TxRejectedError } from './errors.ts';
 import type { ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
@@ -105,6 +107,12 @@ export interface RpcOptions {
   /** Bounds on WS /rpc/ws subscribers (count, unread bytes each). */
   subscriptions?: SubscriptionLimits;
   log?: (event: Record<string, unknown>) => void;
+  /** Origins allowed to call from a browser (CORS): none → no CORS headers; ['*'] → any. */
+  corsOrigins?: readonly string[];
+  /** The built web app served at / (undefined: packages/web/dist as installed; null: none). */
+  webDir?: string | null;
+  /** The coordinator the web app should use (/web-config.json); read per request, as devnet starts it after the node. */
+  coordinatorUrl?: () => string | null;
 }
 
 export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promise<FastifyInstance> {
@@ -120,6 +128,14 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   app.addHook('onRoute', (route) => refusePlainHttpOnWebSocketRoute(route));
   // Before any plugin: a plugin's routes keep the error handler set when it registered.
   app.setErrorHandler((error, request, reply) => sendRpcError(request, reply, rpcErrorOf(error, request, limits), error));
+  // Unknown page paths get the web app, once it is installed below.
+  let webFallback: WebFallback | null = null;
+  app.setNotFoundHandler(
+    (request, reply) =>
+      webFallback?.(request, reply) ?? sendRpcError(request, reply, new RpcError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /rpc/openapi.json for the RPC paths`)),
+  );
+  // Before the node's other hooks, so that every answer a browser gets (refusals too) has its CORS headers.
+  await installCors(app, options.corsOrigins ?? []);
   // One ws server carries both paths: the peers' cap (a block) here; subscribers get a lower one.
   await app.register(websocket, { options: { maxPayload: options.gossip?.maxMessageBytes ?? 4096 } });
   app.websocketServer.on('wsClientError', answerWebSocketHandshakeError);
@@ -138,9 +154,6 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     if (upgradeError) throw RpcError.from(upgradeError);
   });
   app.addHook('onResponse', async (request) => closeAnsweredUpgrade(request));
-  app.setNotFoundHandler((request, reply) =>
-    sendRpcError(request, reply, new RpcError(404, 'ROUTE_NOT_FOUND', `No route ${request.method} ${request.url.split('?')[0]}; see /rpc/openapi.json for the RPC paths`)),
-  );
 
   app.get(R.head.url, { schema: schemaOf(R.head) }, async () => {
     const head = node.head();
@@ -153,6 +166,26 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
       state_root: head.header.state_root,
       finalized_height: final.height,
       finalized_hash: final.hash,
+    };
+  });
+
+  app.get(R.authorities.url, { schema: schemaOf(R.authorities) }, async () => {
+    const votes = new Map(node.votes().map((vote) => [vote.authority, vote]));
+    const final = node.finalized();
+    return {
+      chain_id: node.genesis.chain_id,
+      block_interval_ms: node.genesis.block_interval_ms,
+      finality_threshold: finalityThreshold(node.genesis.authorities.length),
+      head_height: node.head().header.height,
+      finalized_height: final.height,
+      finalized_hash: final.hash,
+      authorities: node.genesis.authorities.map((publicKey, position) => ({
+        position,
+        public_key: publicKey,
+        address: addressFromPublicKey(base64urlDecode(publicKey)),
+        voted_height: votes.get(publicKey)?.height ?? null,
+        voted_hash: votes.get(publicKey)?.hash ?? null,
+      })),
     };
   });
 
@@ -277,6 +310,8 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   }
 
   registerMetricsRoute(app, node, options.gossip);
+  // The page finds this node where it loaded from.
+  webFallback = await installWebApp(app, { webDir: options.webDir, webConfig: (own) => ({ coordinator_url: options.coordinatorUrl?.() ?? null, chain_url: own }) });
   app.get('/rpc/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return app;
 }

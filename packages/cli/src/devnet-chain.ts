@@ -26,6 +26,10 @@ export interface DevnetChainOptions {
   /** The demo client's wallet and what genesis gives it. */
   wallet: KeyPair;
   walletFunds: string;
+  /** Origins web pages may call the RPC from (CORS). */
+  corsOrigins?: readonly string[];
+  /** The coordinator the node's web app should use (/web-config.json). */
+  coordinatorUrl?: () => string | null;
 }
 
 /** The genesis of this data directory, written on first start and never changed after. */
@@ -57,7 +61,7 @@ export async function startDevnetChain(options: DevnetChainOptions): Promise<Dev
   const node = new ChainNode(store, genesis, authority);
   let rpc: Awaited<ReturnType<typeof buildRpc>>;
   try {
-    rpc = await buildRpc(node);
+    rpc = await buildRpc(node, { corsOrigins: options.corsOrigins, coordinatorUrl: options.coordinatorUrl });
     await rpc.listen({ port: options.port, host: '127.0.0.1' });
   } catch (error) {
     store.close();

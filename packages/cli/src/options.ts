@@ -1,6 +1,7 @@
 // Parsers for command-line values that say exactly what was wrong.
 
-import { InvalidArgumentError } from 'commander';
+import { InvalidArgumentError, Option } from 'commander';
+import { parseCorsOrigins } from '@aitbc/protocol/web-edge';
 import { amountProblem, CAPABILITIES, isCanonicalAmount, parseAmount, type Capability } from '@aitbc/protocol';
 
 export function integerIn(min: number, max: number) {
@@ -48,4 +49,18 @@ export function amountOrZero(text: string): string {
 export function share(text: string): number {
   if (!/^(0|1)(\.\d+)?$|^\.\d+$/.test(text.trim()) || !(Number(text) <= 1)) throw new InvalidArgumentError(`expected a share from 0 to 1 such as 0.1, got '${text}'.`);
   return Number(text);
+}
+
+/** `--cors-origins` on every command that serves HTTP (coordinator, node, devnet). */
+export function corsOriginsOption(): Option {
+  return new Option('--cors-origins <list>', "origins web pages may call this API from: comma-separated (https://app.example.com) or '*' (default: none, no CORS headers)")
+    .env('AITBC_CORS_ORIGINS')
+    .default([])
+    .argParser((text: string) => {
+      try {
+        return parseCorsOrigins(text);
+      } catch (error) {
+        throw new InvalidArgumentError((error as Error).message + '.');
+      }
+    });
 }

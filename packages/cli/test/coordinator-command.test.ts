@@ -50,15 +50,20 @@ test('a bad flag value is refused with a reason', () => {
     assert.notEqual(badRate.status, 0, rate);
     assert.match(badRate.stderr, /--canary-rate.*expected a share from 0 to 1/, rate);
   }
+  const badOrigin = runAitbc(['coordinator', '--cors-origins', 'app.example.com/console']);
+  assert.notEqual(badOrigin.status, 0);
+  assert.match(badOrigin.stderr, /--cors-origins.*is not '\*' or an origin/);
 });
 
 test('serves, honours env settings, keeps jobs across a restart and stops on SIGTERM', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-cli-'));
   const db = join(dir, 'nested', 'coordinator.db');
-  const env = { AITBC_ADMIN_KEY: 'admin-from-env', AITBC_MODELS: 'llama3.2', AITBC_MAX_PROMPT_CHARS: '10' };
+  const env = { AITBC_ADMIN_KEY: 'admin-from-env', AITBC_MODELS: 'llama3.2', AITBC_MAX_PROMPT_CHARS: '10', AITBC_CORS_ORIGINS: 'https://app.example' };
   try {
     let running = await start(['--db', db], env);
-    const health = await (await fetch(`${running.url}/v1/health`)).json();
+    const healthAnswer = await fetch(`${running.url}/v1/health`, { headers: { origin: 'https://app.example' } });
+    assert.equal(healthAnswer.headers.get('access-control-allow-origin'), 'https://app.example', 'AITBC_CORS_ORIGINS allows the origin');
+    const health = await healthAnswer.json();
     assert.equal(health.status, 'ok');
     const created = await fetch(`${running.url}/v1/admin/keys`, {
       method: 'POST',

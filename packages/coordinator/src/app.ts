@@ -15,6 +15,7 @@ import { createServices } from './services/create-services.ts';
 import { checkVerificationSettings } from './verification/settings.ts';
 import { LOAD_EXEMPT, MAINTENANCE_EXEMPT, installLoadShedding, installMaintenanceGuard, installRateLimit, type LoadMonitor } from './http/guards.ts';
 import { installAuth } from './http/auth.ts';
+import { installCors, installWebApp, type WebFallback } from '@aitbc/protocol/web-edge';
 import { frameworkErrorHandler, installErrorHandling, RouteTable } from './http/errors.ts';
 import { errorResponses } from '@aitbc/protocol/wire';
 import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS } from './http/route-errors.ts';
@@ -66,10 +67,20 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
 
   const services = await createServices(options.store, config, app.log);
   const { hub, maintenance } = services;
+
+  // Every route documents the errors it can give: auth errors where a scope is needed, body
+  // errors where it takes a body, and the internal error everywhere.
+  const routes = new RouteTable();
+  // Before any plugin: a plugin's routes (the /docs UI) keep the error handler set when it
+  // registered. Unknown page paths get the web app, once it is installed below.
+  let webFallback: WebFallback | null = null;
+  installErrorHandling(app, routes, limits, (request, reply) => webFallback?.(request, reply) ?? null);
+  // Before any other hook, so that every answer a browser gets (refusals too) has its CORS headers.
+  await installCors(app, config.corsOrigins);
   const load = installLoadShedding(app, config);
 
-  // onRequest hooks run in this order: request id (and Upgrade on a plain route), maintenance
-  // (before auth), event-loop lag, auth, rate limit; the in-flight cap is a preHandler, once the body is in.
+  // onRequest hooks run in this order: CORS, event-loop lag, request id (and Upgrade on a plain
+  // route), maintenance (before auth), auth, rate limit; the in-flight cap is a preHandler, once the body is in.
   app.setValidatorCompiler(validatorCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
@@ -86,11 +97,6 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   // unpaired surrogates and absurd nesting are refused here, before any handler.
   installJsonBodyParser(app);
 
-  // Every route documents the errors it can give: auth errors where a scope is needed, body
-  // errors where it takes a body, and the internal error everywhere.
-  const routes = new RouteTable();
-  // Before any plugin: a plugin's routes (the /docs UI) keep the error handler set when it registered.
-  installErrorHandling(app, routes, limits);
   app.addHook('onRoute', (route) => {
     refusePlainHttpOnWebSocketRoute(route);
     routes.add(route.method, route.url);
@@ -140,6 +146,8 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   registerOpenAiRoutes(app, services);
   registerJobStreamRoute(app, services);
   registerMetricsRoute(app, services, load);
+  // The page finds this coordinator where it loaded from, and the chain node this one uses.
+  webFallback = await installWebApp(app, { webDir: config.webDir, webConfig: (own) => ({ coordinator_url: own, chain_url: config.chainUrl }) });
   app.get('/openapi.json', { schema: { hide: true } }, async () => app.swagger());
   return { app, services, load };
 }

@@ -73,6 +73,10 @@ export interface CoordinatorConfig {
   databaseUrl?: string;
   /** Names this marketplace's Redis keys and bus channels, so that several can share one server. */
   sharedNamespace: string;
+  /** Origins allowed to call from a browser (CORS): none → no CORS headers; ['*'] → any. */
+  corsOrigins: string[];
+  /** The built web app served at / (packages/web/dist); undefined → as installed; null → none. */
+  webDir?: string | null;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -106,6 +110,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   acceptanceWindowSeconds: 600,
   verification: DEFAULT_VERIFICATION,
   sharedNamespace: 'aitbc',
+  corsOrigins: [],
   now: () => Date.now(),
 };
 

@@ -9,7 +9,7 @@ import { Command, InvalidArgumentError, Option } from 'commander';
 import { ChainService, DEFAULT_CONFIG, DEFAULT_VERIFICATION, auditLedger, auditView, chainAdminView, describeLocation, openStore, resolveConfig, startCoordinator, type CoordinatorStore, type StoreLocation } from '@aitbc/coordinator';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 import { loadOrCreateKeyFile } from '@aitbc/protocol/node';
-import { amountOrZero, commaList, integerIn, positiveAmount, share } from '../options.ts';
+import { amountOrZero, commaList, corsOriginsOption, integerIn, positiveAmount, share } from '../options.ts';
 
 interface CoordinatorFlags {
   port: number;
@@ -44,6 +44,7 @@ interface CoordinatorFlags {
   verificationAccount: string;
   trustedMiners: string[];
   logLevel: string;
+  corsOrigins: string[];
 }
 
 /** The verification ladder's flags (README "Verified work"): rates are shares from 0 to 1. */
@@ -149,6 +150,7 @@ export function coordinatorCommand(): Command {
         .default(DEFAULT_CONFIG.sharedNamespace)
         .argParser(namespace),
     )
+    .addOption(corsOriginsOption())
     .addOption(new Option('--log-level <level>', 'JSON log level').env('AITBC_LOG_LEVEL').default('info').choices(['fatal', 'error', 'warn', 'info', 'debug', 'silent']));
   for (const option of verificationOptions()) program.addOption(option);
   return program.action(async (task: string | undefined, flags: CoordinatorFlags, command: Command) => {
@@ -183,6 +185,7 @@ export function coordinatorCommand(): Command {
           requestTimeoutMs: flags.requestTimeout * 1000,
           maxStreamBytes: flags.maxStreamBytes ?? null,
           acceptanceWindowSeconds: flags.acceptanceWindow,
+          corsOrigins: flags.corsOrigins,
           verification: {
             reexecutionRate: flags.reexecutionRate,
             canaryRate: flags.canaryRate,
@@ -196,7 +199,8 @@ export function coordinatorCommand(): Command {
         },
       });
       const lines = [
-        `AITBC coordinator listening on ${running.url}  (API docs: ${running.url}/docs)`,
+        `AITBC coordinator listening on ${running.url}  (web app: ${running.url}/, API docs: ${running.url}/docs)`,
+        flags.corsOrigins.length > 0 ? `CORS: browsers may call from ${flags.corsOrigins.join(', ')}` : 'CORS: off (pass --cors-origins to let web pages on other origins call this API)',
         `database: ${describeLocation(database)}`,
         running.services.chain
           ? `chain: ${flags.chainUrl} (${running.services.chain.status}); clearing address ${running.services.chain.clearingAddress}: deposits with memo = account name are credited once final`

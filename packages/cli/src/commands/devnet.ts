@@ -13,7 +13,7 @@ import { randomBytes } from 'node:crypto';
 import { addressFromPublicKey } from '@aitbc/protocol';
 import { DEFAULT_DATA_DIR, readDevnetFile, writeDevnetFile, type DevnetFile } from '../devnet-file.ts';
 import { depositOnce, startDevnetChain, type DevnetChain } from '../devnet-chain.ts';
-import { integerIn } from '../options.ts';
+import { corsOriginsOption, integerIn } from '../options.ts';
 
 const DEMO_ACCOUNT = 'demo';
 /** What the demo client deposits (once) from its wallet, which genesis gives twice that. */
@@ -43,6 +43,7 @@ interface DevnetFlags {
   ollamaUrl?: string;
   logLevel: string;
   acceptanceWindow: number;
+  corsOrigins: string[];
 }
 
 export function devnetCommand(): Command {
@@ -59,6 +60,7 @@ export function devnetCommand(): Command {
         .default(DEVNET_ACCEPTANCE_WINDOW_S)
         .argParser(integerIn(0, 86_400)),
     )
+    .addOption(corsOriginsOption())
     .addOption(new Option('--log-level <level>', 'coordinator JSON log level').default('warn').choices(['error', 'warn', 'info', 'debug', 'silent']))
     .action(async (flags: DevnetFlags, command: Command) => {
       const dataDir = resolve(flags.dataDir);
@@ -73,8 +75,10 @@ export function devnetCommand(): Command {
         throw error;
       };
       let chain: DevnetChain;
+      // The node's web app learns the coordinator's URL once it listens (it starts second).
+      let coordinatorUrl: string | null = null;
       try {
-        chain = await startDevnetChain({ dataDir, port: flags.chainPort, blockIntervalMs: flags.blockInterval, chainId: 'aitbc-devnet', coordinator: coordinatorKey, wallet, walletFunds: DEMO_WALLET_FUNDS });
+        chain = await startDevnetChain({ dataDir, port: flags.chainPort, blockIntervalMs: flags.blockInterval, chainId: 'aitbc-devnet', coordinator: coordinatorKey, wallet, walletFunds: DEMO_WALLET_FUNDS, corsOrigins: flags.corsOrigins, coordinatorUrl: () => coordinatorUrl });
       } catch (error) {
         return portInUse(error, flags.chainPort, '--chain-port');
       }
@@ -93,6 +97,7 @@ export function devnetCommand(): Command {
             chainPollMs: 250,
             settleWaitMs: DEVNET_SETTLE_WAIT_MS,
             acceptanceWindowSeconds: flags.acceptanceWindow,
+            corsOrigins: flags.corsOrigins,
             // The devnet's one miner is the operator's own: nobody of another owner could re-run its
             // jobs, so sampled checks would only wait out their deadlines holding the checks' escrow.
             verification: { ...DEFAULT_VERIFICATION, trustedMiners: new Set([minerId]) },
@@ -102,6 +107,7 @@ export function devnetCommand(): Command {
         await chain.close();
         return portInUse(error, flags.port, '--port');
       }
+      coordinatorUrl = coordinator.url;
       // Listen for Ctrl-C from here on, so stopping during start-up is clean too.
       const running = coordinator;
       let miner: MinerDaemon | null = null;
@@ -191,6 +197,7 @@ export function devnetCommand(): Command {
           `AITBC devnet running (data in ${dataDir}; Ctrl-C stops it)`,
           `  chain        ${chain.url}/rpc/head   one authority, a block every ${chain.genesis.block_interval_ms} ms while there is work`,
           `  coordinator  ${coordinator.url}   docs ${coordinator.url}/docs   clearing address ${clearingAddress}`,
+          `  web          ${coordinator.url}/   console, market, miner dashboard and explorer (also on ${chain.url}/)`,
           `  miner        ${minerId} (${backend.name} backend${flags.miner === 'demo' ? ': a built-in text generator, not an LLM' : ''})`,
           `  demo client  account ${DEMO_ACCOUNT}, ${account.available} AITBC available (deposited on chain from ${file.client_wallet})`,
           `  checks       account ${verificationAccount} pays canaries and re-executions (${VERIFICATION_FUNDS} AITBC deposited at first start); ${minerId} is trusted, so nothing is re-run until miners of other owners join`,

@@ -9,7 +9,7 @@ import { Command, Option } from 'commander';
 import { addressFromPublicKey, base64urlEncode, isCanonicalAmount, isValidAddress, parsePublicKey } from '@aitbc/protocol';
 import { loadOrCreateKeyFile, useNodeCrypto } from '@aitbc/protocol/node';
 import { ChainNode, ChainStore, DEFAULT_MAX_INBOUND_PEERS, DEFAULT_MAX_SUBSCRIBERS, DEFAULT_PEER_BUFFER_BYTES, DEFAULT_PEER_MESSAGE_BYTES, DEFAULT_SUBSCRIBER_BUFFER_BYTES, DEFAULT_SYNC_PAGE_BYTES, Gossip, buildRpc, validateGenesis, type Genesis } from '@aitbc/chain';
-import { integerIn, positiveAmount } from '../options.ts';
+import { corsOriginsOption, integerIn, positiveAmount } from '../options.ts';
 
 const collectAllocation = (text: string, previous: { address: string; amount: string }[] = []) => {
   const [address, amount] = text.split('=');
@@ -36,6 +36,7 @@ interface NodeFlags {
   peerBufferBytes: number;
   peerMessageBytes: number;
   syncPageBytes: number;
+  corsOrigins: string[];
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -47,6 +48,7 @@ export function nodeCommand(): Command {
     .argument('[task]', "'init': write genesis.json (and this node's authority key); 'key': make or show this node's authority key")
     .addOption(new Option('--data-dir <dir>', 'genesis, keys and the chain database').default('./.aitbc/chain'))
     .addOption(new Option('--port <port>', 'RPC and peer port').env('AITBC_NODE_PORT').default(8545).argParser(integerIn(0, 65535)))
+    .addOption(corsOriginsOption())
     .option('--genesis <file>', 'the genesis file (default: genesis.json in the data dir)')
     .option('--peer <url>', 'a peer to dial, ws://host:port/p2p (repeatable)', collect, [])
     .option('--authority <public-key>', 'init: an authority, in proposer order (repeatable; default: this node alone)', collect, [])
@@ -92,7 +94,7 @@ export function nodeCommand(): Command {
         maxMessageBytes: flags.peerMessageBytes,
         syncPageBytes: flags.syncPageBytes,
       });
-      const rpc = await buildRpc(chain, { gossip, subscriptions: { maxSubscribers: flags.maxSubscribers, maxBufferedBytes: flags.subscriberBufferBytes }, log });
+      const rpc = await buildRpc(chain, { gossip, subscriptions: { maxSubscribers: flags.maxSubscribers, maxBufferedBytes: flags.subscriberBufferBytes }, log, corsOrigins: flags.corsOrigins });
       try {
         await rpc.listen({ port: flags.port, host: '127.0.0.1' });
       } catch (error) {

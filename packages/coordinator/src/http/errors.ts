@@ -6,6 +6,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@aitbc/protocol';
 import { edgeError, type EdgeLimits } from '@aitbc/protocol/node';
+import type { WebFallback } from '@aitbc/protocol/web-edge';
 import { withOpenAiError } from '../services/openai-format.ts';
 
 declare module 'fastify' {
@@ -60,12 +61,15 @@ export class RouteTable {
   }
 }
 
-export function installErrorHandling(app: FastifyInstance, routes: RouteTable, limits: EdgeLimits): void {
+/** `webFallback`: a page path of the web app (not an API path) gets its index.html instead of a 404. */
+export function installErrorHandling(app: FastifyInstance, routes: RouteTable, limits: EdgeLimits, webFallback: WebFallback): void {
   // Framework errors (body too large, bad Content-Length…) and unpaired surrogates met by the
   // canonicalizer map to their seed codes; anything else is a bug, logged and never shown.
   app.setErrorHandler((error: FastifyError | ApiError, request, reply) => sendError(reply, request, edgeError(error, limits) ?? internalError(request, error)));
 
   app.setNotFoundHandler((request, reply) => {
+    const page = webFallback(request, reply);
+    if (page) return page;
     const path = request.url.split('?')[0] ?? '/';
     const allowed = routes.methodsFor(path).filter((method) => method !== 'HEAD');
     if (allowed.length > 0) {

@@ -1,7 +1,7 @@
 // What a coordinator says about itself: health, and the keys and chain a client pins.
 
 import { Type, type Static } from 'typebox';
-import { ChainStatus } from './common.ts';
+import { ChainStatus, Nullable } from './common.ts';
 
 export const Health = Type.Object({
   status: Type.Literal('ok'),
@@ -20,3 +20,11 @@ export const CoordinatorInfo = Type.Object({
 
 export type Health = Static<typeof Health>;
 export type CoordinatorInfo = Static<typeof CoordinatorInfo>;
+
+/** GET /web-config.json on the coordinator and the chain node: where the web app finds each server (null: none). */
+export const WebConfig = Type.Object({
+  coordinator_url: Nullable(Type.String({ description: 'Base URL of the coordinator API, or null when this server knows none' })),
+  chain_url: Nullable(Type.String({ description: 'Base URL of a chain node RPC, or null when this server knows none' })),
+});
+
+export type WebConfig = Static<typeof WebConfig>;

@@ -6,7 +6,7 @@
 import { Type, type TSchema } from 'typebox';
 import { BondsOf, BondsQuery, ChainAccount, AccountTxs, SlashView } from './accounts.ts';
 import { BlockRange, BlockRangeQuery, BlockView, Block, ReceivedBlock } from './blocks.ts';
-import { ChainHead, SettledReceipt } from './rpc.ts';
+import { AuthorityList, ChainHead, SettledReceipt } from './rpc.ts';
 import { Mempool, SignedTx, SubmittedTx, TxStatusView } from './transactions.ts';
 
 export interface ChainRoute {
@@ -26,6 +26,13 @@ const AddressParams = param('address', 'ait1… address');
 
 export const CHAIN_RPC = {
   head: { method: 'GET', url: '/rpc/head', summary: 'The head block (chain id, height, hash, timestamp, state root) and the highest final block', status: 200, response: ChainHead },
+  authorities: {
+    method: 'GET',
+    url: '/rpc/authorities',
+    summary: "The authorities in proposer order with each one's latest finality vote, the votes finality needs, and the head and final heights",
+    status: 200,
+    response: AuthorityList,
+  },
   blocks: {
     method: 'GET',
     url: '/rpc/blocks',

@@ -15,6 +15,24 @@ export const ChainHead = Type.Object({
   finalized_hash: Type.String(),
 });
 
+export const AuthorityView = Type.Object({
+  position: Type.Integer({ description: 'Place in the proposer order: it proposes the blocks of slots s where s mod n = position' }),
+  public_key: Type.String({ description: 'base64url Ed25519 key, as genesis lists it' }),
+  address: Type.String({ description: 'ait1… address of that key' }),
+  voted_height: Nullable(Type.Integer({ description: "Height of this authority's latest finality vote known to this node" })),
+  voted_hash: Nullable(Type.String()),
+});
+
+export const AuthorityList = Type.Object({
+  chain_id: Type.String(),
+  block_interval_ms: Type.Integer({ description: 'One slot: each authority proposes in its own slots' }),
+  finality_threshold: Type.Integer({ description: 'Votes a block needs to become final (more than two thirds of the authorities)' }),
+  head_height: Type.Integer(),
+  finalized_height: Type.Integer(),
+  finalized_hash: Type.String(),
+  authorities: Type.Array(AuthorityView),
+});
+
 export const SettledReceipt = Type.Object({
   receipt: Receipt,
   block_height: Type.Integer({ description: 'The block that settled it' }),
@@ -39,6 +57,8 @@ export const ChainEvent = Type.Union([HeadEvent, FinalizedEvent, TxEvent, Receip
 
 export type ChainHead = Static<typeof ChainHead>;
 export type SettledReceipt = Static<typeof SettledReceipt>;
+export type AuthorityView = Static<typeof AuthorityView>;
+export type AuthorityList = Static<typeof AuthorityList>;
 export type HeadEvent = Static<typeof HeadEvent>;
 export type FinalizedEvent = Static<typeof FinalizedEvent>;
 export type TxEvent = Static<typeof TxEvent>;
