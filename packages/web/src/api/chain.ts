@@ -6,6 +6,7 @@
 import type {
   CHAIN_RPC,
   AccountTxs,
+  AuthorityList,
   BlockRange,
   BlockView,
   ChainAccount,
@@ -17,10 +18,11 @@ import type {
 } from '@aitbc/protocol/wire';
 import { query, requestJson } from './http.ts';
 
-type RouteName = 'head' | 'blocks' | 'block' | 'tx' | 'account' | 'accountTxs' | 'receipt';
+type RouteName = 'head' | 'authorities' | 'blocks' | 'block' | 'tx' | 'account' | 'accountTxs' | 'receipt';
 /** Each path exactly as CHAIN_RPC has it: the typecheck fails when one drifts. */
 const PATHS: { [Name in RouteName]: (typeof CHAIN_RPC)[Name]['url'] } = {
   head: '/rpc/head',
+  authorities: '/rpc/authorities',
   blocks: '/rpc/blocks',
   block: '/rpc/blocks/:id',
   tx: '/rpc/txs/:hash',
@@ -39,6 +41,9 @@ export class ChainRpc {
 
   head(): Promise<ChainHead> {
     return requestJson(this.url, pathOf('head'));
+  }
+  authorities(): Promise<AuthorityList> {
+    return requestJson(this.url, pathOf('authorities'));
   }
   /** `limit` blocks from height `from`, oldest first. */
   blocks(from: number, limit: number): Promise<BlockRange> {

@@ -3,13 +3,9 @@
 import { useEffect, useRef } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
+import type { DaySeries } from './day-series.ts';
 import { TableBox } from './status.tsx';
 
-export interface DaySeries {
-  name: string;
-  /** One value per day, in the order of `days`. */
-  values: number[];
-}
 
 const PALETTE = ['#1f6feb', '#d4731a', '#2a9d4b', '#b0409a', '#6e5bd1', '#c23b3b', '#0f8c8c', '#7a6a12'];
 

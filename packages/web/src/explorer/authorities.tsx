@@ -1,31 +1,43 @@
-// The chain's authorities (the keys that may propose and vote). A node that answers
-// GET /rpc/authorities is asked; otherwise the proposers of the recent blocks are shown, and
-// said to be only that.
+// The chain's authorities in proposer order, each with its latest finality vote and its share of
+// the recent blocks, and how many votes make a block final.
 import type { BlockView } from '@aitbc/protocol/wire';
-import { requestJson } from '../api/http.ts';
-import { useLoad } from '../hooks.ts';
+import type { ChainRpc } from '../api/chain.ts';
+import { AccountLink, BlockLink } from '../components/links.tsx';
+import { Show, TableBox } from '../components/status.tsx';
 import { short } from '../format.ts';
+import { useLoad } from '../hooks.ts';
 
-interface AuthorityList {
-  authorities: (string | { public_key: string; address?: string })[];
-}
-
-export function Authorities({ chainUrl, blocks }: { chainUrl: string; blocks: BlockView[] }) {
-  const listed = useLoad(() => requestJson<AuthorityList>(chainUrl, '/rpc/authorities'), [chainUrl]);
-  const keys = listed.data
-    ? listed.data.authorities.map((authority) => (typeof authority === 'string' ? authority : authority.public_key))
-    : [...new Set(blocks.map((block) => block.header.proposer).filter((key) => key !== ''))];
+export function Authorities({ rpc, blocks, finalHeight }: { rpc: ChainRpc; blocks: BlockView[]; finalHeight: number | null }) {
+  // Read again when finality moves, so each authority's latest vote stays current.
+  const loaded = useLoad(() => rpc.authorities(), [rpc.url, finalHeight]);
   return (
     <section aria-labelledby="authorities-title" class="card">
       <h2 id="authorities-title">Authorities</h2>
-      {!listed.data ? <p class="muted">Proposers of the blocks shown (this node does not list its authorities).</p> : null}
-      <ul class="plain">
-        {keys.map((key) => (
-          <li class="mono" title={key}>
-            {short(key, 16)} <span class="muted">({blocks.filter((block) => block.header.proposer === key).length} of the last {blocks.length} blocks)</span>
-          </li>
-        ))}
-      </ul>
+      <Show loaded={loaded}>
+        {(list) => (
+          <>
+            <p>
+              A block is final with {list.finality_threshold} of {list.authorities.length} votes; one slot every {list.block_interval_ms} ms.
+            </p>
+            <TableBox label="Authorities">
+              <table data-testid="authorities">
+                <thead><tr><th scope="col">#</th><th scope="col">key</th><th scope="col">address</th><th scope="col">latest vote</th><th scope="col">recent blocks</th></tr></thead>
+                <tbody>
+                  {list.authorities.map((authority) => (
+                    <tr>
+                      <td class="num">{authority.position}</td>
+                      <td class="mono" title={authority.public_key}>{short(authority.public_key, 12)}</td>
+                      <td><AccountLink address={authority.address} /></td>
+                      <td><BlockLink height={authority.voted_height} /></td>
+                      <td class="num">{blocks.filter((block) => block.header.proposer === authority.public_key).length} of {blocks.length}</td>
+                    </tr>
+                  ))}
+                </tbody>
+              </table>
+            </TableBox>
+          </>
+        )}
+      </Show>
     </section>
   );
 }

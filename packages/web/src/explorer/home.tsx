@@ -91,7 +91,7 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
             </table>
           </TableBox>
         </section>
-        <Authorities chainUrl={chainUrl} blocks={live.blocks} />
+        <Authorities rpc={rpc} blocks={live.blocks} finalHeight={finalHeight} />
       </div>
     </>
   );

@@ -3,27 +3,16 @@
 import { useState } from 'preact/hooks';
 import { formatAmount, parseAmount } from '@aitbc/protocol/money';
 import { CoordinatorApi } from '../api/coordinator.ts';
-import type { EarningsSeries } from '../api/shapes.ts';
-import { DayChart, type DaySeries } from '../components/day-chart.tsx';
+import { DayChart } from '../components/day-chart.tsx';
+import { earningsByModel } from './earnings-by-model.ts';
 import { KeyGate } from '../components/key-gate.tsx';
 import { BlockLink, TxLink } from '../components/links.tsx';
 import { Show, Stat, TableBox } from '../components/status.tsx';
 import { download, toCsv } from '../csv.ts';
-import { ait, aitForChart, when } from '../format.ts';
+import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 
 const MINER_ID_KEY = 'aitbc.miner_id';
-
-/** Each model's earnings per day, over every day that has any. */
-export function earningsByModel(series: EarningsSeries): { days: string[]; byModel: DaySeries[] } {
-  const days = [...new Set(series.days.map((row) => row.day))].sort();
-  const models = [...new Set(series.days.map((row) => row.model))].sort();
-  const byModel = models.map((model) => ({
-    name: model,
-    values: days.map((day) => series.days.filter((row) => row.day === day && row.model === model).reduce((sum, row) => sum + aitForChart(row.earned), 0)),
-  }));
-  return { days, byModel };
-}
 
 function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string; apiKey: string; minerId: string }) {
   const loaded = useLoad(() => new CoordinatorApi(coordinatorUrl, apiKey).earnings(minerId, 30), [coordinatorUrl, apiKey, minerId]);

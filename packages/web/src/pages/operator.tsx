@@ -1,21 +1,12 @@
 // The operator panel (admin key): the ledger invariant, the books against the clearing address
 // on chain, the settlement outbox and how far it lags, and deposits waiting for an operator.
-import type { OutboxView } from '@aitbc/protocol/wire';
 import { CoordinatorApi } from '../api/coordinator.ts';
 import { KeyGate } from '../components/key-gate.tsx';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
 import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ago, ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
-
-const DONE = new Set(['final', 'failed', 'duplicate']);
-
-/** The oldest entry still on its way to a final block: how far settlement lags. */
-export function settlementLag(outbox: OutboxView[], now = Date.now()): { open: number; oldestMs: number | null } {
-  const open = outbox.filter((entry) => !DONE.has(entry.state));
-  const oldest = open.reduce<number | null>((min, entry) => Math.min(min ?? Infinity, Date.parse(entry.created_at)), null);
-  return { open: open.length, oldestMs: oldest === null ? null : now - oldest };
-}
+import { settlementLag } from './settlement-lag.ts';
 
 function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; apiKey: string; forget: () => void }) {
   const api = new CoordinatorApi(coordinatorUrl, apiKey);
