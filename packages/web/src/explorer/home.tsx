@@ -62,7 +62,7 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
                   <tr>
                     <td><TxLink hash={tx.hash} /></td>
                     <td>{tx.body?.type ?? '…'}</td>
-                    <td>{tx.body ? <>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</> : null}</td>
+                    <td class="wide">{tx.body ? <>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</> : null}</td>
                     <td>{tx.status === 'pending' ? <span class="badge">pending</span> : <BlockLink height={tx.block_height} />}</td>
                   </tr>
                 ))}

@@ -46,25 +46,29 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
               </section>
               <section class="card" aria-labelledby="outbox-title">
                 <h2 id="outbox-title">Settlement outbox</h2>
-                <TableBox label="Settlement outbox">
-                  <table data-testid="outbox">
-                    <thead><tr><th scope="col">id</th><th scope="col">kind</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th><th scope="col">age</th></tr></thead>
-                    <tbody>
-                      {chain.outbox.map((entry) => (
-                        <tr>
-                          <td class="num">{entry.outbox_id}</td>
-                          <td>{entry.kind}</td>
-                          <td>{entry.state}{entry.error_code ? <span class="failure"> {entry.error_code}</span> : null}</td>
-                          <td class="num">{ait(entry.amount)}</td>
-                          <td class="num">{entry.receipts}</td>
-                          <td><TxLink hash={entry.tx_hash} /></td>
-                          <td><BlockLink height={entry.block_height} /></td>
-                          <td>{ago(entry.created_at)}</td>
-                        </tr>
-                      ))}
-                    </tbody>
-                  </table>
-                </TableBox>
+                {chain.outbox.length === 0 ? (
+                  <p class="muted" data-testid="outbox-empty">Nothing waiting: every settlement, withdrawal and slash is final on chain.</p>
+                ) : (
+                  <TableBox label="Settlement outbox">
+                    <table data-testid="outbox">
+                      <thead><tr><th scope="col">id</th><th scope="col">kind</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th><th scope="col">age</th></tr></thead>
+                      <tbody>
+                        {chain.outbox.map((entry) => (
+                          <tr>
+                            <td class="num">{entry.outbox_id}</td>
+                            <td>{entry.kind}</td>
+                            <td>{entry.state}{entry.error_code ? <span class="failure"> {entry.error_code}</span> : null}</td>
+                            <td class="num">{ait(entry.amount)}</td>
+                            <td class="num">{entry.receipts}</td>
+                            <td><TxLink hash={entry.tx_hash} /></td>
+                            <td><BlockLink height={entry.block_height} /></td>
+                            <td>{ago(entry.created_at)}</td>
+                          </tr>
+                        ))}
+                      </tbody>
+                    </table>
+                  </TableBox>
+                )}
               </section>
               <section class="card" aria-labelledby="deposits-title">
                 <h2 id="deposits-title">Deposits waiting for an operator</h2>
