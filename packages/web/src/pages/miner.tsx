@@ -1,7 +1,6 @@
 // The miner dashboard: earnings per day and per model, the amounts held (acceptance window),
 // earned, pending settlement and settled, the payout transactions on chain, and a CSV export.
 import { useState } from 'preact/hooks';
-import { formatAmount, parseAmount } from '@aitbc/protocol/money';
 import { CoordinatorApi } from '../api/coordinator.ts';
 import { DayChart } from '../components/day-chart.tsx';
 import { earningsByModel } from './earnings-by-model.ts';
@@ -20,7 +19,6 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
     <Show loaded={loaded}>
       {(series) => {
         const { days, byModel } = earningsByModel(series);
-        const pending = formatAmount(parseAmount(series.claimed) - parseAmount(series.settled));
         const jobs = series.days.reduce((sum, row) => sum + row.jobs, 0);
         const exportCsv = () =>
           download(
@@ -31,8 +29,8 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
           <>
             <dl class="stats">
               <Stat label="Held (acceptance window)" value={ait(series.held)} testId="miner-held" />
-              <Stat label="Earned" value={ait(series.earned)} testId="miner-earned" />
-              <Stat label="Pending settlement" value={ait(pending)} testId="miner-pending" />
+              <Stat label="Earned, not claimed" value={ait(series.earned)} testId="miner-earned" />
+              <Stat label="Claimed, pending settlement" value={ait(series.claimed)} testId="miner-pending" />
               <Stat label="Settled on chain" value={ait(series.settled)} testId="miner-settled" />
               <Stat label="Jobs, 30 days" value={jobs} testId="miner-jobs" />
             </dl>
