@@ -153,6 +153,7 @@ test('completed receipts settle on chain in one batch: the miner is paid exactly
   const [first] = await runJobs(w, clientKey, miner, 1);
   const early = await w.coordinator.request('POST', `/v1/receipts/${first!.receiptId}/claim`, { key: miner.apiKey });
   assert.equal(early.body.settlement, 'pending', 'not settled yet: the batch waits for 3 receipts');
+  assert.equal(typeof (await admin(w.coordinator.request)).oldest_unsettled_at, 'string', 'the operator sees when the settlement lag started');
   const rest = await runJobs(w, clientKey, miner, 2);
   const receipts = [first!, ...rest];
   const total = receipts.reduce((sum, r) => sum + parseAmount(r.price), 0n);
@@ -169,6 +170,12 @@ test('completed receipts settle on chain in one batch: the miner is paid exactly
   assert.equal(late.body.settlement, 'settled');
   const view = await admin(w.coordinator.request);
   assert.deepEqual(view.outbox, [], 'a final batch leaves the open list');
+  assert.equal(view.oldest_unsettled_at, null, 'nothing waits: no lag');
+  // The web pages see the same: each receipt with its settlement block, and one final payout.
+  const listed = (await w.coordinator.request('GET', '/v1/receipts', { key: miner.apiKey })).body.items as { settlement: { state: string; block_height: number } | null }[];
+  assert.deepEqual(listed.map((item) => [item.settlement?.state, item.settlement?.block_height]), receipts.map(() => ['final', heights[0]]));
+  const series = (await w.coordinator.request('GET', '/v1/miners/gpu-1/earnings/series', { key: miner.apiKey })).body;
+  assert.deepEqual(series.payouts.map((payout: { state: string; block_height: number; amount: string; receipts: number }) => [payout.state, payout.block_height, payout.amount, payout.receipts]), [['final', heights[0], formatAmount(total), 3]]);
   await assertInvariant(w);
 });
 

@@ -11,20 +11,26 @@ import type {
   CoordinatorInfo,
   CreatedJob,
   CreatedKey,
+  DepositList,
   Earnings,
+  EarningsSeries,
   Heartbeat,
   Job,
   JobCompletion,
   JobPage,
   JobResult,
   JobStatus,
+  Market,
   Miner,
   MinerPage,
   MinerRegistration,
   ModelList,
+  OwnKey,
   ReceiptClaim,
   ReceiptMinerKey,
+  ReceiptPage,
   ReceiptVerdict,
+  SpendSeries,
   SubmitJobParameters,
   Withdrawal,
   WithdrawParameters,
@@ -117,10 +123,23 @@ export class AitbcClient {
      * @example await client.account.withdraw({ to: 'ait1…', amount: '2.5' });
      */
     withdraw: (parameters: WithdrawParameters): Promise<Withdrawal> => this.call('POST', '/v1/account/withdraw', parameters, false),
+    /**
+     * The account's completed jobs and what they cost, per UTC day over the last `days` days (default 30).
+     * @example const { days } = await client.account.spend({ days: 7 });
+     */
+    spend: (query: { days?: number } = {}): Promise<SpendSeries> => this.call('GET', `/v1/account/spend${searchOf(query)}`, undefined, true),
+    /** This client's key: scopes, account, rate limit, daily quota and what it used today (never the secret). */
+    key: (): Promise<OwnKey> => this.call('GET', '/v1/account/key', undefined, true),
   };
 
   readonly receipts = {
     get: (receiptId: string): Promise<Receipt> => this.call('GET', `/v1/receipts/${enc(receiptId)}`, undefined, true),
+    /**
+     * Receipts newest first: a client key's account's, a miner key's miners' (`miner_id`: one of
+     * them), or, for an admin, all (`account`, `miner_id` filter). Page with `next_cursor`.
+     * @example const page = await client.receipts.list({ limit: 50 });
+     */
+    list: (query: { miner_id?: string; account?: string; limit?: number; cursor?: string } = {}): Promise<ReceiptPage> => this.call('GET', `/v1/receipts${searchOf(query)}`, undefined, true),
     /** The coordinator's own verification (its pinned keys). */
     verifyRemote: (receipt: Receipt): Promise<ReceiptVerdict> => this.call('POST', '/v1/receipts/verify', { receipt }, true),
     /** The miner key the coordinator accepted this receipt under (it stays valid after the miner changes keys). */
@@ -173,6 +192,12 @@ export class AitbcClient {
       this.call<{ job_id: string; status: JobStatus; price: string; receipt: Receipt }>('POST', `/v1/jobs/${enc(jobId)}/complete`, completion, true),
     fail: (jobId: string, failure: { miner_id: string; reason: string; retryable?: boolean }): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/fail`, failure, true),
     earnings: (minerId: string): Promise<Earnings> => this.call('GET', `/v1/miners/${enc(minerId)}/earnings`, undefined, true),
+    /**
+     * The miner's earnings per UTC day and model over the last `days` days (default 30), its
+     * held, earned, claimed and settled totals, and the settlements that carry its receipts.
+     * @example const { days, payouts } = await client.miners.earningsSeries('gpu-1', { days: 7 });
+     */
+    earningsSeries: (minerId: string, query: { days?: number } = {}): Promise<EarningsSeries> => this.call('GET', `/v1/miners/${enc(minerId)}/earnings/series${searchOf(query)}`, undefined, true),
     claimReceipt: (receiptId: string): Promise<ReceiptClaim> => this.call('POST', `/v1/receipts/${enc(receiptId)}/claim`, undefined, true),
   };
 
@@ -183,8 +208,15 @@ export class AitbcClient {
       this.call('POST', '/v1/admin/keys', spec, false),
     revokeKey: (keyId: string): Promise<void> => this.call('DELETE', `/v1/admin/keys/${enc(keyId)}`, undefined, true),
     credit: (account: string, amount: string): Promise<Account> => this.call('POST', `/v1/admin/accounts/${enc(account)}/credit`, { amount }, false),
+    /** Deposits to the clearing address whose memo named no account, oldest first (default 20, at most 100). */
+    deposits: (query: { limit?: number } = {}): Promise<DepositList> => this.call('GET', `/v1/admin/deposits${searchOf(query)}`, undefined, true),
     setMaintenance: (state: { enabled: boolean; message?: string; retry_after?: number }) =>
       this.call<{ enabled: boolean; message: string; retry_after: number }>('PUT', '/v1/admin/maintenance', state, true),
+  };
+
+  readonly market = {
+    /** Public: models with miners online, prices per unit and queued jobs; miners online, queue depth, jobs per minute. */
+    get: (): Promise<Market> => this.call('GET', '/v1/market', undefined, true),
   };
 
   models(): Promise<ModelList> {

@@ -21,6 +21,10 @@ export type JobResult = Wire.JobResult;
 export type JobPage = Wire.JobList;
 
 export type Account = Wire.AccountView;
+/** GET /v1/account/spend: completed jobs and their prices per UTC day. */
+export type SpendSeries = Wire.SpendSeriesView;
+/** GET /v1/account/key: the calling key, its limits and what it used of its quota today. */
+export type OwnKey = Wire.OwnKeyView;
 /** POST /v1/withdrawals: the ait1… address and the amount of AITBC. */
 export type WithdrawParameters = Wire.WithdrawBody;
 export type Withdrawal = Wire.WithdrawalView;
@@ -38,8 +42,17 @@ export type ClaimedJob = Wire.ClaimedJob;
 export type JobCompletion = Wire.CompleteBody;
 export type Heartbeat = Wire.HeartbeatView;
 export type Earnings = Wire.EarningsView;
+/** GET /v1/miners/{id}/earnings/series: per UTC day and model, the totals, and the settlements that paid it. */
+export type EarningsSeries = Wire.EarningsSeriesView;
+/** GET /v1/market: models with miners online, prices and queued jobs; queue depth and jobs per minute. */
+export type Market = Wire.MarketView;
 
 export type ReceiptMinerKey = Wire.ReceiptMinerKeyView;
+/** A receipt as GET /v1/receipts lists it: its job's model and units, where its money stands, its settlement. */
+export type ReceiptListItem = Wire.ReceiptListItem;
+export type ReceiptPage = Wire.ReceiptList;
+/** Deposits to the clearing address whose memo named no account. */
+export type DepositList = Wire.DepositList;
 export type ReceiptClaim = Wire.ReceiptClaimView;
 export type ReceiptVerdict = Wire.VerifyView;
 

@@ -4,7 +4,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer, type IncomingMessage, type Server } from 'node:http';
-import { AitbcClient, AuthenticationError, NetworkError, NotFoundError, PaymentError, RateLimitError, ServerError, ServiceUnavailableError, ValidationError } from '../src/index.ts';
+import { AitbcClient, AuthenticationError, PermissionError, NetworkError, NotFoundError, PaymentError, RateLimitError, ServerError, ServiceUnavailableError, ValidationError } from '../src/index.ts';
 import { ADMIN_KEY, startTestCoordinator, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { ManualClock } from '@aitbc/testkit';
 
@@ -56,6 +56,30 @@ describe('against a real coordinator', () => {
     assert.deepEqual((await client.receipts.verify(result.receipt)).valid, true);
     assert.equal((await client.receipts.verify(result.receipt, { minerPublicKey: (await client.coordinator()).public_key })).valid, false, 'a wrong pinned key fails');
     assert.deepEqual(await client.account.get(), { account: 'frank', available: '9.976', escrowed: '0', withdrawing: '0', disputable: '0' });
+  });
+
+  test("the web pages' reads: receipts.list, account.spend and key, miners.earningsSeries, market.get, admin.deposits", async () => {
+    const clientKey = await coordinator.createClient('gina', '10', { daily_job_quota: 5 });
+    const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey });
+    const minerKey = await coordinator.createKey(['miner']);
+    const miner = new TestMiner(coordinator, minerKey, 'sdk-web-miner', { 'sdk-web-model': '0.001' });
+    await miner.register();
+    const submitted = await client.jobs.submit({ model: 'sdk-web-model', prompt: 'question', max_price: '1' });
+    const claim = (await miner.poll(0)).body;
+    await miner.complete(claim.job_id, miner.completion(claim, 'the answer', undefined, clock.now()));
+
+    const receipts = await client.receipts.list({ limit: 10 });
+    assert.deepEqual(receipts.items.map((item) => [item.job_id, item.miner_id, item.price, item.units]), [[submitted.job_id, 'sdk-web-miner', '0.012', 12]]);
+    assert.equal(receipts.next_cursor, null);
+    const day = new Date(clock.now()).toISOString().slice(0, 10);
+    assert.deepEqual(await client.account.spend({ days: 1 }), { account: 'gina', days: [{ day, jobs: 1, spent: '0.012' }] });
+    assert.deepEqual([(await client.account.key()).daily_job_quota, (await client.account.key()).used_today], [5, 1]);
+    const series = await new AitbcClient({ baseUrl: coordinator.url, apiKey: minerKey }).miners.earningsSeries('sdk-web-miner', { days: 3 });
+    assert.deepEqual(series.days, [{ day, model: 'sdk-web-model', jobs: 1, units: 12, earned: '0.012' }]);
+    const market = await new AitbcClient({ baseUrl: coordinator.url }).market.get();
+    assert.ok(market.models.some((model) => model.model === 'sdk-web-model' && model.min_price === '0.001'));
+    assert.deepEqual(await new AitbcClient({ baseUrl: coordinator.url, apiKey: ADMIN_KEY }).admin.deposits({ limit: 5 }), { items: [] });
+    await assert.rejects(client.receipts.list({ account: 'someone-else' }), (error: unknown) => error instanceof PermissionError && error.errorCode === 'AUTH_INSUFFICIENT_SCOPE');
   });
 
   test('miners.list needs no key, filters by model and pages with next_cursor', async () => {

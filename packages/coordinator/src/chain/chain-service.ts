@@ -31,6 +31,8 @@ export interface ChainOverview {
   depositCursor: number;
   outbox: OutboxRecord[];
   unmatchedDeposits: DepositRecord[];
+  /** When the oldest receipt still waiting for settlement was made (the settlement lag's start); null when none waits. */
+  oldestUnsettledAt: number | null;
 }
 
 export class ChainService {
@@ -183,6 +185,7 @@ export class ChainService {
       depositCursor: await this.store.chainCursor(),
       outbox: await this.store.listOutbox(['queued', 'pending', 'sent', 'failed', 'duplicate'], 100),
       unmatchedDeposits: await this.store.unmatchedDeposits(100),
+      oldestUnsettledAt: await this.store.oldestUnsettledReceiptAt(),
     };
   }
 }

@@ -1,7 +1,7 @@
 // Records → wire shapes: bigint µAIT becomes a decimal string, epoch ms an RFC 3339 string.
 
 import { capabilityNames, formatAmount } from '@aitbc/protocol';
-import type { ApiKeyRecord, CheckRecord, JobRecord, MinerRecord, MinerTrackRecord } from '../store/store.ts';
+import type { ApiKeyRecord, CheckRecord, JobRecord, MinerRecord, MinerTrackRecord, ReceiptListing } from '../store/store.ts';
 import type { VerificationState } from '../services/jobs.ts';
 import type { Claim } from '../services/miners.ts';
 import { receiptTemplateFor } from '../services/receipt-check.ts';
@@ -134,5 +134,24 @@ export function reputationView(track: MinerTrackRecord) {
     reexecutions_disagreed: track.reexecutionsDisagreed,
     uptime_s: Math.floor(track.uptimeMs / 1000),
     first_seen_at: iso(track.firstSeenAt),
+  };
+}
+
+export function receiptListView(receipt: ReceiptListing) {
+  const { settlement } = receipt;
+  return {
+    receipt_id: receipt.receiptId,
+    job_id: receipt.jobId,
+    miner_id: receipt.minerId,
+    account: receipt.account,
+    model: receipt.model,
+    price: formatAmount(receipt.priceMicro),
+    units: receipt.units,
+    created_at: iso(receipt.createdAt),
+    released_at: isoOrNull(receipt.releasedAt),
+    claimed_at: isoOrNull(receipt.claimedAt),
+    settled_at: isoOrNull(receipt.settledAt),
+    refunded_at: isoOrNull(receipt.refundedAt),
+    settlement: settlement === null ? null : { outbox_id: settlement.outboxId, state: settlement.state, tx_hash: settlement.txHash, block_height: settlement.blockHeight },
   };
 }

@@ -4,10 +4,10 @@
 import { ApiError, formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ChainAdminView, OutboxIdParams, OutboxView, WithdrawBody, WithdrawalView, errorResponses } from '@aitbc/protocol/wire';
+import { ChainAdminView, DepositList, DepositListQuery, OutboxIdParams, OutboxView, WithdrawBody, WithdrawalView, errorResponses } from '@aitbc/protocol/wire';
 import { iso } from '../http/views.ts';
 import type { ChainService } from '../chain/chain-service.ts';
-import type { OutboxRecord } from '../store/store.ts';
+import type { DepositRecord, OutboxRecord } from '../store/store.ts';
 
 export function outboxView(row: OutboxRecord) {
   return {
@@ -28,10 +28,19 @@ export function outboxView(row: OutboxRecord) {
   };
 }
 
+const depositView = (deposit: DepositRecord) => ({
+  tx_hash: deposit.txHash,
+  block_height: deposit.blockHeight,
+  from: deposit.fromAddress,
+  amount: formatAmount(deposit.amountMicro),
+  memo: deposit.memo,
+  seen_at: iso(deposit.createdAt),
+});
+
 /** The overview as the admin route and `aitbc coordinator check-ledger` show it. */
 export async function chainAdminView(chain: ChainService | null) {
   if (!chain) {
-    return { chain: 'disabled' as const, chain_url: null, clearing_address: null, on_chain_balance: null, books: null, difference: null, deposit_cursor: null, outbox: [], unmatched_deposits: [] };
+    return { chain: 'disabled' as const, chain_url: null, clearing_address: null, on_chain_balance: null, books: null, difference: null, deposit_cursor: null, outbox: [], unmatched_deposits: [], oldest_unsettled_at: null };
   }
   const overview = await chain.overview();
   const { books } = overview;
@@ -53,14 +62,8 @@ export async function chainAdminView(chain: ChainService | null) {
     difference: overview.onChainBalanceMicro === null ? null : formatAmount(overview.onChainBalanceMicro - total),
     deposit_cursor: overview.depositCursor,
     outbox: overview.outbox.map(outboxView),
-    unmatched_deposits: overview.unmatchedDeposits.map((deposit) => ({
-      tx_hash: deposit.txHash,
-      block_height: deposit.blockHeight,
-      from: deposit.fromAddress,
-      amount: formatAmount(deposit.amountMicro),
-      memo: deposit.memo,
-      seen_at: iso(deposit.createdAt),
-    })),
+    unmatched_deposits: overview.unmatchedDeposits.map(depositView),
+    oldest_unsettled_at: overview.oldestUnsettledAt === null ? null : iso(overview.oldestUnsettledAt),
   };
 }
 
@@ -70,7 +73,7 @@ function requireChain(chain: ChainService | null): ChainService {
   return chain;
 }
 
-export function registerChainRoutes(app: App, { chain }: Services): void {
+export function registerChainRoutes(app: App, { chain, dashboards }: Services): void {
   app.post(
     '/v1/account/withdraw',
     {
@@ -104,6 +107,20 @@ export function registerChainRoutes(app: App, { chain }: Services): void {
       schema: { tags: ['admin'], summary: 'The clearing address on chain against the books; the outbox (open, failed, duplicate) and unmatched deposits', response: { 200: ChainAdminView } },
     },
     async () => chainAdminView(chain),
+  );
+
+  app.get(
+    '/v1/admin/deposits',
+    {
+      config: { scope: 'admin' },
+      schema: {
+        tags: ['admin'],
+        summary: 'Deposits waiting for an operator: transfers to the clearing address whose memo named no account, oldest first (none without a chain)',
+        querystring: DepositListQuery,
+        response: { 200: DepositList },
+      },
+    },
+    async (request) => ({ items: (await dashboards.unmatchedDeposits(request.query.limit ?? 20)).map(depositView) }),
   );
 
   app.post(

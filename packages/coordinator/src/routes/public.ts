@@ -1,8 +1,9 @@
-// Routes anyone may call: health, the coordinator's identity, models on offer, public miner views.
+// Routes anyone may call: health, the coordinator's identity, models on offer, the market at a
+// glance, public miner views.
 
 import type { App, Services } from '../app.ts';
 import { base64urlEncode, capabilityNames, formatAmount } from '@aitbc/protocol';
-import { CoordinatorInfo, Health, ListMinersQuery, MinerDetailView, MinerIdParams, MinerList, ModelList, ModelObject, errorResponses } from '@aitbc/protocol/wire';
+import { CoordinatorInfo, Health, ListMinersQuery, MarketView, MinerDetailView, MinerIdParams, MinerList, ModelList, ModelObject, errorResponses } from '@aitbc/protocol/wire';
 import { minerView } from '../http/views.ts';
 import type { ModelOffer } from '../store/store.ts';
 import { VERSION } from '../version.ts';
@@ -53,6 +54,24 @@ export function registerPublicRoutes(app: App, services: Services): void {
     },
     async (request) => modelObject(await directory.requireModel((request.params as { '*': string })['*'])),
   );
+
+  app.get('/v1/market', { schema: { tags: ['public'], summary: 'The market: models with miners online, prices per unit and queued jobs; miners online, queue depth and jobs per minute', response: { 200: MarketView } } }, async () => {
+    const market = await services.dashboards.market();
+    return {
+      models: market.models.map(({ model, offer, capabilities, queued }) => ({
+        model,
+        miners_online: offer?.minersOnline ?? 0,
+        min_price: offer ? formatAmount(offer.minPriceMicro) : null,
+        max_price: offer ? formatAmount(offer.maxPriceMicro) : null,
+        capabilities,
+        queued,
+      })),
+      miners_online: market.minersOnline,
+      queue_depth: market.queueDepth,
+      jobs_per_minute: market.completedLastTenMinutes / 10,
+      completed_last_hour: market.completedLastHour,
+    };
+  });
 
   app.get(
     '/v1/miners',

@@ -1,12 +1,29 @@
-// Receipts: public reads and verification against pinned keys, and a miner's one-time claim.
+// Receipts: the caller's list, public reads and verification against pinned keys, and a miner's one-time claim.
 
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { Receipt, ReceiptClaimView, ReceiptIdParams, ReceiptMinerKeyView, VerifyBody, VerifyView, errorResponses } from '@aitbc/protocol/wire';
-import { iso } from '../http/views.ts';
+import { ListReceiptsQuery, Receipt, ReceiptClaimView, ReceiptIdParams, ReceiptList, ReceiptMinerKeyView, VerifyBody, VerifyView, errorResponses } from '@aitbc/protocol/wire';
+import { iso, receiptListView } from '../http/views.ts';
 
-export function registerReceiptRoutes(app: App, { receipts }: Services): void {
+export function registerReceiptRoutes(app: App, { receipts, dashboards }: Services): void {
+  app.get(
+    '/v1/receipts',
+    {
+      config: { scope: 'any' },
+      schema: {
+        tags: ['receipts'],
+        summary: "Receipts newest first: a client key its account's; a miner key its miners' (miner_id: one of them); an admin all (filter by account, miner_id)",
+        querystring: ListReceiptsQuery,
+        response: { 200: ReceiptList, ...errorResponses('MINER_NOT_FOUND') },
+      },
+    },
+    async (request) => {
+      const { page, nextCursor } = await dashboards.receipts(principalOf(request), request.query);
+      return { items: page.items.map(receiptListView), next_cursor: nextCursor };
+    },
+  );
+
   app.get(
     '/v1/receipts/:id',
     { schema: { tags: ['receipts'], summary: 'A co-signed receipt (hashes only, never prompt or output)', params: ReceiptIdParams, response: { 200: Receipt, ...errorResponses('RECEIPT_NOT_FOUND') } } },

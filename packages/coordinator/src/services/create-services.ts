@@ -17,6 +17,7 @@ import { MinerDirectory } from './miner-directory.ts';
 import { CoordinatorMetrics } from './metrics.ts';
 import { MinerService } from './miners.ts';
 import { ReceiptService } from './receipts.ts';
+import { DashboardService } from './dashboards.ts';
 import { SettlementBacklog } from './settlement-backlog.ts';
 import { openSharedParts } from './shared-parts.ts';
 import type { StreamHub } from './stream-hub.ts';
@@ -41,6 +42,7 @@ export interface Services {
   miners: MinerService;
   accounts: AccountService;
   receipts: ReceiptService;
+  dashboards: DashboardService;
   maintenance: Maintenance;
   sweeper: Sweeper;
   /** Requests per key per minute. */
@@ -86,6 +88,7 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
     disputes: new DisputeService(store, verification, signal, config),
     accounts: new AccountService(store, directory, config),
     receipts: new ReceiptService(store, directory, config, signingKey),
+    dashboards: new DashboardService(store, directory, config),
     maintenance,
     sweeper: new Sweeper(store, signal, config, log, new DutyLease(store, 'sweeper', processId, Math.max(SWEEPER_LEASE_MIN_MS, 3 * config.sweepIntervalMs), config.now)),
     rateLimiter,

@@ -74,7 +74,7 @@ export class KeyService {
     }
     const digest = hashKey(presented);
     if (this.adminKeyHash && timingSafeEqual(this.adminKeyHash, Buffer.from(digest, 'hex'))) {
-      return { keyId: BOOTSTRAP_KEY_ID, scopes: ['admin'], account: 'admin', rateLimitPerMinute: null, dailyJobQuota: null };
+      return { keyId: BOOTSTRAP_KEY_ID, scopes: ['admin'], account: 'admin', rateLimitPerMinute: null, dailyJobQuota: null, expiresAt: null, createdAt: null };
     }
     const record = await this.store.findKeyByHash(digest);
     if (!record || record.revokedAt !== null) {
@@ -89,6 +89,8 @@ export class KeyService {
       account: record.account,
       rateLimitPerMinute: record.rateLimitPerMinute,
       dailyJobQuota: record.dailyJobQuota,
+      expiresAt: record.expiresAt,
+      createdAt: record.createdAt,
     };
   }
 }

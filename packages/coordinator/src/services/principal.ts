@@ -8,4 +8,7 @@ export interface Principal {
   account: string;
   rateLimitPerMinute: number | null;
   dailyJobQuota: number | null;
+  expiresAt: number | null;
+  /** null for the bootstrap admin key, which is given on the command line rather than created. */
+  createdAt: number | null;
 }

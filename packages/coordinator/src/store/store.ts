@@ -280,6 +280,7 @@ import type { ReceiptStore } from './contract/receipts.ts';
 import type { LedgerStore } from './contract/money.ts';
 import type { ChainStore } from './contract/chain.ts';
 import type { SettingsStore } from './contract/settings.ts';
+import type { DashboardStore } from './contract/dashboards.ts';
 
 export type { LedgerAudit, LedgerSnapshot };
 
@@ -348,6 +349,7 @@ export interface ModelOffer {
   /** Per unit (token), over the online miners offering the model. */
   minPriceMicro: bigint;
   medianPriceMicro: bigint;
+  maxPriceMicro: bigint;
   /** Per distinct capability bit set online miners offer for it, the lowest price per unit among them (a request needs a set that covers it). */
   offerings: { bits: number; minPriceMicro: bigint }[];
   /** The longest context an online miner runs it with; null when none says. */
@@ -372,6 +374,83 @@ export interface StoredReceipt {
   createdAt: number;
   claimedAt: number | null;
   settledAt: number | null;
+}
+
+// ---- the web pages' reads (contract/dashboards.ts)
+
+/** A receipt as the lists show it: its job's model and units, where its money stands, and its settlement. */
+export interface ReceiptListing {
+  receiptId: string;
+  jobId: string;
+  minerId: string;
+  account: string;
+  model: string;
+  priceMicro: bigint;
+  /** prompt + completion tokens, as the receipt states them. */
+  units: number;
+  createdAt: number;
+  releasedAt: number | null;
+  claimedAt: number | null;
+  settledAt: number | null;
+  refundedAt: number | null;
+  /** The settlement row it was batched into; null before batching. */
+  settlement: { outboxId: number; state: OutboxState; txHash: string | null; blockHeight: number | null } | null;
+}
+
+/** Keyset position: the last item's time and id. */
+export interface ReceiptListPosition {
+  createdAt: number;
+  receiptId: string;
+}
+
+/** Every filter given narrows the list (null: not filtered). */
+export interface ReceiptListQuery {
+  account: string | null;
+  minerId: string | null;
+  /** Only receipts of miners registered by this key. */
+  ownerKeyId: string | null;
+  limit: number;
+  after: ReceiptListPosition | null;
+}
+
+export interface ReceiptPage {
+  items: ReceiptListing[];
+  next: ReceiptListPosition | null;
+}
+
+/** One UTC day and model of a miner's receipts. */
+export interface DayEarnings {
+  /** YYYY-MM-DD, UTC. */
+  day: string;
+  model: string;
+  jobs: number;
+  units: number;
+  earnedMicro: bigint;
+}
+
+/** A settlement row carrying some of a miner's receipts; `amountMicro` is the miner's part of it. */
+export interface MinerPayout {
+  outboxId: number;
+  state: OutboxState;
+  txHash: string | null;
+  blockHeight: number | null;
+  amountMicro: bigint;
+  receipts: number;
+  /** When the row last changed (final: when the block was seen final). */
+  at: number;
+}
+
+export interface DaySpend {
+  day: string;
+  jobs: number;
+  spentMicro: bigint;
+}
+
+export interface MarketActivity {
+  /** Jobs queued (claimable or waiting) per model; models with none are left out. */
+  queuedByModel: Map<string, number>;
+  /** Per time asked for, jobs completed at or after it. */
+  completedSince: number[];
 }
 
 // ---- verification (src/services/verification.ts decides; the store keeps)
@@ -562,6 +641,6 @@ export interface ChainBooks {
  * The engine-neutral store contract, by area (src/store/contract/): every engine implements all
  * of it; a service may ask for only the areas it uses.
  */
-export interface CoordinatorStore extends DutyStore, KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore {}
+export interface CoordinatorStore extends DutyStore, KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore, DashboardStore {}
 
-export type { DutyStore, KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore };
+export type { DutyStore, KeyStore, MinerStore, JobStore, VerificationStore, AcceptanceStore, ReceiptStore, LedgerStore, ChainStore, SettingsStore, DashboardStore };

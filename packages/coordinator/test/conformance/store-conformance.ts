@@ -16,10 +16,11 @@ import { parallelCases } from './parallel.ts';
 import { sideCases } from './side-areas.ts';
 import { verdictCases } from './verdicts.ts';
 import { chainStepCases } from './chain-steps.ts';
+import { dashboardCases } from './dashboards.ts';
 
 export type { ConformanceDatabase, OpenDatabase } from './case.ts';
 
-const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases, verdictCases, chainStepCases];
+const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases, verdictCases, chainStepCases, dashboardCases];
 
 export function describeStoreConformance(name: string, open: OpenDatabase): void {
   describe(`store conformance: ${name}`, () => {

@@ -64,6 +64,12 @@ export const OutboxView = Type.Object({
   updated_at: Timestamp,
 });
 
+export const DepositView = Type.Object({ tx_hash: Type.String(), block_height: Type.Integer(), from: Type.String(), amount: Amount, memo: Nullable(Type.String()), seen_at: Timestamp });
+
+/** GET /v1/admin/deposits: transfers to the clearing address whose memo named no account, oldest first. */
+export const DepositList = Type.Object({ items: Type.Array(DepositView) });
+export const DepositListQuery = Type.Object({ limit: Type.Optional(Type.Integer({ minimum: 1, maximum: 100, default: 20 })) }, { additionalProperties: false });
+
 export const ChainAdminView = Type.Object({
   chain: ChainStatus,
   chain_url: Nullable(Type.String()),
@@ -83,9 +89,8 @@ export const ChainAdminView = Type.Object({
   difference: Nullable(Type.String({ description: 'on_chain_balance − books.total; 0 when the books match the chain (transactions in flight make it move briefly)' })),
   deposit_cursor: Nullable(Type.Integer()),
   outbox: Type.Array(OutboxView),
-  unmatched_deposits: Type.Array(
-    Type.Object({ tx_hash: Type.String(), block_height: Type.Integer(), from: Type.String(), amount: Amount, memo: Nullable(Type.String()), seen_at: Timestamp }),
-  ),
+  unmatched_deposits: Type.Array(DepositView),
+  oldest_unsettled_at: Nullable({ ...Timestamp, description: 'When the oldest receipt not yet settled on chain (nor refunded) was made: the settlement lag runs from here; null when none waits' }),
 });
 
 export const OutboxIdParams = Type.Object({ outbox_id: Type.Integer({ minimum: 1 }) });
@@ -98,4 +103,7 @@ export type MaintenanceView = Static<typeof MaintenanceView>;
 export type LedgerAuditView = Static<typeof LedgerAuditView>;
 export type OutboxView = Static<typeof OutboxView>;
 export type ChainAdminView = Static<typeof ChainAdminView>;
+export type DepositView = Static<typeof DepositView>;
+export type DepositList = Static<typeof DepositList>;
+export type DepositListQuery = Static<typeof DepositListQuery>;
 export type OutboxIdParams = Static<typeof OutboxIdParams>;

@@ -34,6 +34,18 @@ export const CreatedKey = Type.Object({ ...KeyView.properties, key: Type.String(
 
 export const KeyList = Type.Object({ items: Type.Array(KeyView) });
 
+/** GET /v1/account/key: the calling key, never its secret. */
+export const OwnKeyView = Type.Object({
+  key_id: Type.String(),
+  scopes: Type.Array(Type.String()),
+  account: Type.String(),
+  rate_limit_per_minute: Nullable(Type.Integer({ description: "null: the coordinator's default (--default-rate-limit), if any" })),
+  daily_job_quota: Nullable(Type.Integer({ description: 'Jobs per UTC day; null: no quota' })),
+  used_today: Type.Integer({ description: 'Jobs this key submitted today (UTC), as the quota counts them' }),
+  expires_at: Nullable(Timestamp),
+  created_at: Nullable({ ...Timestamp, description: 'null for the bootstrap admin key given on the command line' }),
+});
+
 export const KeyIdParams = Type.Object({ key_id: Type.String() });
 
 export type CreateKeyBody = Static<typeof CreateKeyBody>;
@@ -41,3 +53,4 @@ export type KeyView = Static<typeof KeyView>;
 export type CreatedKey = Static<typeof CreatedKey>;
 export type KeyList = Static<typeof KeyList>;
 export type KeyIdParams = Static<typeof KeyIdParams>;
+export type OwnKeyView = Static<typeof OwnKeyView>;

@@ -108,6 +108,25 @@ export const ListMinersQuery = Type.Object(
 
 export const MinerList = PageOf(MinerView);
 
+/** GET /v1/market: the market at a glance (public). */
+export const MarketView = Type.Object({
+  models: Type.Array(
+    Type.Object({
+      model: Type.String(),
+      miners_online: Count,
+      min_price: Nullable({ ...Amount, description: 'Per unit (token) among online miners; null when none offers it' }),
+      max_price: Nullable({ ...Amount, description: 'Per unit (token) among online miners' }),
+      capabilities: Type.Array(CapabilityName, { description: 'What some online miner can do with it' }),
+      queued: Count,
+    }),
+    { description: 'Models on offer (and the operator’s --models), and models with queued jobs' },
+  ),
+  miners_online: Count,
+  queue_depth: { ...Count, description: 'Jobs queued' },
+  jobs_per_minute: Type.Number({ description: 'Jobs completed in the last 10 minutes ÷ 10' }),
+  completed_last_hour: Count,
+});
+
 export const MinerIdBody = Type.Object({ miner_id: MinerId }, { additionalProperties: false });
 export const MinerIdParams = Type.Object({ miner_id: Type.String() });
 
@@ -189,6 +208,7 @@ export type MinerView = Static<typeof MinerView>;
 export type MinerBondView = Static<typeof MinerBondView>;
 export type MinerDetailView = Static<typeof MinerDetailView>;
 export type ListMinersQuery = Static<typeof ListMinersQuery>;
+export type MarketView = Static<typeof MarketView>;
 export type MinerList = Static<typeof MinerList>;
 export type MinerIdBody = Static<typeof MinerIdBody>;
 export type MinerIdParams = Static<typeof MinerIdParams>;

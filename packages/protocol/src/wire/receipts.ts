@@ -5,7 +5,7 @@
 
 import { Type, type Static } from 'typebox';
 import { BACKEND_KINDS, type Receipt as ProtocolReceipt, type ReceiptTemplate as ProtocolReceiptTemplate } from '../receipt.ts';
-import { Amount, Timestamp, type Same } from './common.ts';
+import { AccountName, Amount, MinerId, Nullable, PageOf, PageQuery, Timestamp, type Same } from './common.ts';
 
 // Enums rather than unions of literals: a serializer picks a union's branch by validating each
 // value, and receipts are in every result and every block.
@@ -86,6 +86,44 @@ export const ReceiptClaimView = Type.Object({
   settlement: Type.Union([Type.Literal('pending'), Type.Literal('settled')]),
 });
 
+/** GET /v1/receipts: each filter narrows what the key may see (a client its account's, a miner key its miners', an admin all). */
+export const ListReceiptsQuery = Type.Object(
+  {
+    miner_id: Type.Optional({ ...MinerId, description: "One of the caller's miners (miner key), or any miner (admin)" }),
+    account: Type.Optional({ ...AccountName, description: 'Admin only: the paying account' }),
+    ...PageQuery,
+  },
+  { additionalProperties: false },
+);
+
+export const ReceiptSettlementView = Type.Object({
+  outbox_id: Type.Integer({ description: 'The settlement row (GET /v1/admin/chain lists open ones)' }),
+  state: Type.String({ description: 'queued → pending → sent → final; failed or duplicate' }),
+  tx_hash: Nullable(Type.String({ description: 'The settle transaction, once signed' })),
+  block_height: Nullable(Type.Integer({ description: 'Its block, once final' })),
+});
+
+export const ReceiptListItem = Type.Object({
+  receipt_id: Type.String(),
+  job_id: Type.String(),
+  miner_id: Type.String(),
+  account: Type.String({ description: 'The paying account' }),
+  model: Type.String(),
+  price: Amount,
+  units: Type.Integer({ description: 'prompt + completion tokens' }),
+  created_at: Timestamp,
+  released_at: Nullable({ ...Timestamp, description: 'Its acceptance window ended: the miner may claim it' }),
+  claimed_at: Nullable(Timestamp),
+  settled_at: Nullable({ ...Timestamp, description: 'Paid on chain' }),
+  refunded_at: Nullable({ ...Timestamp, description: 'A dispute refunded the client' }),
+  settlement: Nullable(ReceiptSettlementView),
+});
+
+export const ReceiptList = PageOf(ReceiptListItem);
+
+export type ListReceiptsQuery = Static<typeof ListReceiptsQuery>;
+export type ReceiptListItem = Static<typeof ReceiptListItem>;
+export type ReceiptList = Static<typeof ReceiptList>;
 export type ReceiptSignature = Static<typeof ReceiptSignature>;
 export type ReceiptTemplate = Static<typeof ReceiptTemplate>;
 export type Receipt = Static<typeof Receipt>;

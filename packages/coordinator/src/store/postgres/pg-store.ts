@@ -63,6 +63,12 @@ import type {
   TiebreakOutcome,
   TransitionOutcome,
   WithdrawalOutcome,
+  DayEarnings,
+  DaySpend,
+  MarketActivity,
+  MinerPayout,
+  ReceiptListQuery,
+  ReceiptPage,
 } from '../store.ts';
 import { JOB_STATUSES } from '../store.ts';
 import { PgAcceptance } from './acceptance.ts';
@@ -72,6 +78,7 @@ import { PgDb, type Queryable } from './pg-db.ts';
 import { insertJob, jobRow } from './pg-job-rows.ts';
 import { claimerParams, completionParams, failureError, INSERT_RECEIPT, jobListStatement, jobPage, receiptValues } from '../rows/job-params.ts';
 import { PgKeyTables } from './pg-key-tables.ts';
+import { COMPLETED_SINCE, EARNINGS_BY_DAY, KEY_SUBMITS, MINER_PAYOUTS, QUEUED_BY_MODEL, SPEND_BY_DAY, receiptListStatement, receiptPage, toDayEarnings, toDaySpend, toMinerPayout } from '../rows/dashboard-reads.ts';
 import { PgLedger } from './pg-ledger.ts';
 import { lockIncoming } from './pg-locks.ts';
 import { readLedgerSnapshot } from './pg-ledger-snapshot.ts';
@@ -237,7 +244,7 @@ export class PostgresStore implements CoordinatorStore {
       }
       if (quota) {
         await q.value('SELECT pg_advisory_xact_lock(?::int, hashtext(?::text))', [LOCK_QUOTA_DAY, `${quota.keyId}\n${quota.day}`]);
-        const used = num(await q.value('SELECT coalesce((SELECT submits FROM key_usage WHERE key_id = ? AND day = ?), 0)', [quota.keyId, quota.day]));
+        const used = num(await q.value(KEY_SUBMITS, [quota.keyId, quota.day]));
         if (used >= quota.limit) return { kind: 'quota_exceeded', used };
       }
       await this.ledger.ensureAccount(q, job.account, job.createdAt);
@@ -570,6 +577,38 @@ export class PostgresStore implements CoordinatorStore {
 
   async disputableMicro(account: string, now: number): Promise<bigint> {
     return this.acceptance.disputableMicro(account, now);
+  }
+
+  // ---- the web pages' reads (src/store/rows/dashboard-reads.ts: the same SQL on both engines)
+
+  async listReceipts(query: ReceiptListQuery): Promise<ReceiptPage> {
+    const statement = receiptListStatement(query);
+    return receiptPage(await this.db.q.all(statement.sql, statement.params), query.limit);
+  }
+
+  async earningsByDay(minerId: string, since: number): Promise<DayEarnings[]> {
+    return (await this.db.q.all(EARNINGS_BY_DAY, [minerId, since])).map(toDayEarnings);
+  }
+
+  async minerPayouts(minerId: string, limit: number): Promise<MinerPayout[]> {
+    return (await this.db.q.all(MINER_PAYOUTS, [minerId, limit])).map(toMinerPayout);
+  }
+
+  async spendByDay(account: string, since: number): Promise<DaySpend[]> {
+    return (await this.db.q.all(SPEND_BY_DAY, [account, since])).map(toDaySpend);
+  }
+
+  async marketActivity(completedSince: number[]): Promise<MarketActivity> {
+    return this.db.snapshot(async (q) => {
+      const queued = await q.all(QUEUED_BY_MODEL);
+      const completed: number[] = [];
+      for (const since of completedSince) completed.push(num(await q.value(COMPLETED_SINCE, [since])));
+      return { queuedByModel: new Map(queued.map((row) => [row.model as string, num(row.n)])), completedSince: completed };
+    });
+  }
+
+  async keySubmits(keyId: string, day: string): Promise<number> {
+    return num(await this.db.q.value(KEY_SUBMITS, [keyId, day]));
   }
 
   // ---- receipts

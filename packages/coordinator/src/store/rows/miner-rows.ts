@@ -53,6 +53,7 @@ export function toOffers(rows: Row[]): ModelOffer[] {
     minersOnline: prices.length,
     minPriceMicro: prices[0]!,
     medianPriceMicro: median(prices),
+    maxPriceMicro: prices.at(-1)!,
     offerings: [...sets].map(([bits, minPriceMicro]) => ({ bits, minPriceMicro })),
     contextLength,
   }));

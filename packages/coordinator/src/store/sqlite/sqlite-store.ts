@@ -16,6 +16,7 @@ import { num, type Row } from './rows.ts';
 import { insertJob, toJob } from './job-rows.ts';
 import { claimerParams, completionParams, failureError, INSERT_RECEIPT, jobListStatement, jobPage, receiptValues } from '../rows/job-params.ts';
 import { SqliteKeyTables } from './key-tables.ts';
+import { COMPLETED_SINCE, EARNINGS_BY_DAY, KEY_SUBMITS, MINER_PAYOUTS, QUEUED_BY_MODEL, SPEND_BY_DAY, receiptListStatement, receiptPage, toDayEarnings, toDaySpend, toMinerPayout } from '../rows/dashboard-reads.ts';
 import { SqliteMinerTables } from './miner-tables.ts';
 import { SqliteVerificationTables } from './verification-tables.ts';
 import { SqliteAcceptance } from './acceptance.ts';
@@ -71,6 +72,12 @@ import type {
   NewCanary,
   NewCheck,
   TiebreakOutcome,
+  DayEarnings,
+  DaySpend,
+  MarketActivity,
+  MinerPayout,
+  ReceiptListQuery,
+  ReceiptPage,
 } from '../store.ts';
 import type { DisputeState } from '../../verification/dispute.ts';
 import type { Standing } from '../../verification/pause.ts';
@@ -235,7 +242,7 @@ export class SqliteStore implements CoordinatorStore {
         if (prior) this.sql('DELETE FROM idempotency_keys WHERE account = ? AND idempotency_key = ?').run(job.account, idempotency.key);
       }
       if (quota) {
-        const used = num(this.sql('SELECT coalesce((SELECT submits FROM key_usage WHERE key_id = ? AND day = ?), 0)').pluck().get(quota.keyId, quota.day));
+        const used = num(this.sql(KEY_SUBMITS).pluck().get(quota.keyId, quota.day));
         if (used >= quota.limit) return { kind: 'quota_exceeded', used };
       }
       this.ledger.ensureAccount(job.account, job.createdAt);
@@ -582,6 +589,36 @@ export class SqliteStore implements CoordinatorStore {
 
   async disputableMicro(account: string, now: number): Promise<bigint> {
     return this.acceptance.disputableMicro(account, now);
+  }
+
+  // ---- the web pages' reads (src/store/rows/dashboard-reads.ts: the same SQL on both engines)
+
+  async listReceipts(query: ReceiptListQuery): Promise<ReceiptPage> {
+    const statement = receiptListStatement(query);
+    return receiptPage(this.sql(statement.sql).all(statement.params) as Row[], query.limit);
+  }
+
+  async earningsByDay(minerId: string, since: number): Promise<DayEarnings[]> {
+    return (this.sql(EARNINGS_BY_DAY).all(minerId, since) as Row[]).map(toDayEarnings);
+  }
+
+  async minerPayouts(minerId: string, limit: number): Promise<MinerPayout[]> {
+    return (this.sql(MINER_PAYOUTS).all(minerId, limit) as Row[]).map(toMinerPayout);
+  }
+
+  async spendByDay(account: string, since: number): Promise<DaySpend[]> {
+    return (this.sql(SPEND_BY_DAY).all(account, since) as Row[]).map(toDaySpend);
+  }
+
+  async marketActivity(completedSince: number[]): Promise<MarketActivity> {
+    return this.db.transaction(() => ({
+      queuedByModel: new Map((this.sql(QUEUED_BY_MODEL).all() as Row[]).map((row) => [row.model as string, num(row.n)])),
+      completedSince: completedSince.map((since) => num(this.sql(COMPLETED_SINCE).pluck().get(since))),
+    }))();
+  }
+
+  async keySubmits(keyId: string, day: string): Promise<number> {
+    return num(this.sql(KEY_SUBMITS).pluck().get(keyId, day));
   }
 
   // ---- receipts
