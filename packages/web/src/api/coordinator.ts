@@ -1,8 +1,22 @@
-// The coordinator's routes the pages read. The API key (when a page has one) goes only here.
+// The coordinator's routes the pages read, typed by the wire contract. The API key (when a page
+// has one) goes only here.
 
-import type { AccountView, ChainAdminView, ClientJobView, LedgerAuditView, MinerView, ModelList, Receipt, VerifyView } from '@aitbc/protocol/wire';
+import type {
+  AccountView,
+  ChainAdminView,
+  EarningsSeriesView,
+  JobList,
+  LedgerAuditView,
+  MarketView,
+  MinerList,
+  ModelList,
+  OwnKeyView,
+  Receipt,
+  ReceiptList,
+  SpendSeriesView,
+  VerifyView,
+} from '@aitbc/protocol/wire';
 import { query, requestJson } from './http.ts';
-import type { EarningsSeries, KeyInfo, Market, Page, ReceiptListItem, SpendSeries } from './shapes.ts';
 
 export class CoordinatorApi {
   constructor(
@@ -14,10 +28,10 @@ export class CoordinatorApi {
     return requestJson<T>(this.url, path, { apiKey: this.apiKey });
   }
 
-  market(): Promise<Market> {
+  market(): Promise<MarketView> {
     return this.get('/v1/market');
   }
-  miners(cursor?: string | null): Promise<Page<MinerView>> {
+  miners(cursor?: string | null): Promise<MinerList> {
     return this.get(`/v1/miners${query({ limit: 100, cursor })}`);
   }
   receipt(id: string): Promise<Receipt> {
@@ -26,22 +40,22 @@ export class CoordinatorApi {
   verify(receipt: Receipt): Promise<VerifyView> {
     return requestJson(this.url, '/v1/receipts/verify', { method: 'POST', body: { receipt } });
   }
-  receipts(options: { minerId?: string; limit?: number; cursor?: string | null } = {}): Promise<Page<ReceiptListItem>> {
+  receipts(options: { minerId?: string; limit?: number; cursor?: string | null } = {}): Promise<ReceiptList> {
     return this.get(`/v1/receipts${query({ miner_id: options.minerId, limit: options.limit ?? 20, cursor: options.cursor })}`);
   }
-  jobs(limit = 20): Promise<Page<ClientJobView>> {
+  jobs(limit = 20): Promise<JobList> {
     return this.get(`/v1/jobs${query({ limit })}`);
   }
   account(): Promise<AccountView> {
     return this.get('/v1/account');
   }
-  key(): Promise<KeyInfo> {
+  key(): Promise<OwnKeyView> {
     return this.get('/v1/account/key');
   }
-  spend(days = 30): Promise<SpendSeries> {
+  spend(days = 30): Promise<SpendSeriesView> {
     return this.get(`/v1/account/spend${query({ days })}`);
   }
-  earnings(minerId: string, days = 30): Promise<EarningsSeries> {
+  earnings(minerId: string, days = 30): Promise<EarningsSeriesView> {
     return this.get(`/v1/miners/${encodeURIComponent(minerId)}/earnings/series${query({ days })}`);
   }
   ledger(): Promise<LedgerAuditView> {

@@ -1,10 +1,10 @@
 // A miner's earnings series as the chart draws it: one series per model, one value per day.
-import type { EarningsSeries } from '../api/shapes.ts';
+import type { EarningsSeriesView } from '@aitbc/protocol/wire';
 import type { DaySeries } from '../components/day-series.ts';
 import { aitForChart } from '../format.ts';
 
 /** Each model's earnings per day, over every day that has any. */
-export function earningsByModel(series: EarningsSeries): { days: string[]; byModel: DaySeries[] } {
+export function earningsByModel(series: EarningsSeriesView): { days: string[]; byModel: DaySeries[] } {
   const days = [...new Set(series.days.map((row) => row.day))].sort();
   const models = [...new Set(series.days.map((row) => row.model))].sort();
   const byModel = models.map((model) => ({

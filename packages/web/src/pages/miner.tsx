@@ -45,12 +45,14 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
               <h2 id="payouts-title">Payouts</h2>
               <TableBox label="Payout transactions">
                 <table data-testid="miner-payouts">
-                  <thead><tr><th scope="col">when</th><th scope="col">amount</th><th scope="col">transaction</th><th scope="col">block</th></tr></thead>
+                  <thead><tr><th scope="col">when</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th></tr></thead>
                   <tbody>
                     {series.payouts.map((payout) => (
                       <tr>
                         <td>{when(payout.at)}</td>
+                        <td>{payout.state === 'final' ? <span class="badge ok">final</span> : payout.state}</td>
                         <td class="num">{ait(payout.amount)}</td>
+                        <td class="num">{payout.receipts}</td>
                         <td><TxLink hash={payout.tx_hash} /></td>
                         <td><BlockLink height={payout.block_height} /></td>
                       </tr>

@@ -19,14 +19,15 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
       </div>
       <Show loaded={loaded}>
         {([ledger, chain]) => {
-          const lag = settlementLag(chain.outbox);
+          const lag = settlementLag(chain);
           return (
             <>
               <dl class="stats">
                 <Stat label="Ledger invariant" value={ledger.ok ? <span class="badge ok">holds</span> : <span class="badge bad">broken</span>} testId="ledger-ok" />
                 <Stat label="Chain" value={chain.chain} />
                 <Stat label="Books − chain" value={chain.difference === null ? '—' : ait(chain.difference)} testId="books-difference" />
-                <Stat label="Settlement lag" value={lag.oldestMs === null ? 'none waiting' : `${lag.open} waiting, oldest ${Math.round(lag.oldestMs / 1000)} s`} testId="settlement-lag" />
+                <Stat label="Settlement lag" value={lag.lagMs === null ? 'none waiting' : `${Math.round(lag.lagMs / 1000)} s`} testId="settlement-lag" />
+                <Stat label="Outbox in flight" value={lag.inFlight} />
               </dl>
               <section class="card" aria-labelledby="ledger-title">
                 <h2 id="ledger-title">Ledger</h2>
