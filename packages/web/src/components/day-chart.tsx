@@ -16,21 +16,29 @@ function stacked(series: DaySeries[]): number[][] {
   return sums;
 }
 
-export function DayChart({ title, days, series, unit, testId }: { title: string; days: string[]; series: DaySeries[]; unit: string; testId?: string }) {
+const DAY_S = 86_400;
+
+/** The x range in epoch seconds: the `periodDays` UTC days up to today, half a day of margin each side. */
+function periodRange(periodDays: number, now = Date.now()): [number, number] {
+  const today = Math.floor(now / 1000 / DAY_S) * DAY_S;
+  return [today - (periodDays - 1) * DAY_S - DAY_S / 2, today + DAY_S / 2];
+}
+
+export function DayChart({ title, days, series, unit, periodDays, testId }: { title: string; days: string[]; series: DaySeries[]; unit: string; periodDays: number; testId?: string }) {
   const holder = useRef<HTMLDivElement>(null);
   useEffect(() => {
     const element = holder.current;
     if (!element || days.length === 0 || series.length === 0) return;
     const sums = stacked(series);
     const order = series.map((_, index) => series.length - 1 - index); // tallest stack first
-    const bars = uPlot.paths.bars!({ size: [0.7, 48] });
+    const bars = uPlot.paths.bars!({ size: [0.7, 24] });
     const plot = new uPlot(
       {
         width: Math.max(280, element.clientWidth),
         height: 240,
         legend: { show: true },
         cursor: { points: { show: false } },
-        scales: { x: { time: true }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
+        scales: { x: { time: true, range: () => periodRange(periodDays) }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
         axes: [{}, { label: unit, size: 60 }],
         series: [
           {},
@@ -52,7 +60,7 @@ export function DayChart({ title, days, series, unit, testId }: { title: string;
       resized.disconnect();
       plot.destroy();
     };
-  }, [days.join(), JSON.stringify(series)]);
+  }, [days.join(), JSON.stringify(series), periodDays]);
 
   const total = series.reduce((sum, one) => sum + one.values.reduce((a, b) => a + b, 0), 0);
   return (

@@ -10,9 +10,12 @@ import { ait, aitForChart, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Playground } from './playground.tsx';
 
+/** The days the charts cover, today included. */
+const PERIOD_DAYS = 30;
+
 function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; apiKey: string; forget: () => void }) {
   const api = new CoordinatorApi(coordinatorUrl, apiKey);
-  const overview = useLoad(() => Promise.all([api.key(), api.account(), api.spend(30)]), [coordinatorUrl, apiKey]);
+  const overview = useLoad(() => Promise.all([api.key(), api.account(), api.spend(PERIOD_DAYS)]), [coordinatorUrl, apiKey]);
   const jobs = useLoad(() => Promise.all([api.jobs(20), api.receipts({ limit: 20 })]), [coordinatorUrl, apiKey]);
   const models = useLoad(() => api.models(), [coordinatorUrl]);
   return (
@@ -29,7 +32,7 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
               <dl class="stats">
                 <Stat label="Available" value={ait(account.available)} testId="client-available" />
                 <Stat label="Escrowed" value={ait(account.escrowed)} />
-                <Stat label="Spent, 30 days" value={ait(formatAmount(total))} testId="client-spent" />
+                <Stat label={`Spent, ${PERIOD_DAYS} days`} value={ait(formatAmount(total))} testId="client-spent" />
                 <Stat label="Jobs today" value={`${key.used_today}${key.daily_job_quota ? ` of ${key.daily_job_quota}` : ''}`} />
               </dl>
               <section class="card" aria-labelledby="key-title">
@@ -46,7 +49,7 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
               </section>
               <section class="card" aria-labelledby="spend-title">
                 <h2 id="spend-title">Spend</h2>
-                <DayChart title="AITBC spent per day" unit="AIT" testId="spend-chart" days={spend.days.map((day) => day.day)} series={[{ name: 'spent', values: spend.days.map((day) => aitForChart(day.spent)) }]} />
+                <DayChart title="AITBC spent per day" unit="AIT" periodDays={PERIOD_DAYS} testId="spend-chart" days={spend.days.map((day) => day.day)} series={[{ name: 'spent', values: spend.days.map((day) => aitForChart(day.spent)) }]} />
               </section>
             </>
           );

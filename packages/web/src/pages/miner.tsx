@@ -11,10 +11,13 @@ import { download, toCsv } from '../csv.ts';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 
+/** The days the charts cover, today included. */
+const PERIOD_DAYS = 30;
+
 const MINER_ID_KEY = 'aitbc.miner_id';
 
 function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string; apiKey: string; minerId: string }) {
-  const loaded = useLoad(() => new CoordinatorApi(coordinatorUrl, apiKey).earnings(minerId, 30), [coordinatorUrl, apiKey, minerId]);
+  const loaded = useLoad(() => new CoordinatorApi(coordinatorUrl, apiKey).earnings(minerId, PERIOD_DAYS), [coordinatorUrl, apiKey, minerId]);
   return (
     <Show loaded={loaded}>
       {(series) => {
@@ -32,14 +35,14 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
               <Stat label="Earned, not claimed" value={ait(series.earned)} testId="miner-earned" />
               <Stat label="Claimed, pending settlement" value={ait(series.claimed)} testId="miner-pending" />
               <Stat label="Settled on chain" value={ait(series.settled)} testId="miner-settled" />
-              <Stat label="Jobs, 30 days" value={jobs} testId="miner-jobs" />
+              <Stat label={`Jobs, ${PERIOD_DAYS} days`} value={jobs} testId="miner-jobs" />
             </dl>
             <section class="card" aria-labelledby="earnings-title">
               <div class="row spread">
                 <h2 id="earnings-title">Earnings</h2>
                 <button type="button" onClick={exportCsv}>Export CSV</button>
               </div>
-              <DayChart title="AITBC earned per day, by model" unit="AIT" testId="earnings-chart" days={days} series={byModel} />
+              <DayChart title="AITBC earned per day, by model" unit="AIT" periodDays={PERIOD_DAYS} testId="earnings-chart" days={days} series={byModel} />
             </section>
             <section class="card" aria-labelledby="payouts-title">
               <h2 id="payouts-title">Payouts</h2>
