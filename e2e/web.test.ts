@@ -124,10 +124,19 @@ test('explorer: the latest blocks, transactions and receipts, and a new block an
   assert.match(await page.getByTestId('final-height').innerText(), /#\d+/);
   await checkBothWidths(page, 'explorer', () => rows.first().waitFor());
 
-  // The search box finds a receipt by id.
-  await page.getByLabel('Search the chain').fill(fresh.receipt_id);
-  await page.getByRole('button', { name: 'Search' }).click();
-  await page.waitForURL(/#\/receipt\//);
+  // The search box takes a height, a block hash, a transaction hash, an address and a receipt id.
+  const search = async (term: string, lands: RegExp) => {
+    await page.goto(`${net.coordinator_url}/#/`);
+    await page.getByLabel('Search the chain').fill(term);
+    await page.getByRole('button', { name: 'Search' }).click();
+    await page.waitForURL(lands);
+  };
+  const block = (await (await fetch(`${net.chain_url}/rpc/blocks/1`)).json()) as { hash: string; transactions: { hash: string }[] };
+  await search('1', /#\/block\/1$/);
+  await search(block.hash, new RegExp(`#/block/${block.hash}$`));
+  await search(block.transactions[0]!.hash, new RegExp(`#/tx/${block.transactions[0]!.hash}$`));
+  await search(net.clearing_address, /#\/account\/ait1/);
+  await search(fresh.receipt_id, new RegExp(`#/receipt/${fresh.receipt_id}$`));
   await page.close();
 });
 

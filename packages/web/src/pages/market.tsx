@@ -81,10 +81,10 @@ export function MarketPage({ coordinatorUrl }: { coordinatorUrl: string }) {
                       <tr>
                         <th scope="row">{miner.miner_id}</th>
                         <td>{miner.paused ? <span class="badge bad">paused</span> : <span class={`badge ${miner.status === 'online' ? 'ok' : ''}`}>{miner.status}</span>}</td>
-                        <td>{miner.models.map((model) => `${model} ${ait(miner.prices[model])}`).join('; ')}</td>
+                        <td class="wide">{miner.models.map((model) => `${model} ${ait(miner.prices[model])}`).join('; ')}</td>
                         <td>{miner.gpu ? `${miner.gpu.name}${miner.gpu.memory_gb ? `, ${miner.gpu.memory_gb} GB` : ''}` : '—'}</td>
                         <td>{duration(miner.reputation.uptime_s)}</td>
-                        <td>{record(miner)}</td>
+                        <td class="wide">{record(miner)}</td>
                         <td><AccountLink address={miner.payout_address} /></td>
                       </tr>
                     ))}
