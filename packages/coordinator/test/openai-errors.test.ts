@@ -61,7 +61,7 @@ test("an OpenAI endpoint AITBC lacks is a 404 the SDK reads as OpenAI's error", 
   const raw = await coordinator.request('POST', '/v1/audio/transcriptions', { body: {} });
   assert.deepEqual([raw.body.error_code, raw.body.detail], ['ROUTE_NOT_FOUND', raw.body.error.message]);
   // Outside /v1 nothing speaks OpenAI: the seed envelope alone.
-  const outside = await coordinator.request('GET', '/nowhere');
+  const outside = await coordinator.request('POST', '/nowhere');
   assert.deepEqual([outside.status, outside.body.error_code, outside.body.error], [404, 'ROUTE_NOT_FOUND', undefined]);
 });
 

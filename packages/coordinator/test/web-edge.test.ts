@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { ADMIN_KEY, startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
 
 const cleanups: (() => Promise<void> | void)[] = [];
 after(async () => {
@@ -105,6 +105,13 @@ test('the web app is served at / and for page paths; API paths, missing files an
   const config = await coordinator.request('GET', '/web-config.json');
   assert.equal(config.status, 200);
   assert.deepEqual(config.body, { coordinator_url: coordinator.url, chain_url: null });
+
+  // In maintenance the pages still load (the operator panel turns it off); the API answers 503.
+  await coordinator.request('PUT', '/v1/admin/maintenance', { key: ADMIN_KEY, body: { enabled: true } });
+  assert.equal((await coordinator.request('GET', '/console')).status, 200);
+  assert.equal((await coordinator.request('GET', '/assets/app.js')).status, 200);
+  assert.equal((await coordinator.request('GET', '/v1/models')).body.error_code, 'SYSTEM_MAINTENANCE');
+  await coordinator.request('PUT', '/v1/admin/maintenance', { key: ADMIN_KEY, body: { enabled: false } });
 });
 
 test('without a built web app, / and page paths say how to build it (never a 500)', async () => {

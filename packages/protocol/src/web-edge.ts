@@ -19,6 +19,9 @@ const EXPOSED_HEADERS = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remain
 
 /** Paths the APIs own: an unknown one is a JSON 404, never the web app. */
 const API_PATH = /^\/(v1|rpc|docs|p2p)(\/|$)|^\/(openapi\.json|metrics|health|web-config\.json)/;
+/** Whether a path belongs to an API (or to web-config.json) rather than to the web app's pages and files. */
+export const isApiPath = (path: string): boolean => API_PATH.test(path);
+
 /** A missing file (a stale asset name) is a 404, not the app's HTML. */
 const FILE_PATH = /\/[^/]*\.[A-Za-z0-9]+$/;
 
@@ -83,7 +86,7 @@ export async function installWebApp(app: FastifyInstance, options: WebAppOptions
 
   return (request, reply) => {
     const path = request.url.split('?')[0] ?? '/';
-    if ((request.method !== 'GET' && request.method !== 'HEAD') || API_PATH.test(path) || FILE_PATH.test(path)) return null;
+    if ((request.method !== 'GET' && request.method !== 'HEAD') || isApiPath(path) || FILE_PATH.test(path)) return null;
     reply.code(200);
     return built ? reply.sendFile('index.html') : reply.type('text/html; charset=utf-8').send(HOW_TO_BUILD);
   };

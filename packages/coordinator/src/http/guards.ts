@@ -9,6 +9,7 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
 import type { RateLimiter } from '../services/token-bucket.ts';
 import { BOOTSTRAP_KEY_ID } from '../services/keys.ts';
+import { isApiPath } from '@aitbc/protocol/web-edge';
 
 /** Paths that answer during maintenance (docs/API.md) and paths never shed under load. */
 export const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
@@ -21,7 +22,9 @@ const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '/';
 export function installMaintenanceGuard(app: FastifyInstance, maintenance: Maintenance): void {
   app.addHook('onRequest', async (request) => {
     const state = maintenance.current;
-    if (!state.enabled || MAINTENANCE_EXEMPT.test(pathOf(request))) return;
+    const path = pathOf(request);
+    // The web app's pages and files still load, so that the operator panel can turn it off.
+    if (!state.enabled || MAINTENANCE_EXEMPT.test(path) || !isApiPath(path)) return;
     throw new ApiError('SYSTEM_MAINTENANCE', state.message || 'The coordinator is in maintenance; retry later', { retryAfterSeconds: state.retryAfterSeconds });
   });
 }
