@@ -75,9 +75,25 @@ async function checkBothWidths(page: Page, name: string, ready: () => Promise<un
   await page.setViewportSize(DESKTOP);
 }
 
+/** The dark colour scheme passes the same check (its own colours and contrast). */
+async function checkDark(page: Page, name: string): Promise<void> {
+  await page.emulateMedia({ colorScheme: 'dark' });
+  await screenshot(page, `${name}-dark`);
+  assert.deepEqual(await seriousViolations(page), [], `${name}: axe in the dark scheme`);
+  await page.emulateMedia({ colorScheme: 'light' });
+}
+
+/** Every request the pages made, with the API key it carried (if any). */
+const requests: { url: string; key: string | null }[] = [];
+
 async function openPage(hash: string): Promise<Page> {
   const page = await browser.newPage({ viewport: DESKTOP });
   page.on('pageerror', (error) => console.error(`page error on ${hash}: ${error.message}`));
+  page.on('request', (request) => {
+    const authorization = request.headers().authorization ?? null;
+    requests.push({ url: request.url(), key: authorization?.replace(/^Bearer /, '') ?? null });
+  });
+  page.on('websocket', (socket) => requests.push({ url: socket.url(), key: null }));
   await page.goto(`${net.coordinator_url}/${hash}`);
   return page;
 }
@@ -123,6 +139,13 @@ test('explorer: the latest blocks, transactions and receipts, and a new block an
   await page.locator('[data-testid=authorities] tbody tr').first().waitFor();
   assert.match(await page.getByTestId('final-height').innerText(), /#\d+/);
   await checkBothWidths(page, 'explorer', () => rows.first().waitFor());
+  await checkDark(page, 'explorer');
+
+  // The keyboard: the first Tab reaches the skip link, which moves focus to the content.
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement?.textContent), 'Skip to the content');
+  await page.keyboard.press('Enter');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'main');
 
   // The search box takes a height, a block hash, a transaction hash, an address and a receipt id.
   const search = async (term: string, lands: RegExp) => {
@@ -210,6 +233,7 @@ test('client console: the key and its limits, spend, jobs with their receipts, a
   assert.ok(answer.trim().length > 0, 'an answer');
   assert.ok(changes >= 2, `the answer arrived in pieces (${changes} changes)`);
   await checkBothWidths(page, 'client', () => table.locator('tbody tr').first().waitFor());
+  await checkDark(page, 'client');
   await page.close();
 });
 
@@ -243,4 +267,15 @@ test('operator panel: the ledger invariant holds, the books match the chain, and
   assert.match(await page.getByTestId('books-difference').innerText(), /^-?\d+(\.\d+)? AIT$/);
   await checkBothWidths(page, 'operator', () => page.getByTestId('ledger-ok').waitFor());
   await page.close();
+});
+
+test('the pages load nothing from elsewhere, and every API key they were given went to the coordinator only', () => {
+  assert.ok(requests.length > 0);
+  const ours = [net.coordinator_url, net.chain_url, net.chain_url.replace(/^http/, 'ws')];
+  const elsewhere = requests.filter((request) => !request.url.startsWith('blob:') && !ours.some((origin) => request.url.startsWith(`${origin}/`)));
+  assert.deepEqual(elsewhere, []);
+  const keyed = requests.filter((request) => request.key !== null);
+  assert.ok(keyed.length > 0, 'the consoles used their keys');
+  assert.deepEqual(keyed.filter((request) => !request.url.startsWith(`${net.coordinator_url}/`)), []);
+  for (const key of [net.client_key, net.miner_key, net.admin_key]) assert.ok(keyed.some((request) => request.key === key), 'each key was used');
 });
