@@ -1,6 +1,6 @@
 // A bar chart of amounts per day, stacked by series (e.g. one per model), drawn with uPlot on a
 // canvas; the same numbers follow in a table for screen readers and for anyone who wants them.
-import { useEffect, useRef } from 'preact/hooks';
+import { useEffect, useRef, useState } from 'preact/hooks';
 import uPlot from 'uplot';
 import 'uplot/dist/uPlot.min.css';
 import type { DaySeries } from './day-series.ts';
@@ -24,12 +24,30 @@ function periodRange(periodDays: number, now = Date.now()): [number, number] {
   return [today - (periodDays - 1) * DAY_S - DAY_S / 2, today + DAY_S / 2];
 }
 
+/** Whether the dark scheme is on, following changes (the chart is redrawn in its colours). */
+function useDarkScheme(): boolean {
+  const [dark, setDark] = useState(() => matchMedia('(prefers-color-scheme: dark)').matches);
+  useEffect(() => {
+    const query = matchMedia('(prefers-color-scheme: dark)');
+    const changed = () => setDark(query.matches);
+    query.addEventListener('change', changed);
+    return () => query.removeEventListener('change', changed);
+  }, []);
+  return dark;
+}
+
 export function DayChart({ title, days, series, unit, periodDays, testId }: { title: string; days: string[]; series: DaySeries[]; unit: string; periodDays: number; testId?: string }) {
   const holder = useRef<HTMLDivElement>(null);
+  const dark = useDarkScheme();
   useEffect(() => {
     const element = holder.current;
     if (!element || days.length === 0 || series.length === 0) return;
     const sums = stacked(series);
+    // The canvas takes no CSS: axes and grid get the page's own colours (light or dark scheme).
+    const style = getComputedStyle(element);
+    const ink = style.color;
+    const grid = style.getPropertyValue('--line').trim() || '#d0d7de';
+    const axis = { stroke: ink, grid: { stroke: grid }, ticks: { stroke: grid } };
     const order = series.map((_, index) => series.length - 1 - index); // tallest stack first
     const bars = uPlot.paths.bars!({ size: [0.7, 24] });
     const plot = new uPlot(
@@ -39,7 +57,7 @@ export function DayChart({ title, days, series, unit, periodDays, testId }: { ti
         legend: { show: true },
         cursor: { points: { show: false } },
         scales: { x: { time: true, range: () => periodRange(periodDays) }, y: { range: (_u, _min, max) => [0, max > 0 ? max * 1.1 : 1] } },
-        axes: [{}, { label: unit, size: 60 }],
+        axes: [axis, { ...axis, label: unit, size: 60 }],
         series: [
           {},
           ...order.map((index) => ({
@@ -60,7 +78,7 @@ export function DayChart({ title, days, series, unit, periodDays, testId }: { ti
       resized.disconnect();
       plot.destroy();
     };
-  }, [days.join(), JSON.stringify(series), periodDays]);
+  }, [days.join(), JSON.stringify(series), periodDays, dark]);
 
   const total = series.reduce((sum, one) => sum + one.values.reduce((a, b) => a + b, 0), 0);
   return (
