@@ -109,6 +109,8 @@ before(async () => {
   assert.equal(built.status, 0, built.stdout + built.stderr);
   const port = await freePort();
   const chainPort = await freePort();
+  // The page on the coordinator reads the chain node on another port (and the reverse): each must
+  // allow the other's origin. The devnet does not yet allow them by default.
   const origins = `http://127.0.0.1:${port},http://127.0.0.1:${chainPort}`;
   devnet = await startAitbc(['devnet', '--port', String(port), '--chain-port', String(chainPort), '--cors-origins', origins], /Try:/, { cwd: home });
   net = JSON.parse(readFileSync(join(home, '.aitbc', 'devnet.json'), 'utf8')) as Devnet;

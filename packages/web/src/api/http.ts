@@ -52,7 +52,10 @@ export async function requestJson<T>(base: string, path: string, options: Reques
     });
   } catch (error) {
     if ((error as Error).name === 'AbortError') throw error;
-    throw new ApiFailure(0, 'NETWORK', `${base} did not answer (${(error as Error).message})`);
+    // A browser reports a refused cross-origin read exactly like a server that is down.
+    const crossOrigin = new URL(base).origin !== location.origin;
+    const hint = crossOrigin ? `, or it does not allow this page's origin (its --cors-origins must list ${location.origin})` : '';
+    throw new ApiFailure(0, 'NETWORK', `${base} did not answer${hint}.`);
   }
   if (!response.ok) throw await failureOf(response);
   return (await response.json()) as T;
