@@ -5,6 +5,7 @@ import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ait } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { counterpart, txSummary } from './tx-summary.ts';
+import { Section } from '../components/section.tsx';
 
 export function AccountPage({ chainUrl, address }: { chainUrl: string; address: string }) {
   const rpc = new ChainRpc(chainUrl);
@@ -21,8 +22,7 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
             <Stat label="Bonded" value={ait(account.bonded)} />
             <Stat label="Unbonding" value={ait(account.unbonding)} />
           </dl>
-          <section class="card" aria-labelledby="history-title">
-            <h2 id="history-title">History</h2>
+          <Section id="history-title" title="History">
             <TableBox label="The account's transactions">
               <table data-testid="account-history">
                 <thead><tr><th scope="col">hash</th><th scope="col">block</th><th scope="col">type</th><th scope="col">direction</th><th scope="col">what</th></tr></thead>
@@ -44,7 +44,7 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
               </table>
             </TableBox>
             {history.transactions.length === 0 ? <p class="muted">No transactions yet.</p> : null}
-          </section>
+          </Section>
         </>
       )}
     </Show>

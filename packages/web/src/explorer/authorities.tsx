@@ -6,13 +6,13 @@ import { AccountLink, BlockLink } from '../components/links.tsx';
 import { Show, TableBox } from '../components/status.tsx';
 import { short } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { Section } from '../components/section.tsx';
 
 export function Authorities({ rpc, blocks, finalHeight }: { rpc: ChainRpc; blocks: BlockView[]; finalHeight: number | null }) {
   // Read again when finality moves, so each authority's latest vote stays current.
   const loaded = useLoad(() => rpc.authorities(), [rpc.url, finalHeight]);
   return (
-    <section aria-labelledby="authorities-title" class="card">
-      <h2 id="authorities-title">Authorities</h2>
+    <Section id="authorities-title" title="Authorities">
       <Show loaded={loaded}>
         {(list) => (
           <>
@@ -38,6 +38,6 @@ export function Authorities({ rpc, blocks, finalHeight }: { rpc: ChainRpc; block
           </>
         )}
       </Show>
-    </section>
+    </Section>
   );
 }

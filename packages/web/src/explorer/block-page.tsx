@@ -5,6 +5,7 @@ import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { counterpart, txSummary } from './tx-summary.ts';
+import { Section } from '../components/section.tsx';
 
 export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
   const rpc = new ChainRpc(chainUrl);
@@ -24,8 +25,7 @@ export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
             {block.height > 0 ? <a href={`#/block/${block.height - 1}`}>← #{block.height - 1}</a> : null}
             {block.height < head.height ? <a href={`#/block/${block.height + 1}`}>#{block.height + 1} →</a> : null}
           </nav>
-          <section class="card" aria-labelledby="header-title">
-            <h2 id="header-title">Header</h2>
+          <Section id="header-title" title="Header">
             <dl class="fields">
               <dt>hash</dt><dd class="mono">{block.hash}</dd>
               <dt>parent</dt><dd class="mono">{block.height > 0 ? <a href={`#/block/${block.height - 1}`}>{block.header.parent_hash}</a> : block.header.parent_hash}</dd>
@@ -34,9 +34,8 @@ export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
               <dt>receipt root</dt><dd class="mono">{block.header.receipt_root}</dd>
               <dt>state root</dt><dd class="mono">{block.header.state_root}</dd>
             </dl>
-          </section>
-          <section class="card" aria-labelledby="block-txs-title">
-            <h2 id="block-txs-title">Transactions</h2>
+          </Section>
+          <Section id="block-txs-title" title="Transactions">
             <TableBox label="The block's transactions">
               <table>
                 <thead><tr><th scope="col">hash</th><th scope="col">type</th><th scope="col">from</th><th scope="col">what</th></tr></thead>
@@ -52,9 +51,8 @@ export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
                 </tbody>
               </table>
             </TableBox>
-          </section>
-          <section class="card" aria-labelledby="block-receipts-title">
-            <h2 id="block-receipts-title">Receipts settled</h2>
+          </Section>
+          <Section id="block-receipts-title" title="Receipts settled">
             <TableBox label="Receipts the block settles">
               <table data-testid="block-receipts">
                 <thead><tr><th scope="col">receipt</th><th scope="col">miner</th><th scope="col">model</th><th scope="col">price</th></tr></thead>
@@ -70,7 +68,7 @@ export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
                 </tbody>
               </table>
             </TableBox>
-          </section>
+          </Section>
           <p><BlockLink height={head.height} /> is the head.</p>
         </>
       )}

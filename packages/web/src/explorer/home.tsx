@@ -8,6 +8,7 @@ import { Authorities } from './authorities.tsx';
 import { useLiveChain } from './live-chain.ts';
 import { SearchBox } from './search.tsx';
 import { counterpart, txSummary } from './tx-summary.ts';
+import { Section } from '../components/section.tsx';
 
 export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
   const rpc = new ChainRpc(chainUrl);
@@ -29,8 +30,7 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
         <Stat label="Last block" value={head ? ago(head.timestamp) : '…'} />
       </dl>
       <div class="grid">
-        <section aria-labelledby="blocks-title" class="card">
-          <h2 id="blocks-title">Latest blocks</h2>
+        <Section id="blocks-title" title="Latest blocks">
           <TableBox label="Latest blocks">
             <table data-testid="latest-blocks">
               <thead>
@@ -49,9 +49,8 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
               </tbody>
             </table>
           </TableBox>
-        </section>
-        <section aria-labelledby="txs-title" class="card">
-          <h2 id="txs-title">Latest transactions</h2>
+        </Section>
+        <Section id="txs-title" title="Latest transactions">
           <TableBox label="Latest transactions">
             <table data-testid="latest-txs">
               <thead>
@@ -69,9 +68,8 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
               </tbody>
             </table>
           </TableBox>
-        </section>
-        <section aria-labelledby="receipts-title" class="card">
-          <h2 id="receipts-title">Latest receipts</h2>
+        </Section>
+        <Section id="receipts-title" title="Latest receipts">
           <TableBox label="Latest receipts">
             <table data-testid="latest-receipts">
               <thead>
@@ -90,7 +88,7 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
               </tbody>
             </table>
           </TableBox>
-        </section>
+        </Section>
         <Authorities rpc={rpc} blocks={live.blocks} finalHeight={finalHeight} />
       </div>
     </>

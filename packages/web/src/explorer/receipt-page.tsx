@@ -9,6 +9,7 @@ import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
 import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { Section } from '../components/section.tsx';
 
 interface ReceiptFindings {
   receipt: Receipt;
@@ -51,8 +52,7 @@ export function ReceiptPage({ chainUrl, coordinatorUrl, id }: { chainUrl: string
             />
             <Stat label="Price" value={ait(receipt.price)} />
           </dl>
-          <section class="card" aria-labelledby="checks-title">
-            <h2 id="checks-title">Checks</h2>
+          <Section id="checks-title" title="Checks">
             {verdict ? (
               <ul class="checks" data-testid="receipt-checks">
                 {verdict.checks.map((check) => (
@@ -69,9 +69,8 @@ export function ReceiptPage({ chainUrl, coordinatorUrl, id }: { chainUrl: string
               </p>
             )}
             {settled?.proof_tx_hash ? <p>Proof transaction: <TxLink hash={settled.proof_tx_hash} /></p> : null}
-          </section>
-          <section class="card" aria-labelledby="receipt-fields-title">
-            <h2 id="receipt-fields-title">What it says</h2>
+          </Section>
+          <Section id="receipt-fields-title" title="What it says">
             <dl class="fields">
               <dt>job</dt><dd class="mono">{receipt.job_id}</dd>
               <dt>miner</dt><dd>{receipt.miner_id}</dd>
@@ -92,7 +91,7 @@ export function ReceiptPage({ chainUrl, coordinatorUrl, id }: { chainUrl: string
               </table>
             </TableBox>
             {settled ? null : <p class="muted">Receipts reach a block when the coordinator settles them (usually within seconds).</p>}
-          </section>
+          </Section>
         </>
       )}
     </Show>

@@ -4,6 +4,7 @@ import { AccountLink, BlockLink, ReceiptLink } from '../components/links.tsx';
 import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ait } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { Section } from '../components/section.tsx';
 
 export function TxPage({ chainUrl, hash }: { chainUrl: string; hash: string }) {
   const loaded = useLoad(() => new ChainRpc(chainUrl).tx(hash), [chainUrl, hash]);
@@ -19,8 +20,7 @@ export function TxPage({ chainUrl, hash }: { chainUrl: string; hash: string }) {
             <Stat label="Block" value={<BlockLink height={tx.block_height} />} testId="tx-block" />
             <Stat label="Fee" value={ait(tx.body.fee)} />
           </dl>
-          <section class="card" aria-labelledby="tx-body-title">
-            <h2 id="tx-body-title">What it does</h2>
+          <Section id="tx-body-title" title="What it does">
             <dl class="fields">
               <dt>from</dt><dd><AccountLink address={tx.body.from} full /></dd>
               <dt>nonce</dt><dd>{tx.body.nonce}</dd>
@@ -52,7 +52,7 @@ export function TxPage({ chainUrl, hash }: { chainUrl: string; hash: string }) {
                 </TableBox>
               </>
             ) : null}
-          </section>
+          </Section>
         </>
       )}
     </Show>

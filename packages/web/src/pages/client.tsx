@@ -9,6 +9,7 @@ import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ait, aitForChart, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Playground } from './playground.tsx';
+import { Section } from '../components/section.tsx';
 
 /** The days the charts cover, today included. */
 const PERIOD_DAYS = 30;
@@ -35,8 +36,7 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
                 <Stat label={`Spent, ${PERIOD_DAYS} days`} value={ait(formatAmount(total))} testId="client-spent" />
                 <Stat label="Jobs today" value={`${key.used_today}${key.daily_job_quota ? ` of ${key.daily_job_quota}` : ''}`} />
               </dl>
-              <section class="card" aria-labelledby="key-title">
-                <h2 id="key-title">Your key</h2>
+              <Section id="key-title" title="Your key">
                 <dl class="fields">
                   <dt>key id</dt><dd class="mono">{key.key_id}</dd>
                   <dt>account</dt><dd>{key.account ?? '—'}</dd>
@@ -46,11 +46,10 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
                   <dt>expires</dt><dd>{key.expires_at ? when(key.expires_at) : 'never'}</dd>
                   <dt>created</dt><dd>{when(key.created_at)}</dd>
                 </dl>
-              </section>
-              <section class="card" aria-labelledby="spend-title">
-                <h2 id="spend-title">Spend</h2>
+              </Section>
+              <Section id="spend-title" title="Spend">
                 <DayChart title="AITBC spent per day" unit="AIT" periodDays={PERIOD_DAYS} testId="spend-chart" days={spend.days.map((day) => day.day)} series={[{ name: 'spent', values: spend.days.map((day) => aitForChart(day.spent)) }]} />
-              </section>
+              </Section>
             </>
           );
         }}
@@ -59,8 +58,7 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
         {([jobPage, receiptPage]) => {
           const settlement = new Map(receiptPage.items.map((receipt) => [receipt.receipt_id, receipt.settlement]));
           return (
-            <section class="card" aria-labelledby="jobs-title">
-              <h2 id="jobs-title">Your jobs</h2>
+            <Section id="jobs-title" title="Your jobs">
               <TableBox label="Your jobs">
                 <table data-testid="client-jobs">
                   <thead><tr><th scope="col">job</th><th scope="col">status</th><th scope="col">model</th><th scope="col">price</th><th scope="col">created</th><th scope="col">receipt</th><th scope="col">settled in</th></tr></thead>
@@ -83,7 +81,7 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
                 </table>
               </TableBox>
               {jobPage.items.length === 0 ? <p class="muted">No jobs yet: try the playground below.</p> : null}
-            </section>
+            </Section>
           );
         }}
       </Show>

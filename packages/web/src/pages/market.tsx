@@ -8,6 +8,7 @@ import { AccountLink } from '../components/links.tsx';
 import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ait, duration } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { Section } from '../components/section.tsx';
 
 const MINER_PAGES = 5;
 
@@ -52,8 +53,7 @@ export function MarketPage({ coordinatorUrl }: { coordinatorUrl: string }) {
               <Stat label="Jobs per minute" value={market.jobs_per_minute} testId="jobs-per-minute" />
               <Stat label="Completed, last hour" value={market.completed_last_hour} />
             </dl>
-            <section class="card" aria-labelledby="models-title">
-              <h2 id="models-title">Models</h2>
+            <Section id="models-title" title="Models">
               <TableBox label="Models on offer">
                 <table data-testid="market-models">
                   <thead><tr><th scope="col">model</th><th scope="col">price per token</th><th scope="col">miners online</th><th scope="col">queued</th><th scope="col">capabilities</th></tr></thead>
@@ -70,9 +70,8 @@ export function MarketPage({ coordinatorUrl }: { coordinatorUrl: string }) {
                   </tbody>
                 </table>
               </TableBox>
-            </section>
-            <section class="card" aria-labelledby="miners-title">
-              <h2 id="miners-title">Miners</h2>
+            </Section>
+            <Section id="miners-title" title="Miners">
               <TableBox label="Miners">
                 <table data-testid="market-miners">
                   <thead><tr><th scope="col">miner</th><th scope="col">status</th><th scope="col">models and prices</th><th scope="col">GPU</th><th scope="col">uptime</th><th scope="col">verification record</th><th scope="col">payout</th></tr></thead>
@@ -91,7 +90,7 @@ export function MarketPage({ coordinatorUrl }: { coordinatorUrl: string }) {
                   </tbody>
                 </table>
               </TableBox>
-            </section>
+            </Section>
           </>
         )}
       </Show>

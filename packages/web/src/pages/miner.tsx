@@ -10,6 +10,7 @@ import { Show, Stat, TableBox } from '../components/status.tsx';
 import { download, toCsv } from '../csv.ts';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
+import { Section } from '../components/section.tsx';
 
 /** The days the charts cover, today included. */
 const PERIOD_DAYS = 30;
@@ -37,15 +38,10 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
               <Stat label="Settled on chain" value={ait(series.settled)} testId="miner-settled" />
               <Stat label={`Jobs, ${PERIOD_DAYS} days`} value={jobs} testId="miner-jobs" />
             </dl>
-            <section class="card" aria-labelledby="earnings-title">
-              <div class="row spread">
-                <h2 id="earnings-title">Earnings</h2>
-                <button type="button" onClick={exportCsv}>Export CSV</button>
-              </div>
+            <Section id="earnings-title" title="Earnings" action={<button type="button" onClick={exportCsv}>Export CSV</button>}>
               <DayChart title="AITBC earned per day, by model" unit="AIT" periodDays={PERIOD_DAYS} testId="earnings-chart" days={days} series={byModel} />
-            </section>
-            <section class="card" aria-labelledby="payouts-title">
-              <h2 id="payouts-title">Payouts</h2>
+            </Section>
+            <Section id="payouts-title" title="Payouts">
               <TableBox label="Payout transactions">
                 <table data-testid="miner-payouts">
                   <thead><tr><th scope="col">when</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th></tr></thead>
@@ -64,7 +60,7 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
                 </table>
               </TableBox>
               {series.payouts.length === 0 ? <p class="muted">No payouts yet: earnings are paid on chain once claimed and settled.</p> : null}
-            </section>
+            </Section>
           </>
         );
       }}

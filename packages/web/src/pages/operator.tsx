@@ -7,6 +7,7 @@ import { Show, Stat, TableBox } from '../components/status.tsx';
 import { ago, ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { settlementLag } from './settlement-lag.ts';
+import { Section } from '../components/section.tsx';
 
 function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; apiKey: string; forget: () => void }) {
   const api = new CoordinatorApi(coordinatorUrl, apiKey);
@@ -29,24 +30,21 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
                 <Stat label="Settlement lag" value={lag.lagMs === null ? 'none waiting' : `${Math.round(lag.lagMs / 1000)} s`} testId="settlement-lag" />
                 <Stat label="Outbox in flight" value={lag.inFlight} />
               </dl>
-              <section class="card" aria-labelledby="ledger-title">
-                <h2 id="ledger-title">Ledger</h2>
+              <Section id="ledger-title" title="Ledger">
                 <p>Every credit is available, escrowed, held, earned, claimed or withdrawing, over {ledger.jobs} jobs:</p>
                 <dl class="fields">
                   {Object.entries(ledger.totals).map(([name, amount]) => <><dt>{name}</dt><dd>{ait(amount)}</dd></>)}
                 </dl>
                 {ledger.problems.length > 0 ? <ul class="failure">{ledger.problems.map((problem) => <li>{problem}</li>)}</ul> : null}
-              </section>
-              <section class="card" aria-labelledby="books-title">
-                <h2 id="books-title">Books and chain</h2>
+              </Section>
+              <Section id="books-title" title="Books and chain">
                 <dl class="fields">
                   <dt>clearing address</dt><dd><AccountLink address={chain.clearing_address} full /></dd>
                   <dt>on chain</dt><dd>{ait(chain.on_chain_balance)}</dd>
                   {chain.books ? Object.entries(chain.books).map(([name, amount]) => <><dt>{name.replace(/_/g, ' ')}</dt><dd>{ait(amount)}</dd></>) : null}
                 </dl>
-              </section>
-              <section class="card" aria-labelledby="outbox-title">
-                <h2 id="outbox-title">Settlement outbox</h2>
+              </Section>
+              <Section id="outbox-title" title="Settlement outbox">
                 {chain.outbox.length === 0 ? (
                   <p class="muted" data-testid="outbox-empty">Nothing waiting: every settlement, withdrawal and slash is final on chain.</p>
                 ) : (
@@ -70,9 +68,8 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
                     </table>
                   </TableBox>
                 )}
-              </section>
-              <section class="card" aria-labelledby="deposits-title">
-                <h2 id="deposits-title">Deposits waiting for an operator</h2>
+              </Section>
+              <Section id="deposits-title" title="Deposits waiting for an operator">
                 {chain.unmatched_deposits.length === 0 ? (
                   <p class="muted" data-testid="no-unmatched">None: every deposit named an account.</p>
                 ) : (
@@ -93,7 +90,7 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
                     </table>
                   </TableBox>
                 )}
-              </section>
+              </Section>
             </>
           );
         }}

@@ -4,6 +4,7 @@ import { useRef, useState } from 'preact/hooks';
 import { headersFor, failureOf } from '../api/http.ts';
 import { readEventData } from '../api/sse.ts';
 import { Failure } from '../components/status.tsx';
+import { Section } from '../components/section.tsx';
 
 interface Chunk {
   choices?: { delta?: { content?: string | null } }[];
@@ -43,8 +44,7 @@ export function Playground({ coordinatorUrl, apiKey, models }: { coordinatorUrl:
   };
 
   return (
-    <section class="card" aria-labelledby="playground-title">
-      <h2 id="playground-title">Playground</h2>
+    <Section id="playground-title" title="Playground">
       <form
         class="stack"
         onSubmit={(event) => {
@@ -74,6 +74,6 @@ export function Playground({ coordinatorUrl, apiKey, models }: { coordinatorUrl:
           Done{done.price ? `: ${done.price} AIT` : ''}{done.receipt_id ? <> — <a href={`#/receipt/${done.receipt_id}`}>its receipt</a></> : null}
         </p>
       ) : null}
-    </section>
+    </Section>
   );
 }
