@@ -2,7 +2,8 @@
 // coordinator's POST /v1/receipts/verify against its pinned keys when a coordinator is known),
 // the block that settled it, and whether a zero-knowledge proof of it is on chain.
 import type { Receipt, SettledReceipt, VerifyView } from '@aitbc/protocol/wire';
-import { ChainRpc } from '../api/chain.ts';
+import { useEffect } from 'preact/hooks';
+import { ChainRpc, subscribe } from '../api/chain.ts';
 import { CoordinatorApi } from '../api/coordinator.ts';
 import { ApiFailure } from '../api/http.ts';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
@@ -32,6 +33,11 @@ async function findReceipt(id: string, chainUrl: string | null, coordinatorUrl: 
 
 export function ReceiptPage({ chainUrl, coordinatorUrl, id }: { chainUrl: string | null; coordinatorUrl: string | null; id: string }) {
   const loaded = useLoad(() => findReceipt(id, chainUrl, coordinatorUrl), [chainUrl, coordinatorUrl, id]);
+  // Read again when the chain settles or proves this receipt, so its block and proof appear as they happen.
+  useEffect(() => {
+    if (!chainUrl) return;
+    return subscribe(chainUrl, ['receipts'], { onEvent: (event) => event.topic === 'receipts' && event.receipt_id === id && loaded.reload() });
+  }, [chainUrl, id]);
   return (
     <Show loaded={loaded}>
       {({ receipt, settled, verdict }) => (
