@@ -36,3 +36,21 @@ export function Stat({ label, value, testId }: { label: string; value: Component
     </div>
   );
 }
+
+/** A table of `rows`, one `<tr>` each from `row`, under column headings, in a TableBox. */
+export function DataTable<T>({ label, testId, head, rows, row }: { label: string; testId?: string; head: string[]; rows: T[]; row: (item: T) => ComponentChildren }) {
+  return (
+    <TableBox label={label}>
+      <table data-testid={testId}>
+        <thead>
+          <tr>
+            {head.map((name) => (
+              <th scope="col">{name}</th>
+            ))}
+          </tr>
+        </thead>
+        <tbody>{rows.map(row)}</tbody>
+      </table>
+    </TableBox>
+  );
+}

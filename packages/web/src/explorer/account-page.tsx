@@ -1,7 +1,7 @@
 // One address: its balance, nonce and bonds, and its transactions, newest first.
 import { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { counterpart, txSummary } from './tx-summary.ts';
@@ -23,26 +23,25 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
             <Stat label="Unbonding" value={ait(account.unbonding)} />
           </dl>
           <Section id="history-title" title="History">
-            <TableBox label="The account's transactions">
-              <table data-testid="account-history">
-                <thead><tr><th scope="col">hash</th><th scope="col">block</th><th scope="col">type</th><th scope="col">direction</th><th scope="col">what</th></tr></thead>
-                <tbody>
-                  {history.transactions.map((tx) => {
-                    const outgoing = tx.body.from === account.address;
-                    const other = outgoing ? counterpart(tx.body) : tx.body.from;
-                    return (
-                      <tr>
-                        <td><TxLink hash={tx.hash} /></td>
-                        <td><BlockLink height={tx.block_height} /></td>
-                        <td>{tx.body.type}</td>
-                        <td>{outgoing ? 'out' : 'in'} {other ? <AccountLink address={other} /> : null}</td>
-                        <td>{txSummary(tx.body)}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </TableBox>
+            <DataTable
+              label="The account's transactions"
+              testId="account-history"
+              head={['hash', 'block', 'type', 'direction', 'what']}
+              rows={history.transactions}
+              row={(tx) => {
+                const outgoing = tx.body.from === account.address;
+                const other = outgoing ? counterpart(tx.body) : tx.body.from;
+                return (
+                  <tr>
+                    <td><TxLink hash={tx.hash} /></td>
+                    <td><BlockLink height={tx.block_height} /></td>
+                    <td>{tx.body.type}</td>
+                    <td>{outgoing ? 'out' : 'in'} {other ? <AccountLink address={other} /> : null}</td>
+                    <td>{txSummary(tx.body)}</td>
+                  </tr>
+                );
+              }}
+            />
             {history.transactions.length === 0 ? <p class="muted">No transactions yet.</p> : null}
           </Section>
         </>

@@ -3,7 +3,7 @@
 import type { BlockView } from '@aitbc/protocol/wire';
 import type { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink } from '../components/links.tsx';
-import { Show, TableBox } from '../components/status.tsx';
+import { DataTable, Show } from '../components/status.tsx';
 import { short } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Section } from '../components/section.tsx';
@@ -19,22 +19,21 @@ export function Authorities({ rpc, blocks, finalHeight }: { rpc: ChainRpc; block
             <p>
               A block is final with {list.finality_threshold} of {list.authorities.length} votes; one slot every {list.block_interval_ms} ms.
             </p>
-            <TableBox label="Authorities">
-              <table data-testid="authorities">
-                <thead><tr><th scope="col">#</th><th scope="col">key</th><th scope="col">address</th><th scope="col">latest vote</th><th scope="col">recent blocks</th></tr></thead>
-                <tbody>
-                  {list.authorities.map((authority) => (
-                    <tr>
-                      <td class="num">{authority.position}</td>
-                      <td class="mono" title={authority.public_key}>{short(authority.public_key, 12)}</td>
-                      <td><AccountLink address={authority.address} /></td>
-                      <td><BlockLink height={authority.voted_height} /></td>
-                      <td class="num">{blocks.filter((block) => block.header.proposer === authority.public_key).length} of {blocks.length}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableBox>
+            <DataTable
+              label="Authorities"
+              testId="authorities"
+              head={['#', 'key', 'address', 'latest vote', 'recent blocks']}
+              rows={list.authorities}
+              row={(authority) => (
+                <tr>
+                  <td class="num">{authority.position}</td>
+                  <td class="mono" title={authority.public_key}>{short(authority.public_key, 12)}</td>
+                  <td><AccountLink address={authority.address} /></td>
+                  <td><BlockLink height={authority.voted_height} /></td>
+                  <td class="num">{blocks.filter((block) => block.header.proposer === authority.public_key).length} of {blocks.length}</td>
+                </tr>
+              )}
+            />
           </>
         )}
       </Show>

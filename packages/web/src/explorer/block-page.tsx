@@ -1,7 +1,7 @@
 // One block: its header, whether it is final, its transactions and the receipts it settles.
 import { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink, ReceiptLink, TxLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { counterpart, txSummary } from './tx-summary.ts';
@@ -36,38 +36,35 @@ export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
             </dl>
           </Section>
           <Section id="block-txs-title" title="Transactions">
-            <TableBox label="The block's transactions">
-              <table>
-                <thead><tr><th scope="col">hash</th><th scope="col">type</th><th scope="col">from</th><th scope="col">what</th></tr></thead>
-                <tbody>
-                  {block.transactions.map((tx) => (
-                    <tr>
-                      <td><TxLink hash={tx.hash} /></td>
-                      <td>{tx.body.type}</td>
-                      <td><AccountLink address={tx.body.from} /></td>
-                      <td>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableBox>
+            <DataTable
+              label="The block's transactions"
+              head={['hash', 'type', 'from', 'what']}
+              rows={block.transactions}
+              row={(tx) => (
+                <tr>
+                  <td><TxLink hash={tx.hash} /></td>
+                  <td>{tx.body.type}</td>
+                  <td><AccountLink address={tx.body.from} /></td>
+                  <td>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</td>
+                </tr>
+              )}
+            />
           </Section>
           <Section id="block-receipts-title" title="Receipts settled">
-            <TableBox label="Receipts the block settles">
-              <table data-testid="block-receipts">
-                <thead><tr><th scope="col">receipt</th><th scope="col">miner</th><th scope="col">model</th><th scope="col">price</th></tr></thead>
-                <tbody>
-                  {block.receipts.map((receipt) => (
-                    <tr>
-                      <td><ReceiptLink id={receipt.receipt_id} /></td>
-                      <td>{receipt.miner_id}</td>
-                      <td>{receipt.model}</td>
-                      <td class="num">{ait(receipt.price)}</td>
-                    </tr>
-                  ))}
-                </tbody>
-              </table>
-            </TableBox>
+            <DataTable
+              label="Receipts the block settles"
+              testId="block-receipts"
+              head={['receipt', 'miner', 'model', 'price']}
+              rows={block.receipts}
+              row={(receipt) => (
+                <tr>
+                  <td><ReceiptLink id={receipt.receipt_id} /></td>
+                  <td>{receipt.miner_id}</td>
+                  <td>{receipt.model}</td>
+                  <td class="num">{ait(receipt.price)}</td>
+                </tr>
+              )}
+            />
           </Section>
           <p><BlockLink height={head.height} /> is the head.</p>
         </>

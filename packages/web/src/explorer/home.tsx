@@ -1,7 +1,7 @@
 // The explorer's front page: the head and final height, the latest blocks, transactions and
 // receipts as they happen, the authorities, and the search box.
 import { ChainRpc } from '../api/chain.ts';
-import { Failure, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Failure, Stat } from '../components/status.tsx';
 import { AccountLink, BlockLink, ReceiptLink, TxLink } from '../components/links.tsx';
 import { ago, ait, short } from '../format.ts';
 import { Authorities } from './authorities.tsx';
@@ -31,63 +31,54 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
       </dl>
       <div class="grid">
         <Section id="blocks-title" title="Latest blocks">
-          <TableBox label="Latest blocks">
-            <table data-testid="latest-blocks">
-              <thead>
-                <tr><th scope="col">height</th><th scope="col">hash</th><th scope="col">txs</th><th scope="col">receipts</th><th scope="col">age</th></tr>
-              </thead>
-              <tbody>
-                {live.blocks.map((block) => (
-                  <tr data-height={block.height}>
-                    <td><BlockLink height={block.height} /> {finalHeight !== null && block.height <= finalHeight ? <span class="badge ok">final</span> : null}</td>
-                    <td class="mono" title={block.hash}>{short(block.hash)}</td>
-                    <td class="num">{block.transactions.length}</td>
-                    <td class="num">{block.receipts.length}</td>
-                    <td>{ago(block.header.timestamp)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableBox>
+          <DataTable
+            label="Latest blocks"
+            testId="latest-blocks"
+            head={['height', 'hash', 'txs', 'receipts', 'age']}
+            rows={live.blocks}
+            row={(block) => (
+              <tr data-height={block.height}>
+                <td><BlockLink height={block.height} /> {finalHeight !== null && block.height <= finalHeight ? <span class="badge ok">final</span> : null}</td>
+                <td class="mono" title={block.hash}>{short(block.hash)}</td>
+                <td class="num">{block.transactions.length}</td>
+                <td class="num">{block.receipts.length}</td>
+                <td>{ago(block.header.timestamp)}</td>
+              </tr>
+            )}
+          />
         </Section>
         <Section id="txs-title" title="Latest transactions">
-          <TableBox label="Latest transactions">
-            <table data-testid="latest-txs">
-              <thead>
-                <tr><th scope="col">hash</th><th scope="col">type</th><th scope="col">what</th><th scope="col">block</th></tr>
-              </thead>
-              <tbody>
-                {live.txs.map((tx) => (
-                  <tr>
-                    <td><TxLink hash={tx.hash} /></td>
-                    <td>{tx.body?.type ?? '…'}</td>
-                    <td class="wide">{tx.body ? <>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</> : null}</td>
-                    <td>{tx.status === 'pending' ? <span class="badge">pending</span> : <BlockLink height={tx.block_height} />}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableBox>
+          <DataTable
+            label="Latest transactions"
+            testId="latest-txs"
+            head={['hash', 'type', 'what', 'block']}
+            rows={live.txs}
+            row={(tx) => (
+              <tr>
+                <td><TxLink hash={tx.hash} /></td>
+                <td>{tx.body?.type ?? '…'}</td>
+                <td class="wide">{tx.body ? <>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</> : null}</td>
+                <td>{tx.status === 'pending' ? <span class="badge">pending</span> : <BlockLink height={tx.block_height} />}</td>
+              </tr>
+            )}
+          />
         </Section>
         <Section id="receipts-title" title="Latest receipts">
-          <TableBox label="Latest receipts">
-            <table data-testid="latest-receipts">
-              <thead>
-                <tr><th scope="col">receipt</th><th scope="col">model</th><th scope="col">price</th><th scope="col">block</th><th scope="col">ZK proof</th></tr>
-              </thead>
-              <tbody>
-                {live.receipts.map((receipt) => (
-                  <tr data-receipt={receipt.receipt_id}>
-                    <td><ReceiptLink id={receipt.receipt_id} /></td>
-                    <td>{receipt.model ?? '…'}</td>
-                    <td class="num">{receipt.price ? ait(receipt.price) : '…'}</td>
-                    <td><BlockLink height={receipt.block_height} /></td>
-                    <td>{receipt.proven ? <span class="badge ok">proven</span> : <span class="muted">none</span>}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </TableBox>
+          <DataTable
+            label="Latest receipts"
+            testId="latest-receipts"
+            head={['receipt', 'model', 'price', 'block', 'ZK proof']}
+            rows={live.receipts}
+            row={(receipt) => (
+              <tr data-receipt={receipt.receipt_id}>
+                <td><ReceiptLink id={receipt.receipt_id} /></td>
+                <td>{receipt.model ?? '…'}</td>
+                <td class="num">{receipt.price ? ait(receipt.price) : '…'}</td>
+                <td><BlockLink height={receipt.block_height} /></td>
+                <td>{receipt.proven ? <span class="badge ok">proven</span> : <span class="muted">none</span>}</td>
+              </tr>
+            )}
+          />
         </Section>
         <Authorities rpc={rpc} blocks={live.blocks} finalHeight={finalHeight} />
       </div>

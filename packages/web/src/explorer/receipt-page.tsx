@@ -7,7 +7,7 @@ import { ChainRpc, subscribe } from '../api/chain.ts';
 import { CoordinatorApi } from '../api/coordinator.ts';
 import { ApiFailure } from '../api/http.ts';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Section } from '../components/section.tsx';
@@ -90,12 +90,12 @@ export function ReceiptPage({ chainUrl, coordinatorUrl, id }: { chainUrl: string
               <dt>output hash</dt><dd class="mono">{receipt.output_hash}</dd>
               <dt>version</dt><dd>{receipt.version}{receipt.backend ? `, backend ${receipt.backend}` : ''}</dd>
             </dl>
-            <TableBox label="Signatures">
-              <table>
-                <thead><tr><th scope="col">role</th><th scope="col">key</th></tr></thead>
-                <tbody>{receipt.signatures.map((signature) => <tr><td>{signature.role}</td><td class="mono">{signature.key_id}</td></tr>)}</tbody>
-              </table>
-            </TableBox>
+            <DataTable
+              label="Signatures"
+              head={['role', 'key']}
+              rows={receipt.signatures}
+              row={(signature) => <tr><td>{signature.role}</td><td class="mono">{signature.key_id}</td></tr>}
+            />
             {settled ? null : <p class="muted">Receipts reach a block when the coordinator settles them (usually within seconds).</p>}
           </Section>
         </>

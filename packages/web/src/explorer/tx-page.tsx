@@ -1,7 +1,7 @@
 // One transaction: pending or in which block, final or not, and every field of its body.
 import { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink, ReceiptLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Section } from '../components/section.tsx';
@@ -44,12 +44,12 @@ export function TxPage({ chainUrl, hash }: { chainUrl: string; hash: string }) {
                 <h3>Receipts</h3>
                 <ul class="plain">{tx.body.receipts.map((receipt) => <li><ReceiptLink id={receipt.receipt_id} /> {receipt.model}, {ait(receipt.price)}</li>)}</ul>
                 <h3>Payouts</h3>
-                <TableBox label="Payouts">
-                  <table>
-                    <thead><tr><th scope="col">to</th><th scope="col">amount</th></tr></thead>
-                    <tbody>{tx.body.payouts.map((payout) => <tr><td><AccountLink address={payout.address} full /></td><td class="num">{ait(payout.amount)}</td></tr>)}</tbody>
-                  </table>
-                </TableBox>
+                <DataTable
+                  label="Payouts"
+                  head={['to', 'amount']}
+                  rows={tx.body.payouts}
+                  row={(payout) => <tr><td><AccountLink address={payout.address} full /></td><td class="num">{ait(payout.amount)}</td></tr>}
+                />
               </>
             ) : null}
           </Section>

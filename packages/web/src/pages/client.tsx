@@ -5,7 +5,7 @@ import { CoordinatorApi } from '../api/coordinator.ts';
 import { DayChart } from '../components/day-chart.tsx';
 import { KeyGate } from '../components/key-gate.tsx';
 import { BlockLink, ReceiptLink, TxLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait, aitForChart, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Playground } from './playground.tsx';
@@ -59,27 +59,26 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
           const settlement = new Map(receiptPage.items.map((receipt) => [receipt.receipt_id, receipt.settlement]));
           return (
             <Section id="jobs-title" title="Your jobs">
-              <TableBox label="Your jobs">
-                <table data-testid="client-jobs">
-                  <thead><tr><th scope="col">job</th><th scope="col">status</th><th scope="col">model</th><th scope="col">price</th><th scope="col">created</th><th scope="col">receipt</th><th scope="col">settled in</th></tr></thead>
-                  <tbody>
-                    {jobPage.items.map((job) => {
-                      const settled = job.receipt_id ? settlement.get(job.receipt_id) : null;
-                      return (
-                        <tr>
-                          <td class="mono">{job.job_id}</td>
-                          <td>{job.status}</td>
-                          <td>{job.model}</td>
-                          <td class="num">{ait(job.price)}</td>
-                          <td>{when(job.created_at)}</td>
-                          <td><ReceiptLink id={job.receipt_id} /></td>
-                          <td>{settled?.block_height !== null && settled?.block_height !== undefined ? <><BlockLink height={settled.block_height} /> <TxLink hash={settled.tx_hash} /></> : '—'}</td>
-                        </tr>
-                      );
-                    })}
-                  </tbody>
-                </table>
-              </TableBox>
+              <DataTable
+                label="Your jobs"
+                testId="client-jobs"
+                head={['job', 'status', 'model', 'price', 'created', 'receipt', 'settled in']}
+                rows={jobPage.items}
+                row={(job) => {
+                  const settled = job.receipt_id ? settlement.get(job.receipt_id) : null;
+                  return (
+                    <tr>
+                      <td class="mono">{job.job_id}</td>
+                      <td>{job.status}</td>
+                      <td>{job.model}</td>
+                      <td class="num">{ait(job.price)}</td>
+                      <td>{when(job.created_at)}</td>
+                      <td><ReceiptLink id={job.receipt_id} /></td>
+                      <td>{settled?.block_height !== null && settled?.block_height !== undefined ? <><BlockLink height={settled.block_height} /> <TxLink hash={settled.tx_hash} /></> : '—'}</td>
+                    </tr>
+                  );
+                }}
+              />
               {jobPage.items.length === 0 ? <p class="muted">No jobs yet: try the playground below.</p> : null}
             </Section>
           );

@@ -5,7 +5,7 @@ import { useEffect } from 'preact/hooks';
 import type { MinerView } from '@aitbc/protocol/wire';
 import { CoordinatorApi } from '../api/coordinator.ts';
 import { AccountLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait, duration } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { Section } from '../components/section.tsx';
@@ -54,42 +54,40 @@ export function MarketPage({ coordinatorUrl }: { coordinatorUrl: string }) {
               <Stat label="Completed, last hour" value={market.completed_last_hour} />
             </dl>
             <Section id="models-title" title="Models">
-              <TableBox label="Models on offer">
-                <table data-testid="market-models">
-                  <thead><tr><th scope="col">model</th><th scope="col">price per token</th><th scope="col">miners online</th><th scope="col">queued</th><th scope="col">capabilities</th></tr></thead>
-                  <tbody>
-                    {market.models.map((model) => (
-                      <tr>
-                        <th scope="row">{model.model}</th>
-                        <td class="num">{priceRange(model.min_price, model.max_price)}</td>
-                        <td class="num">{model.miners_online}</td>
-                        <td class="num">{model.queued}</td>
-                        <td>{model.capabilities.join(', ')}</td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
+              <DataTable
+                label="Models on offer"
+                testId="market-models"
+                head={['model', 'price per token', 'miners online', 'queued', 'capabilities']}
+                rows={market.models}
+                row={(model) => (
+                  <tr>
+                    <th scope="row">{model.model}</th>
+                    <td class="num">{priceRange(model.min_price, model.max_price)}</td>
+                    <td class="num">{model.miners_online}</td>
+                    <td class="num">{model.queued}</td>
+                    <td>{model.capabilities.join(', ')}</td>
+                  </tr>
+                )}
+              />
             </Section>
             <Section id="miners-title" title="Miners">
-              <TableBox label="Miners">
-                <table data-testid="market-miners">
-                  <thead><tr><th scope="col">miner</th><th scope="col">status</th><th scope="col">models and prices</th><th scope="col">GPU</th><th scope="col">uptime</th><th scope="col">verification record</th><th scope="col">payout</th></tr></thead>
-                  <tbody>
-                    {miners.map((miner) => (
-                      <tr>
-                        <th scope="row">{miner.miner_id}</th>
-                        <td>{miner.paused ? <span class="badge bad">paused</span> : <span class={`badge ${miner.status === 'online' ? 'ok' : ''}`}>{miner.status}</span>}</td>
-                        <td class="wide">{miner.models.map((model) => `${model} ${ait(miner.prices[model])}`).join('; ')}</td>
-                        <td>{miner.gpu ? `${miner.gpu.name}${miner.gpu.memory_gb ? `, ${miner.gpu.memory_gb} GB` : ''}` : '—'}</td>
-                        <td>{duration(miner.reputation.uptime_s)}</td>
-                        <td class="wide">{record(miner)}</td>
-                        <td><AccountLink address={miner.payout_address} /></td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
+              <DataTable
+                label="Miners"
+                testId="market-miners"
+                head={['miner', 'status', 'models and prices', 'GPU', 'uptime', 'verification record', 'payout']}
+                rows={miners}
+                row={(miner) => (
+                  <tr>
+                    <th scope="row">{miner.miner_id}</th>
+                    <td>{miner.paused ? <span class="badge bad">paused</span> : <span class={`badge ${miner.status === 'online' ? 'ok' : ''}`}>{miner.status}</span>}</td>
+                    <td class="wide">{miner.models.map((model) => `${model} ${ait(miner.prices[model])}`).join('; ')}</td>
+                    <td>{miner.gpu ? `${miner.gpu.name}${miner.gpu.memory_gb ? `, ${miner.gpu.memory_gb} GB` : ''}` : '—'}</td>
+                    <td>{duration(miner.reputation.uptime_s)}</td>
+                    <td class="wide">{record(miner)}</td>
+                    <td><AccountLink address={miner.payout_address} /></td>
+                  </tr>
+                )}
+              />
             </Section>
           </>
         )}

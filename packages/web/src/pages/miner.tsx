@@ -6,7 +6,7 @@ import { DayChart } from '../components/day-chart.tsx';
 import { earningsByModel } from './earnings-by-model.ts';
 import { KeyGate } from '../components/key-gate.tsx';
 import { BlockLink, TxLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { download, toCsv } from '../csv.ts';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
@@ -42,23 +42,22 @@ function Dashboard({ coordinatorUrl, apiKey, minerId }: { coordinatorUrl: string
               <DayChart title="AITBC earned per day, by model" unit="AIT" periodDays={PERIOD_DAYS} testId="earnings-chart" days={days} series={byModel} />
             </Section>
             <Section id="payouts-title" title="Payouts">
-              <TableBox label="Payout transactions">
-                <table data-testid="miner-payouts">
-                  <thead><tr><th scope="col">when</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th></tr></thead>
-                  <tbody>
-                    {series.payouts.map((payout) => (
-                      <tr>
-                        <td>{when(payout.at)}</td>
-                        <td>{payout.state === 'final' ? <span class="badge ok">final</span> : payout.state}</td>
-                        <td class="num">{ait(payout.amount)}</td>
-                        <td class="num">{payout.receipts}</td>
-                        <td><TxLink hash={payout.tx_hash} /></td>
-                        <td><BlockLink height={payout.block_height} /></td>
-                      </tr>
-                    ))}
-                  </tbody>
-                </table>
-              </TableBox>
+              <DataTable
+                label="Payout transactions"
+                testId="miner-payouts"
+                head={['when', 'state', 'amount', 'receipts', 'transaction', 'block']}
+                rows={series.payouts}
+                row={(payout) => (
+                  <tr>
+                    <td>{when(payout.at)}</td>
+                    <td>{payout.state === 'final' ? <span class="badge ok">final</span> : payout.state}</td>
+                    <td class="num">{ait(payout.amount)}</td>
+                    <td class="num">{payout.receipts}</td>
+                    <td><TxLink hash={payout.tx_hash} /></td>
+                    <td><BlockLink height={payout.block_height} /></td>
+                  </tr>
+                )}
+              />
               {series.payouts.length === 0 ? <p class="muted">No payouts yet: earnings are paid on chain once claimed and settled.</p> : null}
             </Section>
           </>

@@ -3,7 +3,7 @@
 import { CoordinatorApi } from '../api/coordinator.ts';
 import { KeyGate } from '../components/key-gate.tsx';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
-import { Show, Stat, TableBox } from '../components/status.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ago, ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { settlementLag } from './settlement-lag.ts';
@@ -48,47 +48,44 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
                 {chain.outbox.length === 0 ? (
                   <p class="muted" data-testid="outbox-empty">Nothing waiting: every settlement, withdrawal and slash is final on chain.</p>
                 ) : (
-                  <TableBox label="Settlement outbox">
-                    <table data-testid="outbox">
-                      <thead><tr><th scope="col">id</th><th scope="col">kind</th><th scope="col">state</th><th scope="col">amount</th><th scope="col">receipts</th><th scope="col">transaction</th><th scope="col">block</th><th scope="col">age</th></tr></thead>
-                      <tbody>
-                        {chain.outbox.map((entry) => (
-                          <tr>
-                            <td class="num">{entry.outbox_id}</td>
-                            <td>{entry.kind}</td>
-                            <td>{entry.state}{entry.error_code ? <span class="failure"> {entry.error_code}</span> : null}</td>
-                            <td class="num">{ait(entry.amount)}</td>
-                            <td class="num">{entry.receipts}</td>
-                            <td><TxLink hash={entry.tx_hash} /></td>
-                            <td><BlockLink height={entry.block_height} /></td>
-                            <td>{ago(entry.created_at)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </TableBox>
+                  <DataTable
+                    label="Settlement outbox"
+                    testId="outbox"
+                    head={['id', 'kind', 'state', 'amount', 'receipts', 'transaction', 'block', 'age']}
+                    rows={chain.outbox}
+                    row={(entry) => (
+                      <tr>
+                        <td class="num">{entry.outbox_id}</td>
+                        <td>{entry.kind}</td>
+                        <td>{entry.state}{entry.error_code ? <span class="failure"> {entry.error_code}</span> : null}</td>
+                        <td class="num">{ait(entry.amount)}</td>
+                        <td class="num">{entry.receipts}</td>
+                        <td><TxLink hash={entry.tx_hash} /></td>
+                        <td><BlockLink height={entry.block_height} /></td>
+                        <td>{ago(entry.created_at)}</td>
+                      </tr>
+                    )}
+                  />
                 )}
               </Section>
               <Section id="deposits-title" title="Deposits waiting for an operator">
                 {chain.unmatched_deposits.length === 0 ? (
                   <p class="muted" data-testid="no-unmatched">None: every deposit named an account.</p>
                 ) : (
-                  <TableBox label="Unmatched deposits">
-                    <table>
-                      <thead><tr><th scope="col">from</th><th scope="col">amount</th><th scope="col">memo</th><th scope="col">transaction</th><th scope="col">seen</th></tr></thead>
-                      <tbody>
-                        {chain.unmatched_deposits.map((deposit) => (
-                          <tr>
-                            <td><AccountLink address={deposit.from} /></td>
-                            <td class="num">{ait(deposit.amount)}</td>
-                            <td>{deposit.memo ?? '—'}</td>
-                            <td><TxLink hash={deposit.tx_hash} /></td>
-                            <td>{when(deposit.seen_at)}</td>
-                          </tr>
-                        ))}
-                      </tbody>
-                    </table>
-                  </TableBox>
+                  <DataTable
+                    label="Unmatched deposits"
+                    head={['from', 'amount', 'memo', 'transaction', 'seen']}
+                    rows={chain.unmatched_deposits}
+                    row={(deposit) => (
+                      <tr>
+                        <td><AccountLink address={deposit.from} /></td>
+                        <td class="num">{ait(deposit.amount)}</td>
+                        <td>{deposit.memo ?? '—'}</td>
+                        <td><TxLink hash={deposit.tx_hash} /></td>
+                        <td>{when(deposit.seen_at)}</td>
+                      </tr>
+                    )}
+                  />
                 )}
               </Section>
             </>
