@@ -2,7 +2,8 @@
 // `aitbc job submit --model demo --prompt "hello" --wait` in another, and the output, the price
 // and a verified receipt come back; the receipt is then settled in a block, the miner's balance
 // on chain rises by exactly the price, and the clearing address holds exactly what the books say.
-// Then Ctrl-C, a restart that keeps the data, and a clear error for a port that is taken.
+// Both servers tell the web app where the other is. Then Ctrl-C, a restart that keeps the data,
+// and a clear error for a port that is taken.
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -36,6 +37,10 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.ok(checksFunds, first.stdout);
   const file = JSON.parse(readFileSync(join(home, '.aitbc', 'devnet.json'), 'utf8'));
   for (const field of ['coordinator_url', 'chain_url', 'clearing_address', 'admin_key', 'client_key', 'miner_id']) assert.ok(file[field], field);
+  // The web app finds both servers from either one (web-config.json).
+  const both = { coordinator_url: file.coordinator_url, chain_url: file.chain_url };
+  assert.deepEqual((await getJson(`${file.coordinator_url}/web-config.json`)).body, both);
+  assert.deepEqual((await getJson(`${file.chain_url}/web-config.json`)).body, both);
   const payout = (await getJson(`${file.coordinator_url}/v1/miners/${file.miner_id}`)).body.payout_address as string;
   const balanceOf = async (address: string) => parseAmount((await getJson(`${file.chain_url}/rpc/accounts/${address}`)).body.balance);
   const minerBefore = await balanceOf(payout);

@@ -3,7 +3,7 @@
 // re-executed against state (txs/). A refusal is a BlockRejectedError with its code; nothing is
 // written until the whole block is valid.
 
-import { addressFromPublicKey, base64urlDecode } from '@aitbc/protocol';
+import { UnpairedSurrogateError, addressFromPublicKey, base64urlDecode } from '@aitbc/protocol';
 import { blockHash, blockReceipts, checkBlockSignature, receiptRoot, type Block } from './block.ts';
 import { proposerForSlot, slotOf } from './consensus.ts';
 import { BlockRejectedError, TxRejectedError, type BlockErrorCode, type BlockErrorContexts } from './errors.ts';
@@ -63,11 +63,20 @@ export function validateBlock(value: unknown, parent: Block, store: ChainStore, 
   const parentSlot = slotOf(parent.header.timestamp, genesis);
   if (slotOf(header.timestamp, genesis) <= parentSlot) reject(block, 'CHAIN_BLOCK_SLOT_NOT_LATER', 'timestamp is not in a later slot than the parent', { height, parent_slot: parentSlot }, 'header.timestamp');
 
-  const txHashes = block.txs.map((tx) => txHash(tx.body));
-  const txRoot = merkleRoot(txHashes);
-  if (txRoot !== header.tx_root) reject(block, 'CHAIN_BLOCK_ROOT_MISMATCH', 'tx_root does not match the transactions', { height, expected_root: txRoot }, 'header.tx_root');
   const invalidTx = (position: number, error: TxRejectedError, reason: string): never =>
     reject(block, 'CHAIN_BLOCK_INVALID_TX', `transaction ${position} ${reason}`, { height, position, tx_code: error.code, tx_context: error.context }, error.field && `txs.${position}.${error.field}`);
+  // A signed block may still carry transactions that are no JSON object (a string, a number past
+  // JSON's range): they have no hash, and are refused as malformed rather than failing the node.
+  const txHashes = block.txs.map((tx, position) => {
+    try {
+      return txHash(tx.body);
+    } catch (error) {
+      if (!(error instanceof TypeError) || error instanceof UnpairedSurrogateError) throw error;
+      return invalidTx(position, new TxRejectedError('CHAIN_TX_INVALID_FORMAT', error.message, {}, 'body'), 'has no canonical form');
+    }
+  });
+  const txRoot = merkleRoot(txHashes);
+  if (txRoot !== header.tx_root) reject(block, 'CHAIN_BLOCK_ROOT_MISMATCH', 'tx_root does not match the transactions', { height, expected_root: txRoot }, 'header.tx_root');
   const refusalOf = (error: unknown): TxRejectedError => {
     if (error instanceof TxRejectedError) return error;
     throw error;

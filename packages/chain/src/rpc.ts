@@ -109,7 +109,7 @@ export interface RpcOptions {
   log?: (event: Record<string, unknown>) => void;
   /** Origins allowed to call from a browser (CORS): none → no CORS headers; ['*'] → any. */
   corsOrigins?: readonly string[];
-  /** The built web app served at / (undefined: packages/web/dist as installed; null: none). */
+  /** The built web app served at / (undefined: packages/web/dist as installed; null: no web app at all). */
   webDir?: string | null;
   /** The coordinator the web app should use (/web-config.json); read per request, as devnet starts it after the node. */
   coordinatorUrl?: () => string | null;

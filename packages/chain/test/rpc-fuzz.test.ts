@@ -42,7 +42,8 @@ before(async () => {
   const block = producer.produce();
   seedBodies['POST /rpc/txs'] = txs;
   seedBodies['POST /rpc/blocks'] = [JSON.parse(JSON.stringify(block))];
-  rpc = await buildRpc(follower, { gossip: (gossip = new Gossip(follower, { peers: [], rpcUrl: 'http://127.0.0.1:1' })), limits: LIMITS });
+  // No web app: its page paths would answer 200, and this test is about the RPC.
+  rpc = await buildRpc(follower, { gossip: (gossip = new Gossip(follower, { peers: [], rpcUrl: 'http://127.0.0.1:1' })), limits: LIMITS, webDir: null });
   await rpc.listen({ port: 0, host: '127.0.0.1' });
   port = (rpc.server.address() as { port: number }).port;
   routes = routesFromTree(rpc.printRoutes({ commonPrefix: false }));
@@ -77,8 +78,10 @@ describe('chain RPC edge', () => {
     } finally {
       agent.destroy();
     }
-    // The mutations reached the node's own checks, not only the parser.
-    assert.ok(seen.errors > requests.length / 3, `errors: ${seen.errors} of ${requests.length}`);
+    // The mutations reached the node's own checks, not only the parser. A quarter, not a third:
+    // the routes that take no input (head, authorities, mempool, web-config, metrics) answer most
+    // of their fuzzed requests with a 200, and there are more of them since /rpc/authorities.
+    assert.ok(seen.errors > requests.length / 4, `errors: ${seen.errors} of ${requests.length}`);
     assert.ok(seen.surrogates >= 10, `surrogate refusals: ${seen.surrogates}`);
     assert.ok(seen.rejected >= 20, `CHAIN_TX_/CHAIN_BLOCK_ refusals: ${seen.rejected}`);
   });

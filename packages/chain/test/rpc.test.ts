@@ -152,3 +152,24 @@ test('a refusal carries its code, field and typed context in the envelope; a ful
     store.close();
   }
 });
+
+test('a signed block carrying a transaction that is no JSON object is refused as CHAIN_BLOCK_INVALID_TX, not a 500', async () => {
+  const authority = generateKeyPair();
+  const alice = generateKeyPair();
+  const genesis = { chain_id: 'aitbc-rpc', genesis_time: 1, block_interval_ms: 100, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '10' }] };
+  const producerStore = new ChainStore(':memory:');
+  const followerStore = new ChainStore(':memory:');
+  const producer = new ChainNode(producerStore, genesis, authority);
+  const rpc = await buildRpc(new ChainNode(followerStore, genesis, null));
+  try {
+    producer.submit(signTx({ type: 'transfer', chain_id: 'aitbc-rpc', to: addressFromPublicKey(generateKeyPair().publicKey), amount: '1', fee: '0', nonce: 0, memo: '' } as never, alice.secretKey));
+    const block = JSON.parse(JSON.stringify(producer.produce()));
+    const answer = await rpc.inject({ method: 'POST', url: '/rpc/blocks', payload: { ...block, txs: ['not a transaction'] } });
+    assert.equal(answer.statusCode, 422);
+    assert.deepEqual([answer.json().error_code, answer.json().field, answer.json().context.tx_code], ['CHAIN_BLOCK_INVALID_TX', 'txs.0.body', 'CHAIN_TX_INVALID_FORMAT']);
+  } finally {
+    await rpc.close();
+    producerStore.close();
+    followerStore.close();
+  }
+});

@@ -44,6 +44,8 @@ test('CORS for the allowed origin (preflight and request), none for another', as
   assert.equal(missing.headers.get('access-control-allow-origin'), ALLOWED, 'a refusal is readable by the page');
   const other = await fetch(`${url}/rpc/head`, { headers: { origin: 'https://other.example' } });
   assert.equal(other.headers.get('access-control-allow-origin'), null);
+  // webDir null: no web app at all, so a page path is an unknown route.
+  assert.equal(((await (await fetch(`${url}/explorer`)).json()) as { error_code: string }).error_code, 'ROUTE_NOT_FOUND');
 });
 
 test('the web app at / and page paths; /web-config.json names this node and the coordinator it was given', async () => {

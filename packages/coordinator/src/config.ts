@@ -75,7 +75,7 @@ export interface CoordinatorConfig {
   sharedNamespace: string;
   /** Origins allowed to call from a browser (CORS): none → no CORS headers; ['*'] → any. */
   corsOrigins: string[];
-  /** The built web app served at / (packages/web/dist); undefined → as installed; null → none. */
+  /** The built web app served at / (packages/web/dist); undefined → as installed; null → no web app at all. */
   webDir?: string | null;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;

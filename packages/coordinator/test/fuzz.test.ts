@@ -24,7 +24,8 @@ let minerKey: string;
 
 before(async () => {
   // The event-loop guard is off: on a busy test machine its 503s would hide what is measured here.
-  coordinator = await startTestCoordinator({ bodyLimitBytes: BODY_LIMIT_BYTES, maxWaitSeconds: 1, models: ['llama3.2'], ...EDGE });
+  // No web app: its page paths would answer 200, and this test is about the API.
+  coordinator = await startTestCoordinator({ bodyLimitBytes: BODY_LIMIT_BYTES, maxWaitSeconds: 1, models: ['llama3.2'], webDir: null, ...EDGE });
   port = Number(new URL(coordinator.url).port);
   routes = routesFromTree(coordinator.app.printRoutes({ commonPrefix: false }));
   client = await coordinator.createClient('fuzzer', '1000');

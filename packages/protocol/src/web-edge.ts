@@ -26,7 +26,7 @@ export const isApiPath = (path: string): boolean => API_PATH.test(path);
 const FILE_PATH = /\/[^/]*\.[A-Za-z0-9]+$/;
 
 export interface WebAppOptions {
-  /** The built web app's directory; undefined: packages/web/dist as installed; null: serve none. */
+  /** The built web app's directory; undefined: packages/web/dist as installed; null: no web app (not even the how-to-build page). */
   webDir?: string | null;
   /** Where the page finds each server, given this server's origin as the browser reached it. */
   webConfig: (ownOrigin: string) => WebConfig;
@@ -75,8 +75,10 @@ export async function installCors(app: FastifyInstance, origins: readonly string
 export async function installWebApp(app: FastifyInstance, options: WebAppOptions): Promise<WebFallback> {
   app.get('/web-config.json', { schema: { summary: 'Where the web app finds the coordinator and the chain node', tags: ['public'], response: { 200: WebConfig } } }, async (request) => options.webConfig(ownOrigin(request)));
 
-  const dir = options.webDir === undefined ? defaultWebDir() : options.webDir;
-  const built = dir !== null && existsSync(join(dir, 'index.html'));
+  // Off (tests that study the API alone): no page at all, every unknown path a 404 envelope.
+  if (options.webDir === null) return () => null;
+  const dir = options.webDir ?? defaultWebDir();
+  const built = existsSync(join(dir, 'index.html'));
   if (built) {
     // One route per file found at start (wildcard off), so unknown paths still reach the 404 handler.
     await app.register(staticFiles, { root: dir, wildcard: false, index: ['index.html'] });
