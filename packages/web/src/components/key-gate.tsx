@@ -1,0 +1,33 @@
+// Asks for an API key of one role before a console page shows anything, and keeps it in this
+// browser only (localStorage); the page sends it to the coordinator and nowhere else.
+import type { ComponentChildren } from 'preact';
+import { useState } from 'preact/hooks';
+import { storeKey, storedKey, type KeyRole } from '../keys.ts';
+
+export function KeyGate({ role, children }: { role: KeyRole; children: (key: string, forget: () => void) => ComponentChildren }) {
+  const [key, setKey] = useState(() => storedKey(role));
+  const forget = () => {
+    storeKey(role, null);
+    setKey(null);
+  };
+  if (key) return <>{children(key, forget)}</>;
+  const inputId = `key-${role}`;
+  return (
+    <form
+      class="card key-form"
+      onSubmit={(event) => {
+        event.preventDefault();
+        const entered = String(new FormData(event.currentTarget).get('key') ?? '').trim();
+        if (entered) {
+          storeKey(role, entered);
+          setKey(entered);
+        }
+      }}
+    >
+      <label for={inputId}>Your {role} API key</label>
+      <input id={inputId} name="key" type="password" autocomplete="off" spellcheck={false} placeholder="aitbc_…" required />
+      <p class="muted">Kept in this browser only, and sent only to the coordinator.</p>
+      <button type="submit">Use this key</button>
+    </form>
+  );
+}

@@ -1,0 +1,51 @@
+// One address: its balance, nonce and bonds, and its transactions, newest first.
+import { ChainRpc } from '../api/chain.ts';
+import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
+import { DataTable, Show, Stat } from '../components/status.tsx';
+import { ait } from '../format.ts';
+import { useLoad } from '../hooks.ts';
+import { counterpart, txSummary } from './tx-summary.ts';
+import { Section } from '../components/section.tsx';
+
+export function AccountPage({ chainUrl, address }: { chainUrl: string; address: string }) {
+  const rpc = new ChainRpc(chainUrl);
+  const loaded = useLoad(() => Promise.all([rpc.account(address), rpc.accountTxs(address)]), [chainUrl, address]);
+  return (
+    <Show loaded={loaded}>
+      {([account, history]) => (
+        <>
+          <h1>Account</h1>
+          <p class="mono wrap">{account.address}</p>
+          <dl class="stats">
+            <Stat label="Balance" value={ait(account.balance)} testId="account-balance" />
+            <Stat label="Nonce" value={account.nonce} />
+            <Stat label="Bonded" value={ait(account.bonded)} />
+            <Stat label="Unbonding" value={ait(account.unbonding)} />
+          </dl>
+          <Section id="history-title" title="History">
+            <DataTable
+              label="The account's transactions"
+              testId="account-history"
+              head={['hash', 'block', 'type', 'direction', 'what']}
+              rows={history.transactions}
+              row={(tx) => {
+                const outgoing = tx.body.from === account.address;
+                const other = outgoing ? counterpart(tx.body) : tx.body.from;
+                return (
+                  <tr>
+                    <td><TxLink hash={tx.hash} /></td>
+                    <td><BlockLink height={tx.block_height} /></td>
+                    <td>{tx.body.type}</td>
+                    <td>{outgoing ? 'out' : 'in'} {other ? <AccountLink address={other} /> : null}</td>
+                    <td>{txSummary(tx.body)}</td>
+                  </tr>
+                );
+              }}
+            />
+            {history.transactions.length === 0 ? <p class="muted">No transactions yet.</p> : null}
+          </Section>
+        </>
+      )}
+    </Show>
+  );
+}
