@@ -37,7 +37,7 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.ok(checksFunds, first.stdout);
   const file = JSON.parse(readFileSync(join(home, '.aitbc', 'devnet.json'), 'utf8'));
   for (const field of ['coordinator_url', 'chain_url', 'clearing_address', 'admin_key', 'client_key', 'miner_id']) assert.ok(file[field], field);
-  // The web app finds both servers from either one (web-config.json).
+  // The web app finds both servers from either one (GET /web-config.json).
   const both = { coordinator_url: file.coordinator_url, chain_url: file.chain_url };
   assert.deepEqual((await getJson(`${file.coordinator_url}/web-config.json`)).body, both);
   assert.deepEqual((await getJson(`${file.chain_url}/web-config.json`)).body, both);

@@ -109,10 +109,9 @@ before(async () => {
   assert.equal(built.status, 0, built.stdout + built.stderr);
   const port = await freePort();
   const chainPort = await freePort();
-  // The page on the coordinator reads the chain node on another port (and the reverse): each must
-  // allow the other's origin. The devnet does not yet allow them by default.
-  const origins = `http://127.0.0.1:${port},http://127.0.0.1:${chainPort}`;
-  devnet = await startAitbc(['devnet', '--port', String(port), '--chain-port', String(chainPort), '--cors-origins', origins], /Try:/, { cwd: home });
+  // The page on the coordinator reads the chain node on another port (and the reverse): the
+  // devnet allows both origins by itself, as a user's `npx aitbc devnet` must.
+  devnet = await startAitbc(['devnet', '--port', String(port), '--chain-port', String(chainPort)], /Try:/, { cwd: home });
   net = JSON.parse(readFileSync(join(home, '.aitbc', 'devnet.json'), 'utf8')) as Devnet;
   browser = await launchChromium();
   for (const prompt of ['the sea', 'a ship', 'the whale']) await runJob(prompt);

@@ -19,7 +19,7 @@ const EXPOSED_HEADERS = ['retry-after', 'x-ratelimit-limit', 'x-ratelimit-remain
 
 /** Paths the APIs own: an unknown one is a JSON 404, never the web app. */
 const API_PATH = /^\/(v1|rpc|docs|p2p)(\/|$)|^\/(openapi\.json|metrics|health|web-config\.json)/;
-/** Whether a path belongs to an API (or to web-config.json) rather than to the web app's pages and files. */
+/** Whether a path belongs to an API (or to GET /web-config.json) rather than to the web app's pages and files. */
 export const isApiPath = (path: string): boolean => API_PATH.test(path);
 
 /** A missing file (a stale asset name) is a 404, not the app's HTML. */

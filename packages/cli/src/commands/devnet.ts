@@ -74,11 +74,14 @@ export function devnetCommand(): Command {
         if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE') command.error(`error: port ${port} is in use (another devnet or coordinator?); pass ${flag} to pick another`);
         throw error;
       };
+      // The devnet's two servers serve the same web app and each page calls both: unless
+      // --cors-origins says otherwise, each allows both servers' origins (127.0.0.1 and localhost).
+      const corsOrigins = flags.corsOrigins.length > 0 ? flags.corsOrigins : [flags.port, flags.chainPort].flatMap((port) => [`http://127.0.0.1:${port}`, `http://localhost:${port}`]);
       let chain: DevnetChain;
       // The node's web app learns the coordinator's URL once it listens (it starts second).
       let coordinatorUrl: string | null = null;
       try {
-        chain = await startDevnetChain({ dataDir, port: flags.chainPort, blockIntervalMs: flags.blockInterval, chainId: 'aitbc-devnet', coordinator: coordinatorKey, wallet, walletFunds: DEMO_WALLET_FUNDS, corsOrigins: flags.corsOrigins, coordinatorUrl: () => coordinatorUrl });
+        chain = await startDevnetChain({ dataDir, port: flags.chainPort, blockIntervalMs: flags.blockInterval, chainId: 'aitbc-devnet', coordinator: coordinatorKey, wallet, walletFunds: DEMO_WALLET_FUNDS, corsOrigins, coordinatorUrl: () => coordinatorUrl });
       } catch (error) {
         return portInUse(error, flags.chainPort, '--chain-port');
       }
@@ -97,7 +100,7 @@ export function devnetCommand(): Command {
             chainPollMs: 250,
             settleWaitMs: DEVNET_SETTLE_WAIT_MS,
             acceptanceWindowSeconds: flags.acceptanceWindow,
-            corsOrigins: flags.corsOrigins,
+            corsOrigins,
             // The devnet's one miner is the operator's own: nobody of another owner could re-run its
             // jobs, so sampled checks would only wait out their deadlines holding the checks' escrow.
             verification: { ...DEFAULT_VERIFICATION, trustedMiners: new Set([minerId]) },

@@ -41,7 +41,7 @@ export const OwnKeyView = Type.Object({
   account: Type.String(),
   rate_limit_per_minute: Nullable(Type.Integer({ description: "null: the coordinator's default (--default-rate-limit), if any" })),
   daily_job_quota: Nullable(Type.Integer({ description: 'Jobs per UTC day; null: no quota' })),
-  used_today: Type.Integer({ description: 'Jobs this key submitted today (UTC), as the quota counts them' }),
+  used_today: Nullable(Type.Integer({ description: 'Jobs this key submitted today (UTC), as its daily quota counts them; null for a key without a quota (nothing is counted)' })),
   expires_at: Nullable(Timestamp),
   created_at: Nullable({ ...Timestamp, description: 'null for the bootstrap admin key given on the command line' }),
 });

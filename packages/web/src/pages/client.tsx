@@ -34,7 +34,7 @@ function ClientConsole({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: str
                 <Stat label="Available" value={ait(account.available)} testId="client-available" />
                 <Stat label="Escrowed" value={ait(account.escrowed)} />
                 <Stat label={`Spent, ${PERIOD_DAYS} days`} value={ait(formatAmount(total))} testId="client-spent" />
-                <Stat label="Jobs today" value={`${key.used_today}${key.daily_job_quota ? ` of ${key.daily_job_quota}` : ''}`} />
+                <Stat label="Jobs today" value={key.used_today === null ? 'not counted (no quota)' : `${key.used_today} of ${key.daily_job_quota}`} />
               </dl>
               <Section id="key-title" title="Your key">
                 <dl class="fields">
