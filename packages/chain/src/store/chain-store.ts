@@ -3,7 +3,8 @@
 // Each block also records the account values it replaced, so that a block not yet final can be
 // reverted (again in one transaction) when the network settles on a longer branch. Bonds and
 // unbonding entries are state like accounts (with their own undo records); slashes are kept per
-// block like receipts.
+// block like receipts, and so is tx_parties, every address each transaction touches (the account
+// histories).
 
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -13,7 +14,7 @@ import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Vote } from '../consensus.ts';
 import type { Account, Bond, SlashPayout, SlashRecord, StateChanges, StateReader, Unbonding } from '../state.ts';
 import type { SignedTx } from '../tx.ts';
-import { txEffects } from '../txs/registry.ts';
+import { txEffects, txParties } from '../txs/registry.ts';
 
 type Row = Record<string, unknown>;
 
@@ -222,11 +223,11 @@ export class ChainStore implements StateReader {
     return row ? { txHash: row.tx_hash as string, blockHeight: Number(row.block_height) } : null;
   }
 
-  /** Transactions sent or received by an address, newest first. */
+  /** Transactions that touch an address (tx_parties: sent, received or paid by), newest first, each once. */
   txsOf(address: string, limit: number): StoredTx[] {
-    const rows = this.db
-      .prepare('SELECT * FROM transactions WHERE sender = ? UNION SELECT * FROM transactions WHERE recipient = ? ORDER BY block_height DESC, position DESC LIMIT ?')
-      .all(address, address, limit) as Row[];
+    const rows = this.sql(
+      'SELECT tx.* FROM tx_parties party JOIN transactions tx ON tx.block_height = party.block_height AND tx.position = party.position WHERE party.address = ? ORDER BY party.block_height DESC, party.position DESC LIMIT ?',
+    ).all(address, limit) as Row[];
     return rows.map((row) => ({ tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash: row.hash as string, blockHeight: Number(row.block_height), position: Number(row.position) }));
   }
 
@@ -241,9 +242,13 @@ export class ChainStore implements StateReader {
       blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
       const insertTx = this.sql('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const insertProof = this.sql('INSERT INTO receipt_proofs (receipt_id, tx_hash, block_height) VALUES (?, ?, ?)');
+      const insertParty = this.sql('INSERT INTO tx_parties (address, block_height, position) VALUES (?, ?, ?)');
+      const slashByTx = new Map(changes.slashes.map((record) => [record.tx_hash, record]));
       block.txs.forEach((tx, position) => {
-        const effects = txEffects(tx.body);
+        const outcome = { slash: slashByTx.get(txHashes[position]!) };
+        const effects = txEffects(tx.body, outcome);
         insertTx.run(txHashes[position], block.header.height, position, tx.body.from, effects.recipient ?? '', tx.body.nonce, JSON.stringify(tx.body), tx.signature);
+        for (const address of txParties(tx.body, outcome)) insertParty.run(address, block.header.height, position);
         for (const receiptId of effects.proves ?? []) insertProof.run(receiptId, txHashes[position], block.header.height);
       });
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
@@ -311,6 +316,7 @@ export class ChainStore implements StateReader {
       this.sql('DELETE FROM bond_undo WHERE height = ?').run(height);
       this.sql('DELETE FROM slashes WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipt_proofs WHERE block_height = ?').run(height);
+      this.sql('DELETE FROM tx_parties WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipts WHERE block_height = ?').run(height);
       this.sql('DELETE FROM transactions WHERE block_height = ?').run(height);
       this.sql('DELETE FROM blocks WHERE height = ?').run(height);

@@ -11,7 +11,7 @@ import { settle } from './settle.ts';
 import { slash } from './slash.ts';
 import { transfer } from './transfer.ts';
 import { unbond } from './unbond.ts';
-import type { TxEffects, TxType } from './types.ts';
+import type { TxEffects, TxOutcome, TxType } from './types.ts';
 
 export const TX_TYPES = [transfer, settle, anchorProof, bond, unbond, slash] as const;
 
@@ -29,7 +29,19 @@ export function txType(body: TxBody): TxType<TxBody> {
 }
 
 export const txClaims = (body: TxBody): string[] => txType(body).claims(body);
-export const txEffects = (body: TxBody): TxEffects => txType(body).effects(body);
+export const txEffects = (body: TxBody, outcome?: TxOutcome): TxEffects => txType(body).effects(body, outcome);
+
+/**
+ * Every address a transaction touches, each once: its sender, its recipient, what it credits and
+ * what it paid when it ran (the account histories of `GET /rpc/accounts/{address}/txs`). The
+ * block's proposer, paid every fee, is left out: its history would be every transaction.
+ */
+export function txParties(body: TxBody, outcome?: TxOutcome): string[] {
+  const kind = txType(body);
+  const effects = kind.effects(body, outcome);
+  const credited = kind.credits(body).map((credit) => credit.address);
+  return [...new Set([body.from, ...(effects.recipient === undefined ? [] : [effects.recipient]), ...credited, ...(effects.payees ?? [])])];
+}
 
 export type TxShape = { ok: true; tx: SignedTx } | { ok: false; field: string; problem: string };
 

@@ -96,5 +96,5 @@ export const slash: TxType<SlashBody> = {
     state.slashes.push({ receipt_id: body.receipt.receipt_id, tx_hash: hash, miner_key: body.miner_key, bond_address: bondAddress, amount, from_bond: fromBond, from_unbonding: fromUnbonding, beneficiary: body.beneficiary, payouts });
   },
 
-  effects: (body) => ({ recipient: body.beneficiary }),
+  effects: (body, outcome) => ({ recipient: body.beneficiary, payees: outcome?.slash?.payouts.map((payout) => payout.address) }),
 };

@@ -7,7 +7,7 @@
 
 import type { PreparedVerificationKey, Receipt } from '@aitbc/protocol';
 import type { Genesis } from '../genesis.ts';
-import type { StateOverlay } from '../state.ts';
+import type { SlashRecord, StateOverlay } from '../state.ts';
 import type { ChainStore } from '../store/chain-store.ts';
 import type { TxCommon } from '../tx.ts';
 
@@ -43,10 +43,17 @@ export interface Credit {
   amount: bigint;
 }
 
+/** What a transaction did that its body alone does not say: a slash pays the bonds' owners of its time. */
+export interface TxOutcome {
+  slash?: SlashRecord;
+}
+
 /** What the store keeps of a transaction besides the transaction itself. */
 export interface TxEffects {
-  /** The address it pays (the history of `GET /rpc/accounts/{address}/txs`). */
+  /** The address it is addressed to (the transactions table's recipient column). */
   recipient?: string;
+  /** Addresses its apply() paid, beyond credits(); known from the outcome only. */
+  payees?: string[];
   /** Receipts it settles (the receipts table, and the block's receipt_root). */
   settles?: Receipt[];
   /** Ids of the receipts it proves (the receipt_proofs table). */
@@ -72,5 +79,6 @@ export interface TxType<Body extends TxCommon & { type: string }> {
   locks?(body: Body): bigint;
   /** Its changes beyond the payment, once checked and paid; never throws. */
   apply?(body: Body, state: StateOverlay, context: TxContext, environment: TxEnvironment): void;
-  effects(body: Body): TxEffects;
+  /** `outcome`: what it did when it ran (absent where only the body is at hand). */
+  effects(body: Body, outcome?: TxOutcome): TxEffects;
 }

@@ -47,7 +47,7 @@ export const CHAIN_RPC = {
   submitTx: { method: 'POST', url: '/rpc/txs', summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', body: SignedTx, status: 202, response: SubmittedTx },
   mempool: { method: 'GET', url: '/rpc/mempool', summary: 'Transactions waiting for a block', status: 200, response: Mempool },
   account: { method: 'GET', url: '/rpc/accounts/:address', summary: 'Balance and nonce of an address, and what it has bonded and unbonding', params: AddressParams, status: 200, response: ChainAccount },
-  accountTxs: { method: 'GET', url: '/rpc/accounts/:address/txs', summary: 'Transactions sent or received by an address, newest first', params: AddressParams, status: 200, response: AccountTxs },
+  accountTxs: { method: 'GET', url: '/rpc/accounts/:address/txs', summary: 'Transactions sent by, addressed to or paying an address, newest first', params: AddressParams, status: 200, response: AccountTxs },
   bonds: {
     method: 'GET',
     url: '/rpc/bonds/:address',
