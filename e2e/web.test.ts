@@ -195,12 +195,13 @@ test('receipt page: every check by name, the block that settled it, its proof st
   assert.match(await page.getByTestId('account-balance').innerText(), /^\d+(\.\d+)? AIT$/);
   await checkBothWidths(page, 'account', () => page.locator('[data-testid=account-history] tbody tr').first().waitFor());
 
-  // The miner's payout address: the settle that paid it is in its history, coming in.
+  // The miner's payout address: the settle that paid it is in its history, coming in, with the
+  // amount it paid there (a row of the previous page never says "to this address").
   const payout = (await api<{ payout_address: string }>(`/v1/miners/${net.miner_id}`, null)).payout_address;
   await page.goto(`${net.coordinator_url}/#/account/${payout}`);
-  const settled = page.locator('[data-testid=account-history] tbody tr', { has: page.getByRole('link', { name: `#${height}`, exact: true }) });
+  const settled = page.locator('[data-testid=account-history] tbody tr', { has: page.getByRole('link', { name: `#${height}`, exact: true }), hasText: 'to this address' });
   await settled.first().waitFor();
-  assert.match(await settled.first().innerText(), /settle\s+in\b/);
+  assert.match(await settled.first().innerText(), /settle\s+in\b.*: \d+(\.\d+)? AIT to this address/);
   await page.close();
 });
 

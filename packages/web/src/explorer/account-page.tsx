@@ -1,10 +1,10 @@
-// One address: its balance, nonce and bonds, and its transactions, newest first.
+// One address: its balance, nonce and bonds, and its transactions (sent, received or paying it), newest first.
 import { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
 import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait } from '../format.ts';
 import { useLoad } from '../hooks.ts';
-import { counterpart, txSummary } from './tx-summary.ts';
+import { counterpart, settledTo, txSummary } from './tx-summary.ts';
 import { Section } from '../components/section.tsx';
 
 export function AccountPage({ chainUrl, address }: { chainUrl: string; address: string }) {
@@ -31,13 +31,14 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
               row={(tx) => {
                 const outgoing = tx.body.from === account.address;
                 const other = outgoing ? counterpart(tx.body) : tx.body.from;
+                const earned = settledTo(tx.body, account.address);
                 return (
                   <tr>
                     <td><TxLink hash={tx.hash} /></td>
                     <td><BlockLink height={tx.block_height} /></td>
                     <td>{tx.body.type}</td>
                     <td>{outgoing ? 'out' : 'in'} {other ? <AccountLink address={other} /> : null}</td>
-                    <td>{txSummary(tx.body)}</td>
+                    <td>{txSummary(tx.body)}{earned === null ? null : `: ${ait(earned)} to this address`}</td>
                   </tr>
                 );
               }}
