@@ -7,6 +7,7 @@ import { resolve } from 'node:path';
 import { Command, Option } from 'commander';
 import { base64urlEncode, isValidAddress, parsePublicKey } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
+import { settledTo } from '@aitbc/protocol/wire';
 import { signTx, WalletDirectory, resolvePassphrase } from '@aitbc/chain';
 import { action, printJson, printTable } from '../output.ts';
 import { positiveAmount } from '../options.ts';
@@ -171,18 +172,18 @@ export function walletCommand(): Command {
   }
 
   wallet.addCommand(
-    common(new Command('history').argument('<name-or-address>').description('transfers sent and received, newest first')).action(
+    common(new Command('history').argument('<name-or-address>').description('transactions sent, received or paying it (a settle to a miner), newest first')).action(
       action(async (target: string, flags: WalletFlags) => {
         const address = addressOf(flags, target);
         const { transactions } = await rpc(flags, `/rpc/accounts/${address}/txs`);
         if (flags.json) return printJson(transactions);
         printTable(
           ['block', 'tx', 'direction', 'amount', 'counterparty', 'memo'],
-          transactions.map((tx: { block_height: number; hash: string; body: { type: string; from: string; to?: string; miner_key?: string; amount?: string; memo?: string } }) => [
+          transactions.map((tx: { block_height: number; hash: string; body: { type: string; from: string; to?: string; miner_key?: string; amount?: string; memo?: string; payouts?: { address: string; amount: string }[] } }) => [
             String(tx.block_height),
             tx.hash.slice(0, 16),
             tx.body.from !== address ? 'in' : tx.body.type === 'transfer' ? 'out' : tx.body.type,
-            tx.body.amount ?? '',
+            tx.body.amount ?? settledTo(tx.body, address) ?? '',
             tx.body.from === address ? (tx.body.to ?? tx.body.miner_key ?? '') : tx.body.from,
             tx.body.memo ?? '',
           ]),

@@ -4,7 +4,8 @@ import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
 import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait } from '../format.ts';
 import { useLoad } from '../hooks.ts';
-import { counterpart, settledTo, txSummary } from './tx-summary.ts';
+import { settledTo } from '@aitbc/protocol/wire';
+import { counterpart, txSummary } from './tx-summary.ts';
 import { Section } from '../components/section.tsx';
 
 export function AccountPage({ chainUrl, address }: { chainUrl: string; address: string }) {

@@ -29,8 +29,3 @@ export function txSummary(body: Body): string {
       return `receipt ${body.receipt.receipt_id}`;
   }
 }
-
-/** What a settle pays `address` (the miner's earnings arriving), as its decimal string; null when nothing. */
-export function settledTo(body: Body, address: string): string | null {
-  return body.type === 'settle' ? (body.payouts.find((payout) => payout.address === address)?.amount ?? null) : null;
-}

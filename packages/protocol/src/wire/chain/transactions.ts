@@ -117,3 +117,8 @@ export type SubmittedTx = Static<typeof SubmittedTx>;
 export type Mempool = Static<typeof Mempool>;
 
 true satisfies Same<Groth16Proof, ProtocolGroth16Proof>;
+
+/** What a settle pays `address` (a miner's earnings arriving, for its history), as its decimal string; null when nothing. */
+export function settledTo(body: { type: string; payouts?: { address: string; amount: string }[] }, address: string): string | null {
+  return body.type === 'settle' ? (body.payouts?.find((payout) => payout.address === address)?.amount ?? null) : null;
+}
