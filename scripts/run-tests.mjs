@@ -1,6 +1,7 @@
-// Runs every *.test.ts under packages/ (and e2e/) with node's own test runner through tsx, then
-// runs the tests that drive a coordinator through the testkit again on the PostgreSQL engine
-// (AITBC_TEST_ENGINE=postgres): the same behaviour held on both engines. A test that reads the
+// Runs every *.test.ts under packages/ (and e2e/) with node's own test runner through tsx, and
+// beside it the tests that drive a coordinator through the testkit again on the PostgreSQL engine
+// (AITBC_TEST_ENGINE=postgres): the same behaviour held on both engines. Tests of PostgreSQL
+// itself (the conformance suite's PostgreSQL run, the scale-out) run in that second pass. A test that reads the
 // SQLite engine's own tables (`.sqlite.`, `new SqliteStore`, better-sqlite3) is SQLite-only.
 // Node 20's --test does not expand globs, so the files are listed here.
 //   node scripts/run-tests.mjs [files or dirs…] [--engine sqlite|postgres|both]   (default: both)
@@ -34,12 +35,18 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const drivesCoordinator = (text) => /startTestCoordinator|World\.start|BondWorld/.test(text);
+
 /** A test file the PostgreSQL pass runs: it starts test coordinators (directly or through a world) and never reaches into SQLite. */
 function runsOnBothEngines(file) {
   const text = readFileSync(file, 'utf8');
-  const drivesCoordinator = /startTestCoordinator|World\.start|BondWorld/.test(text);
-  const readsSqlite = /\.sqlite\.|new SqliteStore|better-sqlite3/.test(text);
-  return drivesCoordinator && !readsSqlite;
+  return drivesCoordinator(text) && !/\.sqlite\.|new SqliteStore|better-sqlite3/.test(text);
+}
+
+/** A test of PostgreSQL itself (its own databases, no test coordinator): it runs in the PostgreSQL pass only. */
+function postgresOnly(file) {
+  const text = readFileSync(file, 'utf8');
+  return text.includes('@aitbc/testkit/postgres') && !drivesCoordinator(text);
 }
 
 /** No single test may hang the run: one that takes longer fails (the longest take about a minute). */
@@ -74,14 +81,15 @@ function run(name, list, env, log) {
 // The two passes run side by side (many tests wait on timers and sockets, so two processes use
 // the machine better than one after the other); the PostgreSQL pass's report follows the SQLite one's.
 const both = files.filter(runsOnBothEngines);
+const onPostgres = [...files.filter(postgresOnly), ...both];
 const passes = [];
-if (engine !== 'postgres') passes.push(run('sqlite', files, { AITBC_TEST_ENGINE: 'sqlite' }, null));
+if (engine !== 'postgres') passes.push(run('sqlite', files.filter((file) => engine === 'sqlite' || !postgresOnly(file)), { AITBC_TEST_ENGINE: 'sqlite' }, null));
 const postgresLog = join(countsDir, 'postgres.log');
 const separate = engine === 'both';
-if (engine !== 'sqlite' && both.length > 0) passes.push(run('postgres', both, { AITBC_TEST_ENGINE: 'postgres' }, separate ? postgresLog : null));
+if (engine !== 'sqlite' && onPostgres.length > 0) passes.push(run('postgres', onPostgres, { AITBC_TEST_ENGINE: 'postgres' }, separate ? postgresLog : null));
 const statuses = await Promise.all(passes);
-if (separate && both.length > 0) {
-  console.log(`\n# the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres), run beside the pass above`);
+if (separate && onPostgres.length > 0) {
+  console.log(`\n# run beside the pass above: the PostgreSQL tests, and the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres)`);
   process.stdout.write(readFileSync(postgresLog, 'utf8'));
 }
 rmSync(countsDir, { recursive: true, force: true });
