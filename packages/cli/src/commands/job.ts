@@ -5,6 +5,7 @@ import type { Job, JobResult, SubmitJobParameters } from '@aitbc/sdk';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
 import { action, printJson, printTable, statusLine } from '../output.ts';
 import { integerIn } from '../options.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
 import { describeVerdict } from './receipt.ts';
 
 interface SubmitFlags extends ConnectionFlags {
@@ -90,11 +91,7 @@ export function jobCommand(): Command {
       .argument('<job-id>')
       .action(action(async (jobId: string, flags: ConnectionFlags) => {
         const result = await connect(flags).jobs.result(jobId);
-        if (!result) {
-          process.stderr.write(`${jobId} is not finished yet; try again, or use: aitbc job status ${jobId}\n`);
-          process.exitCode = 2;
-          return;
-        }
+        if (!result) throw new CliError('JOB_NOT_FINISHED', `${jobId} is not finished yet; try again, or use: aitbc job status ${jobId}`, EXIT.PENDING);
         await printResult(result, flags, false);
       })),
   );
