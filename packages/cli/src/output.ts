@@ -53,15 +53,17 @@ export function statusLine(): { update(text: string): void; done(): void } {
   let frame = 0;
   let text = '';
   const tty = process.stderr.isTTY;
-  const timer = tty ? setInterval(() => process.stderr.write(`\r${frames[frame++ % frames.length]} ${text}\x1b[K`), 100) : null;
+  let timer = tty ? setInterval(() => process.stderr.write(`\r${frames[frame++ % frames.length]} ${text}\x1b[K`), 100) : null;
   return {
     update(next) {
       if (next !== text && !tty) process.stderr.write(`${next}\n`);
       text = next;
     },
     done() {
+      // Once only: clearing the line again would erase output printed after the status.
       if (timer) {
         clearInterval(timer);
+        timer = null;
         process.stderr.write('\r\x1b[K');
       }
     },
