@@ -57,8 +57,8 @@ test('Ctrl-C on a queued job cancels it and refunds the escrow; on a running one
   try {
     const apiKey = await coordinator.createClient('alice', '10');
     const client = new AitbcClient({ baseUrl: coordinator.url, apiKey });
-    const submit = () => {
-      const run = inTerminal(['job', 'submit', '--model', STREAM_MODEL, '--prompt', 'wait for me', '--max-price', '2', '--wait', '--url', coordinator.url, '--api-key', apiKey]);
+    const submit = (...extra: string[]) => {
+      const run = inTerminal(['job', 'submit', '--model', STREAM_MODEL, '--prompt', 'wait for me', '--max-price', '2', '--wait', '--url', coordinator.url, '--api-key', apiKey, ...extra]);
       terminals.push(run);
       return run;
     };
@@ -72,6 +72,14 @@ test('Ctrl-C on a queued job cancels it and refunds the escrow; on a running one
     assert.match(queued.screen(), /Ctrl-C: job job-\S+ was still queued: cancelled, its escrow of 2 AITBC refunded/);
     assert.deepEqual([(await client.account.get()).available, (await client.account.get()).escrowed], ['10', '0']);
     assert.equal((await client.jobs.list()).items[0]?.status, 'cancelled');
+
+    // Pinned to a miner, the job is polled instead of streamed: Ctrl-C cancels it the same way.
+    const pinned = submit('--miner-id', 'gpu-stream');
+    await until(() => /job-\S+ queued/.test(pinned.screen()), 'the CLI to show the pinned job queued');
+    pinned.type('\x03');
+    assert.equal(await pinned.exited, 130, pinned.screen());
+    assert.match(pinned.screen(), /Ctrl-C: job job-\S+ was still queued: cancelled, its escrow of 2 AITBC refunded/);
+    assert.equal((await client.account.get()).available, '10');
 
     // Running: the miner holds it, so the CLI says where to fetch what it produced.
     const running = submit();
