@@ -62,7 +62,7 @@ export async function* jobStreamEvents(response: Response): AsyncGenerator<JobSt
     if (choice?.text) yield { type: 'text', text: choice.text };
     if (choice?.finish_reason) finish = choice.finish_reason;
     if (chunk.aitbc) outcome = chunk.aitbc;
-    if (chunk.usage) usage = chunk.usage;
+    if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };
   }
   if (!outcome) throw new NetworkError({ errorCode: 'NETWORK_ERROR', detail: `The stream of job ${jobId ?? '(unknown)'} ended before the job did; see it with jobs.get()`, status: 0 });
   yield { type: 'done', job_id: outcome.job_id, receipt_id: outcome.receipt_id, price: outcome.price, finish_reason: finish, usage };
