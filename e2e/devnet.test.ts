@@ -111,7 +111,7 @@ test('devnet, then a job from the command line: output, price and a verified rec
   assert.equal(aitbc('account', '--api-key', created.key, '--json').status, 0);
   assert.match(aitbc('keys', 'revoke', created.key_id).stdout, /revoked/);
   const revoked = aitbc('account', '--api-key', created.key);
-  assert.equal(revoked.status, 1);
+  assert.equal(revoked.status, 3, 'exit 3: auth');
   assert.match(revoked.stderr, /error AUTH_INVALID_KEY/);
 
   const bad = aitbc('job', 'submit', '--model', 'no-such-model', '--prompt', 'x');

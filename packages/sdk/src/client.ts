@@ -4,6 +4,7 @@
 
 import { base64urlDecode, randomHex, verifyReceipt, type Receipt, type ReceiptCheck } from '@aitbc/protocol';
 import { AitbcError, NotFoundError, WaitTimeoutError } from './errors.ts';
+import { completionRequest, jobStreamEvents, type JobStreamEvent, type StreamJobParameters } from './job-stream.ts';
 import { Transport, type TransportOptions } from './transport.ts';
 import type {
   Account,
@@ -94,25 +95,39 @@ export class AitbcClient {
      * Submits and waits for the result, polling with backoff (1 s growing to 5 s). Throws the
      * job's own error when it fails, is cancelled or expires.
      */
-    run: async (parameters: SubmitJobParameters, options: RunOptions = {}): Promise<JobResult> => {
-      const created = await this.jobs.submit(parameters);
+    run: async (parameters: SubmitJobParameters, options: RunOptions = {}): Promise<JobResult> => this.jobs.wait((await this.jobs.submit(parameters)).job_id, options),
+    /** Waits for a submitted job's result, polling as run() does; throws the job's own error when it fails, is cancelled or expires. */
+    wait: async (jobId: string, options: RunOptions = {}): Promise<JobResult> => {
       const giveUpAt = Date.now() + (options.timeoutMs ?? 15 * 60_000);
       let lastStatus: string | null = null;
       for (let wait = 1000; ; wait = Math.min(5000, wait * 1.5)) {
-        const result = await this.jobs.result(created.job_id);
+        const result = await this.jobs.result(jobId);
         if (result) return result;
         if (options.onStatus) {
-          const job = await this.jobs.get(created.job_id);
+          const job = await this.jobs.get(jobId);
           if (job.status !== lastStatus) options.onStatus(job);
           lastStatus = job.status;
         }
         if (Date.now() + wait > giveUpAt) {
-          throw new WaitTimeoutError({ errorCode: 'SDK_WAIT_TIMEOUT', detail: `Job ${created.job_id} has not finished; fetch it later with jobs.result()`, status: 0 });
+          throw new WaitTimeoutError({ errorCode: 'SDK_WAIT_TIMEOUT', detail: `Job ${jobId} has not finished; fetch it later with jobs.result()`, status: 0 });
         }
         await this.sleep(wait);
       }
     },
+    /**
+     * Submits a text job and yields its output as the miner produces it (POST /v1/completions,
+     * streamed): first `submitted` with the job id, then `text` pieces, then `done` with the price
+     * and receipt id. Not retried. Stopping early (break, or aborting `signal`) hangs up, and the
+     * coordinator then cancels a queued job (refunded) or stops a running one (you pay for what it
+     * produced).
+     * @example for await (const event of client.jobs.stream({ model: 'llama3.2', prompt: 'Hi', max_price: '0.5' })) if (event.type === 'text') process.stdout.write(event.text);
+     */
+    stream: (parameters: StreamJobParameters, options: { signal?: AbortSignal } = {}): AsyncGenerator<JobStreamEvent> => this.streamJob(parameters, options),
   };
+
+  private async *streamJob(parameters: StreamJobParameters, options: { signal?: AbortSignal }): AsyncGenerator<JobStreamEvent> {
+    yield* jobStreamEvents(await this.http.open({ method: 'POST', path: '/v1/completions', body: completionRequest(parameters), idempotent: false, signal: options.signal }));
+  }
 
   readonly account = {
     get: (): Promise<Account> => this.call('GET', '/v1/account', undefined, true),

@@ -91,7 +91,31 @@ export class Transport {
     }
   }
 
+  /**
+   * Sends once and hands back the answer unread (a server-sent event stream): never retried, since
+   * the request may have run; the timeout covers the wait for the headers only, not the stream.
+   */
+  async open(request: HttpRequest): Promise<Response> {
+    const headersTimeout = new AbortController();
+    const timer = setTimeout(() => headersTimeout.abort(new Error('no answer in time')), this.options.timeoutMs ?? 30_000);
+    try {
+      const response = await this.fetchResponse(request, request.signal ? AbortSignal.any([headersTimeout.signal, request.signal]) : headersTimeout.signal);
+      if (response.status >= 400) throw errorFromResponse(response.status, await bodyOf(response), response.headers.get('x-request-id'));
+      return response;
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private async once(request: HttpRequest): Promise<HttpAnswer> {
+    const timeout = AbortSignal.timeout((this.options.timeoutMs ?? 30_000) + (request.extraTimeoutMs ?? 0));
+    const response = await this.fetchResponse(request, request.signal ? AbortSignal.any([timeout, request.signal]) : timeout);
+    const parsed = await bodyOf(response);
+    if (response.status >= 400) throw errorFromResponse(response.status, parsed, response.headers.get('x-request-id'));
+    return { status: response.status, body: parsed, headers: response.headers };
+  }
+
+  private async fetchResponse(request: HttpRequest, signal: AbortSignal): Promise<Response> {
     const headers: Record<string, string> = { accept: 'application/json', ...request.headers };
     if (this.options.apiKey) headers['x-api-key'] = this.options.apiKey;
     let body: string | undefined;
@@ -99,25 +123,21 @@ export class Transport {
       body = JSON.stringify(request.body);
       headers['content-type'] = 'application/json';
     }
-    const timeoutMs = (this.options.timeoutMs ?? 30_000) + (request.extraTimeoutMs ?? 0);
-    let response: Response;
     try {
-      const timeout = AbortSignal.timeout(timeoutMs);
-      const signal = request.signal ? AbortSignal.any([timeout, request.signal]) : timeout;
-      response = await this.fetchFn(this.options.baseUrl.replace(/\/$/, '') + request.path, { method: request.method, headers, body, signal });
+      return await this.fetchFn(this.options.baseUrl.replace(/\/$/, '') + request.path, { method: request.method, headers, body, signal });
     } catch (cause) {
       throw new NetworkError({ errorCode: 'NETWORK_ERROR', detail: `No answer from ${this.options.baseUrl}: ${(cause as Error).message}`, status: 0, cause });
     }
-    const text = await response.text().catch(() => '');
-    let parsed: unknown = null;
-    if (text) {
-      try {
-        parsed = JSON.parse(text);
-      } catch {
-        parsed = null;
-      }
-    }
-    if (response.status >= 400) throw errorFromResponse(response.status, parsed, response.headers.get('x-request-id'));
-    return { status: response.status, body: parsed, headers: response.headers };
+  }
+}
+
+/** The JSON body, or null for none or for a body that is not JSON. */
+async function bodyOf(response: Response): Promise<unknown> {
+  const text = await response.text().catch(() => '');
+  if (!text) return null;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
   }
 }

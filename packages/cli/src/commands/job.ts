@@ -1,11 +1,12 @@
 // `aitbc job submit|status|result|cancel|dispute|list`: jobs from the command line, built on the SDK.
 
 import { Command, Option } from 'commander';
-import type { Job, JobResult, SubmitJobParameters } from '@aitbc/sdk';
+import type { Job, SubmitJobParameters } from '@aitbc/sdk';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
-import { action, printJson, printTable, statusLine } from '../output.ts';
+import { action, printJson, printTable } from '../output.ts';
 import { integerIn } from '../options.ts';
-import { describeVerdict } from './receipt.ts';
+import { CliError, EXIT } from '../exit-codes.ts';
+import { printResult, submitAndFollow } from '../job-follow.ts';
 
 interface SubmitFlags extends ConnectionFlags {
   model: string;
@@ -25,21 +26,12 @@ function printJob(job: Job): void {
   );
 }
 
-async function printResult(result: JobResult, flags: ConnectionFlags, verify: boolean): Promise<void> {
-  const client = connect(flags);
-  const verdict = verify ? await client.receipts.verify(result.receipt) : null;
-  if (flags.json) return printJson(verdict ? { ...result, verification: verdict } : result);
-  process.stdout.write(`${result.output}\n\n`);
-  process.stdout.write(`job ${result.job_id}: ${result.usage.prompt_tokens} + ${result.usage.completion_tokens} tokens, price ${result.price} AITBC\n`);
-  process.stdout.write(`receipt ${result.receipt.receipt_id}${verdict ? `: ${describeVerdict(verdict)}` : ''}\n`);
-}
-
 export function jobCommand(): Command {
   const job = new Command('job').description('submit and follow jobs');
 
   job.addCommand(
     withConnection(new Command('submit'))
-      .description('submit a job (with --wait: wait and print the output, price and verified receipt)')
+      .description('submit a job (with --wait: print the output as it comes, then tokens, time, price and the verified receipt; Ctrl-C cancels a queued job and refunds it)')
       .requiredOption('--model <model>', 'model to run, e.g. demo or llama3.2')
       .requiredOption('--prompt <text>', 'the prompt')
       .option('--max-price <aitbc>', 'most the job may cost, escrowed at submit', '1')
@@ -47,7 +39,7 @@ export function jobCommand(): Command {
       .option('--temperature <t>', 'sampling temperature, 0–2')
       .addOption(new Option('--ttl <seconds>', 'deadline from now').argParser(integerIn(10, 86400)))
       .option('--miner-id <id>', 'pin the job to one miner')
-      .option('--wait', 'wait for the result')
+      .option('--wait', 'follow the job: stream its output (polled instead with --miner-id or --ttl); Ctrl-C exits 130')
       .action(
         action(async (flags: SubmitFlags) => {
           const client = connect(flags);
@@ -62,14 +54,7 @@ export function jobCommand(): Command {
             const created = await client.jobs.submit(parameters);
             return flags.json ? printJson(created) : void process.stdout.write(`${created.job_id} ${created.status} (max_price ${created.max_price} AITBC escrowed, deadline ${created.deadline})\n`);
           }
-          const status = flags.json ? null : statusLine();
-          let result;
-          try {
-            result = await client.jobs.run(parameters, { onStatus: (current) => status?.update(`${current.job_id} ${current.status}${current.miner_id ? ` on ${current.miner_id}` : ''}`) });
-          } finally {
-            status?.done();
-          }
-          await printResult(result, flags, true);
+          await submitAndFollow(client, parameters, flags);
         }),
       ),
   );
@@ -90,12 +75,8 @@ export function jobCommand(): Command {
       .argument('<job-id>')
       .action(action(async (jobId: string, flags: ConnectionFlags) => {
         const result = await connect(flags).jobs.result(jobId);
-        if (!result) {
-          process.stderr.write(`${jobId} is not finished yet; try again, or use: aitbc job status ${jobId}\n`);
-          process.exitCode = 2;
-          return;
-        }
-        await printResult(result, flags, false);
+        if (!result) throw new CliError('JOB_NOT_FINISHED', `${jobId} is not finished yet; try again, or use: aitbc job status ${jobId}`, EXIT.PENDING);
+        await printResult(connect(flags), result, flags, { verify: false });
       })),
   );
 

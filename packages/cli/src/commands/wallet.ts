@@ -9,6 +9,7 @@ import { base64urlEncode, isValidAddress, parsePublicKey } from '@aitbc/protocol
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { settledTo } from '@aitbc/protocol/wire';
 import { signTx, WalletDirectory, resolvePassphrase } from '@aitbc/chain';
+import { errorFromResponse, NetworkError } from '@aitbc/sdk';
 import { action, printJson, printTable } from '../output.ts';
 import { positiveAmount } from '../options.ts';
 
@@ -31,10 +32,11 @@ async function rpc(flags: WalletFlags, path: string, init?: RequestInit): Promis
   try {
     response = await fetch(flags.nodeUrl.replace(/\/$/, '') + path, init);
   } catch (error) {
-    throw new Error(`no chain node answers at ${flags.nodeUrl} (${(error as Error).message}); start one (aitbc node) or pass --node-url`);
+    throw new NetworkError({ errorCode: 'NETWORK_ERROR', detail: `No chain node answers at ${flags.nodeUrl} (${(error as Error).message}); start one (aitbc node) or pass --node-url`, status: 0, cause: error });
   }
-  const body = await response.json();
-  if (!response.ok) throw new Error(`${body.error_code}: ${body.detail} (request ${body.request_id})`);
+  const body = await response.json().catch(() => null);
+  // The node answers with the same error envelope as the coordinator: the same exit codes apply.
+  if (!response.ok) throw errorFromResponse(response.status, body, response.headers.get('x-request-id'));
   return body;
 }
 

@@ -6,7 +6,7 @@ import { CAPABILITIES, DEFAULT_CAPABILITIES, type Capability, type ModelCapabili
 import { BackendError, type Backend, type EmbedRequest, type GenerateRequest, type GenerationEvent, type Usage } from './backend.ts';
 import { DEFAULT_TIMEOUT_MS, HttpCall, kindForStatus, readServerError, trimBaseUrl } from './http.ts';
 import { compact, isRecord, parseStreamJson, tokenCount, vectors } from './json.ts';
-import { readLines } from './lines.ts';
+import { readLines } from '@aitbc/sdk';
 import { normalizeDigest } from './model-digest.ts';
 import { ollamaChat, ollamaToolCalls } from './ollama-chat.ts';
 

@@ -7,8 +7,7 @@ import { BackendError, promptTextOf, type Backend, type EmbedRequest, type Gener
 import { countTokens } from './demo.ts';
 import { DEFAULT_TIMEOUT_MS, HttpCall, kindForStatus, readServerError, trimBaseUrl, type ServerError } from './http.ts';
 import { compact, isRecord, parseStreamJson, tokenCount, vectors } from './json.ts';
-import { readLines } from './lines.ts';
-import { readSseData } from './sse.ts';
+import { readLines, readSseData } from '@aitbc/sdk';
 import { toolCall } from './tool-calls.ts';
 
 export interface OpenAiOptions {

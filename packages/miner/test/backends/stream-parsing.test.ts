@@ -2,8 +2,7 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readLines } from '../../src/backends/lines.ts';
-import { readSseData } from '../../src/backends/sse.ts';
+import { readLines, readSseData } from '@aitbc/sdk';
 
 function bodyOf(chunks: Uint8Array[]): ReadableStream<Uint8Array> {
   return new ReadableStream({
