@@ -116,8 +116,10 @@ export async function runJob(
     // open (the wait failed here, or the coordinator is stopping) is cancelled and refunded.
     const failure = error instanceof ApiError ? error : new ApiError('SYSTEM_INTERNAL_ERROR', `Unexpected server error; report request id ${request.id}`);
     send([streamed.error(withOpenAiError(failure.toEnvelope(request.id), failure.status))]);
-    stream.end(hub.stopping ? SHUTDOWN_FLUSH_MS : undefined, streamed.done);
+    // Cancelled before the response ends: the request stays in flight until the refund is
+    // written, so a stopping coordinator waits for it (on PostgreSQL it is not instant).
     await endOpenJob(services, principal, jobId, request.log);
+    stream.end(hub.stopping ? SHUTDOWN_FLUSH_MS : undefined, streamed.done);
     return;
   }
   answered = true;
