@@ -75,7 +75,9 @@ export function registerJobStreamRoute(app: App, { miners, hub }: Services): voi
       'close',
       safely(log, `closing the stream of job ${jobId}`, () => {
         hub.detachMiner(jobId, control);
-        if (!ended) failJob('the miner disconnected in the middle of the stream');
+        // A coordinator that is stopping cut this socket itself: the waiting client's request
+        // cancels and refunds the job (http/shutdown.ts), which a failure here must not race.
+        if (!ended && !hub.stopping) failJob('the miner disconnected in the middle of the stream');
       }),
     );
     if (!(await hub.attachMiner(jobId, control))) control.stop('nobody is waiting for this output any more');
