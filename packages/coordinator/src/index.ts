@@ -1,7 +1,7 @@
 // Public entry of @aitbc/coordinator.
 export { buildApp, type App, type Services, type BuildOptions } from './app.ts';
 export type { LoadMonitor } from './http/guards.ts';
-export { startCoordinator, type RunningCoordinator, type ServeOptions } from './server.ts';
+export { startCoordinator, stopCoordinator, type RunningCoordinator, type ServeOptions } from './server.ts';
 export { DEFAULT_CONFIG, resolveConfig, type CoordinatorConfig } from './config.ts';
 export { SqliteStore } from './store/sqlite/sqlite-store.ts';
 export { PostgresStore } from './store/postgres/pg-store.ts';

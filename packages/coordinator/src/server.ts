@@ -43,14 +43,17 @@ export async function startCoordinator(options: ServeOptions): Promise<RunningCo
     services,
     url: `http://${options.host === '0.0.0.0' || options.host === '::' ? '127.0.0.1' : options.host}:${port}`,
     close() {
-      closing ??= (async () => {
-        services.signal.close();
-        await services.sweeper.stop();
-        await services.chain?.stop();
-        await app.close();
-        await store.close();
-      })();
+      closing ??= stopCoordinator(app, services, store);
       return closing;
     },
   };
+}
+
+/** Stops what startCoordinator started, in order: waiters, background duties, the server, then the store. */
+export async function stopCoordinator(app: App, services: Services, store: { close(): Promise<void> }): Promise<void> {
+  services.signal.close();
+  await services.sweeper.stop();
+  await services.chain?.stop();
+  await app.close();
+  await store.close();
 }

@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount, signReceipt, type JobKind, type JobOutput, type Receipt, type ReceiptTemplate, type RunFacts } from '@aitbc/protocol';
-import { buildApp, DEFAULT_VERIFICATION, openStore, SqliteStore, type PostgresStore, type AuditedStore, type StoreLocation, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
+import { buildApp, DEFAULT_VERIFICATION, openStore, stopCoordinator, SqliteStore, type PostgresStore, type AuditedStore, type StoreLocation, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 import { createTestDatabase } from './postgres.ts';
 
@@ -118,14 +118,7 @@ export async function startTestCoordinator(
     },
     close() {
       // Once, however often it is called (a test may close it early and again in `finally`).
-      closing ??= (async () => {
-        services.signal.close();
-        await services.sweeper.stop();
-        await services.chain?.stop();
-        await app.close();
-        await store.close();
-        await owned?.remove();
-      })();
+      closing ??= stopCoordinator(app, services, store).then(() => owned?.remove());
       return closing;
     },
   };

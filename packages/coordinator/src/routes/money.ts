@@ -40,7 +40,7 @@ export function registerMoneyRoutes(app: App, { accounts, dashboards }: Services
         account: principal.account,
         rate_limit_per_minute: principal.rateLimitPerMinute,
         daily_job_quota: principal.dailyJobQuota,
-        used_today: principal.dailyJobQuota === null ? null : await dashboards.usedToday(principal),
+        used_today: await dashboards.usedToday(principal),
         expires_at: principal.expiresAt === null ? null : iso(principal.expiresAt),
         created_at: principal.createdAt === null ? null : iso(principal.createdAt),
       };

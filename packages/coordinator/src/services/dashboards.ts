@@ -84,8 +84,9 @@ export class DashboardService {
     return this.store.spendByDay(principal.account, firstDay(this.config.now(), days));
   }
 
-  /** Jobs the key submitted today (UTC), as its daily quota counts them. */
-  usedToday(principal: Principal): Promise<number> {
+  /** Jobs the key submitted today (UTC), as its daily quota counts them; null without a quota (nothing counts them). */
+  async usedToday(principal: Principal): Promise<number | null> {
+    if (principal.dailyJobQuota === null) return null;
     return this.store.keySubmits(principal.keyId, utcDay(this.config.now()));
   }
 
