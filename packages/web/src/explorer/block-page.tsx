@@ -4,7 +4,7 @@ import { AccountLink, BlockLink, ReceiptLink, TxLink } from '../components/links
 import { DataTable, Show, Stat } from '../components/status.tsx';
 import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
-import { counterpart, txSummary } from './tx-summary.ts';
+import { TxWhat } from './tx-what.tsx';
 import { Section } from '../components/section.tsx';
 
 export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
@@ -45,7 +45,7 @@ export function BlockPage({ chainUrl, id }: { chainUrl: string; id: string }) {
                   <td><TxLink hash={tx.hash} /></td>
                   <td>{tx.body.type}</td>
                   <td><AccountLink address={tx.body.from} /></td>
-                  <td>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</td>
+                  <td><TxWhat body={tx.body} /></td>
                 </tr>
               )}
             />

@@ -2,12 +2,12 @@
 // receipts as they happen, the authorities, and the search box.
 import { ChainRpc } from '../api/chain.ts';
 import { DataTable, Failure, Stat } from '../components/status.tsx';
-import { AccountLink, BlockLink, ReceiptLink, TxLink } from '../components/links.tsx';
+import { BlockLink, ReceiptLink, TxLink } from '../components/links.tsx';
 import { ago, ait, short } from '../format.ts';
 import { Authorities } from './authorities.tsx';
 import { useLiveChain } from './live-chain.ts';
 import { SearchBox } from './search.tsx';
-import { counterpart, txSummary } from './tx-summary.ts';
+import { TxWhat } from './tx-what.tsx';
 import { Section } from '../components/section.tsx';
 
 export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
@@ -57,7 +57,7 @@ export function ExplorerHome({ chainUrl }: { chainUrl: string }) {
               <tr>
                 <td><TxLink hash={tx.hash} /></td>
                 <td>{tx.body?.type ?? '…'}</td>
-                <td class="wide">{tx.body ? <>{txSummary(tx.body)} {counterpart(tx.body) ? <>→ <AccountLink address={counterpart(tx.body)} /></> : null}</> : null}</td>
+                <td class="wide">{tx.body ? <TxWhat body={tx.body} /> : null}</td>
                 <td>{tx.status === 'pending' ? <span class="badge">pending</span> : <BlockLink height={tx.block_height} />}</td>
               </tr>
             )}

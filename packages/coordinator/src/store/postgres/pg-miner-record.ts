@@ -5,7 +5,7 @@
 
 import { minerScorePpm } from '../../reputation/score.ts';
 import type { CheckOutcome, MinerListPosition, MinerTrackRecord } from '../store.ts';
-import { COLUMN, toTrackRecord, type Counter } from '../sqlite/miner-record.ts';
+import { COLUMN, counterOf, SET_STANDING, standingParams, toTrackRecord, type Counter } from '../sqlite/miner-record.ts';
 import { num } from '../sqlite/rows.ts';
 import type { Standing } from '../../verification/pause.ts';
 import type { Queryable } from './pg-db.ts';
@@ -35,27 +35,15 @@ export class PgMinerRecord {
 
   async check(q: Queryable, check: CheckOutcome): Promise<MinerTrackRecord | null> {
     if (!(await this.read(q, check.minerId, true))) return null;
-    const counter: Counter = check.kind === 'canary' ? (check.passed ? 'canariesPassed' : 'canariesFailed') : check.passed ? 'reexecutionsAgreed' : 'reexecutionsDisagreed';
-    await this.count(q, check.minerId, counter);
+    await this.count(q, check.minerId, counterOf(check));
     return this.read(q, check.minerId);
   }
 
   /** Writes the miner's standing under the pause policy; inside the caller's transaction. */
   async setStanding(q: Queryable, minerId: string, standing: Standing): Promise<void> {
-    await q.run(
-      `UPDATE miner_record SET paused_at = @pausedAt, pause_reason = @pauseReason, needs_review = @needsReview, resume_streak = @resumeStreak,
-         checks_failed = @checksFailed, probation_start_jobs = @probationStartJobs WHERE miner_id = @minerId`,
-      {
-        pausedAt: standing.pausedAt,
-        pauseReason: standing.pauseReason,
-        needsReview: standing.needsReview ? 1 : 0,
-        resumeStreak: standing.resumeStreak,
-        checksFailed: standing.checksFailed,
-        probationStartJobs: standing.probationStartJobs,
-        minerId,
-      },
-    );
+    await q.run(SET_STANDING, standingParams(minerId, standing));
   }
+
 
   /** The standing becomes `change` of the record (read locked, so two changes do not interleave); null for an unknown miner. */
   async updateStanding(q: Queryable, minerId: string, change: (record: MinerTrackRecord) => Standing): Promise<MinerTrackRecord | null> {

@@ -21,6 +21,24 @@ export const COLUMN: Record<Counter, string> = {
   reexecutionsDisagreed: 'reexecutions_disagreed',
 };
 
+/** The counter a check's outcome moves. */
+export const counterOf = (check: CheckOutcome): Counter =>
+  check.kind === 'canary' ? (check.passed ? 'canariesPassed' : 'canariesFailed') : check.passed ? 'reexecutionsAgreed' : 'reexecutionsDisagreed';
+
+/** Writes a miner's standing under the pause policy (the same statement on both engines). */
+export const SET_STANDING = `UPDATE miner_record SET paused_at = @pausedAt, pause_reason = @pauseReason, needs_review = @needsReview, resume_streak = @resumeStreak,
+  checks_failed = @checksFailed, probation_start_jobs = @probationStartJobs WHERE miner_id = @minerId`;
+
+export const standingParams = (minerId: string, standing: Standing) => ({
+  pausedAt: standing.pausedAt,
+  pauseReason: standing.pauseReason,
+  needsReview: standing.needsReview ? 1 : 0,
+  resumeStreak: standing.resumeStreak,
+  checksFailed: standing.checksFailed,
+  probationStartJobs: standing.probationStartJobs,
+  minerId,
+});
+
 export function toTrackRecord(row: Row): MinerTrackRecord {
   return {
     firstSeenAt: num(row.first_seen_at),
@@ -72,28 +90,15 @@ export class SqliteMinerRecord {
 
   check(check: CheckOutcome): MinerTrackRecord | null {
     if (!this.read(check.minerId)) return null;
-    const counter: Counter = check.kind === 'canary' ? (check.passed ? 'canariesPassed' : 'canariesFailed') : check.passed ? 'reexecutionsAgreed' : 'reexecutionsDisagreed';
-    this.count(check.minerId, counter);
+    this.count(check.minerId, counterOf(check));
     return this.read(check.minerId);
   }
 
   /** Writes the miner's standing under the pause policy; inside the caller's transaction. */
   setStanding(minerId: string, standing: Standing): void {
-    this
-      .sql(
-        `UPDATE miner_record SET paused_at = @pausedAt, pause_reason = @pauseReason, needs_review = @needsReview, resume_streak = @resumeStreak,
-           checks_failed = @checksFailed, probation_start_jobs = @probationStartJobs WHERE miner_id = @minerId`,
-      )
-      .run({
-        pausedAt: standing.pausedAt,
-        pauseReason: standing.pauseReason,
-        needsReview: standing.needsReview ? 1 : 0,
-        resumeStreak: standing.resumeStreak,
-        checksFailed: standing.checksFailed,
-        probationStartJobs: standing.probationStartJobs,
-        minerId,
-      });
+    this.sql(SET_STANDING).run(standingParams(minerId, standing));
   }
+
 
   /** The standing becomes `change` of the record; null for an unknown miner. */
   updateStanding(minerId: string, change: (record: MinerTrackRecord) => Standing): MinerTrackRecord | null {
