@@ -12,6 +12,9 @@ import { SharedStreamHub } from '../src/services/shared-stream-hub.ts';
 import { SharedWorkSignal, WORK_TOPIC } from '../src/services/shared-work-signal.ts';
 import type { StreamEvent } from '../src/services/stream-hub.ts';
 
+/** A job submitted live: one a client watches as it is made. */
+const live = (jobId: string) => ({ jobId, live: true });
+
 const quiet = { error: () => undefined, warn: () => undefined, info: () => undefined } as never;
 const namespace = `aitbc_t_${randomBytes(6).toString('hex')}`;
 let busA: Bus;
@@ -46,7 +49,7 @@ async function watchOnA(jobId: string) {
     events.push(event);
     if (event.type === 'text') shown.push(event.text);
   });
-  await until(() => hubB.isLive(jobId), 'B to hear of the watch');
+  await until(() => hubB.isLive(live(jobId)), 'B to hear of the watch');
   return { shown, events, unwatch };
 }
 
@@ -70,7 +73,7 @@ test("a watcher on A that stops reading pauses the miner's socket on B until it 
   await until(() => miner.calls.includes('stop: the client disconnected'), 'the stop to reach B');
   assert.deepEqual(miner.calls, ['pause', 'resume', 'stop: the client disconnected']);
   watcher.unwatch();
-  await until(async () => !(await hubB.isLive('job-hold')), 'B to hear that nobody watches');
+  await until(async () => !(await hubB.isLive(live('job-hold'))), 'B to hear that nobody watches');
   assert.equal(hubB.text('job-hold', 'more'), 'not_watched', 'nothing is relayed to nobody');
 });
 
@@ -97,10 +100,10 @@ test('a completion judged on B waits for the pieces still on the bus, then A sho
   assert.equal(await hubB.attachMiner('job-seal', miner.control), true);
   for (const piece of ['one ', 'two ', 'three']) hubB.text('job-seal', piece);
   // Asked at once, before A has been shown all three: A waits for them, then answers.
-  assert.equal(await hubB.matchesRelayed('job-seal', 'one two three'), true);
-  assert.equal(await hubB.relayedChars('job-seal'), 'one two three'.length);
+  assert.equal(await hubB.matchesRelayed(live('job-seal'), 'one two three'), true);
+  assert.equal(await hubB.relayedChars(live('job-seal')), 'one two three'.length);
   hubB.text('job-seal', ' and four');
-  assert.equal(await hubB.matchesRelayed('job-seal', 'one two three'), true, 'the piece after the check was not shown');
+  assert.equal(await hubB.matchesRelayed(live('job-seal'), 'one two three'), true, 'the piece after the check was not shown');
   assert.equal(watcher.shown.join(''), 'one two three');
   hubB.completed('job-seal', {} as never, {} as never);
   await until(() => watcher.events.some((event) => event.type === 'ended'), 'A to hear that the job ended');
@@ -112,7 +115,7 @@ test('a piece lost on the bus stops the showing, so the completion differs and i
   // A piece that never reaches A: B numbered it, then the bus lost it.
   (hubB as unknown as { outbound: Map<string, { seq: number }> }).outbound.get('job-gap')!.seq++;
   hubB.text('job-gap', 'after the gap');
-  assert.equal(await hubB.matchesRelayed('job-gap', 'kept lost after the gap'), false);
+  assert.equal(await hubB.matchesRelayed(live('job-gap'), 'kept lost after the gap'), false);
   assert.equal(watcher.shown.join(''), 'kept ', 'nothing after the gap was shown');
   watcher.unwatch();
 
@@ -122,7 +125,7 @@ test('a piece lost on the bus stops the showing, so the completion differs and i
   (hubB as unknown as { outbound: Map<string, { bytes: number }> }).outbound.get('job-limit')!.bytes = -1_000;
   hubB.text('job-limit', 'x'.repeat(900));
   hubB.text('job-limit', 'y'.repeat(200));
-  assert.equal(await hubB.matchesRelayed('job-limit', 'x'.repeat(900) + 'y'.repeat(200)), false);
+  assert.equal(await hubB.matchesRelayed(live('job-limit'), 'x'.repeat(900) + 'y'.repeat(200)), false);
   assert.equal(limited.shown.join(''), 'x'.repeat(900));
   limited.unwatch();
 });
@@ -131,7 +134,7 @@ test("a completion whose client's coordinator does not answer is refused; relaye
   await streamingAcross('job-silent', 'shown');
   // A's process stops hearing the bus (as if it died without saying so).
   (hubA as unknown as { received: () => void }).received = () => undefined;
-  const [matches, relayed] = await Promise.all([hubB.matchesRelayed('job-silent', 'shown'), hubB.relayedChars('job-silent')]);
+  const [matches, relayed] = await Promise.all([hubB.matchesRelayed(live('job-silent'), 'shown'), hubB.relayedChars(live('job-silent'))]);
   assert.equal(matches, false);
   assert.equal(relayed, null);
 });

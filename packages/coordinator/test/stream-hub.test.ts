@@ -5,6 +5,9 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { LocalStreamHub } from '../src/services/stream-hub.ts';
 
+/** A job submitted live: one a client watches as it is made. */
+const live = (jobId: string) => ({ jobId, live: true });
+
 const silent = { error: () => undefined };
 
 function minerControl() {
@@ -16,13 +19,13 @@ test('a completion must be exactly the relayed text, compared across pieces (a s
   const hub = new LocalStreamHub(1024, silent);
   const seen: string[] = [];
   await hub.watch('job-1', true, (event) => event.type === 'text' && seen.push(event.text));
-  assert.ok(await hub.matchesRelayed('job-1', 'anything'), 'nothing relayed yet: any output (sent whole at completion)');
+  assert.ok(await hub.matchesRelayed(live('job-1'), 'anything'), 'nothing relayed yet: any output (sent whole at completion)');
   assert.ok(await hub.attachMiner('job-1', minerControl().control));
   for (const piece of ['Smile ', '\ud83d', '\ude00', '!']) assert.equal(hub.text('job-1', piece), 'relayed');
   assert.equal(seen.join(''), 'Smile 😀!');
-  assert.equal(await hub.relayedChars('job-1'), 'Smile 😀!'.length);
-  assert.ok(await hub.matchesRelayed('job-1', 'Smile 😀!'));
-  for (const other of ['Smile 😀', 'Smile 😀!!', 'Smile 😁!', '']) assert.ok(!(await hub.matchesRelayed('job-1', other)), JSON.stringify(other));
+  assert.equal(await hub.relayedChars(live('job-1')), 'Smile 😀!'.length);
+  assert.ok(await hub.matchesRelayed(live('job-1'), 'Smile 😀!'));
+  for (const other of ['Smile 😀', 'Smile 😀!!', 'Smile 😁!', '']) assert.ok(!(await hub.matchesRelayed(live('job-1'), other)), JSON.stringify(other));
 });
 
 test('a job streams at most its limit in UTF-8 bytes; a piece that would pass it is not relayed', async () => {

@@ -68,7 +68,7 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
       });
       const claim = await miners.poll(principalOf(request), request.body.miner_id, request.body.wait_seconds ?? 20, hangUp.signal);
       if (!claim) return reply.code(204).send(null);
-      return claimView(claim, config.chainId, await hub.isLive(claim.job.jobId));
+      return claimView(claim, config.chainId, await hub.isLive(claim.job));
     },
   );
 
@@ -89,7 +89,7 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
     },
     async (request) => {
       const claim = await miners.claim(principalOf(request), request.params.id, request.body.miner_id);
-      return claimView(claim, config.chainId, await hub.isLive(claim.job.jobId));
+      return claimView(claim, config.chainId, await hub.isLive(claim.job));
     },
   );
 

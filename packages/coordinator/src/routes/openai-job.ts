@@ -51,7 +51,7 @@ export async function runJob(
   // Watch before submitting, so the miner that claims it already knows to stream.
   const waiter = await JobWaiter.open(services.jobs, hub, jobId, live, request.log);
   try {
-    await services.jobs.submit(principal, input, undefined, jobId, { boundTokensByPrice });
+    await services.jobs.submit(principal, input, undefined, jobId, { boundTokensByPrice, live });
   } catch (error) {
     waiter.close();
     throw error;

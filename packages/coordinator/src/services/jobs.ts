@@ -82,7 +82,8 @@ export class JobService {
     input: SubmitInput,
     idempotencyKey: string | undefined,
     jobId: string = newId('job'),
-    options: { boundTokensByPrice?: boolean } = {},
+    /** `live`: the caller watches the job's output as it is made (JobRecord.live). */
+    options: { boundTokensByPrice?: boolean; live?: boolean } = {},
   ): Promise<SubmitResult> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ApiError('VALIDATION_INVALID_FORMAT', 'Header Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
@@ -136,11 +137,12 @@ export class JobService {
       minReputationPpm: Math.round((input.min_reputation ?? 0) * 1_000_000),
       verify: input.verify === true,
       acceptanceWindowMs: windowSeconds * 1000,
+      live: options.live === true,
     };
     // The client-paid re-run waits (unclaimable) for its subject; completing the subject releases
     // it to another owner's miner for as long again as the subject's ttl.
     const rerun: NewJob | null = job.verify
-      ? { ...job, jobId: newId('job'), pinnedMinerId: null, verify: false, deadline: job.deadline + ttlMs, purpose: 'reexecution', subjectJobId: jobId, awaitingSubject: true, acceptanceWindowMs: 0 }
+      ? { ...job, jobId: newId('job'), pinnedMinerId: null, verify: false, deadline: job.deadline + ttlMs, purpose: 'reexecution', subjectJobId: jobId, awaitingSubject: true, acceptanceWindowMs: 0, live: false }
       : null;
     const body = JSON.stringify(this.renderCreated({ ...job, status: 'queued', attempts: 0 } as JobRecord));
     const idempotency =

@@ -250,7 +250,7 @@ export class MinerService {
     const now = this.config.now();
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
-    if (!(await this.hub.matchesRelayed(jobId, input.output))) await this.refuseUnstreamedOutput(job, input.output);
+    if (!(await this.hub.matchesRelayed(job, input.output))) await this.refuseUnstreamedOutput(job, input.output);
     const outputData = checkedOutputData(job, input.output, input);
     const { receipt: minerSigned, priceMicro } = checkMinerReceipt({
       receipt: input.receipt,
@@ -294,7 +294,7 @@ export class MinerService {
    * text, and a re-run elsewhere would show it something else).
    */
   private async refuseUnstreamedOutput(job: JobRecord, output: string): Promise<never> {
-    const relayed = await this.hub.relayedChars(job.jobId);
+    const relayed = await this.hub.relayedChars(job);
     const shown = relayed === null ? "the text its client's coordinator could not confirm" : `the ${relayed} characters it streamed to the client`;
     const reason = `its completion's output (${output.length} characters) is not ${shown}`;
     await this.failHeld(job.jobId, job.minerId!, reason, false);
@@ -325,7 +325,7 @@ export class MinerService {
   /** `lapse`: the miner no longer holds the job, which its record counts as a lease lapse, not a failure it reported. */
   private async failHeld(jobId: string, minerId: string, reason: string, retryable: boolean, lapse = false): Promise<JobRecord> {
     // A client already has part of this job's output (or may have: null), so running it again elsewhere would repeat it.
-    const rerun = retryable && (await this.hub.relayedChars(jobId)) === 0;
+    const rerun = retryable && (await this.rerunnable(jobId));
     const outcome = await this.store.failJob({
       jobId,
       minerId,
@@ -345,6 +345,12 @@ export class MinerService {
   async requireHeld(principal: Principal, jobId: string, minerId: string): Promise<void> {
     const miner = await this.directory.requireOwned(principal, minerId);
     await this.heldJob(jobId, miner.minerId);
+  }
+
+  /** Nothing of the job's output has reached a client (one watching it live), so another miner may run it from the start. */
+  private async rerunnable(jobId: string): Promise<boolean> {
+    const job = await this.store.getJob(jobId);
+    return job !== null && (await this.hub.relayedChars(job)) === 0;
   }
 
   private async heldJob(jobId: string, minerId: string): Promise<JobRecord> {

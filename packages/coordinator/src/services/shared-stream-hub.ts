@@ -3,9 +3,11 @@
 // complete or fail request may land in a third (C). Each process keeps a LocalStreamHub for its
 // own watchers and miners, and the bus joins them:
 // - A announces its live watches, so B knows the job is live (the claim says stream: true) and
-//   accepts the miner's stream. A's announcement is published before the job is submitted; a
-//   claim in B that does not know of it sends a message round the bus first (isLive), which
-//   comes back after the announcement; a completion or failure in C checks the same way.
+//   accepts the miner's stream. Only a job submitted live (JobRecord.live) can be watched so:
+//   for any other, claims, completions and failures ask nothing. A's announcement is published
+//   before the job is submitted; a claim in B that does not know of it sends a message round the
+//   bus first (isLive), which comes back after the announcement; a completion or failure in C
+//   checks the same way.
 // - B numbers the pieces and enforces the per-job limit on what it relays; A shows them in order
 //   through a stand-in for the miner (a proxy MinerControl) attached to its local hub, so A's hub
 //   holds exactly what its client was shown, and the limit holds there too. A gap in the numbers
@@ -27,7 +29,7 @@ import { randomBytes } from 'node:crypto';
 import type { ApiError, Receipt } from '@aitbc/protocol';
 import { OutageLog, type Bus, type BusLog } from '../bus/bus.ts';
 import type { JobRecord } from '../store/store.ts';
-import { LocalStreamHub, textDigest, type Listener, type MinerControl, type StreamHub, type TextOutcome } from './stream-hub.ts';
+import { LocalStreamHub, textDigest, type Listener, type MinerControl, type StreamHub, type TextOutcome, type WatchedJob } from './stream-hub.ts';
 
 export const STREAM_TOPIC = 'stream';
 /** How long A waits for pieces still on the bus before judging a completion. */
@@ -150,24 +152,31 @@ export class SharedStreamHub implements StreamHub {
    * a message this process sends itself now comes back after that announcement (Redis writes to
    * a subscriber in order; NOTIFY delivers in commit order): once it is back, this process knows.
    */
-  async isLive(jobId: string): Promise<boolean> {
+  /** A job not submitted live has no watcher of its pieces anywhere: nothing to ask round the bus. */
+  async isLive(job: WatchedJob): Promise<boolean> {
+    return job.live && (await this.isLiveById(job.jobId));
+  }
+
+  private async isLiveById(jobId: string): Promise<boolean> {
     if (this.local.isLiveHere(jobId) || this.liveElsewhere.has(jobId)) return true;
     await this.barrier();
     return this.liveElsewhere.has(jobId);
   }
 
-  async relayedChars(jobId: string): Promise<number | null> {
+  async relayedChars(job: WatchedJob): Promise<number | null> {
+    const { jobId } = job;
     if (this.local.watching(jobId)) return this.local.shownChars(jobId);
-    if (!(await this.isLive(jobId))) return 0;
+    if (!(await this.isLive(job))) return 0;
     return (await this.ask(jobId, null))?.shownChars ?? null;
   }
 
-  async matchesRelayed(jobId: string, output: string): Promise<boolean> {
+  async matchesRelayed(job: WatchedJob, output: string): Promise<boolean> {
+    const { jobId } = job;
     if (this.local.watching(jobId)) {
       await this.settle(jobId, output.length);
       return this.sealIf(jobId, this.local.shows(jobId, output));
     }
-    if (!(await this.isLive(jobId))) return true;
+    if (!(await this.isLive(job))) return true;
     // Nobody answered: what the client saw cannot be confirmed, so this output is not paid for.
     return (await this.ask(jobId, { chars: output.length, digest: textDigest(output) }))?.match ?? false;
   }
@@ -175,7 +184,7 @@ export class SharedStreamHub implements StreamHub {
   /** The miner may dial a process other than the one it claimed in: that one learns of the watch the same way. */
   async attachMiner(jobId: string, control: MinerControl): Promise<boolean> {
     if (this.local.isLiveHere(jobId)) return this.local.attachMinerHere(jobId, control);
-    if (this.local.stopping || !(await this.isLive(jobId))) return false;
+    if (this.local.stopping || !(await this.isLiveById(jobId))) return false;
     this.outbound.set(jobId, { control, bytes: 0, seq: 0 });
     void this.send({ t: 'attached', job: jobId });
     return true;

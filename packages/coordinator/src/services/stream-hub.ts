@@ -38,6 +38,9 @@ export type Listener = (event: StreamEvent) => void;
  * The hub every route and service uses. The methods that the shared hub must ask another
  * process about are async; the others act at once (the shared hub publishes in the background).
  */
+/** A job as the hub needs it: only a job submitted `live` (JobRecord.live) can have a client watching its pieces. */
+export type WatchedJob = Pick<JobRecord, 'jobId' | 'live'>;
+
 export interface StreamHub {
   /** The most one job may stream, in UTF-8 bytes: at most what a completion body can carry. */
   readonly maxStreamBytes: number;
@@ -46,17 +49,17 @@ export interface StreamHub {
   /** Watches a job; resolves (with the function that stops watching) once a miner anywhere would see it. */
   watch(jobId: string, live: boolean, listener: Listener): Promise<() => void>;
   /** A client is waiting for this job's pieces: the miner should stream them. */
-  isLive(jobId: string): Promise<boolean>;
+  isLive(job: WatchedJob): Promise<boolean>;
   /**
    * Characters of output already relayed to this job's client (0 when nobody watches); null when
    * the client's coordinator could not be asked (the shared hub): treat it as "some".
    */
-  relayedChars(jobId: string): Promise<number | null>;
+  relayedChars(job: WatchedJob): Promise<number | null>;
   /**
    * Whether a completion's output is what the client was shown: true when nothing was relayed
    * (the client then gets the whole output at once), else only for exactly the relayed text.
    */
-  matchesRelayed(jobId: string, output: string): Promise<boolean>;
+  matchesRelayed(job: WatchedJob, output: string): Promise<boolean>;
   /** The miner's stream opened; false if no client waits for its pieces. */
   attachMiner(jobId: string, control: MinerControl): Promise<boolean>;
   detachMiner(jobId: string, control: MinerControl): void;
@@ -127,7 +130,7 @@ export class LocalStreamHub implements StreamHub {
     return this.shutDown !== null;
   }
 
-  async isLive(jobId: string): Promise<boolean> {
+  async isLive({ jobId }: WatchedJob): Promise<boolean> {
     return this.isLiveHere(jobId);
   }
 
@@ -136,11 +139,11 @@ export class LocalStreamHub implements StreamHub {
     return this.watches.get(jobId)?.live ?? false;
   }
 
-  async relayedChars(jobId: string): Promise<number> {
+  async relayedChars({ jobId }: WatchedJob): Promise<number> {
     return this.shownChars(jobId);
   }
 
-  async matchesRelayed(jobId: string, output: string): Promise<boolean> {
+  async matchesRelayed({ jobId }: WatchedJob, output: string): Promise<boolean> {
     return this.shows(jobId, output);
   }
 

@@ -165,6 +165,12 @@ export interface JobRecord {
   /** Completion + window: the miner's earnings are held until then; null before completion. */
   acceptUntil: number | null;
   dispute: DisputeRecord | null;
+  /**
+   * A client asked to be shown the output as it is made (a streamed OpenAI request), set at
+   * submit: only such a job's stream is relayed and its completion checked against what was
+   * shown, so the other jobs' claims and completions never ask the processes about watchers.
+   */
+  live: boolean;
 }
 
 export type { DisputeState };
@@ -188,7 +194,7 @@ export type NewJob = Pick<
 > &
   Partial<JobConstraints> &
   /** 0 when not given: a check job's earnings are released at completion. */
-  Partial<Pick<JobRecord, 'acceptanceWindowMs'>>;
+  Partial<Pick<JobRecord, 'acceptanceWindowMs' | 'live'>>;
 
 export interface IdempotencyClaim {
   key: string;

@@ -45,6 +45,7 @@ export function toJob(row: Row): JobRecord {
     minReputationPpm: num(row.min_reputation_ppm),
     verify: num(row.verify) === 1,
     awaitingSubject: num(row.awaiting_subject) === 1,
+    live: num(row.live) === 1,
     receiptClient: (row.receipt_client as string | null) ?? (row.account as string),
     modelDigest: strOrNull(row.model_digest),
     backend: strOrNull(row.backend),
@@ -66,9 +67,9 @@ export function toJob(row: Row): JobRecord {
 
 /** The INSERT of a queued job, with `@name` placeholders both engines take (values from jobInsertParams). */
 export const INSERT_JOB = `INSERT INTO jobs (job_id, account, model, kind, prompt, requires, params, max_price_micro, min_units, pinned_miner_id, status, created_at, queued_at, deadline,
-     purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client, acceptance_window_ms)
+     purpose, subject_job_id, canary_id, required_digest, excluded_owners, min_reputation_ppm, verify, awaiting_subject, receipt_client, acceptance_window_ms, live)
    VALUES (@jobId, @account, @model, @kind, @prompt, @requires, @params, @maxPrice, @minUnits, @pinned, 'queued', @createdAt, @createdAt, @deadline,
-     @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient, @window)`;
+     @purpose, @subject, @canary, @digest, @excluded, @minReputation, @verify, @awaiting, @receiptClient, @window, @live)`;
 
 /** INSERT_JOB's values: every column a new job sets, the verification constraints defaulting to those of a plain client job. */
 export function jobInsertParams(job: NewJob): Record<string, unknown> {
@@ -95,6 +96,7 @@ export function jobInsertParams(job: NewJob): Record<string, unknown> {
     awaiting: job.awaitingSubject ? 1 : 0,
     receiptClient: job.receiptClient ?? job.account,
     window: job.acceptanceWindowMs ?? 0,
+    live: job.live ? 1 : 0,
   };
 }
 
