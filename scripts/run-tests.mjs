@@ -35,17 +35,18 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const sources = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
 const drivesCoordinator = (text) => /startTestCoordinator|World\.start|BondWorld/.test(text);
 
 /** A test file the PostgreSQL pass runs: it starts test coordinators (directly or through a world) and never reaches into SQLite. */
 function runsOnBothEngines(file) {
-  const text = readFileSync(file, 'utf8');
+  const text = sources.get(file);
   return drivesCoordinator(text) && !/\.sqlite\.|new SqliteStore|better-sqlite3/.test(text);
 }
 
 /** A test of PostgreSQL itself (its own databases, no test coordinator): it runs in the PostgreSQL pass only. */
 function postgresOnly(file) {
-  const text = readFileSync(file, 'utf8');
+  const text = sources.get(file);
   return text.includes('@aitbc/testkit/postgres') && !drivesCoordinator(text);
 }
 
