@@ -76,7 +76,7 @@ export function registerJobStreamRoute(app: App, { miners, hub }: Services): voi
       safely(log, `closing the stream of job ${jobId}`, () => {
         hub.detachMiner(jobId, control);
         // A coordinator that is stopping cut this socket itself: the waiting client's request
-        // cancels and refunds the job (http/shutdown.ts), which a failure here must not race.
+        // cancels and refunds the job (src/http/shutdown.ts), which a failure here must not race.
         if (!ended && !hub.stopping) failJob('the miner disconnected in the middle of the stream');
       }),
     );
