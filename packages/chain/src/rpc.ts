@@ -12,8 +12,8 @@ import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest }
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
 import { ApiError, ERROR_CATALOGUE, addressFromPublicKey, base64urlDecode, formatAmount, isValidAddress, newId } from '@aitbc/protocol';
-import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/protocol/node';
-import { installCors, installWebApp, type WebFallback } from '@aitbc/protocol/web-edge';
+import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/server-edge';
+import { installCors, installWebApp, type WebFallback } from '@aitbc/server-edge';
 import { finalityThreshold } from './consensus.ts';
 import { BlockRejectedError, TxRejectedError } from './errors.ts';
 import type { ChainNode } from './node.ts';

@@ -1,7 +1,7 @@
 // Parsers for command-line values that say exactly what was wrong.
 
 import { InvalidArgumentError, Option } from 'commander';
-import { parseCorsOrigins } from '@aitbc/protocol/web-edge';
+import { parseCorsOrigins } from '@aitbc/server-edge';
 import { amountProblem, CAPABILITIES, isCanonicalAmount, parseAmount, type Capability } from '@aitbc/protocol';
 
 export function integerIn(min: number, max: number) {

@@ -1,6 +1,6 @@
 // Everything an operator can set on a coordinator, with the defaults docs/API.md gives.
 
-import { EDGE_TIMEOUT_DEFAULTS } from '@aitbc/protocol/node';
+import { EDGE_TIMEOUT_DEFAULTS } from '@aitbc/server-edge';
 import { DEFAULT_VERIFICATION, type VerificationSettings } from './verification/settings.ts';
 
 export interface CoordinatorConfig {

@@ -5,8 +5,8 @@
 
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@aitbc/protocol';
-import { edgeError, type EdgeLimits } from '@aitbc/protocol/node';
-import type { WebFallback } from '@aitbc/protocol/web-edge';
+import { edgeError, type EdgeLimits } from '@aitbc/server-edge';
+import type { WebFallback } from '@aitbc/server-edge';
 import { withOpenAiError } from '../services/openai-format.ts';
 
 declare module 'fastify' {

@@ -9,7 +9,7 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
 import type { RateLimiter } from '../services/token-bucket.ts';
 import { BOOTSTRAP_KEY_ID } from '../services/keys.ts';
-import { isApiPath } from '@aitbc/protocol/web-edge';
+import { isApiPath } from '@aitbc/server-edge';
 
 /** Paths that answer during maintenance (docs/API.md) and paths never shed under load. */
 export const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;

@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ApiError } from './errors.ts';
+import { ApiError, canonicalize } from '@aitbc/protocol';
 import { MAX_JSON_DEPTH, clientErrorOf, edgeError, fieldOfJsonPath, parseJsonBody, rawHttpError, toOpenApi303 } from './http-edge.ts';
-import { canonicalize } from './jcs.ts';
 
 const LIMITS = { bodyLimitBytes: 1234, headersTimeoutMs: 10_000, requestTimeoutMs: 60_000 };
 

@@ -6,9 +6,7 @@
 
 import { STATUS_CODES, maxHeaderSize, type ServerOptions } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { ApiError } from './errors.ts';
-import { newId } from './ids.ts';
-import { UnpairedSurrogateError, hasUnpairedSurrogate } from './jcs.ts';
+import { ApiError, UnpairedSurrogateError, hasUnpairedSurrogate, newId } from '@aitbc/protocol';
 
 export interface EdgeLimits {
   /** Largest request body in bytes. */

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import staticFiles from '@fastify/static';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { WebConfig } from './wire/info.ts';
+import { WebConfig } from '@aitbc/protocol/wire';
 
 /** The headers our clients send (SDK, web app, OpenAI clients) and those they read back. */
 const ALLOWED_HEADERS = ['x-api-key', 'authorization', 'content-type', 'idempotency-key', 'x-request-id'];
