@@ -5,7 +5,8 @@
 // here, and the part is skipped when it is not installed.
 
 import { readFileSync } from 'node:fs';
-import { addressFromPublicKey, completeReceipt, generateKeyPair, hashText, prepareVerificationKey, randomHex, signReceipt, verifyGroth16, type Groth16VerificationKey, type Receipt } from '@aitbc/protocol';
+import { addressFromPublicKey, completeReceipt, generateKeyPair, hashText, randomHex, signReceipt, type Receipt } from '@aitbc/protocol';
+import { prepareVerificationKey, verifyGroth16, type Groth16VerificationKey } from '@aitbc/protocol/zk';
 
 const WARM_PROOFS = 10;
 const VERIFICATIONS = 10;

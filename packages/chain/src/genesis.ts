@@ -4,7 +4,8 @@
 // Every node of a chain starts from the same file; its
 // hash is the chain's identity.
 
-import { amountProblem, amountRangeProblem, canonicalize, formatAmount, isValidAddress, parseAmount, parsePublicKey, prepareVerificationKey, sha256Hex, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol';
+import { amountProblem, amountRangeProblem, canonicalize, formatAmount, isValidAddress, parseAmount, parsePublicKey, sha256Hex } from '@aitbc/protocol';
+import { prepareVerificationKey, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol/zk';
 
 export interface Genesis {
   chain_id: string;

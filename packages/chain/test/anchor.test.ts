@@ -3,7 +3,8 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { addressFromPublicKey, base64urlEncode, generateKeyPair, type Groth16VerificationKey } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
+import { type Groth16VerificationKey } from '@aitbc/protocol/zk';
 import { validateGenesis, type Genesis } from '../src/genesis.ts';
 import { TxRejectedError } from '../src/errors.ts';
 import { ChainNode } from '../src/node.ts';

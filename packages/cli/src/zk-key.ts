@@ -3,7 +3,7 @@
 
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { Groth16VerificationKey } from '@aitbc/protocol';
+import type { Groth16VerificationKey } from '@aitbc/protocol/zk';
 
 /** The path of @aitbc/zk's verification key, or null when the package is not installed. */
 export function shippedVkeyPath(): string | null {

@@ -19,12 +19,12 @@ import {
   receiptSigningBytes,
   signReceipt,
   toHex,
-  zkModelText,
   type BackendKind,
   type JobParams,
   type ReceiptTemplate,
   type ReceiptVersion,
 } from '../src/index.ts';
+import { zkModelText } from '../src/zk.ts';
 
 const MINER_SECRET = '01'.repeat(32);
 const COORDINATOR_SECRET = '02'.repeat(32);

@@ -1,4 +1,5 @@
-// @aitbc/protocol: the browser-safe truth every AITBC package shares.
+// @aitbc/protocol: the browser-safe truth every AITBC package shares. The ZK side is
+// @aitbc/protocol/zk, the wire contract @aitbc/protocol/wire, the Node-only parts @aitbc/protocol/node.
 export * from './errors.ts';
 export * from './encoding.ts';
 export * from './money.ts';
@@ -11,6 +12,3 @@ export * from './redact.ts';
 export * from './crypto-backend.ts';
 export * from './job-params.ts';
 export * from './job-types/index.ts';
-export * from './poseidon.ts';
-export * from './zk-receipt.ts';
-export * from './groth16.ts';

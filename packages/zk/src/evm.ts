@@ -5,7 +5,8 @@
 import { createEVM, type EVM } from '@ethereumjs/evm';
 import { createAddressFromString, type Address } from '@ethereumjs/util';
 import { keccak_256 } from '@noble/hashes/sha3.js';
-import { receiptCommitment, type Groth16Proof, type UnsignedReceipt } from '@aitbc/protocol';
+import { type UnsignedReceipt } from '@aitbc/protocol';
+import { receiptCommitment, type Groth16Proof } from '@aitbc/protocol/zk';
 import { compileContracts, type CompiledContracts } from './solidity.ts';
 
 const GAS_LIMIT = 10_000_000n;

@@ -5,7 +5,8 @@
 import { readFile } from 'node:fs/promises';
 import { WitnessCalculatorBuilder, type WitnessCalculator } from 'circom_runtime';
 import * as snarkjs from 'snarkjs';
-import type { Groth16Proof, UnsignedReceipt } from '@aitbc/protocol';
+import type { UnsignedReceipt } from '@aitbc/protocol';
+import type { Groth16Proof } from '@aitbc/protocol/zk';
 import { RECEIPT_CIRCUIT, type CircuitArtifacts } from './artifacts.ts';
 import { receiptWitnessInput, type CircuitInput } from './witness.ts';
 

@@ -1,7 +1,8 @@
 // The circuit's input for a receipt: every field as a field element (the encoding is
 // packages/protocol/src/zk-receipt.ts, shared with the chain) plus the commitment.
 
-import { commitFieldElements, receiptFieldElements, type UnsignedReceipt } from '@aitbc/protocol';
+import { type UnsignedReceipt } from '@aitbc/protocol';
+import { commitFieldElements, receiptFieldElements } from '@aitbc/protocol/zk';
 
 export type CircuitInput = Record<string, string>;
 

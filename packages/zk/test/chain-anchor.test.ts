@@ -6,7 +6,8 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { addressFromPublicKey, base64urlEncode, formatAmount, generateKeyPair, parseAmount, receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey, type Receipt } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlEncode, formatAmount, generateKeyPair, parseAmount, type Receipt } from '@aitbc/protocol';
+import { receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16VerificationKey } from '@aitbc/protocol/zk';
 import { blockHash, buildRpc, ChainNode, ChainStore, merkleRoot, receiptRoot, signBlockHash, signTx, txHash, TxRejectedError, type Genesis } from '@aitbc/chain';
 import { RECEIPT_CIRCUIT } from '../src/artifacts.ts';
 import { Prover, shutdownProver, verifyWithSnarkjs, type ReceiptProof } from '../src/prover.ts';

@@ -7,7 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { receiptPublicSignals } from '@aitbc/protocol';
+import { receiptPublicSignals } from '@aitbc/protocol/zk';
 import { cosignedReceipt } from './fixtures.ts';
 
 const AITBC = fileURLToPath(new URL('../../cli/bin/aitbc.js', import.meta.url));

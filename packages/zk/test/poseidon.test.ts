@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { buildPoseidon } from 'circomlibjs';
-import { BN254_FR_ORDER, poseidonHash } from '@aitbc/protocol';
+import { BN254_FR_ORDER, poseidonHash } from '@aitbc/protocol/zk';
 
 const randomField = () => BigInt(`0x${randomBytes(32).toString('hex')}`) % BN254_FR_ORDER;
 

@@ -3,7 +3,7 @@
 // (commitment, job id, provider, price, units) and the proof against genesis' `zk_receipt_vkey`;
 // the receipt is then proven (the receipt_proofs table). It moves only its fee.
 
-import { receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof } from '@aitbc/protocol';
+import { receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof } from '@aitbc/protocol/zk';
 import { TxRejectedError } from '../errors.ts';
 import type { AnchorProofBody } from '@aitbc/protocol/wire';
 import type { ShapeProblem, TxType } from './types.ts';

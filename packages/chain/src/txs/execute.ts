@@ -3,7 +3,7 @@
 // each transaction, the type's checks against the chain and against what the transactions ahead
 // of it claimed, the sender pays (common.ts), and the type applies its other changes.
 
-import { prepareVerificationKey, type PreparedVerificationKey } from '@aitbc/protocol';
+import { prepareVerificationKey, type PreparedVerificationKey } from '@aitbc/protocol/zk';
 import type { Genesis } from '../genesis.ts';
 import { StateOverlay, type StateReader } from '../state.ts';
 import { txHash, type SignedTx } from '../tx.ts';

@@ -5,7 +5,8 @@
 // through the registry. The rules every type shares (common fields, nonce, fee, balance) are in
 // common.ts.
 
-import type { PreparedVerificationKey, Receipt } from '@aitbc/protocol';
+import type { Receipt } from '@aitbc/protocol';
+import type { PreparedVerificationKey } from '@aitbc/protocol/zk';
 import type { Genesis } from '../genesis.ts';
 import type { SlashRecord, StateOverlay } from '../state.ts';
 import type { ChainStore } from '../store/chain-store.ts';

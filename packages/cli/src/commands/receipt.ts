@@ -5,7 +5,8 @@
 
 import { readFileSync, writeFileSync } from 'node:fs';
 import { Command } from 'commander';
-import { receiptPublicSignals, validateReceiptShape, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof, type Groth16VerificationKey, type ReceiptCheck, type Receipt } from '@aitbc/protocol';
+import { validateReceiptShape, type ReceiptCheck, type Receipt } from '@aitbc/protocol';
+import { receiptPublicSignals, verifyGroth16, ZK_PUBLIC_SIGNALS, type Groth16Proof, type Groth16VerificationKey } from '@aitbc/protocol/zk';
 import { connect, withConnection, type ConnectionFlags } from '../connection.ts';
 import { action, printJson, printTable } from '../output.ts';
 import { shippedVkeyPath } from '../zk-key.ts';
