@@ -64,7 +64,7 @@ const totals = { passed: 0, failed: 0 };
 function run(name, list, env, log) {
   const counts = join(countsDir, `${name}.json`);
   const reporters = ['--test-reporter=spec', `--test-reporter-destination=${log ?? 'stdout'}`, `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
-  const child = spawn(process.execPath, ['--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve) => {
     child.once('close', (status) => {
       try {

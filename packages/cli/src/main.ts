@@ -1,19 +1,13 @@
-// `aitbc`: one command-line entry for every role. Each subcommand lives in ./commands.
+// `aitbc`: one command-line entry for every role. Each subcommand lives in ./commands, listed in
+// command-table.ts.
 
 import { Command, CommanderError } from 'commander';
-import { accountCommand, keysCommand } from './commands/account.ts';
-import { coordinatorCommand } from './commands/coordinator.ts';
-import { devnetCommand } from './commands/devnet.ts';
-import { earningsCommand } from './commands/earnings.ts';
-import { jobCommand } from './commands/job.ts';
-import { minerCommand } from './commands/miner.ts';
-import { minersCommand } from './commands/miners.ts';
-import { modelsCommand } from './commands/models.ts';
-import { nodeCommand } from './commands/node.ts';
-import { receiptCommand } from './commands/receipt.ts';
-import { walletCommand } from './commands/wallet.ts';
+import { COMMANDS } from './command-table.ts';
 import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { reportError } from './output.ts';
+
+// Output piped into a reader that stops early (`aitbc --help | head`) is not an error.
+for (const stream of [process.stdout, process.stderr]) stream.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : Promise.reject(error)));
 
 const program = new Command('aitbc')
   .description('AITBC: an open marketplace for AI compute')
@@ -21,18 +15,11 @@ const program = new Command('aitbc')
   .showHelpAfterError('(run with --help for usage)')
   .addHelpText('after', EXIT_CODES_HELP);
 
-program.addCommand(devnetCommand());
-program.addCommand(coordinatorCommand());
-program.addCommand(minerCommand());
-program.addCommand(nodeCommand());
-program.addCommand(jobCommand());
-program.addCommand(modelsCommand());
-program.addCommand(minersCommand());
-program.addCommand(earningsCommand());
-program.addCommand(receiptCommand());
-program.addCommand(accountCommand());
-program.addCommand(keysCommand());
-program.addCommand(walletCommand());
+// The command the line names is loaded whole; any other line (help, a typo) sees every command's
+// summary only, so `aitbc --help` loads no command at all.
+const named = COMMANDS.find((entry) => entry.name === process.argv.slice(2).find((arg) => !arg.startsWith('-')));
+if (named) program.addCommand((await named.load()).description(named.summary));
+else for (const entry of COMMANDS) program.addCommand(new Command(entry.name).description(entry.summary));
 
 // A usage error exits 2 (not commander's 1) and, under --json, prints JSON instead of text.
 // Options are not parsed yet when commander refuses the line, so --json is looked for directly.

@@ -1,7 +1,6 @@
 // Parsers for command-line values that say exactly what was wrong.
 
 import { InvalidArgumentError, Option } from 'commander';
-import { parseCorsOrigins } from '@aitbc/server-edge';
 import { amountProblem, CAPABILITIES, isCanonicalAmount, parseAmount, type Capability } from '@aitbc/protocol';
 
 export function integerIn(min: number, max: number) {
@@ -49,6 +48,18 @@ export function amountOrZero(text: string): string {
 export function share(text: string): number {
   if (!/^(0|1)(\.\d+)?$|^\.\d+$/.test(text.trim()) || !(Number(text) <= 1)) throw new InvalidArgumentError(`expected a share from 0 to 1 such as 0.1, got '${text}'.`);
   return Number(text);
+}
+
+/** `--cors-origins` / AITBC_CORS_ORIGINS: comma-separated origins, or `*`; empty: none. */
+export function parseCorsOrigins(text: string | undefined): string[] {
+  const origins = (text ?? '')
+    .split(',')
+    .map((origin) => origin.trim().replace(/\/+$/, ''))
+    .filter((origin) => origin.length > 0);
+  for (const origin of origins) {
+    if (origin !== '*' && !/^https?:\/\/[^/\s?#]+$/.test(origin)) throw new RangeError(`cors origin '${origin}' is not '*' or an origin such as https://app.example.com (scheme://host[:port], no path)`);
+  }
+  return origins.includes('*') ? ['*'] : origins;
 }
 
 /** `--cors-origins` on every command that serves HTTP (coordinator, node, devnet). */

@@ -10,7 +10,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import cors from '@fastify/cors';
 import staticFiles from '@fastify/static';
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, FastifySchema } from 'fastify';
 import { WebConfig } from '@aitbc/protocol/wire';
 
 /** The headers our clients send (SDK, web app, OpenAI clients) and those they read back. */
@@ -44,18 +44,6 @@ export function defaultWebDir(): string {
   }
 }
 
-/** `--cors-origins` / AITBC_CORS_ORIGINS: comma-separated origins, or `*`; empty: none. */
-export function parseCorsOrigins(text: string | undefined): string[] {
-  const origins = (text ?? '')
-    .split(',')
-    .map((origin) => origin.trim().replace(/\/+$/, ''))
-    .filter((origin) => origin.length > 0);
-  for (const origin of origins) {
-    if (origin !== '*' && !/^https?:\/\/[^/\s?#]+$/.test(origin)) throw new RangeError(`cors origin '${origin}' is not '*' or an origin such as https://app.example.com (scheme://host[:port], no path)`);
-  }
-  return origins.includes('*') ? ['*'] : origins;
-}
-
 const HOW_TO_BUILD = `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>AITBC</title></head>
 <body><main><h1>AITBC</h1><p>The web app is not built on this server. Build it with <code>npm run build -w @aitbc/web</code> (or <code>npm ci</code> at the repository root) and restart.</p>
@@ -83,7 +71,8 @@ export async function installWebApp(app: FastifyInstance, options: WebAppOptions
     // One route per file found at start (wildcard off), so unknown paths still reach the 404 handler.
     await app.register(staticFiles, { root: dir, wildcard: false, index: ['index.html'] });
   } else {
-    app.get('/', { schema: { hide: true } }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOW_TO_BUILD));
+    // `hide` is @fastify/swagger's (the servers register it): the page is no API operation.
+    app.get('/', { schema: { hide: true } as FastifySchema }, async (_request, reply) => reply.type('text/html; charset=utf-8').send(HOW_TO_BUILD));
   }
 
   return (request, reply) => {

@@ -7,7 +7,6 @@ import { integerIn } from '../options.ts';
 
 export function accountCommand(): Command {
   const account = withConnection(new Command('account'))
-    .description("your account's available and escrowed AITBC; `account withdraw` sends some to an address on chain")
     .action(
       action(async (flags: ConnectionFlags) => {
         const balance = await connect(flags).account.get();
@@ -33,7 +32,7 @@ export function accountCommand(): Command {
 }
 
 export function keysCommand(): Command {
-  const keys = new Command('keys').description('create and revoke API keys (needs the admin key)');
+  const keys = new Command('keys');
   keys.addCommand(
     withConnection(new Command('create'))
       .description('create a key; it is shown once')

@@ -74,7 +74,6 @@ function namespace(value: string): string {
 
 export function coordinatorCommand(): Command {
   const program = new Command('coordinator')
-    .description('Run the coordinator: the job marketplace HTTP API')
     .argument('[task]', "'check-ledger': audit the database's books instead of serving")
     .addOption(new Option('--port <port>', 'TCP port to listen on').env('PORT').default(8080).argParser(integerIn(0, 65535)))
     .addOption(new Option('--host <host>', 'address to bind').env('AITBC_HOST').default('127.0.0.1'))

@@ -48,7 +48,6 @@ interface DevnetFlags {
 
 export function devnetCommand(): Command {
   return new Command('devnet')
-    .description('Start a local AITBC network: a chain, a coordinator, one miner and a funded demo client')
     .addOption(new Option('--data-dir <dir>', 'where the databases, keys and devnet.json live').default(DEFAULT_DATA_DIR))
     .addOption(new Option('--port <port>', 'coordinator port').env('PORT').default(8080).argParser(integerIn(0, 65535)))
     .addOption(new Option('--chain-port <port>', 'chain node RPC port').env('AITBC_NODE_PORT').default(8545).argParser(integerIn(0, 65535)))

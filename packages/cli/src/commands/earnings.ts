@@ -26,7 +26,6 @@ export function perModel(days: EarningsSeries['days']): { model: string; jobs: n
 
 export function earningsCommand(): Command {
   return withConnection(new Command('earnings'))
-    .description("a miner's earnings per day and per model, and its held, claimable, pending and settled totals (needs the miner's owner key)")
     .argument('[miner-id]', 'the miner (default: the devnet miner)')
     .addOption(new Option('--days <n>', 'UTC days back, today included').default(30).argParser(integerIn(1, 366)))
     .action(

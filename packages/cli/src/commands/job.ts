@@ -27,7 +27,7 @@ function printJob(job: Job): void {
 }
 
 export function jobCommand(): Command {
-  const job = new Command('job').description('submit and follow jobs');
+  const job = new Command('job');
 
   job.addCommand(
     withConnection(new Command('submit'))

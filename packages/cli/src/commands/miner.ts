@@ -38,7 +38,6 @@ const collect = (value: string, previous: string[]): string[] => [...previous, v
 
 export function minerCommand(): Command {
   return new Command('miner')
-    .description('Run a miner: take jobs from a coordinator and run them on a model server')
     .argument('[task]', "'doctor': check the coordinator, key, backend, models and GPU instead of mining")
     .addOption(new Option('--coordinator-url <url>', 'coordinator URL (default: ./.aitbc/devnet.json, then http://127.0.0.1:8080)').env('AITBC_URL'))
     .addOption(new Option('--api-key <key>', 'API key with scope miner (default: the devnet miner key)').env('AITBC_API_KEY'))

@@ -13,7 +13,6 @@ interface MinersFlags extends ConnectionFlags {
 
 export function minersCommand(): Command {
   return withConnection(new Command('miners'))
-    .description('registered miners, online first then by score: models and prices per token, GPU, score, jobs done')
     .option('--model <model>', 'only miners offering this model')
     .addOption(new Option('--limit <n>', 'how many').default(20).argParser(integerIn(1, 100)))
     .option('--cursor <cursor>', 'the next page, as the previous one printed it')

@@ -7,7 +7,6 @@ import { action, printJson, printTable } from '../output.ts';
 
 export function modelsCommand(): Command {
   return withConnection(new Command('models'))
-    .description('models on the market: price per token (lowest–highest among online miners), capabilities, miners online, jobs queued')
     .action(
       action(async (flags: ConnectionFlags) => {
         const market = await connect(flags).market.get();

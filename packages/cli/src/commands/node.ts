@@ -44,7 +44,6 @@ const log = (event: Record<string, unknown>) => process.stderr.write(JSON.string
 
 export function nodeCommand(): Command {
   return new Command('node')
-    .description('Run a chain node (an authority if its data dir holds an authority key of the genesis); `aitbc node init` writes a genesis, `aitbc node key` an authority key')
     .argument('[task]', "'init': write genesis.json (and this node's authority key); 'key': make or show this node's authority key")
     .addOption(new Option('--data-dir <dir>', 'genesis, keys and the chain database').default('./.aitbc/chain'))
     .addOption(new Option('--port <port>', 'RPC and peer port').env('AITBC_NODE_PORT').default(8545).argParser(integerIn(0, 65535)))

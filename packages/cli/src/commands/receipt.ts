@@ -17,7 +17,7 @@ export function describeVerdict(verdict: { valid: boolean; checks: ReceiptCheck[
 }
 
 export function receiptCommand(): Command {
-  const receipt = new Command('receipt').description('show and verify receipts');
+  const receipt = new Command('receipt');
   receipt.addCommand(
     withConnection(new Command('show'))
       .argument('<receipt-id>')

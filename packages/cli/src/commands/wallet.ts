@@ -71,7 +71,7 @@ const wallets = (flags: WalletFlags) => new WalletDirectory(resolve(flags.wallet
 const addressOf = (flags: WalletFlags, nameOrAddress: string) => (isValidAddress(nameOrAddress) ? nameOrAddress : wallets(flags).get(nameOrAddress).address);
 
 export function walletCommand(): Command {
-  const wallet = new Command('wallet').description('encrypted keys and transfers on the AITBC chain');
+  const wallet = new Command('wallet');
   wallet.hook('preAction', () => useNodeCrypto());
 
   wallet.addCommand(
