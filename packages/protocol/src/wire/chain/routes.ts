@@ -3,7 +3,7 @@
 // and answer. The node adds the errors it answers with (packages/chain/src/rpc.ts); a client
 // builds its calls from the same definitions.
 
-import { Type, type TSchema } from 'typebox';
+import { Type, type TSchema, type TString } from 'typebox';
 import { BondsOf, BondsQuery, ChainAccount, AccountTxs, SlashView } from './accounts.ts';
 import { BlockRange, BlockRangeQuery, BlockView, Block, ReceivedBlock } from './blocks.ts';
 import { AuthorityList, ChainHead, SettledReceipt } from './rpc.ts';
@@ -21,7 +21,8 @@ export interface ChainRoute {
   response: TSchema;
 }
 
-const param = (name: string, description: string) => Type.Object({ [name]: Type.String({ description }) });
+// Typed by the name (not a computed key), so the declarations a consumer reads name the parameter.
+const param = <Name extends string>(name: Name, description: string) => Type.Object({ [name]: Type.String({ description }) } as { [K in Name]: TString });
 const AddressParams = param('address', 'ait1… address');
 
 export const CHAIN_RPC = {

@@ -1,0 +1,132 @@
+// @aitbc/protocol and @aitbc/sdk as someone outside the repository gets them: `npm pack`ed,
+// installed from the tarballs into a fresh project with no workspace and no tsx, and used there
+// from plain Node, from a strict TypeScript project and from a browser bundler. The packages are
+// packed as built (`npm test` builds before its tests; --ignore-scripts keeps the pack from
+// rebuilding under the other test files' running processes).
+
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { gzipSync } from 'node:zlib';
+import { build } from 'esbuild';
+import { startTestCoordinator, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+
+const REPO = fileURLToPath(new URL('../', import.meta.url));
+const TSC = fileURLToPath(import.meta.resolve('typescript/bin/tsc'));
+/** What the client entry may weigh in a browser bundle, minified (and gzipped): about 64 kB and 25 kB when this test was written. */
+const CLIENT_BUDGET = { minified: 80_000, gzipped: 30_000 };
+/** Modules the client entry must not pull in: the ZK side, the wire schemas (TypeBox), the chain. */
+const NOT_IN_CLIENT = [/protocol\/dist\/(poseidon|groth16|zk-receipt|zk)\.js$/, /protocol\/dist\/wire\//, /@noble\/curves\/bn254/, /\/typebox\//, /@aitbc\/chain/];
+
+let work: string;
+let app: string;
+const tarballs: Record<string, string[]> = {};
+
+function npm(args: string[], cwd: string): string {
+  const result = spawnSync('npm', args, { cwd, encoding: 'utf8', env: { ...process.env, npm_config_update_notifier: 'false' } });
+  assert.equal(result.status, 0, `npm ${args.join(' ')} failed:\n${result.stdout}\n${result.stderr}`);
+  return result.stdout;
+}
+
+before(() => {
+  work = mkdtempSync(join(tmpdir(), 'aitbc-packages-'));
+  const packed = JSON.parse(npm(['pack', '--json', '--ignore-scripts', '--pack-destination', work, '-w', '@aitbc/protocol', '-w', '@aitbc/sdk'], REPO)) as { name: string; filename: string; files: { path: string }[] }[];
+  for (const entry of packed) tarballs[entry.name] = [join(work, entry.filename), ...entry.files.map((file) => file.path)];
+  app = join(work, 'app');
+  mkdirSync(app);
+  writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarballs['@aitbc/protocol']![0]!, tarballs['@aitbc/sdk']![0]!], app);
+});
+after(() => rmSync(work, { recursive: true, force: true }));
+
+test('each tarball is a publishable package: built JavaScript with declarations, README and LICENSE, no tests', () => {
+  for (const name of ['@aitbc/protocol', '@aitbc/sdk']) {
+    const files = tarballs[name]!.slice(1);
+    const manifest = JSON.parse(readFileSync(join(app, 'node_modules', name, 'package.json'), 'utf8'));
+    assert.equal(manifest.private, undefined, `${name} is not private`);
+    assert.equal(manifest.license, 'MIT');
+    for (const needed of ['README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts']) assert.ok(files.includes(needed), `${name} ships ${needed}`);
+    assert.deepEqual(files.filter((file) => /\.test\.ts$|tsbuildinfo/.test(file)), [], `${name} ships no tests and no build state`);
+    for (const [entry, target] of Object.entries(manifest.exports as Record<string, Record<string, string>>)) {
+      for (const condition of ['types', 'default']) assert.ok(files.includes(target[condition]!.replace(/^\.\//, '')), `${name} ${entry} ${condition} is in the tarball`);
+    }
+  }
+});
+
+test('plain Node (no tsx, no workspace) runs a job with the installed SDK and verifies its receipt', async () => {
+  const coordinator: TestCoordinator = await startTestCoordinator({ models: ['llama3.2'] });
+  let child: ChildProcess | undefined;
+  try {
+    const apiKey = await coordinator.createClient('outsider', '5');
+    const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'pack-miner');
+    await miner.register();
+    writeFileSync(
+      join(app, 'run.mjs'),
+      `import { AitbcClient } from '@aitbc/sdk';
+import { formatAmount, parseAmount } from '@aitbc/protocol';
+const client = new AitbcClient({ baseUrl: process.env.URL, apiKey: process.env.KEY });
+const result = await client.jobs.run({ model: 'llama3.2', prompt: 'from outside', max_price: '1' });
+const { valid } = await client.receipts.verify(result.receipt);
+console.log(JSON.stringify({ output: result.output, price: formatAmount(parseAmount(result.price)), valid }));
+`,
+    );
+    child = spawn(process.execPath, ['run.mjs'], { cwd: app, env: { PATH: process.env.PATH, URL: coordinator.url, KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (chunk) => (stdout += chunk));
+    child.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    const poll = await miner.poll(30);
+    assert.equal(poll.body.prompt, 'from outside');
+    await miner.complete(poll.body.job_id, miner.completion(poll.body, 'answered from outside'));
+    assert.equal(await exited, 0, stderr);
+    assert.deepEqual(JSON.parse(stdout), { output: 'answered from outside', price: '0.024', valid: true });
+  } finally {
+    child?.kill(); // never outlives a failed assertion
+    await coordinator.close();
+  }
+});
+
+test('a strict TypeScript consumer compiles against the declarations, with Node and with bundler resolution', () => {
+  writeFileSync(
+    join(app, 'consumer.ts'),
+    `import { AitbcClient, PaymentError, type JobResult, type JobStreamEvent } from '@aitbc/sdk';
+import { parseAmount, verifyReceipt } from '@aitbc/protocol';
+import { verifyGroth16 } from '@aitbc/protocol/zk';
+import type { ChainHead } from '@aitbc/protocol/wire';
+export async function spend(client: AitbcClient): Promise<bigint> {
+  const result: JobResult = await client.jobs.run({ model: 'demo', prompt: 'hi', max_price: '1' });
+  for await (const event of client.jobs.stream({ model: 'demo', prompt: 'hi' }) as AsyncIterable<JobStreamEvent>) if (event.type === 'text') console.log(event.text.length);
+  const checks: { valid: boolean } = verifyReceipt(result.receipt, { miner: new Uint8Array(32) });
+  const head: ChainHead | undefined = undefined;
+  void checks; void head; void verifyGroth16; void PaymentError;
+  return parseAmount(result.price);
+}
+// @ts-expect-error: amounts are decimal strings, never numbers
+void new AitbcClient({ baseUrl: 'x' }).jobs.submit({ model: 'demo', prompt: 'hi', max_price: 1 });
+`,
+  );
+  const strict = { strict: true, noEmit: true, target: 'ES2022', lib: ['ES2023', 'DOM'], exactOptionalPropertyTypes: true, noUncheckedIndexedAccess: true, noImplicitOverride: true, skipLibCheck: false, types: [] };
+  for (const resolution of [{ module: 'NodeNext', moduleResolution: 'NodeNext' }, { module: 'ESNext', moduleResolution: 'Bundler' }]) {
+    writeFileSync(join(app, 'tsconfig.json'), JSON.stringify({ compilerOptions: { ...strict, ...resolution }, files: ['consumer.ts'] }));
+    const result = spawnSync(process.execPath, [TSC, '-p', app], { cwd: app, encoding: 'utf8' });
+    assert.equal(result.status, 0, `tsc (${resolution.moduleResolution}) failed:\n${result.stdout}${result.stderr}`);
+  }
+});
+
+test(`the client entry bundles for a browser without ZK, wire or chain code, within ${CLIENT_BUDGET.minified / 1000} kB minified`, async () => {
+  writeFileSync(join(app, 'page.js'), "import { AitbcClient } from '@aitbc/sdk';\nexport const run = (baseUrl) => new AitbcClient({ baseUrl }).jobs.run({ model: 'demo', prompt: 'hi', max_price: '1' });\n");
+  const bundled = await build({ entryPoints: ['page.js'], absWorkingDir: app, bundle: true, platform: 'browser', format: 'esm', minify: true, write: false, metafile: true, logLevel: 'silent' });
+  assert.deepEqual(bundled.warnings, []);
+  const inputs = Object.keys(bundled.metafile.inputs);
+  assert.ok(inputs.some((input) => input.includes('@aitbc/sdk/dist/client.js')), 'the bundle is the installed SDK');
+  assert.deepEqual(inputs.filter((input) => NOT_IN_CLIENT.some((pattern) => pattern.test(input))), []);
+  const code = bundled.outputFiles[0]!.contents;
+  const size = { minified: code.length, gzipped: gzipSync(code).length };
+  console.log(`client entry bundle: ${size.minified} bytes minified, ${size.gzipped} gzipped`);
+  assert.ok(size.minified <= CLIENT_BUDGET.minified && size.gzipped <= CLIENT_BUDGET.gzipped, `bundle ${JSON.stringify(size)} within ${JSON.stringify(CLIENT_BUDGET)}`);
+});
