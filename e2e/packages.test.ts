@@ -74,12 +74,13 @@ const { valid } = await client.receipts.verify(result.receipt);
 console.log(JSON.stringify({ output: result.output, price: formatAmount(parseAmount(result.price)), valid }));
 `,
     );
-    child = spawn(process.execPath, ['run.mjs'], { cwd: app, env: { PATH: process.env.PATH, URL: coordinator.url, KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] });
+    const run = spawn(process.execPath, ['run.mjs'], { cwd: app, env: { PATH: process.env.PATH, URL: coordinator.url, KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] });
+    child = run;
     let stdout = '';
     let stderr = '';
-    child.stdout.on('data', (chunk) => (stdout += chunk));
-    child.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
+    run.stdout.on('data', (chunk) => (stdout += chunk));
+    run.stderr.on('data', (chunk) => (stderr += chunk));
+    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
     const poll = await miner.poll(30);
     assert.equal(poll.body.prompt, 'from outside');
     await miner.complete(poll.body.job_id, miner.completion(poll.body, 'answered from outside'));
