@@ -16,6 +16,7 @@ export const COMMANDS: readonly CommandEntry[] = [
   { name: 'miner', summary: 'Run a miner: take jobs from a coordinator and run them on a model server', load: async () => (await import('./commands/miner.ts')).minerCommand() },
   { name: 'node', summary: 'Run a chain node (an authority if its data dir holds an authority key of the genesis); `aitbc node init` writes a genesis, `aitbc node key` an authority key', load: async () => (await import('./commands/node.ts')).nodeCommand() },
   { name: 'job', summary: 'submit and follow jobs', load: async () => (await import('./commands/job.ts')).jobCommand() },
+  { name: 'chat', summary: 'talk with a model: answers stream as they are written, the conversation is kept for the session (piped stdin: one message, one answer)', load: async () => (await import('./commands/chat.ts')).chatCommand() },
   { name: 'models', summary: 'models on the market: price per token (lowest–highest among online miners), capabilities, miners online, jobs queued', load: async () => (await import('./commands/models.ts')).modelsCommand() },
   { name: 'miners', summary: 'registered miners, online first then by score: models and prices per token, GPU, score, jobs done', load: async () => (await import('./commands/miners.ts')).minersCommand() },
   { name: 'earnings', summary: "a miner's earnings per day and per model, and its held, claimable, pending and settled totals (needs the miner's owner key)", load: async () => (await import('./commands/earnings.ts')).earningsCommand() },

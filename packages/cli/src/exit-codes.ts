@@ -21,7 +21,7 @@ export const EXIT = {
   SERVER: 7,
   /** The job is not finished: `job result` before it ends, or `--wait` gave up waiting. */
   PENDING: 8,
-  /** Ctrl-C stopped `--wait` (128 + SIGINT, as shells report it). */
+  /** Ctrl-C stopped `--wait`, or left `aitbc chat` at an empty prompt (128 + SIGINT, as shells report it). */
   INTERRUPTED: 130,
 } as const;
 
@@ -39,7 +39,8 @@ Exit codes:
   6    network: no answer from the server
   7    server: the server failed or is unavailable (HTTP 5xx)
   8    pending: the job is not finished yet (job result, --wait gave up)
-  130  interrupted: Ctrl-C during --wait (a queued job is cancelled and refunded)
+  130  interrupted: Ctrl-C during --wait (a queued job is cancelled and refunded), or at an
+       empty chat prompt
 
 With --json, an error is printed on stdout as JSON, like any answer: the coordinator's error
 envelope (error_code, detail, request_id, field, retry_after) plus status, resolution and exit_code.`;

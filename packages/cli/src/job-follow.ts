@@ -6,16 +6,15 @@
 import { AitbcError, ConflictError, type AitbcClient, type Job, type JobResult, type SubmitJobParameters } from '@aitbc/sdk';
 import { EXIT } from './exit-codes.ts';
 import type { ConnectionFlags } from './connection.ts';
-import { printJson, statusLine } from './output.ts';
+import { costLine, printJson, statusLine } from './output.ts';
 import { describeVerdict } from './commands/receipt.ts';
 
 /** Prints a finished job: its output (unless streamed already), then tokens, time, price and the receipt's verdict. */
 export async function printResult(client: AitbcClient, result: JobResult, flags: ConnectionFlags, shown: { verify: boolean; outputShown?: boolean; elapsedMs?: number }): Promise<void> {
   const verdict = shown.verify ? await client.receipts.verify(result.receipt) : null;
   if (flags.json) return printJson(verdict ? { ...result, verification: verdict } : result);
-  const elapsed = shown.elapsedMs === undefined ? '' : ` in ${(shown.elapsedMs / 1000).toFixed(1)} s`;
   process.stdout.write(shown.outputShown ? '\n\n' : `${result.output}\n\n`);
-  process.stdout.write(`job ${result.job_id}: ${result.usage.prompt_tokens} + ${result.usage.completion_tokens} tokens${elapsed}, price ${result.price} AITBC\n`);
+  process.stdout.write(`${costLine(result.job_id, result.usage, result.price, shown.elapsedMs)}\n`);
   process.stdout.write(`receipt ${result.receipt.receipt_id}${verdict ? `: ${describeVerdict(verdict)}` : ''}\n`);
 }
 

@@ -15,6 +15,13 @@ export function printTable(headers: string[], rows: string[][]): void {
   process.stdout.write([line(headers), ...rows.map(line)].join('\n') + '\n');
 }
 
+/** `job job-…: 5 + 7 tokens in 1.2 s, price 0.012 AITBC`: what a finished job used, took and cost. */
+export function costLine(jobId: string, usage: { prompt_tokens: number; completion_tokens: number } | null, price: string, elapsedMs?: number): string {
+  const tokens = usage ? `${usage.prompt_tokens} + ${usage.completion_tokens} tokens` : 'tokens not reported';
+  const elapsed = elapsedMs === undefined ? '' : ` in ${(elapsedMs / 1000).toFixed(1)} s`;
+  return `job ${jobId}: ${tokens}${elapsed}, price ${price} AITBC`;
+}
+
 /**
  * Prints an error and sets its exit code (exit-codes.ts). As text on stderr: the code, detail,
  * what to do and the request id. Under --json on stdout, like any answer: the error envelope's

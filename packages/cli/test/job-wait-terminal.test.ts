@@ -5,23 +5,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { AitbcClient } from '@aitbc/sdk';
 import { until } from '@aitbc/testkit';
 import { startTestCoordinator } from '@aitbc/testkit/coordinator';
-import { AITBC } from '@aitbc/testkit/processes';
+import { inTerminal } from '@aitbc/testkit/processes';
 import { claimJob, dialStream, STREAM_MODEL, streamingMiner } from '@aitbc/testkit/streams';
-
-/** `aitbc <args>` on a pseudo-terminal: what the terminal shows, typing into it, and the exit code. */
-function inTerminal(args: string[]) {
-  const command = ['exec', process.execPath, AITBC, ...args].map((word) => `'${word}'`).join(' ');
-  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // The screen's text without carriage returns and the status line's erase-line sequences.
-  return { screen: () => screen.replace(/\r|\x1b\[K/g, ''), type: (text: string) => child.stdin.write(text), exited, kill: () => child.kill('SIGKILL') };
-}
 
 test('the output streams into the terminal before the job ends; tokens, time and receipt follow', async () => {
   const coordinator = await startTestCoordinator();

@@ -4,6 +4,7 @@
 
 import { base64urlDecode, randomHex, verifyReceipt, type Receipt, type ReceiptCheck } from '@aitbc/protocol';
 import { AitbcError, NotFoundError, WaitTimeoutError } from './errors.ts';
+import { ChatStream, type ChatStreamParameters } from './chat-stream.ts';
 import { completionRequest, jobStreamEvents, type JobStreamEvent, type StreamJobParameters } from './job-stream.ts';
 import { Transport, type TransportOptions } from './transport.ts';
 import type {
@@ -128,6 +129,22 @@ export class AitbcClient {
   private async *streamJob(parameters: StreamJobParameters, options: { signal?: AbortSignal }): AsyncGenerator<JobStreamEvent> {
     yield* jobStreamEvents(await this.http.open({ method: 'POST', path: '/v1/completions', body: completionRequest(parameters), idempotent: false, signal: options.signal }));
   }
+
+  readonly chat = {
+    /**
+     * Sends the conversation to POST /v1/chat/completions, streamed, and yields the answer's text
+     * as the miner writes it. One job per call; send the whole conversation each turn. Not
+     * retried. Once the loop ends, `outcome` holds the job id, receipt id, price, finish reason,
+     * token usage and whole text. Stopping early (break, or aborting `signal`) hangs up, and the
+     * coordinator cancels a queued job (refunded) or stops a running one (you pay for what it
+     * produced); an aborted signal throws its reason.
+     * @example
+     * const answer = client.chat.stream({ model: 'demo', messages: [{ role: 'user', content: 'Hi' }], max_price: '0.5' });
+     * for await (const piece of answer) process.stdout.write(piece);
+     * console.log(answer.outcome?.price, answer.outcome?.usage);
+     */
+    stream: (parameters: ChatStreamParameters): ChatStream => new ChatStream((request) => this.http.open(request), parameters),
+  };
 
   readonly account = {
     get: (): Promise<Account> => this.call('GET', '/v1/account', undefined, true),

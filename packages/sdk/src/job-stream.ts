@@ -1,6 +1,7 @@
-// A text job whose output is read as the miner produces it: POST /v1/completions with
-// `stream: true` (the coordinator relays the miner's stream as server-sent events), turned into
-// events a caller can print as they come: the job id, each piece of text, then the outcome.
+// A job whose output is read as the miner produces it: POST /v1/completions (a prompt) or
+// /v1/chat/completions (messages) with `stream: true` (the coordinator relays the miner's stream
+// as server-sent events), turned into events a caller can print as they come: the job id, each
+// piece of text, then the outcome.
 
 import { ERROR_CATALOGUE, isErrorCode } from '@aitbc/protocol';
 import { errorFromResponse, NetworkError } from './errors.ts';
@@ -37,7 +38,8 @@ export function completionRequest(parameters: StreamJobParameters): Record<strin
 }
 
 interface Chunk {
-  choices?: { text?: string; finish_reason?: string | null }[];
+  /** A completion chunk carries `text`; a chat completion chunk `delta.content`. */
+  choices?: { text?: string; delta?: { content?: string | null }; finish_reason?: string | null }[];
   usage?: { prompt_tokens: number; completion_tokens: number };
   aitbc?: { job_id: string; receipt_id: string; price: string };
   error_code?: string;
@@ -59,7 +61,8 @@ export async function* jobStreamEvents(response: Response): AsyncGenerator<JobSt
       throw errorFromResponse(status, chunk, response.headers.get('x-request-id'));
     }
     const choice = chunk.choices?.[0];
-    if (choice?.text) yield { type: 'text', text: choice.text };
+    const text = choice?.text ?? choice?.delta?.content;
+    if (text) yield { type: 'text', text };
     if (choice?.finish_reason) finish = choice.finish_reason;
     if (chunk.aitbc) outcome = chunk.aitbc;
     if (chunk.usage) usage = { prompt_tokens: chunk.usage.prompt_tokens, completion_tokens: chunk.usage.completion_tokens };

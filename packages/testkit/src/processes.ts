@@ -23,6 +23,8 @@ export interface Started {
 export interface ProcessOptions {
   cwd?: string;
   env?: NodeJS.ProcessEnv;
+  /** Written to its stdin, which then ends (execAitbc); without it stdin is empty. */
+  input?: string;
 }
 
 /** Starts `aitbc <args>` and resolves once its output matches `ready`. */
@@ -61,8 +63,9 @@ export function runAitbc(args: string[], options: ProcessOptions = {}) {
 /** Runs `aitbc <args>` to completion without blocking: several commands can run at once. */
 export function execAitbc(args: string[], options: ProcessOptions = {}): Promise<{ status: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AITBC, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['ignore', 'pipe', 'pipe'], timeout: 60_000 });
+    const child = spawn(process.execPath, [AITBC, ...args], { cwd: options.cwd, env: options.env ?? process.env, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'pipe'], timeout: 60_000 });
     running.add(child);
+    child.stdin?.end(options.input);
     let stdout = '';
     let stderr = '';
     child.stdout!.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
@@ -73,4 +76,29 @@ export function execAitbc(args: string[], options: ProcessOptions = {}): Promise
       resolve({ status, stdout, stderr });
     });
   });
+}
+
+export interface Terminal {
+  /** What the terminal shows so far, without carriage returns and escape sequences (erased lines, cursor moves, colours). */
+  screen(): string;
+  /** Types into the terminal: '\x03' is Ctrl-C, '\x04' Ctrl-D, as a person's keyboard sends them. */
+  type(text: string): void;
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+/** `aitbc <args>` on a pseudo-terminal (util-linux `script`), so it runs as in a person's terminal. */
+export function inTerminal(args: string[], options: Pick<ProcessOptions, 'cwd'> = {}): Terminal {
+  const command = ['exec', process.execPath, AITBC, ...args].map((word) => `'${word}'`).join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  let screen = '';
+  child.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { screen: () => screen.replace(/\r|\x1b\[[0-9;?]*[A-Za-z]/g, ''), type: (text) => void child.stdin!.write(text), exited, kill: () => void child.kill('SIGKILL') };
 }
