@@ -5,23 +5,11 @@
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { AitbcClient } from '@aitbc/sdk';
 import { until } from '@aitbc/testkit';
 import { startTestCoordinator } from '@aitbc/testkit/coordinator';
-import { AITBC } from '@aitbc/testkit/processes';
+import { aitbcInTerminal } from '@aitbc/testkit/processes';
 import { claimJob, dialStream, STREAM_MODEL, streamingMiner } from '@aitbc/testkit/streams';
-
-/** `aitbc <args>` on a pseudo-terminal: what the terminal shows, typing into it, and the exit code. */
-function inTerminal(args: string[]) {
-  const command = ['exec', process.execPath, AITBC, ...args].map((word) => `'${word}'`).join(' ');
-  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { stdio: ['pipe', 'pipe', 'pipe'] });
-  let screen = '';
-  child.stdout.on('data', (chunk: Buffer) => (screen += chunk.toString()));
-  const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
-  // The screen's text without carriage returns and the status line's erase-line sequences.
-  return { screen: () => screen.replace(/\r|\x1b\[K/g, ''), type: (text: string) => child.stdin.write(text), exited, kill: () => child.kill('SIGKILL') };
-}
 
 test('the output streams into the terminal before the job ends; tokens, time and receipt follow', async () => {
   const coordinator = await startTestCoordinator();
@@ -29,7 +17,7 @@ test('the output streams into the terminal before the job ends; tokens, time and
   try {
     const apiKey = await coordinator.createClient('alice', '10');
     const miner = await streamingMiner(coordinator.request, await coordinator.createKey(['miner']), 'gpu-stream', '0.001');
-    const run = inTerminal(['job', 'submit', '--model', STREAM_MODEL, '--prompt', 'greet me', '--max-price', '1', '--wait', '--url', coordinator.url, '--api-key', apiKey]);
+    const run = aitbcInTerminal(['job', 'submit', '--model', STREAM_MODEL, '--prompt', 'greet me', '--max-price', '1', '--wait', '--url', coordinator.url, '--api-key', apiKey]);
     Object.assign(terminal, run);
     const claim = await claimJob(miner);
     const stream = await dialStream(coordinator.url, miner, claim.job_id);
@@ -58,7 +46,7 @@ test('Ctrl-C on a queued job cancels it and refunds the escrow; on a running one
     const apiKey = await coordinator.createClient('alice', '10');
     const client = new AitbcClient({ baseUrl: coordinator.url, apiKey });
     const submit = (...extra: string[]) => {
-      const run = inTerminal(['job', 'submit', '--model', STREAM_MODEL, '--prompt', 'wait for me', '--max-price', '2', '--wait', '--url', coordinator.url, '--api-key', apiKey, ...extra]);
+      const run = aitbcInTerminal(['job', 'submit', '--model', STREAM_MODEL, '--prompt', 'wait for me', '--max-price', '2', '--wait', '--url', coordinator.url, '--api-key', apiKey, ...extra]);
       terminals.push(run);
       return run;
     };

@@ -74,3 +74,28 @@ export function execAitbc(args: string[], options: ProcessOptions = {}): Promise
     });
   });
 }
+
+export interface Terminal {
+  /** What the terminal shows so far, without carriage returns and erase-line sequences. */
+  screen(): string;
+  /** Types into the terminal (a line needs its "\r" or "\n"; "\x03" is Ctrl-C). */
+  type(text: string): void;
+  exited: Promise<number | null>;
+  kill(): void;
+}
+
+/** `aitbc <args>` on a pseudo-terminal (util-linux `script`), as a person at a terminal runs it. */
+export function aitbcInTerminal(args: string[], options: ProcessOptions = {}): Terminal {
+  const command = ['exec', process.execPath, AITBC, ...args].map((word) => `'${word}'`).join(' ');
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
+  running.add(child);
+  let screen = '';
+  child.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()));
+  const exited = new Promise<number | null>((resolve) =>
+    child.once('exit', (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
+  return { screen: () => screen.replace(/\r|\x1b\[K/g, ''), type: (text) => void child.stdin!.write(text), exited, kill: () => void child.kill('SIGKILL') };
+}
