@@ -1,6 +1,6 @@
 // Where client commands find the coordinator and their key: flags, then AITBC_URL /
 // AITBC_API_KEY, then ./.aitbc/devnet.json (written by `aitbc devnet`). Wallet commands find the
-// chain node the same way: --node-url, then AITBC_NODE_URL, then devnet.json's chain_url.
+// chain node the same way: --node-url, then AITBC_NODE_URL, then the devnet file's chain_url.
 
 import { Option, type Command } from 'commander';
 import { AitbcClient } from '@aitbc/sdk';

@@ -1,7 +1,7 @@
 // A wallet people can recover: `wallet create` prints its recovery phrase once; `wallet restore`
 // rebuilds the same key from it, on another machine (another wallet directory), and the restored
 // wallet signs a transfer the chain accepts and makes final. Weak passphrases and bad phrases are
-// refused with what to do; the node comes from devnet.json unless AITBC_NODE_URL or --node-url
+// refused with what to do; the node comes from `.aitbc/devnet.json` unless AITBC_NODE_URL or --node-url
 // says otherwise; without a terminal, `send` needs --yes.
 
 import { after, before, test } from 'node:test';

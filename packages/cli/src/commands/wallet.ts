@@ -11,8 +11,8 @@ import WebSocket from 'ws';
 import { base64urlEncode, formatAmount, isValidAddress, parseAmount, parsePublicKey } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { settledTo, type AccountTx } from '@aitbc/protocol/wire';
-import { WalletDirectory, createTtyPrompt, passphraseWeakness, resolvePassphrase } from '@aitbc/chain';
-import { ChainClient, Wallet, generateMnemonic, mnemonicProblem, type TxIntent } from '@aitbc/sdk/chain';
+import { MIN_PASSPHRASE_CHARS, MIN_PASSPHRASE_DISTINCT_CHARS, WalletDirectory, createTtyPrompt, passphraseWeakness, resolvePassphrase } from '@aitbc/chain';
+import { ChainClient, Wallet, generateMnemonic, mnemonicProblem, secretKeyFromMnemonic, type TxIntent } from '@aitbc/sdk/chain';
 import { confirm } from '../confirm.ts';
 import { nodeUrl, nodeUrlOption } from '../connection.ts';
 import { CliError, EXIT } from '../exit-codes.ts';
@@ -116,7 +116,17 @@ const wallets = (flags: WalletFlags) => new WalletDirectory(resolve(flags.wallet
 const addressOf = (flags: WalletFlags, nameOrAddress: string) => (isValidAddress(nameOrAddress) ? nameOrAddress : wallets(flags).get(nameOrAddress).address);
 
 export function walletCommand(): Command {
-  const wallet = new Command('wallet').description('encrypted keys and transfers on the AITBC chain');
+  const wallet = new Command('wallet')
+    .description('encrypted keys and transfers on the AITBC chain')
+    .addHelpText(
+      'after',
+      `
+A new wallet's passphrase (create, restore, import) needs at least ${MIN_PASSPHRASE_CHARS} characters, at least
+${MIN_PASSPHRASE_DISTINCT_CHARS} of them different: four random words pass. \`create\` prints a recovery phrase once;
+\`restore\` rebuilds the wallet from it. The node: --node-url, then AITBC_NODE_URL, then
+./.aitbc/devnet.json's chain_url, then http://127.0.0.1:8545. Keystore format and phrase
+derivation: docs/WALLET.md.`,
+    );
   wallet.hook('preAction', () => useNodeCrypto());
 
   wallet.addCommand(
@@ -124,7 +134,7 @@ export function walletCommand(): Command {
       action(async (name: string, flags: WalletFlags) => {
         const passphrase = await newPassphrase(flags);
         const phrase = generateMnemonic();
-        const secretKey = Wallet.fromMnemonic(phrase).exportSecretKey();
+        const secretKey = secretKeyFromMnemonic(phrase);
         const file = await wallets(flags).importKey(name, secretKey, passphrase).finally(() => secretKey.fill(0));
         if (flags.json) return printJson({ name: file.name, address: file.address, recovery_phrase: phrase });
         process.stdout.write(
@@ -148,7 +158,7 @@ export function walletCommand(): Command {
         action(async (name: string, flags: WalletFlags & { phraseFile?: string }) => {
           const phrase = await readPhrase(flags.phraseFile);
           const passphrase = await newPassphrase(flags);
-          const secretKey = Wallet.fromMnemonic(phrase).exportSecretKey();
+          const secretKey = secretKeyFromMnemonic(phrase);
           const file = await wallets(flags).importKey(name, secretKey, passphrase).finally(() => secretKey.fill(0));
           if (flags.json) return printJson({ name: file.name, address: file.address });
           process.stdout.write(`${file.name}: ${file.address} (restored)\n`);
