@@ -68,7 +68,7 @@ test('a dispute rejected on an honest miner, one upheld on a cheater that is sla
   // Each miner's key bonded from its payout wallet; the client's account funded by a deposit naming it.
   await Promise.all([
     ...miners.map((miner) => aitbc('wallet', 'bond', miner.id, BOND, '--miner-key', join(miner.dataDir, 'miner-key.json'), '--node-url', chainUrl)),
-    aitbc('wallet', 'send', 'client', '--to', clearing, '--amount', DEPOSIT, '--memo', 'alice', '--node-url', chainUrl),
+    aitbc('wallet', 'send', 'client', '--to', clearing, '--amount', DEPOSIT, '--memo', 'alice', '--node-url', chainUrl, '--yes'),
   ]);
   await until(async () => (await alice.account.get()).available === DEPOSIT, 'the deposit to be credited');
   await until(async () => (await Promise.all(miners.map((miner) => market.miner(miner.id) as Promise<WithBond>))).every((view) => view.bond?.bonded === BOND), 'every bond to be read');

@@ -282,7 +282,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
   app.get<{ Params: { address: string } }>(R.accountTxs.url, { ...AS_JSON, schema: schemaOf(R.accountTxs, [422, '`VALIDATION_INVALID_FORMAT`']) }, async (request) => {
     const { address } = request.params;
     if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
-    return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, ...stored.tx })) };
+    return { address, transactions: node.store.txsOf(address, 100).map((stored) => ({ hash: stored.hash, block_height: stored.blockHeight, block_time: stored.blockTime, ...stored.tx })) };
   });
 
   app.post(R.submitBlock.url, { schema: schemaOf(R.submitBlock, [422, 'A `CHAIN_BLOCK_*` code with the reason and `context`']) }, async (request, reply) => {

@@ -1,5 +1,5 @@
 // An account's history (`GET /rpc/accounts/{address}/txs`) holds every transaction that touches
-// the address, once: a settle in each paid miner's, a slash in its beneficiary's and its paid
+// the address, once, with its block's time: a settle in each paid miner's, a slash in its beneficiary's and its paid
 // verifiers'; a reverted block leaves them; and a database written before the tx_parties table
 // gets the same history when it is opened after the migration.
 
@@ -105,6 +105,15 @@ test('a settle is in the history of each miner it pays, once, and a slash in its
     assert.deepEqual(await history(client), [slash]);
     assert.deepEqual(await history(address(verifierWallet)), [slash, verifierBond]);
     assert.equal(node.balanceOf(address(verifierWallet)).balance, '82.5', 'the verifier was paid its share');
+
+    // Each entry says when (its block's time) and, in its body, what it cost.
+    const response = await rpc.inject({ url: `/rpc/accounts/${address(minerA)}/txs` });
+    const entries = (response.json() as { transactions: { block_height: number; block_time: number; body: { fee: string } }[] }).transactions;
+    assert.deepEqual(
+      entries.map((entry) => [entry.block_height, entry.block_time, entry.body.fee]),
+      entries.map((entry) => [entry.block_height, node.store.blockAt(entry.block_height)!.header.timestamp, '0']),
+    );
+    assert.deepEqual(entries.map((entry) => entry.block_time), [genesis.genesis_time + 300, genesis.genesis_time + 200]);
   } finally {
     await rpc.close();
   }

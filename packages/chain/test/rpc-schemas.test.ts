@@ -73,6 +73,6 @@ test('transactions by hash, in the mempool and in an account history are served 
   for (const value of [included, pending]) assert.deepEqual(await served(TxStatusView, value), JSON.parse(JSON.stringify(value)));
   const mempool = { transactions: txs.map((tx, i) => ({ hash: `h${i}`, ...tx })) };
   assert.deepEqual(await served(Mempool, mempool), JSON.parse(JSON.stringify(mempool)));
-  const history = { address: addressFromPublicKey(sender.publicKey), transactions: txs.map((tx, i) => ({ hash: `h${i}`, block_height: i, ...tx })) };
+  const history = { address: addressFromPublicKey(sender.publicKey), transactions: txs.map((tx, i) => ({ hash: `h${i}`, block_height: i, block_time: 1_700_000_000_000 + i, ...tx })) };
   assert.deepEqual(await served(AccountTxs, history), JSON.parse(JSON.stringify(history)));
 });

@@ -32,15 +32,15 @@ test('create, fund at genesis, send, balance, history', async () => {
   const node = (await startAitbc(['node', '--data-dir', chainDir, '--port', String(port)], /RPC on/, { env })).child;
   const nodeUrl = `http://127.0.0.1:${port}`;
 
-  const wrong = aitbc(['wallet', 'send', 'alice', '--to', bobAddress, '--amount', '1', '--node-url', nodeUrl], { AITBC_WALLET_PASSPHRASE: 'wrong' });
+  const wrong = aitbc(['wallet', 'send', 'alice', '--to', bobAddress, '--amount', '1', '--node-url', nodeUrl, '--yes'], { AITBC_WALLET_PASSPHRASE: 'wrong' });
   assert.equal(wrong.status, 1);
   assert.match(wrong.stderr, /passphrase/i);
 
   const passphraseFile = join(dir, 'pass.txt');
   writeFileSync(passphraseFile, 'correct horse battery staple\n');
-  const sent = aitbc(['wallet', 'send', 'alice', '--to', bobAddress, '--amount', '12.5', '--memo', 'rent', '--node-url', nodeUrl, '--passphrase-file', passphraseFile], { AITBC_WALLET_PASSPHRASE: '' });
+  const sent = aitbc(['wallet', 'send', 'alice', '--to', bobAddress, '--amount', '12.5', '--memo', 'rent', '--node-url', nodeUrl, '--passphrase-file', passphraseFile, '--yes'], { AITBC_WALLET_PASSPHRASE: '' });
   assert.equal(sent.status, 0, sent.stderr);
-  assert.match(sent.stdout, /^[0-9a-f]{64} pending: 12\.5 AITBC/);
+  assert.match(sent.stdout, /^[0-9a-f]{64} pending: 12\.5 AITBC from ait1\w+ to ait1\w+, fee 0\.001 AITBC/);
 
   let balance = '';
   for (let i = 0; i < 100 && !balance.includes('12.5 AITBC'); i++) {
@@ -50,6 +50,13 @@ test('create, fund at genesis, send, balance, history', async () => {
   assert.match(balance, /: 12\.5 AITBC \(nonce 0\)/);
   assert.match(aitbc(['wallet', 'balance', aliceAddress, '--node-url', nodeUrl]).stdout, /: 87\.499 AITBC \(nonce 1\)/);
   assert.match(aitbc(['wallet', 'history', 'bob', '--node-url', nodeUrl]).stdout, new RegExp(`in\\s+12\\.5\\s+${aliceAddress}\\s+rent`));
+  // The sender's history gives the time of the block and the fee it paid.
+  const history = aitbc(['wallet', 'history', 'alice', '--node-url', nodeUrl]).stdout;
+  const tx = (await (await fetch(`${nodeUrl}/rpc/txs/${sent.stdout.slice(0, 64)}`)).json()) as { block_height: number };
+  const block = (await (await fetch(`${nodeUrl}/rpc/blocks/${tx.block_height}`)).json()) as { header: { timestamp: number } };
+  const when = new Date(block.header.timestamp).toISOString().slice(0, 19).replace('T', ' ');
+  assert.match(history, /^time \(UTC\)\s+block\s+direction\s+amount\s+fee\s+counterparty\s+memo\s+tx\n/);
+  assert.match(history, new RegExp(`${when}Z\\s+${tx.block_height}\\s+out\\s+12\\.5\\s+0\\.001\\s+${bobAddress}\\s+rent`));
   assert.equal(await stopWith(node), 0);
 });
 

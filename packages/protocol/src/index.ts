@@ -8,6 +8,7 @@ export * from './jcs.ts';
 export * from './keys.ts';
 export * from './address.ts';
 export * from './receipt.ts';
+export * from './tx-sign.ts';
 export * from './redact.ts';
 export * from './crypto-backend.ts';
 export * from './job-params.ts';

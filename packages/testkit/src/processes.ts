@@ -88,9 +88,9 @@ export interface Terminal {
 }
 
 /** `aitbc <args>` on a pseudo-terminal (util-linux `script`), so it runs as in a person's terminal. */
-export function inTerminal(args: string[], options: Pick<ProcessOptions, 'cwd'> = {}): Terminal {
+export function inTerminal(args: string[], options: ProcessOptions = {}): Terminal {
   const command = ['exec', process.execPath, AITBC, ...args].map((word) => `'${word}'`).join(' ');
-  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: options.cwd, stdio: ['pipe', 'pipe', 'pipe'] });
+  const child = spawn('script', ['-q', '-e', '-c', command, '/dev/null'], { cwd: options.cwd, env: options.env ?? process.env, stdio: ['pipe', 'pipe', 'pipe'] });
   running.add(child);
   let screen = '';
   child.stdout!.on('data', (chunk: Buffer) => (screen += chunk.toString()));

@@ -223,12 +223,18 @@ export class ChainStore implements StateReader {
     return row ? { txHash: row.tx_hash as string, blockHeight: Number(row.block_height) } : null;
   }
 
-  /** Transactions that touch an address (tx_parties: sent, received or paid by), newest first, each once. */
-  txsOf(address: string, limit: number): StoredTx[] {
+  /** Transactions that touch an address (tx_parties: sent, received or paid by), newest first, each once, with their block's time (epoch ms). */
+  txsOf(address: string, limit: number): (StoredTx & { blockTime: number })[] {
     const rows = this.sql(
-      'SELECT tx.* FROM tx_parties party JOIN transactions tx ON tx.block_height = party.block_height AND tx.position = party.position WHERE party.address = ? ORDER BY party.block_height DESC, party.position DESC LIMIT ?',
+      "SELECT tx.*, json_extract(block.header, '$.timestamp') AS block_time FROM tx_parties party JOIN transactions tx ON tx.block_height = party.block_height AND tx.position = party.position JOIN blocks block ON block.height = tx.block_height WHERE party.address = ? ORDER BY party.block_height DESC, party.position DESC LIMIT ?",
     ).all(address, limit) as Row[];
-    return rows.map((row) => ({ tx: { body: JSON.parse(row.body as string), signature: row.signature as string }, hash: row.hash as string, blockHeight: Number(row.block_height), position: Number(row.position) }));
+    return rows.map((row) => ({
+      tx: { body: JSON.parse(row.body as string), signature: row.signature as string },
+      hash: row.hash as string,
+      blockHeight: Number(row.block_height),
+      blockTime: Number(row.block_time),
+      position: Number(row.position),
+    }));
   }
 
   /** Writes a validated block and the state it changed, all or nothing. */

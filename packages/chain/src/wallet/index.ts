@@ -16,5 +16,5 @@ export {
 export type { EncryptKeyOptions, KeystoreFile } from './keystore.ts';
 export { WALLET_NAME_PATTERN, WalletDirectory, checkWalletName } from './wallets.ts';
 export type { UnlockedWallet, WalletKeyOptions } from './wallets.ts';
-export { NO_TTY_ADVICE, PASSPHRASE_ENV, createTtyPrompt, resolvePassphrase } from './passphrase.ts';
+export { MIN_PASSPHRASE_CHARS, MIN_PASSPHRASE_DISTINCT_CHARS, NO_TTY_ADVICE, PASSPHRASE_ENV, createTtyPrompt, passphraseWeakness, resolvePassphrase } from './passphrase.ts';
 export type { PassphrasePrompt, PromptInput, ResolvePassphraseOptions } from './passphrase.ts';

@@ -4,7 +4,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { PassThrough } from 'node:stream';
-import { NO_TTY_ADVICE, PASSPHRASE_ENV, createTtyPrompt, resolvePassphrase, type PassphrasePrompt } from './passphrase.ts';
+import { NO_TTY_ADVICE, PASSPHRASE_ENV, createTtyPrompt, passphraseWeakness, resolvePassphrase, type PassphrasePrompt } from './passphrase.ts';
 
 function scripted(...answers: string[]): PassphrasePrompt & { questions: string[] } {
   const questions: string[] = [];
@@ -88,4 +88,24 @@ test('the terminal prompt reads a line without echoing it', async () => {
   assert.equal(await answer, 's3cret pass');
   assert.equal(shown.includes('s3cret'), false, 'not echoed');
   assert.ok(shown.startsWith('Wallet passphrase: '));
+});
+
+test('a new wallet\'s passphrase must be long and varied; the check runs whatever the source, before asking again', async () => {
+  assert.equal(passphraseWeakness('correct horse battery staple'), null);
+  assert.equal(passphraseWeakness('Tr0ub4dor&3x'), null);
+  assert.match(passphraseWeakness('x')!, /too weak: it has 1 character\. Use at least 12 characters/);
+  assert.match(passphraseWeakness('hunter2hunt')!, /it has 11 characters/);
+  assert.match(passphraseWeakness('121212121212')!, /only 2 different characters/);
+  const refuse = (passphrase: string) => {
+    const weakness = passphraseWeakness(passphrase);
+    if (weakness) throw new Error(weakness);
+  };
+  const asked = scripted('short', 'short');
+  await assert.rejects(resolvePassphrase({ env: {}, prompt: asked, confirm: true, check: refuse }), /too weak/);
+  assert.equal(asked.questions.length, 1, 'refused before the repeat prompt');
+  await assert.rejects(resolvePassphrase({ env: { [PASSPHRASE_ENV]: 'short' }, check: refuse }), /too weak/);
+  await withFile('short\n', async (path) => {
+    await assert.rejects(resolvePassphrase({ passphraseFile: path, env: {}, check: refuse }), /too weak/);
+  });
+  assert.equal(await resolvePassphrase({ env: { [PASSPHRASE_ENV]: 'correct horse battery staple' }, check: refuse }), 'correct horse battery staple');
 });

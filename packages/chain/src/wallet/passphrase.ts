@@ -15,6 +15,29 @@ export interface ResolvePassphraseOptions {
   prompt?: PassphrasePrompt;
   /** Ask twice and insist on the same answer (for a new wallet; only applies to the prompt). */
   confirm?: boolean;
+  /** Runs on the passphrase from any source, before it is asked again; throws to refuse it (passphraseWeakness for a new wallet). */
+  check?: (passphrase: string) => void;
+}
+
+/** A new wallet's passphrase has at least this many characters… */
+export const MIN_PASSPHRASE_CHARS = 12;
+/** …of which at least this many differ (so neither "aaaaaaaaaaaa" nor "121212121212" passes). */
+export const MIN_PASSPHRASE_DISTINCT_CHARS = 6;
+
+/**
+ * Why a passphrase is too weak to encrypt a new wallet's key, or null. Length is what resists
+ * guessing (NIST SP 800-63B drops composition rules): anyone who copies the keystore can try
+ * guesses offline, each costing one scrypt run. Four random words pass easily.
+ */
+export function passphraseWeakness(passphrase: string): string | null {
+  const characters = [...passphrase.normalize('NFKC')];
+  const distinct = new Set(characters).size;
+  if (characters.length >= MIN_PASSPHRASE_CHARS && distinct >= MIN_PASSPHRASE_DISTINCT_CHARS) return null;
+  const found = characters.length < MIN_PASSPHRASE_CHARS ? `it has ${characters.length} character${characters.length === 1 ? '' : 's'}` : `it has only ${distinct} different characters`;
+  return (
+    `the passphrase is too weak: ${found}. Use at least ${MIN_PASSPHRASE_CHARS} characters, at least ${MIN_PASSPHRASE_DISTINCT_CHARS} of them different; ` +
+    'four or more random words (like "correct horse battery staple") pass. It encrypts the key file, and whoever copies that file can guess offline'
+  );
 }
 
 export const NO_TTY_ADVICE =
@@ -68,16 +91,21 @@ export async function resolvePassphrase(options: ResolvePassphraseOptions = {}):
   if (options.passphraseFile !== undefined) {
     const passphrase = firstLine(readFileSync(options.passphraseFile, 'utf8'));
     if (passphrase.length === 0) throw new Error(`the passphrase file ${options.passphraseFile} is empty (the passphrase is its first line)`);
+    options.check?.(passphrase);
     return passphrase;
   }
 
   // An empty variable counts as unset: shells and CI systems export empty values for missing secrets.
   const fromEnv = (options.env ?? process.env)[PASSPHRASE_ENV];
-  if (fromEnv !== undefined && fromEnv.length > 0) return fromEnv;
+  if (fromEnv !== undefined && fromEnv.length > 0) {
+    options.check?.(fromEnv);
+    return fromEnv;
+  }
 
   const prompt = options.prompt ?? createTtyPrompt();
   const passphrase = await prompt('Wallet passphrase: ');
   if (passphrase.length === 0) throw new Error('the passphrase must not be empty');
+  options.check?.(passphrase);
   if (options.confirm) {
     const again = await prompt('Repeat the passphrase: ');
     if (again !== passphrase) throw new Error('the two passphrases entered do not match');

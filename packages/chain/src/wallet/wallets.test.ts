@@ -123,3 +123,13 @@ test('stray files are ignored; a file renamed away from its wallet name is repor
     assert.throws(() => wallets.list(), /eve\.json holds the wallet named "alice"/);
   });
 });
+
+test('importKey stores the given bytes, which unlock to the same key and stay the caller\'s', async () => {
+  await withWallets(async (wallets) => {
+    const { secretKey, publicKey } = generateKeyPair();
+    const file = await wallets.importKey('held', secretKey, PASS, FAST);
+    assert.equal(file.address, addressFromPublicKey(publicKey));
+    assert.deepEqual((await wallets.unlock('held', PASS)).secretKey, secretKey);
+    assert.notDeepEqual(secretKey, new Uint8Array(32), 'not wiped: the caller owns it');
+  });
+});

@@ -54,6 +54,11 @@ export class WalletDirectory {
     }
   }
 
+  /** Stores a key the caller holds (one derived from a recovery phrase); the caller still owns and wipes `secretKey`. */
+  async importKey(name: string, secretKey: Uint8Array, passphrase: string, options: WalletKeyOptions = {}): Promise<KeystoreFile> {
+    return this.store(name, secretKey, passphrase, options);
+  }
+
   /** Every wallet here, sorted by name. The files hold only the encrypted secret. */
   list(): KeystoreFile[] {
     let entries: string[];

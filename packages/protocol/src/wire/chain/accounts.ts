@@ -14,8 +14,13 @@ export const ChainAccount = Type.Object({
   unbonding: Amount,
 });
 
-/** A transaction of an address's history: its hash and block beside it. */
-export const AccountTx = Type.Object({ hash: Type.String(), block_height: Type.Integer(), ...SignedTx.properties });
+/** A transaction of an address's history: its hash, block and the block's time beside it (its fee is in the body). */
+export const AccountTx = Type.Object({
+  hash: Type.String(),
+  block_height: Type.Integer(),
+  block_time: Type.Integer({ description: "Epoch ms: its block's timestamp" }),
+  ...SignedTx.properties,
+});
 export const AccountTxs = Type.Object({ address: Type.String(), transactions: Type.Array(AccountTx, { description: 'Sent by the address, addressed to it or paying it (a settle payout, a slash share), newest first, each once (at most 100)' }) });
 
 export const BondView = Type.Object({ miner_key: Type.String(), address: Type.String(), amount: Amount });
