@@ -1,4 +1,5 @@
-// `npm run bench`: the coordinator's job throughput on this machine.
+// `npm run bench`: the coordinator's job throughput on this machine, after the command line's
+// start-up times (cli.bench.ts).
 //  1. store: submits and claims per second straight on the SQLite store;
 //  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
 //  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
@@ -17,6 +18,7 @@ import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, 
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
 import { benchChain } from './chain.bench.ts';
+import { benchCliStartup } from './cli.bench.ts';
 import { benchZk } from './zk.bench.ts';
 import { createTestDatabase } from '@aitbc/testkit/postgres';
 import { drive, jsonClient, spawnServer } from './load.ts';
@@ -144,6 +146,7 @@ async function lifecycles(books: Books): Promise<number> {
 // The simulated miners sign with OpenSSL too, so the load generator is not the bottleneck.
 useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
+await benchCliStartup();
 await storeClaims(5000);
 await benchChain();
 await benchZk();
