@@ -10,7 +10,7 @@
 //     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
 //     gains or loses against honest work under a stated cost model (verification/economics.ts).
 
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,19 @@ async function bareCeiling(): Promise<number> {
   }
 }
 
+/**
+ * CPU time (user + system) a process has used so far, from /proc (Linux), in ms. Per lifecycle it
+ * is steadier than lifecycles/s on a shared machine, where other work takes the cores.
+ */
+function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return Number.NaN; // not Linux
+  }
+}
+
 /** Where the coordinators of a lifecycle run keep their books: a SQLite file, or a PostgreSQL database they share. */
 type Books = { engine: 'sqlite' } | { engine: 'postgres'; processes: number };
 
@@ -88,10 +101,11 @@ type Books = { engine: 'sqlite' } | { engine: 'postgres'; processes: number };
  * on one PostgreSQL database. With several processes each loop submits to one process and its
  * miner long-polls another, so every job crosses processes (the work signal wakes the miner).
  */
-async function lifecycles(books: Books): Promise<number> {
+async function lifecycles(books: Books): Promise<{ perSecond: number; cpuMicrosEach: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-'));
   const admin = 'bench-admin';
-  const cli = fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
+  // AITBC_BENCH_CLI=<path of bin/aitbc.js> measures another build (say, of the main branch) for a before/after.
+  const cli = process.env.AITBC_BENCH_CLI ?? fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
   // AITBC_BENCH_PROFILE=<dir> writes a V8 CPU profile of the coordinator there.
   const profile = process.env.AITBC_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.AITBC_BENCH_PROFILE] : [];
   const database = books.engine === 'postgres' ? await createTestDatabase('aitbc_bench') : null;
@@ -131,8 +145,10 @@ async function lifecycles(books: Books): Promise<number> {
       if (done.status !== 200) throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
     };
     await drive(LOOPS, 1, lifecycle); // warm-up
-    const { perSecond } = await drive(LOOPS, SECONDS, lifecycle);
-    return perSecond;
+    const cpuBefore = servers.map(({ child }) => cpuMs(child.pid!));
+    const { count, perSecond } = await drive(LOOPS, SECONDS, lifecycle);
+    const cpuSpent = servers.reduce((sum, { child }, i) => sum + cpuMs(child.pid!) - cpuBefore[i]!, 0);
+    return { perSecond, cpuMicrosEach: (cpuSpent * 1000) / count };
   } finally {
     for (const { child } of servers) {
       child.kill('SIGINT');
@@ -146,19 +162,28 @@ async function lifecycles(books: Books): Promise<number> {
 // The simulated miners sign with OpenSSL too, so the load generator is not the bottleneck.
 useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-await benchCliStartup();
-await storeClaims(5000);
-await benchChain();
-await benchZk();
+// `npm run bench -- http`: only the ceiling and the SQLite lifecycles, to measure one change quickly.
+const onlyHttp = process.argv.includes('http');
+if (!onlyHttp) {
+  await benchCliStartup();
+  await storeClaims(5000);
+  await benchChain();
+  await benchZk();
+}
 const bare = await bareCeiling();
 const measured = await lifecycles({ engine: 'sqlite' });
 const ceiling = bare / 3;
 console.log(`ceiling bare Fastify route: ${Math.round(bare).toLocaleString('en')} requests/s → ${Math.round(ceiling).toLocaleString('en')} lifecycles/s (3 requests each); ${LOOPS} concurrent loops, ${SECONDS} s`);
-console.log(`http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured).toLocaleString('en')}/s = ${((measured / ceiling) * 100).toFixed(0)} % of the ceiling`);
+console.log(
+  `http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured.perSecond).toLocaleString('en')}/s = ${((measured.perSecond / ceiling) * 100).toFixed(0)} % of the ceiling; coordinator CPU ${Math.round(measured.cpuMicrosEach)} µs a lifecycle`,
+);
+if (onlyHttp) process.exit(0);
 // The scale-out on this machine's PostgreSQL: 1, 2 and 3 coordinator processes on one database.
 for (const processes of [1, 2, 3]) {
-  const perSecond = await lifecycles({ engine: 'postgres', processes });
-  console.log(`http    full lifecycles on PostgreSQL, ${processes} coordinator process${processes === 1 ? '' : 'es'}${processes > 1 ? ' (each job submitted to one, claimed and completed at another)' : ''}: ${Math.round(perSecond).toLocaleString('en')}/s (SQLite, 1 process: ${Math.round(measured).toLocaleString('en')}/s)`);
+  const { perSecond, cpuMicrosEach } = await lifecycles({ engine: 'postgres', processes });
+  console.log(
+    `http    full lifecycles on PostgreSQL, ${processes} coordinator process${processes === 1 ? '' : 'es'}${processes > 1 ? ' (each job submitted to one, claimed and completed at another)' : ''}: ${Math.round(perSecond).toLocaleString('en')}/s, coordinator CPU ${Math.round(cpuMicrosEach)} µs a lifecycle (SQLite, 1 process: ${Math.round(measured.perSecond).toLocaleString('en')}/s)`,
+  );
 }
 await benchTimeToFirstToken();
 await benchVerification();

@@ -77,6 +77,12 @@ export interface CoordinatorConfig {
   corsOrigins: string[];
   /** The built web app served at / (packages/web/dist); undefined → as installed; null → no web app at all. */
   webDir?: string | null;
+  /**
+   * How long (wall-clock ms) a process may use its cached copy of an API key or a miner without
+   * reading it again. Changes made in this process, or announced on the bus, drop the copy at
+   * once; this bounds what a lost bus message can delay. 0 turns the caches off.
+   */
+  recordCacheMs: number;
   /** Time in epoch ms; replaced in tests. */
   now: () => number;
 }
@@ -111,6 +117,7 @@ export const DEFAULT_CONFIG: CoordinatorConfig = {
   verification: DEFAULT_VERIFICATION,
   sharedNamespace: 'aitbc',
   corsOrigins: [],
+  recordCacheMs: 5_000,
   now: () => Date.now(),
 };
 

@@ -1,8 +1,8 @@
 // Two coordinators on one database file, joined by a bus: over Redis, and again over PostgreSQL's
 // LISTEN/NOTIFY (a throwaway database: the bus needs only a connection). A miner waiting on A is
-// woken by a job submitted to B; a client streaming from A is shown the pieces of a miner
-// streaming into B and its completion landing on B, and a completion that differs from what it
-// was shown is refused; a client that hangs up on A stops the miner's socket on B; with Redis, a
+// woken by a job submitted to B; a key revoked on A is refused by B at once; a client streaming
+// from A is shown the pieces of a miner streaming into B and its completion landing on B, and a
+// completion that differs from what it was shown is refused; a client that hangs up on A stops the miner's socket on B; with Redis, a
 // key's rate limit holds across A and B together.
 
 import { after, before, describe, test } from 'node:test';
@@ -11,7 +11,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { parseAmount } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '@aitbc/coordinator';
-import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { until } from '@aitbc/testkit';
 import { createTestDatabase } from '@aitbc/testkit/postgres';
 import { claimJob, dialStream, errorEvent, openChatStream, readEvents, streamingMiner, streamThenComplete } from '@aitbc/testkit/streams';
@@ -60,8 +60,9 @@ for (const bus of buses) {
     before(async () => {
       const opened = await bus.open(`aitbc_t_${randomBytes(6).toString('hex')}`);
       drop = opened.drop;
-      a = await startTestCoordinator(opened.config);
-      b = await startTestCoordinator(opened.config, undefined, a);
+      // Cached keys and miners never lapse on their own here: only the bus can drop B's copy.
+      a = await startTestCoordinator({ ...opened.config, recordCacheMs: 3_600_000 });
+      b = await startTestCoordinator({ ...opened.config, recordCacheMs: 3_600_000 }, undefined, a);
     });
 
     after(async () => {
@@ -85,6 +86,18 @@ for (const bus of buses) {
       assert.equal(claim.status, 200, claim.text);
       assert.equal(claim.body.job_id, submitted.body.job_id);
       assert.ok(a.services.signal.generation > notifiedBefore, "B's notify reached A's waiting miner");
+    });
+
+    test('a key revoked on A stops working on B, though B had it cached', async () => {
+      const created = await a.request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes: ['client'] } });
+      const key = created.body.key as string;
+      assert.equal((await b.request('GET', '/v1/jobs', { key })).status, 200);
+      assert.equal((await a.request('DELETE', `/v1/admin/keys/${created.body.key_id}`, { key: ADMIN_KEY })).status, 204);
+      const refused = await until(async () => {
+        const answer = await b.request('GET', '/v1/jobs', { key });
+        return answer.status === 401 ? answer : null;
+      }, 'B to refuse the revoked key');
+      assert.equal(refused.body.error_code, 'AUTH_INVALID_KEY');
     });
 
     test("a client streaming from A is shown the pieces of a miner streaming into B, then the completion landing on B", async () => {

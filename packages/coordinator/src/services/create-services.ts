@@ -8,6 +8,7 @@ import type { CoordinatorConfig } from '../config.ts';
 import { createdJobView } from '../http/views.ts';
 import type { CoordinatorStore } from '../store/store.ts';
 import { AccountService } from './accounts.ts';
+import { CacheInvalidation } from './cache-invalidation.ts';
 import { DisputeService } from './disputes.ts';
 import { DutyLease } from './duty-lease.ts';
 import { JobService } from './jobs.ts';
@@ -36,6 +37,8 @@ const CHAIN_LEASE_MS = 120_000;
 export interface Services {
   config: CoordinatorConfig;
   signal: WorkSignal;
+  /** Drops cached keys and miners here and in the other processes when they change. */
+  invalidation: CacheInvalidation;
   keys: KeyService;
   directory: MinerDirectory;
   jobs: JobService;
@@ -70,6 +73,8 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
   // Shared with the other coordinators on this database (bus, Redis), or in memory when alone.
   const shared = await openSharedParts(config, processId, log);
   const { signal, hub, rateLimiter } = shared;
+  const invalidation = new CacheInvalidation(shared.bus, processId, log);
+  await invalidation.open();
   const directory = new MinerDirectory(store, config);
   const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
   const maintenance = new Maintenance(store);
@@ -79,8 +84,9 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
   const services: Services = {
     config,
     signal,
+    invalidation,
     directory,
-    keys: new KeyService(store, config.adminKey, config.now),
+    keys: new KeyService(store, config.adminKey, config.now, invalidation, config.recordCacheMs),
     jobs: new JobService(store, directory, signal, config, createdJobView),
     miners: new MinerService(store, directory, signal, config, signingKey, hub, verification, metrics),
     hub,

@@ -4,7 +4,9 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 import { ApiError, newId } from '@aitbc/protocol';
 import type { ApiKeyRecord, KeyStore, Scope } from '../store/store.ts';
+import type { CacheInvalidation } from './cache-invalidation.ts';
 import type { Principal } from './principal.ts';
+import { RecordCache } from './record-cache.ts';
 
 export const KEY_PREFIX = 'aitbc_';
 /** The principal of the bootstrap admin key given on the command line. */
@@ -24,13 +26,22 @@ export interface NewKeyInput {
 
 export class KeyService {
   private readonly adminKeyHash: Buffer | null;
+  /**
+   * Key records by hash: every authenticated request needs one. Revocation drops the entry (here
+   * at once, elsewhere over the bus); expiry is checked against the record on every request.
+   */
+  private readonly cache: RecordCache<ApiKeyRecord>;
 
   constructor(
     private readonly store: KeyStore,
     adminKey: string | null,
     private readonly now: () => number,
+    private readonly invalidation: CacheInvalidation | null = null,
+    cacheMs = 0,
   ) {
     this.adminKeyHash = adminKey ? Buffer.from(hashKey(adminKey), 'hex') : null;
+    this.cache = new RecordCache(cacheMs);
+    invalidation?.on('key', (keyId) => this.cache.invalidate(keyId === null ? undefined : (_hash, record) => record.keyId === keyId));
   }
 
   async create(input: NewKeyInput): Promise<{ record: ApiKeyRecord; key: string }> {
@@ -57,7 +68,11 @@ export class KeyService {
   }
 
   async revoke(keyId: string): Promise<void> {
-    if (!(await this.store.revokeKey(keyId, this.now()))) {
+    const found = await this.store.revokeKey(keyId, this.now());
+    // Dropped even when not found: nothing to lose, and no stale copy can survive a retry.
+    if (this.invalidation) await this.invalidation.changed('key', keyId);
+    else this.cache.invalidate((_hash, record) => record.keyId === keyId);
+    if (!found) {
       // The seed has no KEY_NOT_FOUND; an unknown id is a bad value of the path's key_id.
       throw new ApiError('VALIDATION_INVALID_FORMAT', `No key with id ${keyId}; list keys with GET /v1/admin/keys`, { field: 'key_id' });
     }
@@ -76,7 +91,7 @@ export class KeyService {
     if (this.adminKeyHash && timingSafeEqual(this.adminKeyHash, Buffer.from(digest, 'hex'))) {
       return { keyId: BOOTSTRAP_KEY_ID, scopes: ['admin'], account: 'admin', rateLimitPerMinute: null, dailyJobQuota: null, expiresAt: null, createdAt: null };
     }
-    const record = await this.store.findKeyByHash(digest);
+    const record = await this.cache.get(digest, () => this.store.findKeyByHash(digest));
     if (!record || record.revokedAt !== null) {
       throw new ApiError('AUTH_INVALID_KEY', 'API key is invalid or revoked; check the key or ask an admin for a new one');
     }

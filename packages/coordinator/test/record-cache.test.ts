@@ -1,0 +1,99 @@
+// The caches in front of the per-request lookups (src/services/record-cache.ts): what a user
+// notices is that nothing changes — a revoked key is refused on its very next request, an
+// expired one at its expiry, though both were just served from the cache. Across processes
+// (the bus carrying the drop) see test/scale-out-bus.test.ts.
+
+import { after, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { ManualClock } from '@aitbc/testkit';
+import { ADMIN_KEY, startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { RecordCache } from '../src/services/record-cache.ts';
+
+const cleanups: (() => Promise<void>)[] = [];
+after(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup();
+});
+
+/** A coordinator whose cached records never lapse on their own: only invalidation can refresh them. */
+async function coordinatorCachingForAnHour(clock?: ManualClock): Promise<TestCoordinator> {
+  const coordinator = await startTestCoordinator({ recordCacheMs: 3_600_000, ...(clock ? { now: clock.now } : {}) });
+  cleanups.push(() => coordinator.close());
+  return coordinator;
+}
+
+describe('the API key cache', () => {
+  test('a key revoked after it was used (and cached) is refused on its next request', async () => {
+    const coordinator = await coordinatorCachingForAnHour();
+    const created = await coordinator.request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes: ['client'] } });
+    const key = created.body.key as string;
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key })).status, 200);
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key })).status, 200, 'served from the cache');
+    assert.equal((await coordinator.request('DELETE', `/v1/admin/keys/${created.body.key_id}`, { key: ADMIN_KEY })).status, 204);
+    const refused = await coordinator.request('GET', '/v1/jobs', { key });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error_code, 'AUTH_INVALID_KEY');
+  });
+
+  test('a cached key is refused once it expires', async () => {
+    const clock = new ManualClock();
+    const coordinator = await coordinatorCachingForAnHour(clock);
+    const key = await coordinator.createKey(['client'], { expires_at: new Date(clock.now() + 60_000).toISOString() });
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key })).status, 200);
+    clock.advance(61_000);
+    const refused = await coordinator.request('GET', '/v1/jobs', { key });
+    assert.equal(refused.status, 401);
+    assert.equal(refused.body.error_code, 'AUTH_EXPIRED_KEY');
+  });
+
+  test('revoking one key leaves the others working', async () => {
+    const coordinator = await coordinatorCachingForAnHour();
+    const kept = await coordinator.createKey(['client']);
+    const gone = await coordinator.request('POST', '/v1/admin/keys', { key: ADMIN_KEY, body: { scopes: ['client'] } });
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key: kept })).status, 200);
+    await coordinator.request('DELETE', `/v1/admin/keys/${gone.body.key_id}`, { key: ADMIN_KEY });
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key: kept })).status, 200);
+    assert.equal((await coordinator.request('GET', '/v1/jobs', { key: gone.body.key })).status, 401);
+  });
+});
+
+describe('RecordCache', () => {
+  test('serves a stored value until it lapses, then reads again', async () => {
+    let now = 0;
+    let reads = 0;
+    const cache = new RecordCache<string>(1_000, () => now);
+    const load = async () => `v${++reads}`;
+    assert.equal(await cache.get('a', load), 'v1');
+    now = 999;
+    assert.equal(await cache.get('a', load), 'v1');
+    now = 1_000;
+    assert.equal(await cache.get('a', load), 'v2');
+  });
+
+  test('does not store misses', async () => {
+    let reads = 0;
+    const cache = new RecordCache<string>(1_000, () => 0);
+    await cache.get('a', async () => (reads++, null));
+    await cache.get('a', async () => (reads++, null));
+    assert.equal(reads, 2);
+    assert.equal(cache.size, 0);
+  });
+
+  test('a read that an invalidation overtook is not stored (it may be the record from before the change)', async () => {
+    const cache = new RecordCache<string>(1_000, () => 0);
+    let finish!: (value: string) => void;
+    const reading = cache.get('a', () => new Promise<string>((resolve) => (finish = resolve)));
+    cache.invalidate((key) => key === 'a');
+    finish('before the change');
+    assert.equal(await reading, 'before the change');
+    assert.equal(await cache.get('a', async () => 'after the change'), 'after the change');
+  });
+
+  test('invalidate drops only what it picks', async () => {
+    const cache = new RecordCache<string>(1_000, () => 0);
+    await cache.get('a', async () => 'A');
+    await cache.get('b', async () => 'B');
+    cache.invalidate((_key, value) => value === 'A');
+    assert.equal(await cache.get('a', async () => 'A2'), 'A2');
+    assert.equal(await cache.get('b', async () => 'B2'), 'B');
+  });
+});
