@@ -1,12 +1,13 @@
-// The caches in front of the per-request lookups (src/services/record-cache.ts): what a user
-// notices is that nothing changes — a revoked key is refused on its very next request, an
-// expired one at its expiry, though both were just served from the cache. Across processes
-// (the bus carrying the drop) see test/scale-out-bus.test.ts.
+// The caches in front of the per-request lookups (src/services/record-cache.ts, the recent
+// market in src/services/miner-directory.ts): what a user notices is that nothing changes — a
+// revoked key is refused on its very next request, an expired one at its expiry, though both
+// were just served from the cache; a submit is never refused on a market read before. Across
+// processes (the bus carrying the drop) see test/scale-out-bus.test.ts.
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '@aitbc/testkit';
-import { ADMIN_KEY, startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { RecordCache } from '../src/services/record-cache.ts';
 
 const cleanups: (() => Promise<void>)[] = [];
@@ -53,6 +54,39 @@ describe('the API key cache', () => {
     await coordinator.request('DELETE', `/v1/admin/keys/${gone.body.key_id}`, { key: ADMIN_KEY });
     assert.equal((await coordinator.request('GET', '/v1/jobs', { key: kept })).status, 200);
     assert.equal((await coordinator.request('GET', '/v1/jobs', { key: gone.body.key })).status, 401);
+  });
+});
+
+describe('the market a submit is priced against', () => {
+  test('a model whose only miner timed out is refused, though the market was read just before', async () => {
+    const clock = new ManualClock();
+    const coordinator = await coordinatorCachingForAnHour(clock);
+    const client = await coordinator.createClient('alice', '10');
+    const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'only-one');
+    assert.equal((await miner.register()).status, 201);
+    assert.equal((await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() })).status, 201);
+    clock.advance(31_000);
+    const refused = await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() });
+    assert.equal(refused.status, 422);
+    assert.equal(refused.body.error_code, 'VALIDATION_INVALID_MODEL');
+  });
+
+  test('a submit too cheap for the market read a moment ago is priced again before it is refused', async () => {
+    const a = await coordinatorCachingForAnHour();
+    // A second process on the same books, without a bus: A hears nothing of what B registers.
+    const b = await startTestCoordinator({ recordCacheMs: 3_600_000 }, undefined, a);
+    cleanups.push(() => b.close());
+    const client = await a.createClient('bob', '10');
+    const dear = new TestMiner(a, await a.createKey(['miner']), 'dear', { 'llama3.2': '0.01' });
+    assert.equal((await dear.register()).status, 201);
+    const body = submitBody({ params: { max_tokens: 10 }, max_price: '0.05' });
+    const tooCheap = await a.request('POST', '/v1/jobs', { key: client, body });
+    assert.equal(tooCheap.status, 422, 'A read a market of one miner at 0.01 a token');
+    assert.equal(tooCheap.body.field, 'max_price');
+    const cheap = new TestMiner(b, await b.createKey(['miner']), 'cheap', { 'llama3.2': '0.001' });
+    assert.equal((await cheap.register()).status, 201);
+    const accepted = await a.request('POST', '/v1/jobs', { key: client, body });
+    assert.equal(accepted.status, 201, accepted.text);
   });
 });
 

@@ -107,10 +107,19 @@ export class JobService {
       throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'verify' is not available for embedding jobs: vectors from different GPUs differ in their last digits, so a re-run cannot confirm them exactly", { field: 'verify' });
     }
     const needs = needsOf(kind, input.prompt);
-    const price = await this.checkModelAndPin(input.model, input.miner_id, needs);
-    const params = options.boundTokensByPrice ? boundedByPrice(input.params, maxPriceMicro, price) : input.params;
-    const minUnits = params?.max_tokens ?? 1;
-    checkPrice(maxPriceMicro, minUnits, price);
+    // Priced against the market as read up to a second ago; a job that would be refused is
+    // priced again on a fresh read, so no refusal rests on an old one.
+    const priced = async (recent: boolean) => {
+      const price = await this.checkModelAndPin(input.model, input.miner_id, needs, recent);
+      const params = options.boundTokensByPrice ? boundedByPrice(input.params, maxPriceMicro, price) : input.params;
+      const minUnits = params?.max_tokens ?? 1;
+      checkPrice(maxPriceMicro, minUnits, price);
+      return { params, minUnits };
+    };
+    const { params, minUnits } = await priced(true).catch((error: unknown) => {
+      if (error instanceof ApiError) return priced(false);
+      throw error;
+    });
     const windowSeconds = input.acceptance_window_seconds ?? this.config.acceptanceWindowSeconds;
     if (windowSeconds > this.config.acceptanceWindowSeconds) {
       throw new ApiError(
@@ -185,7 +194,7 @@ export class JobService {
    * that cannot take the job; returns the lowest unit price the job could run at now (the pinned
    * miner's, or the cheapest online offer), null when it will wait for a miner to come online.
    */
-  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds): Promise<PriceToBeat | null> {
+  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds, recent: boolean): Promise<PriceToBeat | null> {
     if (pinnedMinerId !== undefined) {
       const miner = await this.miners.require(pinnedMinerId);
       if (!miner.prices.has(model)) {
@@ -213,7 +222,7 @@ export class JobService {
       }
       return { unitPriceMicro: miner.prices.get(model)!, askedBy: `miner ${pinnedMinerId}`, model };
     }
-    const entry = await this.miners.requireModel(model);
+    const entry = (recent ? await this.miners.recentOffer(model) : null) ?? (await this.miners.requireModel(model));
     // With no miner of the model online the job waits for one (an operator-listed model); with
     // some online, one of them must do everything the request asks, at the cheapest such price.
     if (!entry.offer) return null;

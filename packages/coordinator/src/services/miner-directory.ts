@@ -6,11 +6,25 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, MinerBond, MinerListPosition, MinerRecord, ModelOffer } from '../store/store.ts';
 import type { Principal } from './principal.ts';
 
+/**
+ * How long (coordinator time) a submit may price against the market it read before. Refusals
+ * never rely on it: a submit that would be refused reads the market again first.
+ */
+export const RECENT_OFFERS_MS = 1_000;
+
 export class MinerDirectory {
+  /** The online offers as read at `readAt`, for submits (GET /v1/models always reads afresh). */
+  private recent: { readAt: number; offers: Map<string, ModelOffer> } | null = null;
+
   constructor(
     private readonly store: CoordinatorStore,
     private readonly config: CoordinatorConfig,
   ) {}
+
+  /** A registration here changed what is offered: the next submit reads the market again. */
+  marketChanged(): void {
+    this.recent = null;
+  }
 
   async require(minerId: string): Promise<MinerRecord> {
     const miner = await this.store.getMiner(minerId);
@@ -69,6 +83,20 @@ export class MinerDirectory {
       after: query.cursor === undefined ? null : decodeMinerCursor(query.cursor),
     });
     return { items: page.items.map((miner) => ({ miner, online: miner.lastSeenAt >= onlineSince })), nextCursor: page.next ? encodeMinerCursor(page.next) : null };
+  }
+
+  /**
+   * The model's offer as read up to RECENT_OFFERS_MS ago (one read of the whole market per
+   * second, not one per submit, however many miners there are); null when the model is not
+   * among them, and then the caller reads afresh with requireModel before refusing anything.
+   */
+  async recentOffer(model: string): Promise<{ model: string; offer: ModelOffer } | null> {
+    const now = this.config.now();
+    if (!this.recent || now - this.recent.readAt >= RECENT_OFFERS_MS || now < this.recent.readAt) {
+      this.recent = { readAt: now, offers: new Map((await this.offers()).map((offer) => [offer.model, offer])) };
+    }
+    const offer = this.recent.offers.get(model);
+    return offer ? { model, offer } : null;
   }
 
   /** The model's catalogue entry; a model no online miner offers (nor --models) is VALIDATION_INVALID_MODEL. */

@@ -130,6 +130,7 @@ export class MinerService {
     if (outcome.kind === 'owned_by_other') {
       throw new ApiError('MINER_ALREADY_REGISTERED', `Miner id ${input.miner_id} is registered by another key; choose a different miner_id`);
     }
+    this.directory.marketChanged();
     return { miner: outcome.miner, created: outcome.created };
   }
 
