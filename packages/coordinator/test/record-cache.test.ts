@@ -6,6 +6,7 @@
 
 import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { addressFromPublicKey, generateKeyPair } from '@aitbc/protocol';
 import { ManualClock } from '@aitbc/testkit';
 import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { RecordCache } from '../src/services/record-cache.ts';
@@ -54,6 +55,33 @@ describe('the API key cache', () => {
     await coordinator.request('DELETE', `/v1/admin/keys/${gone.body.key_id}`, { key: ADMIN_KEY });
     assert.equal((await coordinator.request('GET', '/v1/jobs', { key: kept })).status, 200);
     assert.equal((await coordinator.request('GET', '/v1/jobs', { key: gone.body.key })).status, 401);
+  });
+});
+
+describe('the miner cache', () => {
+  test('a miner registered again (new payout address) is handed receipt templates for the new one at once', async () => {
+    const coordinator = await coordinatorCachingForAnHour();
+    const client = await coordinator.createClient('carol', '10');
+    const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'moves-wallet');
+    assert.equal((await miner.register()).status, 201);
+    assert.equal((await miner.poll(0)).status, 204, 'polled once: the miner is cached');
+    const payoutAddress = addressFromPublicKey(generateKeyPair().publicKey);
+    assert.equal((await miner.register({ payout_address: payoutAddress })).status, 200);
+    assert.equal((await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() })).status, 201);
+    const claim = await miner.poll(0);
+    assert.equal(claim.status, 200);
+    assert.equal(claim.body.receipt_template.provider, payoutAddress);
+  });
+
+  test('a paused miner is refused work at once, though it polled (and was cached) just before', async () => {
+    const coordinator = await coordinatorCachingForAnHour();
+    const client = await coordinator.createClient('dave', '10');
+    const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'to-be-paused');
+    assert.equal((await miner.register()).status, 201);
+    assert.equal((await miner.poll(0)).status, 204);
+    await coordinator.store.updateStanding('to-be-paused', (record) => ({ ...record, pausedAt: Date.now(), pauseReason: 'a failed check', needsReview: true }));
+    assert.equal((await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody() })).status, 201);
+    assert.equal((await miner.poll(0)).status, 204, 'a paused miner gets no client job');
   });
 });
 

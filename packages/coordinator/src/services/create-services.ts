@@ -75,7 +75,7 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
   const { signal, hub, rateLimiter } = shared;
   const invalidation = new CacheInvalidation(shared.bus, processId, log);
   await invalidation.open();
-  const directory = new MinerDirectory(store, config);
+  const directory = new MinerDirectory(store, config, invalidation);
   const signingKey = config.coordinatorSecretKey ?? generateKeyPair().secretKey;
   const maintenance = new Maintenance(store);
   await maintenance.refresh();
@@ -104,6 +104,7 @@ export async function createServices(store: CoordinatorStore, config: Coordinato
     closeShared: () => shared.close(),
     startedAt: config.now(),
   };
+  verification.onStandingChanged = (minerId) => directory.minerChanged(minerId);
   if (services.chain) verification.onRunFailed = (failure) => services.chain!.slasher.failed(failure);
   services.sweeper.also(() => maintenance.refresh());
   services.sweeper.also(() => rateLimiter.prune());

@@ -4,7 +4,9 @@
 import { ApiError } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, MinerBond, MinerListPosition, MinerRecord, ModelOffer } from '../store/store.ts';
+import type { CacheInvalidation } from './cache-invalidation.ts';
 import type { Principal } from './principal.ts';
+import { RecordCache } from './record-cache.ts';
 
 /**
  * How long (coordinator time) a submit may price against the market it read before. Refusals
@@ -15,11 +17,27 @@ export const RECENT_OFFERS_MS = 1_000;
 export class MinerDirectory {
   /** The online offers as read at `readAt`, for submits (GET /v1/models always reads afresh). */
   private recent: { readAt: number; offers: Map<string, ModelOffer> } | null = null;
+  /**
+   * Miners as read for the calls that only need to know who owns them and what they offer (poll,
+   * heartbeat, fail): their claims and state changes are judged by the store on its own rows.
+   * A re-registration or a change of standing drops the entry (here at once, elsewhere over the
+   * bus); completions read the miner afresh (its key and record count there).
+   */
+  private readonly cache: RecordCache<MinerRecord>;
 
   constructor(
     private readonly store: CoordinatorStore,
     private readonly config: CoordinatorConfig,
-  ) {}
+    private readonly invalidation: CacheInvalidation | null = null,
+  ) {
+    this.cache = new RecordCache(invalidation ? config.recordCacheMs : 0);
+    invalidation?.on('miner', (minerId) => this.cache.invalidate(minerId === null ? undefined : (key) => key === minerId));
+  }
+
+  /** The miner was registered again or its standing changed: every process reads it afresh. */
+  async minerChanged(minerId: string): Promise<void> {
+    await this.invalidation?.changed('miner', minerId);
+  }
 
   /** A registration here changed what is offered: the next submit reads the market again. */
   marketChanged(): void {
@@ -28,13 +46,18 @@ export class MinerDirectory {
 
   async require(minerId: string): Promise<MinerRecord> {
     const miner = await this.store.getMiner(minerId);
-    if (!miner) throw new ApiError('MINER_NOT_FOUND', `Miner ${minerId} is not registered; register it with POST /v1/miners/register`);
+    if (!miner) throw notRegistered(minerId);
     return miner;
   }
 
-  /** The miner, if this key registered it; a miner key acts only for its own miners. */
-  async requireOwned(principal: Principal, minerId: string): Promise<MinerRecord> {
-    const miner = await this.require(minerId);
+  /**
+   * The miner, if this key registered it; a miner key acts only for its own miners. `recent`: it
+   * may be the copy read up to config.recordCacheMs ago, for a caller that uses only its owner,
+   * key, offer and (as a hint) its standing; the store judges the rest.
+   */
+  async requireOwned(principal: Principal, minerId: string, recent = false): Promise<MinerRecord> {
+    const miner = recent ? await this.cache.get(minerId, () => this.store.getMiner(minerId)) : await this.store.getMiner(minerId);
+    if (!miner) throw notRegistered(minerId);
     if (miner.ownerKeyId !== principal.keyId) {
       throw new ApiError('AUTH_INSUFFICIENT_SCOPE', `Miner ${minerId} was registered by another key; a miner key acts only for the miners it registered`);
     }
@@ -107,6 +130,10 @@ export class MinerDirectory {
     const offer = catalogue.length > 0 ? `available now: ${catalogue.map((candidate) => candidate.model).join(', ')}` : 'no model is available now (no miner is online)';
     throw new ApiError('VALIDATION_INVALID_MODEL', `Model '${model}' is not offered by any online miner; ${offer}. See GET /v1/models`, { field: 'model' });
   }
+}
+
+function notRegistered(minerId: string): ApiError {
+  return new ApiError('MINER_NOT_FOUND', `Miner ${minerId} is not registered; register it with POST /v1/miners/register`);
 }
 
 function encodeMinerCursor(position: MinerListPosition): string {

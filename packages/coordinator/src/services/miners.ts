@@ -131,6 +131,7 @@ export class MinerService {
       throw new ApiError('MINER_ALREADY_REGISTERED', `Miner id ${input.miner_id} is registered by another key; choose a different miner_id`);
     }
     this.directory.marketChanged();
+    await this.directory.minerChanged(input.miner_id);
     return { miner: outcome.miner, created: outcome.created };
   }
 
@@ -141,7 +142,7 @@ export class MinerService {
    * once: back to the queue for another attempt, or failed and refunded when attempts are spent.
    */
   async heartbeat(principal: Principal, minerId: string, jobs?: string[]) {
-    await this.directory.requireOwned(principal, minerId);
+    await this.directory.requireOwned(principal, minerId, true);
     const now = this.config.now();
     const held = jobs === undefined ? null : { jobIds: jobs, claimedBefore: now - HELD_CLAIM_GRACE_MS };
     // Heartbeats further apart than the miner timeout leave the miner offline in between: no uptime.
@@ -161,7 +162,8 @@ export class MinerService {
    * Returns null when none came. A miner already at max_concurrency is told so at once.
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
-    const miner = await this.directory.requireOwned(principal, minerId);
+    // Its standing here only picks which waiter a new job wakes: claimNext judges it on the row.
+    const miner = await this.directory.requireOwned(principal, minerId, true);
     await this.requireBond(miner);
     const trusted = this.config.verification.trustedMiners.has(minerId);
     const who = {
@@ -309,7 +311,7 @@ export class MinerService {
   }
 
   async fail(principal: Principal, jobId: string, input: FailInput): Promise<JobRecord> {
-    const miner = await this.directory.requireOwned(principal, input.miner_id);
+    const miner = await this.directory.requireOwned(principal, input.miner_id, true);
     // Clients read the reason: whatever the miner sent, no URL, host or path of its machines gets through.
     return this.failHeld(jobId, miner.minerId, redactLocators(input.reason), input.retryable ?? true);
   }
@@ -344,7 +346,7 @@ export class MinerService {
 
   /** For the miner's stream: the job must be running on a miner this key registered. */
   async requireHeld(principal: Principal, jobId: string, minerId: string): Promise<void> {
-    const miner = await this.directory.requireOwned(principal, minerId);
+    const miner = await this.directory.requireOwned(principal, minerId, true);
     await this.heldJob(jobId, miner.minerId);
   }
 

@@ -67,6 +67,8 @@ export class VerificationService {
   private readonly skipped = new Map<SkipReason, number>();
   /** Told of every failed run once its check is decided (the chain's slasher, with --chain-url). */
   onRunFailed: ((failure: RunFailure) => Promise<void>) | null = null;
+  /** A miner's standing (paused, resumed, probation) changed: cached copies must go. */
+  onStandingChanged: ((minerId: string) => Promise<void>) | null = null;
 
   constructor(
     private readonly store: CoordinatorStore,
@@ -126,6 +128,7 @@ export class VerificationService {
   async resume(minerId: string): Promise<MinerTrackRecord> {
     const record = await this.store.updateStanding(minerId, (current) => resumed(current, current.jobsCompleted));
     if (!record) throw new ApiError('MINER_NOT_FOUND', `Miner ${minerId} is not registered`);
+    await this.onStandingChanged?.(minerId);
     return record;
   }
 
@@ -297,6 +300,7 @@ export class VerificationService {
     }
     // A paused miner earns its way back only through canaries: a canary check that counted
     // nobody (abandoned, inconclusive) must leave it another, or it stays paused for good.
+    for (const [minerId] of decision.records) await this.onStandingChanged?.(minerId);
     const records = new Map(decision.records);
     if (check.kind === 'canary' && !records.has(check.minerId)) {
       const miner = await this.store.getMiner(check.minerId);
