@@ -31,8 +31,9 @@ export function registerJobRoutes(app: App, { jobs, disputes }: Services): void 
       const idempotencyKey = request.headers['idempotency-key'];
       const result = await jobs.submit(principalOf(request), request.body, Array.isArray(idempotencyKey) ? idempotencyKey.join(',') : idempotencyKey);
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
-      // A replay answers with the stored original, so it carries the original job and times.
-      return reply.code(201).send(JSON.parse(result.body));
+      // A replay answers with the stored original, so it carries the original job and times. The
+      // body was serialised once, from the view the 201 schema describes: sent as it is.
+      return reply.code(201).type('application/json; charset=utf-8').send(result.body);
     },
   );
 
