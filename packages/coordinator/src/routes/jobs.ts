@@ -1,5 +1,6 @@
 // Client routes: submit, list, read, result, cancel, dispute, receipt. A client sees only its account's jobs.
 
+import type { Static } from 'typebox';
 import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
@@ -33,7 +34,8 @@ export function registerJobRoutes(app: App, { jobs, disputes }: Services): void 
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
       // A replay answers with the stored original, so it carries the original job and times. The
       // body was serialised once, from the view the 201 schema describes: sent as it is.
-      return reply.code(201).type('application/json; charset=utf-8').send(result.body);
+      // (Typed as the view: Fastify sends a string with a JSON content type untouched.)
+      return reply.code(201).type('application/json; charset=utf-8').send(result.body as unknown as Static<typeof CreatedJob>);
     },
   );
 
