@@ -10,7 +10,7 @@
 //     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
 //     gains or loses against honest work under a stated cost model (verification/economics.ts).
 
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -21,7 +21,7 @@ import { benchChain } from './chain.bench.ts';
 import { benchCliStartup } from './cli.bench.ts';
 import { benchZk } from './zk.bench.ts';
 import { createTestDatabase } from '@aitbc/testkit/postgres';
-import { drive, jsonClient, spawnServer } from './load.ts';
+import { cpuMs, drive, jsonClient, spawnServer } from './load.ts';
 import { benchTimeToFirstToken } from './openai.bench.ts';
 import { benchVerification } from './verification-sim.ts';
 
@@ -80,19 +80,6 @@ async function bareCeiling(): Promise<number> {
   }
 }
 
-/**
- * CPU time (user + system) a process has used so far, from /proc (Linux), in ms. Per lifecycle it
- * is steadier than lifecycles/s on a shared machine, where other work takes the cores.
- */
-function cpuMs(pid: number): number {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
-  } catch {
-    return Number.NaN; // not Linux
-  }
-}
-
 /** Where the coordinators of a lifecycle run keep their books: a SQLite file, or a PostgreSQL database they share. */
 type Books = { engine: 'sqlite' } | { engine: 'postgres'; processes: number };
 
@@ -104,7 +91,7 @@ type Books = { engine: 'sqlite' } | { engine: 'postgres'; processes: number };
 async function lifecycles(books: Books): Promise<{ perSecond: number; cpuMicrosEach: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-'));
   const admin = 'bench-admin';
-  // AITBC_BENCH_CLI=<path of bin/aitbc.js> measures another build (say, of the main branch) for a before/after.
+  // AITBC_BENCH_CLI=<another checkout's packages/cli/bin/aitbc.js> measures that build (say, the main branch's) for a before/after.
   const cli = process.env.AITBC_BENCH_CLI ?? fileURLToPath(new URL('../packages/cli/bin/aitbc.js', import.meta.url));
   // AITBC_BENCH_PROFILE=<dir> writes a V8 CPU profile of the coordinator there.
   const profile = process.env.AITBC_BENCH_PROFILE ? ['--cpu-prof', '--cpu-prof-dir', process.env.AITBC_BENCH_PROFILE] : [];

@@ -2,7 +2,8 @@
 // (SQLite, configured as `aitbc devnet` configures it, without the chain) and a demo miner
 // (`aitbc miner --backend demo`, 16 slots), each in its own process, then runs <jobs> (100,000 by
 // default) client lifecycles through them — submit, then fetch the result until it is there — from
-// 32 concurrent loops, and prints per tenth of the jobs: lifecycles/s over that tenth, resident
+// 32 concurrent loops, and prints per tenth of the jobs: lifecycles/s over that tenth, the
+// coordinator's CPU per lifecycle (steadier than lifecycles/s on a shared machine), resident
 // memory of both processes, and the database's size. A job table that grows must not slow claims:
 // the last tenth should run as fast as the first. Not part of `npm test` (it takes minutes).
 
@@ -11,7 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
-import { jsonClient, spawnServer } from './load.ts';
+import { cpuMs, jsonClient, spawnServer } from './load.ts';
 
 const JOBS = Number(process.argv[2] ?? 100_000);
 const LOOPS = 32;
@@ -52,6 +53,7 @@ try {
   let started = 0;
   let done = 0;
   let blockStarted = performance.now();
+  let blockCpu = cpuMs(coordinator.child.pid!);
   const firstStarted = blockStarted;
   const lifecycle = async () => {
     const submitted = await call('POST', '/v1/jobs', { model: 'demo', prompt: `load ${started}`, params: { max_tokens: 8 }, max_price: '0.01' }, { 'x-api-key': clientKey });
@@ -67,10 +69,12 @@ try {
     if (done % (JOBS / 10) === 0) {
       const now = performance.now();
       const perSecond = (JOBS / 10 / (now - blockStarted)) * 1000;
+      const cpu = cpuMs(coordinator.child.pid!);
       console.log(
-        `load    jobs ${(done - JOBS / 10 + 1).toLocaleString('en')}–${done.toLocaleString('en')}: ${Math.round(perSecond).toLocaleString('en')} lifecycles/s; resident memory: coordinator ${rssMiB(coordinator.child.pid!).toFixed(0)} MiB, miner ${rssMiB(miner!.pid!).toFixed(0)} MiB; database ${(statSync(db).size / 2 ** 20).toFixed(0)} MiB`,
+        `load    jobs ${(done - JOBS / 10 + 1).toLocaleString('en')}–${done.toLocaleString('en')}: ${Math.round(perSecond).toLocaleString('en')} lifecycles/s, coordinator CPU ${Math.round(((cpu - blockCpu) * 1000) / (JOBS / 10))} µs each; resident memory: coordinator ${rssMiB(coordinator.child.pid!).toFixed(0)} MiB, miner ${rssMiB(miner!.pid!).toFixed(0)} MiB; database ${(statSync(db).size / 2 ** 20).toFixed(0)} MiB`,
       );
       blockStarted = now;
+      blockCpu = cpu;
     }
   };
   await Promise.all(

@@ -2,6 +2,7 @@
 // concurrent loops for a fixed time, counting what completed) and servers in their own process.
 
 import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { Agent, request as httpRequest } from 'node:http';
 
 export interface JsonAnswer {
@@ -62,3 +63,15 @@ export function spawnServer(args: string[]): Promise<{ url: string; child: Child
   });
 }
 
+/**
+ * CPU time (user + system) a process has used so far, from /proc (Linux), in ms. Per lifecycle it
+ * is steadier than lifecycles/s on a shared machine, where other work takes the cores.
+ */
+export function cpuMs(pid: number): number {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / 100; // utime + stime, in USER_HZ (100)
+  } catch {
+    return Number.NaN; // not Linux
+  }
+}
