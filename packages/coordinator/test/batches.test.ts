@@ -141,3 +141,124 @@ describe('POST /v1/jobs/batch', () => {
     assert.ok(five.body.results[3].error.retry_after >= 1);
   });
 });
+
+describe('a miner claims and completes several jobs at once', () => {
+  const pollMany = (body: Record<string, unknown>) => coordinator.request('POST', '/v1/miners/poll/batch', { key: minerKey, body: { miner_id: 'gpu-box-1', wait_seconds: 0, ...body } });
+  const completeMany = (completions: unknown[]) => coordinator.request('POST', '/v1/jobs/complete/batch', { key: minerKey, body: { miner_id: 'gpu-box-1', completions } });
+  const jobStatus = async (jobId: string) => (await coordinator.request('GET', `/v1/jobs/${jobId}`, { key: client })).body.status;
+
+  async function queue(n: number): Promise<string[]> {
+    const ids: string[] = [];
+    for (let i = 0; i < n; i++) {
+      const answer = await coordinator.request('POST', '/v1/jobs', { key: client, body: submitBody({ prompt: `job ${i}`, max_price: '1' }) });
+      ids.push(answer.body.job_id);
+      clock.advance(1);
+    }
+    return ids;
+  }
+
+  test('a batch poll claims the oldest jobs up to the free slots (max_concurrency), each with its own claim; then capacity is full', async () => {
+    assert.deepEqual((await pollMany({ max_jobs: 10 })).body, { jobs: [] }, 'nothing queued: an empty list');
+    const ids = await queue(6);
+    const first = await pollMany({ max_jobs: 3 });
+    assert.equal(first.status, 200, first.text);
+    assert.deepEqual(
+      first.body.jobs.map((job: { job_id: string }) => job.job_id),
+      ids.slice(0, 3),
+    );
+    assert.equal(new Set(first.body.jobs.map((job: { receipt_template: { nonce?: string; job_id: string } }) => JSON.stringify(job.receipt_template))).size, 3);
+    const second = await pollMany({ max_jobs: 10 });
+    assert.deepEqual(
+      second.body.jobs.map((job: { job_id: string }) => job.job_id),
+      ids.slice(3, 4),
+      'one slot of 4 was left',
+    );
+    const full = await pollMany({ max_jobs: 5 });
+    assert.equal(full.status, 503);
+    assert.equal(full.body.error_code, 'MINER_CAPACITY_FULL');
+    assert.deepEqual(await Promise.all(ids.map(jobStatus)), ['running', 'running', 'running', 'running', 'queued', 'queued']);
+  });
+
+  test('a batch completion pays each good receipt; a bad signature, a wrong receipt field and a job not held are refused on their own', async () => {
+    const ids = await queue(5);
+    const claims = (await pollMany({ max_jobs: 4 })).body.jobs;
+    clock.advance(1000);
+    const [a, b, c, d] = claims.map((claim: Parameters<TestMiner['completion']>[0]) => miner.completion(claim, 'the answer', { prompt_tokens: 5, completion_tokens: 7 }, clock.now()));
+    const other = new TestMiner(coordinator, minerKey, 'gpu-box-1');
+    const forged = other.completion(claims[1], 'the answer', { prompt_tokens: 5, completion_tokens: 7 }, clock.now());
+    const { miner_id: _a, ...itemA } = a;
+    const { miner_id: _b, ...itemForged } = forged;
+    const { miner_id: _c, ...itemC } = c;
+    const { miner_id: _d, ...itemD } = d;
+    const answer = await completeMany([
+      { job_id: ids[0], ...itemA },
+      { job_id: ids[1], ...itemForged },
+      { job_id: ids[2], ...itemC, usage: { prompt_tokens: 5, completion_tokens: 8 } },
+      { job_id: ids[4], ...itemD },
+      { job_id: ids[3], ...itemD },
+      { job_id: ids[0], ...itemA },
+    ]);
+    assert.equal(answer.status, 200, answer.text);
+    const results = answer.body.results;
+    assert.deepEqual([results[0].status, results[0].price], ['completed', '0.024']);
+    assert.equal(results[0].receipt.signatures.length, 2, 'co-signed');
+    assert.deepEqual(errorOf(results[1]), ['RECEIPT_INVALID_SIGNATURE', undefined]);
+    assert.deepEqual(errorOf(results[2]), ['VALIDATION_INVALID_FORMAT', 'completions.2.receipt.units']);
+    assert.equal(results[3].job_id, ids[4]);
+    assert.deepEqual(errorOf(results[3]), ['JOB_INVALID_STATUS', undefined], 'queued, never claimed by this miner');
+    assert.equal(results[4].status, 'completed');
+    assert.deepEqual(errorOf(results[5]), ['JOB_ALREADY_COMPLETED', undefined], 'the same job twice: the second is refused');
+    assert.deepEqual(await Promise.all(ids.map(jobStatus)), ['completed', 'running', 'running', 'completed', 'queued']);
+    // The refused ones stay open for a correct completion.
+    const { miner_id: _, ...itemB } = b;
+    const retry = await completeMany([{ job_id: ids[1], ...itemB }, { job_id: ids[2], ...itemC }]);
+    assert.deepEqual(
+      retry.body.results.map((result: { status: string }) => result.status),
+      ['completed', 'completed'],
+    );
+    const books = (await coordinator.request('GET', '/v1/account', { key: client })).body;
+    assert.deepEqual([books.available, books.escrowed], ['98.904', '1'], 'four paid 0.024 each, one still escrowed');
+  });
+
+  test('malformed batch polls and completions are refused whole, naming the field; another key cannot act for the miner', async () => {
+    const cases: [Record<string, unknown>, string, string][] = [
+      [{ max_jobs: 0 }, 'VALIDATION_OUT_OF_RANGE', 'max_jobs'],
+      [{ max_jobs: 101 }, 'VALIDATION_OUT_OF_RANGE', 'max_jobs'],
+      [{ max_jobs: '5' }, 'VALIDATION_INVALID_TYPE', 'max_jobs'],
+      [{}, 'VALIDATION_MISSING_FIELD', 'max_jobs'],
+    ];
+    for (const [body, code, field] of cases) {
+      const answer = await pollMany(body);
+      assert.deepEqual([answer.status, answer.body.error_code, answer.body.field], [422, code, field]);
+    }
+    const item = { job_id: 'job-x', output: 'o', usage: { prompt_tokens: 1, completion_tokens: 1 }, receipt: {} };
+    const completionCases: [unknown[], string, string][] = [
+      [[], 'VALIDATION_OUT_OF_RANGE', 'completions'],
+      [Array.from({ length: 101 }, () => item), 'VALIDATION_OUT_OF_RANGE', 'completions'],
+      [[item, item, { ...item, job_id: undefined }], 'VALIDATION_MISSING_FIELD', 'completions.2.job_id'],
+      [[{ ...item, usage: { prompt_tokens: -1, completion_tokens: 1 } }], 'VALIDATION_OUT_OF_RANGE', 'completions.0.usage.prompt_tokens'],
+      [[{ ...item, miner_id: 'gpu-box-1' }], 'VALIDATION_INVALID_FORMAT', 'completions.0.miner_id'],
+    ];
+    for (const [completions, code, field] of completionCases) {
+      const answer = await completeMany(completions);
+      assert.deepEqual([answer.status, answer.body.error_code, answer.body.field], [422, code, field], answer.text);
+    }
+    const stranger = await coordinator.createKey(['miner']);
+    const foreign = await coordinator.request('POST', '/v1/miners/poll/batch', { key: stranger, body: { miner_id: 'gpu-box-1', max_jobs: 2, wait_seconds: 0 } });
+    assert.equal(foreign.body.error_code, 'AUTH_INSUFFICIENT_SCOPE');
+  });
+
+  test('two miners polling in batches at once never get the same job', async () => {
+    const second = new TestMiner(coordinator, minerKey, 'gpu-box-2', { 'llama3.2': '0.002' }, 100);
+    await second.register();
+    const third = new TestMiner(coordinator, minerKey, 'gpu-box-3', { 'llama3.2': '0.002' }, 100);
+    await third.register();
+    const ids = await queue(30);
+    const polls = await Promise.all(
+      ['gpu-box-2', 'gpu-box-3'].flatMap((minerId) => [0, 1, 2].map(() => coordinator.request('POST', '/v1/miners/poll/batch', { key: minerKey, body: { miner_id: minerId, max_jobs: 10, wait_seconds: 0 } }))),
+    );
+    const claimed = polls.flatMap((poll) => poll.body.jobs.map((job: { job_id: string }) => job.job_id));
+    assert.equal(claimed.length, 30);
+    assert.deepEqual([...new Set(claimed)].sort(), [...ids].sort());
+  });
+});
