@@ -6,7 +6,7 @@ import { AmountRangeError, ApiError, canonicalize, capabilityBits, formatAmount,
 import type { CoordinatorConfig } from '../config.ts';
 import type { BatchSubmit, CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, ModelOffer, NewJob, StoredReceipt, SubmitOutcome } from '../store/store.ts';
 import { needsOf, type JobNeeds } from './job-kinds.ts';
-import type { MinerDirectory } from './miner-directory.ts';
+import type { Catalogue, MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import type { WorkSignal } from './work-signal.ts';
 
@@ -122,8 +122,11 @@ export class JobService {
    */
   async submitMany(principal: Principal, items: { input: SubmitInput; idempotencyKey: string | undefined }[]): Promise<(SubmitResult | ApiError)[]> {
     const results: (SubmitResult | ApiError | PreparedSubmit)[] = [];
+    // The market as of the batch's start, read once for all its items.
+    const market = this.miners.catalogue();
+    market.catch(() => undefined); // a failure surfaces where an item awaits it, not as an unhandled rejection
     for (const [index, { input, idempotencyKey }] of items.entries()) {
-      results.push(await itemOutcome(index, () => this.prepare(principal, input, idempotencyKey, newId('job'), {}, 'idempotency_key')));
+      results.push(await itemOutcome(index, () => this.prepare(principal, input, idempotencyKey, newId('job'), {}, 'idempotency_key', market)));
     }
     const pending = results.flatMap((result, index) => (isPrepared(result) ? [{ index, prepared: result }] : []));
     const outcomes = pending.length === 0 ? [] : await this.store.submitJobs(pending.map(({ prepared }) => prepared.item));
@@ -141,6 +144,7 @@ export class JobService {
     jobId: string,
     options: { boundTokensByPrice?: boolean; live?: boolean },
     keyField = 'Idempotency-Key',
+    market?: Promise<Catalogue>,
   ): Promise<SubmitResult | PreparedSubmit> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
       throw new ApiError('VALIDATION_INVALID_FORMAT', `${keyField === 'Idempotency-Key' ? 'Header' : 'Field'} ${keyField} must be 1–255 printable ASCII characters`, { field: keyField });
@@ -164,7 +168,7 @@ export class JobService {
       throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'verify' is not available for embedding jobs: vectors from different GPUs differ in their last digits, so a re-run cannot confirm them exactly", { field: 'verify' });
     }
     const needs = needsOf(kind, input.prompt);
-    const price = await this.checkModelAndPin(input.model, input.miner_id, needs);
+    const price = await this.checkModelAndPin(input.model, input.miner_id, needs, market);
     const params = options.boundTokensByPrice ? boundedByPrice(input.params, maxPriceMicro, price) : input.params;
     const minUnits = params?.max_tokens ?? 1;
     checkPrice(maxPriceMicro, minUnits, price);
@@ -249,7 +253,7 @@ export class JobService {
    * that cannot take the job; returns the lowest unit price the job could run at now (the pinned
    * miner's, or the cheapest online offer), null when it will wait for a miner to come online.
    */
-  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds): Promise<PriceToBeat | null> {
+  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds, market?: Promise<Catalogue>): Promise<PriceToBeat | null> {
     if (pinnedMinerId !== undefined) {
       const miner = await this.miners.require(pinnedMinerId);
       if (!miner.prices.has(model)) {
@@ -277,7 +281,7 @@ export class JobService {
       }
       return { unitPriceMicro: miner.prices.get(model)!, askedBy: `miner ${pinnedMinerId}`, model };
     }
-    const entry = await this.miners.requireModel(model);
+    const entry = await this.miners.requireModel(model, market);
     // With no miner of the model online the job waits for one (an operator-listed model); with
     // some online, one of them must do everything the request asks, at the cheapest such price.
     if (!entry.offer) return null;

@@ -275,8 +275,12 @@ export class MinerService {
     }
     const checked = results.flatMap((result, index) => (result instanceof ApiError ? [] : [{ index, completion: result as Completion }]));
     const outcomes = checked.length === 0 ? [] : await this.store.completeJobs(checked.map(({ completion }) => completion));
+    // `miner` was read before the batch: each completion's verification sees the ones before it counted.
+    let completed = 0;
     for (const [n, { index, completion }] of checked.entries()) {
-      results[index] = await itemOutcome(index, () => this.finishCompletion(miner, completion, outcomes[n]!), 'completions');
+      const asOf = { ...miner, track: { ...miner.track, jobsCompleted: miner.track.jobsCompleted + completed } };
+      if (outcomes[n]!.kind === 'done') completed++;
+      results[index] = await itemOutcome(index, () => this.finishCompletion(asOf, completion, outcomes[n]!), 'completions');
     }
     return results as ({ job: JobRecord; receipt: Receipt } | ApiError)[];
   }
