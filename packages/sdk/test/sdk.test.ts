@@ -59,7 +59,7 @@ describe('against a real coordinator', () => {
   });
 
   test('jobs.submitMany, miners.pollMany and miners.completeMany: a batch from submit to co-signed receipts, one result per job', async () => {
-    const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('gina', '2') });
+    const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('batch-client', '2') });
     const minerKey = await coordinator.createKey(['miner']);
     const miner = new TestMiner(coordinator, minerKey, 'sdk-batch-miner', { 'llama3.2': '0.002' }, 8);
     await miner.register();
