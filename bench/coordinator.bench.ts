@@ -4,8 +4,9 @@
 //  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
 //  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
 //     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
-//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3); then the same on
-//     PostgreSQL with 1, 2 and 3 coordinator processes sharing one database;
+//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3); the bulk lifecycle,
+//     100 jobs a request (batch submit, batch long-poll, one request of 100 completions); then the
+//     single lifecycle on PostgreSQL with 1, 2 and 3 coordinator processes sharing one database;
 //  4. verify: the verification simulation (verification-sim.ts): jobs until each kind of cheater
 //     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
 //     gains or loses against honest work under a stated cost model (verification/economics.ts).
