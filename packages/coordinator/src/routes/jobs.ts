@@ -1,9 +1,10 @@
 // Client routes: submit, list, read, result, cancel, dispute, receipt. A client sees only its account's jobs.
 
-import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '@aitbc/protocol/wire';
+import { ApiError, formatAmount } from '@aitbc/protocol';
+import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, SubmitJobsBody, SubmittedJobs, errorResponses } from '@aitbc/protocol/wire';
+import { errorBody } from '../http/errors.ts';
 import { clientJobView } from '../http/views.ts';
 import type { JobRecord } from '../store/store.ts';
 
@@ -33,6 +34,29 @@ export function registerJobRoutes(app: App, { jobs, disputes }: Services): void 
       if (result.replayed) reply.header('Idempotent-Replayed', 'true');
       // A replay answers with the stored original, so it carries the original job and times.
       return reply.code(201).send(JSON.parse(result.body));
+    },
+  );
+
+  app.post(
+    '/v1/jobs/batch',
+    {
+      // Rate limits and daily quotas count jobs: the batch is charged one request per job.
+      config: { scope: 'client', rateCost: (request) => (request.body as SubmitJobsBody).jobs.length },
+      schema: {
+        tags: ['client'],
+        summary: 'Submit 1–100 jobs in one transaction, each with its own idempotency_key and escrow; 200 with one result per job, in order (docs/API.md, Batches)',
+        body: SubmitJobsBody,
+        response: { 200: SubmittedJobs, ...errorResponses('RATE_LIMIT_EXCEEDED') },
+      },
+    },
+    async (request) => {
+      const outcomes = await jobs.submitMany(
+        principalOf(request),
+        request.body.jobs.map(({ idempotency_key, ...input }) => ({ input, idempotencyKey: idempotency_key })),
+      );
+      return {
+        results: outcomes.map((outcome) => (outcome instanceof ApiError ? { error: errorBody(request, outcome, false) } : { job: JSON.parse(outcome.body), replayed: outcome.replayed })),
+      };
     },
   );
 

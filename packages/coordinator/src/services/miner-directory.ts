@@ -6,6 +6,9 @@ import type { CoordinatorConfig } from '../config.ts';
 import type { CoordinatorStore, MinerBond, MinerListPosition, MinerRecord, ModelOffer } from '../store/store.ts';
 import type { Principal } from './principal.ts';
 
+/** Every model a job may ask for, with its offer when online miners make one. */
+export type Catalogue = { model: string; offer: ModelOffer | null }[];
+
 export class MinerDirectory {
   constructor(
     private readonly store: CoordinatorStore,
@@ -49,7 +52,7 @@ export class MinerDirectory {
   }
 
   /** Every model a job may ask for — what online miners offer plus the operator's --models — with its offer, if any. */
-  async catalogue(): Promise<{ model: string; offer: ModelOffer | null }[]> {
+  async catalogue(): Promise<Catalogue> {
     const offers = new Map((await this.offers()).map((offer) => [offer.model, offer]));
     return [...new Set([...offers.keys(), ...this.config.models])].sort().map((model) => ({ model, offer: offers.get(model) ?? null }));
   }
@@ -71,9 +74,9 @@ export class MinerDirectory {
     return { items: page.items.map((miner) => ({ miner, online: miner.lastSeenAt >= onlineSince })), nextCursor: page.next ? encodeMinerCursor(page.next) : null };
   }
 
-  /** The model's catalogue entry; a model no online miner offers (nor --models) is VALIDATION_INVALID_MODEL. */
-  async requireModel(model: string): Promise<{ model: string; offer: ModelOffer | null }> {
-    const catalogue = await this.catalogue();
+  /** The model's catalogue entry (from `market` when the caller read it already); a model no online miner offers (nor --models) is VALIDATION_INVALID_MODEL. */
+  async requireModel(model: string, market: Promise<Catalogue> = this.catalogue()): Promise<{ model: string; offer: ModelOffer | null }> {
+    const catalogue = await market;
     const entry = catalogue.find((candidate) => candidate.model === model);
     if (entry) return entry;
     const offer = catalogue.length > 0 ? `available now: ${catalogue.map((candidate) => candidate.model).join(', ')}` : 'no model is available now (no miner is online)';
