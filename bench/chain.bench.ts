@@ -78,3 +78,10 @@ export async function benchChain(): Promise<void> {
     rmSync(dir, { recursive: true, force: true });
   }
 }
+
+// Run alone: node --conditions=@aitbc/source --import tsx bench/chain.bench.ts
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { useNodeCrypto } = await import('@aitbc/protocol/node');
+  useNodeCrypto();
+  await benchChain();
+}

@@ -5,7 +5,7 @@
 // same full validation (block-validation.ts). This class composes them and emits the events.
 
 import { EventEmitter } from 'node:events';
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
+import { STATE_TREE_VERSION, addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
 import { admit } from './admission.ts';
 import { blockHash, type Block, type BlockHeader } from './block.ts';
 import { mayPropose, proposeBlock } from './block-production.ts';
@@ -61,6 +61,10 @@ export class ChainNode extends EventEmitter {
     const expected = genesisHash(genesis);
     const stored = store.getMeta('genesis_hash');
     if (stored && stored !== expected) throw new Error(`this database belongs to another genesis (${stored}); use a fresh --data-dir for this chain`);
+    // Its blocks' state roots follow an older definition this version cannot check (README, "The chain").
+    if (store.head() && store.getMeta('state_tree') !== STATE_TREE_VERSION) {
+      throw new Error(`this chain database was made by an older AITBC version whose state roots are not ${STATE_TREE_VERSION} state-tree roots; its blocks cannot be checked: move it aside and start with a fresh --data-dir (every node of the network must upgrade and start the chain again from its genesis)`);
+    }
     if (!store.head()) this.writeGenesisBlock(expected);
     this.headBlock = store.head()!;
     this.environment = txEnvironment(store, genesis);
@@ -85,6 +89,7 @@ export class ChainNode extends EventEmitter {
     };
     this.store.commit({ header, hash: blockHash(header), signature: '', txs: [] }, [], overlay);
     this.store.setMeta('genesis_hash', hash);
+    this.store.setMeta('state_tree', STATE_TREE_VERSION);
   }
 
   /**

@@ -13,6 +13,7 @@ import type { Receipt } from '@aitbc/protocol';
 import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Vote } from '../consensus.ts';
 import type { Account, Bond, SlashPayout, SlashRecord, StateChanges, StateReader, Unbonding } from '../state.ts';
+import type { TreeNode } from '../state-tree.ts';
 import type { SignedTx } from '../tx.ts';
 import { txEffects, txParties } from '../txs/registry.ts';
 
@@ -39,6 +40,12 @@ export interface Page<T> {
 
 const toBond = (row: Row): Bond => ({ miner_key: row.miner_key as string, address: row.address as string, amount: row.amount as bigint });
 const toUnbonding = (row: Row): Unbonding => ({ id: row.id as string, miner_key: row.miner_key as string, address: row.address as string, amount: row.amount as bigint, release_height: Number(row.release_height) });
+const toNode = (row: Row): TreeNode =>
+  row.kind === 'empty'
+    ? { kind: 'empty' }
+    : row.kind === 'branch'
+      ? { kind: 'branch', hash: row.hash as string }
+      : { kind: 'leaf', key: row.leaf_key as string, value_hash: row.value_hash as string, value: row.value as string, hash: row.hash as string };
 const rowJson = (row: Bond | Unbonding) => JSON.stringify({ ...row, amount: row.amount.toString() });
 const fromRowJson = <T extends Bond | Unbonding>(text: string): T => {
   const row = JSON.parse(text) as T & { amount: string };
@@ -110,6 +117,12 @@ export class ChainStore implements StateReader {
       accounts.set(row.address as string, { balance: row.balance as bigint, nonce: Number(row.nonce) });
     }
     return accounts;
+  }
+
+  /** The state tree's node at `path` as of block `height` (default: the head); null if never written. */
+  stateNode(path: string, height = Number.MAX_SAFE_INTEGER): TreeNode | null {
+    const row = this.sql('SELECT * FROM state_nodes WHERE path = ? AND height <= ? ORDER BY height DESC LIMIT 1').get(path, height) as Row | undefined;
+    return row ? toNode(row) : null;
   }
 
   bond(minerKey: string): Bond | null {
@@ -266,6 +279,11 @@ export class ChainStore implements StateReader {
         upsert.run(address, account.balance, account.nonce);
       }
       this.writeBonds(block.header.height, changes);
+      const insertNode = this.sql('INSERT INTO state_nodes (path, height, kind, hash, leaf_key, value_hash, value) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const [path, node] of changes.treeNodes) {
+        if (node.kind === 'leaf') insertNode.run(path, block.header.height, 'leaf', node.hash, node.key, node.value_hash, node.value);
+        else insertNode.run(path, block.header.height, node.kind, node.kind === 'branch' ? node.hash : null, null, null, null);
+      }
       const insertSlash = this.sql('INSERT INTO slashes (receipt_id, tx_hash, block_height, position, miner_key, bond_address, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const record of changes.slashes) {
         insertSlash.run(record.receipt_id, record.tx_hash, block.header.height, txHashes.indexOf(record.tx_hash), record.miner_key, record.bond_address, recordJson(record));
@@ -320,6 +338,7 @@ export class ChainStore implements StateReader {
         else this.putUnbondingRow(row.id as string, previous === null ? null : fromRowJson<Unbonding>(previous));
       }
       this.sql('DELETE FROM bond_undo WHERE height = ?').run(height);
+      this.sql('DELETE FROM state_nodes WHERE height = ?').run(height);
       this.sql('DELETE FROM slashes WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipt_proofs WHERE block_height = ?').run(height);
       this.sql('DELETE FROM tx_parties WHERE block_height = ?').run(height);
