@@ -128,3 +128,23 @@ export function verifyStateProof(root: string, key: string, valueHash: string | 
   }
   return hash === root;
 }
+
+/** What GET /rpc/accounts/{address}/proof answers, as far as checking it needs. */
+export interface AccountProofAnswer {
+  address: string;
+  account: { kind: 'account'; address: string; balance: string; nonce: number } | null;
+  proof: StateProof;
+}
+
+/**
+ * Whether `answer` proves its account (or the address's absence) against `stateRoot`, a root the
+ * caller takes from a block header it trusts. Browser-safe; false for anything malformed.
+ */
+export function verifyAccountProof(answer: AccountProofAnswer, stateRoot: string): boolean {
+  const key = stateKey('account', answer.address);
+  if (answer.proof?.key !== key) return false;
+  const { account } = answer;
+  if (account === null) return verifyStateProof(stateRoot, key, null, answer.proof);
+  const wellFormed = account.kind === 'account' && account.address === answer.address && /^(0|[1-9][0-9]*)$/.test(account.balance) && Number.isSafeInteger(account.nonce) && account.nonce >= 0;
+  return wellFormed && verifyStateProof(stateRoot, key, stateValueHash(account), answer.proof);
+}
