@@ -1,15 +1,16 @@
 // A chain node: starts from genesis, admits signed transactions into its mempool (admission.ts),
 // proposes blocks in its own slots when it is an authority (block-production.ts), votes for its
 // head and tracks finality (finality.ts), and follows the network's longest branch above the
-// last final block (fork-choice.ts). Every block it stores, its own included, goes through the
-// same full validation (block-validation.ts). This class composes them and emits the events.
+// last final block (fork-choice.ts). Every block it stores from elsewhere (a peer, sync, the RPC)
+// goes through full validation (block-validation.ts); its own is stored with the state its
+// production computed with the same transaction runner (block-production.ts). This class composes them and emits the events.
 
 import { EventEmitter } from 'node:events';
 import { STATE_TREE_VERSION, addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
 import { admit } from './admission.ts';
 import { blockHash, type Block, type BlockHeader } from './block.ts';
 import { mayPropose, proposeBlock } from './block-production.ts';
-import { checkBlockShape, validateBlock } from './block-validation.ts';
+import { checkBlockShape, validateBlock, type ValidatedBlock } from './block-validation.ts';
 import { proposerForSlot, slotOf, type Authority, type Vote } from './consensus.ts';
 import { BlockRejectedError } from './errors.ts';
 import { Finality, type FinalBlock } from './finality.ts';
@@ -142,8 +143,9 @@ export class ChainNode extends EventEmitter {
   submit(value: unknown): string {
     // Run it as the current slot's proposer would.
     const feeRecipient = addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
-    const { tx, hash } = admit(value, this.mempool, this.store, this.environment, feeRecipient, this.headBlock.header.height + 1);
-    this.mempool.add(hash, tx);
+    const head = { hash: this.headBlock.hash, height: this.headBlock.header.height };
+    const { tx, hash, senderAfter } = admit(value, this.mempool, this.store, this.environment, feeRecipient, head);
+    this.mempool.add(hash, tx, { head: head.hash, account: senderAfter });
     this.emit('tx', tx, hash);
     return hash;
   }
@@ -158,9 +160,12 @@ export class ChainNode extends EventEmitter {
     if (this.held || !this.authority || this.mempool.size === 0) return null;
     const timestamp = this.now();
     if (!mayPropose(this.authority, this.headBlock, timestamp, this.genesis)) return null;
-    const { block, dropped } = proposeBlock(this.authority, this.headBlock, timestamp, this.mempool.entries(), this.store, this.environment);
+    const { block, validated, dropped } = proposeBlock(this.authority, this.headBlock, timestamp, this.mempool.entries(), this.store, this.environment);
     for (const hash of dropped) this.mempool.delete(hash); // no longer valid (spent, replaced)
-    if (block) this.import(block);
+    if (block && validated) {
+      this.append(block, validated);
+      this.afterChainChange();
+    }
     return block;
   }
 
@@ -170,8 +175,9 @@ export class ChainNode extends EventEmitter {
     this.afterChainChange();
   }
 
-  private append(block: Block): void {
-    const { txHashes, changes } = validateBlock(block, this.headBlock, this.store, this.environment, this.now());
+  /** `validated`: the node's own block, with what its production computed. */
+  private append(block: Block, validated?: ValidatedBlock): void {
+    const { txHashes, changes } = validated ?? validateBlock(block, this.headBlock, this.store, this.environment, this.now());
     this.store.commit(block, txHashes, changes);
     this.headBlock = block;
     this.forkChoice.forget(block.hash);

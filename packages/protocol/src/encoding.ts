@@ -2,6 +2,7 @@
 
 import { cryptoBackend } from './crypto-backend.ts';
 import { base64urlnopad } from '@scure/base';
+import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js';
 
 const encoder = new TextEncoder();
 
@@ -24,17 +25,17 @@ export function base64urlDecode(text: string): Uint8Array {
   }
 }
 
+// noble's table-driven conversions: the chain converts hashes on every tree and Merkle node.
 export function toHex(bytes: Uint8Array): string {
-  let hex = '';
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, '0');
-  return hex;
+  return bytesToHex(bytes);
 }
 
 export function fromHex(hex: string): Uint8Array {
-  if (!/^(?:[0-9a-f]{2})*$/i.test(hex)) throw new RangeError('is not an even-length hex string');
-  const bytes = new Uint8Array(hex.length / 2);
-  for (let i = 0; i < bytes.length; i++) bytes[i] = Number.parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return bytes;
+  try {
+    return hexToBytes(hex);
+  } catch {
+    throw new RangeError('is not an even-length hex string');
+  }
 }
 
 /** Hex SHA-256; strings are hashed as UTF-8. */

@@ -46,6 +46,8 @@ const toNode = (row: Row): TreeNode =>
     : row.kind === 'branch'
       ? { kind: 'branch', hash: row.hash as string }
       : { kind: 'leaf', key: row.leaf_key as string, value_hash: row.value_hash as string, value: row.value as string, hash: row.hash as string };
+/** Entries kept of the head's tree nodes and of its accounts: about the top 17 levels of a tree of 100,000 accounts. */
+const HEAD_NODE_CACHE_LIMIT = 250_000;
 const rowJson = (row: Bond | Unbonding) => JSON.stringify({ ...row, amount: row.amount.toString() });
 const fromRowJson = <T extends Bond | Unbonding>(text: string): T => {
   const row = JSON.parse(text) as T & { amount: string };
@@ -106,9 +108,21 @@ export class ChainStore implements StateReader {
     this.sql('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
   }
 
+  /** Accounts read or written at the head, like headNodes: admission, production and import each read the same ones. */
+  private readonly headAccounts = new Map<string, Account>();
+
   account(address: string): Account {
+    const known = this.headAccounts.get(address);
+    if (known) return known;
     const row = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?').get(address) as Row | undefined;
-    return row ? { balance: row.balance as bigint, nonce: Number(row.nonce) } : { balance: 0n, nonce: 0 };
+    const account = row ? { balance: row.balance as bigint, nonce: Number(row.nonce) } : { balance: 0n, nonce: 0 };
+    this.rememberAccount(address, account);
+    return account;
+  }
+
+  private rememberAccount(address: string, account: Account): void {
+    if (this.headAccounts.size >= HEAD_NODE_CACHE_LIMIT) this.headAccounts.clear();
+    this.headAccounts.set(address, account);
   }
 
   allAccounts(): Map<string, Account> {
@@ -119,10 +133,24 @@ export class ChainStore implements StateReader {
     return accounts;
   }
 
+  /**
+   * The head's tree nodes read so far, kept with the blocks written and dropped on a revert: a
+   * block reads the same paths twice (production, then import) and its upper levels every time.
+   */
+  private readonly headNodes = new Map<string, TreeNode | null>();
+
   /** The state tree's node at `path` as of block `height` (default: the head); null if never written. */
-  stateNode(path: string, height = Number.MAX_SAFE_INTEGER): TreeNode | null {
-    const row = this.sql('SELECT * FROM state_nodes WHERE path = ? AND height <= ? ORDER BY height DESC LIMIT 1').get(path, height) as Row | undefined;
-    return row ? toNode(row) : null;
+  stateNode(path: string, height?: number): TreeNode | null {
+    if (height === undefined && this.headNodes.has(path)) return this.headNodes.get(path)!;
+    const row = this.sql('SELECT * FROM state_nodes WHERE path = ? AND height <= ? ORDER BY height DESC LIMIT 1').get(path, height ?? Number.MAX_SAFE_INTEGER) as Row | undefined;
+    const node = row ? toNode(row) : null;
+    if (height === undefined) this.rememberNode(path, node);
+    return node;
+  }
+
+  private rememberNode(path: string, node: TreeNode | null): void {
+    if (this.headNodes.size >= HEAD_NODE_CACHE_LIMIT) this.headNodes.clear();
+    this.headNodes.set(path, node);
   }
 
   bond(minerKey: string): Bond | null {
@@ -218,6 +246,11 @@ export class ChainStore implements StateReader {
     return row ? this.toBlock(row) : null;
   }
 
+  /** Whether a block holds the transaction (cheaper than `tx`: nothing parsed). */
+  hasTx(hash: string): boolean {
+    return this.sql('SELECT 1 FROM transactions WHERE hash = ?').pluck().get(hash) !== undefined;
+  }
+
   tx(hash: string): StoredTx | null {
     const row = this.sql('SELECT * FROM transactions WHERE hash = ?').get(hash) as Row | undefined;
     if (!row) return null;
@@ -289,6 +322,8 @@ export class ChainStore implements StateReader {
         insertSlash.run(record.receipt_id, record.tx_hash, block.header.height, txHashes.indexOf(record.tx_hash), record.miner_key, record.bond_address, recordJson(record));
       }
     }).immediate();
+    for (const [path, node] of changes.treeNodes) this.rememberNode(path, node);
+    for (const [address, account] of changes.changed) this.rememberAccount(address, account);
   }
 
   /** Bond and unbonding rows as the block left them, each with the row it replaced. */
@@ -345,6 +380,8 @@ export class ChainStore implements StateReader {
       this.sql('DELETE FROM receipts WHERE block_height = ?').run(height);
       this.sql('DELETE FROM transactions WHERE block_height = ?').run(height);
       this.sql('DELETE FROM blocks WHERE height = ?').run(height);
+      this.headNodes.clear();
+      this.headAccounts.clear();
       return head;
     }).immediate();
   }

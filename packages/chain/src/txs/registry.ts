@@ -3,7 +3,8 @@
 // transaction's rules through this registry, never by testing its type themselves.
 
 import { TxRejectedError } from '../errors.ts';
-import { checkTxSignature, type SignedTx } from '../tx.ts';
+import type { SignedTx } from '../tx.ts';
+import { checkTxSignatureOnce } from '../verified-signatures.ts';
 import { anchorProof } from './anchor-proof.ts';
 import { bond } from './bond.ts';
 import { COMMON_FIELDS, commonShapeProblem } from './common.ts';
@@ -66,6 +67,6 @@ export function checkTxForm(value: unknown, chainId: string): SignedTx {
   if (!shape.ok) throw new TxRejectedError('CHAIN_TX_INVALID_FORMAT', `${shape.field} ${shape.problem}`, {}, shape.field);
   const tx = shape.tx;
   if (tx.body.chain_id !== chainId) throw new TxRejectedError('CHAIN_TX_WRONG_CHAIN', `chain_id ${tx.body.chain_id} is not this chain (${chainId})`, { chain_id: chainId }, 'body.chain_id');
-  if (!checkTxSignature(tx)) throw new TxRejectedError('CHAIN_TX_INVALID_SIGNATURE', 'the signature does not verify, or public_key is not the key of `from`', {}, 'signature');
+  if (!checkTxSignatureOnce(tx)) throw new TxRejectedError('CHAIN_TX_INVALID_SIGNATURE', 'the signature does not verify, or public_key is not the key of `from`', {}, 'signature');
   return tx;
 }
