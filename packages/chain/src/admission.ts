@@ -21,7 +21,7 @@ export const MEMPOOL_LIMIT = 10_000;
  * `Mempool.add`), or throws TxRejectedError. `head`: the block it would follow, at `height` − 1.
  */
 export function admit(value: unknown, mempool: Mempool, store: ChainStore, environment: TxEnvironment, feeRecipient: string, head: { hash: string; height: number }): { tx: SignedTx; hash: string; senderAfter: Account } {
-  const tx = checkTxForm(value, environment.genesis.chain_id);
+  const tx = checkTxForm(value, environment.genesis.chain_id, environment.signatures);
   const hash = txHash(tx.body);
   if (mempool.has(hash) || store.hasTx(hash)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
   if (mempool.size >= MEMPOOL_LIMIT) throw new TxRejectedError('CHAIN_TX_MEMPOOL_FULL', 'the mempool is full; retry later', { limit: MEMPOOL_LIMIT });

@@ -83,7 +83,7 @@ export function validateBlock(value: unknown, parent: Block, store: ChainStore, 
   };
   block.txs.forEach((tx, position) => {
     try {
-      checkTxForm(tx, genesis.chain_id);
+      checkTxForm(tx, genesis.chain_id, environment.signatures);
     } catch (error) {
       invalidTx(position, refusalOf(error), `is malformed or badly signed: ${(error as Error).message}`);
     }

@@ -142,12 +142,20 @@ export class ChainNode extends EventEmitter {
   /** Admits a transaction to the mempool and returns its hash, or throws TxRejectedError with the code and reason. */
   submit(value: unknown): string {
     // Run it as the current slot's proposer would.
-    const feeRecipient = addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
+    const feeRecipient = this.addressOfAuthority(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis));
     const head = { hash: this.headBlock.hash, height: this.headBlock.header.height };
     const { tx, hash, senderAfter } = admit(value, this.mempool, this.store, this.environment, feeRecipient, head);
     this.mempool.add(hash, tx, { head: head.hash, account: senderAfter });
     this.emit('tx', tx, hash);
     return hash;
+  }
+
+  /** Authorities' addresses by key, derived once (each admission names the slot's proposer). */
+  private readonly authorityAddresses = new Map<string, string>();
+  private addressOfAuthority(publicKey: string): string {
+    let address = this.authorityAddresses.get(publicKey);
+    if (!address) this.authorityAddresses.set(publicKey, (address = addressFromPublicKey(base64urlDecode(publicKey))));
+    return address;
   }
 
   /** Pauses or resumes proposing: a node that may be behind should not build on a stale head. */

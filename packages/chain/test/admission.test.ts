@@ -66,5 +66,5 @@ test('a queued transaction that leaves the mempool makes admission count the sen
   refused(() => node.submit(transfer(3)), 'CHAIN_TX_INVALID_NONCE', { expected_nonce: 1 });
   node.submit(transfer(1, '0.02'));
   clock += genesis.block_interval_ms;
-  assert.deepEqual(node.produce()!.txs.map((tx) => [tx.body.nonce, tx.body.amount]), [[0, '0.01'], [1, '0.02'], [2, '0.01']]);
+  assert.deepEqual(node.produce()!.txs.map((tx) => [tx.body.nonce, (tx.body as { amount: string }).amount]), [[0, '0.01'], [1, '0.02'], [2, '0.01']]);
 });

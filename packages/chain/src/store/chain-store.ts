@@ -166,8 +166,12 @@ export class ChainStore implements StateReader {
     return (this.sql('SELECT * FROM unbondings WHERE miner_key = ? ORDER BY release_height, id').all(minerKey) as Row[]).map(toUnbonding);
   }
 
+  /** Asked by every transaction admitted (for the next height), so kept until the state changes. */
+  private due: { height: number; entries: Unbonding[] } | null = null;
+
   unbondingsDue(height: number): Unbonding[] {
-    return (this.sql('SELECT * FROM unbondings WHERE release_height <= ? ORDER BY release_height, id').all(height) as Row[]).map(toUnbonding);
+    if (this.due?.height !== height) this.due = { height, entries: (this.sql('SELECT * FROM unbondings WHERE release_height <= ? ORDER BY release_height, id').all(height) as Row[]).map(toUnbonding) };
+    return [...this.due.entries];
   }
 
   allUnbondings(): Unbonding[] {
@@ -322,6 +326,7 @@ export class ChainStore implements StateReader {
         insertSlash.run(record.receipt_id, record.tx_hash, block.header.height, txHashes.indexOf(record.tx_hash), record.miner_key, record.bond_address, recordJson(record));
       }
     }).immediate();
+    this.due = null;
     for (const [path, node] of changes.treeNodes) this.rememberNode(path, node);
     for (const [address, account] of changes.changed) this.rememberAccount(address, account);
   }
@@ -382,6 +387,7 @@ export class ChainStore implements StateReader {
       this.sql('DELETE FROM blocks WHERE height = ?').run(height);
       this.headNodes.clear();
       this.headAccounts.clear();
+      this.due = null;
       return head;
     }).immediate();
   }
