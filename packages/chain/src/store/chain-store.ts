@@ -315,9 +315,13 @@ export class ChainStore implements StateReader {
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');
       const undo = this.sql('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
+      // Genesis is never reverted: its allocations need no undo rows.
+      const height = block.header.height;
       for (const [address, account] of changes.changed) {
-        const previous = before.get(address) as Row | undefined;
-        undo.run(block.header.height, address, previous?.balance ?? null, previous?.nonce ?? null);
+        if (height > 0) {
+          const previous = before.get(address) as Row | undefined;
+          undo.run(height, address, previous?.balance ?? null, previous?.nonce ?? null);
+        }
         upsert.run(address, account.balance, account.nonce);
       }
       this.writeBonds(block.header.height, changes);
