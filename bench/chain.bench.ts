@@ -1,80 +1,158 @@
 // `npm run bench` (chain part):
 // - signed transfers per second through one node — admission (signature, nonce, balance), block
 //   production and commit to SQLite — beside this machine's Ed25519 verifications per second,
-//   which bound admission;
-// - sync: a fresh follower fetches those blocks from the node's RPC by height ranges and fully
-//   re-validates and commits each one (signatures, roots, every transaction re-executed).
+//   timed in turn with them, and the ratio;
+// - sync: a fresh follower fetches blocks from the node's RPC by height ranges and fully
+//   re-validates and commits each one (signatures, roots, every transaction re-executed);
+// - block commit time (a block of 5 transfers: production and commit) on chains of 200, 10,000
+//   and 100,000 accounts, the accounts made by the genesis allocations;
+// - admission per transaction with few and with 5,000 transactions of the same sender pending.
 
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { addressFromPublicKey, base64urlEncode, generateKeyPair, utf8, sign, verify } from '@aitbc/protocol';
+import { addressFromPublicKey, base64urlEncode, generateKeyPair, utf8, sign, verify, type KeyPair } from '@aitbc/protocol';
 import { ChainNode, ChainStore, Gossip, buildRpc, signTx, type Genesis, type SignedTx } from '@aitbc/chain';
 
 const INTERVAL = 1000;
+const CHAIN_ID = 'aitbc-bench';
+
+const perSecond = (count: number, ms: number) => Math.round((count / ms) * 1000).toLocaleString('en');
+const transfer = (from: KeyPair, to: string, nonce: number, fee = '0.001'): SignedTx =>
+  signTx({ type: 'transfer', chain_id: CHAIN_ID, to, amount: '0.000001', fee, nonce } as never, from.secretKey);
+
+/** A one-authority chain in `dir` whose producer runs on its own clock, one slot per block. */
+function makeChain(dir: string, name: string, senders: KeyPair[], fillerAccounts = 0) {
+  const authority = generateKeyPair();
+  const clock = { now: Date.now() - 1_000_000 * INTERVAL };
+  const allocations = senders.map((sender) => ({ address: addressFromPublicKey(sender.publicKey), amount: '1000' }));
+  // Accounts that only exist (random addresses holding 1 AIT): what makes a chain large.
+  for (let i = 0; i < fillerAccounts; i++) allocations.push({ address: addressFromPublicKey(randomBytes(32)), amount: '1' });
+  const genesis: Genesis = { chain_id: CHAIN_ID, genesis_time: clock.now, block_interval_ms: INTERVAL, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations };
+  const store = new ChainStore(join(dir, `${name}.db`));
+  const node = new ChainNode(store, genesis, authority, () => clock.now);
+  const produce = () => {
+    clock.now += INTERVAL;
+    return node.produce();
+  };
+  return { node, store, genesis, produce };
+}
 
 export async function benchChain(): Promise<void> {
   const message = utf8('x'.repeat(300));
   const keys = generateKeyPair();
   const signature = sign(message, keys.secretKey);
-  let started = performance.now();
-  const verifications = 20_000;
-  for (let i = 0; i < verifications; i++) verify(signature, message, keys.publicKey);
-  const verifyPerSecond = verifications / ((performance.now() - started) / 1000);
-
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-chain-bench-'));
-  const authority = generateKeyPair();
   const senders = Array.from({ length: 200 }, () => generateKeyPair());
-  // The producer runs on a clock of its own, one slot per block, so production is not paced by the interval.
-  let clock = Date.now() - 100_000 * INTERVAL;
-  const genesis: Genesis = {
-    chain_id: 'aitbc-bench',
-    genesis_time: clock,
-    block_interval_ms: INTERVAL,
-    authorities: [base64urlEncode(authority.publicKey)],
-    coordinators: [],
-    allocations: senders.map((sender) => ({ address: addressFromPublicKey(sender.publicKey), amount: '1000' })),
-  };
-  const store = new ChainStore(join(dir, 'chain.db'));
-  const followerStore = new ChainStore(join(dir, 'follower.db'));
-  const node = new ChainNode(store, genesis, authority, () => clock);
-  const rpc = await buildRpc(node);
+  const main = makeChain(dir, 'chain', senders);
+  const rpc = await buildRpc(main.node);
+  const closing: ChainStore[] = [main.store];
   try {
     const to = addressFromPublicKey(generateKeyPair().publicKey);
     const txs: SignedTx[] = [];
-    for (let nonce = 0; nonce < 10; nonce++) for (const sender of senders) txs.push(signTx({ type: 'transfer', chain_id: 'aitbc-bench', to, amount: '1', fee: '0.001', nonce } as never, sender.secretKey));
-    started = performance.now();
+    for (let nonce = 0; nonce < 30; nonce++) for (const sender of senders) txs.push(transfer(sender, to, nonce));
+    // Verifications are timed in turn with the transfers, batch by batch, so that both figures
+    // see the same machine (a shared one's speed drifts from one second to the next).
+    let verifyMs = 0;
+    let chainMs = 0;
     let blocks = 0;
     for (let i = 0; i < txs.length; i += 500) {
-      for (const tx of txs.slice(i, i + 500)) node.submit(tx);
-      for (clock += INTERVAL; node.produce(); clock += INTERVAL) blocks++;
+      let started = performance.now();
+      for (let k = 0; k < 500; k++) verify(signature, message, keys.publicKey);
+      verifyMs += performance.now() - started;
+      started = performance.now();
+      for (const tx of txs.slice(i, i + 500)) main.node.submit(tx);
+      while (main.produce()) blocks++;
+      chainMs += performance.now() - started;
     }
-    const seconds = (performance.now() - started) / 1000;
-    console.log(`chain   ${txs.length} signed transfers admitted, in ${blocks} blocks, committed in ${(seconds * 1000).toFixed(0)} ms = ${Math.round(txs.length / seconds).toLocaleString('en')}/s; Ed25519 verifications alone: ${Math.round(verifyPerSecond).toLocaleString('en')}/s`);
+    const txRate = txs.length / (chainMs / 1000);
+    const verifyRate = txs.length / (verifyMs / 1000);
+    console.log(
+      `chain   ${txs.length} signed transfers admitted, in ${blocks} blocks, committed in ${chainMs.toFixed(0)} ms = ${perSecond(txs.length, chainMs)}/s; ` +
+        `Ed25519 verifications alone (timed in turn): ${perSecond(txs.length, verifyMs)}/s; ratio ${Math.round((txRate / verifyRate) * 100)} %`,
+    );
 
-    // Many small blocks for the sync figure: 2,000 more blocks of 5 transfers each.
-    const nonces = senders.map(() => 10);
-    for (let made = 0; made < 2_000; made++) {
+    // Many small blocks for the sync figure: 1,000 more blocks of 5 transfers each.
+    const nonces = senders.map((sender) => main.node.balanceOf(addressFromPublicKey(sender.publicKey)).nonce);
+    for (let made = 0; made < 1_000; made++) {
       for (let k = 0; k < 5; k++) {
         const index = (made * 5 + k) % senders.length;
-        node.submit(signTx({ type: 'transfer', chain_id: 'aitbc-bench', to, amount: '1', fee: '0', nonce: nonces[index]!++ } as never, senders[index]!.secretKey));
+        main.node.submit(transfer(senders[index]!, to, nonces[index]!++, '0'));
       }
-      clock += INTERVAL;
-      node.produce();
+      main.produce();
     }
     await rpc.listen({ port: 0, host: '127.0.0.1' });
-    const follower = new ChainNode(followerStore, genesis, null);
+    const followerStore = new ChainStore(join(dir, 'follower.db'));
+    closing.push(followerStore);
+    const follower = new ChainNode(followerStore, main.genesis, null);
     const gossip = new Gossip(follower, { peers: [], rpcUrl: 'http://127.0.0.1:0' });
-    const height = node.head().header.height;
-    started = performance.now();
+    const height = main.node.head().header.height;
+    const started = performance.now();
     await gossip.syncFrom(`http://127.0.0.1:${(rpc.server.address() as { port: number }).port}`);
-    const syncSeconds = (performance.now() - started) / 1000;
-    if (follower.head().hash !== node.head().hash) throw new Error(`sync stopped at ${follower.head().header.height} of ${height}`);
-    console.log(`sync    ${height} blocks (${txs.length + 10_000} transfers) fetched over HTTP, re-validated and committed in ${(syncSeconds * 1000).toFixed(0)} ms = ${Math.round(height / syncSeconds).toLocaleString('en')} blocks/s`);
+    const syncMs = performance.now() - started;
+    if (follower.head().hash !== main.node.head().hash) throw new Error(`sync stopped at ${follower.head().header.height} of ${height}`);
+    console.log(`sync    ${height} blocks fetched over HTTP, re-validated and committed in ${syncMs.toFixed(0)} ms = ${perSecond(height, syncMs)} blocks/s`);
+
+    // Block commit time against the number of accounts: blocks of 5 transfers from 20 senders, the
+    // three chains in turn block by block (so a drift of the machine's speed hits all three); the
+    // first 10 blocks of each warm the node's caches, the next 40 are timed.
+    const blockSenders = senders.slice(0, 20);
+    const chains = [200, 10_000, 100_000].map((accounts) => {
+      const made = performance.now();
+      const chain = accounts === 200 ? main : makeChain(dir, `accounts-${accounts}`, blockSenders, accounts - blockSenders.length);
+      if (chain !== main) closing.push(chain.store);
+      const nonces = blockSenders.map((sender) => chain.node.balanceOf(addressFromPublicKey(sender.publicKey)).nonce);
+      return { accounts, chain, nonces, madeMs: performance.now() - made, times: [] as number[] };
+    });
+    for (let block = 0; block < 50; block++) {
+      for (const { chain, nonces, times } of chains) {
+        for (let k = 0; k < 5; k++) {
+          const index = (block * 5 + k) % blockSenders.length;
+          chain.node.submit(transfer(blockSenders[index]!, addressFromPublicKey(randomBytes(32)), nonces[index]!++));
+        }
+        const start = performance.now();
+        if (!chain.produce()) throw new Error('no block');
+        if (block >= 10) times.push(performance.now() - start);
+      }
+    }
+    const commitTimes = chains.map(({ accounts, chain, madeMs, times }) => {
+      times.sort((a, b) => a - b);
+      return `${accounts.toLocaleString('en')} accounts ${times[times.length >> 1]!.toFixed(1)} ms` + (chain === main ? '' : ` (genesis made in ${(madeMs / 1000).toFixed(1)} s)`);
+    });
+    console.log(`chain   a block of 5 transfers produced and committed (median of 40, the chains in turn): ${commitTimes.join(', ')}`);
+
+    // Admission per transaction with few and with 5,000 of its sender's pending, timed in turn
+    // (50 from a fresh sender, then 50 from one with 5,000 queued, four times), so that both see
+    // the same machine; 500 from another sender first, so both are measured warm.
+    const fresh = Array.from({ length: 5 }, () => generateKeyPair());
+    const loaded = generateKeyPair();
+    const queue = makeChain(dir, 'admission', [...fresh, loaded]);
+    closing.push(queue.store);
+    const timeSubmits = (batch: SignedTx[]) => {
+      const start = performance.now();
+      for (const tx of batch) queue.node.submit(tx);
+      return performance.now() - start;
+    };
+    timeSubmits(Array.from({ length: 500 }, (_, nonce) => transfer(fresh[4]!, to, nonce)));
+    timeSubmits(Array.from({ length: 5_000 }, (_, nonce) => transfer(loaded, to, nonce)));
+    let fewMs = 0;
+    let manyMs = 0;
+    for (let round = 0; round < 4; round++) {
+      fewMs += timeSubmits(Array.from({ length: 50 }, (_, nonce) => transfer(fresh[round]!, to, nonce)));
+      manyMs += timeSubmits(Array.from({ length: 50 }, (_, k) => transfer(loaded, to, 5_000 + round * 50 + k)));
+    }
+    console.log(`admit   one transaction (200 each, timed in turn): ${((fewMs / 200) * 1000).toFixed(0)} µs with 0–49 of its sender's pending, ${((manyMs / 200) * 1000).toFixed(0)} µs with 5,000–5,199 pending`);
   } finally {
     await rpc.close();
-    store.close();
-    followerStore.close();
+    for (const store of closing) store.close();
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+// Run alone: node --conditions=@aitbc/source --import tsx bench/chain.bench.ts
+if (import.meta.url === `file://${process.argv[1]}`) {
+  const { useNodeCrypto } = await import('@aitbc/protocol/node');
+  useNodeCrypto();
+  await benchChain();
 }

@@ -4,8 +4,9 @@
 //  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
 //  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
 //     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
-//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3); then the same on
-//     PostgreSQL with 1, 2 and 3 coordinator processes sharing one database;
+//     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3); the bulk lifecycle,
+//     100 jobs a request (batch submit, batch long-poll, one request of 100 completions); then the
+//     single lifecycle on PostgreSQL with 1, 2 and 3 coordinator processes sharing one database;
 //  4. verify: the verification simulation (verification-sim.ts): jobs until each kind of cheater
 //     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
 //     gains or loses against honest work under a stated cost model (verification/economics.ts).
@@ -83,12 +84,17 @@ async function bareCeiling(): Promise<number> {
 /** Where the coordinators of a lifecycle run keep their books: a SQLite file, or a PostgreSQL database they share. */
 type Books = { engine: 'sqlite' } | { engine: 'postgres'; processes: number };
 
+/** Jobs a request in the bulk lifecycle: the most a batch takes. */
+const BATCH = 100;
+/** Concurrent bulk loops: each has up to BATCH jobs in flight, so a few keep SQLite's one writer busy. */
+const BULK_LOOPS = 4;
+
 /**
  * Full HTTP lifecycles per second against `aitbc coordinator` processes: one on SQLite, or 1–3
  * on one PostgreSQL database. With several processes each loop submits to one process and its
  * miner long-polls another, so every job crosses processes (the work signal wakes the miner).
  */
-async function lifecycles(books: Books): Promise<{ perSecond: number; cpuMicrosEach: number }> {
+async function lifecycles(books: Books, batch: number | null = null): Promise<{ perSecond: number; cpuMicrosEach: number }> {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-'));
   const admin = 'bench-admin';
   // AITBC_BENCH_CLI=<another checkout's packages/cli/bin/aitbc.js> measures that build (say, the main branch's) for a before/after.
@@ -111,7 +117,7 @@ async function lifecycles(books: Books): Promise<{ perSecond: number; cpuMicrosE
         const key = (await call('POST', '/v1/admin/keys', { scopes: ['miner'] }, { 'x-api-key': admin })).body.key;
         const keys = generateKeyPair();
         const minerId = `bench-${i}`;
-        await call('POST', '/v1/miners/register', { miner_id: minerId, public_key: base64urlEncode(keys.publicKey), models: ['llama3.2'], prices: { 'llama3.2': '0.002' } }, { 'x-api-key': key });
+        await call('POST', '/v1/miners/register', { miner_id: minerId, public_key: base64urlEncode(keys.publicKey), models: ['llama3.2'], prices: { 'llama3.2': '0.002' }, max_concurrency: batch ?? 1 }, { 'x-api-key': key });
         return { key, keys, minerId };
       }),
     );
@@ -131,9 +137,30 @@ async function lifecycles(books: Books): Promise<{ perSecond: number; cpuMicrosE
       const done = await mineAt('POST', `/v1/jobs/${job.job_id}/complete`, { miner_id: miner.minerId, output, usage: { prompt_tokens: 2, completion_tokens: 3 }, receipt }, { 'x-api-key': miner.key });
       if (done.status !== 200) throw new Error(`complete answered ${done.status}: ${JSON.stringify(done.body)}`);
     };
-    await drive(LOOPS, 1, lifecycle); // warm-up
+    // The bulk lifecycle: a client submits `batch` jobs in one request, a miner claims up to as
+    // many in one long-poll (whichever are queued, its loop's or another's), signs each receipt
+    // and completes them all in one request. It counts the jobs completed.
+    const bulkLifecycle = async (loop: number) => {
+      const miner = miners[loop]!;
+      const jobs = Array.from({ length: batch! }, (_, i) => ({ model: 'llama3.2', prompt: `bench ${loop} ${i}`, max_price: '0.1' }));
+      const submitted = await call('POST', '/v1/jobs/batch', { jobs }, { 'x-api-key': clientKey });
+      if (submitted.status !== 200 || submitted.body.results.some((result: { error?: unknown }) => result.error)) throw new Error(`batch submit answered ${submitted.status}: ${JSON.stringify(submitted.body).slice(0, 500)}`);
+      let claimed: any[] = [];
+      while (claimed.length === 0) claimed = (await call('POST', '/v1/miners/poll/batch', { miner_id: miner.minerId, max_jobs: batch, wait_seconds: 5 }, { 'x-api-key': miner.key })).body.jobs;
+      const output = 'bench output';
+      const completions = claimed.map((job) => {
+        const unsigned = completeReceipt(job.receipt_template, { units: 5n, maxPriceMicro: parseAmount(job.max_price), output, startedAt: Date.parse(job.claimed_at), completedAt: Date.now() });
+        return { job_id: job.job_id, output, usage: { prompt_tokens: 2, completion_tokens: 3 }, receipt: signReceipt(unsigned, 'miner', miner.keys.secretKey) };
+      });
+      const done = await call('POST', '/v1/jobs/complete/batch', { miner_id: miner.minerId, completions }, { 'x-api-key': miner.key });
+      if (done.status !== 200 || done.body.results.some((result: { error?: unknown }) => result.error)) throw new Error(`batch complete answered ${done.status}: ${JSON.stringify(done.body).slice(0, 500)}`);
+      return claimed.length;
+    };
+    const loops = batch === null ? LOOPS : BULK_LOOPS;
+    const step = batch === null ? lifecycle : bulkLifecycle;
+    await drive(loops, 1, step); // warm-up
     const cpuBefore = servers.map(({ child }) => cpuMs(child.pid!));
-    const { count, perSecond } = await drive(LOOPS, SECONDS, lifecycle);
+    const { count, perSecond } = await drive(loops, SECONDS, step);
     const cpuSpent = servers.reduce((sum, { child }, i) => sum + cpuMs(child.pid!) - cpuBefore[i]!, 0);
     return { perSecond, cpuMicrosEach: (cpuSpent * 1000) / count };
   } finally {
@@ -165,6 +192,10 @@ console.log(
   `http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured.perSecond).toLocaleString('en')}/s = ${((measured.perSecond / ceiling) * 100).toFixed(0)} % of the ceiling; coordinator CPU ${Math.round(measured.cpuMicrosEach)} µs a lifecycle`,
 );
 if (onlyHttp) process.exit(0);
+const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
+console.log(
+  `http    bulk lifecycles, ${BATCH} jobs a request (batch submit → batch long-poll claim → ${BATCH} signed completions in one request), ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s = ${(bulk.perSecond / measured.perSecond).toFixed(1)}× the single lifecycle, ${((bulk.perSecond / ceiling) * 100).toFixed(0)} % of the single-request ceiling; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`,
+);
 // The scale-out on this machine's PostgreSQL: 1, 2 and 3 coordinator processes on one database.
 for (const processes of [1, 2, 3]) {
   const { perSecond, cpuMicrosEach } = await lifecycles({ engine: 'postgres', processes });

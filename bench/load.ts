@@ -32,17 +32,14 @@ export function jsonClient(base: string, connections: number) {
     });
 }
 
-/** Runs `loops` copies of `step` for `seconds`; returns completed steps per second. */
-export async function drive(loops: number, seconds: number, step: (loop: number) => Promise<void>): Promise<{ count: number; perSecond: number }> {
+/** Runs `loops` copies of `step` for `seconds`; returns completed steps per second (a step returning a number counts as that many). */
+export async function drive(loops: number, seconds: number, step: (loop: number) => Promise<number | void>): Promise<{ count: number; perSecond: number }> {
   const until = performance.now() + seconds * 1000;
   let count = 0;
   const started = performance.now();
   await Promise.all(
     Array.from({ length: loops }, async (_, loop) => {
-      while (performance.now() < until) {
-        await step(loop);
-        count++;
-      }
+      while (performance.now() < until) count += (await step(loop)) ?? 1;
     }),
   );
   const elapsed = (performance.now() - started) / 1000;

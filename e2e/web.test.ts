@@ -193,6 +193,8 @@ test('receipt page: every check by name, the block that settled it, its proof st
   await page.goto(`${net.coordinator_url}/#/account/${net.clearing_address}`);
   await page.locator('[data-testid=account-history] tbody tr').first().waitFor();
   assert.match(await page.getByTestId('account-balance').innerText(), /^\d+(\.\d+)? AIT$/);
+  // The balance is proven in the page against the state root of the head block's header.
+  assert.match(await page.getByTestId('account-proof').innerText(), /^\d+(\.\d+)? AIT balance proven against block \d+'s state root ✓$/);
   await checkBothWidths(page, 'account', () => page.locator('[data-testid=account-history] tbody tr').first().waitFor());
 
   // The miner's payout address: the settle that paid it is in its history, coming in, with the

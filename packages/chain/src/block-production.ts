@@ -1,10 +1,13 @@
 // Block production: in its own slot, an authority runs the waiting transactions on its head's
 // state (txs/), lowest nonce first per sender, and seals the ones that run into a block. Those
-// that no longer run (spent, replaced) are reported so the mempool drops them. The block then
-// goes through import like any other.
+// that no longer run (spent, replaced) are reported so the mempool drops them. The node stores
+// the block with the state its production computed: validation would run the same transactions
+// through the same TxRunner again (half the cost of a block) and find the same. Every other
+// node validates it in full.
 
 import { addressFromPublicKey, base64urlDecode } from '@aitbc/protocol';
 import { blockHash, blockReceipts, receiptRoot, signBlockHash, type Block, type BlockHeader } from './block.ts';
+import type { ValidatedBlock } from './block-validation.ts';
 import { proposerForSlot, slotOf, type Authority } from './consensus.ts';
 import { TxRejectedError } from './errors.ts';
 import type { Genesis } from './genesis.ts';
@@ -23,6 +26,8 @@ export function mayPropose(proposer: Authority, parent: Block, timestamp: number
 export interface Proposal {
   /** Null when no waiting transaction runs. */
   block: Block | null;
+  /** What validating the block would find (the same runner made it), for the node to store it with. */
+  validated: ValidatedBlock | null;
   /** Hashes of the waiting transactions that no longer run. */
   dropped: string[];
 }
@@ -36,6 +41,8 @@ export function proposeBlock(proposer: Authority, parent: Block, timestamp: numb
   // Lowest nonce first per sender, so a sender's queued transactions land in order.
   for (const [hash, tx] of pending.sort(([, a], [, b]) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
     try {
+      // (Admission checked it was not in a block; a reorg since may have put it in one.)
+      if (store.hasTx(hash)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
       runner.run(tx);
       included.push(tx);
       includedHashes.push(hash);
@@ -44,7 +51,7 @@ export function proposeBlock(proposer: Authority, parent: Block, timestamp: numb
       dropped.push(hash);
     }
   }
-  if (included.length === 0) return { block: null, dropped };
+  if (included.length === 0) return { block: null, validated: null, dropped };
   const header: BlockHeader = {
     height: parent.header.height + 1,
     parent_hash: parent.hash,
@@ -55,5 +62,6 @@ export function proposeBlock(proposer: Authority, parent: Block, timestamp: numb
     state_root: runner.overlay.root(),
   };
   const hash = blockHash(header);
-  return { block: { header, hash, signature: signBlockHash(hash, proposer.keys.secretKey), txs: included }, dropped };
+  const block = { header, hash, signature: signBlockHash(hash, proposer.keys.secretKey), txs: included };
+  return { block, validated: { txHashes: includedHashes, changes: runner.overlay }, dropped };
 }

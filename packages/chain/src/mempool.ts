@@ -1,7 +1,9 @@
 // Transactions waiting for a block, by hash and by sender, and what they claim: admission runs a
 // new transaction after its sender's queued ones and against what the pool already claims (a
-// receipt to settle, …), which must not mean scanning the whole pool for each submit.
+// receipt to settle, …), which must not mean scanning the whole pool for each submit, nor the
+// sender's queue: the sender's account after its queued transactions is kept with them.
 
+import type { Account } from './state.ts';
 import type { SignedTx } from './tx.ts';
 import { txClaims } from './txs/registry.ts';
 import type { Claims } from './txs/types.ts';
@@ -12,6 +14,8 @@ export class Mempool {
   /** claim → how many waiting transactions make it. */
   private readonly claimCounts = new Map<string, number>();
   readonly claims: Claims = { has: (claim) => this.claimCounts.has(claim) };
+  /** Per sender: its account after its queued transactions, as admission found it on the head `head`. */
+  private readonly afterQueued = new Map<string, { head: string; account: Account }>();
 
   get size(): number {
     return this.byHash.size;
@@ -25,8 +29,11 @@ export class Mempool {
     return this.byHash.get(hash);
   }
 
-  add(hash: string, tx: SignedTx): void {
+  /** `after`: the sender's account once this transaction has run after its queued ones, on the head `head`. */
+  add(hash: string, tx: SignedTx, after?: { head: string; account: Account }): void {
     this.byHash.set(hash, tx);
+    if (after) this.afterQueued.set(tx.body.from, after);
+    else this.afterQueued.delete(tx.body.from);
     let queued = this.bySender.get(tx.body.from);
     if (!queued) this.bySender.set(tx.body.from, (queued = new Map()));
     queued.set(hash, tx);
@@ -37,6 +44,7 @@ export class Mempool {
     const tx = this.byHash.get(hash);
     if (!tx) return;
     this.byHash.delete(hash);
+    this.afterQueued.delete(tx.body.from);
     const queued = this.bySender.get(tx.body.from)!;
     queued.delete(hash);
     if (queued.size === 0) this.bySender.delete(tx.body.from);
@@ -54,6 +62,12 @@ export class Mempool {
 
   transactions(): SignedTx[] {
     return [...this.byHash.values()];
+  }
+
+  /** The sender's account after all its queued transactions on the head `head`, if known. */
+  accountAfterQueued(sender: string, head: string): Account | undefined {
+    const known = this.afterQueued.get(sender);
+    return known?.head === head ? known.account : undefined;
   }
 
   /** A sender's queued transactions, lowest nonce first. */

@@ -1,7 +1,7 @@
 // Merkle roots over hex hashes: SHA-256 of the two children's bytes, an odd last node carried up
 // unchanged; the root of nothing is SHA-256 of the empty string.
 
-import { fromHex, sha256Hex } from '@aitbc/protocol';
+import { cryptoBackend, fromHex, sha256Hex, toHex } from '@aitbc/protocol';
 
 export const EMPTY_ROOT = sha256Hex('');
 
@@ -12,7 +12,13 @@ export function merkleRoot(hashes: string[]): string {
     const next: string[] = [];
     for (let i = 0; i < level.length; i += 2) {
       const right = level[i + 1];
-      next.push(right === undefined ? level[i]! : sha256Hex(new Uint8Array([...fromHex(level[i]!), ...fromHex(right)])));
+      if (right === undefined) next.push(level[i]!);
+      else {
+        const pair = new Uint8Array(64);
+        pair.set(fromHex(level[i]!), 0);
+        pair.set(fromHex(right), 32);
+        next.push(toHex(cryptoBackend().sha256(pair)));
+      }
     }
     level = next;
   }

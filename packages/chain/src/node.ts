@@ -1,15 +1,16 @@
 // A chain node: starts from genesis, admits signed transactions into its mempool (admission.ts),
 // proposes blocks in its own slots when it is an authority (block-production.ts), votes for its
 // head and tracks finality (finality.ts), and follows the network's longest branch above the
-// last final block (fork-choice.ts). Every block it stores, its own included, goes through the
-// same full validation (block-validation.ts). This class composes them and emits the events.
+// last final block (fork-choice.ts). Every block it stores from elsewhere (a peer, sync, the RPC)
+// goes through full validation (block-validation.ts); its own is stored with the state its
+// production computed with the same transaction runner (block-production.ts). This class composes them and emits the events.
 
 import { EventEmitter } from 'node:events';
-import { addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
+import { STATE_TREE_VERSION, addressFromPublicKey, base64urlDecode, base64urlEncode, formatAmount, parseAmount, publicKeyFromSecret, type KeyPair } from '@aitbc/protocol';
 import { admit } from './admission.ts';
 import { blockHash, type Block, type BlockHeader } from './block.ts';
 import { mayPropose, proposeBlock } from './block-production.ts';
-import { checkBlockShape, validateBlock } from './block-validation.ts';
+import { checkBlockShape, validateBlock, type ValidatedBlock } from './block-validation.ts';
 import { proposerForSlot, slotOf, type Authority, type Vote } from './consensus.ts';
 import { BlockRejectedError } from './errors.ts';
 import { Finality, type FinalBlock } from './finality.ts';
@@ -61,6 +62,10 @@ export class ChainNode extends EventEmitter {
     const expected = genesisHash(genesis);
     const stored = store.getMeta('genesis_hash');
     if (stored && stored !== expected) throw new Error(`this database belongs to another genesis (${stored}); use a fresh --data-dir for this chain`);
+    // Its blocks' state roots follow an older definition this version cannot check (README, "The chain").
+    if (store.head() && store.getMeta('state_tree') !== STATE_TREE_VERSION) {
+      throw new Error(`this chain database was made by an older AITBC version whose state roots are not ${STATE_TREE_VERSION} state-tree roots; its blocks cannot be checked: move it aside and start with a fresh --data-dir (every node of the network must upgrade and start the chain again from its genesis)`);
+    }
     if (!store.head()) this.writeGenesisBlock(expected);
     this.headBlock = store.head()!;
     this.environment = txEnvironment(store, genesis);
@@ -85,6 +90,7 @@ export class ChainNode extends EventEmitter {
     };
     this.store.commit({ header, hash: blockHash(header), signature: '', txs: [] }, [], overlay);
     this.store.setMeta('genesis_hash', hash);
+    this.store.setMeta('state_tree', STATE_TREE_VERSION);
   }
 
   /**
@@ -136,11 +142,20 @@ export class ChainNode extends EventEmitter {
   /** Admits a transaction to the mempool and returns its hash, or throws TxRejectedError with the code and reason. */
   submit(value: unknown): string {
     // Run it as the current slot's proposer would.
-    const feeRecipient = addressFromPublicKey(base64urlDecode(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis)));
-    const { tx, hash } = admit(value, this.mempool, this.store, this.environment, feeRecipient, this.headBlock.header.height + 1);
-    this.mempool.add(hash, tx);
+    const feeRecipient = this.addressOfAuthority(proposerForSlot(slotOf(this.now(), this.genesis), this.genesis));
+    const head = { hash: this.headBlock.hash, height: this.headBlock.header.height };
+    const { tx, hash, senderAfter } = admit(value, this.mempool, this.store, this.environment, feeRecipient, head);
+    this.mempool.add(hash, tx, { head: head.hash, account: senderAfter });
     this.emit('tx', tx, hash);
     return hash;
+  }
+
+  /** Authorities' addresses by key, derived once (each admission names the slot's proposer). */
+  private readonly authorityAddresses = new Map<string, string>();
+  private addressOfAuthority(publicKey: string): string {
+    let address = this.authorityAddresses.get(publicKey);
+    if (!address) this.authorityAddresses.set(publicKey, (address = addressFromPublicKey(base64urlDecode(publicKey))));
+    return address;
   }
 
   /** Pauses or resumes proposing: a node that may be behind should not build on a stale head. */
@@ -153,9 +168,12 @@ export class ChainNode extends EventEmitter {
     if (this.held || !this.authority || this.mempool.size === 0) return null;
     const timestamp = this.now();
     if (!mayPropose(this.authority, this.headBlock, timestamp, this.genesis)) return null;
-    const { block, dropped } = proposeBlock(this.authority, this.headBlock, timestamp, this.mempool.entries(), this.store, this.environment);
+    const { block, validated, dropped } = proposeBlock(this.authority, this.headBlock, timestamp, this.mempool.entries(), this.store, this.environment);
     for (const hash of dropped) this.mempool.delete(hash); // no longer valid (spent, replaced)
-    if (block) this.import(block);
+    if (block && validated) {
+      this.append(block, validated);
+      this.afterChainChange();
+    }
     return block;
   }
 
@@ -165,8 +183,9 @@ export class ChainNode extends EventEmitter {
     this.afterChainChange();
   }
 
-  private append(block: Block): void {
-    const { txHashes, changes } = validateBlock(block, this.headBlock, this.store, this.environment, this.now());
+  /** `validated`: the node's own block, with what its production computed. */
+  private append(block: Block, validated?: ValidatedBlock): void {
+    const { txHashes, changes } = validated ?? validateBlock(block, this.headBlock, this.store, this.environment, this.now());
     this.store.commit(block, txHashes, changes);
     this.headBlock = block;
     this.forkChoice.forget(block.hash);

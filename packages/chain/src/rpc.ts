@@ -11,13 +11,14 @@
 import Fastify, { type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
 import swagger from '@fastify/swagger';
 import websocket from '@fastify/websocket';
-import { ApiError, ERROR_CATALOGUE, addressFromPublicKey, base64urlDecode, formatAmount, isValidAddress, newId } from '@aitbc/protocol';
+import { ApiError, ERROR_CATALOGUE, addressFromPublicKey, base64urlDecode, formatAmount, isValidAddress, newId, stateKey } from '@aitbc/protocol';
 import { EDGE_TIMEOUT_DEFAULTS, answerWebSocketHandshakeError, closeAnsweredUpgrade, upgradeOnPlainRouteError, edgeError, edgeServerOptions, installJsonBodyParser, refusePlainHttpOnWebSocketRoute, toOpenApi303, type EdgeLimits } from '@aitbc/server-edge';
 import { installCors, installWebApp, type WebFallback } from '@aitbc/server-edge';
 import { finalityThreshold } from './consensus.ts';
 import { BlockRejectedError, TxRejectedError } from './errors.ts';
 import type { ChainNode } from './node.ts';
 import type { Gossip } from './p2p.ts';
+import { proveKey } from './state-tree.ts';
 import { registerMetricsRoute } from './metrics.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
@@ -278,6 +279,23 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     const proof = node.store.receiptProof(request.params.id);
     return { receipt: found.receipt, block_height: found.blockHeight, proven: proof !== null, proof_tx_hash: proof?.txHash ?? null, proof_block_height: proof?.blockHeight ?? null };
   });
+
+  app.get<{ Params: { address: string }; Querystring: { height?: string } }>(
+    R.accountProof.url,
+    { ...AS_JSON, schema: schemaOf(R.accountProof, [404, '`BLOCK_NOT_FOUND`'], [422, '`VALIDATION_INVALID_FORMAT`']) },
+    async (request) => {
+      const { address } = request.params;
+      if (!isValidAddress(address)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `${address} is not an ait1… address`, 'address');
+      const { height: asked } = request.query;
+      if (asked !== undefined && !/^\d{1,15}$/.test(asked)) throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', 'height must be a block height (0 or more)', 'height');
+      const height = asked === undefined ? node.head().header.height : Number(asked);
+      const block = node.store.blockAt(height);
+      if (!block) throw new RpcError(404, 'BLOCK_NOT_FOUND', `No block ${height} (head is at height ${node.head().header.height})`);
+      const key = stateKey('account', address);
+      const { proof, leaf } = proveKey((path) => node.store.stateNode(path, height), key);
+      return { address, height, block_hash: block.hash, state_root: block.header.state_root, account: leaf?.key === key ? JSON.parse(leaf.value) : null, proof };
+    },
+  );
 
   app.get<{ Params: { address: string } }>(R.accountTxs.url, { ...AS_JSON, schema: schemaOf(R.accountTxs, [422, '`VALIDATION_INVALID_FORMAT`']) }, async (request) => {
     const { address } = request.params;

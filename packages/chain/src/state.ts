@@ -1,9 +1,11 @@
 // Chain state during block execution: a write-through overlay on the stored state (accounts,
 // miner bonds, unbonding entries), so a block is executed (and its state root computed) before
 // anything is written, and a block that fails leaves the store untouched. Transactions change it
-// through txs/execute.ts; the slashes a block makes are collected here for the store.
+// through txs/execute.ts; the slashes a block makes are collected here for the store. Its root is
+// the state tree's (state-tree.ts), updated at the entries the block changed only.
 
-import { canonicalize, formatAmount, sha256Hex } from '@aitbc/protocol';
+import { encodeStateLeaf, stateKey, type StateLeafValue } from '@aitbc/protocol';
+import { updateStateTree, type LeafUpdate, type TreeNode } from './state-tree.ts';
 
 export interface Account {
   balance: bigint;
@@ -49,17 +51,16 @@ export interface SlashRecord {
 
 export interface AccountReader {
   account(address: string): Account;
-  allAccounts(): Map<string, Account>;
 }
 
 export interface StateReader extends AccountReader {
   bond(minerKey: string): Bond | null;
-  allBonds(): Bond[];
   /** A key's unbonding entries, by release height then id. */
   unbondingsOfKey(minerKey: string): Unbonding[];
   /** Entries whose release height is at most `height`. */
   unbondingsDue(height: number): Unbonding[];
-  allUnbondings(): Unbonding[];
+  /** The state tree's node at a path, as of the head (null: never written). */
+  stateNode(path: string): TreeNode | null;
 }
 
 /** What a block changes, for the store to write with it (null: the entry is gone). */
@@ -68,16 +69,26 @@ export interface StateChanges {
   readonly changedBonds: Map<string, Bond | null>;
   readonly changedUnbondings: Map<string, Unbonding | null>;
   readonly slashes: SlashRecord[];
+  /** The state tree's nodes the block rewrote, by path (filled by `root()`). */
+  readonly treeNodes: Map<string, TreeNode>;
 }
 
+/** The leaf an account is in the state tree; an account without balance or nonce has none. */
+export function accountLeaf(address: string, account: Account): StateLeafValue | null {
+  return account.balance > 0n || account.nonce > 0 ? { kind: 'account', address, balance: account.balance.toString(), nonce: account.nonce } : null;
+}
+
+const bondLeaf = (bond: Bond): StateLeafValue => ({ kind: 'miner_bond', miner_key: bond.miner_key, address: bond.address, amount: bond.amount.toString() });
+const unbondingLeaf = (entry: Unbonding): StateLeafValue => ({ kind: 'unbonding', id: entry.id, miner_key: entry.miner_key, address: entry.address, amount: entry.amount.toString(), release_height: entry.release_height });
+
 const byReleaseThenId = (a: Unbonding, b: Unbonding) => a.release_height - b.release_height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
-const byKey = <T>(key: (value: T) => string) => (a: T, b: T) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0);
 
 export class StateOverlay implements StateChanges {
   readonly changed = new Map<string, Account>();
   readonly changedBonds = new Map<string, Bond | null>();
   readonly changedUnbondings = new Map<string, Unbonding | null>();
   readonly slashes: SlashRecord[] = [];
+  readonly treeNodes = new Map<string, TreeNode>();
 
   constructor(private readonly base: StateReader) {}
 
@@ -131,31 +142,16 @@ export class StateOverlay implements StateChanges {
     return entries.sort(byReleaseThenId);
   }
 
-  /**
-   * SHA-256 over every account with a balance or a nonce, sorted by address; with bonds or
-   * unbondings, over those too. A state without any has the accounts-only root it had before
-   * bonds existed, so chains made before them keep their roots.
-   */
+  /** The state tree's root with this overlay's changes; keeps the nodes to write in `treeNodes`. */
   root(): string {
-    const merged = this.base.allAccounts();
-    for (const [address, account] of this.changed) merged.set(address, account);
-    const accounts = [...merged]
-      .filter(([, account]) => account.balance > 0n || account.nonce > 0)
-      .sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))
-      .map(([address, account]) => [address, formatAmount(account.balance), account.nonce]);
-    const bonds = new Map(this.base.allBonds().map((bond) => [bond.miner_key, bond] as [string, Bond | null]));
-    for (const [key, bond] of this.changedBonds) bonds.set(key, bond);
-    const unbondings = new Map(this.base.allUnbondings().map((entry) => [entry.id, entry] as [string, Unbonding | null]));
-    for (const [id, entry] of this.changedUnbondings) unbondings.set(id, entry);
-    const bondRows = [...bonds.values()]
-      .filter((bond): bond is Bond => bond !== null)
-      .sort(byKey((bond) => bond.miner_key))
-      .map((bond) => [bond.miner_key, bond.address, formatAmount(bond.amount)]);
-    const unbondingRows = [...unbondings.values()]
-      .filter((entry): entry is Unbonding => entry !== null)
-      .sort(byKey((entry) => entry.id))
-      .map((entry) => [entry.id, entry.miner_key, entry.address, formatAmount(entry.amount), entry.release_height]);
-    if (bondRows.length === 0 && unbondingRows.length === 0) return sha256Hex(canonicalize(accounts));
-    return sha256Hex(canonicalize({ accounts, bonds: bondRows, unbondings: unbondingRows }));
+    const updates = new Map<string, LeafUpdate>();
+    const put = (key: string, value: StateLeafValue | null) => updates.set(key, value && encodeStateLeaf(value));
+    for (const [address, account] of this.changed) put(stateKey('account', address), accountLeaf(address, account));
+    for (const [key, bond] of this.changedBonds) put(stateKey('miner_bond', key), bond && bondLeaf(bond));
+    for (const [id, entry] of this.changedUnbondings) put(stateKey('unbonding', id), entry && unbondingLeaf(entry));
+    const { root, writes } = updateStateTree((path) => this.base.stateNode(path), updates);
+    this.treeNodes.clear();
+    for (const [path, node] of writes) this.treeNodes.set(path, node);
+    return root;
   }
 }

@@ -49,7 +49,7 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
     const openapi = (await rpc.inject({ url: '/rpc/openapi.json' })).json();
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
-      '/rpc/accounts/{address}', '/rpc/accounts/{address}/txs', '/rpc/authorities', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/{hash}', '/web-config.json',
+      '/rpc/accounts/{address}', '/rpc/accounts/{address}/proof', '/rpc/accounts/{address}/txs', '/rpc/authorities', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/{hash}', '/web-config.json',
     ]);
     for (const path of ['/rpc/bonds/{address}', '/rpc/slashes/{receipt_id}']) assert.ok(openapi.paths[path].get.responses['200'].content['application/json'].schema.properties, `${path} documents its 200 answer`);
     assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /CHAIN_TX_\*/);

@@ -14,6 +14,14 @@ import { claimJob, dialStream, errorEvent, openChatStream, readEvents, STREAM_MO
 
 /** Far above a prompt close and far below the 30 s a close handshake nobody answers takes. */
 const CLOSE_DEADLINE_MS = 10_000;
+/** How long any later step may take before the test names it as the one that hung (a whole-file timeout says nothing). */
+const STEP_DEADLINE_MS = 30_000;
+
+function within<T>(promise: Promise<T>, step: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const late = new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error(`${step}: still waiting after ${STEP_DEADLINE_MS} ms`)), STEP_DEADLINE_MS)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
 
 test('close() returns promptly with a stream in flight and after a streamed failure; the waiting client is told and refunded', async () => {
   const coordinator = await startTestCoordinator();
@@ -56,17 +64,17 @@ test('close() returns promptly with a stream in flight and after a streamed fail
     clearTimeout(deadline);
     assert.equal(outcome, 'closed', 'close() waits on no stream, socket or idle connection');
 
-    await reader.done;
+    await within(reader.done, "the waiting client's stream to end");
     assert.equal(errorEvent(reader.events)?.error_code, 'SYSTEM_MAINTENANCE', 'the waiting client is told the coordinator is stopping');
     assert.equal(reader.events.at(-1), '[DONE]');
     assert.equal((await store.getJob(claim.job_id))?.status, 'cancelled');
     assert.equal((await store.getJob(failedClaim.job_id))?.status, 'failed');
     assert.equal((await store.getAccount('stopping')).availableMicro, 10_000_000n, 'both jobs refunded whole');
-    await Promise.all([stream.closed, failedStream.closed]);
-    assert.ok(spare.destroyed || spare.readableEnded || (await new Promise((resolve) => spare.once('close', resolve)).then(() => true)));
-    await coordinator.assertLedger();
+    await within(Promise.all([stream.closed, failedStream.closed]), "the miner's stream sockets to close");
+    assert.ok(spare.destroyed || spare.readableEnded || (await within(new Promise((resolve) => spare.once('close', resolve)).then(() => true), 'the idle connection to close')));
+    await within(coordinator.assertLedger(), 'the ledger audit');
   } finally {
     // Closing again is harmless: the app and store are closed once.
-    await coordinator.close();
+    await within(coordinator.close(), 'the coordinator (store included) to close');
   }
 });

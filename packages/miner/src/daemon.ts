@@ -1,11 +1,13 @@
 // The miner daemon: registers with the coordinator (with what each model can do), heartbeats,
-// long-polls for work with up to max_concurrency jobs at once, runs each on its backend (see
-// execute.ts), completes it with a signed receipt or reports the failure, rides out coordinator
-// outages with backoff, and on stop() finishes or hands back every job it holds — it never
-// abandons a lease silently.
+// long-polls for work with up to max_concurrency jobs at once (claiming as many as it has free
+// slots for in one batch poll), runs each on its backend (see execute.ts), completes it with a
+// signed receipt (completions that finish while another is being sent go together in one batch)
+// or reports the failure, rides out coordinator outages with backoff, and on stop() finishes or
+// hands back every job it holds — it never abandons a lease silently.
 
 import { BACKEND_KINDS, base64urlEncode, completeReceipt, jobType, paramsHash, parseAmount, redactLocators, signReceipt, type BackendKind, type KeyPair, type ModelCapabilities, type RunFacts } from '@aitbc/protocol';
-import { AitbcClient, AitbcError, ConflictError, NetworkError, ServiceUnavailableError, ValidationError, type ClaimedJob, type Heartbeat } from '@aitbc/sdk';
+import { MAX_BATCH_JOBS } from '@aitbc/protocol/wire';
+import { AitbcClient, AitbcError, ConflictError, itemError, NetworkError, NotFoundError, ServiceUnavailableError, ValidationError, type ClaimedJob, type Heartbeat, type JobCompletion } from '@aitbc/sdk';
 import { BackendError, type Backend } from './backends/backend.ts';
 import { decodeClaim, execute, jobOutput, newExecution } from './execute.ts';
 import { StreamChannel } from './stream-channel.ts';
@@ -42,6 +44,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Why a generation was aborted when the coordinator asked the miner to stop (the client left). */
 class StopRequested extends Error {}
 
+type Completed = { price: string; receipt: { receipt_id: string } };
+
+/** A completion waiting for the next batch, and who waits for its answer. */
+interface QueuedCompletion {
+  jobId: string;
+  body: JobCompletion;
+  settle: { resolve: (done: Completed) => void; reject: (error: unknown) => void };
+}
+
+/** A coordinator from before the batch routes answers them ROUTE_NOT_FOUND. */
+const isMissingRoute = (error: unknown) => error instanceof NotFoundError && error.errorCode === 'ROUTE_NOT_FOUND';
+
 export class MinerDaemon {
   private readonly client: AitbcClient;
   private readonly log: (event: MinerEvent) => void;
@@ -50,6 +64,12 @@ export class MinerDaemon {
   /** Aborted on stop(): hangs up waiting long-polls so no new job is claimed while leaving. */
   private readonly polls = new AbortController();
   private slots: Promise<void>[] = [];
+  /** The jobs being run, each until it is completed or reported. */
+  private readonly runs = new Set<Promise<void>>();
+  /** False against a coordinator without the batch routes: one job per poll and per completion. */
+  private batchRoutes = true;
+  private readonly completions: QueuedCompletion[] = [];
+  private sendingCompletions = false;
   private heartbeatTimer: NodeJS.Timeout | null = null;
   /** Jobs the coordinator said we hold that we do not run, as of the last heartbeat. */
   private unknownHeld = new Set<string>();
@@ -81,7 +101,7 @@ export class MinerDaemon {
     // instance that died (a crash, a lost state); the coordinator lapses it, or we hand it back.
     await this.heartbeat(true);
     this.heartbeatTimer = setInterval(() => void this.heartbeat(), this.options.heartbeatMs ?? 10_000);
-    this.slots = Array.from({ length: this.options.maxConcurrency }, () => this.workLoop());
+    this.slots = [this.workLoop()];
   }
 
   private async register(models: string[], prices: Record<string, string>, capabilities: Record<string, ModelCapabilities>): Promise<void> {
@@ -218,13 +238,22 @@ export class MinerDaemon {
     }
   }
 
+  /**
+   * One long-poll at a time, for as many jobs as there are free slots (a batch poll when that is
+   * more than one); each job claimed runs on its own while the loop polls for the next.
+   */
   private async workLoop(): Promise<void> {
     while (!this.stopping) {
-      let job: ClaimedJob | null;
+      const free = this.options.maxConcurrency - this.runs.size;
+      if (free <= 0) {
+        await Promise.race(this.runs);
+        continue;
+      }
+      let jobs: ClaimedJob[];
       try {
-        job = await this.untilStopped(() => this.client.miners.poll(this.options.minerId, this.options.pollWaitSeconds ?? 20, { signal: this.polls.signal }));
+        jobs = await this.untilStopped(() => this.claim(free));
       } catch (error) {
-        if (this.stopping) return;
+        if (this.stopping) break;
         if (error instanceof ServiceUnavailableError && error.errorCode === 'MINER_CAPACITY_FULL') {
           await sleep((error.retryAfter ?? 1) * 1000);
           continue;
@@ -233,13 +262,79 @@ export class MinerDaemon {
         await sleep(5_000);
         continue;
       }
-      if (!job) continue;
       if (this.stopping) {
-        await this.report(job, 'the miner is shutting down', true);
-        return;
+        for (const job of jobs) await this.report(job, 'the miner is shutting down', true);
+        break;
       }
-      await this.run(job);
+      for (const job of jobs) {
+        const run = this.run(job).finally(() => this.runs.delete(run));
+        this.runs.add(run);
+      }
     }
+    await Promise.all(this.runs);
+  }
+
+  private async claim(free: number): Promise<ClaimedJob[]> {
+    const waitSeconds = this.options.pollWaitSeconds ?? 20;
+    if (free > 1 && this.batchRoutes) {
+      try {
+        return await this.client.miners.pollMany(this.options.minerId, Math.min(free, MAX_BATCH_JOBS), waitSeconds, { signal: this.polls.signal });
+      } catch (error) {
+        if (!isMissingRoute(error)) throw error;
+        this.withoutBatchRoutes();
+      }
+    }
+    const job = await this.client.miners.poll(this.options.minerId, waitSeconds, { signal: this.polls.signal });
+    return job ? [job] : [];
+  }
+
+  private withoutBatchRoutes(): void {
+    this.batchRoutes = false;
+    this.log({ event: 'batch_routes_unavailable', detail: 'the coordinator has no batch poll or completion; claiming and completing one job per request' });
+  }
+
+  /**
+   * Completes a job: at once when nothing else is being sent, else with the completions that
+   * finish meanwhile, in one batch request. A job streamed to a client completes on its own,
+   * so its client's stream ends without waiting for anyone else's batch.
+   */
+  private complete(job: ClaimedJob, body: JobCompletion): Promise<Completed> {
+    if (job.stream || !this.batchRoutes) return this.untilStopped(() => this.client.miners.complete(job.job_id, body));
+    return new Promise((resolve, reject) => {
+      this.completions.push({ jobId: job.job_id, body, settle: { resolve, reject } });
+      if (!this.sendingCompletions) void this.sendCompletions();
+    });
+  }
+
+  private async sendCompletions(): Promise<void> {
+    this.sendingCompletions = true;
+    while (this.completions.length > 0) {
+      const batch = this.completions.splice(0, MAX_BATCH_JOBS);
+      try {
+        if (batch.length === 1 || !this.batchRoutes) {
+          for (const { jobId, body, settle } of batch) await this.untilStopped(() => this.client.miners.complete(jobId, body)).then(settle.resolve, settle.reject);
+          continue;
+        }
+        const { results } = await this.untilStopped(() =>
+          this.client.miners.completeMany(
+            this.options.minerId,
+            batch.map(({ jobId, body: { miner_id: _, ...completion } }) => ({ job_id: jobId, ...completion })),
+          ),
+        );
+        for (const [i, result] of results.entries()) {
+          if ('error' in result) batch[i]!.settle.reject(itemError(result.error));
+          else batch[i]!.settle.resolve(result);
+        }
+      } catch (error) {
+        if (isMissingRoute(error)) {
+          this.withoutBatchRoutes();
+          this.completions.unshift(...batch);
+          continue;
+        }
+        for (const { settle } of batch) settle.reject(error);
+      }
+    }
+    this.sendingCompletions = false;
   }
 
   private async run(job: ClaimedJob): Promise<void> {
@@ -285,16 +380,14 @@ export class MinerDaemon {
         'miner',
         this.options.keys.secretKey,
       );
-      const done = await this.untilStopped(() =>
-        this.client.miners.complete(job.job_id, {
-          miner_id: this.options.minerId,
-          output: output.text,
-          ...(output.tool_calls ? { tool_calls: output.tool_calls } : {}),
-          ...(output.embeddings ? { embeddings: output.embeddings } : {}),
-          usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens },
-          receipt,
-        }),
-      );
+      const done = await this.complete(job, {
+        miner_id: this.options.minerId,
+        output: output.text,
+        ...(output.tool_calls ? { tool_calls: output.tool_calls } : {}),
+        ...(output.embeddings ? { embeddings: output.embeddings } : {}),
+        usage: { prompt_tokens: usage.promptTokens, completion_tokens: usage.completionTokens },
+        receipt,
+      });
       this.completed++;
       this.log({ event: 'job_completed', job_id: job.job_id, price: done.price, receipt_id: done.receipt.receipt_id });
     } catch (error) {

@@ -102,6 +102,28 @@ test('runs jobs up to max_concurrency at once and completes each with a receipt 
   assert.equal(backend.maxActive, 2, 'never more than max_concurrency');
 });
 
+test('with several free slots it claims jobs in one batch poll, and completions that finish together go in one batch', async () => {
+  const { backend, client, coordinator } = await setUp({ maxConcurrency: 4 });
+  let release!: () => void;
+  const gate = new Promise<void>((resolve) => (release = resolve));
+  const prompts = ['a', 'b', 'c', 'd'];
+  for (const prompt of prompts) backend.gates.set(prompt, gate);
+  const { results } = await client.jobs.submitMany(prompts.map((prompt) => ({ model: 'm1', prompt, max_price: '1' })));
+  await until(() => backend.active === 4, 'four jobs running');
+  release();
+  for (const result of results) {
+    assert.ok('job' in result);
+    await until(async () => (await client.jobs.get(result.job.job_id)).status === 'completed', `${result.job.job_id} completed`);
+  }
+  const metrics = (await coordinator.request('GET', '/metrics')).text;
+  const count = (route: string) => Number(new RegExp(`^aitbc_http_request_duration_seconds_count\\{method="POST",route="${route}",status="200"\\} (\\d+)$`, 'm').exec(metrics)?.[1] ?? 0);
+  assert.equal(count('/v1/miners/poll'), 0, 'no single polls while slots were free');
+  assert.ok(count('/v1/miners/poll/batch') >= 1);
+  // The first to finish goes alone; the ones finishing while it is sent go in one batch.
+  assert.equal(count('/v1/jobs/:id/complete') + count('/v1/jobs/complete/batch') < 4, true, 'fewer completion requests than jobs');
+  assert.ok(count('/v1/jobs/complete/batch') >= 1);
+});
+
 test('a missing model fails the job for good; a flaky server sends it back to the queue', async () => {
   const { client, events } = await setUp({ maxConcurrency: 1 });
   const missing = await client.jobs.submit({ model: 'm1', prompt: 'missing model', max_price: '1' });

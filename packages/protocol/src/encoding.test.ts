@@ -1,5 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { base64urlnopad } from '@scure/base';
 import { base64urlDecode, base64urlEncode, fromHex, sha256Hex, toHex, utf8 } from './encoding.ts';
 import { REQUEST_ID_PATTERN, newId, randomHex } from './ids.ts';
 
@@ -29,4 +30,24 @@ test('ids are the prefix and 24 random hex digits', () => {
   assert.notEqual(newId('job'), id);
   assert.ok(REQUEST_ID_PATTERN.test(id));
   for (const bad of ['', 'a b', 'x'.repeat(65), 'é', 'a/b']) assert.equal(REQUEST_ID_PATTERN.test(bad), false, bad);
+});
+
+test('base64urlDecode decodes and refuses exactly as @scure/base does (one spelling per byte string)', () => {
+  const alphabet = 'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_=+/ é';
+  let seed = 11;
+  const random = (n: number) => ((seed = (seed * 1_103_515_245 + 12_345) % 2 ** 31), seed % n);
+  const outcome = (run: () => Uint8Array) => {
+    try {
+      return Array.from(run()).join(',');
+    } catch {
+      return 'refused';
+    }
+  };
+  for (let i = 0; i < 20_000; i++) {
+    const text = Array.from({ length: random(14) }, () => alphabet[random(i % 3 === 0 ? alphabet.length : 64)]).join('');
+    assert.equal(outcome(() => base64urlDecode(text)), outcome(() => base64urlnopad.decode(text)), JSON.stringify(text));
+  }
+  assert.deepEqual(base64urlDecode(base64urlEncode(new Uint8Array([1, 2, 3, 250]))), new Uint8Array([1, 2, 3, 250]));
+  assert.throws(() => base64urlDecode('AB'), RangeError, 'trailing bits set');
+  assert.throws(() => base64urlDecode('A'), RangeError, 'a lone character');
 });

@@ -13,3 +13,4 @@ export * from './redact.ts';
 export * from './crypto-backend.ts';
 export * from './job-params.ts';
 export * from './job-types/index.ts';
+export * from './state-tree.ts';

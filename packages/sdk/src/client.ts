@@ -9,7 +9,10 @@ import { completionRequest, jobStreamEvents, type JobStreamEvent, type StreamJob
 import { Transport, type TransportOptions } from './transport.ts';
 import type {
   Account,
+  BatchCompletion,
   ClaimedJob,
+  ClaimedJobs,
+  CompletedJobs,
   CoordinatorInfo,
   CreatedJob,
   CreatedKey,
@@ -34,6 +37,8 @@ import type {
   ReceiptVerdict,
   SpendSeries,
   SubmitJobParameters,
+  SubmitManyItem,
+  SubmittedJobs,
   Withdrawal,
   WithdrawParameters,
 } from './types.ts';
@@ -77,6 +82,15 @@ export class AitbcClient {
      */
     submit: (parameters: SubmitJobParameters, options: { idempotencyKey?: string } = {}): Promise<CreatedJob> =>
       this.call('POST', '/v1/jobs', parameters, true, { headers: { 'idempotency-key': options.idempotencyKey ?? `sdk-${randomHex(16)}` } }),
+    /**
+     * Submits up to 100 jobs in one request and one transaction (POST /v1/jobs/batch); each job
+     * is escrowed on its own and gets its own result, in order: `{ job, replayed }` or `{ error }`
+     * (a price too low, the balance or the daily quota refuse only that job). Safe to retry: every
+     * job without an `idempotency_key` gets one here, so a repeat answers the jobs already made.
+     * @example const { results } = await client.jobs.submitMany(prompts.map((prompt) => ({ model: 'llama3.2', prompt, max_price: '0.5' })));
+     */
+    submitMany: (jobs: SubmitManyItem[]): Promise<SubmittedJobs> =>
+      this.call('POST', '/v1/jobs/batch', { jobs: jobs.map((job) => ({ ...job, idempotency_key: job.idempotency_key ?? `sdk-${randomHex(16)}` })) }, true),
     get: (jobId: string): Promise<Job> => this.call('GET', `/v1/jobs/${enc(jobId)}`, undefined, true),
     list: (query: { status?: JobStatus; limit?: number; cursor?: string } = {}): Promise<JobPage> => this.call('GET', `/v1/jobs${searchOf(query)}`, undefined, true),
     cancel: (jobId: string): Promise<Job> => this.call('POST', `/v1/jobs/${enc(jobId)}/cancel`, undefined, true),
@@ -219,6 +233,22 @@ export class AitbcClient {
       const answer = await this.http.send({ method: 'POST', path: '/v1/miners/poll', body: { miner_id: minerId, wait_seconds: waitSeconds }, idempotent: false, extraTimeoutMs: waitSeconds * 1000, signal: options.signal });
       return answer.status === 204 ? null : (answer.body as ClaimedJob);
     },
+    /**
+     * Long-poll for up to `maxJobs` jobs at once (fewer when the miner's free slots or bond cover
+     * fewer): claimed as soon as any is claimable, oldest first; an empty list when none came
+     * within `waitSeconds`.
+     */
+    pollMany: async (minerId: string, maxJobs: number, waitSeconds = 20, options: { signal?: AbortSignal } = {}): Promise<ClaimedJob[]> => {
+      // Not idempotent, as poll: a lost answer may have claimed jobs (their leases lapse).
+      const answer = await this.http.send({ method: 'POST', path: '/v1/miners/poll/batch', body: { miner_id: minerId, max_jobs: maxJobs, wait_seconds: waitSeconds }, idempotent: false, extraTimeoutMs: waitSeconds * 1000, signal: options.signal });
+      return (answer.body as ClaimedJobs).jobs;
+    },
+    /**
+     * Completes up to 100 held jobs in one request (POST /v1/jobs/complete/batch); one result per
+     * completion, in order: the co-signed receipt, or `{ job_id, error }` for one refused alone
+     * (its job stays as it was, open for a correct completion when its receipt was at fault).
+     */
+    completeMany: (minerId: string, completions: BatchCompletion[]): Promise<CompletedJobs> => this.call('POST', '/v1/jobs/complete/batch', { miner_id: minerId, completions }, true),
     claim: (jobId: string, minerId: string): Promise<ClaimedJob> => this.call('POST', `/v1/jobs/${enc(jobId)}/claim`, { miner_id: minerId }, false),
     complete: (jobId: string, completion: JobCompletion) =>
       this.call<{ job_id: string; status: JobStatus; price: string; receipt: Receipt }>('POST', `/v1/jobs/${enc(jobId)}/complete`, completion, true),

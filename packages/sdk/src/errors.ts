@@ -85,3 +85,13 @@ export function errorFromResponse(status: number, body: unknown, headerRequestId
   if (status >= 500) return new ServerError(init);
   return new AitbcError(init);
 }
+
+/**
+ * The error of one item of a batch answer (`{ error: <envelope> }` in jobs.submitMany or
+ * miners.completeMany results): the class and status the single route would have thrown.
+ * @example for (const result of results) if ('error' in result) console.log(itemError(result.error).errorCode);
+ */
+export function itemError(envelope: { error_code: string; detail: string; request_id?: string; field?: string; retry_after?: number }): AitbcError {
+  const status = isErrorCode(envelope.error_code) ? ERROR_CATALOGUE[envelope.error_code].status : 0;
+  return errorFromResponse(status, envelope, null);
+}

@@ -12,6 +12,10 @@ export type JobParams = Wire.JobParams;
 /** POST /v1/jobs: what to run, and the most it may cost (`max_price`, escrowed in full at submit). */
 export type SubmitJobParameters = Wire.SubmitJobBody;
 export type CreatedJob = Wire.CreatedJob;
+/** One job of POST /v1/jobs/batch: a submit body and its own idempotency_key (the SDK makes one when absent). */
+export type SubmitManyItem = Wire.SubmitJobsItem;
+/** One result per job sent, in order: `{ job, replayed }` or `{ error }` (the envelope that job alone got). */
+export type SubmittedJobs = Wire.SubmittedJobs;
 /** A job as its client sees it: status, price, verification, acceptance window and dispute. */
 export type Job = Wire.ClientJobView;
 /** A dispute of a completed job: open until its re-execution is judged; upheld refunds the price. */
@@ -40,6 +44,12 @@ export type MinerPage = Wire.MinerList;
 export type ClaimedJob = Wire.ClaimedJob;
 /** What a miner sends when it completes a job (POST /v1/jobs/{id}/complete). */
 export type JobCompletion = Wire.CompleteBody;
+/** The jobs a batch poll claimed, oldest first (possibly none). */
+export type ClaimedJobs = Wire.ClaimedJobs;
+/** One completion of POST /v1/jobs/complete/batch: a JobCompletion with its job_id, without miner_id. */
+export type BatchCompletion = Wire.CompleteBatchItem;
+/** One result per completion sent, in order: the completed job, or `{ job_id, error }`. */
+export type CompletedJobs = Wire.CompletedJobs;
 export type Heartbeat = Wire.HeartbeatView;
 export type Earnings = Wire.EarningsView;
 /** GET /v1/miners/{id}/earnings/series: per UTC day and model, the totals, and the settlements that paid it. */

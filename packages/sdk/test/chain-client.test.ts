@@ -6,7 +6,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import WebSocket from 'ws';
-import { generateKeyPair } from '@aitbc/protocol';
+import { generateKeyPair, verifyAccountProof } from '@aitbc/protocol';
 import type { ChainEvent } from '@aitbc/protocol/wire';
 import { startTestChain, type TestChain } from '@aitbc/testkit/chain';
 import { until } from '@aitbc/testkit';
@@ -50,6 +50,19 @@ test('a wallet restored from its phrase signs a transfer the chain accepts and m
   assert.equal(entry?.hash, sent.hash);
   assert.equal(entry?.body.fee, '0.001');
   assert.equal(entry?.block_time, (await client.block(final.block_height)).header.timestamp);
+});
+
+test('accountProof: a balance proven against a block header, absence proven, and a changed balance refused', async () => {
+  const answer = await client.accountProof(alice.address, 0);
+  const header = (await client.block(0)).header;
+  assert.equal(answer.height, 0);
+  assert.deepEqual(answer.account, { kind: 'account', address: alice.address, balance: '100000000', nonce: 0 });
+  assert.equal(verifyAccountProof(answer, header.state_root), true);
+  assert.equal(verifyAccountProof({ ...answer, account: { ...answer.account!, balance: '100000001' } }, header.state_root), false);
+  const nobody = await client.accountProof(Wallet.fromMnemonic(generateMnemonic()).address);
+  assert.equal(nobody.account, null);
+  assert.equal(verifyAccountProof(nobody, (await client.block(nobody.height)).header.state_root), true);
+  await assert.rejects(client.accountProof(alice.address, 1_000_000), NotFoundError);
 });
 
 test('the next nonce counts the sender\'s transactions still in the mempool', async () => {

@@ -58,6 +58,33 @@ describe('against a real coordinator', () => {
     assert.deepEqual(await client.account.get(), { account: 'frank', available: '9.976', escrowed: '0', withdrawing: '0', disputable: '0' });
   });
 
+  test('jobs.submitMany, miners.pollMany and miners.completeMany: a batch from submit to co-signed receipts, one result per job', async () => {
+    const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: await coordinator.createClient('batch-client', '2') });
+    const minerKey = await coordinator.createKey(['miner']);
+    const miner = new TestMiner(coordinator, minerKey, 'sdk-batch-miner', { 'llama3.2': '0.002' }, 8);
+    await miner.register();
+    const minerClient = new AitbcClient({ baseUrl: coordinator.url, apiKey: minerKey });
+    const jobs = ['a', 'b', 'c'].map((prompt) => ({ model: 'llama3.2', prompt, max_price: '1' }));
+    const { results } = await client.jobs.submitMany(jobs);
+    assert.deepEqual(
+      results.map((result) => ('job' in result ? 'created' : result.error.error_code)),
+      ['created', 'created', 'PAYMENT_INSUFFICIENT_BALANCE'],
+    );
+    const claimed = await minerClient.miners.pollMany('sdk-batch-miner', 5, 0);
+    assert.equal(claimed.length, 2);
+    const completions = claimed.map((job) => {
+      const { miner_id: _, ...completion } = miner.completion(job, 'the answer', undefined, clock.now());
+      return { job_id: job.job_id, ...completion };
+    });
+    const done = await minerClient.miners.completeMany('sdk-batch-miner', completions);
+    assert.deepEqual(
+      done.results.map((result) => ('error' in result ? result.error.error_code : result.status)),
+      ['completed', 'completed'],
+    );
+    assert.deepEqual(await minerClient.miners.pollMany('sdk-batch-miner', 5, 0), []);
+    assert.equal((await client.account.get()).available, '1.952');
+  });
+
   test("the web pages' reads: receipts.list, account.spend and key, miners.earningsSeries, market.get, admin.deposits", async () => {
     const clientKey = await coordinator.createClient('gina', '10', { daily_job_quota: 5 });
     const client = new AitbcClient({ baseUrl: coordinator.url, apiKey: clientKey });

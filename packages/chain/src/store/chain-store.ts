@@ -13,6 +13,7 @@ import type { Receipt } from '@aitbc/protocol';
 import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Vote } from '../consensus.ts';
 import type { Account, Bond, SlashPayout, SlashRecord, StateChanges, StateReader, Unbonding } from '../state.ts';
+import type { TreeNode } from '../state-tree.ts';
 import type { SignedTx } from '../tx.ts';
 import { txEffects, txParties } from '../txs/registry.ts';
 
@@ -39,6 +40,14 @@ export interface Page<T> {
 
 const toBond = (row: Row): Bond => ({ miner_key: row.miner_key as string, address: row.address as string, amount: row.amount as bigint });
 const toUnbonding = (row: Row): Unbonding => ({ id: row.id as string, miner_key: row.miner_key as string, address: row.address as string, amount: row.amount as bigint, release_height: Number(row.release_height) });
+const toNode = (row: Row): TreeNode =>
+  row.kind === 'empty'
+    ? { kind: 'empty' }
+    : row.kind === 'branch'
+      ? { kind: 'branch', hash: row.hash as string }
+      : { kind: 'leaf', key: row.leaf_key as string, value_hash: row.value_hash as string, value: row.value as string, hash: row.hash as string };
+/** Entries kept of the head's tree nodes and of its accounts: about the top 17 levels of a tree of 100,000 accounts. */
+const HEAD_NODE_CACHE_LIMIT = 250_000;
 const rowJson = (row: Bond | Unbonding) => JSON.stringify({ ...row, amount: row.amount.toString() });
 const fromRowJson = <T extends Bond | Unbonding>(text: string): T => {
   const row = JSON.parse(text) as T & { amount: string };
@@ -77,6 +86,11 @@ export class ChainStore implements StateReader {
     this.db = new Database(path);
     this.db.pragma('journal_mode = WAL');
     this.db.pragma('synchronous = NORMAL');
+    // As the coordinator's store: checkpoints every 40 MB of WAL rather than 4 MB (each one
+    // writes back and syncs), and 64 MB of page cache, so a large chain's tree and account
+    // indexes stay in memory between blocks.
+    this.db.pragma('wal_autocheckpoint = 10000');
+    this.db.pragma('cache_size = -65536');
     this.db.pragma('foreign_keys = ON');
     this.db.defaultSafeIntegers(true);
     applyMigrations(this.db, fileURLToPath(new URL('./migrations/', import.meta.url)));
@@ -99,9 +113,21 @@ export class ChainStore implements StateReader {
     this.sql('INSERT INTO meta (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, value);
   }
 
+  /** Accounts read or written at the head, like headNodes: admission, production and import each read the same ones. */
+  private readonly headAccounts = new Map<string, Account>();
+
   account(address: string): Account {
+    const known = this.headAccounts.get(address);
+    if (known) return known;
     const row = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?').get(address) as Row | undefined;
-    return row ? { balance: row.balance as bigint, nonce: Number(row.nonce) } : { balance: 0n, nonce: 0 };
+    const account = row ? { balance: row.balance as bigint, nonce: Number(row.nonce) } : { balance: 0n, nonce: 0 };
+    this.rememberAccount(address, account);
+    return account;
+  }
+
+  private rememberAccount(address: string, account: Account): void {
+    if (this.headAccounts.size >= HEAD_NODE_CACHE_LIMIT) this.headAccounts.clear();
+    this.headAccounts.set(address, account);
   }
 
   allAccounts(): Map<string, Account> {
@@ -110,6 +136,26 @@ export class ChainStore implements StateReader {
       accounts.set(row.address as string, { balance: row.balance as bigint, nonce: Number(row.nonce) });
     }
     return accounts;
+  }
+
+  /**
+   * The head's tree nodes read so far, kept with the blocks written and dropped on a revert: a
+   * block reads the same paths twice (production, then import) and its upper levels every time.
+   */
+  private readonly headNodes = new Map<string, TreeNode | null>();
+
+  /** The state tree's node at `path` as of block `height` (default: the head); null if never written. */
+  stateNode(path: string, height?: number): TreeNode | null {
+    if (height === undefined && this.headNodes.has(path)) return this.headNodes.get(path)!;
+    const row = this.sql('SELECT * FROM state_nodes WHERE path = ? AND height <= ? ORDER BY height DESC LIMIT 1').get(path, height ?? Number.MAX_SAFE_INTEGER) as Row | undefined;
+    const node = row ? toNode(row) : null;
+    if (height === undefined) this.rememberNode(path, node);
+    return node;
+  }
+
+  private rememberNode(path: string, node: TreeNode | null): void {
+    if (this.headNodes.size >= HEAD_NODE_CACHE_LIMIT) this.headNodes.clear();
+    this.headNodes.set(path, node);
   }
 
   bond(minerKey: string): Bond | null {
@@ -125,8 +171,12 @@ export class ChainStore implements StateReader {
     return (this.sql('SELECT * FROM unbondings WHERE miner_key = ? ORDER BY release_height, id').all(minerKey) as Row[]).map(toUnbonding);
   }
 
+  /** Asked by every transaction admitted (for the next height), so kept until the state changes. */
+  private due: { height: number; entries: Unbonding[] } | null = null;
+
   unbondingsDue(height: number): Unbonding[] {
-    return (this.sql('SELECT * FROM unbondings WHERE release_height <= ? ORDER BY release_height, id').all(height) as Row[]).map(toUnbonding);
+    if (this.due?.height !== height) this.due = { height, entries: (this.sql('SELECT * FROM unbondings WHERE release_height <= ? ORDER BY release_height, id').all(height) as Row[]).map(toUnbonding) };
+    return [...this.due.entries];
   }
 
   allUnbondings(): Unbonding[] {
@@ -205,6 +255,11 @@ export class ChainStore implements StateReader {
     return row ? this.toBlock(row) : null;
   }
 
+  /** Whether a block holds the transaction (cheaper than `tx`: nothing parsed). */
+  hasTx(hash: string): boolean {
+    return this.sql('SELECT 1 FROM transactions WHERE hash = ?').pluck().get(hash) !== undefined;
+  }
+
   tx(hash: string): StoredTx | null {
     const row = this.sql('SELECT * FROM transactions WHERE hash = ?').get(hash) as Row | undefined;
     if (!row) return null;
@@ -260,17 +315,29 @@ export class ChainStore implements StateReader {
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');
       const undo = this.sql('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
+      // Genesis is never reverted: its allocations need no undo rows.
+      const height = block.header.height;
       for (const [address, account] of changes.changed) {
-        const previous = before.get(address) as Row | undefined;
-        undo.run(block.header.height, address, previous?.balance ?? null, previous?.nonce ?? null);
+        if (height > 0) {
+          const previous = before.get(address) as Row | undefined;
+          undo.run(height, address, previous?.balance ?? null, previous?.nonce ?? null);
+        }
         upsert.run(address, account.balance, account.nonce);
       }
       this.writeBonds(block.header.height, changes);
+      const insertNode = this.sql('INSERT INTO state_nodes (path, height, kind, hash, leaf_key, value_hash, value) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      for (const [path, node] of changes.treeNodes) {
+        if (node.kind === 'leaf') insertNode.run(path, block.header.height, 'leaf', node.hash, node.key, node.value_hash, node.value);
+        else insertNode.run(path, block.header.height, node.kind, node.kind === 'branch' ? node.hash : null, null, null, null);
+      }
       const insertSlash = this.sql('INSERT INTO slashes (receipt_id, tx_hash, block_height, position, miner_key, bond_address, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const record of changes.slashes) {
         insertSlash.run(record.receipt_id, record.tx_hash, block.header.height, txHashes.indexOf(record.tx_hash), record.miner_key, record.bond_address, recordJson(record));
       }
     }).immediate();
+    this.due = null;
+    for (const [path, node] of changes.treeNodes) this.rememberNode(path, node);
+    for (const [address, account] of changes.changed) this.rememberAccount(address, account);
   }
 
   /** Bond and unbonding rows as the block left them, each with the row it replaced. */
@@ -320,12 +387,16 @@ export class ChainStore implements StateReader {
         else this.putUnbondingRow(row.id as string, previous === null ? null : fromRowJson<Unbonding>(previous));
       }
       this.sql('DELETE FROM bond_undo WHERE height = ?').run(height);
+      this.sql('DELETE FROM state_nodes WHERE height = ?').run(height);
       this.sql('DELETE FROM slashes WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipt_proofs WHERE block_height = ?').run(height);
       this.sql('DELETE FROM tx_parties WHERE block_height = ?').run(height);
       this.sql('DELETE FROM receipts WHERE block_height = ?').run(height);
       this.sql('DELETE FROM transactions WHERE block_height = ?').run(height);
       this.sql('DELETE FROM blocks WHERE height = ?').run(height);
+      this.headNodes.clear();
+      this.headAccounts.clear();
+      this.due = null;
       return head;
     }).immediate();
   }

@@ -7,6 +7,7 @@ import { prepareVerificationKey, type PreparedVerificationKey } from '@aitbc/pro
 import type { Genesis } from '../genesis.ts';
 import { StateOverlay, type StateReader } from '../state.ts';
 import { txHash, type SignedTx } from '../tx.ts';
+import { VerifiedSignatures } from '../verified-signatures.ts';
 import { chargeSender } from './common.ts';
 import { txType } from './registry.ts';
 import type { Claims, TxEnvironment } from './types.ts';
@@ -17,6 +18,7 @@ export function txEnvironment(store: TxEnvironment['store'], genesis: Genesis): 
   return {
     genesis,
     store,
+    signatures: new VerifiedSignatures(),
     receiptVkey: () => (vkey === undefined ? (vkey = genesis.zk_receipt_vkey ? prepareVerificationKey(genesis.zk_receipt_vkey) : null) : vkey),
   };
 }

@@ -61,11 +61,12 @@ export function validateTxShape(value: unknown): TxShape {
 }
 
 /** What needs no state: form, chain id and signature. Throws TxRejectedError. */
-export function checkTxForm(value: unknown, chainId: string): SignedTx {
+/** `signatures`: a node's record of those it verified (verified-signatures.ts). */
+export function checkTxForm(value: unknown, chainId: string, signatures?: { check(tx: SignedTx): boolean }): SignedTx {
   const shape = validateTxShape(value);
   if (!shape.ok) throw new TxRejectedError('CHAIN_TX_INVALID_FORMAT', `${shape.field} ${shape.problem}`, {}, shape.field);
   const tx = shape.tx;
   if (tx.body.chain_id !== chainId) throw new TxRejectedError('CHAIN_TX_WRONG_CHAIN', `chain_id ${tx.body.chain_id} is not this chain (${chainId})`, { chain_id: chainId }, 'body.chain_id');
-  if (!checkTxSignature(tx)) throw new TxRejectedError('CHAIN_TX_INVALID_SIGNATURE', 'the signature does not verify, or public_key is not the key of `from`', {}, 'signature');
+  if (!(signatures ? signatures.check(tx) : checkTxSignature(tx))) throw new TxRejectedError('CHAIN_TX_INVALID_SIGNATURE', 'the signature does not verify, or public_key is not the key of `from`', {}, 'signature');
   return tx;
 }

@@ -6,6 +6,7 @@
 // common.ts.
 
 import type { Receipt } from '@aitbc/protocol';
+import type { VerifiedSignatures } from '../verified-signatures.ts';
 import type { PreparedVerificationKey } from '@aitbc/protocol/zk';
 import type { Genesis } from '../genesis.ts';
 import type { SlashRecord, StateOverlay } from '../state.ts';
@@ -21,6 +22,8 @@ export interface TxEnvironment {
   readonly store: Pick<ChainStore, 'receipt' | 'receiptProof' | 'receiptSlash'>;
   /** genesis' zk_receipt_vkey, parsed once (null when genesis has none). */
   receiptVkey(): PreparedVerificationKey | null;
+  /** The transaction signatures this node verified already. */
+  readonly signatures: VerifiedSignatures;
 }
 
 /**

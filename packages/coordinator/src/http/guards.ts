@@ -3,7 +3,7 @@
 // body is in, the in-flight cap.
 
 import { monitorEventLoopDelay } from 'node:perf_hooks';
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
 import type { Maintenance } from '../services/maintenance.ts';
@@ -15,7 +15,7 @@ import { isApiPath } from '@aitbc/server-edge';
 export const MAINTENANCE_EXEMPT = /^\/(v1\/admin\/|v1\/health|v1\/coordinator|openapi\.json|docs|metrics)/;
 export const LOAD_EXEMPT = /^\/(v1\/health|metrics)/;
 /** Long-polls wait by design; counting them as load would shed the miners we are waiting for. */
-const LONG_POLL = '/v1/miners/poll';
+const LONG_POLLS = new Set(['/v1/miners/poll', '/v1/miners/poll/batch']);
 
 const pathOf = (request: FastifyRequest) => request.url.split('?')[0] ?? '/';
 
@@ -62,7 +62,7 @@ export function installLoadShedding(app: FastifyInstance, config: CoordinatorCon
   // (bounded by the request timeout), not a slot, so slow uploads cannot shed everyone else.
   app.addHook('preHandler', async (request, reply) => {
     const path = pathOf(request);
-    if (LOAD_EXEMPT.test(path) || path === LONG_POLL) return;
+    if (LOAD_EXEMPT.test(path) || LONG_POLLS.has(path)) return;
     if (inFlight >= config.maxInFlight) {
       throw new ApiError('SYSTEM_OVERLOADED', `The coordinator is at capacity (${inFlight} requests in flight); retry with backoff`, { retryAfterSeconds: 1 });
     }
@@ -81,8 +81,16 @@ export function installLoadShedding(app: FastifyInstance, config: CoordinatorCon
   };
 }
 
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** How many requests of the key's rate limit the route counts, read once the body is valid (a batch: one per job). */
+    rateCost?: (request: FastifyRequest) => number;
+  }
+}
+
 export function installRateLimit(app: FastifyInstance, buckets: RateLimiter, config: CoordinatorConfig): void {
-  app.addHook('onRequest', async (request, reply) => {
+  /** Takes `count` tokens; `jobs`: the batch's size, for the refusal. */
+  const charge = async (request: FastifyRequest, reply: FastifyReply, count: number, jobs = 1) => {
     const principal = request.principal;
     // The bootstrap admin key is exempt: it is the operator's own key, given on the command line,
     // and the way out of an incident (new keys, credit, maintenance off). A default limit meant
@@ -90,13 +98,20 @@ export function installRateLimit(app: FastifyInstance, buckets: RateLimiter, con
     if (!principal || principal.keyId === BOOTSTRAP_KEY_ID) return;
     const limit = principal.rateLimitPerMinute ?? config.defaultRateLimitPerMinute;
     if (limit === null) return;
-    const verdict = await buckets.take(principal.keyId, limit);
+    const verdict = await buckets.take(principal.keyId, limit, count);
     reply.header('X-RateLimit-Limit', String(verdict.limit));
     reply.header('X-RateLimit-Remaining', String(verdict.remaining));
     reply.header('X-RateLimit-Reset', String(Math.ceil(verdict.resetMs / 1000)));
     if (!verdict.allowed) {
       const seconds = Math.max(1, Math.ceil(verdict.retryAfterMs / 1000));
-      throw new ApiError('RATE_LIMIT_EXCEEDED', `Rate limit of ${limit} requests per minute exceeded. Retry after ${seconds} seconds`, { retryAfterSeconds: verdict.retryAfterMs / 1000 });
+      const batch = jobs > 1 ? `; this batch counts ${jobs} (one per job)${jobs > limit ? `, more than the limit: send at most ${limit} a batch` : ''}` : '';
+      throw new ApiError('RATE_LIMIT_EXCEEDED', `Rate limit of ${limit} requests per minute exceeded${batch}. Retry after ${seconds} seconds`, { retryAfterSeconds: verdict.retryAfterMs / 1000 });
     }
+  };
+  app.addHook('onRequest', async (request, reply) => charge(request, reply, 1));
+  // A batch has counted one request on arrival; once its body is known, the rest of its jobs.
+  app.addHook('preHandler', async (request, reply) => {
+    const cost = request.routeOptions.config?.rateCost?.(request) ?? 1;
+    if (cost > 1) await charge(request, reply, cost - 1, cost);
   });
 }

@@ -1,10 +1,11 @@
 // Client routes: submit, list, read, result, cancel, dispute, receipt. A client sees only its account's jobs.
 
 import type { Static } from 'typebox';
-import { formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, errorResponses } from '@aitbc/protocol/wire';
+import { ApiError, formatAmount } from '@aitbc/protocol';
+import { ClientJobView, CreatedJob, DisputeBody, JobIdParams, JobList, JobResult, ListJobsQuery, Receipt, SubmitJobBody, SubmitJobsBody, SubmittedJobs, errorResponses } from '@aitbc/protocol/wire';
+import { errorBody } from '../http/errors.ts';
 import { clientJobView } from '../http/views.ts';
 import type { JobRecord } from '../store/store.ts';
 
@@ -36,6 +37,29 @@ export function registerJobRoutes(app: App, { jobs, disputes }: Services): void 
       // body was serialised once, from the view the 201 schema describes: sent as it is.
       // (Typed as the view: Fastify sends a string with a JSON content type untouched.)
       return reply.code(201).type('application/json; charset=utf-8').send(result.body as unknown as Static<typeof CreatedJob>);
+    },
+  );
+
+  app.post(
+    '/v1/jobs/batch',
+    {
+      // Rate limits and daily quotas count jobs: the batch is charged one request per job.
+      config: { scope: 'client', rateCost: (request) => (request.body as SubmitJobsBody).jobs.length },
+      schema: {
+        tags: ['client'],
+        summary: 'Submit 1–100 jobs in one transaction, each with its own idempotency_key and escrow; 200 with one result per job, in order (docs/API.md, Batches)',
+        body: SubmitJobsBody,
+        response: { 200: SubmittedJobs, ...errorResponses('RATE_LIMIT_EXCEEDED') },
+      },
+    },
+    async (request) => {
+      const outcomes = await jobs.submitMany(
+        principalOf(request),
+        request.body.jobs.map(({ idempotency_key, ...input }) => ({ input, idempotencyKey: idempotency_key })),
+      );
+      return {
+        results: outcomes.map((outcome) => (outcome instanceof ApiError ? { error: errorBody(request, outcome, false) } : { job: JSON.parse(outcome.body), replayed: outcome.replayed })),
+      };
     },
   );
 

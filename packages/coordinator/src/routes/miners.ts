@@ -1,11 +1,12 @@
 // Miner routes: register, heartbeat, long-poll, explicit claim, complete, fail. A miner key acts
 // only for the miners it registered.
 
-import { formatAmount } from '@aitbc/protocol';
+import { ApiError, formatAmount } from '@aitbc/protocol';
 import type { App, Services } from '../app.ts';
 import { principalOf } from '../http/auth.ts';
-import { ClaimedJob, CompleteBody, CompletedView, FailBody, HeartbeatBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '@aitbc/protocol/wire';
+import { ClaimedJob, ClaimedJobs, CompleteBatchBody, CompleteBody, CompletedJobs, CompletedView, PollBatchBody, FailBody, HeartbeatBody, HeartbeatView, JobIdParams, JobView, MinerIdBody, MinerView, PollBody, RegisterMinerBody, errorResponses } from '@aitbc/protocol/wire';
 import { claimView, iso, jobView, minerView } from '../http/views.ts';
+import { errorBody } from '../http/errors.ts';
 import { Type } from 'typebox';
 
 export function registerMinerRoutes(app: App, { miners, config, hub }: Services): void {
@@ -69,6 +70,52 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
       const claim = await miners.poll(principalOf(request), request.body.miner_id, request.body.wait_seconds ?? 20, hangUp.signal);
       if (!claim) return reply.code(204).send(null);
       return claimView(claim, config.chainId, await hub.isLive(claim.job));
+    },
+  );
+
+  app.post(
+    '/v1/miners/poll/batch',
+    {
+      config: { scope: 'miner' },
+      schema: {
+        tags: ['miner'],
+        summary: 'Long-poll: claim up to max_jobs jobs at once, waiting up to wait_seconds for the first (an empty list when none came)',
+        body: PollBatchBody,
+        response: { 200: ClaimedJobs, ...errorResponses('MINER_NOT_FOUND', 'MINER_CAPACITY_FULL', 'PAYMENT_INSUFFICIENT_BALANCE') },
+      },
+    },
+    async (request, reply) => {
+      const hangUp = new AbortController();
+      reply.raw.on('close', () => {
+        if (!reply.raw.writableFinished) hangUp.abort();
+      });
+      const claims = await miners.pollMany(principalOf(request), request.body.miner_id, request.body.max_jobs, request.body.wait_seconds ?? 20, hangUp.signal);
+      return { jobs: await Promise.all(claims.map(async (claim) => claimView(claim, config.chainId, await hub.isLive(claim.job)))) };
+    },
+  );
+
+  app.post(
+    '/v1/jobs/complete/batch',
+    {
+      // Counted like the batch submit: one request per completion.
+      config: { scope: 'miner', rateCost: (request) => (request.body as CompleteBatchBody).completions.length },
+      schema: {
+        tags: ['miner'],
+        summary: 'Complete 1–100 held jobs in one transaction, each with its miner-signed receipt; 200 with one result per completion, in order',
+        body: CompleteBatchBody,
+        response: { 200: CompletedJobs, ...errorResponses('MINER_NOT_FOUND', 'RATE_LIMIT_EXCEEDED') },
+      },
+    },
+    async (request) => {
+      const { miner_id: minerId, completions } = request.body;
+      const outcomes = await miners.completeMany(principalOf(request), minerId, completions);
+      return {
+        results: outcomes.map((outcome, index) =>
+          outcome instanceof ApiError
+            ? { job_id: completions[index]!.job_id, error: errorBody(request, outcome, false) }
+            : { job_id: outcome.job.jobId, status: outcome.job.status, price: formatAmount(outcome.job.priceMicro!), receipt: outcome.receipt },
+        ),
+      };
     },
   );
 

@@ -4,9 +4,9 @@
 import { randomInt } from 'node:crypto';
 import { AmountRangeError, ApiError, canonicalize, capabilityBits, formatAmount, MAX_TOKENS_LIMIT, newId, parseAmount, sha256Hex, type Capability, type JobKind } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, ModelOffer, NewJob, StoredReceipt } from '../store/store.ts';
+import type { BatchSubmit, CheckVerdict, CoordinatorStore, JobParams, JobRecord, JobStatus, ModelOffer, NewJob, StoredReceipt, SubmitOutcome } from '../store/store.ts';
 import { needsOf, type JobNeeds } from './job-kinds.ts';
-import type { MinerDirectory } from './miner-directory.ts';
+import type { Catalogue, MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import type { WorkSignal } from './work-signal.ts';
 
@@ -45,6 +45,29 @@ export const withSeed = (params: JobParams | undefined): JobParams => ({ ...para
 
 /** `submitted` is the 201 body, already serialised so that a replay returns it byte for byte. */
 export type SubmitResult = { replayed: boolean; body: string };
+
+/** A submit checked and ready for the store: its rows, and the 201 body it will answer with. */
+interface PreparedSubmit {
+  item: BatchSubmit;
+  requestHash: string;
+  body: string;
+}
+
+const isPrepared = (result: unknown): result is PreparedSubmit => typeof result === 'object' && result !== null && 'item' in result;
+
+/**
+ * One batch item's step: its value, or the ApiError it threw with `field` moved under
+ * `jobs.<index>.` (the dotted path a schema error of the item gets). Any other error is a bug
+ * and fails the request.
+ */
+export async function itemOutcome<T>(index: number, step: () => Promise<T>, list = 'jobs'): Promise<T | ApiError> {
+  try {
+    return await step();
+  } catch (error) {
+    if (!(error instanceof ApiError)) throw error;
+    return new ApiError(error.code, error.message, { field: error.field === undefined ? undefined : `${list}.${index}.${error.field}`, retryAfterSeconds: error.retryAfterSeconds });
+  }
+}
 
 export interface Cursor {
   createdAt: number;
@@ -85,15 +108,53 @@ export class JobService {
     /** `live`: the caller watches the job's output as it is made (JobRecord.live). */
     options: { boundTokensByPrice?: boolean; live?: boolean } = {},
   ): Promise<SubmitResult> {
+    const prepared = await this.prepare(principal, input, idempotencyKey, jobId, options);
+    if ('replayed' in prepared) return prepared;
+    const { job, idempotency, quota, companion } = prepared.item;
+    return this.settle(principal, prepared, await this.store.submitJob(job, idempotency, quota, companion));
+  }
+
+  /**
+   * A batch of submits (POST /v1/jobs/batch) in one store transaction, each checked as submit() checks it
+   * (its own idempotency key, escrow, quota): the answer per item, in order, is its result or
+   * the ApiError it alone got, with `field` under `jobs.<i>.`. One item refused (bad price,
+   * balance, quota) leaves the others to be created.
+   */
+  async submitMany(principal: Principal, items: { input: SubmitInput; idempotencyKey: string | undefined }[]): Promise<(SubmitResult | ApiError)[]> {
+    const results: (SubmitResult | ApiError | PreparedSubmit)[] = [];
+    // The market as of the batch's start, read once for all its items.
+    const market = this.miners.catalogue();
+    market.catch(() => undefined); // a failure surfaces where an item awaits it, not as an unhandled rejection
+    for (const [index, { input, idempotencyKey }] of items.entries()) {
+      results.push(await itemOutcome(index, () => this.prepare(principal, input, idempotencyKey, newId('job'), {}, 'idempotency_key', market)));
+    }
+    const pending = results.flatMap((result, index) => (isPrepared(result) ? [{ index, prepared: result }] : []));
+    const outcomes = pending.length === 0 ? [] : await this.store.submitJobs(pending.map(({ prepared }) => prepared.item));
+    for (const [n, { index, prepared }] of pending.entries()) {
+      results[index] = await itemOutcome(index, async () => this.settle(principal, prepared, outcomes[n]!, 'idempotency_key'));
+    }
+    return results as (SubmitResult | ApiError)[];
+  }
+
+  /** Everything submit() checks before the store: a replay of a key seen before, or the rows to write. */
+  private async prepare(
+    principal: Principal,
+    input: SubmitInput,
+    idempotencyKey: string | undefined,
+    jobId: string,
+    options: { boundTokensByPrice?: boolean; live?: boolean },
+    keyField = 'Idempotency-Key',
+    market?: Promise<Catalogue>,
+  ): Promise<SubmitResult | PreparedSubmit> {
     if (idempotencyKey !== undefined && !IDEMPOTENCY_KEY_PATTERN.test(idempotencyKey)) {
-      throw new ApiError('VALIDATION_INVALID_FORMAT', 'Header Idempotency-Key must be 1–255 printable ASCII characters', { field: 'Idempotency-Key' });
+      throw new ApiError('VALIDATION_INVALID_FORMAT', `${keyField === 'Idempotency-Key' ? 'Header' : 'Field'} ${keyField} must be 1–255 printable ASCII characters`, { field: keyField });
     }
     const now = this.config.now();
     const requestHash = sha256Hex(canonicalize(input));
     if (idempotencyKey !== undefined) {
       // A retry must get its original answer even if the market changed since (miner gone, …).
       const prior = await this.store.findIdempotentSubmit(principal.account, idempotencyKey, now - IDEMPOTENCY_WINDOW_MS);
-      if (prior) return this.replay(prior, requestHash);
+      if (prior) return this.replay(prior, requestHash, keyField);
     }
     const maxPriceMicro = parseMoneyField(input.max_price, 'max_price');
     if (maxPriceMicro <= 0n) throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'max_price' must be more than 0", { field: 'max_price' });
@@ -107,10 +168,10 @@ export class JobService {
       throw new ApiError('VALIDATION_OUT_OF_RANGE', "Field 'verify' is not available for embedding jobs: vectors from different GPUs differ in their last digits, so a re-run cannot confirm them exactly", { field: 'verify' });
     }
     const needs = needsOf(kind, input.prompt);
-    // Priced against the market as read up to a second ago; a job that would be refused is
-    // priced again on a fresh read, so no refusal rests on an old one.
+    // Priced against the market as read up to a second ago (a batch's: as read at its start); a
+    // job that would be refused is priced again on a fresh read, so no refusal rests on an old one.
     const priced = async (recent: boolean) => {
-      const price = await this.checkModelAndPin(input.model, input.miner_id, needs, recent);
+      const price = await this.checkModelAndPin(input.model, input.miner_id, needs, recent, market);
       const params = options.boundTokensByPrice ? boundedByPrice(input.params, maxPriceMicro, price) : input.params;
       const minUnits = params?.max_tokens ?? 1;
       checkPrice(maxPriceMicro, minUnits, price);
@@ -159,10 +220,17 @@ export class JobService {
         ? null
         : { key: idempotencyKey, requestHash, notBefore: now - IDEMPOTENCY_WINDOW_MS, response: body };
     const quota = principal.dailyJobQuota === null ? null : { keyId: principal.keyId, day: utcDay(now), limit: principal.dailyJobQuota };
-    const outcome = await this.store.submitJob(job, idempotency, quota, rerun);
+    return { item: { job, idempotency, quota, companion: rerun }, requestHash, body };
+  }
+
+  /** The answer to a prepared submit once the store has written it, or the ApiError for its refusal. */
+  private settle(principal: Principal, { item, requestHash, body }: PreparedSubmit, outcome: SubmitOutcome, keyField = 'Idempotency-Key'): SubmitResult {
+    const { job, companion: rerun } = item;
+    const { maxPriceMicro } = job;
+    const now = job.createdAt;
     switch (outcome.kind) {
       case 'existing':
-        return this.replay(outcome.prior, requestHash);
+        return this.replay(outcome.prior, requestHash, keyField);
       case 'insufficient_balance':
         throw new ApiError(
           'PAYMENT_INSUFFICIENT_BALANCE',
@@ -180,10 +248,10 @@ export class JobService {
     }
   }
 
-  private replay(prior: { requestHash: string; response: string }, requestHash: string): SubmitResult {
+  private replay(prior: { requestHash: string; response: string }, requestHash: string, keyField = 'Idempotency-Key'): SubmitResult {
     if (prior.requestHash !== requestHash) {
-      throw new ApiError('VALIDATION_INVALID_FORMAT', 'This Idempotency-Key was already used with a different request body; use a new key for a new job', {
-        field: 'Idempotency-Key',
+      throw new ApiError('VALIDATION_INVALID_FORMAT', `This ${keyField} was already used with a different request body; use a new key for a new job`, {
+        field: keyField,
       });
     }
     return { replayed: true, body: prior.response };
@@ -194,7 +262,7 @@ export class JobService {
    * that cannot take the job; returns the lowest unit price the job could run at now (the pinned
    * miner's, or the cheapest online offer), null when it will wait for a miner to come online.
    */
-  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds, recent: boolean): Promise<PriceToBeat | null> {
+  private async checkModelAndPin(model: string, pinnedMinerId: string | undefined, needs: JobNeeds, recent: boolean, market?: Promise<Catalogue>): Promise<PriceToBeat | null> {
     if (pinnedMinerId !== undefined) {
       const miner = await this.miners.require(pinnedMinerId);
       if (!miner.prices.has(model)) {
@@ -222,7 +290,7 @@ export class JobService {
       }
       return { unitPriceMicro: miner.prices.get(model)!, askedBy: `miner ${pinnedMinerId}`, model };
     }
-    const entry = (recent ? await this.miners.recentOffer(model) : null) ?? (await this.miners.requireModel(model));
+    const entry = !recent ? await this.miners.requireModel(model) : market ? await this.miners.requireModel(model, market) : ((await this.miners.recentOffer(model)) ?? (await this.miners.requireModel(model)));
     // With no miner of the model online the job waits for one (an operator-listed model); with
     // some online, one of them must do everything the request asks, at the cheapest such price.
     if (!entry.offer) return null;

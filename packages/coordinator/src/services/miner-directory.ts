@@ -14,6 +14,9 @@ import { RecordCache } from './record-cache.ts';
  */
 export const RECENT_OFFERS_MS = 1_000;
 
+/** Every model a job may ask for, with its offer when online miners make one. */
+export type Catalogue = { model: string; offer: ModelOffer | null }[];
+
 export class MinerDirectory {
   /** The online offers as read at `readAt`, for submits (GET /v1/models always reads afresh). */
   private recent: { readAt: number; offers: Map<string, ModelOffer> } | null = null;
@@ -86,7 +89,7 @@ export class MinerDirectory {
   }
 
   /** Every model a job may ask for — what online miners offer plus the operator's --models — with its offer, if any. */
-  async catalogue(): Promise<{ model: string; offer: ModelOffer | null }[]> {
+  async catalogue(): Promise<Catalogue> {
     const offers = new Map((await this.offers()).map((offer) => [offer.model, offer]));
     return [...new Set([...offers.keys(), ...this.config.models])].sort().map((model) => ({ model, offer: offers.get(model) ?? null }));
   }
@@ -122,9 +125,9 @@ export class MinerDirectory {
     return offer ? { model, offer } : null;
   }
 
-  /** The model's catalogue entry; a model no online miner offers (nor --models) is VALIDATION_INVALID_MODEL. */
-  async requireModel(model: string): Promise<{ model: string; offer: ModelOffer | null }> {
-    const catalogue = await this.catalogue();
+  /** The model's catalogue entry (from `market` when the caller read it already); a model no online miner offers (nor --models) is VALIDATION_INVALID_MODEL. */
+  async requireModel(model: string, market: Promise<Catalogue> = this.catalogue()): Promise<{ model: string; offer: ModelOffer | null }> {
+    const catalogue = await market;
     const entry = catalogue.find((candidate) => candidate.model === model);
     if (entry) return entry;
     const offer = catalogue.length > 0 ? `available now: ${catalogue.map((candidate) => candidate.model).join(', ')}` : 'no model is available now (no miner is online)';

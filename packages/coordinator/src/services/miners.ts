@@ -4,9 +4,9 @@
 
 import { ApiError, addressFromPublicKey, formatAmount, isValidAddress, parsePublicKey, publicKeyFromSecret, randomHex, redactLocators, signReceipt, capabilityBits, type ModelCapabilities, type Receipt } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { ClaimRequest, CoordinatorStore, GpuInfo, JobRecord, MinerRecord, ModelOffering } from '../store/store.ts';
+import type { ClaimRequest, Completion, CompletionOutcome, CoordinatorStore, GpuInfo, JobRecord, MinerRecord, ModelOffering } from '../store/store.ts';
 import { mayVerify } from '../verification/sampling.ts';
-import { parseMoneyField, terminalError } from './jobs.ts';
+import { itemOutcome, parseMoneyField, terminalError } from './jobs.ts';
 import type { CoordinatorMetrics } from './metrics.ts';
 import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
@@ -162,6 +162,16 @@ export class MinerService {
    * Returns null when none came. A miner already at max_concurrency is told so at once.
    */
   async poll(principal: Principal, minerId: string, waitSeconds: number, abort?: AbortSignal): Promise<Claim | null> {
+    return (await this.pollMany(principal, minerId, 1, waitSeconds, abort))[0] ?? null;
+  }
+
+  /**
+   * Long-poll for up to `maxJobs` jobs, claimed in one transaction as soon as any is claimable
+   * (oldest first; fewer when the miner's free slots or bond cover fewer): waits up to
+   * `waitSeconds` for the first, never for more. Empty when none came; a miner with no free slot
+   * is told so at once.
+   */
+  async pollMany(principal: Principal, minerId: string, maxJobs: number, waitSeconds: number, abort?: AbortSignal): Promise<Claim[]> {
     // Its standing here only picks which waiter a new job wakes: claimNext judges it on the row.
     const miner = await this.directory.requireOwned(principal, minerId, true);
     await this.requireBond(miner);
@@ -179,21 +189,22 @@ export class MinerService {
     const waitUntil = performance.now() + Math.min(waitSeconds, this.config.maxWaitSeconds) * 1000;
     for (;;) {
       const generation = this.signal.generation;
-      const nonce = randomHex(16);
-      const outcome = await this.store.claimNext(this.claimRequest(minerId, this.config.now(), nonce));
+      const outcome = await this.store.claimMany({ ...this.claimRequest(minerId, this.config.now()), nonces: Array.from({ length: maxJobs }, () => randomHex(16)) });
       if (outcome.kind === 'capacity_full') throw capacityFull(miner, outcome.running);
-      if (outcome.kind === 'claimed') {
+      if (outcome.jobs.length > 0) {
         if (abort?.aborted) {
-          // The miner hung up while we claimed: give the job back rather than wait for the lease.
-          await this.store.releaseClaim(outcome.job.jobId, minerId, nonce, this.config.now());
-          this.signal.notify(outcome.job);
-          return null;
+          // The miner hung up while we claimed: give the jobs back rather than wait for the lease.
+          for (const job of outcome.jobs) {
+            await this.store.releaseClaim(job.jobId, minerId, job.claimNonce!, this.config.now());
+            this.signal.notify(job);
+          }
+          return [];
         }
-        this.metrics.claimed(outcome.job);
-        return { job: outcome.job, miner };
+        for (const job of outcome.jobs) this.metrics.claimed(job);
+        return outcome.jobs.map((job) => ({ job, miner }));
       }
       const remaining = waitUntil - performance.now();
-      if (remaining <= 0 || abort?.aborted || this.signal.closed) return null;
+      if (remaining <= 0 || abort?.aborted || this.signal.closed) return [];
       await this.signal.wait(generation, Math.min(remaining, POLL_RECHECK_MS), who, abort);
     }
   }
@@ -217,12 +228,11 @@ export class MinerService {
   }
 
   /** The store judges the miner's standing itself; it is told the policy's inputs it cannot know. */
-  private claimRequest(minerId: string, now: number, nonce: string): ClaimRequest {
+  private claimRequest(minerId: string, now: number): Omit<ClaimRequest, 'nonce'> {
     return {
       minerId,
       now,
       leaseMs: this.leaseMs,
-      nonce,
       probationJobs: this.config.verification.probationJobs,
       trusted: this.config.verification.trustedMiners.has(minerId),
       minBondMicro: this.config.minBondMicro,
@@ -234,7 +244,7 @@ export class MinerService {
     await this.requireBond(miner);
     const now = this.config.now();
     await this.store.expireDue(now, jobId);
-    const outcome = await this.store.claimJob(jobId, this.claimRequest(minerId, now, randomHex(16)));
+    const outcome = await this.store.claimJob(jobId, { ...this.claimRequest(minerId, now), nonce: randomHex(16) });
     switch (outcome.kind) {
       case 'claimed':
         this.metrics.claimed(outcome.job);
@@ -250,7 +260,36 @@ export class MinerService {
 
   async complete(principal: Principal, jobId: string, input: CompleteInput): Promise<{ job: JobRecord; receipt: Receipt }> {
     const miner = await this.directory.requireOwned(principal, input.miner_id);
+    const completion = await this.checkCompletion(miner, jobId, input, this.config.now());
+    return this.finishCompletion(miner, completion, await this.store.completeJob(completion));
+  }
+
+  /**
+   * Completions of several held jobs in one store transaction, each checked as complete() checks
+   * it: the answer per item, in order, is its result or the ApiError it alone got (`field` under
+   * `completions.<i>.`); a bad receipt or a job no longer held refuses only its own item.
+   */
+  async completeMany(principal: Principal, minerId: string, items: (Omit<CompleteInput, 'miner_id'> & { job_id: string })[]): Promise<({ job: JobRecord; receipt: Receipt } | ApiError)[]> {
+    const miner = await this.directory.requireOwned(principal, minerId);
     const now = this.config.now();
+    const results: ({ job: JobRecord; receipt: Receipt } | ApiError | Completion)[] = [];
+    for (const [index, { job_id: jobId, ...input }] of items.entries()) {
+      results.push(await itemOutcome(index, () => this.checkCompletion(miner, jobId, { ...input, miner_id: minerId }, now), 'completions'));
+    }
+    const checked = results.flatMap((result, index) => (result instanceof ApiError ? [] : [{ index, completion: result as Completion }]));
+    const outcomes = checked.length === 0 ? [] : await this.store.completeJobs(checked.map(({ completion }) => completion));
+    // `miner` was read before the batch: each completion's verification sees the ones before it counted.
+    let completed = 0;
+    for (const [n, { index, completion }] of checked.entries()) {
+      const asOf = { ...miner, track: { ...miner.track, jobsCompleted: miner.track.jobsCompleted + completed } };
+      if (outcomes[n]!.kind === 'done') completed++;
+      results[index] = await itemOutcome(index, () => this.finishCompletion(asOf, completion, outcomes[n]!), 'completions');
+    }
+    return results as ({ job: JobRecord; receipt: Receipt } | ApiError)[];
+  }
+
+  /** Everything complete() checks before the store: the job is held, the output is what was streamed, the receipt verifies; the co-signed completion to write. */
+  private async checkCompletion(miner: MinerRecord, jobId: string, input: CompleteInput, now: number): Promise<Completion> {
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
     if (!(await this.hub.matchesRelayed(job, input.output))) await this.refuseUnstreamedOutput(job, input.output);
@@ -267,7 +306,7 @@ export class MinerService {
     });
     // The co-signature covers the same bytes; nothing else is added to the receipt.
     const receipt = signReceipt(minerSigned, 'coordinator', this.coordinatorSecretKey);
-    const outcome = await this.store.completeJob({
+    return {
       jobId,
       minerId: miner.minerId,
       claimNonce: job.claimNonce!,
@@ -281,7 +320,10 @@ export class MinerService {
       now,
       // A verify job's re-run goes to another owner's miner with the weights this receipt names.
       release: job.verify ? { requiredDigest: receipt.model_digest ?? null, excludedOwners: [miner.ownerKeyId], deadline: now + (job.deadline - job.createdAt) } : null,
-    });
+    };
+  }
+
+  private async finishCompletion(miner: MinerRecord, { jobId, receipt }: Completion, outcome: CompletionOutcome): Promise<{ job: JobRecord; receipt: Receipt }> {
     // Refused here means the job moved (cancelled, expired, lease lapsed) between the check and the write.
     if (outcome.kind === 'refused') throw notHeld(outcome.job, jobId, miner.minerId);
     this.hub.completed(jobId, outcome.job, receipt);

@@ -11,19 +11,20 @@ import { OutageLog, type BusLog } from '../bus/bus.ts';
 import { redisSettled } from '../bus/redis-bus.ts';
 import { TokenBuckets, WINDOW_MS, type BucketVerdict, type RateLimiter } from './token-bucket.ts';
 
-/** KEYS[1] the bucket; ARGV limit per window, now (ms), window (ms). Returns {allowed, tokens as text}. */
+/** KEYS[1] the bucket; ARGV limit per window, now (ms), window (ms), tokens to take. Returns {allowed, tokens as text}. */
 const TAKE_SCRIPT = `
 local limit = tonumber(ARGV[1])
 local now = tonumber(ARGV[2])
 local window = tonumber(ARGV[3])
+local count = tonumber(ARGV[4]) or 1
 local rate = limit / window
 local bucket = redis.call('HMGET', KEYS[1], 'tokens', 'at')
 local tokens = tonumber(bucket[1]) or limit
 local at = tonumber(bucket[2]) or now
 tokens = math.min(limit, tokens + math.max(0, now - at) * rate)
 local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= count then
+  tokens = tokens - count
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', string.format('%.17g', tokens), 'at', string.format('%d', now))
@@ -60,19 +61,19 @@ export class RedisRateLimiter implements RateLimiter {
     return limiter;
   }
 
-  async take(key: string, limitPerMinute: number): Promise<BucketVerdict> {
+  async take(key: string, limitPerMinute: number, count = 1): Promise<BucketVerdict> {
     const now = this.now();
     let reply: [number, string];
     try {
       const run = (this.redis as unknown as { aitbcTakeToken(key: string, ...args: (string | number)[]): Promise<[number, string]> }).aitbcTakeToken;
-      reply = await run.call(this.redis, this.keyPrefix + key, limitPerMinute, Math.floor(now), WINDOW_MS);
+      reply = await run.call(this.redis, this.keyPrefix + key, limitPerMinute, Math.floor(now), WINDOW_MS, count);
       this.outage.succeeded();
     } catch (error) {
       this.outage.failed(error);
-      return this.fallback.take(key, limitPerMinute);
+      return this.fallback.take(key, limitPerMinute, count);
     }
     const [allowed, tokensText] = reply;
-    return TokenBuckets.verdict(allowed === 1, Number(tokensText), limitPerMinute);
+    return TokenBuckets.verdict(allowed === 1, Number(tokensText), limitPerMinute, count);
   }
 
   /** Redis expires full buckets itself; this forgets the fallback's. */

@@ -20,7 +20,8 @@ export const WINDOW_MS = 60_000;
  * shared store (Redis) with the same arithmetic, hence the promise.
  */
 export interface RateLimiter {
-  take(key: string, limitPerMinute: number): Promise<BucketVerdict>;
+  /** Takes `count` tokens (default 1) or none: a batch counts as one request per job. */
+  take(key: string, limitPerMinute: number, count?: number): Promise<BucketVerdict>;
   /** Forgets what no longer matters (full buckets); a shared store may expire them itself. */
   prune(): Promise<void>;
   close(): Promise<void>;
@@ -31,26 +32,27 @@ export class TokenBuckets implements RateLimiter {
 
   constructor(private readonly now: () => number) {}
 
-  async take(key: string, limitPerMinute: number): Promise<BucketVerdict> {
+  async take(key: string, limitPerMinute: number, count = 1): Promise<BucketVerdict> {
     const now = this.now();
     const ratePerMs = limitPerMinute / WINDOW_MS;
     const bucket = this.buckets.get(key) ?? { tokens: limitPerMinute, at: now };
     bucket.tokens = Math.min(limitPerMinute, bucket.tokens + Math.max(0, now - bucket.at) * ratePerMs);
     bucket.at = now;
-    const allowed = bucket.tokens >= 1;
-    if (allowed) bucket.tokens -= 1;
+    const allowed = bucket.tokens >= count;
+    if (allowed) bucket.tokens -= count;
     this.buckets.set(key, bucket);
-    return TokenBuckets.verdict(allowed, bucket.tokens, limitPerMinute);
+    return TokenBuckets.verdict(allowed, bucket.tokens, limitPerMinute, count);
   }
 
   /** The verdict of a take that left `tokens` in the bucket (shared with RedisRateLimiter). */
-  static verdict(allowed: boolean, tokens: number, limitPerMinute: number): BucketVerdict {
+  static verdict(allowed: boolean, tokens: number, limitPerMinute: number, count = 1): BucketVerdict {
     const ratePerMs = limitPerMinute / WINDOW_MS;
     return {
       allowed,
       limit: limitPerMinute,
       remaining: Math.floor(tokens),
-      retryAfterMs: allowed ? 0 : (1 - tokens) / ratePerMs,
+      // A count above the limit never fits: the wait shown is until the bucket is full.
+      retryAfterMs: allowed ? 0 : (Math.min(count, limitPerMinute) - tokens) / ratePerMs,
       resetMs: (limitPerMinute - tokens) / ratePerMs,
     };
   }

@@ -217,6 +217,14 @@ export interface QuotaClaim {
   limit: number;
 }
 
+/** One item of a batch submit (submitJobs): submitJob's arguments. */
+export interface BatchSubmit {
+  job: NewJob;
+  idempotency: IdempotencyClaim | null;
+  quota: QuotaClaim | null;
+  companion?: NewJob | null;
+}
+
 /** `existing`: the idempotency key was taken (by a concurrent submit) before this one landed. */
 export type SubmitOutcome =
   | { kind: 'created'; job: JobRecord }
@@ -309,7 +317,13 @@ export interface ClaimRequest {
   minBondMicro?: bigint;
 }
 
+/** A claim of several jobs: one fresh nonce per job it may take. */
+export type ClaimManyRequest = Omit<ClaimRequest, 'nonce'> & { nonces: string[] };
+
 export type ClaimNextOutcome = { kind: 'claimed'; job: JobRecord } | { kind: 'none' } | { kind: 'capacity_full'; running: number };
+
+/** `claimed` with no jobs: nothing claimable; `capacity_full`: the miner had no free slot at all. */
+export type ClaimManyOutcome = { kind: 'claimed'; jobs: JobRecord[] } | { kind: 'capacity_full'; running: number };
 
 export type ClaimJobOutcome =
   | { kind: 'claimed'; job: JobRecord }

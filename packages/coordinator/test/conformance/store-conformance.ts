@@ -13,6 +13,7 @@ import { jobCases } from './jobs.ts';
 import { claimCases } from './claims.ts';
 import { moneyCases } from './money.ts';
 import { parallelCases } from './parallel.ts';
+import { batchCases } from './batches.ts';
 import { sideCases } from './side-areas.ts';
 import { verdictCases } from './verdicts.ts';
 import { chainStepCases } from './chain-steps.ts';
@@ -20,7 +21,7 @@ import { dashboardCases } from './dashboards.ts';
 
 export type { ConformanceDatabase, OpenDatabase } from './case.ts';
 
-const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, moneyCases, parallelCases, ...sideCases, verdictCases, chainStepCases, dashboardCases];
+const AREAS: ConformanceArea[] = [keyCases, minerCases, jobCases, claimCases, batchCases, moneyCases, parallelCases, ...sideCases, verdictCases, chainStepCases, dashboardCases];
 
 export function describeStoreConformance(name: string, open: OpenDatabase): void {
   describe(`store conformance: ${name}`, () => {

@@ -6,6 +6,7 @@ import { MAX_TOKENS_LIMIT, type JobParams as ProtocolJobParams } from '../job-pa
 import { JOB_KINDS, type JobKind } from '../job-types/job-type.ts';
 import { Amount, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage, type Same } from './common.ts';
 import { Receipt } from './receipts.ts';
+import { ErrorEnvelope } from './errors.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -55,6 +56,33 @@ export const CreatedJob = Type.Object({
   max_price: Amount,
   created_at: Timestamp,
   deadline: Timestamp,
+});
+
+/** The most jobs one batch may carry: POST /v1/jobs/batch, and a miner's batch poll and completion. */
+export const MAX_BATCH_JOBS = 100;
+
+export const SubmitJobsItem = Type.Object(
+  {
+    ...SubmitJobBody.properties,
+    idempotency_key: Type.Optional(
+      Type.String({ minLength: 1, maxLength: 255, description: "This job's Idempotency-Key: a batch sent again answers each job that had one from its first answer, without a second escrow" }),
+    ),
+  },
+  { additionalProperties: false },
+);
+
+export const SubmitJobsBody = Type.Object(
+  { jobs: Type.Array(SubmitJobsItem, { minItems: 1, maxItems: MAX_BATCH_JOBS, description: `1–${MAX_BATCH_JOBS} jobs, each as POST /v1/jobs takes it` }) },
+  { additionalProperties: false },
+);
+
+/** A batch item refused on its own: the envelope POST /v1/jobs would have answered it with, `field` under `jobs.<i>.`. */
+export const BatchItemError = Type.Object({ error: ErrorEnvelope });
+
+export const SubmittedJobs = Type.Object({
+  results: Type.Array(Type.Union([Type.Object({ job: CreatedJob, replayed: Type.Boolean({ description: 'Answered from an earlier submit with the same idempotency_key' }) }), BatchItemError]), {
+    description: 'One per job sent, in order: the created job, or the error it alone got',
+  }),
 });
 
 export const JobView = Type.Object({
@@ -132,6 +160,10 @@ export const JobResult = Type.Object({
 export type JobParams = Static<typeof JobParams>;
 export type SubmitJobBody = Static<typeof SubmitJobBody>;
 export type CreatedJob = Static<typeof CreatedJob>;
+export type SubmitJobsItem = Static<typeof SubmitJobsItem>;
+export type SubmitJobsBody = Static<typeof SubmitJobsBody>;
+export type BatchItemError = Static<typeof BatchItemError>;
+export type SubmittedJobs = Static<typeof SubmittedJobs>;
 export type JobView = Static<typeof JobView>;
 export type Verification = Static<typeof Verification>;
 export type Dispute = Static<typeof Dispute>;

@@ -3,7 +3,8 @@
 
 import { Type, type Static } from 'typebox';
 import { Amount, CapabilityName, Count, MinerId, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage } from './common.ts';
-import { JobKindName, JobParams, Status } from './jobs.ts';
+import { JobId, JobKindName, JobParams, MAX_BATCH_JOBS, Status } from './jobs.ts';
+import { ErrorEnvelope } from './errors.ts';
 import { ReceiptBody, Receipt, ReceiptTemplate } from './receipts.ts';
 
 export const ModelDigest = Type.String({ pattern: '^sha256:[0-9a-f]{64}$', description: '"sha256:" and 64 lowercase hex digits' });
@@ -193,6 +194,32 @@ export const CompleteBody = Type.Object(
 
 export const CompletedView = Type.Object({ job_id: Type.String(), status: Status, price: Amount, receipt: Receipt });
 
+export const PollBatchBody = Type.Object(
+  {
+    miner_id: MinerId,
+    max_jobs: Type.Integer({ minimum: 1, maximum: MAX_BATCH_JOBS, description: 'Claim up to this many jobs at once; fewer when the miner has fewer free slots (max_concurrency) or its bond covers fewer' }),
+    wait_seconds: Type.Optional(Type.Integer({ minimum: 0, maximum: 60, default: 20 })),
+  },
+  { additionalProperties: false },
+);
+
+export const ClaimedJobs = Type.Object({ jobs: Type.Array(ClaimedJob, { description: 'The jobs claimed, oldest first; empty when none came within wait_seconds' }) });
+
+const { miner_id: _minerId, ...completionFields } = CompleteBody.properties;
+
+export const CompleteBatchItem = Type.Object({ job_id: JobId, ...completionFields }, { additionalProperties: false });
+
+export const CompleteBatchBody = Type.Object(
+  { miner_id: MinerId, completions: Type.Array(CompleteBatchItem, { minItems: 1, maxItems: MAX_BATCH_JOBS, description: `1–${MAX_BATCH_JOBS} completions of jobs the miner holds` }) },
+  { additionalProperties: false },
+);
+
+export const CompletedJobs = Type.Object({
+  results: Type.Array(Type.Union([CompletedView, Type.Object({ job_id: Type.String(), error: ErrorEnvelope })]), {
+    description: 'One per completion sent, in order: the completed job, or the error it alone got (the job stays as it was unless the error says otherwise)',
+  }),
+});
+
 export const FailBody = Type.Object(
   {
     miner_id: MinerId,
@@ -218,4 +245,9 @@ export type PollBody = Static<typeof PollBody>;
 export type ClaimedJob = Static<typeof ClaimedJob>;
 export type CompleteBody = Static<typeof CompleteBody>;
 export type CompletedView = Static<typeof CompletedView>;
+export type PollBatchBody = Static<typeof PollBatchBody>;
+export type ClaimedJobs = Static<typeof ClaimedJobs>;
+export type CompleteBatchItem = Static<typeof CompleteBatchItem>;
+export type CompleteBatchBody = Static<typeof CompleteBatchBody>;
+export type CompletedJobs = Static<typeof CompletedJobs>;
 export type FailBody = Static<typeof FailBody>;

@@ -4,6 +4,7 @@
 // with its retry rules (transport.ts). Browser-safe.
 
 import type {
+  AccountProof,
   AccountTx,
   BlockView,
   CHAIN_RPC,
@@ -20,7 +21,7 @@ import { Transport, type TransportOptions } from '../transport.ts';
 import { openSubscription, type ChainSubscription, type SubscribeParameters, type WebSocketConstructor } from './subscribe.ts';
 import type { TxSigner } from './wallet.ts';
 
-type RouteName = 'head' | 'blocks' | 'block' | 'tx' | 'submitTx' | 'mempool' | 'account' | 'accountTxs';
+type RouteName = 'head' | 'blocks' | 'block' | 'tx' | 'submitTx' | 'mempool' | 'account' | 'accountTxs' | 'accountProof';
 /**
  * Each path exactly as CHAIN_RPC has it: the typecheck fails when one drifts. Checked by type only,
  * so that a page using this client does not load the TypeBox schemas, which only servers need.
@@ -34,6 +35,7 @@ const PATHS: { [Name in RouteName]: (typeof CHAIN_RPC)[Name]['url'] } = {
   mempool: '/rpc/mempool',
   account: '/rpc/accounts/:address',
   accountTxs: '/rpc/accounts/:address/txs',
+  accountProof: '/rpc/accounts/:address/proof',
 };
 
 /** The route's path with its one `:name` segment (if any) set to `value`, URL-encoded. */
@@ -102,6 +104,17 @@ export class ChainClient {
   /** Balance, nonce, bonded and unbonding AITBC of an address (zero for one never seen). */
   account(address: string): Promise<ChainAccount> {
     return this.get(pathOf('account', address));
+  }
+
+  /**
+   * An address's leaf and sibling path in the state tree of block `height` (default: the head):
+   * proof of its balance and nonce, or of its absence. Check it with `verifyAccountProof(answer,
+   * root)` from @aitbc/protocol, `root` being the state root of a header you trust (docs/STATE-TREE.md).
+   * NotFoundError when there is no block at `height`.
+   * @example const answer = await chain.accountProof(address); verifyAccountProof(answer, (await chain.block(answer.height)).header.state_root);
+   */
+  accountProof(address: string, height?: number): Promise<AccountProof> {
+    return this.get(pathOf('accountProof', address) + (height === undefined ? '' : `?height=${height}`));
   }
 
   /** Transactions sent by, addressed to or paying an address, newest first, each with its block's height and time. */

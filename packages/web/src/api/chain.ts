@@ -5,6 +5,7 @@
 
 import type {
   CHAIN_RPC,
+  AccountProof,
   AccountTxs,
   AuthorityList,
   BlockRange,
@@ -18,7 +19,7 @@ import type {
 } from '@aitbc/protocol/wire';
 import { query, requestJson } from './http.ts';
 
-type RouteName = 'head' | 'authorities' | 'blocks' | 'block' | 'tx' | 'account' | 'accountTxs' | 'receipt';
+type RouteName = 'head' | 'authorities' | 'blocks' | 'block' | 'tx' | 'account' | 'accountTxs' | 'accountProof' | 'receipt';
 /** Each path exactly as CHAIN_RPC has it: the typecheck fails when one drifts. */
 const PATHS: { [Name in RouteName]: (typeof CHAIN_RPC)[Name]['url'] } = {
   head: '/rpc/head',
@@ -28,6 +29,7 @@ const PATHS: { [Name in RouteName]: (typeof CHAIN_RPC)[Name]['url'] } = {
   tx: '/rpc/txs/:hash',
   account: '/rpc/accounts/:address',
   accountTxs: '/rpc/accounts/:address/txs',
+  accountProof: '/rpc/accounts/:address/proof',
   receipt: '/rpc/receipts/:id',
 };
 
@@ -60,6 +62,10 @@ export class ChainRpc {
   }
   accountTxs(address: string): Promise<AccountTxs> {
     return requestJson(this.url, pathOf('accountTxs', address));
+  }
+  /** The address's state-tree proof against the head block's state root. */
+  accountProof(address: string): Promise<AccountProof> {
+    return requestJson(this.url, pathOf('accountProof', address));
   }
   receipt(id: string): Promise<SettledReceipt> {
     return requestJson(this.url, pathOf('receipt', id));

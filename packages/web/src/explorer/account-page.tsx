@@ -1,4 +1,8 @@
-// One address: its balance, nonce and bonds, and its transactions (sent, received or paying it), newest first.
+// One address: its balance, nonce and bonds (the balance proven in the page against the head
+// block's state root, docs/STATE-TREE.md), and its transactions (sent, received or paying it), newest first.
+import { verifyAccountProof } from '@aitbc/protocol';
+import { formatAmount } from '@aitbc/protocol/money';
+import type { AccountProof } from '@aitbc/protocol/wire';
 import { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
 import { DataTable, Show, Stat } from '../components/status.tsx';
@@ -10,10 +14,10 @@ import { Section } from '../components/section.tsx';
 
 export function AccountPage({ chainUrl, address }: { chainUrl: string; address: string }) {
   const rpc = new ChainRpc(chainUrl);
-  const loaded = useLoad(() => Promise.all([rpc.account(address), rpc.accountTxs(address)]), [chainUrl, address]);
+  const loaded = useLoad(() => Promise.all([rpc.account(address), rpc.accountTxs(address), provenBalance(rpc, address)]), [chainUrl, address]);
   return (
     <Show loaded={loaded}>
-      {([account, history]) => (
+      {([account, history, proven]) => (
         <>
           <h1>Account</h1>
           <p class="mono wrap">{account.address}</p>
@@ -23,6 +27,11 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
             <Stat label="Bonded" value={ait(account.bonded)} />
             <Stat label="Unbonding" value={ait(account.unbonding)} />
           </dl>
+          <p data-testid="account-proof" class={proven.ok ? undefined : 'failure'}>
+            {proven.ok
+              ? `${ait(proven.balance)} balance proven against block ${proven.height}'s state root ✓`
+              : `The node's proof of this balance against block ${proven.height}'s state root does not verify ✗`}
+          </p>
           <Section id="history-title" title="History">
             <DataTable
               label="The account's transactions"
@@ -50,4 +59,15 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
       )}
     </Show>
   );
+}
+
+/**
+ * The address's proof at the head, checked here against the state root in that block's header
+ * (the node could lie in its answer, not in a header its peers also hold).
+ */
+async function provenBalance(rpc: ChainRpc, address: string): Promise<{ ok: boolean; height: number; balance: string }> {
+  const answer: AccountProof = await rpc.accountProof(address);
+  const block = await rpc.block(answer.height);
+  const ok = block.hash === answer.block_hash && verifyAccountProof(answer, block.header.state_root);
+  return { ok, height: answer.height, balance: formatAmount(BigInt(answer.account?.balance ?? '0')) };
 }

@@ -70,7 +70,42 @@ export const BondsQuery = Type.Object({
   slashes_before: Type.Optional(Type.String({ description: 'slashes.next of the previous page' })),
 });
 
+const Hash = (description: string) => Type.String({ pattern: '^[0-9a-f]{64}$', description });
+
+/** An account's state-tree leaf value (docs/STATE-TREE.md): the balance in integer µAIT. */
+export const AccountLeafValue = Type.Object({
+  kind: Type.Literal('account'),
+  address: Type.String(),
+  balance: Type.String({ pattern: '^[0-9]+$', description: 'integer µAIT (not AITBC): the leaf value exactly as hashed' }),
+  nonce: Type.Integer({ minimum: 0 }),
+});
+
+export const StateProofView = Type.Object({
+  key: Hash('SHA-256 of "account:<address>"'),
+  leaf: Type.Union([Type.Object({ key: Hash("the leaf's key"), value_hash: Hash("SHA-256 of the leaf value's canonical JSON") }), Type.Null()], {
+    description: "the address's own leaf, another key's leaf on its path (absence), or null: the path ends in an empty subtree (absence)",
+  }),
+  siblings: Type.Array(Hash('sibling hash'), { maxItems: 256, description: 'sibling hashes from the children of the root down' }),
+});
+
+export const AccountProof = Type.Object({
+  address: Type.String(),
+  height: Type.Integer({ description: 'the block whose state root the proof is against' }),
+  block_hash: Type.String(),
+  state_root: Hash("that block's header.state_root"),
+  account: Type.Union([AccountLeafValue, Type.Null()], { description: 'null: the address holds nothing (no balance, no nonce) at that height' }),
+  proof: StateProofView,
+});
+
+export const AccountProofQuery = Type.Object({
+  height: Type.Optional(Type.String({ description: 'block height (default: the head); every stored height is provable' })),
+});
+
 export type ChainAccount = Static<typeof ChainAccount>;
+export type AccountLeafValue = Static<typeof AccountLeafValue>;
+export type StateProofView = Static<typeof StateProofView>;
+export type AccountProof = Static<typeof AccountProof>;
+export type AccountProofQuery = Static<typeof AccountProofQuery>;
 export type AccountTx = Static<typeof AccountTx>;
 export type AccountTxs = Static<typeof AccountTxs>;
 export type BondView = Static<typeof BondView>;

@@ -4,7 +4,7 @@
 // builds its calls from the same definitions.
 
 import { Type, type TSchema, type TString } from 'typebox';
-import { BondsOf, BondsQuery, ChainAccount, AccountTxs, SlashView } from './accounts.ts';
+import { AccountProof, AccountProofQuery, BondsOf, BondsQuery, ChainAccount, AccountTxs, SlashView } from './accounts.ts';
 import { BlockRange, BlockRangeQuery, BlockView, Block, ReceivedBlock } from './blocks.ts';
 import { AuthorityList, ChainHead, SettledReceipt } from './rpc.ts';
 import { Mempool, SignedTx, SubmittedTx, TxStatusView } from './transactions.ts';
@@ -49,6 +49,15 @@ export const CHAIN_RPC = {
   mempool: { method: 'GET', url: '/rpc/mempool', summary: 'Transactions waiting for a block', status: 200, response: Mempool },
   account: { method: 'GET', url: '/rpc/accounts/:address', summary: 'Balance and nonce of an address, and what it has bonded and unbonding', params: AddressParams, status: 200, response: ChainAccount },
   accountTxs: { method: 'GET', url: '/rpc/accounts/:address/txs', summary: 'Transactions sent by, addressed to or paying an address, newest first', params: AddressParams, status: 200, response: AccountTxs },
+  accountProof: {
+    method: 'GET',
+    url: '/rpc/accounts/:address/proof',
+    summary: "An address's state-tree leaf and sibling path against a block's state root (docs/STATE-TREE.md): proof of its balance and nonce, or of its absence",
+    params: AddressParams,
+    query: AccountProofQuery,
+    status: 200,
+    response: AccountProof,
+  },
   bonds: {
     method: 'GET',
     url: '/rpc/bonds/:address',

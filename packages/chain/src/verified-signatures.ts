@@ -1,0 +1,24 @@
+// Transaction signatures a node has already verified, so a transaction is verified once, at
+// admission, not again when its block is imported (a peer's block carries the transactions the
+// node admitted from gossip). A hit means these exact body bytes (by hash) with this exact
+// signature verified before, and Ed25519 verification is deterministic, so the answer would be
+// the same. One per node (txEnvironment), bounded: the oldest entries go first.
+
+import { checkTxSignature, txHash, type SignedTx } from './tx.ts';
+
+/** Enough for a full mempool and the blocks that empty it. */
+const LIMIT = 50_000;
+
+export class VerifiedSignatures {
+  private readonly verified = new Set<string>();
+
+  /** checkTxSignature, remembered for the transactions that pass. */
+  check(tx: SignedTx): boolean {
+    const id = `${txHash(tx.body)}.${tx.signature}`;
+    if (this.verified.has(id)) return true;
+    if (!checkTxSignature(tx)) return false;
+    if (this.verified.size >= LIMIT) this.verified.delete(this.verified.values().next().value!);
+    this.verified.add(id);
+    return true;
+  }
+}
