@@ -14,7 +14,7 @@ import { claimJob, dialStream, errorEvent, openChatStream, readEvents, STREAM_MO
 
 /** Far above a prompt close and far below the 30 s a close handshake nobody answers takes. */
 const CLOSE_DEADLINE_MS = 10_000;
-/** How long any later step may take before the test names it as the one that hung (a whole-file timeout says nothing). */
+/** How long any step may take before the test names it as the one that hung (a whole-file timeout says nothing). */
 const STEP_DEADLINE_MS = 30_000;
 
 function within<T>(promise: Promise<T>, step: string): Promise<T> {
@@ -33,23 +33,23 @@ test('close() returns promptly with a stream in flight and after a streamed fail
     // A streamed request, through the official client, whose job fails on its miner mid-stream;
     // the miner leaves its stream socket open.
     const openai = new OpenAI({ baseURL: `${coordinator.url}/v1`, apiKey: key, maxRetries: 0 });
-    const failing = await openai.chat.completions.create({ model: STREAM_MODEL, messages: [{ role: 'user', content: 'fail me' }], stream: true, max_price: '1' } as never);
-    const failedClaim = await claimJob(miner);
-    const failedStream = await dialStream(coordinator.url, miner, failedClaim.job_id);
-    await failedStream.text('partial');
-    assert.equal((await miner.fail(failedClaim.job_id, 'backend crashed')).status, 200);
-    await assert.rejects(
+    const failing = await within(openai.chat.completions.create({ model: STREAM_MODEL, messages: [{ role: 'user', content: 'fail me' }], stream: true, max_price: '1' } as never), 'the failing request to be answered');
+    const failedClaim = await within(claimJob(miner), 'the first claim');
+    const failedStream = await within(dialStream(coordinator.url, miner, failedClaim.job_id), 'the first stream socket');
+    await within(failedStream.text('partial'), 'the first piece');
+    assert.equal((await within(miner.fail(failedClaim.job_id, 'backend crashed'), 'the failure report')).status, 200);
+    await within(assert.rejects(
       async () => {
         for await (const _chunk of failing as unknown as AsyncIterable<unknown>);
       },
       (error: unknown) => error instanceof OpenAI.APIError && error.code === 'SYSTEM_UPSTREAM_ERROR',
-    );
+    ), 'the failed stream to end with its error');
 
     // A streamed request in flight: its miner has sent a piece and is still generating.
-    const reader = readEvents(await openChatStream(coordinator.url, key, 'in flight'));
-    const claim = await claimJob(miner);
-    const stream = await dialStream(coordinator.url, miner, claim.job_id);
-    await stream.text('half');
+    const reader = readEvents(await within(openChatStream(coordinator.url, key, 'in flight'), 'the second request to be answered'));
+    const claim = await within(claimJob(miner), 'the second claim');
+    const stream = await within(dialStream(coordinator.url, miner, claim.job_id), 'the second stream socket');
+    await within(stream.text('half'), 'the second piece');
     await until(() => reader.text() === 'half', 'the first piece to reach the client');
 
     // A connection a client opened and has not used yet (HTTP clients keep such spares).
