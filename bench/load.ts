@@ -39,7 +39,12 @@ export async function drive(loops: number, seconds: number, step: (loop: number)
   const started = performance.now();
   await Promise.all(
     Array.from({ length: loops }, async (_, loop) => {
-      while (performance.now() < until) count += (await step(loop)) ?? 1;
+      while (performance.now() < until) {
+        // Awaited first, then added: `count += await …` would read count before the await, and
+        // concurrent loops would overwrite each other's increments.
+        const completed = (await step(loop)) ?? 1;
+        count += completed;
+      }
     }),
   );
   const elapsed = (performance.now() - started) / 1000;
