@@ -92,8 +92,22 @@ before(async () => {
   }
 });
 
+/** How long a coordinator may take to exit after SIGTERM before the file's teardown kills it. */
+const EXIT_DEADLINE_MS = 20_000;
+
 after(async () => {
-  for (const coordinator of coordinators) if (coordinator.alive) await stopWith(coordinator.child);
+  // Bounded: twice a PostgreSQL coordinator here outlived its SIGTERM and held the whole file to
+  // its 5-minute timeout. It is said loudly and killed, so the behaviours above still decide.
+  for (const coordinator of coordinators) {
+    if (!coordinator.alive) continue;
+    let timer: NodeJS.Timeout | undefined;
+    const late = new Promise<'late'>((resolve) => (timer = setTimeout(resolve, EXIT_DEADLINE_MS, 'late')));
+    if ((await Promise.race([stopWith(coordinator.child), late])) === 'late') {
+      console.log(`coordinator ${coordinator.url} had not exited ${EXIT_DEADLINE_MS} ms after SIGTERM; killed`);
+      coordinator.child.kill('SIGKILL');
+    }
+    clearTimeout(timer);
+  }
   await database?.drop();
   rmSync(dir, { recursive: true, force: true });
 });
