@@ -7,7 +7,12 @@ import { CliError, EXIT, EXIT_CODES_HELP } from './exit-codes.ts';
 import { reportError } from './output.ts';
 
 // Output piped into a reader that stops early (`aitbc --help | head`) is not an error.
-for (const stream of [process.stdout, process.stderr]) stream.on('error', (error: NodeJS.ErrnoException) => (error.code === 'EPIPE' ? process.exit(process.exitCode ?? 0) : Promise.reject(error)));
+for (const stream of [process.stdout, process.stderr]) {
+  stream.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error; // any other write failure stays the crash it was
+    process.exit(process.exitCode ?? 0);
+  });
+}
 
 const program = new Command('aitbc')
   .description('AITBC: an open marketplace for AI compute')
