@@ -6,7 +6,7 @@ import type { AccountProof } from '@aitbc/protocol/wire';
 import { ChainRpc } from '../api/chain.ts';
 import { AccountLink, BlockLink, TxLink } from '../components/links.tsx';
 import { DataTable, Show, Stat } from '../components/status.tsx';
-import { ait } from '../format.ts';
+import { ait, when } from '../format.ts';
 import { useLoad } from '../hooks.ts';
 import { settledTo } from '@aitbc/protocol/wire';
 import { counterpart, txSummary } from './tx-summary.ts';
@@ -36,7 +36,7 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
             <DataTable
               label="The account's transactions"
               testId="account-history"
-              head={['hash', 'block', 'type', 'direction', 'what']}
+              head={['hash', 'block', 'time', 'type', 'direction', 'what', 'fee']}
               rows={history.transactions}
               row={(tx) => {
                 const outgoing = tx.body.from === account.address;
@@ -46,9 +46,11 @@ export function AccountPage({ chainUrl, address }: { chainUrl: string; address: 
                   <tr>
                     <td><TxLink hash={tx.hash} /></td>
                     <td><BlockLink height={tx.block_height} /></td>
+                    <td>{when(tx.block_time)}</td>
                     <td>{tx.body.type}</td>
                     <td>{outgoing ? 'out' : 'in'} {other ? <AccountLink address={other} /> : null}</td>
                     <td>{txSummary(tx.body)}{earned === null ? null : `: ${ait(earned)} to this address`}</td>
+                    <td>{ait(tx.body.fee)}</td>
                   </tr>
                 );
               }}
