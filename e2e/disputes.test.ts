@@ -106,6 +106,8 @@ test('a dispute rejected on an honest miner, one upheld on a cheater that is sla
   const earningsBefore = await honest.client.miners.earnings('honest-1');
   assert.equal(parseAmount(earningsBefore.held), fairPrice, 'held through its window');
   const beforeFair = await available();
+  // Inside its window the job's price is what the client may still dispute, and `aitbc account` says so.
+  assert.match(await aitbc('account', '--url', market.url, '--api-key', aliceKey), new RegExp(`; ${fair.price!.replace('.', '\\.')} AITBC of completed jobs still disputable`));
   await dispute(fair.job_id);
   assert.equal((await decided(fair.job_id)).dispute!.status, 'rejected');
   const fairRerun = await rerunsOf(fair.job_id, 'honest-1');

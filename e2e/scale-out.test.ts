@@ -11,6 +11,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import OpenAI from 'openai';
+import pg from 'pg';
 import { parseAmount } from '@aitbc/protocol';
 import { freePort, httpClient, until, type HttpAnswer, type RequestFn } from '@aitbc/testkit';
 import { submitBody, TestMiner } from '@aitbc/testkit/coordinator';
@@ -24,6 +25,8 @@ const MINERS = 20;
 const SUBMITTERS = 12;
 /** Completions accepted before the second coordinator is killed. */
 const KILL_AFTER = 600;
+/** How long the miners may take over all jobs before the test stops them and says which jobs are left (about 40 s when well). */
+const RUN_DEADLINE_MS = 150_000;
 
 interface Coordinator {
   url: string;
@@ -58,6 +61,19 @@ const coordinatorArgs = (port: number, databaseUrl: string) => [
   '--log-level',
   'silent',
 ];
+
+/** The jobs no accepted completion covers, as the database holds them: what a hung run needs to say. */
+async function unfinishedJobs(url: string, completedBy: Map<string, string>): Promise<string> {
+  const client = new pg.Client({ connectionString: url });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SELECT job_id, purpose, status, attempts, miner_id, lease_expires_at, error FROM jobs ORDER BY created_at');
+    const left = rows.filter((row) => !completedBy.has(row.job_id));
+    return JSON.stringify({ now: Date.now(), left: left.slice(0, 20) });
+  } finally {
+    await client.end();
+  }
+}
 
 /** The first coordinator alive from `start` on, as a load balancer would pick. */
 function pick(start: number): Coordinator {
@@ -140,7 +156,7 @@ describe('three coordinators on one PostgreSQL', () => {
     let killed = false;
 
     const submitter = async (loop: number) => {
-      for (let n = loop; n < JOBS; n += SUBMITTERS) {
+      for (let n = loop; n < JOBS && !stopped; n += SUBMITTERS) {
         const answer = await balanced(n, (request) => request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ prompt: `job ${n}`, max_price: '0.5' }), headers: { 'idempotency-key': `scale-${n}` } }));
         assert.equal(answer.status, 201, answer.text);
         jobIds.add(answer.body.job_id);
@@ -148,12 +164,16 @@ describe('three coordinators on one PostgreSQL', () => {
       }
     };
 
+    const deadline = Date.now() + RUN_DEADLINE_MS;
+    let stopped = false; // set when any loop fails, so the others stop rather than outlive the test
     const minerLoop = async (miner: TestMiner) => {
-      while (completedBy.size < JOBS) {
+      while (completedBy.size < JOBS && Date.now() < deadline && !stopped) {
         let poll: HttpAnswer;
         try {
           poll = await miner.poll(1);
-        } catch {
+        } catch (error) {
+          // balanced() already tried every coordinator alive: nothing left to poll.
+          if (!coordinators.some((coordinator) => coordinator.alive)) throw error;
           continue;
         }
         if (poll.status !== 200) continue;
@@ -177,7 +197,12 @@ describe('three coordinators on one PostgreSQL', () => {
       }
     };
 
-    await Promise.all([...Array.from({ length: SUBMITTERS }, (_, loop) => submitter(loop)), ...miners.map(minerLoop)]);
+    try {
+      await Promise.all([...Array.from({ length: SUBMITTERS }, (_, loop) => submitter(loop)), ...miners.map(minerLoop)]);
+    } finally {
+      stopped = true;
+    }
+    if (completedBy.size < JOBS) assert.fail(`after ${RUN_DEADLINE_MS} ms, ${JOBS - completedBy.size} jobs not completed: ${await unfinishedJobs(database.url, completedBy)}`);
     assert.ok(killed, 'the second coordinator was killed mid-run');
     assert.equal(submitted, JOBS);
     assert.equal(jobIds.size, JOBS, 'every acknowledged submit is its own job, retries included');

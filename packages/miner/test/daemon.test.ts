@@ -11,8 +11,7 @@ import { generateKeyPair } from '@aitbc/protocol';
 import { AitbcClient } from '@aitbc/sdk';
 import { BackendError, promptTextOf, type Backend, type GenerateRequest, type GenerationEvent } from '../src/backends/backend.ts';
 import { MinerDaemon, type MinerEvent } from '../src/daemon.ts';
-import { buildApp } from '../../coordinator/src/app.ts';
-import { SqliteStore } from '../../coordinator/src/store/sqlite/sqlite-store.ts';
+import { buildApp, SqliteStore } from '@aitbc/coordinator';
 import { freePort, until } from '@aitbc/testkit';
 import { startTestCoordinator, type TestCoordinator } from '@aitbc/testkit/coordinator';
 

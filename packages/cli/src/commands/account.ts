@@ -12,7 +12,9 @@ export function accountCommand(): Command {
         const balance = await connect(flags).account.get();
         if (flags.json) return printJson(balance);
         const withdrawing = balance.withdrawing && balance.withdrawing !== '0' ? `, ${balance.withdrawing} withdrawing` : '';
-        process.stdout.write(`${balance.account}: ${balance.available} AITBC available, ${balance.escrowed} escrowed${withdrawing}\n`);
+        // What the client may still get back with `aitbc job dispute`, while the windows last.
+        const disputable = balance.disputable && balance.disputable !== '0' ? `; ${balance.disputable} AITBC of completed jobs still disputable (aitbc job dispute <id>)` : '';
+        process.stdout.write(`${balance.account}: ${balance.available} AITBC available, ${balance.escrowed} escrowed${withdrawing}${disputable}\n`);
       }),
     );
   account.addCommand(
