@@ -3,7 +3,7 @@
 // DemoBackend, wrapped for cheaters in the real (test-only) CheatingBackend; a miner runs its jobs
 // the way the daemon calls its backend.
 
-import type { Backend, GenerateRequest } from '../../packages/miner/src/backends/backend.ts';
+import type { Backend, GenerateRequest, GenerationEvent } from '../../packages/miner/src/backends/backend.ts';
 import { CheatingBackend, type CheatMode } from '../../packages/miner/src/backends/cheating.ts';
 import { DemoBackend } from '../../packages/miner/src/backends/demo.ts';
 import type { RunEvidence } from '../../packages/coordinator/src/verification/compare.ts';
@@ -104,21 +104,40 @@ export class Population {
 
   /** What an honest miner answers to `job` (a cheat can happen to write the same). */
   async honestOutput(job: SimJob): Promise<string> {
-    let output = '';
-    for await (const event of this.#demo.generate(request(job))) if (event.type === 'text') output += event.text;
-    return output;
+    return (await readStream(this.#demo.generate(request(job)))).output;
   }
 
-  /** Runs `job` on `miner` as the miner daemon does (same request fields, output and usage as streamed). */
-  async execute(miner: SimMiner, job: SimJob): Promise<Run> {
+  /**
+   * Runs `job` on `miner` as the miner daemon does (same request fields, output and usage as
+   * streamed). The backend is asked at once, so a cheating backend counts the job and decides its
+   * cheat in job order; its stream is read only when a check needs the output, as most client jobs
+   * are never checked and reading the stream is most of a run's CPU. Both backends write a pure
+   * function of the request (and, for a cheater, the job's ordinal), so a late read gives the same
+   * output.
+   */
+  execute(miner: SimMiner, job: SimJob): PendingRun {
     this.#cheating = false;
-    let output = '';
-    let completionTokens = 0;
-    for await (const event of miner.backend.generate(request(job))) {
-      if (event.type === 'text') output += event.text;
-      else if (event.type === 'done') completionTokens = event.usage.completionTokens;
-    }
+    const stream = miner.backend.generate(request(job));
+    const cheated = this.#cheating;
     miner.jobsCompleted++;
-    return { output, completionTokens, backend: miner.backend.name, modelDigest: this.#digest, cheated: this.#cheating };
+    const evidence = { backend: miner.backend.name, modelDigest: this.#digest, cheated };
+    let read: Promise<Run> | undefined;
+    return { cheated, read: () => (read ??= readStream(stream).then((output) => ({ ...output, ...evidence }))) };
   }
+}
+
+/** A run just done: whether it was a cheat is known, its output is read on demand (once). */
+export interface PendingRun {
+  cheated: boolean;
+  read(): Promise<Run>;
+}
+
+async function readStream(stream: AsyncIterable<GenerationEvent>): Promise<{ output: string; completionTokens: number }> {
+  let output = '';
+  let completionTokens = 0;
+  for await (const event of stream) {
+    if (event.type === 'text') output += event.text;
+    else if (event.type === 'done') completionTokens = event.usage.completionTokens;
+  }
+  return { output, completionTokens };
 }

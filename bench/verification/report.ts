@@ -3,7 +3,10 @@
 // extra work (confirming runs of failed canaries apart), the canary pool's withdrawals, and a
 // PASS/MISS per target of issue 12 (none for the `any` demonstration: it is not the rule); then
 // issue 13's economics: what each strategy's cheating gained over honest work under the cost
-// model (economics.ts), with its break-even slash, price and check rate.
+// model (economics.ts), with its break-even slash, price and check rate. A run that followed its
+// first cheaters to the end (simulation.ts, `follow`) prints its jobs until caught on their own:
+// there a p99 not reached means more than 1 % of them outlasted the cap, a MISS when the cap is
+// at least the target.
 
 import { formatAmount } from '@aitbc/protocol';
 import { MAX_RUNS } from '../../packages/coordinator/src/verification/majority.ts';
@@ -17,6 +20,17 @@ import { survivalQuantile } from './stats.ts';
 export const TARGETS = { alwaysCheaterP99: 25, tenPercentCheaterP99: 2000, pastProbationExtraWork: 0.03, honestFlagged: 0, unprofitableAtCheckRate: 0.03 };
 
 export type Verdict = 'PASS' | 'MISS' | 'UNMEASURED';
+
+/**
+ * A p99 against its target. Not reached (undefined): with cheaters followed until caught or
+ * `capJobs` jobs, more than 1 % outlasted the cap, so the p99 is past it, a MISS when the cap is
+ * at least the target; in a run cut off at a number of client jobs, too many were still uncaught
+ * at the end to say (UNMEASURED).
+ */
+export function tailVerdict(p99: number | undefined, target: number, capJobs: number | null): Verdict {
+  if (p99 === undefined) return capJobs !== null && capJobs >= target ? 'MISS' : 'UNMEASURED';
+  return p99 <= target ? 'PASS' : 'MISS';
+}
 
 export interface StrategyRow {
   name: string;
@@ -150,7 +164,7 @@ function strategyRow(outcome: StrategyOutcome, result: SimResult): StrategyRow {
     resumed: outcome.resumed,
     flaggedBeforeCheating: outcome.flaggedBeforeCheating,
     target,
-    verdict: p99 === undefined ? 'UNMEASURED' : p99 <= target ? 'PASS' : 'MISS',
+    verdict: tailVerdict(p99, target, result.follow?.capJobs ?? null),
   };
 }
 
@@ -172,7 +186,8 @@ export function formatSummary(result: SimResult, summary: Summary, cpuMs: number
   for (const row of summary.strategies) {
     lines.push(
       `        ${row.name.padEnd(20)} ${count(row.miners).padStart(6)} ${count(row.caught).padStart(6)} ${count(row.uncaught).padStart(8)} ${`${count(row.median)} (${count(row.predicted.median)})`.padStart(14)} ` +
-        `${`${row.p99 === undefined ? `> ${count(row.longestCaught)}` : count(row.p99)} (${count(row.predicted.p99)}; ${count(row.predicted.p99WithCheckRuns)})`.padStart(30)} ${count(row.resumed).padStart(7)}${verdict(`  p99 ≤ ${count(row.target)}: ${row.verdict}`)}` +
+        `${`${row.p99 === undefined ? `> ${count(row.longestCaught)}` : count(row.p99)} (${count(row.predicted.p99)}; ${count(row.predicted.p99WithCheckRuns)})`.padStart(30)} ${count(row.resumed).padStart(7)}` +
+        verdict(`  p99 ≤ ${count(row.target)}: ${row.verdict}${row.verdict === 'UNMEASURED' ? ' (too many still uncaught when the run ended)' : ''}`) +
         (row.flaggedBeforeCheating > 0 ? `; ${row.flaggedBeforeCheating} flagged before cheating` : ''),
     );
   }
@@ -191,6 +206,30 @@ export function formatSummary(result: SimResult, summary: Summary, cpuMs: number
       `${count(result.noEligibleMiner)} check runs found no eligible miner (the coordinator's re-run would wait in the queue until one is, or its deadline; here the check ends undecided)`,
   );
   if (!demonstration) lines.push(...formatEconomics(summary.economics));
+  return lines;
+}
+
+/**
+ * A run with `follow`: per strategy its followed cheaters' jobs until caught, measured beside the
+ * arithmetic, with the targets; and the run's honest flags and extra work, over all its jobs.
+ */
+export function formatFollowed(result: SimResult, summary: Summary, cpuMs: number): string[] {
+  const follow = result.follow;
+  if (!follow) throw new TypeError('formatFollowed: the run followed no cheaters (no follow option)');
+  const lines = [
+    `verify  cheaters followed to the end: the same world, policy and seed ${result.seed}, run on to ${result.jobs.toLocaleString('en')} client jobs until the first ${count(follow.lives)} cheaters of each kind had each been caught ` +
+      `or had run ${count(follow.capJobs)} jobs of cheating, so no life is cut short by the end of the run and each p99 is observed (a p99 past the cap is a MISS); ${(cpuMs / 1000).toFixed(1)} s CPU`,
+    `        honest miners wrongly flagged over the whole run: ${summary.honestFlagged} (target ${TARGETS.honestFlagged}): ${summary.honestVerdict}; ` +
+      `extra work past probation (${percent(summary.pastShare)} of client jobs): ${percent(summary.past.total)} (target ≤ ${percent(TARGETS.pastProbationExtraWork)}): ${summary.extraWorkVerdict}`,
+    `        ${'strategy'.padEnd(20)} ${'followed'.padStart(8)} ${'caught'.padStart(6)} ${'at cap'.padStart(6)} ${'median (pred)'.padStart(14)} ${'p99 (pred; +own check runs)'.padStart(30)}  target`,
+  ];
+  for (const row of summary.strategies) {
+    lines.push(
+      `        ${row.name.padEnd(20)} ${count(follow.lives).padStart(8)} ${count(row.caught).padStart(6)} ${count(row.uncaught).padStart(6)} ${`${count(row.median)} (${count(row.predicted.median)})`.padStart(14)} ` +
+        `${`${row.p99 === undefined ? `> ${count(follow.capJobs)}` : count(row.p99)} (${count(row.predicted.p99)}; ${count(row.predicted.p99WithCheckRuns)})`.padStart(30)}  p99 ≤ ${count(row.target)}: ${row.verdict}` +
+        (row.flaggedBeforeCheating > 0 ? `; ${row.flaggedBeforeCheating} flagged before cheating` : ''),
+    );
+  }
   return lines;
 }
 

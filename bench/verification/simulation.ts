@@ -14,6 +14,11 @@
 //     miner may run a few more jobs meanwhile;
 //   - a cheater paused for good (needs review) is replaced by a fresh one of the same strategy
 //     (new owner, new probation), so every strategy keeps its count of miners;
+//   - a run of a fixed number of client jobs ends with some cheaters still uncaught, and a slow
+//     tail (a 10 % cheater's p99) may lie beyond every life the run saw end. With `follow`, the run
+//     goes on, in the same world, until the first `lives` cheaters of each cheating strategy (in the
+//     order they joined) have each been caught or have run `capJobs` jobs of cheating; only those
+//     lives are then counted, so the tail is observed up to the cap rather than cut off by the end;
 //   - no miner here is ever busy, so "no eligible miner free" means none exists (all of other
 //     owners on probation or paused). The coordinator's re-run job would wait in the queue until
 //     one is, or until its deadline; the simulation counts it and ends the check undecided, as
@@ -31,7 +36,7 @@ import { DEFAULT_VERIFICATION, type VerificationSettings } from '../../packages/
 import { hash32, seededRandom } from '../../packages/miner/src/backends/random.ts';
 import type { CheaterLife } from './economics.ts';
 import { CanaryPool, type CanaryEntry, type JudgedRun } from './canary-pool.ts';
-import { Population, STRATEGIES, type Run, type SimMiner, type Strategy } from './miners.ts';
+import { Population, STRATEGIES, type PendingRun, type Run, type SimMiner, type Strategy } from './miners.ts';
 import { workload, type SimJob } from './workload.ts';
 
 /**
@@ -48,7 +53,18 @@ export interface SimOptions {
   checkMiners?: CheckMiners;
   settings?: VerificationSettings;
   strategies?: readonly Strategy[];
+  /** Follow the first cheaters until each is caught (or at a cap): `jobs` is then the least number of client jobs. */
+  follow?: FollowOptions;
 }
+
+/** The first `lives` cheaters of each cheating strategy, each until caught or `capJobs` jobs into its cheating. */
+export interface FollowOptions {
+  lives: number;
+  capJobs: number;
+}
+
+/** A followed run that would go on past this many client jobs is stopped: something never gets caught. */
+const FOLLOW_LIMIT_JOBS = 20_000_000;
 
 /** Who caused a check run: a miner on probation, one past it, or a paused miner earning its way back. */
 export type Bucket = 'probation' | 'past' | 'resume';
@@ -63,9 +79,12 @@ export interface StrategyOutcome {
   strategy: Strategy;
   /** Miners of this strategy that took part (the first ones and their replacements). */
   miners: number;
-  /** Jobs until caught, one per cheater caught. */
+  /** Jobs until caught, one per cheater caught (with `follow`: per followed cheater). */
   caught: number[];
-  /** For cheaters still uncaught at the end: their jobs since they started cheating. */
+  /**
+   * For cheaters still uncaught at the end: their jobs since they started cheating (with `follow`:
+   * one per followed cheater that reached the cap, at the cap).
+   */
   uncaught: number[];
   /** Jobs from the start of cheating until paused for good (needs review). */
   pausedForGood: number[];
@@ -84,6 +103,7 @@ export interface SimResult {
   seed: number;
   checkMiners: CheckMiners;
   settings: VerificationSettings;
+  follow: FollowOptions | null;
   /** Client jobs completed by miners on probation and past it. */
   clientJobs: { probation: number; past: number };
   checkRuns: Record<CheckKind | 'canary', Counts>;
@@ -144,6 +164,10 @@ class Simulation {
   #noEligibleMiner = 0;
   #canariesUnavailable = 0;
   #now = 0;
+  readonly #follow: FollowOptions | null;
+  /** With `follow`: the cheaters still followed, and how many more of each strategy are to be. */
+  readonly #followed = new Set<SimMiner>();
+  readonly #toFollow = new Map<Strategy, number>();
 
   constructor(options: SimOptions, digest: string) {
     this.#settings = options.settings ?? DEFAULT_VERIFICATION;
@@ -153,29 +177,32 @@ class Simulation {
     this.#planRandom = seededRandom(hash32(`plan:${options.seed}`));
     this.#nextJob = workload(seededRandom(hash32(`workload:${options.seed}`)));
     this.#population = new Population(digest, options.seed);
+    this.#follow = options.follow ?? null;
     for (const strategy of options.strategies ?? STRATEGIES) {
+      if (this.#follow && strategy.cheat) this.#toFollow.set(strategy, this.#follow.lives);
       this.#outcomes.set(strategy, { strategy, miners: strategy.count, caught: [], uncaught: [], pausedForGood: [], resumed: 0, flaggedBeforeCheating: 0, runs: { client: 0, reexecution: 0, tiebreak: 0, canary: 0 }, lives: [] });
       for (let i = 0; i < strategy.count; i++) this.#miners.push(this.#enlist(strategy, false));
     }
   }
 
   async run(jobs: number): Promise<void> {
-    for (let i = 0; i < jobs; i++) {
+    for (let i = 0; i < jobs || this.#following(); i++) {
+      if (i >= FOLLOW_LIMIT_JOBS) throw new Error(`${this.#followed.size} followed cheaters neither caught nor at the cap after ${i.toLocaleString('en')} client jobs`);
       this.#now = i;
       await this.#serveResumeCanaries();
       const job = this.#nextJob();
       const miner = this.#pick([]);
       if (!miner) throw new Error('every miner is paused: nobody left to dispatch to');
-      const run = await this.#execute(miner, job, 'client');
+      const run = this.#execute(miner, job, 'client');
       this.#clientJobs[this.#onProbation(miner) ? 'probation' : 'past']++;
-      await this.#afterCompletion(miner, job, run, 'client');
+      await this.#afterCompletion(miner, job, 'client', run);
     }
   }
 
   result(): SimResult {
     for (const miner of this.#miners) {
       const cheating = this.#jobsCheating(miner);
-      if (cheating > 0 && !miner.caught) this.#outcomes.get(miner.strategy)!.uncaught.push(cheating);
+      if (cheating > 0 && !miner.caught && this.#counted(miner)) this.#outcomes.get(miner.strategy)!.uncaught.push(cheating);
       // A pause still being served at the end has cost it the work dispatched so far.
       if (miner.life && miner.standing.pausedAt !== null) miner.life.pausedJobs += this.#shareOfDispatches(miner.standing.pausedAt);
     }
@@ -184,6 +211,7 @@ class Simulation {
       seed: this.#seed,
       checkMiners: this.#checkMiners,
       settings: this.#settings,
+      follow: this.#follow,
       clientJobs: this.#clientJobs,
       checkRuns: this.#checkRuns,
       outcomes: [...this.#outcomes.values()],
@@ -201,12 +229,32 @@ class Simulation {
   #enlist(strategy: Strategy, replacement: boolean): SimMiner {
     const miner = this.#population.create(strategy, replacement);
     if (miner.life) this.#outcomes.get(strategy)!.lives.push(miner.life);
+    const toFollow = this.#toFollow.get(strategy) ?? 0;
+    if (toFollow > 0) {
+      this.#followed.add(miner);
+      this.#toFollow.set(strategy, toFollow - 1);
+    }
     return miner;
   }
 
-  async #execute(miner: SimMiner, job: SimJob, purpose: JobPurpose): Promise<Run> {
+  /** Some followed cheater has not been caught nor reached the cap yet, or has yet to join. */
+  #following(): boolean {
+    return this.#followed.size > 0 || [...this.#toFollow.values()].some((left) => left > 0);
+  }
+
+  /** Its jobs until caught are counted: every cheater's, or with `follow` a followed one's. */
+  #counted(miner: SimMiner): boolean {
+    return this.#follow === null || this.#followed.has(miner);
+  }
+
+  #execute(miner: SimMiner, job: SimJob, purpose: JobPurpose): PendingRun {
+    // A followed cheater uncaught after capJobs jobs of cheating is counted at the cap, then left to the world.
+    if (this.#follow && this.#followed.has(miner) && this.#jobsCheating(miner) >= this.#follow.capJobs) {
+      this.#outcomes.get(miner.strategy)!.uncaught.push(this.#follow.capJobs);
+      this.#followed.delete(miner);
+    }
     this.#outcomes.get(miner.strategy)!.runs[purpose]++;
-    const run = await this.#population.execute(miner, job);
+    const run = this.#population.execute(miner, job);
     const life = miner.life;
     const jobs = this.#jobsCheating(miner);
     if (life && jobs > 0) {
@@ -259,12 +307,12 @@ class Simulation {
     return this.#progress(miner).jobsSinceProbation < this.#settings.probationJobs;
   }
 
-  /** The checks one completion triggers, for a miner that is not paused. */
-  async #afterCompletion(miner: SimMiner, job: SimJob, run: Run, purpose: JobPurpose): Promise<void> {
+  /** The checks one completion triggers, for a miner that is not paused (`claimed`: a client job's run, the only kind re-executed). */
+  async #afterCompletion(miner: SimMiner, job: SimJob, purpose: JobPurpose, claimed?: PendingRun): Promise<void> {
     if (miner.standing.pausedAt !== null) return;
     const bucket = this.#onProbation(miner) ? 'probation' : 'past';
     const plan = planChecks({ purpose, verifyRequested: false, miner: this.#progress(miner) }, this.#settings, this.#planRandom);
-    if (plan.reexecute) await this.#reexecute(miner, job, run, bucket);
+    if (plan.reexecute && claimed) await this.#reexecute(miner, job, await claimed.read(), bucket);
     if (plan.canary && miner.standing.pausedAt === null) await this.#canary(miner, bucket);
   }
 
@@ -282,7 +330,7 @@ class Simulation {
       if (!checker) break;
       const kind = kindOf(added.length);
       const purpose = kind === 'reexecution' ? 'reexecution' : 'tiebreak';
-      const run = await this.#execute(checker, job, purpose);
+      const run = await this.#execute(checker, job, purpose).read();
       this.#checkRuns[kind][bucket]++;
       const entry: CheckRun = { minerId: checker.id, run, miner: checker, purpose };
       added.push(entry);
@@ -309,7 +357,7 @@ class Simulation {
       for (const id of judgement.passed) this.#passed(minerOf(id), 'reexecution');
       if (judgement.kind === 'decided') for (const id of judgement.failed) this.#failed(minerOf(id), 'reexecution', judgement.detail);
     } else if (added.length > 0) this.#inconclusive++;
-    for (const check of added) await this.#afterCompletion(check.miner, job, check.run, check.purpose);
+    for (const check of added) await this.#afterCompletion(check.miner, job, check.purpose);
   }
 
   async #addCanary(job: SimJob, evidence: JudgedRun[], ran: string[]): Promise<void> {
@@ -326,15 +374,15 @@ class Simulation {
     const entry = this.#pool.pickUnseen(miner.id, this.#dispatchRandom);
     if (!entry) return void this.#canariesUnavailable++;
     entry.seen.add(miner.id);
-    const run = await this.#execute(miner, entry.job, 'canary');
+    const run = await this.#execute(miner, entry.job, 'canary').read();
     this.#checkRuns.canary[bucket]++;
     if (entry.wrong && !miner.strategy.cheat) this.#canaryChecks.honestOnWrongReference++;
     const runs: JudgedRun[] = [{ minerId: miner.id, run, miner }, ...entry.evidence];
     const { judgement, added } = await this.#judge(entry.job, runs, () => 'confirmation', bucket, (checker) => !entry.seen.has(checker.id));
     for (const check of added) entry.seen.add(check.minerId);
     this.#applyCanaryJudgement(runs[0]!, entry, judgement, added[0]);
-    for (const check of added) await this.#afterCompletion(check.miner, entry.job, check.run, check.purpose);
-    if (bucket !== 'resume') await this.#afterCompletion(miner, entry.job, run, 'canary');
+    for (const check of added) await this.#afterCompletion(check.miner, entry.job, check.purpose);
+    if (bucket !== 'resume') await this.#afterCompletion(miner, entry.job, 'canary');
   }
 
   #applyCanaryJudgement(canary: JudgedRun, entry: CanaryEntry, judgement: RunsJudgement, confirmation: CheckRun | undefined): void {
@@ -385,7 +433,8 @@ class Simulation {
     if (!miner.caught) {
       miner.caught = true;
       if (cheating === 0) outcome.flaggedBeforeCheating++;
-      else outcome.caught.push(cheating);
+      else if (this.#counted(miner)) outcome.caught.push(cheating);
+      this.#followed.delete(miner);
     }
     if (cheating > 0) miner.life!.failures.push(cheating);
     if (miner.standing.needsReview) {

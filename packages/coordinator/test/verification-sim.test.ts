@@ -7,13 +7,15 @@
 // an honest miner, and the figures are reproducible. The economics (issue 13): at the default
 // bond, slash, rates and window every cheating strategy loses money against honest work, even
 // with the slash alone; without a slash one of them would gain; the break-evens are where the
-// sign turns; and a life's money follows the stated cost model.
+// sign turns; and a life's money follows the stated cost model. The second run of the bench follows
+// its first cheaters until each is caught or reaches a cap, so a p99 is observed, and one past the
+// cap is a MISS rather than "unmeasured".
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseAmount } from '@aitbc/protocol';
 import { DEFAULT_COST_MODEL, lifeMoney, newLife } from '../../../bench/verification/economics.ts';
-import { economics, summarise } from '../../../bench/verification/report.ts';
+import { economics, summarise, tailVerdict } from '../../../bench/verification/report.ts';
 import { runSimulation } from '../../../bench/verification/simulation.ts';
 import { DEFAULT_VERIFICATION } from '../src/verification/settings.ts';
 
@@ -120,4 +122,37 @@ test("a cheater's life in money: compute saved, a slash per failed check up to t
   assert.equal(money.gain, money.saved - money.slashed - money.refunded - money.pauseLost);
   // A slash takes at most the bond.
   assert.equal(lifeMoney(life, 'wrong-model', { ...DEFAULT_COST_MODEL, bondMicro: parseAmount('30') }).slashed, 2n * parseAmount('30'));
+});
+
+test('followed cheaters: the run goes on until each of the first ones is caught or at the cap, and only they are counted', async () => {
+  const strategies = [
+    { name: 'honest', count: 10, record: 1000 },
+    { name: 'always truncate', count: 2, cheat: { mode: 'truncate' as const, rate: 1 } },
+    { name: '10 % random', count: 3, cheat: { mode: 'random' as const, rate: 0.1 } },
+  ];
+  const follow = { lives: 20, capJobs: 150 };
+  const result = await runSimulation({ jobs: 0, seed: SEED, strategies, follow });
+  assert.ok(result.jobs > 0, 'it ran until the followed lives had ended, not for the 0 jobs asked');
+  assert.deepEqual(result.honestFlagged, []);
+  for (const outcome of result.outcomes.slice(1)) {
+    assert.equal(outcome.flaggedBeforeCheating, 0);
+    assert.equal(outcome.caught.length + outcome.uncaught.length, follow.lives, `${outcome.strategy.name}: every followed life ended, no other counted`);
+    assert.ok(outcome.caught.every((jobs) => jobs >= 1 && jobs <= follow.capJobs), `${outcome.strategy.name}: caught within the cap`);
+    assert.ok(outcome.uncaught.every((jobs) => jobs === follow.capJobs), `${outcome.strategy.name}: the uncaught are counted at the cap`);
+  }
+  const [truncators, tenPercent] = summarise(result).strategies;
+  assert.equal(truncators!.verdict, 'PASS');
+  // A 10 % cheater survives 150 jobs far more often than 1 % of the time: its p99 lies past this cap.
+  assert.ok(tenPercent!.uncaught > follow.lives / 100, `${tenPercent!.uncaught} of ${follow.lives} at the cap`);
+  assert.equal(tenPercent!.p99, undefined);
+  assert.equal(tenPercent!.verdict, 'UNMEASURED', 'a cap below the target says nothing about it');
+});
+
+test('a p99 against its target: past a cap at least as long as the target it is a MISS, cut off by the end of a run it is unmeasured', () => {
+  assert.equal(tailVerdict(2000, 2000, null), 'PASS');
+  assert.equal(tailVerdict(2001, 2000, 6000), 'MISS');
+  assert.equal(tailVerdict(undefined, 2000, 6000), 'MISS');
+  assert.equal(tailVerdict(undefined, 2000, 2000), 'MISS');
+  assert.equal(tailVerdict(undefined, 2000, 150), 'UNMEASURED');
+  assert.equal(tailVerdict(undefined, 2000, null), 'UNMEASURED');
 });
