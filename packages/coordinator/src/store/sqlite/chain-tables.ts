@@ -55,7 +55,7 @@ const OUTBOX_SELECT = `SELECT o.*, (SELECT count(*) FROM receipts r WHERE r.sett
 export class SqliteChainTables {
   constructor(
     private readonly sql: (text: string) => Statement,
-    private readonly write: <T>(fn: () => T) => T,
+    private readonly write: <T>(fn: () => T) => Promise<T>,
     private readonly ledger: Ledger,
     private readonly balance: (account: string) => AccountBalance,
     private readonly bonds: SqliteBondTables,
@@ -81,7 +81,7 @@ export class SqliteChainTables {
     return value === undefined ? 0 : (JSON.parse(value) as number);
   }
 
-  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): { credited: number; unmatched: number } {
+  recordDeposits(scan: { nextHeight: number; deposits: ChainDeposit[]; bondEvents?: BondEvent[] }, now: number): Promise<{ credited: number; unmatched: number }> {
     return this.write(() => {
       let credited = 0;
       let unmatched = 0;
@@ -124,7 +124,7 @@ export class SqliteChainTables {
     }));
   }
 
-  queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): OutboxRecord | null {
+  queueSettlement(options: { maxReceipts: number; olderThan: number }, now: number): Promise<OutboxRecord | null> {
     return this.write(() => {
       const waiting = pickSettlementBatch(
         this.sql('SELECT receipt_id, miner_id, miner_key, price_micro, created_at FROM receipts INDEXED BY receipts_unbatched WHERE settlement_id IS NULL AND settled_at IS NULL AND released_at IS NOT NULL ORDER BY created_at').iterate() as IterableIterator<Row>,
@@ -148,7 +148,7 @@ export class SqliteChainTables {
     return (this.sql('SELECT * FROM receipts WHERE settlement_id = ? ORDER BY created_at, receipt_id').all(outboxId) as Row[]).map(toStoredReceipt);
   }
 
-  requestWithdrawal(input: { account: string; toAddress: string; amountMicro: bigint }, now: number): WithdrawalOutcome {
+  requestWithdrawal(input: { account: string; toAddress: string; amountMicro: bigint }, now: number): Promise<WithdrawalOutcome> {
     return this.write((): WithdrawalOutcome => {
       const available = (this.sql('SELECT available FROM accounts WHERE account = ?').pluck().get(input.account) as bigint | undefined) ?? 0n;
       if (available < input.amountMicro) return { kind: 'insufficient_balance', availableMicro: available };
@@ -176,22 +176,22 @@ export class SqliteChainTables {
     return numOrNull(this.sql("SELECT max(nonce) FROM chain_outbox WHERE state IN ('pending', 'sent', 'final')").pluck().get());
   }
 
-  signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): void {
-    this.write(() => {
+  signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): Promise<void> {
+    return this.write(() => {
       if (!this.move(outboxId, ['queued'], { nonce: signed.nonce, tx_hash: signed.txHash, tx_json: signed.txJson, state: 'pending' }, now)) throw new Error(`outbox ${outboxId} is not queued`);
     });
   }
 
-  markOutboxSent(outboxId: number, now: number): void {
-    this.write(() => this.move(outboxId, ['pending'], { state: 'sent' }, now));
+  markOutboxSent(outboxId: number, now: number): Promise<void> {
+    return this.write(() => void this.move(outboxId, ['pending'], { state: 'sent' }, now));
   }
 
-  unsignOutbox(outboxId: number, reason: string, now: number): void {
-    this.write(() => this.move(outboxId, ['pending', 'sent'], { state: 'queued', nonce: null, tx_hash: null, tx_json: null, error: reason }, now));
+  unsignOutbox(outboxId: number, reason: string, now: number): Promise<void> {
+    return this.write(() => void this.move(outboxId, ['pending', 'sent'], { state: 'queued', nonce: null, tx_hash: null, tx_json: null, error: reason }, now));
   }
 
-  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro: bigint, landedAs?: string): void {
-    this.write(() => {
+  finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro: bigint, landedAs?: string): Promise<void> {
+    return this.write(() => {
       const row = this.outboxRow(outboxId);
       const set = { ...(row?.kind === 'slash' ? { amount_micro: slashCreditMicro } : {}), ...(landedAs === undefined ? {} : { nonce: null, tx_hash: landedAs, tx_json: null }) };
       if (!row || !this.move(outboxId, ['pending', 'sent'], { ...set, state: 'final', block_height: blockHeight, error: null, error_code: null }, now)) return;
@@ -215,7 +215,7 @@ export class SqliteChainTables {
     }
   }
 
-  queueSlash(slash: NewSlash, now: number): OutboxRecord | null {
+  queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null> {
     return this.write(() => {
       if (this.sql('SELECT 1 FROM chain_slashes WHERE receipt_id = ?').get(slash.receiptId)) return null;
       const outboxId = Number(
@@ -243,8 +243,8 @@ export class SqliteChainTables {
     return row ? { receiptId: row.receipt_id as string, minerKey: row.miner_key as string, evidence: JSON.parse(row.evidence as string) as SlashEvidence } : null;
   }
 
-  failOutbox(outboxId: number, errorCode: string, error: string, now: number): void {
-    this.write(() => {
+  failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void> {
+    return this.write(() => {
       const row = this.outboxRow(outboxId);
       if (!row || !this.move(outboxId, ['queued', 'pending', 'sent'], { state: 'failed', error_code: errorCode, error }, now)) return;
       if (row.kind === 'withdraw') {
@@ -253,7 +253,7 @@ export class SqliteChainTables {
     });
   }
 
-  refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): number | null {
+  refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): Promise<number | null> {
     return this.write(() => {
       const row = this.outboxRow(outboxId);
       const receipt = this.sql('SELECT price_micro FROM receipts WHERE receipt_id = ? AND settlement_id = ? AND settled_at IS NULL').get(receiptId, outboxId) as Row | undefined;
@@ -273,8 +273,8 @@ export class SqliteChainTables {
     });
   }
 
-  resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): void {
-    this.write(() => {
+  resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void> {
+    return this.write(() => {
       if (!this.move(outboxId, ['pending', 'sent'], { state: 'duplicate', error_code: 'RECEIPT_ALREADY_CLAIMED', error: detail }, now)) return;
       const onChain = new Set(settledReceiptIds);
       const receipts = this.settlementReceipts(outboxId);
@@ -284,7 +284,7 @@ export class SqliteChainTables {
     });
   }
 
-  retryFailedSettlement(outboxId: number, now: number): boolean {
+  retryFailedSettlement(outboxId: number, now: number): Promise<boolean> {
     return this.write(() => {
       const row = this.outboxRow(outboxId);
       if (!row || row.kind !== 'settle' || row.state !== 'failed') return false;

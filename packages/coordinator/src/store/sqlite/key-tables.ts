@@ -5,15 +5,18 @@ import type { ApiKeyRecord, Scope } from '../store.ts';
 import { num, numOrNull, type Row } from './rows.ts';
 
 export class SqliteKeyTables {
-  constructor(private readonly sql: (text: string) => Statement) {}
+  constructor(
+    private readonly sql: (text: string) => Statement,
+    private readonly write: <T>(fn: () => T) => Promise<T>,
+  ) {}
 
   async insert(key: ApiKeyRecord): Promise<void> {
-    this
+    await this.write(() => this
       .sql(
         `INSERT INTO api_keys (key_id, key_hash, scopes, account, rate_limit_per_minute, daily_job_quota, expires_at, created_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       )
-      .run(key.keyId, key.keyHash, key.scopes.join(','), key.account, key.rateLimitPerMinute, key.dailyJobQuota, key.expiresAt, key.createdAt, key.revokedAt);
+      .run(key.keyId, key.keyHash, key.scopes.join(','), key.account, key.rateLimitPerMinute, key.dailyJobQuota, key.expiresAt, key.createdAt, key.revokedAt));
   }
 
   async findByHash(keyHash: string): Promise<ApiKeyRecord | null> {
@@ -22,7 +25,7 @@ export class SqliteKeyTables {
   }
 
   async revoke(keyId: string, now: number): Promise<boolean> {
-    const result = this.sql('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL').run(now, keyId);
+    const result = await this.write(() => this.sql('UPDATE api_keys SET revoked_at = ? WHERE key_id = ? AND revoked_at IS NULL').run(now, keyId));
     if (result.changes > 0) return true;
     return this.sql('SELECT 1 FROM api_keys WHERE key_id = ?').get(keyId) !== undefined;
   }

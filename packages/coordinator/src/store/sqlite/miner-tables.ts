@@ -10,7 +10,7 @@ import { num, type Row } from './rows.ts';
 export class SqliteMinerTables {
   constructor(
     private readonly sql: (text: string) => Statement,
-    private readonly write: <T>(fn: () => T) => T,
+    private readonly write: <T>(fn: () => T) => Promise<T>,
     private readonly read: <T>(fn: () => T) => T,
     private readonly records: SqliteMinerRecord,
   ) {}
@@ -50,7 +50,7 @@ export class SqliteMinerTables {
     });
   }
 
-  heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): { runningJobIds: string[]; unlisted: string[] } {
+  heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): Promise<{ runningJobIds: string[]; unlisted: string[] }> {
     return this.write(() => {
       this.sql('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?').run(now, minerId);
       this.records.alive(minerId, now, uptimeGapMs);

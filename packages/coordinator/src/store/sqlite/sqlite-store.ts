@@ -85,6 +85,7 @@ import type {
 import type { DisputeState } from '../../verification/dispute.ts';
 import type { Standing } from '../../verification/pause.ts';
 import { JOB_STATUSES } from '../store.ts';
+import { GroupCommit } from './group-commit.ts';
 
 
 
@@ -124,6 +125,7 @@ export class SqliteStore implements CoordinatorStore {
   private readonly acceptance: SqliteAcceptance;
   private readonly keys: SqliteKeyTables;
   private readonly miners: SqliteMinerTables;
+  private readonly group: GroupCommit;
 
   constructor(options: SqliteStoreOptions) {
     this.db = new Database(options.path);
@@ -139,8 +141,9 @@ export class SqliteStore implements CoordinatorStore {
     applyMigrations(this.db, fileURLToPath(new URL('./migrations/', import.meta.url)));
     this.ledger = new Ledger((text) => this.sql(text));
     this.records = new SqliteMinerRecord((text) => this.sql(text));
-    this.write(() => this.records.rescoreAll());
-    this.keys = new SqliteKeyTables((text) => this.sql(text));
+    this.group = new GroupCommit(this.db);
+    this.db.transaction(() => this.records.rescoreAll()).immediate();
+    this.keys = new SqliteKeyTables((text) => this.sql(text), (fn) => this.write(fn));
     this.miners = new SqliteMinerTables((text) => this.sql(text), (fn) => this.write(fn), (fn) => this.db.transaction(fn)(), this.records);
     this.acceptance = new SqliteAcceptance((text) => this.sql(text), this.ledger);
     this.verification = new SqliteVerificationTables((text) => this.sql(text), (fn) => this.write(fn), this.ledger, this.records, (account) => this.balanceRow(account).availableMicro, this.acceptance);
@@ -160,8 +163,9 @@ export class SqliteStore implements CoordinatorStore {
     return statement;
   }
 
-  private write<T>(fn: () => T): T {
-    return this.db.transaction(fn).immediate();
+  /** One write step: atomic, and answered once committed (with the other steps of its turn, see group-commit.ts). */
+  private write<T>(fn: () => T): Promise<T> {
+    return this.group.run(fn);
   }
 
   private jobRow(jobId: string): JobRecord | null {
@@ -407,13 +411,13 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async releaseClaim(jobId: string, minerId: string, claimNonce: string, now: number): Promise<boolean> {
-    const result = this
+    const result = await this.write(() => this
       .sql(
         `UPDATE jobs SET status = 'queued', miner_id = NULL, attempts = attempts - 1, claimed_at = NULL, lease_expires_at = NULL,
            claim_nonce = NULL, unit_price_micro = NULL
          WHERE job_id = ? AND status = 'running' AND miner_id = ? AND claim_nonce = ? AND deadline > ?`,
       )
-      .run(jobId, minerId, claimNonce, now);
+      .run(jobId, minerId, claimNonce, now));
     return result.changes > 0;
   }
 
@@ -545,7 +549,7 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async pruneIdempotencyKeys(olderThan: number): Promise<number> {
-    return this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(olderThan).changes;
+    return this.write(() => this.sql('DELETE FROM idempotency_keys WHERE created_at < ?').run(olderThan).changes);
   }
 
   // ---- verification (see verification-tables.ts)
@@ -690,7 +694,7 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async credit(account: string, amountMicro: bigint, now: number): Promise<CreditOutcome> {
-    const heldMicro = this.write(() => {
+    const heldMicro = await this.write(() => {
       const held = this.ledger.heldMicro();
       if (!movements.admitsIncoming(held, amountMicro)) return held;
       this.ledger.post(movements.credit(account, amountMicro), now);
@@ -760,16 +764,16 @@ export class SqliteStore implements CoordinatorStore {
     return this.chain.lastNonce();
   }
   async signOutbox(outboxId: number, signed: { nonce: number; txHash: string; txJson: string }, now: number): Promise<void> {
-    this.chain.signOutbox(outboxId, signed, now);
+    return this.chain.signOutbox(outboxId, signed, now);
   }
   async markOutboxSent(outboxId: number, now: number): Promise<void> {
-    this.chain.markOutboxSent(outboxId, now);
+    return this.chain.markOutboxSent(outboxId, now);
   }
   async unsignOutbox(outboxId: number, reason: string, now: number): Promise<void> {
-    this.chain.unsignOutbox(outboxId, reason, now);
+    return this.chain.unsignOutbox(outboxId, reason, now);
   }
   async finalizeOutbox(outboxId: number, blockHeight: number, now: number, slashCreditMicro = 0n, landedAs?: string): Promise<void> {
-    this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro, landedAs);
+    return this.chain.finalizeOutbox(outboxId, blockHeight, now, slashCreditMicro, landedAs);
   }
   async queueSlash(slash: NewSlash, now: number): Promise<OutboxRecord | null> {
     return this.chain.queueSlash(slash, now);
@@ -785,13 +789,13 @@ export class SqliteStore implements CoordinatorStore {
     return rows.map(toStoredReceipt);
   }
   async failOutbox(outboxId: number, errorCode: string, error: string, now: number): Promise<void> {
-    this.chain.failOutbox(outboxId, errorCode, error, now);
+    return this.chain.failOutbox(outboxId, errorCode, error, now);
   }
   async refuseSettlementReceipt(outboxId: number, receiptId: string, errorCode: string, error: string, now: number): Promise<number | null> {
     return this.chain.refuseSettlementReceipt(outboxId, receiptId, errorCode, error, now);
   }
   async resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void> {
-    this.chain.resolveDuplicate(outboxId, settledReceiptIds, detail, now);
+    return this.chain.resolveDuplicate(outboxId, settledReceiptIds, detail, now);
   }
   async retryFailedSettlement(outboxId: number, now: number): Promise<boolean> {
     return this.chain.retryFailedSettlement(outboxId, now);
@@ -815,25 +819,25 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async putSetting(name: string, value: unknown): Promise<void> {
-    this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, JSON.stringify(value));
+    await this.write(() => this.sql('INSERT INTO settings (name, value) VALUES (?, ?) ON CONFLICT (name) DO UPDATE SET value = excluded.value').run(name, JSON.stringify(value)));
   }
 
   // ---- duties
 
   async takeDuty(duty: string, holder: string, now: number, leaseMs: number): Promise<boolean> {
-    const taken = this
+    const taken = await this.write(() => this
       .sql(
         `INSERT INTO duty_leases (duty, holder, expires_at) VALUES (@duty, @holder, @until)
          ON CONFLICT (duty) DO UPDATE SET holder = excluded.holder, expires_at = excluded.expires_at
          WHERE duty_leases.holder = excluded.holder OR duty_leases.expires_at <= @now
          RETURNING holder`,
       )
-      .get({ duty, holder, until: now + leaseMs, now }) as Row | undefined;
+      .get({ duty, holder, until: now + leaseMs, now }) as Row | undefined);
     return taken !== undefined;
   }
 
   async releaseDuty(duty: string, holder: string): Promise<void> {
-    this.sql('DELETE FROM duty_leases WHERE duty = ? AND holder = ?').run(duty, holder);
+    await this.write(() => this.sql('DELETE FROM duty_leases WHERE duty = ? AND holder = ?').run(duty, holder));
   }
 
   async ping(): Promise<void> {
@@ -841,6 +845,8 @@ export class SqliteStore implements CoordinatorStore {
   }
 
   async close(): Promise<void> {
-    if (this.db.open) this.db.close();
+    if (!this.db.open) return;
+    this.group.flush();
+    this.db.close();
   }
 }

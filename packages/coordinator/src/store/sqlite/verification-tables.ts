@@ -89,7 +89,7 @@ export function toCanary(row: Row): CanaryRecord {
 export class SqliteVerificationTables {
   constructor(
     private readonly sql: (text: string) => Statement,
-    private readonly write: <T>(fn: () => T) => T,
+    private readonly write: <T>(fn: () => T) => Promise<T>,
     private readonly ledger: Ledger,
     private readonly records: SqliteMinerRecord,
     private readonly available: (account: string) => bigint,
@@ -131,7 +131,7 @@ export class SqliteVerificationTables {
     return rerun;
   }
 
-  createCheck(job: NewJob, check: NewCheck): CheckJobOutcome {
+  createCheck(job: NewJob, check: NewCheck): Promise<CheckJobOutcome> {
     return this.write((): CheckJobOutcome => {
       const inserted = this.insertEscrowed(job);
       if (!inserted.ok) return { kind: 'insufficient_balance', availableMicro: inserted.availableMicro };
@@ -153,7 +153,7 @@ export class SqliteVerificationTables {
     return { kind: 'check', check, rerun: this.jobRow(rerun.jobId) };
   }
 
-  startTiebreak(checkId: number, job: NewJob, runsSoFar: number): TiebreakOutcome {
+  startTiebreak(checkId: number, job: NewJob, runsSoFar: number): Promise<TiebreakOutcome> {
     return this.write((): TiebreakOutcome => {
       // Guarded on the runs the caller judged: a second decider of the same judgement adds nothing.
       const pending = this
@@ -170,7 +170,7 @@ export class SqliteVerificationTables {
     return (this.sql(RERUNS).all(subjectJobId) as Row[]).map(toJob);
   }
 
-  decideCheck(decision: CheckDecision): DecisionOutcome {
+  decideCheck(decision: CheckDecision): Promise<DecisionOutcome> {
     return this.write((): DecisionOutcome => {
       const records = new Map<string, MinerTrackRecord>();
       const changed = this
