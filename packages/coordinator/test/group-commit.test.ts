@@ -35,7 +35,7 @@ function connect(path: string): Database.Database {
   return db;
 }
 
-const count = (db: Database.Database) => Number(db.prepare('SELECT count(*) AS n FROM rows').get()!.n as number);
+const count = (db: Database.Database) => Number(db.prepare('SELECT count(*) FROM rows').pluck().get());
 
 test('the steps of one turn are answered only once committed, together', async () => {
   const path = database();
