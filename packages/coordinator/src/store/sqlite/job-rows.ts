@@ -100,7 +100,7 @@ export function jobInsertParams(job: NewJob): Record<string, unknown> {
   };
 }
 
-/** Inserts a queued job (no escrow: the caller posts it in the same transaction). */
-export function insertJob(sql: (text: string) => Statement, job: NewJob): void {
-  sql(INSERT_JOB).run(jobInsertParams(job));
+/** Inserts a queued job (no escrow: the caller posts it in the same transaction); the row as stored, defaults included. */
+export function insertJob(sql: (text: string) => Statement, job: NewJob): JobRecord {
+  return toJob(sql(`${INSERT_JOB} RETURNING *`).get(jobInsertParams(job)) as Row);
 }

@@ -268,7 +268,7 @@ export class SqliteStore implements CoordinatorStore {
         .sql('INSERT INTO key_usage (key_id, day, submits) VALUES (?, ?, 1) ON CONFLICT (key_id, day) DO UPDATE SET submits = submits + 1')
         .run(quota.keyId, quota.day);
     }
-    insertJob((text) => this.sql(text), job);
+    const created = insertJob((text) => this.sql(text), job);
     if (idempotency) {
       this
         .sql('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)')
@@ -279,7 +279,7 @@ export class SqliteStore implements CoordinatorStore {
       insertJob((text) => this.sql(text), companion);
       this.ledger.post(movements.escrow(companion), companion.createdAt);
     }
-    return { kind: 'created', job: this.jobRow(job.jobId)! };
+    return { kind: 'created', job: created };
   }
 
   async findIdempotentSubmit(account: string, key: string, notBefore: number) {
