@@ -2,6 +2,7 @@
 
 import { cryptoBackend } from './crypto-backend.ts';
 import { bech32m } from '@scure/base';
+import { memoize } from './memo.ts';
 
 const HRP = 'ait';
 
@@ -10,20 +11,16 @@ export function addressFromPublicKey(publicKey: Uint8Array): string {
 }
 
 // A node checks the same senders' and recipients' addresses in every transaction they send: the
-// bech32m checksum of each is computed once (bounded).
-const VALID_CACHE_LIMIT = 10_000;
-const validAddresses = new Set<string>();
-
-export function isValidAddress(text: string): boolean {
-  if (typeof text !== 'string' || !text.startsWith(`${HRP}1`)) return false;
-  if (validAddresses.has(text)) return true;
+// bech32m checksum of each is verified once.
+const checkedAddress = memoize(10_000, (text) => {
   try {
     const decoded = bech32m.decode(text as `${string}1${string}`);
-    if (decoded.prefix !== HRP || bech32m.fromWords(decoded.words).length !== 20) return false;
+    return decoded.prefix === HRP && bech32m.fromWords(decoded.words).length === 20;
   } catch {
     return false;
   }
-  if (validAddresses.size >= VALID_CACHE_LIMIT) validAddresses.clear();
-  validAddresses.add(text);
-  return true;
+});
+
+export function isValidAddress(text: string): boolean {
+  return typeof text === 'string' && text.startsWith(`${HRP}1`) && checkedAddress(text);
 }

@@ -9,6 +9,7 @@ import { addressFromPublicKey } from './address.ts';
 import { base64urlDecode, base64urlEncode, sha256Hex, utf8 } from './encoding.ts';
 import { canonicalize } from './jcs.ts';
 import { publicKeyFromSecret, sign, verify } from './keys.ts';
+import { memoize } from './memo.ts';
 
 export const TX_DOMAIN_TAG = 'AITBC-TX-v1\n';
 
@@ -32,22 +33,13 @@ export function signTx(body: UnsignedTxBody, secretKey: Uint8Array): SignedTx {
 
 // A node checks many transactions from the same senders: each key's address is derived once
 // (SHA-256 and bech32m, about a tenth of a check's time beside Ed25519), by its base64url text.
-const ADDRESS_CACHE_LIMIT = 10_000;
-const addressesOfKeys = new Map<string, string>();
-function addressOfKey(keyText: string, publicKey: Uint8Array): string {
-  let address = addressesOfKeys.get(keyText);
-  if (address === undefined) {
-    if (addressesOfKeys.size >= ADDRESS_CACHE_LIMIT) addressesOfKeys.clear();
-    addressesOfKeys.set(keyText, (address = addressFromPublicKey(publicKey)));
-  }
-  return address;
-}
+const addressOfKey = memoize(10_000, (keyText) => addressFromPublicKey(base64urlDecode(keyText)));
 
 /** The signature is valid and made by the key whose address is `from`. `canonicalBody` as for txHash. */
 export function checkTxSignature(tx: SignedTx, canonicalBody?: string): boolean {
   try {
     const publicKey = base64urlDecode(tx.body.public_key);
-    if (publicKey.length !== 32 || addressOfKey(tx.body.public_key, publicKey) !== tx.body.from) return false;
+    if (publicKey.length !== 32 || addressOfKey(tx.body.public_key) !== tx.body.from) return false;
     return verify(base64urlDecode(tx.signature), txSigningBytes(tx.body, canonicalBody), publicKey);
   } catch {
     return false;
