@@ -23,7 +23,7 @@ export const MEMPOOL_LIMIT = 10_000;
 export function admit(value: unknown, mempool: Mempool, store: ChainStore, environment: TxEnvironment, feeRecipient: string, head: { hash: string; height: number }): { tx: SignedTx; hash: string; senderAfter: Account } {
   const tx = checkTxForm(value, environment.genesis.chain_id, environment.signatures);
   const hash = txHash(tx.body);
-  if (mempool.has(hash) || store.hasTx(hash)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
+  if (mempool.has(hash) || store.holdsTx(hash, tx.body.from, tx.body.nonce)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
   if (mempool.size >= MEMPOOL_LIMIT) throw new TxRejectedError('CHAIN_TX_MEMPOOL_FULL', 'the mempool is full; retry later', { limit: MEMPOOL_LIMIT });
   const runner = new TxRunner(store, environment, feeRecipient, head.height + 1, mempool.claims);
   const known = mempool.accountAfterQueued(tx.body.from, head.hash);

@@ -42,7 +42,7 @@ export function proposeBlock(proposer: Authority, parent: Block, timestamp: numb
   for (const [hash, tx] of pending.sort(([, a], [, b]) => (a.body.from === b.body.from ? a.body.nonce - b.body.nonce : 0))) {
     try {
       // (Admission checked it was not in a block; a reorg since may have put it in one.)
-      if (store.hasTx(hash)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
+      if (store.holdsTx(hash, tx.body.from, tx.body.nonce)) throw new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash });
       runner.run(tx);
       included.push(tx);
       includedHashes.push(hash);

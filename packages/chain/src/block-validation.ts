@@ -97,7 +97,7 @@ export function validateBlock(value: unknown, parent: Block, store: ChainStore, 
   const runner = new TxRunner(store, environment, addressFromPublicKey(base64urlDecode(header.proposer)), height);
   block.txs.forEach((tx, position) => {
     const hash = txHashes[position]!;
-    if (store.hasTx(hash)) invalidTx(position, new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash }), 'was already included in an earlier block (replay)');
+    if (store.holdsTx(hash, tx.body.from, tx.body.nonce)) invalidTx(position, new TxRejectedError('CHAIN_TX_ALREADY_KNOWN', `transaction ${hash} is already known`, { tx_hash: hash }), 'was already included in an earlier block (replay)');
     try {
       runner.run(tx);
     } catch (error) {

@@ -4,7 +4,7 @@
 // through txs/execute.ts; the slashes a block makes are collected here for the store. Its root is
 // the state tree's (state-tree.ts), updated at the entries the block changed only.
 
-import { encodeStateLeaf, stateKey, type StateLeafValue } from '@aitbc/protocol';
+import { encodeStateLeaf, memoize, stateKey, type StateLeafValue } from '@aitbc/protocol';
 import { updateStateTree, type LeafUpdate, type TreeNode } from './state-tree.ts';
 
 export interface Account {
@@ -81,6 +81,9 @@ export function accountLeaf(address: string, account: Account): StateLeafValue |
 const bondLeaf = (bond: Bond): StateLeafValue => ({ kind: 'miner_bond', miner_key: bond.miner_key, address: bond.address, amount: bond.amount.toString() });
 const unbondingLeaf = (entry: Unbonding): StateLeafValue => ({ kind: 'unbonding', id: entry.id, miner_key: entry.miner_key, address: entry.address, amount: entry.amount.toString(), release_height: entry.release_height });
 
+// An account's key in the state tree (a SHA-256), derived once: the same senders change in block after block.
+const accountKey = memoize(100_000, (address) => stateKey('account', address));
+
 const byReleaseThenId = (a: Unbonding, b: Unbonding) => a.release_height - b.release_height || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 
 export class StateOverlay implements StateChanges {
@@ -145,8 +148,8 @@ export class StateOverlay implements StateChanges {
   /** The state tree's root with this overlay's changes; keeps the nodes to write in `treeNodes`. */
   root(): string {
     const updates = new Map<string, LeafUpdate>();
-    const put = (key: string, value: StateLeafValue | null) => updates.set(key, value && encodeStateLeaf(value));
-    for (const [address, account] of this.changed) put(stateKey('account', address), accountLeaf(address, account));
+    const put = (key: string, value: StateLeafValue | null) => updates.set(key, value && encodeStateLeaf(value, key));
+    for (const [address, account] of this.changed) put(accountKey(address), accountLeaf(address, account));
     for (const [key, bond] of this.changedBonds) put(stateKey('miner_bond', key), bond && bondLeaf(bond));
     for (const [id, entry] of this.changedUnbondings) put(stateKey('unbonding', id), entry && unbondingLeaf(entry));
     const { root, writes } = updateStateTree((path) => this.base.stateNode(path), updates);

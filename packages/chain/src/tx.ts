@@ -3,21 +3,35 @@
 // Signing and hashing are @aitbc/protocol's (browser wallets sign with the same code); each
 // type's body and rules are a module of txs/ (registry.ts lists them).
 
-import { txHash as hashOfBody } from '@aitbc/protocol';
+import { canonicalize, checkTxSignature as checkSignature, txHash as hashOfBody } from '@aitbc/protocol';
 import type { Same, TxBody as WireTxBody } from '@aitbc/protocol/wire';
+import type { SignedTx } from '@aitbc/protocol/wire';
 import type { TxBody } from './txs/registry.ts';
 
-export { TX_DOMAIN_TAG, checkTxSignature, signTx, txSigningBytes, type UnsignedTxBody } from '@aitbc/protocol';
+export { TX_DOMAIN_TAG, signTx, txSigningBytes, type UnsignedTxBody } from '@aitbc/protocol';
 
-// A body is hashed at admission, in its signature check, in production, in import and by its
-// type's rules: once per body object is enough (bodies are never changed once parsed).
+// A body is hashed at admission, in production, in import and by its type's rules, and its
+// signature is checked over the same canonical JSON: that JSON and the hash are made once per body
+// object (bodies are never changed once parsed).
+const canonicalBodies = new WeakMap<object, string>();
 const hashes = new WeakMap<object, string>();
+
+function canonicalBody(body: TxBody): string {
+  let text = canonicalBodies.get(body);
+  if (text === undefined) canonicalBodies.set(body, (text = canonicalize(body)));
+  return text;
+}
 
 /** SHA-256 of the body's canonical JSON, hex (the transaction's hash). */
 export function txHash(body: TxBody): string {
   let hash = hashes.get(body);
-  if (hash === undefined) hashes.set(body, (hash = hashOfBody(body)));
+  if (hash === undefined) hashes.set(body, (hash = hashOfBody(body, canonicalBody(body))));
   return hash;
+}
+
+/** The signature is valid and made by the key whose address is `from` (@aitbc/protocol's check). */
+export function checkTxSignature(tx: SignedTx): boolean {
+  return checkSignature(tx, canonicalBody(tx.body as TxBody));
 }
 
 export type { SignedTx, TxCommon } from '@aitbc/protocol/wire';

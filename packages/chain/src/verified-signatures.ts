@@ -10,15 +10,16 @@ import { checkTxSignature, txHash, type SignedTx } from './tx.ts';
 const LIMIT = 50_000;
 
 export class VerifiedSignatures {
-  private readonly verified = new Set<string>();
+  /** Body hash → the signature verified over it. */
+  private readonly verified = new Map<string, string>();
 
   /** checkTxSignature, remembered for the transactions that pass. */
   check(tx: SignedTx): boolean {
-    const id = `${txHash(tx.body)}.${tx.signature}`;
-    if (this.verified.has(id)) return true;
+    const hash = txHash(tx.body);
+    if (this.verified.get(hash) === tx.signature) return true;
     if (!checkTxSignature(tx)) return false;
-    if (this.verified.size >= LIMIT) this.verified.delete(this.verified.values().next().value!);
-    this.verified.add(id);
+    if (this.verified.size >= LIMIT) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(hash, tx.signature);
     return true;
   }
 }

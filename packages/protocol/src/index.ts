@@ -14,3 +14,4 @@ export * from './crypto-backend.ts';
 export * from './job-params.ts';
 export * from './job-types/index.ts';
 export * from './state-tree.ts';
+export * from './memo.ts';

@@ -1,6 +1,8 @@
 // AITBC amounts: bigint µAIT in code (1 AITBC = 1,000,000 µAIT), decimal strings of AITBC on the
 // wire. Pure string and bigint arithmetic: no float ever touches an amount.
 
+import { memoize } from './memo.ts';
+
 export const MICRO_PER_AITBC = 1_000_000n;
 const DECIMALS = 6;
 
@@ -38,6 +40,12 @@ export function amountRangeProblem(micro: bigint): string | null {
  */
 export function parseAmount(text: string): bigint {
   if (typeof text !== 'string') throw new TypeError('amount must be a string');
+  return parsedAmount(text);
+}
+
+// A chain node parses each transaction's amount and fee several times (its form, admission,
+// production), and most are the same few values: each text is parsed once (a refused one is not kept).
+const parsedAmount = memoize(10_000, (text: string): bigint => {
   const match = /^(\d+)(?:\.(\d+))?$/.exec(text);
   if (!match) throw new AmountFormatError(`must be a decimal string of AITBC with at most ${DECIMALS} decimal places, like "2.5" (got ${JSON.stringify(text).slice(0, 40)})`);
   const fraction = (match[2] ?? '').replace(/0+$/, '');
@@ -48,7 +56,7 @@ export function parseAmount(text: string): bigint {
   const range = amountRangeProblem(micro);
   if (range) throw new AmountRangeError(range);
   return micro;
-}
+});
 
 /**
  * Why a wire amount is not a canonical amount within the bound (its format first), or null.

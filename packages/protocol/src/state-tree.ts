@@ -48,10 +48,10 @@ export function stateValueHash(value: StateLeafValue): string {
   return encodeStateLeaf(value).value_hash;
 }
 
-/** A leaf value's key, canonical JSON and that JSON's hash. */
-export function encodeStateLeaf(value: StateLeafValue): { key: string; value: string; value_hash: string } {
+/** A leaf value's key, canonical JSON and that JSON's hash. `key`: stateKeyOf(value), when the caller has it. */
+export function encodeStateLeaf(value: StateLeafValue, key = stateKeyOf(value)): { key: string; value: string; value_hash: string } {
   const json = canonicalize(value);
-  return { key: stateKeyOf(value), value: json, value_hash: toHex(sha256(utf8(json))) };
+  return { key, value: json, value_hash: toHex(sha256(utf8(json))) };
 }
 
 /** SHA-256(0x00 ‖ key ‖ value hash), hex. */

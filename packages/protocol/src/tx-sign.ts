@@ -9,18 +9,20 @@ import { addressFromPublicKey } from './address.ts';
 import { base64urlDecode, base64urlEncode, sha256Hex, utf8 } from './encoding.ts';
 import { canonicalize } from './jcs.ts';
 import { publicKeyFromSecret, sign, verify } from './keys.ts';
+import { memoize } from './memo.ts';
 
 export const TX_DOMAIN_TAG = 'AITBC-TX-v1\n';
 
 /** A body of any type before it is signed: the signer's key and address are filled in from the secret key. */
 export type UnsignedTxBody = TxBody extends infer Body ? (Body extends TxBody ? Omit<Body, 'public_key' | 'from'> : never) : never;
 
-export function txHash(body: TxBody): string {
-  return sha256Hex(canonicalize(body));
+/** `canonicalBody`: the body's canonical JSON, when the caller has it already (a node hashes and verifies each body). */
+export function txHash(body: TxBody, canonicalBody = canonicalize(body)): string {
+  return sha256Hex(canonicalBody);
 }
 
-export function txSigningBytes(body: TxBody): Uint8Array {
-  return utf8(TX_DOMAIN_TAG + canonicalize(body));
+export function txSigningBytes(body: TxBody, canonicalBody = canonicalize(body)): Uint8Array {
+  return utf8(TX_DOMAIN_TAG + canonicalBody);
 }
 
 export function signTx(body: UnsignedTxBody, secretKey: Uint8Array): SignedTx {
@@ -29,12 +31,16 @@ export function signTx(body: UnsignedTxBody, secretKey: Uint8Array): SignedTx {
   return { body: full, signature: base64urlEncode(sign(txSigningBytes(full), secretKey)) };
 }
 
-/** The signature is valid and made by the key whose address is `from`. */
-export function checkTxSignature(tx: SignedTx): boolean {
+// A node checks many transactions from the same senders: each key's address is derived once
+// (SHA-256 and bech32m, about a tenth of a check's time beside Ed25519), by its base64url text.
+const addressOfKey = memoize(10_000, (keyText) => addressFromPublicKey(base64urlDecode(keyText)));
+
+/** The signature is valid and made by the key whose address is `from`. `canonicalBody` as for txHash. */
+export function checkTxSignature(tx: SignedTx, canonicalBody?: string): boolean {
   try {
     const publicKey = base64urlDecode(tx.body.public_key);
-    if (publicKey.length !== 32 || addressFromPublicKey(publicKey) !== tx.body.from) return false;
-    return verify(base64urlDecode(tx.signature), txSigningBytes(tx.body), publicKey);
+    if (publicKey.length !== 32 || addressOfKey(tx.body.public_key) !== tx.body.from) return false;
+    return verify(base64urlDecode(tx.signature), txSigningBytes(tx.body, canonicalBody), publicKey);
   } catch {
     return false;
   }

@@ -105,6 +105,29 @@ export class ChainStore implements StateReader {
     return statement;
   }
 
+  /**
+   * Inserts rows of `width` values each (`values`, flat) into `into` ("table (columns)"), many a
+   * statement: a block writes hundreds of rows to a table, and running a statement costs about as
+   * much as inserting a short row. Chunks of 64, 32, … 1 rows, so a table needs at most 7 statements.
+   */
+  private insertRows(into: string, width: number, values: unknown[]): void {
+    const rowCount = values.length / width;
+    for (let done = 0, chunk = 64; done < rowCount; chunk >>= 1) {
+      for (; rowCount - done >= chunk; done += chunk) this.insertStatement(into, width, chunk).run(values.slice(done * width, (done + chunk) * width));
+    }
+  }
+
+  private readonly inserts = new Map<string, Database.Statement>();
+  private insertStatement(into: string, width: number, rows: number): Database.Statement {
+    const key = `${into}|${rows}`;
+    let statement = this.inserts.get(key);
+    if (!statement) {
+      const row = `(${new Array(width).fill('?').join(', ')})`;
+      this.inserts.set(key, (statement = this.db.prepare(`INSERT INTO ${into} VALUES ${new Array(rows).fill(row).join(', ')}`)));
+    }
+    return statement;
+  }
+
   getMeta(name: string): string | null {
     return (this.sql('SELECT value FROM meta WHERE name = ?').pluck().get(name) as string | undefined) ?? null;
   }
@@ -260,6 +283,16 @@ export class ChainStore implements StateReader {
     return this.sql('SELECT 1 FROM transactions WHERE hash = ?').pluck().get(hash) !== undefined;
   }
 
+  /**
+   * hasTx for a transaction of `sender` with `nonce`, looked up only if it could be in a block: a
+   * stored transaction took its sender's nonce (the next one goes up by one; a reverted block takes
+   * its transactions and its nonces back), so one whose nonce the sender has not used at the head
+   * is in none. Admission asks for every transaction, mostly new ones.
+   */
+  holdsTx(hash: string, sender: string, nonce: number): boolean {
+    return nonce < this.account(sender).nonce && this.hasTx(hash);
+  }
+
   tx(hash: string): StoredTx | null {
     const row = this.sql('SELECT * FROM transactions WHERE hash = ?').get(hash) as Row | undefined;
     if (!row) return null;
@@ -295,28 +328,28 @@ export class ChainStore implements StateReader {
   /** Writes a validated block and the state it changed, all or nothing. */
   commit(block: Block, txHashes: string[], changes: StateChanges): void {
     this.db.transaction(() => {
-      this.db
-        .prepare('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)')
-        .run(block.header.height, block.hash, JSON.stringify(block.header), block.signature, block.txs.length);
+      this.sql('INSERT INTO blocks (height, hash, header, signature, tx_count) VALUES (?, ?, ?, ?, ?)').run(block.header.height, block.hash, JSON.stringify(block.header), block.signature, block.txs.length);
       // Receipts are numbered across the block, in the order of receipt_root; proofs name earlier blocks' receipts.
       const insertReceipt = this.sql('INSERT INTO receipts (receipt_id, block_height, position, body) VALUES (?, ?, ?, ?)');
       blockReceipts(block).forEach((receipt, position) => insertReceipt.run(receipt.receipt_id, block.header.height, position, JSON.stringify(receipt)));
-      const insertTx = this.sql('INSERT INTO transactions (hash, block_height, position, sender, recipient, nonce, body, signature) VALUES (?, ?, ?, ?, ?, ?, ?, ?)');
       const insertProof = this.sql('INSERT INTO receipt_proofs (receipt_id, tx_hash, block_height) VALUES (?, ?, ?)');
-      const insertParty = this.sql('INSERT INTO tx_parties (address, block_height, position) VALUES (?, ?, ?)');
       const slashByTx = new Map(changes.slashes.map((record) => [record.tx_hash, record]));
+      const height = block.header.height;
+      const txRows: unknown[] = [];
+      const partyRows: unknown[] = [];
       block.txs.forEach((tx, position) => {
         const outcome = { slash: slashByTx.get(txHashes[position]!) };
         const effects = txEffects(tx.body, outcome);
-        insertTx.run(txHashes[position], block.header.height, position, tx.body.from, effects.recipient ?? '', tx.body.nonce, JSON.stringify(tx.body), tx.signature);
-        for (const address of txParties(tx.body, outcome)) insertParty.run(address, block.header.height, position);
-        for (const receiptId of effects.proves ?? []) insertProof.run(receiptId, txHashes[position], block.header.height);
+        txRows.push(txHashes[position], height, position, tx.body.from, effects.recipient ?? '', tx.body.nonce, JSON.stringify(tx.body), tx.signature);
+        for (const address of txParties(tx.body, outcome)) partyRows.push(address, height, position);
+        for (const receiptId of effects.proves ?? []) insertProof.run(receiptId, txHashes[position], height);
       });
+      this.insertRows('transactions (hash, block_height, position, sender, recipient, nonce, body, signature)', 8, txRows);
+      this.insertRows('tx_parties (address, block_height, position)', 3, partyRows);
       const upsert = this.sql('INSERT INTO accounts (address, balance, nonce) VALUES (?, ?, ?) ON CONFLICT (address) DO UPDATE SET balance = excluded.balance, nonce = excluded.nonce');
       const before = this.sql('SELECT balance, nonce FROM accounts WHERE address = ?');
       const undo = this.sql('INSERT INTO block_undo (height, address, balance, nonce) VALUES (?, ?, ?, ?)');
       // Genesis is never reverted: its allocations need no undo rows.
-      const height = block.header.height;
       for (const [address, account] of changes.changed) {
         if (height > 0) {
           const previous = before.get(address) as Row | undefined;
@@ -325,11 +358,12 @@ export class ChainStore implements StateReader {
         upsert.run(address, account.balance, account.nonce);
       }
       this.writeBonds(block.header.height, changes);
-      const insertNode = this.sql('INSERT INTO state_nodes (path, height, kind, hash, leaf_key, value_hash, value) VALUES (?, ?, ?, ?, ?, ?, ?)');
+      const nodeRows: unknown[] = [];
       for (const [path, node] of changes.treeNodes) {
-        if (node.kind === 'leaf') insertNode.run(path, block.header.height, 'leaf', node.hash, node.key, node.value_hash, node.value);
-        else insertNode.run(path, block.header.height, node.kind, node.kind === 'branch' ? node.hash : null, null, null, null);
+        if (node.kind === 'leaf') nodeRows.push(path, height, 'leaf', node.hash, node.key, node.value_hash, node.value);
+        else nodeRows.push(path, height, node.kind, node.kind === 'branch' ? node.hash : null, null, null, null);
       }
+      this.insertRows('state_nodes (path, height, kind, hash, leaf_key, value_hash, value)', 7, nodeRows);
       const insertSlash = this.sql('INSERT INTO slashes (receipt_id, tx_hash, block_height, position, miner_key, bond_address, record) VALUES (?, ?, ?, ?, ?, ?, ?)');
       for (const record of changes.slashes) {
         insertSlash.run(record.receipt_id, record.tx_hash, block.header.height, txHashes.indexOf(record.tx_hash), record.miner_key, record.bond_address, recordJson(record));
@@ -417,8 +451,7 @@ export class ChainStore implements StateReader {
   }
 
   putVote(vote: Vote): void {
-    this.db
-      .prepare('INSERT INTO votes (authority, height, hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT (authority) DO UPDATE SET height = excluded.height, hash = excluded.hash, signature = excluded.signature')
+    this.sql('INSERT INTO votes (authority, height, hash, signature) VALUES (?, ?, ?, ?) ON CONFLICT (authority) DO UPDATE SET height = excluded.height, hash = excluded.hash, signature = excluded.signature')
       .run(vote.authority, vote.height, vote.hash, vote.signature);
   }
 
