@@ -142,26 +142,34 @@ describe('three coordinators on one PostgreSQL', () => {
       miners.push(miner);
     }
 
-    // A miner whose claim the killed process committed but which never ran it (its answer was
-    // lost with the process): the job must lapse and go to another miner.
-    const doomedKey = (await admin('/v1/admin/keys', { scopes: ['miner'] })).body.key as string;
-    const doomed = new TestMiner(coordinators[1]!, doomedKey, 'scale-doomed', { 'llama3.2': '0.002' }, 1);
-    assert.equal((await doomed.register()).status, 201);
-    let strandedJobId = '';
-
     const jobIds = new Set<string>();
     const completedBy = new Map<string, string>(); // job id → the miner whose completion was accepted
     let submitted = 0;
     let refusedCompletions = 0;
     let killed = false;
+    const submit = async (n: number) => {
+      const answer = await balanced(n, (request) => request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ prompt: `job ${n}`, max_price: '0.5' }), headers: { 'idempotency-key': `scale-${n}` } }));
+      assert.equal(answer.status, 201, answer.text);
+      jobIds.add(answer.body.job_id);
+      submitted++;
+      return answer.body.job_id as string;
+    };
+
+    // A miner whose claim the killed process committed but which never ran it (its answer was
+    // lost with the process): the job must lapse and go to another miner. It claims job 0 before
+    // anyone else polls (later, the others, with better records, are woken first and it could go
+    // without), and its heartbeats keep the claim alive until the kill.
+    const doomedKey = (await admin('/v1/admin/keys', { scopes: ['miner'] })).body.key as string;
+    const doomed = new TestMiner(coordinators[1]!, doomedKey, 'scale-doomed', { 'llama3.2': '0.002' }, 1);
+    assert.equal((await doomed.register()).status, 201);
+    const strandedJobId = await submit(0);
+    const claimed = await doomed.poll(5);
+    assert.equal(claimed.status, 200, 'the doomed miner holds a job');
+    assert.equal(claimed.body.job_id, strandedJobId);
+    const heartbeats = setInterval(() => void doomed.heartbeat().catch(() => undefined), 1000);
 
     const submitter = async (loop: number) => {
-      for (let n = loop; n < JOBS && !stopped; n += SUBMITTERS) {
-        const answer = await balanced(n, (request) => request('POST', '/v1/jobs', { key: clientKey, body: submitBody({ prompt: `job ${n}`, max_price: '0.5' }), headers: { 'idempotency-key': `scale-${n}` } }));
-        assert.equal(answer.status, 201, answer.text);
-        jobIds.add(answer.body.job_id);
-        submitted++;
-      }
+      for (let n = loop || SUBMITTERS; n < JOBS && !stopped; n += SUBMITTERS) await submit(n);
     };
 
     const deadline = Date.now() + RUN_DEADLINE_MS;
@@ -184,9 +192,7 @@ describe('three coordinators on one PostgreSQL', () => {
           completedBy.set(job.job_id, miner.minerId);
           if (!killed && completedBy.size >= KILL_AFTER) {
             killed = true;
-            const stranded = await doomed.poll(5);
-            assert.equal(stranded.status, 200, 'the doomed miner holds a job when its coordinator dies');
-            strandedJobId = stranded.body.job_id;
+            clearInterval(heartbeats);
             coordinators[1]!.alive = false;
             coordinators[1]!.child.kill('SIGKILL');
           }
@@ -201,6 +207,7 @@ describe('three coordinators on one PostgreSQL', () => {
       await Promise.all([...Array.from({ length: SUBMITTERS }, (_, loop) => submitter(loop)), ...miners.map(minerLoop)]);
     } finally {
       stopped = true;
+      clearInterval(heartbeats);
     }
     if (completedBy.size < JOBS) assert.fail(`after ${RUN_DEADLINE_MS} ms, ${JOBS - completedBy.size} jobs not completed: ${await unfinishedJobs(database.url, completedBy)}`);
     assert.ok(killed, 'the second coordinator was killed mid-run');
