@@ -6,7 +6,6 @@
 
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
-import Database from 'better-sqlite3';
 import { addressFromPublicKey, formatAmount, generateKeyPair, MAX_AMOUNT_MICRO } from '@aitbc/protocol';
 import { ADMIN_KEY, startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { until, type HttpAnswer } from '@aitbc/testkit';
@@ -138,7 +137,9 @@ test('a database written before amounts were bounded: the audit and the ledger r
   // Two credits of the int64 limit, as an unbounded coordinator accepted them: any SQL sum over
   // them overflows, and the ledger is append-only.
   const INT64_MAX = 2n ** 63n - 1n;
-  const db = new Database(coordinator.sqlite.db.name);
+  // On the coordinator's own connection: a second one in this process would wait on the lock of
+  // the store's open write group, which only this thread can commit.
+  const db = coordinator.sqlite.db;
   db.transaction(() => {
     for (const account of ['old-1', 'old-2']) {
       db.prepare('INSERT INTO ledger (movement_id, kind, bucket, amount, at) VALUES (?, ?, ?, ?, ?)').run(`legacy-${account}`, 'credit', 'external', -INT64_MAX, 1);
@@ -146,7 +147,6 @@ test('a database written before amounts were bounded: the audit and the ledger r
       db.prepare('INSERT INTO accounts (account, available, created_at) VALUES (?, ?, 1)').run(account, INT64_MAX);
     }
   })();
-  db.close();
 
   const ledger = await coordinator.request('GET', '/v1/admin/ledger', { key: ADMIN_KEY });
   assert.equal(ledger.status, 200, ledger.text);
