@@ -61,10 +61,10 @@ const totals = { passed: 0, failed: 0 };
  * the totals. `log`: a file for its report, printed whole after the other pass (null: straight to
  * this terminal).
  */
-function run(name, list, env, log, concurrency) {
+function run(name, list, env, log) {
   const counts = join(countsDir, `${name}.json`);
   const reporters = ['--test-reporter=spec', `--test-reporter-destination=${log ?? 'stdout'}`, `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
-  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, `--test-concurrency=${concurrency}`, ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
+  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
   return new Promise((resolve) => {
     child.once('close', (status) => {
       try {
@@ -84,12 +84,10 @@ function run(name, list, env, log, concurrency) {
 const both = files.filter(runsOnBothEngines);
 const onPostgres = [...files.filter(postgresOnly), ...both];
 const passes = [];
-// The SQLite pass is the longer one (every file, against the PostgreSQL pass's coordinator files):
-// it runs two files at a time, so on two cores one file's start-up and waits overlap another's work.
-if (engine !== 'postgres') passes.push(run('sqlite', files.filter((file) => engine === 'sqlite' || !postgresOnly(file)), { AITBC_TEST_ENGINE: 'sqlite' }, null, 2));
+if (engine !== 'postgres') passes.push(run('sqlite', files.filter((file) => engine === 'sqlite' || !postgresOnly(file)), { AITBC_TEST_ENGINE: 'sqlite' }, null));
 const postgresLog = join(countsDir, 'postgres.log');
 const separate = engine === 'both';
-if (engine !== 'sqlite' && onPostgres.length > 0) passes.push(run('postgres', onPostgres, { AITBC_TEST_ENGINE: 'postgres' }, separate ? postgresLog : null, 1));
+if (engine !== 'sqlite' && onPostgres.length > 0) passes.push(run('postgres', onPostgres, { AITBC_TEST_ENGINE: 'postgres' }, separate ? postgresLog : null));
 const statuses = await Promise.all(passes);
 if (separate && onPostgres.length > 0) {
   console.log(`\n# run beside the pass above: the PostgreSQL tests, and the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres)`);
