@@ -8,8 +8,12 @@ import { ClaimedJob, ClaimedJobs, CompleteBatchBody, CompleteBody, CompletedJobs
 import { claimView, iso, jobView, minerView } from '../http/views.ts';
 import { errorBody } from '../http/errors.ts';
 import { Type } from 'typebox';
+import type { FastifyReply } from 'fastify';
+import type { Claim } from '../services/miners.ts';
 
 export function registerMinerRoutes(app: App, { miners, config, hub }: Services): void {
+  /** A claim as its miner sees it: the job, its receipt template, and whether a client watches it live. */
+  const viewOf = async (claim: Claim) => claimView(claim, config.chainId, await hub.isLive(claim.job));
   app.post(
     '/v1/miners/register',
     {
@@ -62,14 +66,9 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
       },
     },
     async (request, reply) => {
-      // Stop waiting (and never hand out a job) once the miner has hung up.
-      const hangUp = new AbortController();
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) hangUp.abort();
-      });
-      const claim = await miners.poll(principalOf(request), request.body.miner_id, request.body.wait_seconds ?? 20, hangUp.signal);
+      const claim = await miners.poll(principalOf(request), request.body.miner_id, request.body.wait_seconds ?? 20, hungUp(reply));
       if (!claim) return reply.code(204).send(null);
-      return claimView(claim, config.chainId, await hub.isLive(claim.job));
+      return viewOf(claim);
     },
   );
 
@@ -85,12 +84,8 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
       },
     },
     async (request, reply) => {
-      const hangUp = new AbortController();
-      reply.raw.on('close', () => {
-        if (!reply.raw.writableFinished) hangUp.abort();
-      });
-      const claims = await miners.pollMany(principalOf(request), request.body.miner_id, request.body.max_jobs, request.body.wait_seconds ?? 20, hangUp.signal);
-      return { jobs: await Promise.all(claims.map(async (claim) => claimView(claim, config.chainId, await hub.isLive(claim.job)))) };
+      const claims = await miners.pollMany(principalOf(request), request.body.miner_id, request.body.max_jobs, request.body.wait_seconds ?? 20, hungUp(reply));
+      return { jobs: await Promise.all(claims.map(viewOf)) };
     },
   );
 
@@ -135,8 +130,7 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
       },
     },
     async (request) => {
-      const claim = await miners.claim(principalOf(request), request.params.id, request.body.miner_id);
-      return claimView(claim, config.chainId, await hub.isLive(claim.job));
+      return viewOf(await miners.claim(principalOf(request), request.params.id, request.body.miner_id));
     },
   );
 
@@ -178,4 +172,13 @@ export function registerMinerRoutes(app: App, { miners, config, hub }: Services)
     },
     async (request) => jobView(await miners.fail(principalOf(request), request.params.id, request.body)),
   );
+}
+
+/** Aborted when the client hangs up before its answer is sent: a long-poll stops waiting and never hands out a job. */
+function hungUp(reply: FastifyReply): AbortSignal {
+  const hangUp = new AbortController();
+  reply.raw.on('close', () => {
+    if (!reply.raw.writableFinished) hangUp.abort();
+  });
+  return hangUp.signal;
 }
