@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '@aitbc/testkit';
-import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { startWithMiner, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 
 let coordinator: TestCoordinator;
 let clock: ManualClock;
@@ -14,12 +14,7 @@ let minerKey: string;
 let miner: TestMiner;
 
 beforeEach(async () => {
-  clock = new ManualClock();
-  coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 60 });
-  client = await coordinator.createClient('alice', '100');
-  minerKey = await coordinator.createKey(['miner']);
-  miner = new TestMiner(coordinator, minerKey, 'gpu-box-1', { 'llama3.2': '0.002' }, 4);
-  assert.equal((await miner.register()).status, 201);
+  ({ coordinator, clock, client, minerKey, miner } = await startWithMiner({ credit: '100', slots: 4 }));
 });
 
 afterEach(async () => {

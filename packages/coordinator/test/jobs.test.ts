@@ -5,7 +5,7 @@ import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { hashText, parsePublicKey, verifyReceipt } from '@aitbc/protocol';
 import { ManualClock } from '@aitbc/testkit';
-import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { startWithMiner, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 
 let coordinator: TestCoordinator;
 let clock: ManualClock;
@@ -14,12 +14,7 @@ let minerKey: string;
 let miner: TestMiner;
 
 beforeEach(async () => {
-  clock = new ManualClock();
-  coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 60 });
-  client = await coordinator.createClient('alice');
-  minerKey = await coordinator.createKey(['miner']);
-  miner = new TestMiner(coordinator, minerKey, 'gpu-box-1', { 'llama3.2': '0.002' }, 2);
-  assert.equal((await miner.register()).status, 201);
+  ({ coordinator, clock, client, minerKey, miner } = await startWithMiner({ slots: 2 }));
 });
 
 afterEach(async () => {

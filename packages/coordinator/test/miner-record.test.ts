@@ -5,7 +5,7 @@
 import { afterEach, beforeEach, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { ManualClock } from '@aitbc/testkit';
-import { startTestCoordinator, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
+import { startWithMiner, submitBody, TestMiner, type TestCoordinator } from '@aitbc/testkit/coordinator';
 import { SqliteStore } from '../src/store/sqlite/sqlite-store.ts';
 import { minerScorePpm } from '../src/reputation/score.ts';
 
@@ -18,12 +18,7 @@ let miner: TestMiner;
 const MINER_TIMEOUT_S = 30;
 
 beforeEach(async () => {
-  clock = new ManualClock();
-  coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 60, minerTimeoutSeconds: MINER_TIMEOUT_S, maxAttempts: 3 });
-  client = await coordinator.createClient('alice');
-  minerKey = await coordinator.createKey(['miner']);
-  miner = new TestMiner(coordinator, minerKey, 'gpu-box-1', { 'llama3.2': '0.002' }, 4);
-  assert.equal((await miner.register()).status, 201);
+  ({ coordinator, clock, client, minerKey, miner } = await startWithMiner({ config: { minerTimeoutSeconds: MINER_TIMEOUT_S, maxAttempts: 3 }, slots: 4 }));
 });
 
 afterEach(async () => {

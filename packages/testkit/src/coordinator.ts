@@ -10,6 +10,7 @@ import { base64urlEncode, completeReceipt, generateKeyPair, jobType, parseAmount
 import { buildApp, DEFAULT_VERIFICATION, openStore, stopCoordinator, SqliteStore, type PostgresStore, type AuditedStore, type StoreLocation, type App, type CoordinatorConfig, type CoordinatorStore, type LoadMonitor, type Services, type VerificationSettings } from '@aitbc/coordinator';
 import { httpClient, type HttpAnswer, type RequestFn } from './http.ts';
 import { createTestDatabase } from './postgres.ts';
+import { ManualClock } from './clock.ts';
 
 /** The engine test coordinators run on (AITBC_TEST_ENGINE: sqlite, the default, or postgres). */
 export const TEST_ENGINE: 'sqlite' | 'postgres' = process.env.AITBC_TEST_ENGINE === 'postgres' ? 'postgres' : 'sqlite';
@@ -192,4 +193,27 @@ export class TestMiner {
 
 export function submitBody(extra: Record<string, unknown> = {}) {
   return { model: 'llama3.2', prompt: 'Explain ZK proofs.', params: { max_tokens: 64, temperature: 0.7 }, max_price: '2.5', ...extra };
+}
+
+/** The start most job tests share: a coordinator on a manual clock, a client and one registered miner. */
+export interface CoordinatorWithMiner {
+  coordinator: TestCoordinator;
+  clock: ManualClock;
+  /** The API key of account `alice`. */
+  client: string;
+  minerKey: string;
+  /** `gpu-box-1`, offering llama3.2 at 0.002 AITBC a token. */
+  miner: TestMiner;
+}
+
+/** Starts one (leases of 60 s unless `config` says otherwise); `credit` funds alice, `slots` is the miner's max_concurrency. */
+export async function startWithMiner({ config = {}, credit, slots }: { config?: Partial<CoordinatorConfig>; credit?: string; slots: number }): Promise<CoordinatorWithMiner> {
+  const clock = new ManualClock();
+  const coordinator = await startTestCoordinator({ now: clock.now, leaseSeconds: 60, ...config });
+  const client = await coordinator.createClient('alice', credit);
+  const minerKey = await coordinator.createKey(['miner']);
+  const miner = new TestMiner(coordinator, minerKey, 'gpu-box-1', { 'llama3.2': '0.002' }, slots);
+  const registered = await miner.register();
+  if (registered.status !== 201) throw new Error(`the test miner's registration answered ${registered.status}: ${registered.text}`);
+  return { coordinator, clock, client, minerKey, miner };
 }
