@@ -1,13 +1,20 @@
 // Runs every *.test.ts under packages/ (and e2e/) with node's own test runner through tsx, and
-// beside it the tests that drive a coordinator through the testkit again on the PostgreSQL engine
-// (AITBC_TEST_ENGINE=postgres): the same behaviour held on both engines. Tests of PostgreSQL
-// itself (the conformance suite's PostgreSQL run, the scale-out) run in that second pass. A test that reads the
-// SQLite engine's own tables (`.sqlite.`, `new SqliteStore`, better-sqlite3) is SQLite-only.
+// again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres) the files that drive a coordinator
+// through the testkit: the same behaviour held on both engines. Tests of PostgreSQL itself (the
+// conformance suite's PostgreSQL run, the scale-out) run on PostgreSQL only. A test that reads the
+// SQLite engine's own tables (`.sqlite.`, `new SqliteStore`, better-sqlite3) is SQLite-only, as is
+// one whose header says it is `engine-neutral` (it starts a coordinator only as a fixture).
 // Node 20's --test does not expand globs, so the files are listed here.
-//   node scripts/run-tests.mjs [files or dirs…] [--engine sqlite|postgres|both]   (default: both)
+//   node scripts/run-tests.mjs [files or dirs…] [--engine sqlite|postgres|both] [--jobs N]
+// (defaults: both engines; 3 files at a time)
+//
+// Each (file, engine) pair is one `node --test` process; a pool runs --jobs of them at once, the
+// likely-longest first, so that the run ends with short files on every worker instead of one long
+// file alone. Many tests wait on timers, sockets and child processes, so one more process than
+// this machine's two cores keeps both busy. A file's report is printed whole when it ends.
 import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { spawn } from 'node:child_process';
 
@@ -21,13 +28,20 @@ function findTests(dir, found = []) {
   return found;
 }
 
-const args = process.argv.slice(2);
-const engineAt = args.indexOf('--engine');
-const engine = engineAt >= 0 ? args.splice(engineAt, 2)[1] : 'both';
-if (!['sqlite', 'postgres', 'both'].includes(engine)) {
-  console.error(`--engine must be sqlite, postgres or both, not ${engine}`);
-  process.exit(2);
+function option(args, name, allowed) {
+  const at = args.indexOf(name);
+  if (at < 0) return undefined;
+  const value = args.splice(at, 2)[1];
+  if (!allowed(value)) {
+    console.error(`${name} must be ${allowed.description}, not ${value}`);
+    process.exit(2);
+  }
+  return value;
 }
+
+const args = process.argv.slice(2);
+const engine = option(args, '--engine', Object.assign((value) => ['sqlite', 'postgres', 'both'].includes(value), { description: 'sqlite, postgres or both' })) ?? 'both';
+const workers = Number(option(args, '--jobs', Object.assign((value) => /^[1-9]\d*$/.test(value ?? ''), { description: 'a whole number from 1' })) ?? 3);
 const roots = args.length > 0 ? args : ['packages', 'e2e'].filter((root) => { try { return statSync(root).isDirectory(); } catch { return false; } });
 const files = roots.flatMap((root) => (root.endsWith('.ts') ? [root] : findTests(root))).sort();
 if (files.length === 0) {
@@ -36,63 +50,87 @@ if (files.length === 0) {
 }
 
 const sources = new Map(files.map((file) => [file, readFileSync(file, 'utf8')]));
-const drivesCoordinator = (text) => /startTestCoordinator|World\.start|BondWorld/.test(text);
+const drivesCoordinator = (text) => /startTestCoordinator|startWithMiner|World\.start|BondWorld/.test(text);
 
-/** A test file the PostgreSQL pass runs: it starts test coordinators (directly or through a world) and never reaches into SQLite. */
+/** A test file run again on PostgreSQL: it starts test coordinators (directly or through a world) and never reaches into SQLite. */
 function runsOnBothEngines(file) {
   const text = sources.get(file);
-  return drivesCoordinator(text) && !/\.sqlite\.|new SqliteStore|better-sqlite3/.test(text);
+  return drivesCoordinator(text) && !/\.sqlite\.|new SqliteStore|better-sqlite3|engine-neutral/.test(text);
 }
 
-/** A test of PostgreSQL itself (its own databases, no test coordinator): it runs in the PostgreSQL pass only. */
+/** A test of PostgreSQL itself (its own databases, no test coordinator): it runs on PostgreSQL only. */
 function postgresOnly(file) {
   const text = sources.get(file);
   return text.includes('@aitbc/testkit/postgres') && !drivesCoordinator(text);
 }
 
+/**
+ * How long a file is likely to take, to start the longest first: whole-system tests (e2e), the
+ * command line's (each spawns `aitbc` processes) and PostgreSQL's own are the long ones; within a
+ * kind, the longer file.
+ */
+function weight({ file }) {
+  const kind = file.includes('e2e/') ? 4 : file.includes('/cli/test/') || postgresOnly(file) ? 2 : 1;
+  return kind * 1_000_000 + sources.get(file).length;
+}
+
+const jobs = [];
+for (const file of files) {
+  if (engine !== 'postgres' && (engine === 'sqlite' || !postgresOnly(file))) jobs.push({ file, engine: 'sqlite' });
+  if (engine !== 'sqlite' && (postgresOnly(file) || runsOnBothEngines(file))) jobs.push({ file, engine: 'postgres' });
+}
+jobs.sort((a, b) => weight(b) - weight(a));
+
 /** No single test may hang the run: one that takes longer fails (the longest take about a minute). */
 const TEST_TIMEOUT_MS = 300_000;
-
 const countsDir = mkdtempSync(join(tmpdir(), 'aitbc-test-counts-'));
 const totals = { passed: 0, failed: 0 };
+const failedFiles = [];
+const durations = [];
+const started = Date.now();
 
-/**
- * Runs one pass in its own process; resolves with its exit status once its counts are added to
- * the totals. `log`: a file for its report, printed whole after the other pass (null: straight to
- * this terminal).
- */
-function run(name, list, env, log) {
-  const counts = join(countsDir, `${name}.json`);
-  const reporters = ['--test-reporter=spec', `--test-reporter-destination=${log ?? 'stdout'}`, `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
-  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, ...list], { stdio: ['ignore', log ? 'ignore' : 'inherit', 'inherit'], env: { ...process.env, ...env } });
+/** Runs one file on one engine; resolves once its report is printed and its counts added. */
+function run({ file, engine: on }, index) {
+  const counts = join(countsDir, `${index}.json`);
+  const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
+  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AITBC_TEST_ENGINE: on } });
+  const output = [];
+  child.stdout.on('data', (chunk) => output.push(chunk));
+  child.stderr.on('data', (chunk) => output.push(chunk));
+  const began = Date.now();
   return new Promise((resolve) => {
     child.once('close', (status) => {
+      const seconds = (Date.now() - began) / 1000;
+      let pass;
       try {
-        const pass = JSON.parse(readFileSync(counts, 'utf8'));
-        totals.passed += pass.passed;
-        totals.failed += pass.failed;
+        pass = JSON.parse(readFileSync(counts, 'utf8'));
       } catch {
-        totals.failed += 1; // the pass died before reporting
+        pass = { passed: 0, failed: 1 }; // the process died before reporting
       }
-      resolve(status ?? 1);
+      totals.passed += pass.passed;
+      totals.failed += pass.failed;
+      const name = `${on} ${relative(process.cwd(), file)}`;
+      if (status !== 0 || pass.failed > 0) failedFiles.push(name);
+      durations.push({ name, seconds });
+      process.stdout.write(`\n# ${name}: ${pass.passed} passed, ${pass.failed} failed, ${seconds.toFixed(1)} s\n`);
+      process.stdout.write(Buffer.concat(output));
+      resolve();
     });
   });
 }
 
-// The two passes run side by side (many tests wait on timers and sockets, so two processes use
-// the machine better than one after the other); the PostgreSQL pass's report follows the SQLite one's.
-const both = files.filter(runsOnBothEngines);
-const onPostgres = [...files.filter(postgresOnly), ...both];
-const passes = [];
-if (engine !== 'postgres') passes.push(run('sqlite', files.filter((file) => engine === 'sqlite' || !postgresOnly(file)), { AITBC_TEST_ENGINE: 'sqlite' }, null));
-const postgresLog = join(countsDir, 'postgres.log');
-const separate = engine === 'both';
-if (engine !== 'sqlite' && onPostgres.length > 0) passes.push(run('postgres', onPostgres, { AITBC_TEST_ENGINE: 'postgres' }, separate ? postgresLog : null));
-const statuses = await Promise.all(passes);
-if (separate && onPostgres.length > 0) {
-  console.log(`\n# run beside the pass above: the PostgreSQL tests, and the same ${both.length} coordinator test files again on the PostgreSQL engine (AITBC_TEST_ENGINE=postgres)`);
-  process.stdout.write(readFileSync(postgresLog, 'utf8'));
+let next = 0;
+async function worker() {
+  while (next < jobs.length) {
+    const index = next++;
+    await run(jobs[index], index);
+  }
 }
+await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker));
 rmSync(countsDir, { recursive: true, force: true });
-console.log(`\n${totals.passed} passed, ${totals.failed} failed`);
-process.exit(statuses.find((status) => status !== 0) ?? 0);
+
+const slowest = durations.sort((a, b) => b.seconds - a.seconds).slice(0, 5).map(({ name, seconds }) => `${name} ${seconds.toFixed(0)} s`);
+console.log(`\n${jobs.length} runs of ${files.length} test files (SQLite, and PostgreSQL where marked above) in ${((Date.now() - started) / 1000).toFixed(0)} s, ${workers} at a time; the slowest: ${slowest.join(', ')}`);
+if (failedFiles.length > 0) console.log(`failed: ${failedFiles.join(', ')}`);
+console.log(`${totals.passed} passed, ${totals.failed} failed`);
+process.exit(failedFiles.length > 0 ? 1 : 0);

@@ -6,7 +6,7 @@
 import { after, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair } from '@aitbc/protocol';
@@ -44,6 +44,8 @@ test('three authorities produce and finalize, survive one being killed, and refu
   });
   const init = runAitbc(['node', 'init', '--data-dir', dirs[0]!, '--chain-id', 'aitbc-three', '--block-interval', String(INTERVAL), '--allocate', `${addressFromPublicKey(alice.publicKey)}=1000`, ...keys.flatMap((key) => ['--authority', key])]);
   assert.equal(init.status, 0, init.stderr);
+  // Once seen missing here under a loaded machine with init's status 0: say what init printed.
+  assert.ok(existsSync(join(dirs[0]!, 'genesis.json')), `init exited 0 without genesis.json; it printed: ${init.stdout}${init.stderr}`);
   for (const dir of dirs.slice(1)) copyFileSync(join(dirs[0]!, 'genesis.json'), join(dir, 'genesis.json'));
   const genesis = (await import(join(dirs[0]!, 'genesis.json'), { with: { type: 'json' } })).default as Genesis;
 

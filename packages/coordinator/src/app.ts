@@ -20,6 +20,7 @@ import { installCors, installWebApp, type WebFallback } from '@aitbc/server-edge
 import { frameworkErrorHandler, installErrorHandling, RouteTable } from './http/errors.ts';
 import { errorResponses } from '@aitbc/protocol/wire';
 import { ALWAYS_ERRORS, AUTH_ERRORS, BODY_ERRORS } from './http/route-errors.ts';
+import { serializerCompiler } from './http/serializer.ts';
 import { validatorCompiler } from './http/validation.ts';
 import { registerAdminRoutes } from './routes/admin.ts';
 import { registerJobRoutes } from './routes/jobs.ts';
@@ -83,6 +84,7 @@ export async function buildApp(options: BuildOptions): Promise<{ app: App; servi
   // onRequest hooks run in this order: CORS, event-loop lag, request id (and Upgrade on a plain
   // route), maintenance (before auth), auth, rate limit; the in-flight cap is a preHandler, once the body is in.
   app.setValidatorCompiler(validatorCompiler);
+  app.setSerializerCompiler(serializerCompiler);
   app.addHook('onRequest', async (request, reply) => {
     reply.header('X-Request-ID', request.id);
     const upgradeError = upgradeOnPlainRouteError(request);

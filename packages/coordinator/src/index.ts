@@ -4,7 +4,7 @@ export type { LoadMonitor } from './http/guards.ts';
 export { startCoordinator, stopCoordinator, type RunningCoordinator, type ServeOptions } from './server.ts';
 export { DEFAULT_CONFIG, resolveConfig, type CoordinatorConfig } from './config.ts';
 export { SqliteStore } from './store/sqlite/sqlite-store.ts';
-export { PostgresStore } from './store/postgres/pg-store.ts';
+export type { PostgresStore } from './store/postgres/pg-store.ts'; // opened through openStore, which loads the driver only then
 export { openStore, describeLocation, type StoreLocation, type AuditedStore } from './store/open-store.ts';
 export type { CoordinatorStore } from './store/store.ts';
 export { auditLedger, type LedgerAudit, type LedgerSnapshot } from './ledger/audit.ts';

@@ -5,10 +5,7 @@
 
 import type { FastifyBaseLogger } from 'fastify';
 import type { Bus } from '../bus/bus.ts';
-import { PgBus } from '../bus/pg-bus.ts';
-import { RedisBus } from '../bus/redis-bus.ts';
 import type { CoordinatorConfig } from '../config.ts';
-import { RedisRateLimiter } from './redis-rate-limiter.ts';
 import { SharedStreamHub } from './shared-stream-hub.ts';
 import { SharedWorkSignal } from './shared-work-signal.ts';
 import { LocalStreamHub, type StreamHub } from './stream-hub.ts';
@@ -30,12 +27,13 @@ const POSTGRES_URL = /^postgres(ql)?:\/\//;
 export async function openSharedParts(config: CoordinatorConfig, processId: string, log: FastifyBaseLogger): Promise<SharedParts> {
   const maxStreamBytes = config.maxStreamBytes ?? config.bodyLimitBytes;
   const namespace = config.sharedNamespace;
+  // The Redis and PostgreSQL clients are loaded only when configured: a lone coordinator never pays for them.
   const bus: Bus | null = config.redisUrl
-    ? await RedisBus.open(config.redisUrl, namespace, log)
+    ? await (await import('../bus/redis-bus.ts')).RedisBus.open(config.redisUrl, namespace, log)
     : config.databaseUrl && POSTGRES_URL.test(config.databaseUrl)
-      ? await PgBus.open(config.databaseUrl, namespace, log)
+      ? await (await import('../bus/pg-bus.ts')).PgBus.open(config.databaseUrl, namespace, log)
       : null;
-  const rateLimiter: RateLimiter = config.redisUrl ? await RedisRateLimiter.connect(config.redisUrl, namespace, config.now, log) : new TokenBuckets(config.now);
+  const rateLimiter: RateLimiter = config.redisUrl ? await (await import('./redis-rate-limiter.ts')).RedisRateLimiter.connect(config.redisUrl, namespace, config.now, log) : new TokenBuckets(config.now);
   if (!bus) return { bus, signal: new LocalWorkSignal(), hub: new LocalStreamHub(maxStreamBytes, log), rateLimiter, close: () => rateLimiter.close() };
   const signal = await SharedWorkSignal.open(bus, processId, log);
   const hub = await SharedStreamHub.open(maxStreamBytes, bus, processId, log, config.now);

@@ -5,7 +5,6 @@
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { LedgerAudit } from '../ledger/audit.ts';
-import { PostgresStore } from './postgres/pg-store.ts';
 import { SqliteStore } from './sqlite/sqlite-store.ts';
 import type { CoordinatorStore } from './store.ts';
 
@@ -16,6 +15,8 @@ export type AuditedStore = CoordinatorStore & { auditLedger(): Promise<LedgerAud
 
 export async function openStore(location: StoreLocation): Promise<AuditedStore> {
   if (location.engine === 'postgres') {
+    // Loaded only here: a coordinator on SQLite (the devnet) never pays for the driver.
+    const { PostgresStore } = await import('./postgres/pg-store.ts');
     try {
       return await PostgresStore.open({ url: location.url });
     } catch (error) {
