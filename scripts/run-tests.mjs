@@ -8,14 +8,15 @@
 //   node scripts/run-tests.mjs [files or dirs…] [--engine sqlite|postgres|both] [--jobs N]
 // (defaults: both engines; 3 files at a time)
 //
-// Each (file, engine) pair is one `node --test` process; a pool runs --jobs of them at once, the
+// Each (file, engine) pair is one `node --test` process (the unit tests beside one package's code
+// share one); a pool runs --jobs of them at once, the
 // likely-longest first, so that the run ends with short files on every worker instead of one long
 // file alone. Many tests wait on timers, sockets and child processes, so one more process than
 // this machine's two cores keeps both busy. A file's report is printed whole when it ends.
-import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { join, relative, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { spawn } from 'node:child_process';
 
 function findTests(dir, found = []) {
@@ -69,16 +70,32 @@ function postgresOnly(file) {
  * command line's (each spawns `aitbc` processes) and PostgreSQL's own are the long ones; within a
  * kind, the longer file.
  */
-function weight({ file }) {
+function weight({ files: [file, ...more] }) {
   const kind = file.includes('e2e/') ? 4 : file.includes('/cli/test/') || postgresOnly(file) ? 2 : 1;
-  return kind * 1_000_000 + sources.get(file).length;
+  return kind * 1_000_000 + sources.get(file).length + more.reduce((sum, other) => sum + sources.get(other).length, 0);
+}
+
+/**
+ * A unit test beside its code (under src/) that starts no server and touches no process-wide
+ * setting: those of one package share one process (each file's own costs ~1 s of start-up
+ * through tsx, more than most of them take to run).
+ */
+function sharesProcess(file) {
+  return file.includes('/src/') && !drivesCoordinator(sources.get(file)) && !/useNodeCrypto|process\.env|postgres/.test(sources.get(file));
 }
 
 const jobs = [];
+const shared = new Map();
 for (const file of files) {
-  if (engine !== 'postgres' && (engine === 'sqlite' || !postgresOnly(file))) jobs.push({ file, engine: 'sqlite' });
-  if (engine !== 'sqlite' && (postgresOnly(file) || runsOnBothEngines(file))) jobs.push({ file, engine: 'postgres' });
+  if (engine !== 'postgres' && sharesProcess(file)) {
+    const home = file.slice(0, file.indexOf('/src/') + 4);
+    shared.set(home, [...(shared.get(home) ?? []), file]);
+    continue;
+  }
+  if (engine !== 'postgres' && (engine === 'sqlite' || !postgresOnly(file))) jobs.push({ files: [file], engine: 'sqlite' });
+  if (engine !== 'sqlite' && (postgresOnly(file) || runsOnBothEngines(file))) jobs.push({ files: [file], engine: 'postgres' });
 }
+for (const [home, together] of shared) jobs.push({ files: together, engine: 'sqlite', label: `${relative(process.cwd(), home)} (${together.length} unit-test files)` });
 jobs.sort((a, b) => weight(b) - weight(a));
 
 /** No single test may hang the run: one that takes longer fails (the longest take about a minute). */
@@ -90,10 +107,13 @@ const durations = [];
 const started = Date.now();
 
 /** Runs one file on one engine; resolves once its report is printed and its counts added. */
-function run({ file, engine: on }, index) {
+function run({ files: [file, ...more], engine: on, label }, index) {
   const counts = join(countsDir, `${index}.json`);
+  // Several files in one process: one entry module that imports them all.
+  const entry = more.length === 0 ? file : join(countsDir, `${index}.entry.mjs`);
+  if (entry !== file) writeFileSync(entry, [file, ...more].map((each) => `import ${JSON.stringify(pathToFileURL(resolve(each)).href)};\n`).join(''));
   const reporters = ['--test-reporter=spec', '--test-reporter-destination=stdout', `--test-reporter=${fileURLToPath(new URL('./count-reporter.mjs', import.meta.url))}`, `--test-reporter-destination=${counts}`];
-  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, file], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AITBC_TEST_ENGINE: on } });
+  const child = spawn(process.execPath, ['--conditions=@aitbc/source', '--import', 'tsx', '--test', `--test-timeout=${TEST_TIMEOUT_MS}`, ...reporters, entry], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, AITBC_TEST_ENGINE: on } });
   const output = [];
   child.stdout.on('data', (chunk) => output.push(chunk));
   child.stderr.on('data', (chunk) => output.push(chunk));
@@ -109,7 +129,7 @@ function run({ file, engine: on }, index) {
       }
       totals.passed += pass.passed;
       totals.failed += pass.failed;
-      const name = `${on} ${relative(process.cwd(), file)}`;
+      const name = `${on} ${label ?? relative(process.cwd(), file)}`;
       if (status !== 0 || pass.failed > 0) failedFiles.push(name);
       durations.push({ name, seconds });
       process.stdout.write(`\n# ${name}: ${pass.passed} passed, ${pass.failed} failed, ${seconds.toFixed(1)} s\n`);
@@ -130,7 +150,7 @@ await Promise.all(Array.from({ length: Math.min(workers, jobs.length) }, worker)
 rmSync(countsDir, { recursive: true, force: true });
 
 const slowest = durations.sort((a, b) => b.seconds - a.seconds).slice(0, 5).map(({ name, seconds }) => `${name} ${seconds.toFixed(0)} s`);
-console.log(`\n${jobs.length} runs of ${files.length} test files (SQLite, and PostgreSQL where marked above) in ${((Date.now() - started) / 1000).toFixed(0)} s, ${workers} at a time; the slowest: ${slowest.join(', ')}`);
+console.log(`\n${jobs.length} processes for ${files.length} test files (SQLite, and PostgreSQL where marked above) in ${((Date.now() - started) / 1000).toFixed(0)} s, ${workers} at a time; the slowest: ${slowest.join(', ')}`);
 if (failedFiles.length > 0) console.log(`failed: ${failedFiles.join(', ')}`);
 console.log(`${totals.passed} passed, ${totals.failed} failed`);
 process.exit(failedFiles.length > 0 ? 1 : 0);
