@@ -95,7 +95,7 @@ for (const file of files) {
   if (engine !== 'postgres' && (engine === 'sqlite' || !postgresOnly(file))) jobs.push({ files: [file], engine: 'sqlite' });
   if (engine !== 'sqlite' && (postgresOnly(file) || runsOnBothEngines(file))) jobs.push({ files: [file], engine: 'postgres' });
 }
-for (const [home, together] of shared) jobs.push({ files: together, engine: 'sqlite', label: `${relative(process.cwd(), home)} (${together.length} unit-test files)` });
+for (const [home, together] of shared) jobs.push({ files: together, engine: 'sqlite', label: together.length > 1 ? `${relative(process.cwd(), home)} (${together.length} unit-test files)` : undefined });
 jobs.sort((a, b) => weight(b) - weight(a));
 
 /** No single test may hang the run: one that takes longer fails (the longest take about a minute). */
