@@ -29,20 +29,21 @@ function findTests(dir, found = []) {
   return found;
 }
 
-function option(args, name, allowed) {
+/** The value after `name` in `args` (taken out of them), refused unless `allowed` holds for it. */
+function option(args, name, allowed, description) {
   const at = args.indexOf(name);
   if (at < 0) return undefined;
   const value = args.splice(at, 2)[1];
   if (!allowed(value)) {
-    console.error(`${name} must be ${allowed.description}, not ${value}`);
+    console.error(`${name} must be ${description}, not ${value}`);
     process.exit(2);
   }
   return value;
 }
 
 const args = process.argv.slice(2);
-const engine = option(args, '--engine', Object.assign((value) => ['sqlite', 'postgres', 'both'].includes(value), { description: 'sqlite, postgres or both' })) ?? 'both';
-const workers = Number(option(args, '--jobs', Object.assign((value) => /^[1-9]\d*$/.test(value ?? ''), { description: 'a whole number from 1' })) ?? 3);
+const engine = option(args, '--engine', (value) => ['sqlite', 'postgres', 'both'].includes(value), 'sqlite, postgres or both') ?? 'both';
+const workers = Number(option(args, '--jobs', (value) => /^[1-9]\d*$/.test(value ?? ''), 'a whole number from 1') ?? 3);
 const roots = args.length > 0 ? args : ['packages', 'e2e'].filter((root) => { try { return statSync(root).isDirectory(); } catch { return false; } });
 const files = roots.flatMap((root) => (root.endsWith('.ts') ? [root] : findTests(root))).sort();
 if (files.length === 0) {
