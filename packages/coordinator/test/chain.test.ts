@@ -111,6 +111,22 @@ test('a deposit with memo = account is credited once; one naming no account is k
   assert.equal((await w.coordinator.request('GET', '/v1/account', { key })).body.available, '100', 'credited exactly once');
 });
 
+test("the operator's view reads the clearing balance at the last final block the books have read: a newer deposit shows on neither side", async () => {
+  // The start's pass reads the final blocks; with an hour between passes, nothing reads the deposit below.
+  const w = await world({ chainPollMs: 3_600_000 });
+  const before = await admin(w.coordinator.request);
+  const hash = await deposit(w, '5', 'nobody-has-this-account');
+  await until(async () => ((await (await fetch(`${w.chain.url}/rpc/txs/${hash}`)).json()) as { final: boolean }).final, 'the deposit to be final');
+  assert.equal(formatAmount(w.chain.balance(w.clearing)), '5', 'the chain holds the deposit');
+
+  const view = await admin(w.coordinator.request);
+  assert.equal(view.deposit_cursor, before.deposit_cursor, 'the books have not read it');
+  assert.equal(view.on_chain_height, Math.max(view.deposit_cursor - 1, 0));
+  assert.equal(view.on_chain_balance, '0');
+  assert.equal(view.books.total, '0');
+  assert.equal(view.difference, '0', 'not an alarm the operator must look into');
+});
+
 test('deposits are credited exactly once across coordinator restarts', async () => {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-chain-restart-'));
   const keyFile = join(dir, 'coordinator-key.json');

@@ -259,7 +259,7 @@ async function checkAgainstChain(store: CoordinatorStore, chain: { url: string; 
   }
   const { books } = view;
   process.stdout.write(
-    `chain: clearing ${view.clearing_address} holds ${view.on_chain_balance} AITBC; books: available ${books.available} + escrowed ${books.escrowed} + unsettled earnings ${books.unsettled_earnings} + pending withdrawals ${books.pending_withdrawals} + unmatched deposits ${books.unmatched_deposits} = ${books.total} AITBC\n`,
+    `chain: clearing ${view.clearing_address} holds ${view.on_chain_balance} AITBC at block ${view.on_chain_height}, the last final block read; books: available ${books.available} + escrowed ${books.escrowed} + unsettled earnings ${books.unsettled_earnings} + pending withdrawals ${books.pending_withdrawals} + unmatched deposits ${books.unmatched_deposits} = ${books.total} AITBC\n`,
   );
   for (const entry of view.outbox.filter((row) => row.state === 'failed')) process.stdout.write(`PAYMENT_FAILED: ${entry.kind} ${entry.outbox_id} (${entry.amount} AITBC): ${entry.error}\n`);
   if (view.difference === '0') {

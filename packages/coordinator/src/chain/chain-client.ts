@@ -79,6 +79,14 @@ export class ChainClient {
     return answer.body;
   }
 
+  /** An address's balance in µAIT as of block `height` (0 when it held nothing then); throws when the node has no such block. */
+  async balanceAt(address: string, height: number): Promise<bigint> {
+    const answer = await this.call<Pick<Wire.AccountProof, 'account'>>('GET', `${chainPath(R.accountProof, { address })}?height=${height}`);
+    if (!answer) throw this.unreachable(`has no block ${height}, which the books have already read (is it the same chain?)`);
+    // The state leaf as hashed: integer µAIT.
+    return BigInt(answer.body.account?.balance ?? 0);
+  }
+
   async receipt(receiptId: string): Promise<{ receipt: Receipt; block_height: number } | null> {
     return (await this.call<Pick<Wire.SettledReceipt, 'receipt' | 'block_height'>>('GET', chainPath(R.receipt, { id: receiptId })))?.body ?? null;
   }

@@ -6,7 +6,7 @@
 import type { FastifyBaseLogger } from 'fastify';
 import { ApiError, addressFromPublicKey, formatAmount, isValidAddress, parseAmount, publicKeyFromSecret } from '@aitbc/protocol';
 import type { CoordinatorConfig } from '../config.ts';
-import type { ChainBooks, CoordinatorStore, DepositRecord, OutboxRecord } from '../store/store.ts';
+import type { ChainBooksSnapshot, CoordinatorStore, OutboxRecord } from '../store/store.ts';
 import { ChainClient } from './chain-client.ts';
 import { DepositWatcher } from './deposit-watcher.ts';
 import { OutboxSender } from './outbox-sender.ts';
@@ -22,17 +22,13 @@ export type ChainLog = Pick<FastifyBaseLogger, 'info' | 'warn' | 'error'>;
 /** How many outbox moves one tick may make (each waits for the node). */
 const STEPS_PER_TICK = 20;
 
-export interface ChainOverview {
+export interface ChainOverview extends ChainBooksSnapshot {
   chainUrl: string;
   clearingAddress: string;
   status: ChainStatus;
   onChainBalanceMicro: bigint | null;
-  books: ChainBooks;
-  depositCursor: number;
-  outbox: OutboxRecord[];
-  unmatchedDeposits: DepositRecord[];
-  /** When the oldest receipt still waiting for settlement was made (the settlement lag's start); null when none waits. */
-  oldestUnsettledAt: number | null;
+  /** The block the balance is read at: the last final block the books include. */
+  onChainHeight: number;
 }
 
 export class ChainService {
@@ -166,26 +162,22 @@ export class ChainService {
     return (await this.store.getOutbox(outboxId))!;
   }
 
-  /** Balances on chain and in the books, the outbox (open, failed, duplicate) and unmatched deposits; the balance is null while the node is unreachable. */
+  /**
+   * The books and the clearing balance at the last final block they have read (deposit cursor − 1),
+   * so a deposit or settlement in a later block shows on neither side yet; the balance is null while
+   * the node is unreachable. The books, the cursor and the outbox come from one snapshot.
+   */
   async overview(): Promise<ChainOverview> {
+    const snapshot = await this.store.chainBooks(100);
+    const height = Math.max(snapshot.depositCursor - 1, 0);
     let onChainBalanceMicro: bigint | null = null;
     try {
-      onChainBalanceMicro = parseAmount((await this.client.account(this.clearingAddress)).balance);
+      onChainBalanceMicro = await this.client.balanceAt(this.clearingAddress, height);
       this.setStatus('ok');
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
       this.setStatus('unreachable', error.message);
     }
-    return {
-      chainUrl: this.client.url,
-      clearingAddress: this.clearingAddress,
-      status: this.statusNow,
-      onChainBalanceMicro,
-      books: await this.store.chainBooks(),
-      depositCursor: await this.store.chainCursor(),
-      outbox: await this.store.listOutbox(['queued', 'pending', 'sent', 'failed', 'duplicate'], 100),
-      unmatchedDeposits: await this.store.unmatchedDeposits(100),
-      oldestUnsettledAt: await this.store.oldestUnsettledReceiptAt(),
-    };
+    return { chainUrl: this.client.url, clearingAddress: this.clearingAddress, status: this.statusNow, onChainBalanceMicro, onChainHeight: height, ...snapshot };
   }
 }

@@ -617,6 +617,8 @@ export interface DepositRecord extends ChainDeposit {
 
 export type OutboxState = 'queued' | 'pending' | 'sent' | 'final' | 'failed' | 'duplicate';
 export const OPEN_OUTBOX_STATES: readonly OutboxState[] = ['queued', 'pending', 'sent'];
+/** What the operator's view lists: rows still moving, and refused ones that wait for an operator. */
+export const NOT_FINAL_OUTBOX_STATES: readonly OutboxState[] = [...OPEN_OUTBOX_STATES, 'failed', 'duplicate'];
 
 /** A transaction the clearing key sends: a settlement batch, a withdrawal or a slash. */
 export interface OutboxRecord {
@@ -655,6 +657,21 @@ export interface ChainBooks {
   unmatchedDepositsMicro: bigint;
   /** Admin credits minus nothing: money in the books that never came from the chain. */
   adminCreditsMicro: bigint;
+}
+
+/**
+ * The books with what they have read from the chain, all from one snapshot: the final blocks
+ * below `depositCursor` and the outbox rows final so far. The operator's comparison with the
+ * clearing balance is only exact when these agree with each other.
+ */
+export interface ChainBooksSnapshot {
+  books: ChainBooks;
+  depositCursor: number;
+  /** Rows not final (queued, pending, sent, failed, duplicate), oldest first. */
+  outbox: OutboxRecord[];
+  unmatchedDeposits: DepositRecord[];
+  /** When the oldest receipt still waiting for settlement was made (the settlement lag's start); null when none waits. */
+  oldestUnsettledAt: number | null;
 }
 
 /**

@@ -35,7 +35,10 @@ export const chainStepCases: ConformanceArea = {
         assert.equal(await store.chainCursor(), 7);
         assert.equal((await store.getAccount('alice')).availableMicro, 5n * M);
         assert.deepEqual((await store.unmatchedDeposits(10)).map((row) => [row.txHash, row.amountMicro, row.account]), [['tx-b', M, null], ['tx-c', 5n, null]]);
-        assert.deepEqual(await store.chainBooks(), { availableMicro: 5n * M, escrowedMicro: 0n, unsettledEarningsMicro: 0n, pendingWithdrawalsMicro: 0n, unmatchedDepositsMicro: M + 5n, adminCreditsMicro: 3n * M });
+        const snapshot = await store.chainBooks(10);
+        assert.equal(snapshot.depositCursor, 7, 'the books say which blocks they have read');
+        assert.deepEqual(snapshot.unmatchedDeposits.map((row) => row.txHash), ['tx-b', 'tx-c']);
+        assert.deepEqual(snapshot.books, { availableMicro: 5n * M, escrowedMicro: 0n, unsettledEarningsMicro: 0n, pendingWithdrawalsMicro: 0n, unmatchedDepositsMicro: M + 5n, adminCreditsMicro: 3n * M });
         await funded(store, 'bob', MAX_AMOUNT_MICRO - 5n * M);
         assert.deepEqual(await store.recordDeposits({ nextHeight: 8, deposits: [deposit('tx-d', 1n, 'bob')] }, NOW + 2), { credited: 0, unmatched: 1 }, 'the books are full');
       },

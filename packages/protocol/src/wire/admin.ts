@@ -74,7 +74,8 @@ export const ChainAdminView = Type.Object({
   chain: ChainStatus,
   chain_url: Nullable(Type.String()),
   clearing_address: Nullable(Type.String()),
-  on_chain_balance: Nullable(Amount),
+  on_chain_balance: Nullable({ ...Amount, description: "The clearing address's balance at on_chain_height; null while the node cannot be reached" }),
+  on_chain_height: Nullable(Type.Integer({ description: 'The last final block the books have read (deposit_cursor − 1): the balance is read there, so a later block shows on neither side yet' })),
   books: Nullable(
     Type.Object({
       available: Amount,
@@ -86,7 +87,7 @@ export const ChainAdminView = Type.Object({
       total: Amount,
     }),
   ),
-  difference: Nullable(Type.String({ description: 'on_chain_balance − books.total; 0 when the books match the chain (transactions in flight make it move briefly)' })),
+  difference: Nullable(Type.String({ description: 'on_chain_balance − books.total; 0 when the books match the chain (outbox transactions in flight make it move briefly)' })),
   deposit_cursor: Nullable(Type.Integer()),
   outbox: Type.Array(OutboxView),
   unmatched_deposits: Type.Array(DepositView),

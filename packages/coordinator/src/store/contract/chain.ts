@@ -1,6 +1,6 @@
 // The chain side: deposits, bonds, settlement batches, withdrawals, slashes, the outbox.
 
-import type { BondEvent, ChainBooks, ChainDeposit, DepositRecord, MinerBond, NewSlash, OutboxCount, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
+import type { BondEvent, ChainBooksSnapshot, ChainDeposit, DepositRecord, MinerBond, NewSlash, OutboxCount, OutboxRecord, OutboxState, SlashEvidence, StoredReceipt, WithdrawalOutcome } from '../store.ts';
 
 export interface ChainStore {
   /** The next block height the deposit watcher reads (0 on a fresh database). */
@@ -62,7 +62,8 @@ export interface ChainStore {
   resolveDuplicate(outboxId: number, settledReceiptIds: string[], detail: string, now: number): Promise<void>;
   /** Puts a failed settlement's receipts back to be batched again (an operator's retry). */
   retryFailedSettlement(outboxId: number, now: number): Promise<boolean>;
-  chainBooks(): Promise<ChainBooks>;
+  /** The books, the deposit cursor, up to `limit` open or refused outbox rows and unmatched deposits, in one snapshot. */
+  chainBooks(limit: number): Promise<ChainBooksSnapshot>;
   /** When the oldest receipt neither settled on chain nor refunded by a dispute was made (epoch ms); null when none waits. */
   oldestUnsettledReceiptAt(): Promise<number | null>;
   /** Outbox rows by kind and state; pairs without rows are left out. */

@@ -88,8 +88,8 @@ export class PgChainTables {
     });
   }
 
-  async unmatchedDeposits(limit: number): Promise<DepositRecord[]> {
-    return (await this.db.q.all('SELECT * FROM chain_deposits WHERE account IS NULL ORDER BY created_at, tx_hash LIMIT ?', [limit])).map((row) => ({
+  async unmatchedDeposits(limit: number, q: Queryable = this.db.q): Promise<DepositRecord[]> {
+    return (await q.all('SELECT * FROM chain_deposits WHERE account IS NULL ORDER BY created_at, tx_hash LIMIT ?', [limit])).map((row) => ({
       txHash: row.tx_hash as string,
       blockHeight: num(row.block_height),
       fromAddress: row.from_address as string,
@@ -148,8 +148,8 @@ export class PgChainTables {
     return this.outboxRow(this.db.q, outboxId);
   }
 
-  async listOutbox(states: readonly OutboxState[], limit: number): Promise<OutboxRecord[]> {
-    return (await this.db.q.all(`${OUTBOX_SELECT} WHERE o.state = ANY(?::text[]) ORDER BY o.outbox_id LIMIT ?`, [states, limit])).map(toOutbox);
+  async listOutbox(states: readonly OutboxState[], limit: number, q: Queryable = this.db.q): Promise<OutboxRecord[]> {
+    return (await q.all(`${OUTBOX_SELECT} WHERE o.state = ANY(?::text[]) ORDER BY o.outbox_id LIMIT ?`, [states, limit])).map(toOutbox);
   }
 
   async lastNonce(): Promise<number | null> {
@@ -281,8 +281,8 @@ export class PgChainTables {
     };
   }
 
-  async oldestUnsettledReceiptAt(): Promise<number | null> {
-    return numOrNull(await this.db.q.value('SELECT min(created_at) FROM receipts WHERE settled_at IS NULL AND refunded_at IS NULL'));
+  async oldestUnsettledReceiptAt(q: Queryable = this.db.q): Promise<number | null> {
+    return numOrNull(await q.value('SELECT min(created_at) FROM receipts WHERE settled_at IS NULL AND refunded_at IS NULL'));
   }
 
   async outboxCounts(): Promise<OutboxCount[]> {

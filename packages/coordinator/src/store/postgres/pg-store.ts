@@ -21,7 +21,7 @@ import type {
   ClaimManyRequest,
   BondEvent,
   CanaryRecord,
-  ChainBooks,
+  ChainBooksSnapshot,
   ChainDeposit,
   CheckDecision,
   CheckJobOutcome,
@@ -73,7 +73,7 @@ import type {
   ReceiptListQuery,
   ReceiptPage,
 } from '../store.ts';
-import { JOB_STATUSES } from '../store.ts';
+import { JOB_STATUSES, NOT_FINAL_OUTBOX_STATES } from '../store.ts';
 import { PgAcceptance } from './acceptance.ts';
 import { COUNTED_BOND_SQL, PgBondTables } from './bond-tables.ts';
 import { PgChainTables } from './chain-tables.ts';
@@ -805,9 +805,15 @@ export class PostgresStore implements CoordinatorStore {
   async retryFailedSettlement(outboxId: number, now: number): Promise<boolean> {
     return this.chain.retryFailedSettlement(outboxId, now);
   }
-  async chainBooks(): Promise<ChainBooks> {
+  async chainBooks(limit: number): Promise<ChainBooksSnapshot> {
     // One snapshot: every figure from the same state.
-    return this.db.snapshot((q) => this.chain.chainBooks(q));
+    return this.db.snapshot(async (q) => ({
+      books: await this.chain.chainBooks(q),
+      depositCursor: await this.chain.chainCursor(q),
+      outbox: await this.chain.listOutbox(NOT_FINAL_OUTBOX_STATES, limit, q),
+      unmatchedDeposits: await this.chain.unmatchedDeposits(limit, q),
+      oldestUnsettledAt: await this.chain.oldestUnsettledReceiptAt(q),
+    }));
   }
   async oldestUnsettledReceiptAt(): Promise<number | null> {
     return this.chain.oldestUnsettledReceiptAt();

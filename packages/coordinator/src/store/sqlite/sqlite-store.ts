@@ -28,7 +28,7 @@ import type {
   BatchSubmit,
   ClaimManyOutcome,
   ClaimManyRequest,
-  ChainBooks,
+  ChainBooksSnapshot,
   BondEvent,
   ChainDeposit,
   MinerBond,
@@ -84,7 +84,7 @@ import type {
 } from '../store.ts';
 import type { DisputeState } from '../../verification/dispute.ts';
 import type { Standing } from '../../verification/pause.ts';
-import { JOB_STATUSES } from '../store.ts';
+import { JOB_STATUSES, NOT_FINAL_OUTBOX_STATES } from '../store.ts';
 import { GroupCommit } from './group-commit.ts';
 
 
@@ -800,9 +800,15 @@ export class SqliteStore implements CoordinatorStore {
   async retryFailedSettlement(outboxId: number, now: number): Promise<boolean> {
     return this.chain.retryFailedSettlement(outboxId, now);
   }
-  async chainBooks(): Promise<ChainBooks> {
+  async chainBooks(limit: number): Promise<ChainBooksSnapshot> {
     // One read transaction: every figure from the same snapshot.
-    return this.db.transaction(() => this.chain.chainBooks())();
+    return this.db.transaction(() => ({
+      books: this.chain.chainBooks(),
+      depositCursor: this.chain.chainCursor(),
+      outbox: this.chain.listOutbox(NOT_FINAL_OUTBOX_STATES, limit),
+      unmatchedDeposits: this.chain.unmatchedDeposits(limit),
+      oldestUnsettledAt: this.chain.oldestUnsettledReceiptAt(),
+    }))();
   }
   async oldestUnsettledReceiptAt(): Promise<number | null> {
     return this.chain.oldestUnsettledReceiptAt();
