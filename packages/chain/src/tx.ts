@@ -16,7 +16,8 @@ export { TX_DOMAIN_TAG, signTx, txSigningBytes, type UnsignedTxBody } from '@ait
 const canonicalBodies = new WeakMap<object, string>();
 const hashes = new WeakMap<object, string>();
 
-function canonicalBody(body: TxBody): string {
+/** The body's canonical JSON, made once per body object: what is hashed, signed and stored. */
+export function canonicalBody(body: TxBody): string {
   let text = canonicalBodies.get(body);
   if (text === undefined) canonicalBodies.set(body, (text = canonicalize(body)));
   return text;

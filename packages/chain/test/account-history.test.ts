@@ -1,7 +1,7 @@
 // An account's history (`GET /rpc/accounts/{address}/txs`) holds every transaction that touches
 // the address, once, with its block's time: a settle in each paid miner's, a slash in its beneficiary's and its paid
-// verifiers'; a reverted block leaves them; and a database written before the tx_parties table
-// gets the same history when it is opened after the migration.
+// verifiers'; a reverted block leaves them; and a database written before the tx_parties table, or
+// before transactions were stored in block order, gets the same history when opened after the migration.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -142,6 +142,36 @@ test('a database written before tx_parties is backfilled with the same histories
     assert.deepEqual(rows(reopened), written);
     assert.deepEqual(everyone.map((of) => hashes(reopened, of)), before);
     assert.equal(before[1]!.length, 1, 'miner B sees its settle');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('a database written with the rowid transactions table is moved to block order when reopened: every block, lookup by hash and history the same', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'aitbc-history-'));
+  try {
+    const path = join(dir, 'chain.db');
+    const { node } = historyChain(new ChainStore(path));
+    const everyone = [address(minerA), address(minerB), address(coordinator), client, address(verifierWallet), address(cheaterWallet)];
+    const headHeight = node.head().header.height;
+    const blocks = (store: ChainStore) => Array.from({ length: headHeight + 1 }, (_, height) => store.blockAt(height));
+    const allHashes = (store: ChainStore) => blocks(store).flatMap((block) => block!.txs.map((tx) => txHash(tx.body)));
+    const before = { blocks: blocks(node.store), histories: everyone.map((of) => hashes(node.store, of)), txs: allHashes(node.store).map((hash) => node.store.tx(hash)) };
+    assert.ok(before.txs.length >= 5 && before.txs.every(Boolean));
+    // The shape before migration 007: a rowid table keyed by hash, unique on position and on (sender, nonce).
+    node.store.db.exec(`
+      CREATE TABLE transactions_old (hash TEXT PRIMARY KEY, block_height INTEGER NOT NULL REFERENCES blocks(height), position INTEGER NOT NULL, sender TEXT NOT NULL,
+        recipient TEXT NOT NULL, nonce INTEGER NOT NULL, body TEXT NOT NULL, signature TEXT NOT NULL, UNIQUE (block_height, position), UNIQUE (sender, nonce)) STRICT;
+      INSERT INTO transactions_old SELECT hash, block_height, position, sender, recipient, nonce, body, signature FROM transactions ORDER BY hash;
+      DROP TABLE transactions; ALTER TABLE transactions_old RENAME TO transactions;
+      DELETE FROM schema_migrations WHERE name LIKE '007_%'`);
+    node.store.close();
+
+    const reopened = closedAfterTest(new ChainStore(path));
+    assert.ok(reopened.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'transactions' AND sql LIKE '%WITHOUT ROWID%'").get(), 'the table was rebuilt');
+    assert.deepEqual(blocks(reopened), before.blocks);
+    assert.deepEqual(everyone.map((of) => hashes(reopened, of)), before.histories);
+    assert.deepEqual(allHashes(reopened).map((hash) => reopened.tx(hash)), before.txs);
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }

@@ -14,7 +14,7 @@ import { blockReceipts, type Block, type BlockHeader } from '../block.ts';
 import type { Vote } from '../consensus.ts';
 import type { Account, Bond, SlashPayout, SlashRecord, StateChanges, StateReader, Unbonding } from '../state.ts';
 import type { TreeNode } from '../state-tree.ts';
-import type { SignedTx } from '../tx.ts';
+import { canonicalBody, type SignedTx } from '../tx.ts';
 import { txEffects, txParties } from '../txs/registry.ts';
 
 type Row = Record<string, unknown>;
@@ -340,7 +340,7 @@ export class ChainStore implements StateReader {
       block.txs.forEach((tx, position) => {
         const outcome = { slash: slashByTx.get(txHashes[position]!) };
         const effects = txEffects(tx.body, outcome);
-        txRows.push(txHashes[position], height, position, tx.body.from, effects.recipient ?? '', tx.body.nonce, JSON.stringify(tx.body), tx.signature);
+        txRows.push(txHashes[position], height, position, tx.body.from, effects.recipient ?? '', tx.body.nonce, canonicalBody(tx.body), tx.signature);
         for (const address of txParties(tx.body, outcome)) partyRows.push(address, height, position);
         for (const receiptId of effects.proves ?? []) insertProof.run(receiptId, txHashes[position], height);
       });
