@@ -192,9 +192,9 @@ test('receipt page: every check by name, the block that settled it, its proof st
   // The clearing address: the demo client's deposit went to it.
   await page.goto(`${net.coordinator_url}/#/account/${net.clearing_address}`);
   await page.locator('[data-testid=account-history] tbody tr').first().waitFor();
-  assert.match(await page.getByTestId('account-balance').innerText(), /^\d+(\.\d+)? AIT$/);
+  assert.match(await page.getByTestId('account-balance').innerText(), /^\d+(\.\d+)? AITBC$/);
   // The balance is proven in the page against the state root of the head block's header.
-  assert.match(await page.getByTestId('account-proof').innerText(), /^\d+(\.\d+)? AIT balance proven against block \d+'s state root ✓$/);
+  assert.match(await page.getByTestId('account-proof').innerText(), /^\d+(\.\d+)? AITBC balance proven against block \d+'s state root ✓$/);
   await checkBothWidths(page, 'account', () => page.locator('[data-testid=account-history] tbody tr').first().waitFor());
 
   // The miner's payout address: the settle that paid it is in its history, coming in, with the
@@ -203,7 +203,7 @@ test('receipt page: every check by name, the block that settled it, its proof st
   await page.goto(`${net.coordinator_url}/#/account/${payout}`);
   const settled = page.locator('[data-testid=account-history] tbody tr', { has: page.getByRole('link', { name: `#${height}`, exact: true }), hasText: 'to this address' });
   await settled.first().waitFor();
-  assert.match(await settled.first().innerText(), /settle\s+in\b.*: \d+(\.\d+)? AIT to this address/);
+  assert.match(await settled.first().innerText(), /settle\s+in\b.*: \d+(\.\d+)? AITBC to this address/);
   await page.close();
 });
 
@@ -211,7 +211,7 @@ test('market: models with prices and miners online, and the miner with its model
   const page = await openPage('#/market');
   const models = page.locator('[data-testid=market-models] tbody tr', { hasText: 'demo' });
   await models.first().waitFor();
-  assert.match(await models.first().innerText(), /AIT/);
+  assert.match(await models.first().innerText(), /AITBC/);
   assert.match(await page.locator('[data-testid=market-miners]').innerText(), new RegExp(net.miner_id));
   assert.match(await page.getByTestId('miners-online').innerText(), /^[1-9]\d*$/);
   await checkBothWidths(page, 'market', () => models.first().waitFor());
@@ -226,7 +226,7 @@ test('client console: the key and its limits, spend, jobs with their receipts, a
   const listed = await table.innerText();
   for (const job of jobs) assert.ok(listed.includes(job.job_id), `${job.job_id} listed`);
   await page.locator('[data-testid=spend-chart] canvas').first().waitFor();
-  assert.notEqual(await page.getByTestId('client-spent').innerText(), '0 AIT');
+  assert.notEqual(await page.getByTestId('client-spent').innerText(), '0 AITBC');
 
   // The answer grows piece by piece: count the changes to the output while it streams.
   await page.getByLabel('Model').selectOption('demo');
@@ -275,7 +275,7 @@ test('operator panel: the ledger invariant holds, the books match the chain, and
   // Final entries leave the outbox: with every receipt settled it shows nothing waiting.
   await page.locator('[data-testid=outbox] tbody tr, [data-testid=outbox-empty]').first().waitFor();
   assert.match(await page.getByTestId('settlement-lag').innerText(), /^(none waiting|\d+ s)$/);
-  assert.match(await page.getByTestId('books-difference').innerText(), /^-?\d+(\.\d+)? AIT$/);
+  assert.match(await page.getByTestId('books-difference').innerText(), /^-?\d+(\.\d+)? AITBC$/);
   await checkBothWidths(page, 'operator', () => page.getByTestId('ledger-ok').waitFor());
   await page.close();
 });

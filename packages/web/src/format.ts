@@ -3,9 +3,9 @@
 
 import { parseAmount } from '@aitbc/protocol/money';
 
-/** "12.5 AIT" from the wire's decimal string. */
+/** "12.5 AITBC" from the wire's decimal string: the unit the CLI and the docs name. */
 export function ait(amount: string | null | undefined): string {
-  return amount === null || amount === undefined ? '—' : `${amount} AIT`;
+  return amount === null || amount === undefined ? '—' : `${amount} AITBC`;
 }
 
 /** A chart height: AITBC as a float (display only). */

@@ -17,14 +17,14 @@ export function counterpart(body: Body): string | null {
 export function txSummary(body: Body): string {
   switch (body.type) {
     case 'transfer':
-      return `${body.amount} AIT${body.memo ? ` (memo ${body.memo})` : ''}`;
+      return `${body.amount} AITBC${body.memo ? ` (memo ${body.memo})` : ''}`;
     case 'settle':
       return `${body.receipts.length} receipt${body.receipts.length === 1 ? '' : 's'}, ${body.payouts.length} payout${body.payouts.length === 1 ? '' : 's'}`;
     case 'anchor_proof':
       return `proves ${body.receipt_id}`;
     case 'bond':
     case 'unbond':
-      return `${body.amount} AIT`;
+      return `${body.amount} AITBC`;
     case 'slash':
       return `receipt ${body.receipt.receipt_id}`;
   }

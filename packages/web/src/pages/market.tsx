@@ -26,7 +26,7 @@ async function allMiners(api: CoordinatorApi): Promise<MinerView[]> {
 
 function priceRange(min: string | null, max: string | null): string {
   if (min === null || max === null) return '—';
-  return min === max ? ait(min) : `${min}–${max} AIT`;
+  return min === max ? ait(min) : `${min}–${max} AITBC`;
 }
 
 function record(miner: MinerView): string {

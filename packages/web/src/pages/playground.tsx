@@ -71,7 +71,7 @@ export function Playground({ coordinatorUrl, apiKey, models }: { coordinatorUrl:
       {error ? <Failure error={error} /> : null}
       {done ? (
         <p class="muted" data-testid="playground-done">
-          Done{done.price ? `: ${done.price} AIT` : ''}{done.receipt_id ? <> — <a href={`#/receipt/${done.receipt_id}`}>its receipt</a></> : null}
+          Done{done.price ? `: ${done.price} AITBC` : ''}{done.receipt_id ? <> — <a href={`#/receipt/${done.receipt_id}`}>its receipt</a></> : null}
         </p>
       ) : null}
     </Section>
