@@ -175,11 +175,28 @@ async function lifecycles(books: Books, batch: number | null = null): Promise<{ 
   }
 }
 
+/** The scale-out on this machine's PostgreSQL: 1, 2 and 3 coordinator processes on one database, beside SQLite's figure when measured. */
+async function postgresLifecycles(sqlitePerSecond: number | null): Promise<void> {
+  for (const processes of [1, 2, 3]) {
+    const { perSecond, cpuMicrosEach } = await lifecycles({ engine: 'postgres', processes });
+    const beside = sqlitePerSecond === null ? '' : ` (SQLite, 1 process: ${Math.round(sqlitePerSecond).toLocaleString('en')}/s)`;
+    console.log(
+      `http    full lifecycles on PostgreSQL, ${processes} coordinator process${processes === 1 ? '' : 'es'}${processes > 1 ? ' (each job submitted to one, claimed and completed at another)' : ''}: ${Math.round(perSecond).toLocaleString('en')}/s, coordinator CPU ${Math.round(cpuMicrosEach)} µs a lifecycle${beside}`,
+    );
+  }
+}
+
 // The simulated miners sign with OpenSSL too, so the load generator is not the bottleneck.
 useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
-// `npm run bench -- http`: only the ceiling and the SQLite lifecycles, to measure one change quickly.
+// `npm run bench -- http`: only the ceiling and the SQLite lifecycles, to measure one change quickly;
+// `npm run bench -- postgres`: only the lifecycles on PostgreSQL (1–3 processes).
 const onlyHttp = process.argv.includes('http');
+const onlyPostgres = process.argv.includes('postgres');
+if (onlyPostgres) {
+  await postgresLifecycles(null);
+  process.exit(0);
+}
 if (!onlyHttp) {
   await benchCliStartup();
   await storeClaims(5000);
@@ -198,12 +215,6 @@ const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
 console.log(
   `http    bulk lifecycles, ${BATCH} jobs a request (batch submit → batch long-poll claim → ${BATCH} signed completions in one request), ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s = ${(bulk.perSecond / measured.perSecond).toFixed(1)}× the single lifecycle, ${((bulk.perSecond / ceiling) * 100).toFixed(0)} % of the single-request ceiling; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`,
 );
-// The scale-out on this machine's PostgreSQL: 1, 2 and 3 coordinator processes on one database.
-for (const processes of [1, 2, 3]) {
-  const { perSecond, cpuMicrosEach } = await lifecycles({ engine: 'postgres', processes });
-  console.log(
-    `http    full lifecycles on PostgreSQL, ${processes} coordinator process${processes === 1 ? '' : 'es'}${processes > 1 ? ' (each job submitted to one, claimed and completed at another)' : ''}: ${Math.round(perSecond).toLocaleString('en')}/s, coordinator CPU ${Math.round(cpuMicrosEach)} µs a lifecycle (SQLite, 1 process: ${Math.round(measured.perSecond).toLocaleString('en')}/s)`,
-  );
-}
+await postgresLifecycles(measured.perSecond);
 await benchTimeToFirstToken();
 await benchVerification();

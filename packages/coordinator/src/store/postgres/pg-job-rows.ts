@@ -5,9 +5,9 @@ import type { JobRecord, NewJob } from '../store.ts';
 import { INSERT_JOB, jobInsertParams, toJob } from '../sqlite/job-rows.ts';
 import type { Queryable } from './pg-db.ts';
 
-/** Inserts a queued job (no escrow: the caller posts it in the same transaction). */
-export async function insertJob(q: Queryable, job: NewJob): Promise<void> {
-  await q.run(INSERT_JOB, jobInsertParams(job));
+/** Inserts a queued job (no escrow: the caller posts it in the same transaction) and returns its row as stored. */
+export async function insertJob(q: Queryable, job: NewJob): Promise<JobRecord> {
+  return toJob((await q.get(`${INSERT_JOB} RETURNING *`, jobInsertParams(job)))!);
 }
 
 /** The job, or null; `lock` holds its row until the transaction ends (read-then-write). */

@@ -6,6 +6,7 @@
 import type { HeldJobs, MinerListPosition, MinerPage, MinerRecord, MinerRegistration, ModelOffer } from '../store.ts';
 import { DEFAULT_CAPABILITY_BITS, toMiner, toOffers } from '../rows/miner-rows.ts';
 import { num } from '../sqlite/rows.ts';
+import { toTrackRecord } from '../sqlite/miner-record.ts';
 import type { PgDb, Queryable } from './pg-db.ts';
 import type { PgMinerRecord } from './pg-miner-record.ts';
 
@@ -15,11 +16,16 @@ export class PgMinerTables {
     private readonly records: PgMinerRecord,
   ) {}
 
+  /** The miner, its offer and its record in one statement: one round trip, and one consistent read without a transaction. */
   async row(q: Queryable, minerId: string): Promise<MinerRecord | null> {
-    const row = await q.get('SELECT * FROM miners WHERE miner_id = ?', [minerId]);
-    if (!row) return null;
-    const models = await q.all('SELECT model, unit_price_micro, model_digest, capabilities, context_length FROM miner_models WHERE miner_id = ? ORDER BY model', [minerId]);
-    return toMiner(row, models, (await this.records.read(q, minerId))!);
+    const rows = await q.all(
+      `SELECT m.*, r.*, mm.model, mm.unit_price_micro, mm.model_digest, mm.capabilities, mm.context_length
+       FROM miners m JOIN miner_record r ON r.miner_id = m.miner_id LEFT JOIN miner_models mm ON mm.miner_id = m.miner_id
+       WHERE m.miner_id = ? ORDER BY mm.model`,
+      [minerId],
+    );
+    if (rows.length === 0) return null;
+    return toMiner(rows[0]!, rows[0]!.model === null ? [] : rows, toTrackRecord(rows[0]!));
   }
 
   async register(miner: MinerRegistration, now: number) {

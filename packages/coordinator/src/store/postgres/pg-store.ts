@@ -198,7 +198,7 @@ export class PostgresStore implements CoordinatorStore {
   }
 
   async getMiner(minerId: string): Promise<MinerRecord | null> {
-    return this.db.snapshot((q) => this.miners.row(q, minerId));
+    return this.miners.row(this.db.q, minerId);
   }
 
   async heartbeat(minerId: string, now: number, leaseMs: number, held: HeldJobs | null, uptimeGapMs: number): Promise<{ runningJobIds: string[]; unlisted: string[] }> {
@@ -266,14 +266,13 @@ export class PostgresStore implements CoordinatorStore {
       const used = num(await q.value(KEY_SUBMITS, [quota.keyId, quota.day]));
       if (used >= quota.limit) return { kind: 'quota_exceeded', used };
     }
-    await this.ledger.ensureAccount(q, job.account, job.createdAt);
-    const available = await this.ledger.lockAvailable(q, job.account);
+    const available = await this.ledger.openAndLockAvailable(q, job.account, job.createdAt);
     if (available < job.maxPriceMicro + (companion?.maxPriceMicro ?? 0n)) return { kind: 'insufficient_balance', availableMicro: available };
     // Only accepted submits count against the quota.
     if (quota) {
       await q.run('INSERT INTO key_usage (key_id, day, submits) VALUES (?, ?, 1) ON CONFLICT (key_id, day) DO UPDATE SET submits = key_usage.submits + 1', [quota.keyId, quota.day]);
     }
-    await insertJob(q, job);
+    const created = await insertJob(q, job);
     if (idempotency) {
       await q.run('INSERT INTO idempotency_keys (account, idempotency_key, request_hash, job_id, response, created_at) VALUES (?, ?, ?, ?, ?, ?)', [
         job.account,
@@ -289,7 +288,7 @@ export class PostgresStore implements CoordinatorStore {
       await insertJob(q, companion);
       await this.ledger.post(q, movements.escrow(companion), companion.createdAt);
     }
-    return { kind: 'created', job: (await jobRow(q, job.jobId))! };
+    return { kind: 'created', job: created };
   }
 
   async findIdempotentSubmit(account: string, key: string, notBefore: number) {
@@ -341,11 +340,11 @@ export class PostgresStore implements CoordinatorStore {
     return claimerParams(request, row, exposure);
   }
 
-  /** The job, locked by the caller, goes to the miner (guarded on its still being queued). */
+  /** The job, locked by the caller, goes to the miner (guarded on its still being queued), and the miner is seen now: one statement. */
   private async claim(q: Queryable, jobId: string, unitPriceMicro: bigint, request: ClaimRequest): Promise<JobRecord> {
-    await q.run('UPDATE miners SET last_seen_at = ? WHERE miner_id = ?', [request.now, request.minerId]);
     const row = await q.get(
-      `UPDATE jobs SET status = 'running', miner_id = @minerId, attempts = attempts + 1, claimed_at = @now,
+      `WITH seen AS (UPDATE miners SET last_seen_at = @now WHERE miner_id = @minerId)
+       UPDATE jobs SET status = 'running', miner_id = @minerId, attempts = attempts + 1, claimed_at = @now,
          lease_expires_at = @leaseExpiresAt, claim_nonce = @nonce, unit_price_micro = @unitPrice
        WHERE job_id = @jobId AND status = 'queued' RETURNING *`,
       { minerId: request.minerId, now: request.now, leaseExpiresAt: request.now + request.leaseMs, nonce: request.nonce, unitPrice: unitPriceMicro, jobId },
@@ -432,17 +431,20 @@ export class PostgresStore implements CoordinatorStore {
   }
 
   private async completeOne(q: Queryable, completion: Completion): Promise<CompletionOutcome> {
-    await this.expire(q, completion.now, completion.jobId);
     // The guard: of two completions (or a completion and a cancel) the second waits for this
-    // row, then finds it no longer running.
+    // row, then finds it no longer running. A job past its deadline is not completed: it is
+    // expired (and refunded) here, and the completion refused, as if expired first.
     const row = await q.get(
       `UPDATE jobs SET status = 'completed', ended_at = @now, lease_expires_at = NULL, output = @output, output_data = @outputData,
          prompt_tokens = @promptTokens, completion_tokens = @completionTokens, price_micro = @price, receipt_id = @receiptId, error = NULL,
          model_digest = @modelDigest, backend = @backend, accept_until = @now::bigint + acceptance_window_ms
-       WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce RETURNING *`,
+       WHERE job_id = @jobId AND status = 'running' AND miner_id = @minerId AND claim_nonce = @nonce AND deadline > @now RETURNING *`,
       completionParams(completion),
     );
-    if (!row) return { kind: 'refused', job: await jobRow(q, completion.jobId) };
+    if (!row) {
+      await this.expire(q, completion.now, completion.jobId);
+      return { kind: 'refused', job: await jobRow(q, completion.jobId) };
+    }
     const job = toJob(row);
     await q.run(INSERT_RECEIPT, receiptValues(completion, job));
     await this.ledger.post(q, movements.payout(job, { receiptId: completion.receipt.receipt_id, minerId: completion.minerId, priceMicro: completion.priceMicro }), completion.now);
