@@ -8,59 +8,76 @@ import type { Movement } from '../../ledger/movements.ts';
 import type { AccountBalance } from '../store.ts';
 import type { Queryable } from './pg-db.ts';
 
+/** A table of balance columns, one row per owner, and the statement parameters that carry its deltas. */
+interface BalanceTable<Kind extends string> {
+  table: string;
+  key: string;
+  kinds: readonly Kind[];
+  /** `debited<param>` and `credited<param>` carry the owner ids; `debited<Kind>` etc. the deltas. */
+  param: string;
+  /** The row's creation time, for a table that keeps it. */
+  createdAt: boolean;
+}
+
+const ACCOUNTS: BalanceTable<AccountBucketKind> = { table: 'accounts', key: 'account', kinds: ['available', 'escrowed', 'withdrawing'], param: 'Accounts', createdAt: true };
+const MINERS: BalanceTable<MinerBucketKind> = { table: 'miner_earnings', key: 'miner_id', kinds: ['earned', 'claimed', 'held'], param: 'Miners', createdAt: false };
+
+const capitalised = (name: string) => `${name[0]!.toUpperCase()}${name.slice(1)}`;
+
 /**
- * A movement: its legs, then each owner's balance columns moved by the sum of its legs (every
- * part of a WITH runs once, to completion, whether or not it is read). Owners
- * with a debit are updated (their row must exist: the count comes back to be checked); owners only
- * credited are upserted. (PostgreSQL checks an upsert's CHECKs on the row it would insert, so a
- * debit cannot go through the upsert.)
+ * The parts of POST_MOVEMENT that move one table's balance columns: owners with a debit are
+ * updated (their row must exist: the statement returns how many were), owners only credited are
+ * upserted. (PostgreSQL checks an upsert's CHECKs on the row it would insert, so a debit cannot
+ * go through the upsert.)
  */
+function balanceParts<Kind extends string>({ table, key, kinds, param, createdAt }: BalanceTable<Kind>): string {
+  const arrays = (side: string) => `unnest(@${side}${param}::text[], ${kinds.map((kind) => `@${side}${capitalised(kind)}::bigint[]`).join(', ')})`;
+  const add = (from: string) => kinds.map((kind) => `${kind} = t.${kind} + ${from}.${kind}`).join(', ');
+  const columns = `${key}, ${kinds.join(', ')}`;
+  return `${table}_debits AS (
+    UPDATE ${table} t SET ${add('d')} FROM ${arrays('debited')} AS d(${columns}) WHERE t.${key} = d.${key} RETURNING 1
+  ), ${table}_credits AS (
+    INSERT INTO ${table} AS t (${columns}${createdAt ? ', created_at' : ''})
+    SELECT ${[key, ...kinds].map((column) => `d.${column}`).join(', ')}${createdAt ? ', @now' : ''}
+    FROM ${arrays('credited')} WITH ORDINALITY AS d(${columns}, n) ORDER BY d.n
+    ON CONFLICT (${key}) DO UPDATE SET ${add('excluded')}
+  )`;
+}
+
+/** A movement: its legs, then each owner's balance columns moved by the sum of its legs (every part of a WITH runs once, to completion, whether or not it is read). */
 const POST_MOVEMENT = `
   WITH legs AS (
     INSERT INTO ledger (movement_id, kind, bucket, amount, job_id, receipt_id, at)
     SELECT @movementId, @kind, leg.bucket, leg.amount, @jobId, @receiptId, @now
     FROM unnest(@buckets::text[], @amounts::bigint[]) WITH ORDINALITY AS leg(bucket, amount, n) ORDER BY leg.n
-  ), account_debits AS (
-    UPDATE accounts a SET available = a.available + d.available, escrowed = a.escrowed + d.escrowed, withdrawing = a.withdrawing + d.withdrawing
-    FROM unnest(@debitedAccounts::text[], @debitedAvailable::bigint[], @debitedEscrowed::bigint[], @debitedWithdrawing::bigint[]) AS d(account, available, escrowed, withdrawing)
-    WHERE a.account = d.account
-    RETURNING 1
-  ), account_credits AS (
-    INSERT INTO accounts AS a (account, available, escrowed, withdrawing, created_at)
-    SELECT d.account, d.available, d.escrowed, d.withdrawing, @now
-    FROM unnest(@creditedAccounts::text[], @creditedAvailable::bigint[], @creditedEscrowed::bigint[], @creditedWithdrawing::bigint[]) WITH ORDINALITY AS d(account, available, escrowed, withdrawing, n) ORDER BY d.n
-    ON CONFLICT (account) DO UPDATE SET available = a.available + excluded.available, escrowed = a.escrowed + excluded.escrowed, withdrawing = a.withdrawing + excluded.withdrawing
-  ), miner_debits AS (
-    UPDATE miner_earnings m SET earned = m.earned + d.earned, claimed = m.claimed + d.claimed, held = m.held + d.held
-    FROM unnest(@debitedMiners::text[], @debitedEarned::bigint[], @debitedClaimed::bigint[], @debitedHeld::bigint[]) AS d(miner_id, earned, claimed, held)
-    WHERE m.miner_id = d.miner_id
-    RETURNING 1
-  ), miner_credits AS (
-    INSERT INTO miner_earnings AS m (miner_id, earned, claimed, held)
-    SELECT d.miner_id, d.earned, d.claimed, d.held
-    FROM unnest(@creditedMiners::text[], @creditedEarned::bigint[], @creditedClaimed::bigint[], @creditedHeld::bigint[]) WITH ORDINALITY AS d(miner_id, earned, claimed, held, n) ORDER BY d.n
-    ON CONFLICT (miner_id) DO UPDATE SET earned = m.earned + excluded.earned, claimed = m.claimed + excluded.claimed, held = m.held + excluded.held
-  )
-  SELECT (SELECT count(*) FROM account_debits) + (SELECT count(*) FROM miner_debits) AS debited`;
+  ), ${balanceParts(ACCOUNTS)}, ${balanceParts(MINERS)}
+  SELECT (SELECT count(*) FROM accounts_debits) + (SELECT count(*) FROM miner_earnings_debits) AS debited`;
 
 type Deltas<Kind extends string> = Map<string, Record<Kind, bigint>>;
 
-/** Each owner's deltas, in id order (rows locked in one order, so two movements never wait on each other in a cycle), split into those with a debit and those only credited. */
-function split<Kind extends string>(deltas: Deltas<Kind>, kinds: readonly Kind[]): { debited: [string, Record<Kind, bigint>][]; credited: [string, Record<Kind, bigint>][] } {
+/** One row per owner: a statement may not change a row twice, so an owner's legs are summed first. */
+function addDelta<Kind extends string>(deltas: Deltas<Kind>, { kinds }: BalanceTable<Kind>, id: string, kind: Kind, amount: bigint): void {
+  const row = deltas.get(id) ?? (Object.fromEntries(kinds.map((each) => [each, 0n])) as Record<Kind, bigint>);
+  row[kind] += amount;
+  deltas.set(id, row);
+}
+
+/**
+ * The statement's parameters for one table: each owner's deltas in id order (rows locked in one
+ * order, so two movements never wait on each other in a cycle), those with a debit apart from
+ * those only credited. Also how many were debited.
+ */
+function balanceParams<Kind extends string>(deltas: Deltas<Kind>, { kinds, param }: BalanceTable<Kind>): { named: Record<string, unknown>; debited: number } {
   const rows = [...deltas].sort(([a], [b]) => (a < b ? -1 : 1));
   const debited = rows.filter(([, row]) => kinds.some((kind) => row[kind] < 0n));
-  return { debited, credited: rows.filter((row) => !debited.includes(row)) };
+  const credited = rows.filter((row) => !debited.includes(row));
+  const named: Record<string, unknown> = {};
+  for (const [side, sideRows] of [['debited', debited], ['credited', credited]] as const) {
+    named[`${side}${param}`] = sideRows.map(([id]) => id);
+    for (const kind of kinds) named[`${side}${capitalised(kind)}`] = sideRows.map(([, row]) => row[kind]);
+  }
+  return { named, debited: debited.length };
 }
-
-/** The statement's parameters for one owner kind: ids and one array per column, by prefix. */
-function columns<Kind extends string>(prefix: string, idName: string, rows: [string, Record<Kind, bigint>][], kinds: readonly Kind[]): Record<string, unknown> {
-  const named: Record<string, unknown> = { [`${prefix}${idName}`]: rows.map(([id]) => id) };
-  for (const kind of kinds) named[`${prefix}${kind[0]!.toUpperCase()}${kind.slice(1)}`] = rows.map(([, row]) => row[kind]);
-  return named;
-}
-
-const ACCOUNT_KINDS: readonly AccountBucketKind[] = ['available', 'escrowed', 'withdrawing'];
-const MINER_KINDS: readonly MinerBucketKind[] = ['earned', 'claimed', 'held'];
 
 // Movement ids only need to be unique: a random per-process prefix and a counter.
 const movementPrefix = `mv-${randomHex(6)}-`;
@@ -90,27 +107,18 @@ export class PgLedger {
   /**
    * Writes one movement's legs and moves the balance columns, in one statement (one round trip to
    * the server, where a leg at a time took two). Inside a transaction; the CHECKs refuse any
-   * negative balance, also a debit from a balance that has no row yet (it would be inserted below 0).
+   * negative balance, and a debit from a balance that has no row is an error.
    */
   async post(q: Queryable, movement: Movement, now: number): Promise<void> {
     const accounts: Deltas<AccountBucketKind> = new Map();
     const miners: Deltas<MinerBucketKind> = new Map();
     for (const leg of movement.legs) {
       const owner = parseBucket(leg.bucket);
-      if (!owner) continue;
-      // One row per owner: a statement may not change a row twice.
-      if (owner.owner === 'account') {
-        const deltas = accounts.get(owner.id) ?? { available: 0n, escrowed: 0n, withdrawing: 0n };
-        deltas[owner.kind] += leg.amount;
-        accounts.set(owner.id, deltas);
-      } else {
-        const deltas = miners.get(owner.id) ?? { earned: 0n, claimed: 0n, held: 0n };
-        deltas[owner.kind] += leg.amount;
-        miners.set(owner.id, deltas);
-      }
+      if (owner?.owner === 'account') addDelta(accounts, ACCOUNTS, owner.id, owner.kind, leg.amount);
+      else if (owner) addDelta(miners, MINERS, owner.id, owner.kind, leg.amount);
     }
-    const accountRows = split(accounts, ACCOUNT_KINDS);
-    const minerRows = split(miners, MINER_KINDS);
+    const accountParams = balanceParams(accounts, ACCOUNTS);
+    const minerParams = balanceParams(miners, MINERS);
     const counts = await q.get(POST_MOVEMENT, {
       movementId: nextMovementId(),
       kind: movement.kind,
@@ -119,12 +127,10 @@ export class PgLedger {
       now,
       buckets: movement.legs.map((leg) => leg.bucket),
       amounts: movement.legs.map((leg) => leg.amount),
-      ...columns('debited', 'Accounts', accountRows.debited, ACCOUNT_KINDS),
-      ...columns('credited', 'Accounts', accountRows.credited, ACCOUNT_KINDS),
-      ...columns('debited', 'Miners', minerRows.debited, MINER_KINDS),
-      ...columns('credited', 'Miners', minerRows.credited, MINER_KINDS),
+      ...accountParams.named,
+      ...minerParams.named,
     });
-    const missing = accountRows.debited.length + minerRows.debited.length - Number(counts!.debited);
+    const missing = accountParams.debited + minerParams.debited - Number(counts!.debited);
     if (missing > 0) throw new Error(`ledger debit (${movement.kind}) from ${missing} balance(s) with no row`);
   }
 
