@@ -43,6 +43,10 @@ export class OutboxSender {
     if (row.state === 'sent') {
       const view = await this.chain.tx(row.txHash!);
       if (view?.status === 'included' && view.final) {
+        // Into the books only once the deposit watcher has read its block too (it reads first in
+        // the next pass), so the books never run ahead of the blocks they include: the operator's
+        // comparison with the clearing balance at that height stays exact (ChainService.overview).
+        if (view.block_height! >= (await this.store.chainCursor())) return false;
         await this.store.finalizeOutbox(row.outboxId, view.block_height!, this.options.now(), row.kind === 'slash' ? await this.slashCredit(row) : 0n);
         this.options.log.info({ outbox_id: row.outboxId, kind: row.kind, tx_hash: row.txHash, block_height: view.block_height, amount: formatAmount(row.amountMicro) }, 'chain transaction final');
         return true;
