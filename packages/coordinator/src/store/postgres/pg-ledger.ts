@@ -63,9 +63,10 @@ function addDelta<Kind extends string>(deltas: Deltas<Kind>, { kinds }: BalanceT
 }
 
 /**
- * The statement's parameters for one table: each owner's deltas in id order (rows locked in one
- * order, so two movements never wait on each other in a cycle), those with a debit apart from
- * those only credited. Also how many were debited.
+ * The statement's parameters for one table: each owner's deltas in id order (so that movements
+ * tend to lock rows in one order; a deadlock all the same rolls the transaction back and runs it
+ * again whole, pg-db.ts), those with a debit apart from those only credited. Also how many were
+ * debited.
  */
 function balanceParams<Kind extends string>(deltas: Deltas<Kind>, { kinds, param }: BalanceTable<Kind>): { named: Record<string, unknown>; debited: number } {
   const rows = [...deltas].sort(([a], [b]) => (a < b ? -1 : 1));
