@@ -1,7 +1,7 @@
 -- Transactions stored in block order: the table is clustered on (block_height, position), so a
 -- block's rows are appended together, and the hash has the one index beside it. Before, a rowid
 -- table carried three more B-trees (the hash key, the position key and UNIQUE (sender, nonce)),
--- each written per transaction. A sender's nonce is spent once by the state rules (txs/common.ts:
+-- each written per transaction. A sender's nonce is spent once by the state rules (src/txs/common.ts:
 -- a transaction's nonce must be its sender's next, kept in accounts and restored by block_undo),
 -- so the unique index only repeated them.
 
