@@ -59,14 +59,17 @@ const STARTS_COORDINATOR = /startTestCoordinator|startWithMiner/;
  * coordinator, chain and miners): judged by what it calls, not by the helpers' names, which
  * change (a name list once left three files, then a fourth, off the PostgreSQL run unnoticed).
  */
-function drivesCoordinator(file) {
-  const text = sources.get(file) ?? readFileSync(file, 'utf8');
+function startsCoordinators(file) {
+  const text = sources.get(file);
   if (STARTS_COORDINATOR.test(text)) return true;
   return [...text.matchAll(/from '(\.\.?\/[^']+\.ts)'/g)].some(([, helper]) => {
     const path = join(dirname(file), helper);
     return !path.endsWith('.test.ts') && !path.includes('/src/') && STARTS_COORDINATOR.test(readFileSync(path, 'utf8'));
   });
 }
+// Judged once per file: the weight below asks again on every comparison of the sort.
+const driving = new Set(files.filter(startsCoordinators));
+const drivesCoordinator = (file) => driving.has(file);
 
 /** A test file run again on PostgreSQL: it starts test coordinators (directly or through a world) and never reaches into SQLite. */
 function runsOnBothEngines(file) {

@@ -124,55 +124,58 @@ test('a settle is in the history of each miner it pays, once, and a slash in its
   assert.deepEqual(hashes(node.store, address(verifierWallet)), [verifierBond]);
 });
 
-test('a database written before tx_parties is backfilled with the same histories when reopened', () => {
+/**
+ * The history chain written to a file, taken back to an older schema by `olderShape` (SQL), closed
+ * and opened again, which migrates it; `measure` reads the store before and after.
+ */
+function acrossReopen<T>(olderShape: string, measure: (store: ChainStore) => T): { before: T; after: T } {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-history-'));
   try {
     const path = join(dir, 'chain.db');
     const { node } = historyChain(new ChainStore(path));
-    const everyone = [address(minerA), address(minerB), address(coordinator), client, address(verifierWallet), address(cheaterWallet)];
-    const before = everyone.map((of) => hashes(node.store, of));
-    const rows = (store: ChainStore) => store.db.prepare('SELECT address, block_height, position FROM tx_parties ORDER BY address, block_height, position').all();
-    const written = rows(node.store);
-    assert.equal(written.length, 9, 'one row per party: 2 bonds, settle 3 (coordinator, A, B), slash 3 (coordinator, client, verifier), transfer 1');
-    // The shape before migration 005: no tx_parties, the recipient index, no record of 005.
-    node.store.db.exec("DROP TABLE tx_parties; CREATE INDEX transactions_by_recipient ON transactions(recipient); DELETE FROM schema_migrations WHERE name LIKE '005_%'");
+    const before = measure(node.store);
+    node.store.db.exec(olderShape);
     node.store.close();
-
-    const reopened = closedAfterTest(new ChainStore(path));
-    assert.deepEqual(rows(reopened), written);
-    assert.deepEqual(everyone.map((of) => hashes(reopened, of)), before);
-    assert.equal(before[1]!.length, 1, 'miner B sees its settle');
+    return { before, after: measure(closedAfterTest(new ChainStore(path))) };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+const everyone = () => [address(minerA), address(minerB), address(coordinator), client, address(verifierWallet), address(cheaterWallet)];
+
+test('a database written before tx_parties is backfilled with the same histories when reopened', () => {
+  const rows = (store: ChainStore) => store.db.prepare('SELECT address, block_height, position FROM tx_parties ORDER BY address, block_height, position').all();
+  const { before, after } = acrossReopen(
+    // The shape before migration 005: no tx_parties, the recipient index, no record of 005.
+    "DROP TABLE tx_parties; CREATE INDEX transactions_by_recipient ON transactions(recipient); DELETE FROM schema_migrations WHERE name LIKE '005_%'",
+    (store) => ({ written: rows(store), histories: everyone().map((of) => hashes(store, of)) }),
+  );
+  assert.equal(before.written.length, 9, 'one row per party: 2 bonds, settle 3 (coordinator, A, B), slash 3 (coordinator, client, verifier), transfer 1');
+  assert.deepEqual(after.written, before.written);
+  assert.deepEqual(after.histories, before.histories);
+  assert.equal(before.histories[1]!.length, 1, 'miner B sees its settle');
 });
 
 test('a database written with the rowid transactions table is moved to block order when reopened: every block, lookup by hash and history the same', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'aitbc-history-'));
-  try {
-    const path = join(dir, 'chain.db');
-    const { node } = historyChain(new ChainStore(path));
-    const everyone = [address(minerA), address(minerB), address(coordinator), client, address(verifierWallet), address(cheaterWallet)];
-    const headHeight = node.head().header.height;
-    const blocks = (store: ChainStore) => Array.from({ length: headHeight + 1 }, (_, height) => store.blockAt(height));
-    const allHashes = (store: ChainStore) => blocks(store).flatMap((block) => block!.txs.map((tx) => txHash(tx.body)));
-    const before = { blocks: blocks(node.store), histories: everyone.map((of) => hashes(node.store, of)), txs: allHashes(node.store).map((hash) => node.store.tx(hash)) };
-    assert.ok(before.txs.length >= 5 && before.txs.every(Boolean));
+  const blocks = (store: ChainStore) => Array.from({ length: store.head()!.header.height + 1 }, (_, height) => store.blockAt(height));
+  const { before, after } = acrossReopen(
     // The shape before migration 007: a rowid table keyed by hash, unique on position and on (sender, nonce).
-    node.store.db.exec(`
-      CREATE TABLE transactions_old (hash TEXT PRIMARY KEY, block_height INTEGER NOT NULL REFERENCES blocks(height), position INTEGER NOT NULL, sender TEXT NOT NULL,
-        recipient TEXT NOT NULL, nonce INTEGER NOT NULL, body TEXT NOT NULL, signature TEXT NOT NULL, UNIQUE (block_height, position), UNIQUE (sender, nonce)) STRICT;
-      INSERT INTO transactions_old SELECT hash, block_height, position, sender, recipient, nonce, body, signature FROM transactions ORDER BY hash;
-      DROP TABLE transactions; ALTER TABLE transactions_old RENAME TO transactions;
-      DELETE FROM schema_migrations WHERE name LIKE '007_%'`);
-    node.store.close();
-
-    const reopened = closedAfterTest(new ChainStore(path));
-    assert.ok(reopened.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'transactions' AND sql LIKE '%WITHOUT ROWID%'").get(), 'the table was rebuilt');
-    assert.deepEqual(blocks(reopened), before.blocks);
-    assert.deepEqual(everyone.map((of) => hashes(reopened, of)), before.histories);
-    assert.deepEqual(allHashes(reopened).map((hash) => reopened.tx(hash)), before.txs);
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
+    `CREATE TABLE transactions_old (hash TEXT PRIMARY KEY, block_height INTEGER NOT NULL REFERENCES blocks(height), position INTEGER NOT NULL, sender TEXT NOT NULL,
+       recipient TEXT NOT NULL, nonce INTEGER NOT NULL, body TEXT NOT NULL, signature TEXT NOT NULL, UNIQUE (block_height, position), UNIQUE (sender, nonce)) STRICT;
+     INSERT INTO transactions_old SELECT hash, block_height, position, sender, recipient, nonce, body, signature FROM transactions ORDER BY hash;
+     DROP TABLE transactions; ALTER TABLE transactions_old RENAME TO transactions;
+     DELETE FROM schema_migrations WHERE name LIKE '007_%'`,
+    (store) => ({
+      rebuilt: store.db.prepare("SELECT 1 FROM sqlite_schema WHERE name = 'transactions' AND sql LIKE '%WITHOUT ROWID%'").get() !== undefined,
+      blocks: blocks(store),
+      histories: everyone().map((of) => hashes(store, of)),
+      txs: blocks(store).flatMap((block) => block!.txs.map((tx) => store.tx(txHash(tx.body)))),
+    }),
+  );
+  assert.ok(before.txs.length >= 5 && before.txs.every(Boolean));
+  assert.ok(after.rebuilt, 'the table was rebuilt');
+  assert.deepEqual(after.blocks, before.blocks);
+  assert.deepEqual(after.histories, before.histories);
+  assert.deepEqual(after.txs, before.txs);
 });
