@@ -12,12 +12,13 @@ import { blockHash, type Block, type BlockHeader } from './block.ts';
 import { mayPropose, proposeBlock } from './block-production.ts';
 import { checkBlockShape, validateBlock, type ValidatedBlock } from './block-validation.ts';
 import { proposerForSlot, slotOf, type Authority, type Vote } from './consensus.ts';
-import { BlockRejectedError } from './errors.ts';
+import { BlockRejectedError, TxRejectedError } from './errors.ts';
 import { Finality, type FinalBlock } from './finality.ts';
 import { ForkChoice, type Branch } from './fork-choice.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
 import { EMPTY_ROOT } from './merkle.ts';
 import { Mempool } from './mempool.ts';
+import { SignatureWorkers } from './signature-workers.ts';
 import { StateOverlay } from './state.ts';
 import type { ChainStore } from './store/chain-store.ts';
 import type { SignedTx } from './tx.ts';
@@ -28,6 +29,9 @@ export { MEMPOOL_LIMIT } from './admission.ts';
 export { MAX_CLOCK_DRIFT_MS } from './block-validation.ts';
 export { SIDE_BLOCK_LIMIT } from './fork-choice.ts';
 export type { FinalBlock } from './finality.ts';
+
+/** One set of signature threads per process, whatever the nodes in it: idle, they cost nothing. */
+const signatureWorkers = new SignatureWorkers();
 
 /** What became of a block handed to `receive`. */
 export type ReceiveOutcome = 'imported' | 'known' | 'side' | 'missing-parent';
@@ -148,6 +152,27 @@ export class ChainNode extends EventEmitter {
     this.mempool.add(hash, tx, { head: head.hash, account: senderAfter });
     this.emit('tx', tx, hash);
     return hash;
+  }
+
+  /**
+   * Admits many transactions, their signatures checked on worker threads first
+   * (signature-workers.ts): for each, in order, its hash or the TxRejectedError that refused it.
+   */
+  async submitMany(values: readonly unknown[]): Promise<(string | TxRejectedError)[]> {
+    await this.checkSignaturesAhead(values);
+    return values.map((value) => {
+      try {
+        return this.submit(value);
+      } catch (error) {
+        if (error instanceof TxRejectedError) return error;
+        throw error;
+      }
+    });
+  }
+
+  /** Verifies transactions' signatures on worker threads, so admitting or importing them later skips that work. */
+  checkSignaturesAhead(txs: readonly unknown[]): Promise<void> {
+    return signatureWorkers.checkAhead(txs, this.environment.signatures);
   }
 
   /** Authorities' addresses by key, derived once (each admission names the slot's proposer). */

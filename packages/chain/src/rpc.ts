@@ -23,7 +23,7 @@ import { registerMetricsRoute } from './metrics.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView, bondView, slashView, unbondingView } from './views.ts';
-import { BLOCK_RANGE_MAX, BOND_PAGE_MAX, CHAIN_RPC, ErrorEnvelope, type ChainRoute } from '@aitbc/protocol/wire';
+import { BLOCK_RANGE_MAX, BOND_PAGE_MAX, CHAIN_RPC, ErrorEnvelope, MAX_BATCH_TXS, type ChainRoute } from '@aitbc/protocol/wire';
 
 // The limits are part of the contract: the wire's.
 export { BLOCK_RANGE_MAX, BOND_PAGE_MAX };
@@ -53,19 +53,21 @@ class RpcError extends Error {
   }
 }
 
+/** The error envelope of `rpc`; `fieldPrefix` places its field under a batch item's path. */
+function envelopeOf(rpc: RpcError, requestId: string, fieldPrefix = ''): ErrorEnvelope {
+  return {
+    detail: rpc.message,
+    error_code: rpc.code,
+    request_id: requestId,
+    ...(rpc.field ? { field: fieldPrefix + rpc.field } : {}),
+    ...(rpc.extras.retryAfterSeconds === undefined ? {} : { retry_after: rpc.extras.retryAfterSeconds }),
+    ...(rpc.extras.context ? { context: rpc.extras.context } : {}),
+  };
+}
+
 function sendRpcError(request: FastifyRequest, reply: FastifyReply, rpc: RpcError, cause?: unknown): FastifyReply {
   if (rpc.status === 500) request.log.error({ err: cause }, 'rpc failure');
-  return reply
-    .code(rpc.status)
-    .header('X-Request-ID', request.id)
-    .send({
-      detail: rpc.message,
-      error_code: rpc.code,
-      request_id: request.id,
-      ...(rpc.field ? { field: rpc.field } : {}),
-      ...(rpc.extras.retryAfterSeconds === undefined ? {} : { retry_after: rpc.extras.retryAfterSeconds }),
-      ...(rpc.extras.context ? { context: rpc.extras.context } : {}),
-    });
+  return reply.code(rpc.status).header('X-Request-ID', request.id).send(envelopeOf(rpc, request.id));
 }
 
 /** RpcErrors as they are; framework and canonicalization errors by the shared edge mapping; the rest is a bug. */
@@ -225,6 +227,19 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
       if (error instanceof TxRejectedError) throw RpcError.refusal(error, retryAfterSeconds);
       throw error;
     }
+  });
+
+  app.post(R.submitTxs.url, { schema: schemaOf(R.submitTxs, [422, '`VALIDATION_INVALID_FORMAT`: not 1–' + MAX_BATCH_TXS + ' transactions']) }, async (request) => {
+    const transactions = (request.body as { transactions?: unknown } | null)?.transactions;
+    if (!Array.isArray(transactions) || transactions.length === 0 || transactions.length > MAX_BATCH_TXS) {
+      throw new RpcError(422, 'VALIDATION_INVALID_FORMAT', `Send {"transactions": [...]} with 1 to ${MAX_BATCH_TXS} signed transactions`, 'transactions');
+    }
+    const outcomes = await node.submitMany(transactions);
+    return {
+      results: outcomes.map((outcome, i) =>
+        typeof outcome === 'string' ? { hash: outcome, status: 'pending' } : { error: envelopeOf(RpcError.refusal(outcome, retryAfterSeconds), request.id, `transactions.${i}.`) },
+      ),
+    };
   });
 
   app.get(R.mempool.url, { ...AS_JSON, schema: schemaOf(R.mempool) }, async () => ({ transactions: node.pendingEntries().map(([hash, tx]) => ({ hash, ...tx })) }));

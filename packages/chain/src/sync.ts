@@ -2,7 +2,8 @@
 // each page is read with a byte cap while it streams (a page too large is asked again with half
 // the blocks, down to one) and a timeout, holds at most the blocks asked for, and sync stops at
 // the first block out of place or that the node does not take, so a peer can only feed real
-// blocks and a claimed height costs nothing. Which peers' RPC is trusted: rpcUrlOfInbound.
+// blocks and a claimed height costs nothing. A page's transaction signatures are checked on worker
+// threads before its blocks are imported. Which peers' RPC is trusted: rpcUrlOfInbound.
 
 import type { ChainNode } from './node.ts';
 import { blockFromView, type BlockView } from './views.ts';
@@ -34,10 +35,13 @@ export async function syncPages(node: ChainNode, base: string, limits: SyncLimit
       limit = Math.ceil(limit / 2);
       continue;
     }
-    views.forEach((view, index) => {
-      if (view?.header?.height !== from + index) throw new Error(`the page from ${from} does not hold block ${from + index} in its place`);
-      if (node.receive(blockFromView(view)) === 'missing-parent') throw new Error(`block ${from + index} does not follow the blocks before it`);
+    const outOfPlace = views.findIndex((view, index) => view?.header?.height !== from + index);
+    const blocks = views.slice(0, outOfPlace === -1 ? views.length : outOfPlace).map(blockFromView);
+    await node.checkSignaturesAhead(blocks.flatMap((block) => block.txs));
+    blocks.forEach((block, index) => {
+      if (node.receive(block) === 'missing-parent') throw new Error(`block ${from + index} does not follow the blocks before it`);
     });
+    if (outOfPlace !== -1) throw new Error(`the page from ${from} does not hold block ${from + outOfPlace} in its place`);
     if (views.length < limit) return;
     from += views.length;
   }

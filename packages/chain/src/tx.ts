@@ -3,7 +3,7 @@
 // Signing and hashing are @aitbc/protocol's (browser wallets sign with the same code); each
 // type's body and rules are a module of txs/ (registry.ts lists them).
 
-import { canonicalize, checkTxSignature as checkSignature, txHash as hashOfBody } from '@aitbc/protocol';
+import { canonicalize, checkTxSignature as checkSignature, txHash as hashOfBody, txSignatureParts } from '@aitbc/protocol';
 import type { Same, TxBody as WireTxBody } from '@aitbc/protocol/wire';
 import type { SignedTx } from '@aitbc/protocol/wire';
 import type { TxBody } from './txs/registry.ts';
@@ -33,6 +33,11 @@ export function txHash(body: TxBody): string {
 /** The signature is valid and made by the key whose address is `from` (@aitbc/protocol's check). */
 export function checkTxSignature(tx: SignedTx): boolean {
   return checkSignature(tx, canonicalBody(tx.body as TxBody));
+}
+
+/** What checkTxSignature verifies (key, signature, signed bytes), or null: @aitbc/protocol's txSignatureParts. */
+export function signatureParts(tx: SignedTx): ReturnType<typeof txSignatureParts> {
+  return txSignatureParts(tx, canonicalBody(tx.body as TxBody));
 }
 
 export type { SignedTx, TxCommon } from '@aitbc/protocol/wire';

@@ -41,6 +41,7 @@ before(async () => {
   producer.submit(txs[0]);
   const block = producer.produce();
   seedBodies['POST /rpc/txs'] = txs;
+  seedBodies['POST /rpc/txs/batch'] = [{ transactions: txs }];
   seedBodies['POST /rpc/blocks'] = [JSON.parse(JSON.stringify(block))];
   // No web app: its page paths would answer 200, and this test is about the RPC.
   rpc = await buildRpc(follower, { gossip: (gossip = new Gossip(follower, { peers: [], rpcUrl: 'http://127.0.0.1:1' })), limits: LIMITS, webDir: null });

@@ -49,12 +49,51 @@ test('submit, produce, and read everything back over RPC', async () => {
     assert.equal((await rpc.inject({ method: 'POST', url: '/rpc/txs', payload: '{bad', headers: { 'content-type': 'application/json' } })).json().error_code, 'VALIDATION_INVALID_FORMAT');
     const openapi = (await rpc.inject({ url: '/rpc/openapi.json' })).json();
     assert.deepEqual(Object.keys(openapi.paths).sort(), [
-      '/rpc/accounts/{address}', '/rpc/accounts/{address}/proof', '/rpc/accounts/{address}/txs', '/rpc/authorities', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/{hash}', '/web-config.json',
+      '/rpc/accounts/{address}', '/rpc/accounts/{address}/proof', '/rpc/accounts/{address}/txs', '/rpc/authorities', '/rpc/blocks', '/rpc/blocks/{id}', '/rpc/bonds/{address}', '/rpc/head', '/rpc/mempool', '/rpc/receipts/{id}', '/rpc/slashes/{receipt_id}', '/rpc/txs', '/rpc/txs/batch', '/rpc/txs/{hash}', '/web-config.json',
     ]);
     for (const path of ['/rpc/bonds/{address}', '/rpc/slashes/{receipt_id}']) assert.ok(openapi.paths[path].get.responses['200'].content['application/json'].schema.properties, `${path} documents its 200 answer`);
     assert.match(openapi.paths['/rpc/txs'].post.responses['422'].description, /CHAIN_TX_\*/);
     assert.match(openapi.paths['/rpc/txs'].post.responses['503'].description, /CHAIN_TX_MEMPOOL_FULL/);
     assert.match(openapi.paths['/rpc/blocks'].post.responses['422'].description, /CHAIN_BLOCK_\*/);
+  } finally {
+    await rpc.close();
+    store.close();
+  }
+});
+
+test('POST /rpc/txs/batch admits many in order, each with its hash or its own error; a forged signature is refused', async () => {
+  const authority = generateKeyPair();
+  const alice = generateKeyPair();
+  const bob = addressFromPublicKey(generateKeyPair().publicKey);
+  const store = new ChainStore(':memory:');
+  const node = new ChainNode(store, { chain_id: 'aitbc-batch', genesis_time: 1, block_interval_ms: 1000, authorities: [base64urlEncode(authority.publicKey)], coordinators: [], allocations: [{ address: addressFromPublicKey(alice.publicKey), amount: '100' }] }, authority);
+  const rpc = await buildRpc(node);
+  try {
+    // 40: enough for the worker threads to take part (MIN_WORKER_BATCH).
+    const txs = Array.from({ length: 40 }, (_, nonce) => signTx({ type: 'transfer', chain_id: 'aitbc-batch', to: bob, amount: '1', fee: '0', nonce } as never, alice.secretKey));
+    txs[38] = txs[37]!; // the same transaction twice
+    // Alice's signature over 1 AITBC, on a body that now says 90: what someone hoping to move her money would send.
+    txs[39] = { ...txs[38]!, body: { ...txs[38]!.body, nonce: 38, amount: '90' } as never };
+    const answer = await rpc.inject({ method: 'POST', url: '/rpc/txs/batch', payload: { transactions: txs } });
+    assert.equal(answer.statusCode, 200);
+    const { results } = answer.json() as { results: ({ hash: string; status: string } | { error: { error_code: string; field?: string; request_id: string } })[] };
+    assert.equal(results.length, 40);
+    const refused = results.flatMap((result, i) => ('error' in result ? [[i, result.error.error_code, result.error.field ?? null]] : []));
+    assert.deepEqual(refused, [
+      [38, 'CHAIN_TX_ALREADY_KNOWN', null],
+      [39, 'CHAIN_TX_INVALID_SIGNATURE', 'transactions.39.signature'],
+    ]);
+    const admitted = results.flatMap((result) => ('hash' in result ? [result.hash] : []));
+    assert.deepEqual(node.pendingEntries().map(([hash]) => hash), admitted, 'admitted in the order sent');
+    assert.equal(admitted.length, 38);
+    assert.ok(results.every((result) => !('error' in result) || result.error.request_id === answer.headers['x-request-id']));
+    assert.equal(node.produce()!.txs.length, 38);
+    assert.equal(node.balanceOf(bob).balance, '38', 'the forged transfer moved nothing');
+
+    for (const payload of [{ transactions: [] }, { transactions: Array(501).fill(txs[0]) }, { txs }, [txs[0]]]) {
+      const wrong = await rpc.inject({ method: 'POST', url: '/rpc/txs/batch', payload });
+      assert.deepEqual([wrong.statusCode, wrong.json().error_code, wrong.json().field], [422, 'VALIDATION_INVALID_FORMAT', 'transactions']);
+    }
   } finally {
     await rpc.close();
     store.close();

@@ -38,10 +38,20 @@ const addressOfKey = memoize(10_000, (keyText) => addressFromPublicKey(base64url
 /** The signature is valid and made by the key whose address is `from`. `canonicalBody` as for txHash. */
 export function checkTxSignature(tx: SignedTx, canonicalBody?: string): boolean {
   try {
-    const publicKey = base64urlDecode(tx.body.public_key);
-    if (publicKey.length !== 32 || addressOfKey(tx.body.public_key) !== tx.body.from) return false;
-    return verify(base64urlDecode(tx.signature), txSigningBytes(tx.body, canonicalBody), publicKey);
+    const parts = txSignatureParts(tx, canonicalBody);
+    return parts !== null && verify(parts.signature, parts.message, parts.publicKey);
   } catch {
     return false;
   }
+}
+
+/**
+ * What checkTxSignature verifies, for a check made elsewhere (a node's worker threads): the key,
+ * the signature and the signed bytes; null if the key is not 32 bytes or not `from`'s. Throws on
+ * a body that is not a transaction's.
+ */
+export function txSignatureParts(tx: SignedTx, canonicalBody?: string): { publicKey: Uint8Array; signature: Uint8Array; message: Uint8Array } | null {
+  const publicKey = base64urlDecode(tx.body.public_key);
+  if (publicKey.length !== 32 || addressOfKey(tx.body.public_key) !== tx.body.from) return null;
+  return { publicKey, signature: base64urlDecode(tx.signature), message: txSigningBytes(tx.body, canonicalBody) };
 }

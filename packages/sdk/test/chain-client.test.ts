@@ -82,6 +82,22 @@ test('the next nonce counts the sender\'s transactions still in the mempool', as
   await until(async () => (await client.mempool()).length === 0, 'the pending transfers in a block');
 });
 
+test('submitMany hands the node many transactions in one request, each answered on its own', async () => {
+  chain.node.stop();
+  try {
+    const [chainId, start] = await Promise.all([client.getChainId(), client.nextNonce(alice.address)]);
+    const txs = await Promise.all(Array.from({ length: 20 }, (_, k) => alice.sign({ type: 'transfer', to: bob.address, amount: '0.01', fee: '0', chain_id: chainId, nonce: start + k } as never)));
+    const results = await client.submitMany([...txs, txs[0]!]);
+    assert.deepEqual(results.slice(0, 20).map((result) => ('hash' in result ? 'pending' : result.error.error_code)), txs.map(() => 'pending'));
+    const again = results[20]!;
+    assert.ok('error' in again && again.error.error_code === 'CHAIN_TX_ALREADY_KNOWN', 'the one sent twice is refused alone');
+    assert.equal(await client.nextNonce(alice.address), start + 20);
+  } finally {
+    chain.node.start();
+  }
+  await until(async () => (await client.mempool()).length === 0, 'the batch in blocks');
+});
+
 test('a refused transaction is a ValidationError with the chain\'s code and field; an unknown one is NotFoundError', async () => {
   const tx = await client.prepare(bob, { type: 'transfer', to: alice.address, amount: '1000', fee: '0' });
   await assert.rejects(client.submit(tx), (error: unknown) => {

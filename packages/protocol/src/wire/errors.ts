@@ -1,7 +1,7 @@
 // The error envelope every AITBC service answers with, and its OpenAPI responses: one per HTTP
 // status, listing the catalogue's codes that status carries on the route.
 
-import { Type, type TSchema } from 'typebox';
+import { Type, type Static, type TSchema } from 'typebox';
 import { ERROR_CATALOGUE, type ErrorCode } from '../errors.ts';
 
 export const ErrorEnvelope = Type.Object(
@@ -21,6 +21,15 @@ export const ErrorEnvelope = Type.Object(
   },
   { description: 'The seed error envelope' },
 );
+export type ErrorEnvelope = Static<typeof ErrorEnvelope>;
+
+/**
+ * An item of a batch refused on its own (POST /v1/jobs/batch, a miner's batch completion, POST
+ * /rpc/txs/batch): the envelope the single route would have answered it with, `field` under the
+ * item's path (`jobs.<i>.`, `transactions.<i>.`).
+ */
+export const BatchItemError = Type.Object({ error: ErrorEnvelope });
+export type BatchItemError = Static<typeof BatchItemError>;
 
 /** Response schemas for the given error codes, grouped by HTTP status, each listing its codes. */
 export function errorResponses(...codes: ErrorCode[]): Record<number, TSchema> {

@@ -6,7 +6,7 @@ import { MAX_TOKENS_LIMIT, type JobParams as ProtocolJobParams } from '../job-pa
 import { JOB_KINDS, type JobKind } from '../job-types/job-type.ts';
 import { Amount, ModelName, Nullable, PageOf, PageQuery, Timestamp, ToolCall, Usage, type Same } from './common.ts';
 import { Receipt } from './receipts.ts';
-import { ErrorEnvelope } from './errors.ts';
+import { BatchItemError } from './errors.ts';
 
 export const JOB_STATUSES = ['queued', 'running', 'completed', 'failed', 'cancelled', 'expired'] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
@@ -75,9 +75,6 @@ export const SubmitJobsBody = Type.Object(
   { jobs: Type.Array(SubmitJobsItem, { minItems: 1, maxItems: MAX_BATCH_JOBS, description: `1–${MAX_BATCH_JOBS} jobs, each as POST /v1/jobs takes it` }) },
   { additionalProperties: false },
 );
-
-/** A batch item refused on its own: the envelope POST /v1/jobs would have answered it with, `field` under `jobs.<i>.`. */
-export const BatchItemError = Type.Object({ error: ErrorEnvelope });
 
 export const SubmittedJobs = Type.Object({
   results: Type.Array(Type.Union([Type.Object({ job: CreatedJob, replayed: Type.Boolean({ description: 'Answered from an earlier submit with the same idempotency_key' }) }), BatchItemError]), {
@@ -162,7 +159,6 @@ export type SubmitJobBody = Static<typeof SubmitJobBody>;
 export type CreatedJob = Static<typeof CreatedJob>;
 export type SubmitJobsItem = Static<typeof SubmitJobsItem>;
 export type SubmitJobsBody = Static<typeof SubmitJobsBody>;
-export type BatchItemError = Static<typeof BatchItemError>;
 export type SubmittedJobs = Static<typeof SubmittedJobs>;
 export type JobView = Static<typeof JobView>;
 export type Verification = Static<typeof Verification>;

@@ -13,6 +13,7 @@ import type {
   HashedTx,
   SignedTx,
   SubmittedTx,
+  SubmittedTxs,
   TxStatusView,
 } from '@aitbc/protocol/wire';
 import type { UnsignedTxBody } from '@aitbc/protocol';
@@ -21,7 +22,7 @@ import { Transport, type TransportOptions } from '../transport.ts';
 import { openSubscription, type ChainSubscription, type SubscribeParameters, type WebSocketConstructor } from './subscribe.ts';
 import type { TxSigner } from './wallet.ts';
 
-type RouteName = 'head' | 'blocks' | 'block' | 'tx' | 'submitTx' | 'mempool' | 'account' | 'accountTxs' | 'accountProof';
+type RouteName = 'head' | 'blocks' | 'block' | 'tx' | 'submitTx' | 'submitTxs' | 'mempool' | 'account' | 'accountTxs' | 'accountProof';
 /**
  * Each path exactly as CHAIN_RPC has it: the typecheck fails when one drifts. Checked by type only,
  * so that a page using this client does not load the TypeBox schemas, which only servers need.
@@ -32,6 +33,7 @@ const PATHS: { [Name in RouteName]: (typeof CHAIN_RPC)[Name]['url'] } = {
   block: '/rpc/blocks/:id',
   tx: '/rpc/txs/:hash',
   submitTx: '/rpc/txs',
+  submitTxs: '/rpc/txs/batch',
   mempool: '/rpc/mempool',
   account: '/rpc/accounts/:address',
   accountTxs: '/rpc/accounts/:address/txs',
@@ -160,6 +162,15 @@ export class ChainClient {
    */
   async submit(tx: SignedTx): Promise<SubmittedTx> {
     return (await this.http.send({ method: 'POST', path: pathOf('submitTx'), body: tx, idempotent: false })).body as SubmittedTx;
+  }
+
+  /**
+   * Hands up to 500 signed transactions to the node in one request, admitted in order: for each,
+   * its hash, or the error envelope the node would have refused it with alone (`field` under
+   * `transactions.<i>.`). Not retried, as submit().
+   */
+  async submitMany(txs: SignedTx[]): Promise<SubmittedTxs['results']> {
+    return ((await this.http.send({ method: 'POST', path: pathOf('submitTxs'), body: { transactions: txs }, idempotent: false })).body as SubmittedTxs).results;
   }
 
   /**

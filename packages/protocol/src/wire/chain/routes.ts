@@ -7,7 +7,7 @@ import { Type, type TSchema, type TString } from 'typebox';
 import { AccountProof, AccountProofQuery, BondsOf, BondsQuery, ChainAccount, AccountTxs, SlashView } from './accounts.ts';
 import { BlockRange, BlockRangeQuery, BlockView, Block, ReceivedBlock } from './blocks.ts';
 import { AuthorityList, ChainHead, SettledReceipt } from './rpc.ts';
-import { Mempool, SignedTx, SubmittedTx, TxStatusView } from './transactions.ts';
+import { MAX_BATCH_TXS, Mempool, SignedTx, SubmitTxsBody, SubmittedTx, SubmittedTxs, TxStatusView } from './transactions.ts';
 
 export interface ChainRoute {
   method: 'GET' | 'POST';
@@ -46,6 +46,14 @@ export const CHAIN_RPC = {
   submitBlock: { method: 'POST', url: '/rpc/blocks', summary: 'Hand the node a block {header, hash, signature, txs}; it is fully validated like any other', body: Block, status: 202, response: ReceivedBlock },
   tx: { method: 'GET', url: '/rpc/txs/:hash', summary: 'A transaction, included or pending', params: param('hash', 'transaction hash'), status: 200, response: TxStatusView },
   submitTx: { method: 'POST', url: '/rpc/txs', summary: 'Submit a signed transaction {body, signature}; 202 once admitted to the mempool', body: SignedTx, status: 202, response: SubmittedTx },
+  submitTxs: {
+    method: 'POST',
+    url: '/rpc/txs/batch',
+    summary: `Submit up to ${MAX_BATCH_TXS} signed transactions in one request, admitted in order as POST /rpc/txs would; each gets its hash or its own error (their signatures are checked on the node's worker threads first)`,
+    body: SubmitTxsBody,
+    status: 200,
+    response: SubmittedTxs,
+  },
   mempool: { method: 'GET', url: '/rpc/mempool', summary: 'Transactions waiting for a block', status: 200, response: Mempool },
   account: { method: 'GET', url: '/rpc/accounts/:address', summary: 'Balance and nonce of an address, and what it has bonded and unbonding', params: AddressParams, status: 200, response: ChainAccount },
   accountTxs: { method: 'GET', url: '/rpc/accounts/:address/txs', summary: 'Transactions sent by, addressed to or paying an address, newest first', params: AddressParams, status: 200, response: AccountTxs },

@@ -6,6 +6,7 @@
 import { Type, type Static } from 'typebox';
 import type { Groth16Proof as ProtocolGroth16Proof } from '../../groth16.ts';
 import { Amount, Nullable, type Same } from '../common.ts';
+import { BatchItemError } from '../errors.ts';
 import { Receipt } from '../receipts.ts';
 
 const Address = Type.String({ description: 'ait1… address' });
@@ -101,6 +102,16 @@ export const TxStatusView = Type.Object({
 export const SubmittedTx = Type.Object({ hash: Type.String(), status: Type.Literal('pending') });
 export const Mempool = Type.Object({ transactions: Type.Array(HashedTx) });
 
+/** The most transactions one POST /rpc/txs/batch may carry (a block of transfers is about 500). */
+export const MAX_BATCH_TXS = 500;
+export const SubmitTxsBody = Type.Object(
+  { transactions: Type.Array(SignedTx, { minItems: 1, maxItems: MAX_BATCH_TXS, description: `1–${MAX_BATCH_TXS} signed transactions, each as POST /rpc/txs takes it, admitted in order` }) },
+  { additionalProperties: false },
+);
+export const SubmittedTxs = Type.Object({
+  results: Type.Array(Type.Union([SubmittedTx, BatchItemError]), { description: 'One per transaction sent, in order: its hash once admitted, or the error it alone got' }),
+});
+
 export type TxCommon = Static<typeof TxCommonObject>;
 export type TransferBody = Static<typeof TransferBody>;
 export type SettleBody = Static<typeof SettleBody>;
@@ -115,6 +126,8 @@ export type HashedTx = Static<typeof HashedTx>;
 export type TxStatusView = Static<typeof TxStatusView>;
 export type SubmittedTx = Static<typeof SubmittedTx>;
 export type Mempool = Static<typeof Mempool>;
+export type SubmitTxsBody = Static<typeof SubmitTxsBody>;
+export type SubmittedTxs = Static<typeof SubmittedTxs>;
 
 true satisfies Same<Groth16Proof, ProtocolGroth16Proof>;
 
