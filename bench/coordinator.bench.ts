@@ -190,11 +190,18 @@ async function postgresLifecycles(sqlitePerSecond: number | null): Promise<void>
 useNodeCrypto();
 console.log(`node ${process.version}, ${(await import('node:os')).cpus().length} cores`);
 // `npm run bench -- http`: only the ceiling and the SQLite lifecycles, to measure one change quickly;
-// `npm run bench -- postgres`: only the lifecycles on PostgreSQL (1–3 processes).
+// `npm run bench -- postgres`: only the lifecycles on PostgreSQL (1–3 processes);
+// `npm run bench -- bulk`: only the bulk lifecycles on SQLite.
 const onlyHttp = process.argv.includes('http');
 const onlyPostgres = process.argv.includes('postgres');
+const onlyBulk = process.argv.includes('bulk');
 if (onlyPostgres) {
   await postgresLifecycles(null);
+  process.exit(0);
+}
+if (onlyBulk) {
+  const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
+  console.log(`http    bulk lifecycles, ${BATCH} jobs a request, ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`);
   process.exit(0);
 }
 if (!onlyHttp) {
