@@ -276,6 +276,7 @@ test('operator panel: the ledger invariant holds, the books match the chain, and
   await page.locator('[data-testid=outbox] tbody tr, [data-testid=outbox-empty]').first().waitFor();
   assert.match(await page.getByTestId('settlement-lag').innerText(), /^(none waiting|\d+ s)$/);
   assert.match(await page.getByTestId('books-difference').innerText(), /^-?\d+(\.\d+)? AITBC$/);
+  assert.equal(await page.getByTestId('chain-problem').count(), 0, 'the node answers, so no problem is shown');
   await checkBothWidths(page, 'operator', () => page.getByTestId('ledger-ok').waitFor());
   await page.close();
 });

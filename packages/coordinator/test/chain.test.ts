@@ -332,11 +332,13 @@ test('with the node down, routes that need it answer 502 and nothing is lost: pe
   }, 'the batch to wait in the outbox');
   assert.equal(view.chain, 'unreachable');
   assert.equal(view.on_chain_balance, null);
+  assert.match(view.chain_problem, new RegExp(`The chain node at ${w.chain.url} cannot be reached`), 'the operator is told why');
   assert.equal(w.chain.balance(payout), 0n, 'nothing paid while the node is away');
 
   await w.chain.up();
   await until(async () => (await w.coordinator.request('GET', '/v1/health')).body.chain === 'ok', 'health to say ok');
   await until(() => w.chain.balance(payout) === jobs.reduce((sum, j) => sum + parseAmount(j.price), 0n), 'the miner to be paid');
+  assert.equal((await admin(w.coordinator.request)).chain_problem, null);
   await assertInvariant(w);
 });
 

@@ -233,7 +233,7 @@ async function checkLedger(database: StoreLocation, chain: { url: string; keyFil
     const audit = auditView(auditLedger(await store.ledgerSnapshot()));
     const { totals } = audit;
     process.stdout.write(
-      `${audit.jobs} jobs; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed}${totals.held === '0' ? '' : ` + held ${totals.held}`} + earned ${totals.earned} + claimed ${totals.claimed}${totals.withdrawing === '0' ? '' : ` + withdrawing ${totals.withdrawing}`} AITBC\n`,
+      `${audit.jobs} job${audit.jobs === 1 ? '' : 's'}; credited ${totals.credited} = available ${totals.available} + escrowed ${totals.escrowed}${totals.held === '0' ? '' : ` + held ${totals.held}`} + earned ${totals.earned} + claimed ${totals.claimed}${totals.withdrawing === '0' ? '' : ` + withdrawing ${totals.withdrawing}`} AITBC\n`,
     );
     for (const problem of audit.problems) process.stdout.write(`PROBLEM: ${problem}\n`);
     process.stdout.write(audit.ok ? 'ledger OK\n' : `ledger has ${audit.problems.length} problem(s)\n`);
@@ -254,7 +254,7 @@ async function checkAgainstChain(store: CoordinatorStore, chain: { url: string; 
   const service = new ChainService(store, resolveConfig({ chainUrl: chain.url, chainId: chain.chainId }), loadOrCreateKeyFile(chain.keyFile).secretKey, quiet);
   const view = await chainAdminView(service);
   if (view.on_chain_balance === null || !view.books) {
-    process.stdout.write(`PROBLEM: the chain node at ${chain.url} cannot be reached\n`);
+    process.stdout.write(`PROBLEM: ${view.chain_problem ?? `the chain node at ${chain.url} cannot be reached`}\n`);
     return false;
   }
   const { books } = view;

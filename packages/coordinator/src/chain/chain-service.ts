@@ -29,6 +29,8 @@ export interface ChainOverview extends ChainBooksSnapshot {
   onChainBalanceMicro: bigint | null;
   /** The block the balance is read at: the last final block the books include. */
   onChainHeight: number;
+  /** Why the balance could not be read (the node's own words), or null. */
+  problem: string | null;
 }
 
 export class ChainService {
@@ -171,13 +173,15 @@ export class ChainService {
     const snapshot = await this.store.chainBooks(100);
     const height = Math.max(snapshot.depositCursor - 1, 0);
     let onChainBalanceMicro: bigint | null = null;
+    let problem: string | null = null;
     try {
       onChainBalanceMicro = await this.client.balanceAt(this.clearingAddress, height);
       this.setStatus('ok');
     } catch (error) {
       if (!(error instanceof ApiError)) throw error;
-      this.setStatus('unreachable', error.message);
+      problem = error.message;
+      this.setStatus('unreachable', problem);
     }
-    return { chainUrl: this.client.url, clearingAddress: this.clearingAddress, status: this.statusNow, onChainBalanceMicro, onChainHeight: height, ...snapshot };
+    return { chainUrl: this.client.url, clearingAddress: this.clearingAddress, status: this.statusNow, onChainBalanceMicro, onChainHeight: height, problem, ...snapshot };
   }
 }

@@ -40,7 +40,7 @@ const depositView = (deposit: DepositRecord) => ({
 /** The overview as the admin route and `aitbc coordinator check-ledger` show it. */
 export async function chainAdminView(chain: ChainService | null) {
   if (!chain) {
-    return { chain: 'disabled' as const, chain_url: null, clearing_address: null, on_chain_balance: null, on_chain_height: null, books: null, difference: null, deposit_cursor: null, outbox: [], unmatched_deposits: [], oldest_unsettled_at: null };
+    return { chain: 'disabled' as const, chain_url: null, clearing_address: null, on_chain_balance: null, on_chain_height: null, chain_problem: null, books: null, difference: null, deposit_cursor: null, outbox: [], unmatched_deposits: [], oldest_unsettled_at: null };
   }
   const overview = await chain.overview();
   const { books } = overview;
@@ -51,6 +51,7 @@ export async function chainAdminView(chain: ChainService | null) {
     clearing_address: overview.clearingAddress,
     on_chain_balance: overview.onChainBalanceMicro === null ? null : formatAmount(overview.onChainBalanceMicro),
     on_chain_height: overview.onChainHeight,
+    chain_problem: overview.problem,
     books: {
       available: formatAmount(books.availableMicro),
       escrowed: formatAmount(books.escrowedMicro),

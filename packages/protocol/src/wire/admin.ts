@@ -76,6 +76,7 @@ export const ChainAdminView = Type.Object({
   clearing_address: Nullable(Type.String()),
   on_chain_balance: Nullable({ ...Amount, description: "The clearing address's balance at on_chain_height; null while the node cannot be reached" }),
   on_chain_height: Nullable(Type.Integer({ description: 'The last final block the books have read (deposit_cursor − 1): the balance is read there, so a later block shows on neither side yet' })),
+  chain_problem: Nullable(Type.String({ description: 'Why on_chain_balance is null: the node cannot be reached, or has no block on_chain_height (another chain than the books read)' })),
   books: Nullable(
     Type.Object({
       available: Amount,

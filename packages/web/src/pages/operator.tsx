@@ -31,7 +31,7 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
                 <Stat label="Outbox in flight" value={lag.inFlight} />
               </dl>
               <Section id="ledger-title" title="Ledger">
-                <p>Every credit is available, escrowed, held, earned, claimed or withdrawing, over {ledger.jobs} jobs:</p>
+                <p>Every credit is available, escrowed, held, earned, claimed or withdrawing, over {ledger.jobs} {ledger.jobs === 1 ? 'job' : 'jobs'}:</p>
                 <dl class="fields">
                   {Object.entries(ledger.totals).map(([name, amount]) => <><dt>{name}</dt><dd>{ait(amount)}</dd></>)}
                 </dl>
@@ -43,6 +43,7 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
                   <dt>on chain{chain.on_chain_height === null ? '' : ` (block ${chain.on_chain_height})`}</dt><dd>{ait(chain.on_chain_balance)}</dd>
                   {chain.books ? Object.entries(chain.books).map(([name, amount]) => <><dt>{name.replace(/_/g, ' ')}</dt><dd>{ait(amount)}</dd></>) : null}
                 </dl>
+                {chain.chain_problem ? <p class="failure" data-testid="chain-problem">{chain.chain_problem}</p> : null}
               </Section>
               <Section id="outbox-title" title="Settlement outbox">
                 {chain.outbox.length === 0 ? (
