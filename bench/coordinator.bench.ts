@@ -1,12 +1,13 @@
 // `npm run bench`: the coordinator's job throughput on this machine, after the command line's
 // start-up times (cli.bench.ts).
-//  1. store: submits and claims per second straight on the SQLite store;
+//  1. store: submits, claims and completions per second straight on the SQLite store;
 //  2. ceiling: requests per second of a bare Fastify JSON route in its own process;
 //  3. lifecycles per second over HTTP against `aitbc coordinator` in its own process: submit →
 //     long-poll claim → complete with a miner-signed receipt (verified and co-signed), with the
 //     same load generator, and the ratio to the ceiling (bare requests/s ÷ 3); the bulk lifecycle,
 //     100 jobs a request (batch submit, batch long-poll, one request of 100 completions); then the
 //     single lifecycle on PostgreSQL with 1, 2 and 3 coordinator processes sharing one database;
+//     and the floor: the CPU a lifecycle's parts alone cost (printFloor), against the ceiling;
 //  4. verify: the verification simulation (verification-sim.ts): jobs until each kind of cheater
 //     is caught, honest miners wrongly flagged, the extra work the checks cost, and what cheating
 //     gains or loses against honest work under a stated cost model (verification/economics.ts);
@@ -17,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt } from '@aitbc/protocol';
+import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt, verifyReceiptSignature } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
 import { benchChain } from './chain.bench.ts';
@@ -30,7 +31,17 @@ import { benchVerification } from './verification-sim.ts';
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
 
-async function storeClaims(jobs: number): Promise<void> {
+/** Store steps in flight at once in the store bench: the lifecycles' loops (LOOPS). */
+const IN_FLIGHT = 20;
+
+/** µs of one thread per store step, measured by storeClaims: the floor's SQLite part. */
+interface StoreCosts {
+  submitUs: number;
+  claimUs: number;
+  completeUs: number;
+}
+
+async function storeClaims(jobs: number): Promise<StoreCosts> {
   const dir = mkdtempSync(join(tmpdir(), 'aitbc-bench-'));
   const store = new SqliteStore({ path: join(dir, 'bench.db') });
   try {
@@ -45,20 +56,36 @@ async function storeClaims(jobs: number): Promise<void> {
       );
     }
     await store.credit('alice', BigInt(jobs) * 2_500_000n, now);
+    // Each step IN_FLIGHT at a time, as the lifecycles' loops send them: the steps started in one
+    // turn of the event loop share a commit (group-commit.ts), as they do in the coordinator.
+    const inTurns = async <T>(count: number, step: (i: number) => Promise<T>): Promise<T[]> => {
+      const results: T[] = [];
+      for (let i = 0; i < count; i += IN_FLIGHT) results.push(...(await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count - i) }, (_, k) => step(i + k)))));
+      return results;
+    };
     let started = performance.now();
-    for (let i = 0; i < jobs; i++) {
-      await store.submitJob({ jobId: newId('job'), account: 'alice', model: i % 2 ? 'llama3.2' : 'qwen2.5', kind: 'text', prompt: `p${i}`, requires: 1, params: {}, maxPriceMicro: 2_500_000n, minUnits: 1, pinnedMinerId: null, createdAt: now + i, deadline: now + 900_000 }, null, null);
-    }
+    await inTurns(jobs, (i) =>
+      store.submitJob({ jobId: newId('job'), account: 'alice', model: i % 2 ? 'llama3.2' : 'qwen2.5', kind: 'text', prompt: `p${i}`, requires: 1, params: {}, maxPriceMicro: 2_500_000n, minUnits: 1, pinnedMinerId: null, createdAt: now + i, deadline: now + 900_000, acceptanceWindowMs: 600_000 }, null, null),
+    );
     const submitMs = performance.now() - started;
     started = performance.now();
-    let claimed = 0;
-    for (;;) {
-      const outcome = await store.claimNext({ minerId: minerIds[claimed % minerIds.length]!, now: Date.now(), leaseMs: 60_000, nonce: randomHex(16), probationJobs: 0, trusted: false });
-      if (outcome.kind !== 'claimed') break;
-      claimed++;
-    }
+    const claims = await inTurns(jobs, (i) => store.claimNext({ minerId: minerIds[i % minerIds.length]!, now: Date.now(), leaseMs: 60_000, nonce: randomHex(16), probationJobs: 0, trusted: false }));
+    const running = claims.flatMap((outcome) => (outcome.kind === 'claimed' ? [outcome.job] : []));
+    const claimed = running.length;
     const claimMs = performance.now() - started;
-    console.log(`store   (SQLite file, WAL) submits: ${jobs} in ${submitMs.toFixed(0)} ms = ${rate(jobs, submitMs)}; claims: ${claimed} in ${claimMs.toFixed(0)} ms = ${rate(claimed, claimMs)}`);
+    // Completions with a receipt of a real one's size (the store keeps it as given; it checks nothing of it).
+    const minerKeys = generateKeyPair();
+    const template = { version: 1, chain_id: 'aitbc-bench', job_id: 'job-x', client: 'alice', provider: 'ait1bench', miner_id: 'bench-0', model: 'qwen2.5', unit_type: 'tokens', unit_price: '0.001', nonce: randomHex(16), prompt_hash: `sha256:${'0'.repeat(64)}` } as const;
+    const sample = signReceipt(completeReceipt(template as never, { units: 5n, maxPriceMicro: 2_500_000n, output: 'bench output', startedAt: now, completedAt: now + 1 }), 'miner', minerKeys.secretKey);
+    started = performance.now();
+    await inTurns(running.length, async (i) => {
+      const job = running[i]!;
+      const outcome = await store.completeJob({ jobId: job.jobId, minerId: job.minerId!, claimNonce: job.claimNonce!, output: 'bench output', outputData: null, promptTokens: 2, completionTokens: 3, priceMicro: 5_000n, receipt: { ...sample, job_id: job.jobId, receipt_id: newId('rcpt') }, minerPublicKey: publicKey, now: Date.now() });
+      if (outcome.kind !== 'done') throw new Error(`completion of ${job.jobId} refused`);
+    });
+    const completeMs = performance.now() - started;
+    console.log(`store   (SQLite file, WAL, ${IN_FLIGHT} in flight) submits: ${jobs} in ${submitMs.toFixed(0)} ms = ${rate(jobs, submitMs)}; claims: ${claimed} in ${claimMs.toFixed(0)} ms = ${rate(claimed, claimMs)}; completions: ${running.length} in ${completeMs.toFixed(0)} ms = ${rate(running.length, completeMs)}`);
+    return { submitUs: (submitMs * 1000) / jobs, claimUs: (claimMs * 1000) / claimed, completeUs: (completeMs * 1000) / running.length };
   } finally {
     await store.close();
     rmSync(dir, { recursive: true, force: true });
@@ -68,19 +95,48 @@ async function storeClaims(jobs: number): Promise<void> {
 const LOOPS = 20;
 const SECONDS = 8;
 
-async function bareCeiling(): Promise<number> {
+/** Requests/s of the bare route, and its server's CPU per request. */
+async function bareCeiling(): Promise<{ perSecond: number; cpuMicrosEach: number }> {
   const { url, child } = await spawnServer(['--import', 'tsx', fileURLToPath(new URL('./bare-server.ts', import.meta.url))]);
   try {
     const call = jsonClient(url, LOOPS);
     await drive(LOOPS, 1, async (loop) => void (await call('POST', '/echo', { n: loop }))); // warm-up
-    const { perSecond } = await drive(LOOPS, SECONDS, async (loop) => {
+    const cpuBefore = cpuMs(child.pid!);
+    const { count, perSecond } = await drive(LOOPS, SECONDS, async (loop) => {
       const answer = await call('POST', '/echo', { n: loop });
       if (answer.status !== 200) throw new Error(`bare route answered ${answer.status}`);
     });
-    return perSecond;
+    return { perSecond, cpuMicrosEach: ((cpuMs(child.pid!) - cpuBefore) * 1000) / count };
   } finally {
     child.kill();
   }
+}
+
+/**
+ * What one core must spend on a lifecycle with nothing but its parts: the store's three steps
+ * (storeClaims), the Ed25519 verification of the miner's receipt signature and the co-signature
+ * (timed here on a receipt), and three requests' worth of the bare route's own server CPU. Its
+ * inverse bounds one coordinator process, whatever else is trimmed.
+ */
+function printFloor(store: StoreCosts, bareCpuUs: number, ceiling: number): void {
+  const keys = generateKeyPair();
+  const template = { version: 1, chain_id: 'aitbc-bench', job_id: 'job-x', client: 'alice', provider: 'ait1bench', miner_id: 'bench-0', model: 'qwen2.5', unit_type: 'tokens', unit_price: '0.001', nonce: randomHex(16), prompt_hash: `sha256:${'0'.repeat(64)}` };
+  const receipt = signReceipt(completeReceipt(template as never, { units: 5n, maxPriceMicro: 2_500_000n, output: 'bench output', startedAt: 1, completedAt: 2 }), 'miner', keys.secretKey);
+  const signed = Array.from({ length: 200 }, () => signReceipt(receipt, 'coordinator', keys.secretKey)); // warm
+  const rounds = 2000;
+  const started = performance.now();
+  for (let i = 0; i < rounds; i++) {
+    if (!verifyReceiptSignature(signed[i % signed.length]!, 'miner', keys.publicKey)) throw new Error('a valid receipt did not verify');
+    signReceipt(receipt, 'coordinator', keys.secretKey);
+  }
+  const cryptoUs = ((performance.now() - started) * 1000) / rounds;
+  const storeUs = store.submitUs + store.claimUs + store.completeUs;
+  const floorUs = storeUs + cryptoUs + 3 * bareCpuUs;
+  const most = 1_000_000 / floorUs;
+  console.log(
+    `floor   a lifecycle's parts alone, on one core: store submit ${store.submitUs.toFixed(0)} + claim ${store.claimUs.toFixed(0)} + completion ${store.completeUs.toFixed(0)} µs, ` +
+      `receipt verification and co-signature ${cryptoUs.toFixed(0)} µs, 3 bare requests' server CPU ${(3 * bareCpuUs).toFixed(0)} µs = ${floorUs.toFixed(0)} µs → at most ${Math.round(most).toLocaleString('en')} lifecycles/s = ${((most / ceiling) * 100).toFixed(0)} % of the ceiling`,
+  );
 }
 
 /** Where the coordinators of a lifecycle run keep their books: a SQLite file, or a PostgreSQL database they share. */
@@ -204,19 +260,21 @@ if (onlyBulk) {
   console.log(`http    bulk lifecycles, ${BATCH} jobs a request, ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`);
   process.exit(0);
 }
+let storeCosts: StoreCosts | null = null;
 if (!onlyHttp) {
   await benchCliStartup();
-  await storeClaims(5000);
+  storeCosts = await storeClaims(5000);
   await benchChain();
   await benchZk();
 }
-const bare = await bareCeiling();
+const { perSecond: bare, cpuMicrosEach: bareCpu } = await bareCeiling();
 const measured = await lifecycles({ engine: 'sqlite' });
 const ceiling = bare / 3;
 console.log(`ceiling bare Fastify route: ${Math.round(bare).toLocaleString('en')} requests/s → ${Math.round(ceiling).toLocaleString('en')} lifecycles/s (3 requests each); ${LOOPS} concurrent loops, ${SECONDS} s`);
 console.log(
   `http    full lifecycles (submit → long-poll claim → signed complete → co-signed): ${Math.round(measured.perSecond).toLocaleString('en')}/s = ${((measured.perSecond / ceiling) * 100).toFixed(0)} % of the ceiling; coordinator CPU ${Math.round(measured.cpuMicrosEach)} µs a lifecycle`,
 );
+if (storeCosts) printFloor(storeCosts, bareCpu, ceiling);
 if (onlyHttp) process.exit(0);
 const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
 console.log(
