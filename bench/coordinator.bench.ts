@@ -57,7 +57,8 @@ async function storeClaims(jobs: number): Promise<StoreCosts> {
     }
     await store.credit('alice', BigInt(jobs) * 2_500_000n, now);
     // Each step IN_FLIGHT at a time, as the lifecycles' loops send them: the steps started in one
-    // turn of the event loop share a commit (group-commit.ts), as they do in the coordinator.
+    // turn of the event loop share a commit (packages/coordinator/src/store/sqlite/group-commit.ts),
+    // as they do in the coordinator.
     const inTurns = async <T>(count: number, step: (i: number) => Promise<T>): Promise<T[]> => {
       const results: T[] = [];
       for (let i = 0; i < count; i += IN_FLIGHT) results.push(...(await Promise.all(Array.from({ length: Math.min(IN_FLIGHT, count - i) }, (_, k) => step(i + k)))));
