@@ -18,7 +18,7 @@ import { ForkChoice, type Branch } from './fork-choice.ts';
 import { genesisHash, type Genesis } from './genesis.ts';
 import { EMPTY_ROOT } from './merkle.ts';
 import { Mempool } from './mempool.ts';
-import { SignatureWorkers } from './signature-workers.ts';
+import { checkSignaturesAhead } from './signatures-ahead.ts';
 import { StateOverlay } from './state.ts';
 import type { ChainStore } from './store/chain-store.ts';
 import type { SignedTx } from './tx.ts';
@@ -29,9 +29,6 @@ export { MEMPOOL_LIMIT } from './admission.ts';
 export { MAX_CLOCK_DRIFT_MS } from './block-validation.ts';
 export { SIDE_BLOCK_LIMIT } from './fork-choice.ts';
 export type { FinalBlock } from './finality.ts';
-
-/** One set of signature threads per process, whatever the nodes in it: idle, they cost nothing. */
-const signatureWorkers = new SignatureWorkers();
 
 /** What became of a block handed to `receive`. */
 export type ReceiveOutcome = 'imported' | 'known' | 'side' | 'missing-parent';
@@ -156,7 +153,7 @@ export class ChainNode extends EventEmitter {
 
   /**
    * Admits many transactions, their signatures checked on worker threads first
-   * (signature-workers.ts): for each, in order, its hash or the TxRejectedError that refused it.
+   * (signatures-ahead.ts): for each, in order, its hash or the TxRejectedError that refused it.
    */
   async submitMany(values: readonly unknown[]): Promise<(string | TxRejectedError)[]> {
     await this.checkSignaturesAhead(values);
@@ -172,7 +169,7 @@ export class ChainNode extends EventEmitter {
 
   /** Verifies transactions' signatures on worker threads, so admitting or importing them later skips that work. */
   checkSignaturesAhead(txs: readonly unknown[]): Promise<void> {
-    return signatureWorkers.checkAhead(txs, this.environment.signatures);
+    return checkSignaturesAhead(txs, this.environment.signatures);
   }
 
   /** Authorities' addresses by key, derived once (each admission names the slot's proposer). */

@@ -3,7 +3,7 @@
 // node admitted from gossip). A hit means these exact body bytes (by hash) with this exact
 // signature verified before, and Ed25519 verification is deterministic, so the answer would be
 // the same. One per node (txEnvironment), bounded: the oldest entries go first. Worker threads may
-// record the signatures of a batch ahead of it (signature-workers.ts).
+// record the signatures of a batch ahead of it (signatures-ahead.ts).
 
 import { checkTxSignature, txHash, type SignedTx } from './tx.ts';
 
@@ -32,7 +32,7 @@ export class VerifiedSignatures {
     }
   }
 
-  /** Records a signature verified elsewhere: only by the same check (signature-workers.ts). */
+  /** Records a signature verified elsewhere: only by the same check (signatures-ahead.ts). */
   record(tx: SignedTx): void {
     this.remember(txHash(tx.body), tx.signature);
   }

@@ -139,7 +139,8 @@ describe('POST /v1/jobs/batch', () => {
 
 describe('a miner claims and completes several jobs at once', () => {
   const pollMany = (body: Record<string, unknown>) => coordinator.request('POST', '/v1/miners/poll/batch', { key: minerKey, body: { miner_id: 'gpu-box-1', wait_seconds: 0, ...body } });
-  const completeMany = (completions: unknown[]) => coordinator.request('POST', '/v1/jobs/complete/batch', { key: minerKey, body: { miner_id: 'gpu-box-1', completions } });
+  const completeManyAs = (minerId: string, completions: unknown[]) => coordinator.request('POST', '/v1/jobs/complete/batch', { key: minerKey, body: { miner_id: minerId, completions } });
+  const completeMany = (completions: unknown[]) => completeManyAs('gpu-box-1', completions);
   const jobStatus = async (jobId: string) => (await coordinator.request('GET', `/v1/jobs/${jobId}`, { key: client })).body.status;
 
   async function queue(n: number): Promise<string[]> {
@@ -213,6 +214,33 @@ describe('a miner claims and completes several jobs at once', () => {
     );
     const books = (await coordinator.request('GET', '/v1/account', { key: client })).body;
     assert.deepEqual([books.available, books.escrowed], ['98.904', '1'], 'four paid 0.024 each, one still escrowed');
+  });
+
+  test('20 completions at once, their signatures verified on worker threads first: a receipt signed with another key and one whose body changed after signing are refused, the rest paid', async () => {
+    const big = new TestMiner(coordinator, minerKey, 'gpu-box-20', undefined, 24);
+    assert.ok((await big.register()).status < 300);
+    const ids = await queue(20);
+    const claims = (await coordinator.request('POST', '/v1/miners/poll/batch', { key: minerKey, body: { miner_id: 'gpu-box-20', wait_seconds: 0, max_jobs: 20 } })).body.jobs;
+    assert.equal(claims.length, 20);
+    clock.advance(1000);
+    const items = claims.map((claim: Parameters<TestMiner['completion']>[0] & { job_id: string }) => {
+      const { miner_id: _, ...item } = big.completion(claim, 'the answer', { prompt_tokens: 5, completion_tokens: 7 }, clock.now());
+      return { job_id: claim.job_id, ...item };
+    });
+    // Signed with a key that is not the one gpu-box-20 registered.
+    const { miner_id: _f, ...forged } = new TestMiner(coordinator, minerKey, 'gpu-box-20').completion(claims[3], 'the answer', { prompt_tokens: 5, completion_tokens: 7 }, clock.now());
+    items[3] = { job_id: claims[3].job_id, ...forged };
+    // Paid for 75 tokens instead of 12: a well-formed receipt (its id, units and price agree) carrying the signature of the honest one.
+    const { miner_id: _i, ...inflated } = big.completion(claims[11], 'the answer', { prompt_tokens: 5, completion_tokens: 70 }, clock.now());
+    items[11] = { job_id: claims[11].job_id, ...inflated, receipt: { ...inflated.receipt, signatures: items[11].receipt.signatures } };
+
+    const answer = await completeManyAs('gpu-box-20', items);
+    assert.equal(answer.status, 200, answer.text);
+    const outcomes = answer.body.results.map((result: { status?: string; error?: { error_code: string } }) => result.status ?? result.error!.error_code);
+    assert.deepEqual(outcomes, outcomes.map((_: unknown, i: number) => (i === 3 || i === 11 ? 'RECEIPT_INVALID_SIGNATURE' : 'completed')));
+    assert.deepEqual((await Promise.all(ids.map(jobStatus))).filter((status) => status === 'running').length, 2, 'the two refused stay open for a correct completion');
+    const books = (await coordinator.request('GET', '/v1/account', { key: client })).body;
+    assert.deepEqual([books.available, books.escrowed], ['97.568', '2'], '18 paid 0.024 each (the rest of their escrow back), none at the inflated price');
   });
 
   test('malformed batch polls and completions are refused whole, naming the field; another key cannot act for the miner', async () => {

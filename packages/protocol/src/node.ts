@@ -3,3 +3,4 @@ export { nodeBackend, useNodeCrypto } from './node-crypto.ts';
 export { loadOrCreateKeyFile } from './key-file.ts';
 export { applyMigrations, migrationFiles, type MigratableDatabase } from './migrations.ts';
 
+export { Ed25519Threads, MIN_THREAD_BATCH, ed25519Threads, type VerifyItem } from './ed25519-threads.ts';

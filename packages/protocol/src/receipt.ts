@@ -168,16 +168,26 @@ export function signReceipt(receipt: UnsignedReceipt | Receipt, role: SignerRole
 
 /** The role's signature checked with the pinned key (never the key_id the receipt carries). */
 export function verifyReceiptSignature(receipt: Receipt, role: SignerRole, pinnedPublicKey: Uint8Array): boolean {
+  const parts = receiptSignatureParts(receipt, role);
+  return parts !== null && verify(parts.signature, parts.message, pinnedPublicKey);
+}
+
+/**
+ * What verifyReceiptSignature verifies besides the pinned key, for a check made elsewhere (a
+ * coordinator's worker threads): the role's one signature and the signed bytes; null if the
+ * receipt has not exactly one Ed25519 signature of that role, or is of no known version.
+ */
+export function receiptSignatureParts(receipt: Receipt, role: SignerRole): { signature: Uint8Array; message: Uint8Array } | null {
   const signatures = receipt.signatures.filter((signature) => signature.role === role);
-  if (signatures.length !== 1 || signatures[0]!.alg !== 'Ed25519') return false;
-  let sig: Uint8Array;
+  if (signatures.length !== 1 || signatures[0]!.alg !== 'Ed25519') return null;
+  let signature: Uint8Array;
   try {
-    sig = base64urlDecode(signatures[0]!.sig);
+    signature = base64urlDecode(signatures[0]!.sig);
   } catch {
-    return false;
+    return null;
   }
-  if (receipt.version !== 1 && receipt.version !== 2) return false;
-  return verify(sig, receiptSigningBytes(receipt), pinnedPublicKey);
+  if (receipt.version !== 1 && receipt.version !== 2) return null;
+  return { signature, message: receiptSigningBytes(receipt) };
 }
 
 const HASH = /^sha256:[0-9a-f]{64}$/;

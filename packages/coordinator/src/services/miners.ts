@@ -12,7 +12,7 @@ import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import { checkedOutputData, type OutputExtras } from './completion-output.ts';
 import { canonicalOutput } from './job-kinds.ts';
-import { checkMinerReceipt } from './receipt-check.ts';
+import { checkMinerReceipt, verifyMinerSignaturesAhead, type MinerSignaturesVerified } from './receipt-check.ts';
 import type { StreamHub } from './stream-hub.ts';
 import type { VerificationService } from './verification.ts';
 import type { WorkSignal } from './work-signal.ts';
@@ -271,10 +271,11 @@ export class MinerService {
    */
   async completeMany(principal: Principal, minerId: string, items: (Omit<CompleteInput, 'miner_id'> & { job_id: string })[]): Promise<({ job: JobRecord; receipt: Receipt } | ApiError)[]> {
     const miner = await this.directory.requireOwned(principal, minerId);
+    const verifiedAhead = await verifyMinerSignaturesAhead(items.map((item) => item.receipt), miner.publicKey);
     const now = this.config.now();
     const results: ({ job: JobRecord; receipt: Receipt } | ApiError | Completion)[] = [];
     for (const [index, { job_id: jobId, ...input }] of items.entries()) {
-      results.push(await itemOutcome(index, () => this.checkCompletion(miner, jobId, { ...input, miner_id: minerId }, now), 'completions'));
+      results.push(await itemOutcome(index, () => this.checkCompletion(miner, jobId, { ...input, miner_id: minerId }, now, verifiedAhead), 'completions'));
     }
     const checked = results.flatMap((result, index) => (result instanceof ApiError ? [] : [{ index, completion: result as Completion }]));
     const outcomes = checked.length === 0 ? [] : await this.store.completeJobs(checked.map(({ completion }) => completion));
@@ -289,7 +290,7 @@ export class MinerService {
   }
 
   /** Everything complete() checks before the store: the job is held, the output is what was streamed, the receipt verifies; the co-signed completion to write. */
-  private async checkCompletion(miner: MinerRecord, jobId: string, input: CompleteInput, now: number): Promise<Completion> {
+  private async checkCompletion(miner: MinerRecord, jobId: string, input: CompleteInput, now: number, verifiedAhead?: MinerSignaturesVerified): Promise<Completion> {
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
     if (!(await this.hub.matchesRelayed(job, input.output))) await this.refuseUnstreamedOutput(job, input.output);
@@ -303,6 +304,7 @@ export class MinerService {
       promptTokens: input.usage.prompt_tokens,
       completionTokens: input.usage.completion_tokens,
       now,
+      verifiedAhead,
     });
     // The co-signature covers the same bytes; nothing else is added to the receipt.
     const receipt = signReceipt(minerSigned, 'coordinator', this.coordinatorSecretKey);

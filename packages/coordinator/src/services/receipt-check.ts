@@ -9,11 +9,13 @@ import {
   hashText,
   paramsHash,
   priceFor,
+  receiptSignatureParts,
   validateReceiptShape,
   verifyReceiptSignature,
   type Receipt,
   type ReceiptTemplate,
 } from '@aitbc/protocol';
+import { MIN_THREAD_BATCH, ed25519Threads, type Ed25519Threads, type VerifyItem } from '@aitbc/protocol/node';
 import type { JobRecord, MinerRecord } from '../store/store.ts';
 
 /** Clock skew tolerated on the receipt's times (docs/API.md). */
@@ -46,6 +48,35 @@ export interface ReceiptCheckInput {
   promptTokens: number;
   completionTokens: number;
   now: number;
+  /** Receipts whose miner signature a worker thread verified, with the key it used (verifyMinerSignaturesAhead). */
+  verifiedAhead?: MinerSignaturesVerified;
+}
+
+/** Receipt objects → the public key (base64url) their miner signature verified with. */
+export type MinerSignaturesVerified = WeakMap<object, string>;
+
+/**
+ * The miner signatures of a batch of completions verified on worker threads (@aitbc/protocol/
+ * node's Ed25519Threads) before the completions are checked one by one: checkMinerReceipt then
+ * takes a receipt found here, with the same key, as verified; any other it verifies in line.
+ * Only receipts that are well formed and carry one miner signature are sent.
+ */
+export async function verifyMinerSignaturesAhead(receipts: readonly unknown[], minerPublicKey: string, threads: Ed25519Threads = ed25519Threads): Promise<MinerSignaturesVerified> {
+  const verified: MinerSignaturesVerified = new WeakMap();
+  const key = base64urlDecode(minerPublicKey);
+  const sent: Receipt[] = [];
+  const items: VerifyItem[] = [];
+  for (const value of receipts) {
+    const shape = validateReceiptShape(value);
+    const parts = shape.ok ? receiptSignatureParts(shape.receipt, 'miner') : null;
+    if (!shape.ok || !parts) continue;
+    sent.push(shape.receipt);
+    items.push([key, parts.message, parts.signature]);
+  }
+  if (items.length < MIN_THREAD_BATCH) return verified;
+  const valid = await threads.verifyAll(items);
+  valid.forEach((ok, i) => ok === 1 && verified.set(sent[i]!, minerPublicKey));
+  return verified;
 }
 
 function mismatch(field: string, detail: string): ApiError {
@@ -87,7 +118,8 @@ export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt;
     throw mismatch('signatures', 'must hold exactly one signature, the miner\'s; the coordinator adds its own');
   }
   // The key was checked to be a usable curve point at registration; here it only needs decoding.
-  if (!verifyReceiptSignature(receipt, 'miner', base64urlDecode(input.miner.publicKey))) {
+  const verifiedAhead = input.verifiedAhead?.get(receipt) === input.miner.publicKey;
+  if (!verifiedAhead && !verifyReceiptSignature(receipt, 'miner', base64urlDecode(input.miner.publicKey))) {
     throw new ApiError(
       'RECEIPT_INVALID_SIGNATURE',
       `The miner signature does not verify against the key registered for miner ${input.miner.minerId}; sign the receipt bytes with that key`,

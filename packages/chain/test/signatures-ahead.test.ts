@@ -1,11 +1,12 @@
-// Signatures checked on worker threads ahead of admission: only those that verify are recorded
-// (a forged one is left to the node's own check, which refuses it), small batches stay in line,
-// and threads stopped in the middle of a check leave nothing half-recorded.
+// Transaction signatures checked on worker threads ahead of admission: only those that verify are
+// recorded (a forged one is left to the node's own check, which refuses it), small batches stay in
+// line, and threads stopped in the middle of a check leave nothing wrongly recorded.
 
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { addressFromPublicKey, generateKeyPair } from '@aitbc/protocol';
-import { MIN_WORKER_BATCH, SignatureWorkers } from '../src/signature-workers.ts';
+import { Ed25519Threads, MIN_THREAD_BATCH } from '@aitbc/protocol/node';
+import { checkSignaturesAhead } from '../src/signatures-ahead.ts';
 import { signTx, type SignedTx } from '../src/tx.ts';
 import { VerifiedSignatures } from '../src/verified-signatures.ts';
 
@@ -28,11 +29,11 @@ function forgeries(): SignedTx[] {
 }
 
 test('worker threads record the signatures that verify, and no forged one', async () => {
-  const workers = new SignatureWorkers(2);
+  const workers = new Ed25519Threads(2);
   const signatures = new VerifiedSignatures();
   try {
     const forged = forgeries();
-    await workers.checkAhead([...valid.slice(6), ...forged, null, 'tx', { body: 'x', signature: 'y' }, 7], signatures);
+    await checkSignaturesAhead([...valid.slice(6), ...forged, null, 'tx', { body: 'x', signature: 'y' }, 7], signatures, workers);
     assert.deepEqual(valid.slice(6).map((tx) => signatures.has(tx)), valid.slice(6).map(() => true), 'every valid one is recorded');
     assert.deepEqual(forged.map((tx) => signatures.has(tx)), forged.map(() => false), 'no forged one is recorded');
     assert.deepEqual(forged.map((tx) => signatures.check(tx)), forged.map(() => false), "and the node's own check refuses them");
@@ -41,12 +42,12 @@ test('worker threads record the signatures that verify, and no forged one', asyn
   }
 });
 
-test('a batch smaller than MIN_WORKER_BATCH is left to the node', async () => {
-  const workers = new SignatureWorkers(2);
+test('a batch smaller than MIN_THREAD_BATCH is left to the node', async () => {
+  const workers = new Ed25519Threads(2);
   const signatures = new VerifiedSignatures();
   try {
-    const few = valid.slice(0, MIN_WORKER_BATCH - 1);
-    await workers.checkAhead(few, signatures);
+    const few = valid.slice(0, MIN_THREAD_BATCH - 1);
+    await checkSignaturesAhead(few, signatures, workers);
     assert.ok(few.every((tx) => !signatures.has(tx)));
   } finally {
     await workers.close();
@@ -54,16 +55,16 @@ test('a batch smaller than MIN_WORKER_BATCH is left to the node', async () => {
 });
 
 test('threads stopped in the middle of a check record nothing wrong, and new ones take over', async () => {
-  const workers = new SignatureWorkers(2);
+  const workers = new Ed25519Threads(2);
   const signatures = new VerifiedSignatures();
   try {
     const forged = forgeries();
-    const checking = workers.checkAhead([...valid, ...forged], signatures);
+    const checking = checkSignaturesAhead([...valid, ...forged], signatures, workers);
     await workers.close();
     await checking; // resolves: the checks of stopped threads count as not made
     assert.ok(forged.every((tx) => !signatures.has(tx)));
     const later = new VerifiedSignatures();
-    await workers.checkAhead(valid, later);
+    await checkSignaturesAhead(valid, later, workers);
     assert.ok(valid.every((tx) => later.has(tx)), 'the next batch is checked on new threads');
   } finally {
     await workers.close();
