@@ -10,9 +10,8 @@
 // - admission per transaction with few and with 5,000 transactions of the same sender pending.
 
 import { randomBytes } from 'node:crypto';
-import { availableParallelism } from 'node:os';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { addressFromPublicKey, base64urlEncode, generateKeyPair, utf8, sign, verify, type KeyPair } from '@aitbc/protocol';
 import { ChainNode, ChainStore, Gossip, buildRpc, signTx, type Genesis, type SignedTx } from '@aitbc/chain';

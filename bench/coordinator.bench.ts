@@ -18,7 +18,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt, verifyReceiptSignature } from '@aitbc/protocol';
+import { base64urlEncode, completeReceipt, generateKeyPair, newId, parseAmount, randomHex, signReceipt, verifyReceiptSignature, type KeyPair, type Receipt } from '@aitbc/protocol';
 import { useNodeCrypto } from '@aitbc/protocol/node';
 import { SqliteStore } from '../packages/coordinator/src/store/sqlite/sqlite-store.ts';
 import { benchChain } from './chain.bench.ts';
@@ -30,6 +30,12 @@ import { benchTimeToFirstToken } from './openai.bench.ts';
 import { benchVerification } from './verification-sim.ts';
 
 const rate = (count: number, ms: number) => `${Math.round((count / ms) * 1000).toLocaleString('en')}/s`;
+
+/** A miner-signed receipt of a real one's size, for timing what the coordinator does with one. */
+function benchReceipt(keys: KeyPair, times = { startedAt: 1, completedAt: 2 }): Receipt {
+  const template = { version: 1, chain_id: 'aitbc-bench', job_id: 'job-x', client: 'alice', provider: 'ait1bench', miner_id: 'bench-0', model: 'qwen2.5', unit_type: 'tokens', unit_price: '0.001', nonce: randomHex(16), prompt_hash: `sha256:${'0'.repeat(64)}` } as const;
+  return signReceipt(completeReceipt(template, { units: 5n, maxPriceMicro: 2_500_000n, output: 'bench output', ...times }), 'miner', keys.secretKey);
+}
 
 /** Store steps in flight at once in the store bench: the lifecycles' loops (LOOPS). */
 const IN_FLIGHT = 20;
@@ -74,10 +80,8 @@ async function storeClaims(jobs: number): Promise<StoreCosts> {
     const running = claims.flatMap((outcome) => (outcome.kind === 'claimed' ? [outcome.job] : []));
     const claimed = running.length;
     const claimMs = performance.now() - started;
-    // Completions with a receipt of a real one's size (the store keeps it as given; it checks nothing of it).
-    const minerKeys = generateKeyPair();
-    const template = { version: 1, chain_id: 'aitbc-bench', job_id: 'job-x', client: 'alice', provider: 'ait1bench', miner_id: 'bench-0', model: 'qwen2.5', unit_type: 'tokens', unit_price: '0.001', nonce: randomHex(16), prompt_hash: `sha256:${'0'.repeat(64)}` } as const;
-    const sample = signReceipt(completeReceipt(template as never, { units: 5n, maxPriceMicro: 2_500_000n, output: 'bench output', startedAt: now, completedAt: now + 1 }), 'miner', minerKeys.secretKey);
+    // The store keeps a receipt as given; it checks nothing of it.
+    const sample = benchReceipt(generateKeyPair(), { startedAt: now, completedAt: now + 1 });
     started = performance.now();
     await inTurns(running.length, async (i) => {
       const job = running[i]!;
@@ -121,8 +125,7 @@ async function bareCeiling(): Promise<{ perSecond: number; cpuMicrosEach: number
  */
 function printFloor(store: StoreCosts, bareCpuUs: number, ceiling: number): void {
   const keys = generateKeyPair();
-  const template = { version: 1, chain_id: 'aitbc-bench', job_id: 'job-x', client: 'alice', provider: 'ait1bench', miner_id: 'bench-0', model: 'qwen2.5', unit_type: 'tokens', unit_price: '0.001', nonce: randomHex(16), prompt_hash: `sha256:${'0'.repeat(64)}` };
-  const receipt = signReceipt(completeReceipt(template as never, { units: 5n, maxPriceMicro: 2_500_000n, output: 'bench output', startedAt: 1, completedAt: 2 }), 'miner', keys.secretKey);
+  const receipt = benchReceipt(keys);
   const signed = Array.from({ length: 200 }, () => signReceipt(receipt, 'coordinator', keys.secretKey)); // warm
   const rounds = 2000;
   const started = performance.now();
@@ -232,6 +235,15 @@ async function lifecycles(books: Books, batch: number | null = null): Promise<{ 
   }
 }
 
+/** The bulk lifecycles on SQLite, beside the single lifecycle and the ceiling when measured. */
+async function bulkLifecycles(beside: { single: number; ceiling: number } | null): Promise<void> {
+  const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
+  const compared = beside ? ` = ${(bulk.perSecond / beside.single).toFixed(1)}× the single lifecycle, ${((bulk.perSecond / beside.ceiling) * 100).toFixed(0)} % of the single-request ceiling` : '';
+  console.log(
+    `http    bulk lifecycles, ${BATCH} jobs a request (batch submit → batch long-poll claim → ${BATCH} signed completions in one request), ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s${compared}; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`,
+  );
+}
+
 /** The scale-out on this machine's PostgreSQL: 1, 2 and 3 coordinator processes on one database, beside SQLite's figure when measured. */
 async function postgresLifecycles(sqlitePerSecond: number | null): Promise<void> {
   for (const processes of [1, 2, 3]) {
@@ -257,8 +269,7 @@ if (onlyPostgres) {
   process.exit(0);
 }
 if (onlyBulk) {
-  const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
-  console.log(`http    bulk lifecycles, ${BATCH} jobs a request, ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`);
+  await bulkLifecycles(null);
   process.exit(0);
 }
 let storeCosts: StoreCosts | null = null;
@@ -277,10 +288,7 @@ console.log(
 );
 if (storeCosts) printFloor(storeCosts, bareCpu, ceiling);
 if (onlyHttp) process.exit(0);
-const bulk = await lifecycles({ engine: 'sqlite' }, BATCH);
-console.log(
-  `http    bulk lifecycles, ${BATCH} jobs a request (batch submit → batch long-poll claim → ${BATCH} signed completions in one request), ${BULK_LOOPS} loops: ${Math.round(bulk.perSecond).toLocaleString('en')}/s = ${(bulk.perSecond / measured.perSecond).toFixed(1)}× the single lifecycle, ${((bulk.perSecond / ceiling) * 100).toFixed(0)} % of the single-request ceiling; coordinator CPU ${Math.round(bulk.cpuMicrosEach)} µs a job`,
-);
+await bulkLifecycles({ single: measured.perSecond, ceiling });
 await postgresLifecycles(measured.perSecond);
 await benchTimeToFirstToken();
 await benchVerification();

@@ -111,6 +111,25 @@ export class Ed25519Threads {
     return valid;
   }
 
+  /**
+   * Those of `candidates` whose signature verified on the threads; `itemOf` gives a candidate's
+   * key, signed bytes and signature, or null to leave it out. Fewer than MIN_THREAD_BATCH items
+   * are not sent (none come back): the caller checks those in line, as it does any left out.
+   */
+  async verified<T>(candidates: Iterable<T>, itemOf: (candidate: T) => VerifyItem | null): Promise<T[]> {
+    const sent: T[] = [];
+    const items: VerifyItem[] = [];
+    for (const candidate of candidates) {
+      const item = itemOf(candidate);
+      if (item === null) continue;
+      sent.push(candidate);
+      items.push(item);
+    }
+    if (items.length < MIN_THREAD_BATCH) return [];
+    const valid = await this.verifyAll(items);
+    return sent.filter((_, i) => valid[i] === 1);
+  }
+
   /** Stops the threads (idle, they never hold the process open anyway); the next batch starts new ones. */
   async close(): Promise<void> {
     const threads = this.threads;

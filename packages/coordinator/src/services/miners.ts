@@ -12,7 +12,7 @@ import type { MinerDirectory } from './miner-directory.ts';
 import type { Principal } from './principal.ts';
 import { checkedOutputData, type OutputExtras } from './completion-output.ts';
 import { canonicalOutput } from './job-kinds.ts';
-import { checkMinerReceipt, verifyMinerSignaturesAhead, type MinerSignaturesVerified } from './receipt-check.ts';
+import { checkMinerReceipt, verifyMinerSignaturesAhead } from './receipt-check.ts';
 import type { StreamHub } from './stream-hub.ts';
 import type { VerificationService } from './verification.ts';
 import type { WorkSignal } from './work-signal.ts';
@@ -290,7 +290,7 @@ export class MinerService {
   }
 
   /** Everything complete() checks before the store: the job is held, the output is what was streamed, the receipt verifies; the co-signed completion to write. */
-  private async checkCompletion(miner: MinerRecord, jobId: string, input: CompleteInput, now: number, verifiedAhead?: MinerSignaturesVerified): Promise<Completion> {
+  private async checkCompletion(miner: MinerRecord, jobId: string, input: CompleteInput, now: number, verifiedAhead?: WeakSet<object>): Promise<Completion> {
     // A job past its deadline is expired inside completeJob's transaction (→ JOB_EXPIRED).
     const job = await this.heldJob(jobId, miner.minerId);
     if (!(await this.hub.matchesRelayed(job, input.output))) await this.refuseUnstreamedOutput(job, input.output);

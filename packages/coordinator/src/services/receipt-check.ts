@@ -15,7 +15,7 @@ import {
   type Receipt,
   type ReceiptTemplate,
 } from '@aitbc/protocol';
-import { MIN_THREAD_BATCH, ed25519Threads, type Ed25519Threads, type VerifyItem } from '@aitbc/protocol/node';
+import { ed25519Threads, type Ed25519Threads, type VerifyItem } from '@aitbc/protocol/node';
 import type { JobRecord, MinerRecord } from '../store/store.ts';
 
 /** Clock skew tolerated on the receipt's times (docs/API.md). */
@@ -48,35 +48,29 @@ export interface ReceiptCheckInput {
   promptTokens: number;
   completionTokens: number;
   now: number;
-  /** Receipts whose miner signature a worker thread verified, with the key it used (verifyMinerSignaturesAhead). */
-  verifiedAhead?: MinerSignaturesVerified;
+  /** Receipts whose miner signature a worker thread verified with `miner`'s registered key (verifyMinerSignaturesAhead). */
+  verifiedAhead?: WeakSet<object>;
 }
 
-/** Receipt objects → the public key (base64url) their miner signature verified with. */
-export type MinerSignaturesVerified = WeakMap<object, string>;
-
 /**
- * The miner signatures of a batch of completions verified on worker threads (@aitbc/protocol/
- * node's Ed25519Threads) before the completions are checked one by one: checkMinerReceipt then
- * takes a receipt found here, with the same key, as verified; any other it verifies in line.
- * Only receipts that are well formed and carry one miner signature are sent.
+ * The miner signatures of one miner's batch of completions verified on worker threads
+ * (@aitbc/protocol/node's Ed25519Threads) with its registered key, before the completions are
+ * checked one by one: checkMinerReceipt then takes a receipt found here as verified, and verifies
+ * any other in line. Nothing is checked of a receipt's shape here: checkMinerReceipt checks it
+ * first, and the signed bytes are those of the same object.
  */
-export async function verifyMinerSignaturesAhead(receipts: readonly unknown[], minerPublicKey: string, threads: Ed25519Threads = ed25519Threads): Promise<MinerSignaturesVerified> {
-  const verified: MinerSignaturesVerified = new WeakMap();
+export async function verifyMinerSignaturesAhead(receipts: readonly unknown[], minerPublicKey: string, threads: Ed25519Threads = ed25519Threads): Promise<WeakSet<object>> {
   const key = base64urlDecode(minerPublicKey);
-  const sent: Receipt[] = [];
-  const items: VerifyItem[] = [];
-  for (const value of receipts) {
-    const shape = validateReceiptShape(value);
-    const parts = shape.ok ? receiptSignatureParts(shape.receipt, 'miner') : null;
-    if (!shape.ok || !parts) continue;
-    sent.push(shape.receipt);
-    items.push([key, parts.message, parts.signature]);
-  }
-  if (items.length < MIN_THREAD_BATCH) return verified;
-  const valid = await threads.verifyAll(items);
-  valid.forEach((ok, i) => ok === 1 && verified.set(sent[i]!, minerPublicKey));
-  return verified;
+  const itemOf = (receipt: unknown): VerifyItem | null => {
+    try {
+      const parts = receiptSignatureParts(receipt as Receipt, 'miner');
+      return parts && [key, parts.message, parts.signature];
+    } catch {
+      return null; // not a receipt: checkMinerReceipt says what is wrong with it
+    }
+  };
+  const objects = receipts.filter((receipt): receipt is object => typeof receipt === 'object' && receipt !== null);
+  return new WeakSet(await threads.verified(objects, itemOf));
 }
 
 function mismatch(field: string, detail: string): ApiError {
@@ -118,8 +112,7 @@ export function checkMinerReceipt(input: ReceiptCheckInput): { receipt: Receipt;
     throw mismatch('signatures', 'must hold exactly one signature, the miner\'s; the coordinator adds its own');
   }
   // The key was checked to be a usable curve point at registration; here it only needs decoding.
-  const verifiedAhead = input.verifiedAhead?.get(receipt) === input.miner.publicKey;
-  if (!verifiedAhead && !verifyReceiptSignature(receipt, 'miner', base64urlDecode(input.miner.publicKey))) {
+  if (!input.verifiedAhead?.has(receipt) && !verifyReceiptSignature(receipt, 'miner', base64urlDecode(input.miner.publicKey))) {
     throw new ApiError(
       'RECEIPT_INVALID_SIGNATURE',
       `The miner signature does not verify against the key registered for miner ${input.miner.minerId}; sign the receipt bytes with that key`,
