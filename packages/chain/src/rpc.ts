@@ -21,6 +21,7 @@ import type { Gossip } from './p2p.ts';
 import { proveKey } from './state-tree.ts';
 import { registerMetricsRoute } from './metrics.ts';
 import { refuseUpgradeWhenFull } from './sockets.ts';
+import { WHOLE_TX_FIELD } from './txs/registry.ts';
 import { Subscriptions, type SubscriptionLimits } from './subscriptions.ts';
 import { blockView, bondView, slashView, unbondingView } from './views.ts';
 import { BLOCK_RANGE_MAX, BOND_PAGE_MAX, CHAIN_RPC, ErrorEnvelope, MAX_BATCH_TXS, type ChainRoute } from '@aitbc/protocol/wire';
@@ -53,13 +54,14 @@ class RpcError extends Error {
   }
 }
 
-/** The error envelope of `rpc`; `fieldPrefix` places its field under a batch item's path. */
-function envelopeOf(rpc: RpcError, requestId: string, fieldPrefix = ''): ErrorEnvelope {
+/** The error envelope of `rpc`; `itemPath` (`transactions.<i>`) places its field under a batch item. */
+function envelopeOf(rpc: RpcError, requestId: string, itemPath?: string): ErrorEnvelope {
+  const field = rpc.field && itemPath ? (rpc.field === WHOLE_TX_FIELD ? itemPath : `${itemPath}.${rpc.field}`) : rpc.field;
   return {
     detail: rpc.message,
     error_code: rpc.code,
     request_id: requestId,
-    ...(rpc.field ? { field: fieldPrefix + rpc.field } : {}),
+    ...(field ? { field } : {}),
     ...(rpc.extras.retryAfterSeconds === undefined ? {} : { retry_after: rpc.extras.retryAfterSeconds }),
     ...(rpc.extras.context ? { context: rpc.extras.context } : {}),
   };
@@ -237,7 +239,7 @@ export async function buildRpc(node: ChainNode, options: RpcOptions = {}): Promi
     const outcomes = await node.submitMany(transactions);
     return {
       results: outcomes.map((outcome, i) =>
-        typeof outcome === 'string' ? { hash: outcome, status: 'pending' } : { error: envelopeOf(RpcError.refusal(outcome, retryAfterSeconds), request.id, `transactions.${i}.`) },
+        typeof outcome === 'string' ? { hash: outcome, status: 'pending' } : { error: envelopeOf(RpcError.refusal(outcome, retryAfterSeconds), request.id, `transactions.${i}`) },
       ),
     };
   });

@@ -74,14 +74,15 @@ test('POST /rpc/txs/batch admits many in order, each with its hash or its own er
     txs[38] = txs[37]!; // the same transaction twice
     // Alice's signature over 1 AITBC, on a body that now says 90: what someone hoping to move her money would send.
     txs[39] = { ...txs[38]!, body: { ...txs[38]!.body, nonce: 38, amount: '90' } as never };
-    const answer = await rpc.inject({ method: 'POST', url: '/rpc/txs/batch', payload: { transactions: txs } });
+    const answer = await rpc.inject({ method: 'POST', url: '/rpc/txs/batch', payload: { transactions: [...txs, 'not a transaction'] } });
     assert.equal(answer.statusCode, 200);
     const { results } = answer.json() as { results: ({ hash: string; status: string } | { error: { error_code: string; field?: string; request_id: string } })[] };
-    assert.equal(results.length, 40);
+    assert.equal(results.length, 41);
     const refused = results.flatMap((result, i) => ('error' in result ? [[i, result.error.error_code, result.error.field ?? null]] : []));
     assert.deepEqual(refused, [
       [38, 'CHAIN_TX_ALREADY_KNOWN', null],
       [39, 'CHAIN_TX_INVALID_SIGNATURE', 'transactions.39.signature'],
+      [40, 'CHAIN_TX_INVALID_FORMAT', 'transactions.40'],
     ]);
     const admitted = results.flatMap((result) => ('hash' in result ? [result.hash] : []));
     assert.deepEqual(node.pendingEntries().map(([hash]) => hash), admitted, 'admitted in the order sent');

@@ -85,8 +85,8 @@ test('the next nonce counts the sender\'s transactions still in the mempool', as
 test('submitMany hands the node many transactions in one request, each answered on its own', async () => {
   chain.node.stop();
   try {
-    const [chainId, start] = await Promise.all([client.getChainId(), client.nextNonce(alice.address)]);
-    const txs = await Promise.all(Array.from({ length: 20 }, (_, k) => alice.sign({ type: 'transfer', to: bob.address, amount: '0.01', fee: '0', chain_id: chainId, nonce: start + k } as never)));
+    const start = await client.nextNonce(alice.address);
+    const txs = await client.prepareMany(alice, Array.from({ length: 20 }, () => ({ type: 'transfer' as const, to: bob.address, amount: '0.01', fee: '0' })));
     const results = await client.submitMany([...txs, txs[0]!]);
     assert.deepEqual(results.slice(0, 20).map((result) => ('hash' in result ? 'pending' : result.error.error_code)), txs.map(() => 'pending'));
     const again = results[20]!;

@@ -45,10 +45,13 @@ export function txParties(body: TxBody, outcome?: TxOutcome): string[] {
 
 export type TxShape = { ok: true; tx: SignedTx } | { ok: false; field: string; problem: string };
 
+/** The `field` of a refusal that is about the whole transaction (not an object at all). */
+export const WHOLE_TX_FIELD = 'tx';
+
 /** Checks every field's presence and form; `field` names the first one wrong. */
 export function validateTxShape(value: unknown): TxShape {
   const fail = (field: string, problem: string): TxShape => ({ ok: false, field, problem });
-  if (typeof value !== 'object' || value === null) return fail('tx', 'must be an object {body, signature}');
+  if (typeof value !== 'object' || value === null) return fail(WHOLE_TX_FIELD, 'must be an object {body, signature}');
   const { body, signature } = value as { body?: Record<string, unknown>; signature?: unknown };
   if (typeof signature !== 'string') return fail('signature', 'must be a base64url string');
   if (typeof body !== 'object' || body === null) return fail('body', 'must be an object');

@@ -26,7 +26,7 @@ export type ErrorEnvelope = Static<typeof ErrorEnvelope>;
 /**
  * An item of a batch refused on its own (POST /v1/jobs/batch, a miner's batch completion, POST
  * /rpc/txs/batch): the envelope the single route would have answered it with, `field` under the
- * item's path (`jobs.<i>.`, `transactions.<i>.`).
+ * item's path (`jobs.<i>.`, `transactions.<i>`).
  */
 export const BatchItemError = Type.Object({ error: ErrorEnvelope });
 export type BatchItemError = Static<typeof BatchItemError>;

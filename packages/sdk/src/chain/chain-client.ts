@@ -151,8 +151,17 @@ export class ChainClient {
    * @example const tx = await chain.prepare(wallet, { type: 'transfer', to, amount: '2.5', fee: '0.001' });
    */
   async prepare(signer: TxSigner, intent: TxIntent): Promise<SignedTx> {
-    const [chainId, nonce] = await Promise.all([this.getChainId(), this.nextNonce(signer.address)]);
-    return signer.sign({ ...intent, chain_id: chainId, nonce } as UnsignedTxBody);
+    return (await this.prepareMany(signer, [intent]))[0]!;
+  }
+
+  /**
+   * Signs each intent in order with the chain's id and the signer's next nonces (one after another),
+   * for submitMany(); nothing is sent.
+   * @example const txs = await chain.prepareMany(wallet, payouts.map(({ to, amount }) => ({ type: 'transfer', to, amount, fee: '0' })));
+   */
+  async prepareMany(signer: TxSigner, intents: TxIntent[]): Promise<SignedTx[]> {
+    const [chainId, first] = await Promise.all([this.getChainId(), this.nextNonce(signer.address)]);
+    return intents.map((intent, k) => signer.sign({ ...intent, chain_id: chainId, nonce: first + k } as UnsignedTxBody));
   }
 
   /**
@@ -167,7 +176,7 @@ export class ChainClient {
   /**
    * Hands up to 500 signed transactions to the node in one request, admitted in order: for each,
    * its hash, or the error envelope the node would have refused it with alone (`field` under
-   * `transactions.<i>.`). Not retried, as submit().
+   * `transactions.<i>`). Not retried, as submit(). prepareMany() signs them.
    */
   async submitMany(txs: SignedTx[]): Promise<SubmittedTxs['results']> {
     return ((await this.http.send({ method: 'POST', path: pathOf('submitTxs'), body: { transactions: txs }, idempotent: false })).body as SubmittedTxs).results;

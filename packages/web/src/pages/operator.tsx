@@ -40,7 +40,7 @@ function Panel({ coordinatorUrl, apiKey, forget }: { coordinatorUrl: string; api
               <Section id="books-title" title="Books and chain">
                 <dl class="fields">
                   <dt>clearing address</dt><dd><AccountLink address={chain.clearing_address} full /></dd>
-                  <dt>on chain{chain.on_chain_height === null ? '' : ` (block ${chain.on_chain_height})`}</dt><dd>{ait(chain.on_chain_balance)}</dd>
+                  <dt>on chain{chain.on_chain_balance === null || chain.on_chain_height === null ? '' : ` (block ${chain.on_chain_height})`}</dt><dd>{ait(chain.on_chain_balance)}</dd>
                   {chain.books ? Object.entries(chain.books).map(([name, amount]) => <><dt>{name.replace(/_/g, ' ')}</dt><dd>{ait(amount)}</dd></>) : null}
                 </dl>
                 {chain.chain_problem ? <p class="failure" data-testid="chain-problem">{chain.chain_problem}</p> : null}
